@@ -1,0 +1,300 @@
+#include "book/book_engine.h"
+
+#include <algorithm>
+
+#include "core/json_out.h"
+#include "venues/venue.h"
+
+namespace ot {
+namespace {
+
+void decimal_field(std::string& buf, std::string_view key, const Decimal& d) {
+  buf.append(",\"").append(key).append("\":\"");
+  char tmp[Decimal::kMaxChars];
+  buf.append(tmp, d.to_chars(tmp));
+  buf.push_back('"');
+}
+
+__int128 rescaled(const Decimal& d, int scale) {
+  __int128 m = d.mantissa;
+  for (int s = d.scale; s < scale; ++s) m *= 10;
+  return m;
+}
+
+// Rounds num/den half away from zero.
+__int128 div_round(__int128 num, __int128 den) {
+  if (den < 0) num = -num, den = -den;
+  __int128 q = num / den;
+  __int128 r = num % den;
+  if (2 * (r < 0 ? -r : r) >= den) q += num < 0 ? -1 : 1;
+  return q;
+}
+
+std::string fixed_text(__int128 m, int scale) {
+  char tmp[64];
+  return std::string(tmp, format_fixed(tmp, m, scale));
+}
+
+bool same(const std::optional<Decimal>& a, const std::optional<Decimal>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->mantissa == b->mantissa && a->scale == b->scale);
+}
+
+}  // namespace
+
+DerivedFigures derive(const Decimal& bid, const Decimal& bid_qty, const Decimal& ask,
+                      const Decimal& ask_qty) {
+  DerivedFigures d;
+  const int ps = std::max(bid.scale, ask.scale);
+  const __int128 b = rescaled(bid, ps);
+  const __int128 a = rescaled(ask, ps);
+  const __int128 sum = a + b;
+  if (sum % 2 == 0 || ps == 18) {
+    d.mid = Decimal{static_cast<std::int64_t>(sum / 2), ps};
+  } else {
+    d.mid = Decimal{static_cast<std::int64_t>(sum * 5), ps + 1};
+  }
+  d.spread = Decimal{static_cast<std::int64_t>(a - b), ps};
+  const int qs = std::max(bid_qty.scale, ask_qty.scale);
+  const __int128 bq = rescaled(bid_qty, qs);
+  const __int128 aq = rescaled(ask_qty, qs);
+  const __int128 total = bq + aq;
+  const int out_scale = std::min(ps + 2, 18);
+  __int128 scale_up = 1;
+  for (int s = ps; s < out_scale; ++s) scale_up *= 10;
+  if (total > 0) {
+    d.microprice = fixed_text(div_round((b * aq + a * bq) * scale_up, total), out_scale);
+    d.imbalance = fixed_text(div_round((bq - aq) * 1'000'000, total), 6);
+  } else {
+    d.microprice = fixed_text(div_round((a + b) * scale_up, 2), out_scale);
+    d.imbalance = "0.000000";
+  }
+  return d;
+}
+
+BookEngine::BookEngine(BookEngineOptions options, LineSink& out, Diagnostics& diag)
+    : options_(options), out_(out), diag_(diag), encoder_(out) {
+  line_.reserve(1 << 16);
+}
+
+const BookEngineStats& BookEngine::stats() const {
+  stats_.checksums_verified = 0;
+  for (const auto& [k, e] : books_) stats_.checksums_verified += e->book.checksums_verified();
+  return stats_;
+}
+
+BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view symbol) {
+  if (latest_ != nullptr && latest_->symbol == symbol && latest_->venue == venue) return *latest_;
+  key_.assign(venue).push_back('\0');
+  key_.append(symbol);
+  auto it = books_.find(key_);
+  if (it == books_.end()) {
+    const Venue* v = find_venue(venue);
+    auto e = std::make_unique<Entry>(Entry{std::string(venue), std::string(symbol),
+                                           CheckedBook(v != nullptr ? v->book_rules() : BookRules{}),
+                                           {}, 0, 0, 0, 0});
+    it = books_.emplace(key_, std::move(e)).first;
+  }
+  latest_ = it->second.get();
+  return *latest_;
+}
+
+const BookEngine::Entry* BookEngine::find(std::string_view venue, std::string_view symbol) const {
+  std::string key(venue);
+  key.push_back('\0');
+  key.append(symbol);
+  auto it = books_.find(key);
+  return it == books_.end() ? nullptr : it->second.get();
+}
+
+bool BookEngine::process_line(std::string_view line, std::string_view where) {
+  ++stats_.lines;
+  std::size_t b = 0, e = line.size();
+  while (b < e && (line[b] == ' ' || line[b] == '\t')) ++b;
+  while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
+  if (b == e) return true;  // blank lines carry nothing
+  if (line[b] != '{' || line[e - 1] != '}' ||
+      !decoder_.decode(line, decoded_, error_)) {
+    ++stats_.malformed;
+    diag_.error(where, line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"
+                                                              : std::string_view(error_));
+    return false;
+  }
+  if (decoded_.type == "book") {
+    on_book(decoded_.book, line, where);
+  } else {
+    if (decoded_.type == "status") on_status(decoded_.status);
+    out_.write_line(decoded_.type, line);
+  }
+  return true;
+}
+
+void BookEngine::on_status(const Status& s) {
+  // An upstream gap or resync means the deltas that follow cannot be trusted
+  // until the next snapshot.
+  if (s.symbol.empty() || (s.event != "gap" && s.event != "book_invalid" &&
+                           s.event != "checksum_mismatch" && s.event != "disconnected")) {
+    return;
+  }
+  Entry& e = entry(s.venue, s.symbol);
+  if (e.book.valid()) {
+    e.book.invalidate();
+    emit_status(e, s.ts, "book_invalid", "upstream " + std::string(s.event));
+  }
+}
+
+void BookEngine::emit_status(const Entry& e, Nanos ts, std::string_view event,
+                             std::string_view detail) {
+  Status s;
+  s.venue = e.venue;
+  s.symbol = e.symbol;
+  s.ts = ts;
+  s.event = event;
+  s.detail = detail;
+  encoder_.on_status(s);
+}
+
+void BookEngine::on_book(const BookUpdate& u, std::string_view line, std::string_view where) {
+  ++stats_.book_updates;
+  if (options_.pass_book) out_.write_line("book", line);
+  Entry& e = entry(u.venue, u.symbol);
+  const bool was_valid = e.book.valid();
+  ApplyResult r = e.book.apply(u);
+  e.ts = u.ts.value_or(u.recv);
+  e.recv = u.recv;
+  const Nanos when = e.ts;
+  switch (r.kind) {
+    case ApplyResult::applied:
+      break;
+    case ApplyResult::stale:
+    case ApplyResult::ignored:
+      return;
+    case ApplyResult::gap:
+    case ApplyResult::checksum_mismatch:
+    case ApplyResult::bad_level: {
+      if (r.kind == ApplyResult::gap) ++stats_.gaps;
+      if (r.kind == ApplyResult::checksum_mismatch) ++stats_.checksum_mismatches;
+      const std::string what = e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
+      diag_.error(where, what);
+      emit_status(e, when,
+                  r.kind == ApplyResult::gap                 ? "gap"
+                  : r.kind == ApplyResult::checksum_mismatch ? "checksum_mismatch"
+                                                             : "error",
+                  r.detail);
+      if (was_valid || u.snapshot) emit_status(e, when, "book_invalid", "awaiting snapshot");
+      return;
+    }
+  }
+  if (!was_valid) {
+    emit_status(e, when, "book_valid",
+                u.snapshot ? std::string_view("snapshot") : std::string_view("resynced"));
+  }
+  ++e.applied;
+  if (options_.emit_bbo) emit_bbo(e);
+  if (options_.depth_levels > 0) emit_depth(e);
+  if (options_.book_every > 0 && e.applied % options_.book_every == 0) emit_book(e);
+}
+
+void BookEngine::emit_bbo(Entry& e) {
+  const L2Book& book = e.book.book();
+  TopOfBook top;
+  if (book.depth(BookSide::bid) > 0) top.bid = book.price(BookSide::bid, 0), top.bid_qty = book.qty(BookSide::bid, 0);
+  if (book.depth(BookSide::ask) > 0) top.ask = book.price(BookSide::ask, 0), top.ask_qty = book.qty(BookSide::ask, 0);
+  if (same(top.bid, e.last_top.bid) && same(top.bid_qty, e.last_top.bid_qty) &&
+      same(top.ask, e.last_top.ask) && same(top.ask_qty, e.last_top.ask_qty)) {
+    return;
+  }
+  e.last_top = top;
+  line_.clear();
+  JsonOut j(line_);
+  j.begin_object();
+  j.field("type", "bbo");
+  j.field("venue", e.venue);
+  j.field("symbol", e.symbol);
+  j.field("ts", e.ts);
+  j.field("recv", e.recv);
+  if (top.bid) decimal_field(line_, "bid", *top.bid), decimal_field(line_, "bid_qty", *top.bid_qty);
+  if (top.ask) decimal_field(line_, "ask", *top.ask), decimal_field(line_, "ask_qty", *top.ask_qty);
+  if (top.bid && top.ask) {
+    DerivedFigures d = derive(*top.bid, *top.bid_qty, *top.ask, *top.ask_qty);
+    decimal_field(line_, "mid", d.mid);
+    decimal_field(line_, "spread", d.spread);
+    line_.append(",\"microprice\":\"").append(d.microprice).append("\"");
+    line_.append(",\"imbalance\":\"").append(d.imbalance).append("\"");
+  }
+  line_.push_back('}');
+  topic_.assign("bbo.").append(e.venue).append(".").append(e.symbol);
+  out_.write_line(topic_, line_);
+}
+
+void BookEngine::emit_depth(Entry& e) {
+  const L2Book& book = e.book.book();
+  const auto n = static_cast<std::size_t>(options_.depth_levels);
+  // FNV-1a over the top levels: emit only when they changed.
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](std::int64_t v) { h = (h ^ static_cast<std::uint64_t>(v)) * 1099511628211ULL; };
+  for (BookSide side : {BookSide::bid, BookSide::ask}) {
+    const std::size_t d = std::min(n, book.depth(side));
+    mix(static_cast<std::int64_t>(d));
+    for (std::size_t i = 0; i < d; ++i) {
+      const Decimal p = book.price(side, i);
+      mix(p.mantissa), mix(p.scale), mix(book.qty(side, i).mantissa), mix(book.qty(side, i).scale);
+    }
+  }
+  if (h == e.depth_hash) return;
+  e.depth_hash = h;
+  line_.clear();
+  JsonOut j(line_);
+  j.begin_object();
+  j.field("type", "depth");
+  j.field("venue", e.venue);
+  j.field("symbol", e.symbol);
+  j.field("ts", e.ts);
+  j.field("recv", e.recv);
+  char tmp[Decimal::kMaxChars];
+  for (BookSide side : {BookSide::bid, BookSide::ask}) {
+    j.key(side == BookSide::bid ? "bids" : "asks");
+    j.begin_array();
+    const std::size_t d = std::min(n, book.depth(side));
+    for (std::size_t i = 0; i < d; ++i) {
+      j.begin_array();
+      j.string(std::string_view(tmp, book.price(side, i).to_chars(tmp)));
+      j.string(std::string_view(tmp, book.qty(side, i).to_chars(tmp)));
+      j.end_array();
+    }
+    j.end_array();
+  }
+  j.end_object();
+  topic_.assign("depth.").append(e.venue).append(".").append(e.symbol);
+  out_.write_line(topic_, line_);
+}
+
+void BookEngine::emit_book(const Entry& e) {
+  if (!e.book.valid()) return;
+  const L2Book& book = e.book.book();
+  std::string arena_b, arena_a;
+  std::vector<PriceLevel> bids, asks;
+  book.top_text(BookSide::bid, book.depth(BookSide::bid), arena_b, bids);
+  book.top_text(BookSide::ask, book.depth(BookSide::ask), arena_a, asks);
+  BookUpdate u;
+  u.venue = e.venue;
+  u.symbol = e.symbol;
+  u.ts = e.ts;
+  u.recv = e.recv;
+  u.snapshot = true;
+  u.seq = e.book.last_seq();
+  u.bids = bids;
+  u.asks = asks;
+  encoder_.on_book(u);
+}
+
+void BookEngine::emit_all_books() {
+  std::vector<const Entry*> all;
+  for (const auto& [k, e] : books_) all.push_back(e.get());
+  std::sort(all.begin(), all.end(), [](const Entry* a, const Entry* b) {
+    return a->venue != b->venue ? a->venue < b->venue : a->symbol < b->symbol;
+  });
+  for (const Entry* e : all) emit_book(*e);
+}
+
+}  // namespace ot

@@ -1,0 +1,114 @@
+// The engine behind ot-book: consumes event lines, keeps a CheckedBook per
+// venue and symbol, and writes bbo / depth / book events and integrity
+// status events; every other event passes through unchanged, in order.
+//
+// Threading: single-threaded. Output lines go to the LineSink synchronously,
+// diagnostics to the Diagnostics listener (the engine never prints).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "book/checked_book.h"
+#include "core/event_decoder.h"
+#include "core/event_encoder.h"
+
+namespace ot {
+
+class Diagnostics {
+ public:
+  virtual ~Diagnostics() = default;
+  // One message without program name or newline, e.g.
+  // "okx BTC-USDT: checksum mismatch at seq 812 (book marked invalid)".
+  virtual void error(std::string_view where, std::string_view message) = 0;
+  virtual void warning(std::string_view where, std::string_view message) = 0;
+};
+
+struct BookEngineOptions {
+  bool emit_bbo = false;
+  int depth_levels = 0;          // --emit depth=N (0 = off)
+  std::uint64_t book_every = 0;  // --emit book=N: full book every N updates (0 = off)
+  bool book_at_end = false;      // full books at end of input (--emit book with no N)
+  bool pass_book = false;        // also pass the input book events through
+};
+
+struct BookEngineStats {
+  std::uint64_t lines = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t book_updates = 0;
+  std::uint64_t gaps = 0;
+  std::uint64_t checksum_mismatches = 0;
+  std::uint64_t checksums_verified = 0;
+};
+
+// Derived top-of-book figures, as exact decimal text.
+struct TopOfBook {
+  std::optional<Decimal> bid, bid_qty, ask, ask_qty;
+};
+
+class BookEngine {
+ public:
+  BookEngine(BookEngineOptions options, LineSink& out, Diagnostics& diag);
+
+  // Processes one line (followed by kLinePadding readable bytes). `where`
+  // names the line for messages ("<stdin>:12"). Returns false if the line was
+  // malformed; it has then been reported and skipped.
+  bool process_line(std::string_view line, std::string_view where);
+
+  // Writes the full book of every valid book as `book` snapshot events.
+  void emit_all_books();
+
+  const BookEngineStats& stats() const;
+
+  struct Entry {
+    std::string venue;
+    std::string symbol;
+    CheckedBook book;
+    TopOfBook last_top;
+    std::uint64_t depth_hash = 0;
+    std::uint64_t applied = 0;
+    Nanos ts = 0, recv = 0;
+  };
+  // Book most recently updated (for the ladder); nullptr before any book.
+  const Entry* latest() const { return latest_; }
+  const Entry* find(std::string_view venue, std::string_view symbol) const;
+
+ private:
+  Entry& entry(std::string_view venue, std::string_view symbol);
+  void on_book(const BookUpdate& u, std::string_view line, std::string_view where);
+  void on_status(const Status& s);
+  void emit_status(const Entry& e, Nanos ts, std::string_view event, std::string_view detail);
+  void emit_bbo(Entry& e);
+  void emit_depth(Entry& e);
+  void emit_book(const Entry& e);
+
+  BookEngineOptions options_;
+  LineSink& out_;
+  Diagnostics& diag_;
+  EventDecoder decoder_;
+  DecodedEvent decoded_;
+  EventEncoder encoder_;
+  std::string error_;
+  std::string key_;
+  std::string line_;
+  std::string topic_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> books_;
+  Entry* latest_ = nullptr;
+  mutable BookEngineStats stats_;
+};
+
+// Mid, spread, microprice and imbalance for a two-sided top of book.
+struct DerivedFigures {
+  Decimal mid, spread;
+  std::string microprice;  // price scale + 2 decimals, rounded half away
+  std::string imbalance;   // (bid_qty - ask_qty) / (bid_qty + ask_qty), 6 decimals
+};
+DerivedFigures derive(const Decimal& bid, const Decimal& bid_qty, const Decimal& ask,
+                      const Decimal& ask_qty);
+
+}  // namespace ot

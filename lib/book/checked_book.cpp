@@ -1,0 +1,86 @@
+#include "book/checked_book.h"
+
+#include <string>
+
+namespace ot {
+
+bool CheckedBook::apply_levels(const BookUpdate& u) {
+  if (!track_levels_) return true;
+  for (const auto& l : u.bids) {
+    if (!book_.apply(BookSide::bid, l.price, l.qty)) return false;
+  }
+  for (const auto& l : u.asks) {
+    if (!book_.apply(BookSide::ask, l.price, l.qty)) return false;
+  }
+  return true;
+}
+
+ApplyResult CheckedBook::verify_checksum(const BookUpdate& u) {
+  if (rules_.checksum == nullptr || !u.checksum || !track_levels_) return {};
+  const auto depth = static_cast<std::size_t>(rules_.checksum_depth);
+  book_.top_text(BookSide::bid, depth, arena_bids_, top_bids_);
+  book_.top_text(BookSide::ask, depth, arena_asks_, top_asks_);
+  const std::int64_t mine = rules_.checksum(top_bids_, top_asks_);
+  if (mine == *u.checksum) {
+    ++checksums_ok_;
+    return {};
+  }
+  state_ = BookState::invalid;
+  std::string detail = "checksum mismatch";
+  if (u.seq) detail += " at seq " + std::to_string(*u.seq);
+  detail += " (venue " + std::to_string(*u.checksum) + ", book " + std::to_string(mine) + ")";
+  return {ApplyResult::checksum_mismatch, std::move(detail)};
+}
+
+ApplyResult CheckedBook::apply(const BookUpdate& u) {
+  if (u.snapshot) {
+    book_.clear();
+    last_seq_ = u.seq;
+    just_snapshotted_ = true;
+    if (!apply_levels(u)) {
+      state_ = BookState::invalid;
+      return {ApplyResult::bad_level, "snapshot level is not a decimal"};
+    }
+    state_ = BookState::valid;
+    ApplyResult r = verify_checksum(u);
+    return r;
+  }
+  if (state_ != BookState::valid) return {ApplyResult::ignored, {}};
+
+  if (last_seq_ && u.seq) {
+    const std::int64_t last = *last_seq_;
+    bool continuous;
+    if (u.first_seq && *u.seq <= last) {
+      return {ApplyResult::stale, {}};
+    } else if (just_snapshotted_ && u.first_seq) {
+      // Straddles the snapshot, or (futures) already links to it by prev_seq.
+      continuous = *u.first_seq <= last + 1 || (u.prev_seq && *u.prev_seq == last);
+    } else if (u.prev_seq) {
+      continuous = *u.prev_seq == last;
+    } else if (u.first_seq) {
+      continuous = *u.first_seq == last + 1;
+    } else {
+      continuous = true;
+    }
+    if (!continuous) {
+      state_ = BookState::invalid;
+      std::string detail = "sequence gap: expected ";
+      if (u.prev_seq) {
+        detail += "prev_seq " + std::to_string(last) + ", got " + std::to_string(*u.prev_seq);
+      } else {
+        detail += "first_seq " + std::to_string(last + 1) + ", got " +
+                  std::to_string(u.first_seq.value_or(-1));
+      }
+      return {ApplyResult::gap, std::move(detail)};
+    }
+  }
+  if (!apply_levels(u)) {
+    state_ = BookState::invalid;
+    return {ApplyResult::bad_level, "level is not a decimal"};
+  }
+  if (u.seq) last_seq_ = u.seq;
+  just_snapshotted_ = false;
+  return verify_checksum(u);
+}
+
+}  // namespace ot

@@ -1,0 +1,72 @@
+// An L2 book guarded by its venue's integrity rules: sequence continuity
+// (the uniform seq / prev_seq / first_seq fields of man/ot-events.7) and the
+// venue checksum where there is one. A break marks the book invalid; it stays
+// invalid, and applies nothing, until the next snapshot.
+//
+// Sequence rules, for a delta arriving when the book ended at `last`:
+//   - prev_seq present:  continuous iff prev_seq == last
+//   - else first_seq:    continuous iff first_seq == last + 1
+//   - right after a snapshot (Binance), a delta that straddles it is
+//     accepted: first_seq <= last + 1 < seq + 1; one with seq <= last is stale
+//     and dropped without harm.
+// Threading: not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "book/l2_book.h"
+#include "core/events.h"
+#include "venues/venue.h"
+
+namespace ot {
+
+enum class BookState { awaiting_snapshot, valid, invalid };
+
+struct ApplyResult {
+  enum Kind {
+    applied,            // the book changed (or a snapshot was loaded)
+    stale,              // an old delta, dropped; the book is still valid
+    ignored,            // the book is not valid; nothing applied
+    gap,                // sequence break: book now invalid
+    checksum_mismatch,  // book now invalid
+    bad_level,          // a level was not a decimal: book now invalid
+  };
+  Kind kind = applied;
+  std::string detail;  // for gap, checksum_mismatch and bad_level
+};
+
+class CheckedBook {
+ public:
+  // `track_levels` false keeps only the sequence state (no L2 book, no
+  // checksum): enough for a feed that only has to notice gaps.
+  explicit CheckedBook(BookRules rules, bool track_levels = true)
+      : rules_(rules), track_levels_(track_levels) {}
+
+  ApplyResult apply(const BookUpdate& u);
+  // Marks the book invalid (e.g. the feed reported a gap upstream).
+  void invalidate() { state_ = BookState::invalid; }
+
+  BookState state() const { return state_; }
+  bool valid() const { return state_ == BookState::valid; }
+  const L2Book& book() const { return book_; }
+  std::optional<std::int64_t> last_seq() const { return last_seq_; }
+  // Checksums verified so far (matches only).
+  std::uint64_t checksums_verified() const { return checksums_ok_; }
+
+ private:
+  bool apply_levels(const BookUpdate& u);
+  ApplyResult verify_checksum(const BookUpdate& u);
+
+  BookRules rules_;
+  bool track_levels_;
+  L2Book book_;
+  BookState state_ = BookState::awaiting_snapshot;
+  std::optional<std::int64_t> last_seq_;
+  bool just_snapshotted_ = false;
+  std::uint64_t checksums_ok_ = 0;
+  std::string arena_bids_, arena_asks_;
+  std::vector<PriceLevel> top_bids_, top_asks_;
+};
+
+}  // namespace ot

@@ -1,0 +1,116 @@
+#include "core/event_encoder.h"
+
+#include "core/json_out.h"
+
+namespace ot {
+namespace {
+
+void levels(JsonOut& j, std::string_view name, std::span<const PriceLevel> side) {
+  j.key(name);
+  j.begin_array();
+  for (const auto& l : side) {
+    j.begin_array();
+    j.string(l.price);
+    j.string(l.qty);
+    j.end_array();
+  }
+  j.end_array();
+}
+
+void optional_int(JsonOut& j, std::string_view name, const std::optional<std::int64_t>& v) {
+  if (v) j.field(name, *v);
+}
+
+}  // namespace
+
+EventEncoder::EventEncoder(LineSink& sink) : sink_(sink) {
+  line_.reserve(1 << 16);
+  topic_.reserve(128);
+}
+
+void EventEncoder::header(std::string_view type, std::string_view venue, std::string_view symbol) {
+  line_.clear();
+  topic_.clear();
+  topic_.append(type).append(".").append(venue).append(".").append(symbol);
+  line_.append("{\"type\":\"").append(type).append("\"");
+}
+
+void EventEncoder::emit() { sink_.write_line(topic_, line_); }
+
+void EventEncoder::on_book(const BookUpdate& u) {
+  header("book", u.venue, u.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", u.venue);
+  j.field("symbol", u.symbol);
+  optional_int(j, "ts", u.ts);
+  j.field("recv", u.recv);
+  j.key("snapshot");
+  j.boolean(u.snapshot);
+  optional_int(j, "first_seq", u.first_seq);
+  optional_int(j, "seq", u.seq);
+  optional_int(j, "prev_seq", u.prev_seq);
+  optional_int(j, "checksum", u.checksum);
+  levels(j, "bids", u.bids);
+  levels(j, "asks", u.asks);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::on_trade(const Trade& t) {
+  header("trade", t.venue, t.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", t.venue);
+  j.field("symbol", t.symbol);
+  optional_int(j, "ts", t.ts);
+  j.field("recv", t.recv);
+  j.field("price", t.price);
+  j.field("qty", t.qty);
+  j.field("side", t.side == Side::buy ? "buy" : "sell");
+  if (!t.id.empty()) j.field("id", t.id);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::on_quote(const Quote& q) {
+  header("quote", q.venue, q.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", q.venue);
+  j.field("symbol", q.symbol);
+  optional_int(j, "ts", q.ts);
+  j.field("recv", q.recv);
+  optional_int(j, "seq", q.seq);
+  j.field("bid", q.bid);
+  j.field("bid_qty", q.bid_qty);
+  j.field("ask", q.ask);
+  j.field("ask_qty", q.ask_qty);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::on_ticker(const Ticker& t) {
+  header("ticker", t.venue, t.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", t.venue);
+  j.field("symbol", t.symbol);
+  optional_int(j, "ts", t.ts);
+  j.field("recv", t.recv);
+  for (std::size_t i = 0; i < t.fields.size(); ++i) {
+    if (!t.fields[i].empty()) j.field(kTickerFieldNames[i], t.fields[i]);
+  }
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::on_status(const Status& s) {
+  header("status", s.venue, s.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", s.venue);
+  if (!s.symbol.empty()) j.field("symbol", s.symbol);
+  j.field("ts", s.ts);
+  j.field("event", s.event);
+  if (!s.detail.empty()) j.field("detail", s.detail);
+  line_.push_back('}');
+  emit();
+}
+
+}  // namespace ot

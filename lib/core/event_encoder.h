@@ -1,0 +1,41 @@
+// Encodes normalized events as one NDJSON line each (man/ot-events.7) and
+// hands every line to a LineSink together with its topic "type.venue.symbol".
+//
+// Threading: single-threaded; the sink is called synchronously.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/events.h"
+
+namespace ot {
+
+// Destination of encoded lines (stdout, a file, a ZeroMQ socket, a test).
+class LineSink {
+ public:
+  virtual ~LineSink() = default;
+  // `line` has no trailing newline; `topic` is "type.venue.symbol". The views
+  // are valid for the call only.
+  virtual void write_line(std::string_view topic, std::string_view line) = 0;
+};
+
+class EventEncoder final : public EventListener {
+ public:
+  explicit EventEncoder(LineSink& sink);
+
+  void on_book(const BookUpdate& u) override;
+  void on_trade(const Trade& t) override;
+  void on_quote(const Quote& q) override;
+  void on_ticker(const Ticker& t) override;
+  void on_status(const Status& s) override;
+
+ private:
+  void header(std::string_view type, std::string_view venue, std::string_view symbol);
+  void emit();
+  LineSink& sink_;
+  std::string line_;
+  std::string topic_;
+};
+
+}  // namespace ot

@@ -1,0 +1,66 @@
+#include "core/json_out.h"
+
+#include <charconv>
+
+namespace ot {
+
+void append_escaped(std::string& buf, std::string_view s) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    buf.append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"': buf.append("\\\""); break;
+      case '\\': buf.append("\\\\"); break;
+      case '\n': buf.append("\\n"); break;
+      case '\r': buf.append("\\r"); break;
+      case '\t': buf.append("\\t"); break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        buf.append(esc, 6);
+      }
+    }
+  }
+  buf.append(s.data() + start, s.size() - start);
+}
+
+void JsonOut::key(std::string_view k) {
+  comma();
+  buf_.push_back('"');
+  buf_.append(k);
+  buf_.append("\":", 2);
+  need_comma_ = false;
+}
+
+void JsonOut::string(std::string_view s) {
+  comma();
+  buf_.push_back('"');
+  append_escaped(buf_, s);
+  buf_.push_back('"');
+  need_comma_ = true;
+}
+
+void JsonOut::integer(std::int64_t v) {
+  comma();
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  buf_.append(tmp, r.ptr);
+  need_comma_ = true;
+}
+
+void JsonOut::boolean(bool v) {
+  comma();
+  buf_.append(v ? "true" : "false");
+  need_comma_ = true;
+}
+
+void JsonOut::raw(std::string_view json) {
+  comma();
+  buf_.append(json);
+  need_comma_ = true;
+}
+
+}  // namespace ot

@@ -1,0 +1,25 @@
+// Nanosecond timestamps since the Unix epoch, and the capture line format's
+// ISO-8601 stamps ("2021-10-12T00:28:32.0633569Z", 100 ns resolution).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace ot {
+
+using Nanos = std::int64_t;
+
+// Wall clock (CLOCK_REALTIME) in nanoseconds.
+Nanos now_ns() noexcept;
+// Monotonic clock in nanoseconds, for pacing and deadlines.
+Nanos mono_ns() noexcept;
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z"; nullopt when malformed.
+std::optional<Nanos> parse_iso8601(std::string_view text) noexcept;
+
+// Writes the 28-character capture stamp (7 fractional digits) into `out`,
+// which must hold 28 bytes; returns one past the last byte.
+char* format_capture_stamp(char* out, Nanos t) noexcept;
+
+}  // namespace ot

@@ -1,0 +1,75 @@
+// Keeps a feed's books in sync with the venue before events leave ot-feed.
+// Sits between a venue parser and the encoder (an EventListener decorator):
+//   - Binance-style venues (BookRules::needs_rest_snapshot): deltas are
+//     buffered until a snapshot arrives; stale ones are dropped, the rest
+//     replayed in order; a snapshot older than the buffer, or any later break
+//     in U/u/pu, asks the session for a fresh snapshot.
+//   - Venues that resync by resubscribing (OKX, Deribit): a sequence break
+//     or a checksum mismatch asks the session to resubscribe the book.
+// Until a book is back in sync its deltas are withheld, so what leaves the
+// feed always applies cleanly. Each break emits a `status` gap (or
+// checksum_mismatch); the return to sync emits `resync`.
+//
+// Threading: single-threaded; the SyncActions callbacks are called from
+// within on_book.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "book/checked_book.h"
+#include "core/events.h"
+#include "venues/venue.h"
+
+namespace ot {
+
+// What the guard asks of the live session; replay ignores both and waits
+// for the next snapshot in the data.
+class SyncActions {
+ public:
+  virtual ~SyncActions() = default;
+  virtual void request_snapshot(std::string_view symbol) = 0;
+  virtual void resubscribe(std::string_view symbol) = 0;
+};
+
+struct SyncStats {
+  std::uint64_t gaps = 0;
+  std::uint64_t checksum_mismatches = 0;
+  std::uint64_t checksums_verified = 0;
+  std::uint64_t withheld = 0;  // deltas not forwarded while out of sync
+};
+
+class BookSyncGuard final : public EventListener {
+ public:
+  BookSyncGuard(BookRules rules, EventListener& out, SyncActions* actions);
+  ~BookSyncGuard() override;
+
+  void on_book(const BookUpdate& u) override;
+  void on_trade(const Trade& t) override { out_.on_trade(t); }
+  void on_quote(const Quote& q) override { out_.on_quote(q); }
+  void on_ticker(const Ticker& t) override { out_.on_ticker(t); }
+  void on_status(const Status& s) override { out_.on_status(s); }
+
+  // The connection dropped: every book must resync. Emits nothing.
+  void reset_all();
+  SyncStats stats() const;
+
+ private:
+  struct Owned;
+  struct SymbolState;
+  SymbolState& state(std::string_view symbol);
+  void lost_sync(SymbolState& st, const BookUpdate& u, std::string_view event,
+                 const std::string& detail);
+  bool forward(SymbolState& st, const BookUpdate& u);
+
+  BookRules rules_;
+  EventListener& out_;
+  SyncActions* actions_;
+  std::unordered_map<std::string, std::unique_ptr<SymbolState>> symbols_;
+  SyncStats stats_;
+};
+
+}  // namespace ot

@@ -1,0 +1,180 @@
+#include "feed/replay.h"
+
+#include <time.h>
+
+#include <thread>
+
+#include "core/time.h"
+#include "feed/book_sync.h"
+#include "venues/venue.h"
+
+namespace ot {
+namespace {
+
+// Counts what flows out so the stats can say how many events were written.
+class CountingListener final : public EventListener {
+ public:
+  CountingListener(EventListener& inner, std::uint64_t& count) : inner_(inner), count_(count) {}
+  void on_book(const BookUpdate& u) override { ++count_, inner_.on_book(u); }
+  void on_trade(const Trade& t) override { ++count_, inner_.on_trade(t); }
+  void on_quote(const Quote& q) override { ++count_, inner_.on_quote(q); }
+  void on_ticker(const Ticker& t) override { ++count_, inner_.on_ticker(t); }
+  void on_status(const Status& s) override { ++count_, inner_.on_status(s); }
+
+ private:
+  EventListener& inner_;
+  std::uint64_t& count_;
+};
+
+struct Source {
+  LineInput* in = nullptr;
+  std::string_view line;
+  Nanos recv = 0;
+  std::string_view frame;
+  bool has_line = false;
+  bool disconnect = false;
+  std::unique_ptr<FrameParser> parser;
+  std::unique_ptr<BookSyncGuard> guard;
+  std::unique_ptr<CountingListener> counter;
+};
+
+void sleep_until_mono(Nanos t) {
+  const Nanos now = mono_ns();
+  if (t <= now) return;
+  std::this_thread::sleep_for(std::chrono::nanoseconds(t - now));
+}
+
+}  // namespace
+
+bool split_capture_line(std::string_view line, Nanos& recv, std::string_view& frame) {
+  if (line.size() < 30 || line[28] != ' ') return false;
+  auto t = parse_iso8601(line.substr(0, 28));
+  if (!t) return false;
+  recv = *t;
+  frame = line.substr(29);
+  return true;
+}
+
+bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
+                LineSink& out, Diagnostics& diag, ReplayStats& stats) {
+  EventEncoder encoder(out);
+  CountingListener counted(encoder, stats.events);
+  std::vector<Source> sources(inputs.size());
+  bool ok = true;
+  std::string where;
+
+  // Reads the next usable line of a source (skipping bad stamps).
+  auto advance = [&](Source& s) {
+    s.has_line = false;
+    std::string_view line;
+    while (s.in->next(line)) {
+      ++stats.lines;
+      if (line.empty()) {
+        s.has_line = s.disconnect = true;
+        return;
+      }
+      if (!split_capture_line(line, s.recv, s.frame)) {
+        ++stats.errors;
+        where = s.in->name() + ":" + std::to_string(s.in->line_number());
+        diag.error(where, "not a capture line (expected 'YYYY-MM-DDTHH:MM:SS.fffffffZ <frame>')");
+        continue;
+      }
+      s.line = line;
+      s.has_line = true;
+      s.disconnect = false;
+      return;
+    }
+    if (!s.in->error().empty()) {
+      diag.error(s.in->name(), s.in->error());
+      ok = false;
+    }
+  };
+
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    sources[i].in = inputs[i].get();
+    advance(sources[i]);
+  }
+  const Venue* fixed = options.venue.empty() ? nullptr : find_venue(options.venue);
+  Nanos first_recv = 0, start_mono = 0;
+  bool started = false;
+
+  for (;;) {
+    Source* next = nullptr;
+    for (auto& s : sources) {
+      if (!s.has_line) continue;
+      if (next == nullptr || (!s.disconnect && !next->disconnect && s.recv < next->recv) ||
+          s.disconnect) {
+        next = &s;
+        if (s.disconnect) break;
+      }
+    }
+    if (next == nullptr) break;
+    Source& s = *next;
+    if (s.disconnect) {
+      ++stats.disconnects;
+      if (options.raw) out.write_line({}, {});
+      if (s.guard) {
+        s.guard->reset_all();
+        Status st{s.parser->venue(), {}, s.recv, "disconnected", "capture marks a disconnect"};
+        counted.on_status(st);
+      }
+      advance(s);
+      continue;
+    }
+    if (options.speed > 0) {
+      if (!started) {
+        started = true;
+        first_recv = s.recv;
+        start_mono = mono_ns();
+      }
+      sleep_until_mono(start_mono +
+                       static_cast<Nanos>(static_cast<double>(s.recv - first_recv) / options.speed));
+    }
+    ++stats.frames;
+    if (options.raw) {
+      out.write_line({}, s.line);
+      advance(s);
+      continue;
+    }
+    if (!s.parser) {
+      if (fixed != nullptr) {
+        s.parser = fixed->make_parser();
+      } else {
+        s.parser = make_detected_parser(s.frame);
+      }
+      if (!s.parser) {
+        ++stats.errors;
+        where = s.in->name() + ":" + std::to_string(s.in->line_number());
+        diag.error(where, "cannot tell the venue from this frame (use --venue)");
+        advance(s);
+        continue;
+      }
+      s.counter = std::make_unique<CountingListener>(encoder, stats.events);
+      const Venue* v = find_venue(s.parser->venue());
+      s.guard = std::make_unique<BookSyncGuard>(v != nullptr ? v->book_rules() : BookRules{},
+                                                *s.counter, nullptr);
+    }
+    FrameResult r = s.parser->parse(s.frame, s.recv, *s.guard);
+    switch (r.kind) {
+      case FrameKind::data: break;
+      case FrameKind::control: ++stats.control; break;
+      case FrameKind::skipped: ++stats.skipped; break;
+      case FrameKind::error:
+        ++stats.errors;
+        where = s.in->name() + ":" + std::to_string(s.in->line_number());
+        diag.error(where, r.error);
+        break;
+    }
+    advance(s);
+  }
+  for (auto& s : sources) {
+    if (!s.guard) continue;
+    SyncStats g = s.guard->stats();
+    stats.gaps += g.gaps;
+    stats.checksum_mismatches += g.checksum_mismatches;
+    stats.checksums_verified += g.checksums_verified;
+  }
+  return ok;
+}
+
+}  // namespace ot

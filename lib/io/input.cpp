@@ -1,0 +1,238 @@
+#include "io/input.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <zmq.hpp>
+
+namespace ot {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// A stream of bytes: returns bytes read, 0 at end, -1 on error (sets err).
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual long read(char* dst, std::size_t n, std::string& err) = 0;
+};
+
+class FdSource final : public ByteSource {
+ public:
+  FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  ~FdSource() override {
+    if (owned_) ::close(fd_);
+  }
+  long read(char* dst, std::size_t n, std::string& err) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, dst, n);
+      if (r >= 0) return static_cast<long>(r);
+      if (errno == EINTR) continue;
+      err = std::strerror(errno);
+      return -1;
+    }
+  }
+
+ private:
+  int fd_;
+  bool owned_;
+};
+
+class GzSource final : public ByteSource {
+ public:
+  explicit GzSource(gzFile f) : f_(f) {}
+  ~GzSource() override { gzclose(f_); }
+  long read(char* dst, std::size_t n, std::string& err) override {
+    int r = gzread(f_, dst, static_cast<unsigned>(n));
+    if (r < 0) {
+      int code = 0;
+      err = gzerror(f_, &code);
+      return -1;
+    }
+    return r;
+  }
+
+ private:
+  gzFile f_;
+};
+
+class ZstdSource final : public ByteSource {
+ public:
+  explicit ZstdSource(std::unique_ptr<ByteSource> inner)
+      : inner_(std::move(inner)), in_buf_(ZSTD_DStreamInSize()), ctx_(ZSTD_createDCtx()) {}
+  ~ZstdSource() override { ZSTD_freeDCtx(ctx_); }
+  long read(char* dst, std::size_t n, std::string& err) override {
+    ZSTD_outBuffer out{dst, n, 0};
+    while (out.pos == 0) {
+      if (in_.pos == in_.size) {
+        long r = inner_->read(in_buf_.data(), in_buf_.size(), err);
+        if (r < 0) return -1;
+        if (r == 0) {
+          if (!frame_done_) {
+            err = "truncated zstd stream";
+            return -1;
+          }
+          return 0;
+        }
+        in_ = ZSTD_inBuffer{in_buf_.data(), static_cast<std::size_t>(r), 0};
+      }
+      std::size_t rc = ZSTD_decompressStream(ctx_, &out, &in_);
+      if (ZSTD_isError(rc)) {
+        err = ZSTD_getErrorName(rc);
+        return -1;
+      }
+      frame_done_ = rc == 0;
+    }
+    return static_cast<long>(out.pos);
+  }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::vector<char> in_buf_;
+  ZSTD_DCtx* ctx_;
+  ZSTD_inBuffer in_{nullptr, 0, 0};
+  bool frame_done_ = true;
+};
+
+class StreamLineInput final : public LineInput {
+ public:
+  StreamLineInput(std::unique_ptr<ByteSource> src, std::string name)
+      : src_(std::move(src)), name_(std::move(name)), buf_(kInitial + kLinePadding) {}
+
+  bool next(std::string_view& line) override {
+    for (;;) {
+      const char* nl =
+          static_cast<const char*>(std::memchr(buf_.data() + begin_, '\n', end_ - begin_));
+      if (nl != nullptr || eof_) {
+        if (nl == nullptr && begin_ == end_) return false;
+        const std::size_t stop = nl != nullptr ? static_cast<std::size_t>(nl - buf_.data()) : end_;
+        std::size_t len = stop - begin_;
+        if (len > 0 && buf_[begin_ + len - 1] == '\r') --len;
+        line = std::string_view(buf_.data() + begin_, len);
+        begin_ = nl != nullptr ? stop + 1 : end_;
+        ++line_number_;
+        return true;
+      }
+      if (!fill()) return false;
+    }
+  }
+  std::uint64_t line_number() const override { return line_number_; }
+  const std::string& name() const override { return name_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  static constexpr std::size_t kInitial = 1 << 20;
+
+  bool fill() {
+    if (begin_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (buf_.size() - kLinePadding - end_ < kInitial / 4) buf_.resize(buf_.size() * 2);
+    long r = src_->read(buf_.data() + end_, buf_.size() - kLinePadding - end_, error_);
+    if (r < 0) {
+      error_ = name_ + ": read error: " + error_;
+      return false;
+    }
+    if (r == 0) eof_ = true;
+    end_ += static_cast<std::size_t>(r);
+    return true;
+  }
+
+  std::unique_ptr<ByteSource> src_;
+  std::string name_;
+  std::string error_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  bool eof_ = false;
+  std::uint64_t line_number_ = 0;
+};
+
+class ZmqLineInput final : public LineInput {
+ public:
+  ZmqLineInput(const std::string& uri) : ctx_(1), sock_(ctx_, zmq::socket_type::sub), name_(uri) {
+    sock_.set(zmq::sockopt::subscribe, "");
+    sock_.connect(uri);
+  }
+  bool next(std::string_view& line) override {
+    for (;;) {
+      zmq::message_t msg;
+      try {
+        if (!sock_.recv(msg)) continue;
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) return false;
+        error_ = name_ + ": " + e.what();
+        return false;
+      }
+      if (sock_.get(zmq::sockopt::rcvmore)) continue;  // topic frame
+      buf_.assign(static_cast<const char*>(msg.data()), msg.size());
+      while (!buf_.empty() && (buf_.back() == '\n' || buf_.back() == '\r')) buf_.pop_back();
+      std::size_t n = buf_.size();
+      buf_.append(kLinePadding, '\0');
+      line = std::string_view(buf_.data(), n);
+      return true;
+    }
+  }
+  std::uint64_t line_number() const override { return 0; }
+  const std::string& name() const override { return name_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  zmq::context_t ctx_;
+  zmq::socket_t sock_;
+  std::string name_;
+  std::string error_;
+  std::string buf_;
+};
+
+}  // namespace
+
+bool is_zmq_uri(std::string_view uri) {
+  return uri.rfind("tcp://", 0) == 0 || uri.rfind("ipc://", 0) == 0 ||
+         uri.rfind("inproc://", 0) == 0;
+}
+
+std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error) {
+  if (uri.empty() || uri == "-") {
+    return std::make_unique<StreamLineInput>(std::make_unique<FdSource>(0, false), "<stdin>");
+  }
+  if (is_zmq_uri(uri)) {
+    try {
+      return std::make_unique<ZmqLineInput>(uri);
+    } catch (const zmq::error_t& e) {
+      error = uri + ": " + e.what();
+      return nullptr;
+    }
+  }
+  int fd = ::open(uri.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = uri + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  std::unique_ptr<ByteSource> src;
+  if (ends_with(uri, ".gz")) {
+    gzFile f = gzdopen(fd, "rb");
+    if (f == nullptr) {
+      ::close(fd);
+      error = uri + ": cannot open gzip stream";
+      return nullptr;
+    }
+    gzbuffer(f, 1 << 17);
+    src = std::make_unique<GzSource>(f);
+  } else if (ends_with(uri, ".zst")) {
+    src = std::make_unique<ZstdSource>(std::make_unique<FdSource>(fd, true));
+  } else {
+    src = std::make_unique<FdSource>(fd, true);
+  }
+  return std::make_unique<StreamLineInput>(std::move(src), uri);
+}
+
+}  // namespace ot

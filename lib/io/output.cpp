@@ -1,0 +1,172 @@
+#include "io/output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+#include <zmq.hpp>
+
+#include "io/input.h"
+
+namespace ot {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+enum class Codec { plain, gzip, zstd };
+
+// Buffered line writer on a file descriptor, optionally compressing.
+class StreamOutput final : public LineOutput {
+ public:
+  StreamOutput(int fd, bool owned, Codec codec, OutputOptions options, std::string name)
+      : fd_(fd), owned_(owned), codec_(codec), options_(options), name_(std::move(name)) {
+    buf_.reserve(kBuffer + 4096);
+    if (codec_ == Codec::gzip) {
+      gz_ = gzdopen(fd_, "wb6");
+      owned_ = false;  // gzclose closes the descriptor
+    } else if (codec_ == Codec::zstd) {
+      zctx_ = ZSTD_createCCtx();
+      ZSTD_CCtx_setParameter(zctx_, ZSTD_c_compressionLevel, 3);
+      zout_.resize(ZSTD_CStreamOutSize());
+    }
+  }
+  ~StreamOutput() override {
+    close();
+  }
+  void write_line(std::string_view, std::string_view line) override {
+    buf_.append(line);
+    buf_.push_back('\n');
+    if (options_.flush_each_line || buf_.size() >= kBuffer) flush();
+  }
+  bool flush() override {
+    if (!ok_) return false;
+    if (!buf_.empty()) push(buf_.data(), buf_.size(), false);
+    buf_.clear();
+    return ok_;
+  }
+  bool ok() const override { return ok_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  static constexpr std::size_t kBuffer = 1 << 16;
+
+  void close() {
+    flush();
+    if (codec_ == Codec::zstd && ok_) push(nullptr, 0, true);
+    if (zctx_ != nullptr) ZSTD_freeCCtx(zctx_);
+    if (gz_ != nullptr && gzclose(gz_) != Z_OK) fail("gzip close failed");
+    if (owned_ && ::close(fd_) != 0) fail(std::strerror(errno));
+  }
+  void fail(const std::string& why) {
+    if (ok_) error_ = name_ + ": " + why;
+    ok_ = false;
+  }
+  void write_fd(const char* p, std::size_t n) {
+    while (n > 0 && ok_) {
+      ssize_t r = ::write(fd_, p, n);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        fail(std::strerror(errno));
+        return;
+      }
+      p += r;
+      n -= static_cast<std::size_t>(r);
+    }
+  }
+  void push(const char* p, std::size_t n, bool end) {
+    switch (codec_) {
+      case Codec::plain:
+        write_fd(p, n);
+        break;
+      case Codec::gzip:
+        if (gz_ == nullptr || gzwrite(gz_, p, static_cast<unsigned>(n)) != static_cast<int>(n)) {
+          fail("gzip write failed");
+        }
+        break;
+      case Codec::zstd: {
+        ZSTD_inBuffer in{p, n, 0};
+        for (;;) {
+          ZSTD_outBuffer out{zout_.data(), zout_.size(), 0};
+          std::size_t rc = ZSTD_compressStream2(zctx_, &out, &in, end ? ZSTD_e_end : ZSTD_e_flush);
+          if (ZSTD_isError(rc)) return fail(ZSTD_getErrorName(rc));
+          write_fd(zout_.data(), out.pos);
+          if (rc == 0 && in.pos == in.size) break;
+        }
+        break;
+      }
+    }
+  }
+
+  int fd_;
+  bool owned_;
+  Codec codec_;
+  OutputOptions options_;
+  std::string name_;
+  std::string error_;
+  std::string buf_;
+  bool ok_ = true;
+  gzFile gz_ = nullptr;
+  ZSTD_CCtx* zctx_ = nullptr;
+  std::vector<char> zout_;
+};
+
+class ZmqOutput final : public LineOutput {
+ public:
+  explicit ZmqOutput(const std::string& uri)
+      : ctx_(1), sock_(ctx_, zmq::socket_type::pub), name_(uri) {
+    sock_.set(zmq::sockopt::sndhwm, 1'000'000);
+    sock_.set(zmq::sockopt::linger, 2000);
+    sock_.bind(uri);
+  }
+  void write_line(std::string_view topic, std::string_view line) override {
+    try {
+      sock_.send(zmq::buffer(topic.data(), topic.size()), zmq::send_flags::sndmore);
+      sock_.send(zmq::buffer(line.data(), line.size()), zmq::send_flags::none);
+    } catch (const zmq::error_t& e) {
+      ok_ = false;
+      error_ = name_ + ": " + e.what();
+    }
+  }
+  bool flush() override { return ok_; }
+  bool ok() const override { return ok_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  zmq::context_t ctx_;
+  zmq::socket_t sock_;
+  std::string name_;
+  std::string error_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOptions& options,
+                                        std::string& error) {
+  if (uri.empty() || uri == "-") {
+    return std::make_unique<StreamOutput>(1, false, Codec::plain, options, "<stdout>");
+  }
+  if (is_zmq_uri(uri)) {
+    try {
+      return std::make_unique<ZmqOutput>(uri);
+    } catch (const zmq::error_t& e) {
+      error = uri + ": " + e.what();
+      return nullptr;
+    }
+  }
+  int fd = ::open(uri.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error = uri + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  Codec codec = ends_with(uri, ".gz") ? Codec::gzip : ends_with(uri, ".zst") ? Codec::zstd : Codec::plain;
+  return std::make_unique<StreamOutput>(fd, true, codec, options, uri);
+}
+
+}  // namespace ot

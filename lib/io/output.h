@@ -1,0 +1,33 @@
+// Line-oriented outputs: stdout, files (.gz/.zst by extension) and ZeroMQ PUB.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/event_encoder.h"
+
+namespace ot {
+
+class LineOutput : public LineSink {
+ public:
+  // Appends '\n' on stream outputs; on ZeroMQ sends [topic, line].
+  void write_line(std::string_view topic, std::string_view line) override = 0;
+  // Pushes buffered bytes to the OS. Returns false if the output failed
+  // (closed pipe, full disk); error() then says why.
+  virtual bool flush() = 0;
+  virtual bool ok() const = 0;
+  virtual const std::string& error() const = 0;
+};
+
+struct OutputOptions {
+  // Flush after every line (live streams); otherwise flush when the buffer is
+  // full and at close.
+  bool flush_each_line = false;
+};
+
+// Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,
+// bound). On failure returns nullptr and sets `error`.
+std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOptions& options,
+                                        std::string& error);
+
+}  // namespace ot

@@ -1,0 +1,281 @@
+#include "venues/binance/binance_parser.h"
+
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+namespace ot::binance {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr Nanos kMs = 1'000'000;
+
+enum class StreamKind { unknown, depth, snapshot, book_ticker, agg_trade, trade, skipped };
+
+StreamKind classify(std::string_view stream) {
+  const auto at = stream.find('@');
+  if (at == std::string_view::npos) return StreamKind::unknown;
+  std::string_view kind = stream.substr(at + 1);
+  if (kind.rfind("depthSnapshot", 0) == 0) return StreamKind::snapshot;
+  if (kind.rfind("depth", 0) == 0) return StreamKind::depth;
+  if (kind == "bookTicker") return StreamKind::book_ticker;
+  if (kind == "aggTrade") return StreamKind::agg_trade;
+  if (kind == "trade") return StreamKind::trade;
+  if (kind.rfind("kline", 0) == 0 || kind.rfind("markPrice", 0) == 0 ||
+      kind.rfind("ticker", 0) == 0 || kind.rfind("miniTicker", 0) == 0 ||
+      kind.rfind("forceOrder", 0) == 0) {
+    return StreamKind::skipped;
+  }
+  return StreamKind::unknown;
+}
+
+StreamKind classify_event_type(std::string_view e) {
+  if (e == "depthUpdate") return StreamKind::depth;
+  if (e == "bookTicker") return StreamKind::book_ticker;
+  if (e == "aggTrade") return StreamKind::agg_trade;
+  if (e == "trade") return StreamKind::trade;
+  if (e == "kline" || e == "markPriceUpdate" || e == "24hrTicker") return StreamKind::skipped;
+  return StreamKind::unknown;
+}
+
+void read_levels(od::value v, std::vector<PriceLevel>& out) {
+  out.clear();
+  for (auto level : v.get_array()) {
+    PriceLevel pl;
+    int i = 0;
+    for (auto x : level.get_array()) {
+      if (i == 0) pl.price = x.get_string();
+      else if (i == 1) pl.qty = x.get_string();
+      ++i;
+    }
+    if (i < 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
+    out.push_back(pl);
+  }
+}
+
+class Parser final : public FrameParser {
+ public:
+  Parser(Market m, bool fixed) : market_(m), fixed_(fixed) {
+    bids_.reserve(1024);
+    asks_.reserve(1024);
+  }
+
+  std::string_view venue() const override { return venue_name(market_); }
+
+  FrameResult parse(std::string_view frame, Nanos recv, EventListener& out) override {
+    try {
+      return parse_frame(frame, recv, out);
+    } catch (const simdjson::simdjson_error& e) {
+      return FrameResult::fail(std::string("malformed frame: ") + e.what());
+    }
+  }
+
+ private:
+  void saw_futures(std::string_view symbol) {
+    if (fixed_ || market_ != Market::spot) return;
+    market_ = symbol.find('_') != std::string_view::npos ? Market::coinm : Market::usdm;
+    fixed_ = true;
+  }
+  void saw_spot() { fixed_ = true; }
+
+  FrameResult parse_frame(std::string_view frame, Nanos recv, EventListener& out) {
+    od::document doc = parser_.iterate(frame.data(), frame.size(), frame.size() + 64);
+    od::object root = doc.get_object();
+    std::string_view stream;
+    for (auto field : root) {
+      std::string_view key = field.unescaped_key();
+      if (key == "stream") {
+        stream = field.value().get_string();
+      } else if (key == "data") {
+        StreamKind kind = classify(stream);
+        if (kind == StreamKind::unknown) {
+          return FrameResult::fail("unknown stream '" + std::string(stream) + "'");
+        }
+        if (kind == StreamKind::skipped) return FrameResult::skipped();
+        return payload(kind, stream, field.value().get_object(), recv, out);
+      } else if (key == "result" || key == "id" || key == "code") {
+        return FrameResult::control();
+      } else if (key == "generated") {
+        continue;
+      } else if (key == "e" && stream.empty()) {
+        // A raw (non-combined) stream: the payload is the top-level object.
+        StreamKind kind = classify_event_type(field.value().get_string());
+        if (kind == StreamKind::unknown) return FrameResult::fail("unknown event type");
+        if (kind == StreamKind::skipped) return FrameResult::skipped();
+        doc.rewind();
+        return payload(kind, {}, doc.get_object(), recv, out);
+      } else if (stream.empty()) {
+        return FrameResult::fail("unknown message (field '" + std::string(key) + "')");
+      }
+    }
+    return FrameResult::fail("no data in frame");
+  }
+
+  FrameResult payload(StreamKind kind, std::string_view stream, od::object obj, Nanos recv,
+                      EventListener& out) {
+    switch (kind) {
+      case StreamKind::depth:
+      case StreamKind::snapshot:
+        return depth(kind == StreamKind::snapshot, stream, obj, recv, out);
+      case StreamKind::book_ticker:
+        return book_ticker(obj, recv, out);
+      case StreamKind::agg_trade:
+      case StreamKind::trade:
+        return trade(kind == StreamKind::agg_trade, obj, recv, out);
+      default:
+        return FrameResult::skipped();
+    }
+  }
+
+  FrameResult depth(bool snapshot, std::string_view stream, od::object obj, Nanos recv,
+                    EventListener& out) {
+    BookUpdate u;
+    u.recv = recv;
+    u.snapshot = snapshot;
+    std::optional<std::int64_t> event_time;
+    std::optional<std::int64_t> tx_time;
+    bool have_bids = false, have_asks = false;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key.size() == 1) {
+        switch (key[0]) {
+          case 'E': event_time = field.value().get_int64(); break;
+          case 'T': tx_time = field.value().get_int64(); break;
+          case 's': u.symbol = field.value().get_string(); break;
+          case 'U': u.first_seq = field.value().get_int64(); break;
+          case 'u': u.seq = field.value().get_int64(); break;
+          case 'b': read_levels(field.value(), bids_), have_bids = true; break;
+          case 'a': read_levels(field.value(), asks_), have_asks = true; break;
+          default: break;
+        }
+      } else if (key == "pu") {
+        u.prev_seq = field.value().get_int64();
+      } else if (key == "lastUpdateId") {
+        u.seq = field.value().get_int64();
+      } else if (key == "bids") {
+        read_levels(field.value(), bids_), have_bids = true;
+      } else if (key == "asks") {
+        read_levels(field.value(), asks_), have_asks = true;
+      }
+    }
+    if (snapshot) {
+      const auto at = stream.find('@');
+      symbol_.assign(stream.substr(0, at));
+      for (char& c : symbol_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      u.symbol = symbol_;
+      if (tx_time) saw_futures(u.symbol);
+      else saw_spot();
+    } else if (u.prev_seq) {
+      saw_futures(u.symbol);
+    } else {
+      saw_spot();
+    }
+    if (u.symbol.empty() || !u.seq || !have_bids || !have_asks ||
+        (!snapshot && !u.first_seq)) {
+      return FrameResult::fail("depth message lacks symbol, ids or sides");
+    }
+    if (tx_time) u.ts = *tx_time * kMs;
+    else if (event_time) u.ts = *event_time * kMs;
+    u.venue = venue();
+    u.bids = bids_;
+    u.asks = asks_;
+    out.on_book(u);
+    return FrameResult::data();
+  }
+
+  FrameResult book_ticker(od::object obj, Nanos recv, EventListener& out) {
+    Quote q;
+    q.recv = recv;
+    std::optional<std::int64_t> event_time, tx_time;
+    bool has_event_type = false;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key.size() != 1) continue;
+      switch (key[0]) {
+        case 'e': has_event_type = true; break;
+        case 'u': q.seq = field.value().get_int64(); break;
+        case 's': q.symbol = field.value().get_string(); break;
+        case 'b': q.bid = field.value().get_string(); break;
+        case 'B': q.bid_qty = field.value().get_string(); break;
+        case 'a': q.ask = field.value().get_string(); break;
+        case 'A': q.ask_qty = field.value().get_string(); break;
+        case 'E': event_time = field.value().get_int64(); break;
+        case 'T': tx_time = field.value().get_int64(); break;
+        default: break;
+      }
+    }
+    if (has_event_type) saw_futures(q.symbol);
+    if (q.symbol.empty() || q.bid.empty() || q.ask.empty()) {
+      return FrameResult::fail("bookTicker lacks symbol or prices");
+    }
+    if (tx_time) q.ts = *tx_time * kMs;
+    else if (event_time) q.ts = *event_time * kMs;
+    q.venue = venue();
+    out.on_quote(q);
+    return FrameResult::data();
+  }
+
+  FrameResult trade(bool aggregate, od::object obj, Nanos recv, EventListener& out) {
+    Trade t;
+    t.recv = recv;
+    std::optional<std::int64_t> trade_time;
+    std::optional<bool> buyer_maker;
+    bool best_match_flag = false;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key.size() != 1) continue;
+      switch (key[0]) {
+        case 's': t.symbol = field.value().get_string(); break;
+        case 'p': t.price = field.value().get_string(); break;
+        case 'q': t.qty = field.value().get_string(); break;
+        case 'T': trade_time = field.value().get_int64(); break;
+        case 'm': buyer_maker = field.value().get_bool(); break;
+        case 'M': best_match_flag = true; break;
+        case 'a':
+          if (aggregate) t.id = trim_token(field.value().raw_json_token());
+          break;
+        case 't':
+          if (!aggregate) t.id = trim_token(field.value().raw_json_token());
+          break;
+        default: break;
+      }
+    }
+    if (aggregate && !best_match_flag) saw_futures(t.symbol);
+    else if (best_match_flag) saw_spot();
+    if (t.symbol.empty() || t.price.empty() || t.qty.empty() || !buyer_maker) {
+      return FrameResult::fail("trade lacks symbol, price, qty or side");
+    }
+    // The buyer was the maker: the aggressor sold.
+    t.side = *buyer_maker ? Side::sell : Side::buy;
+    if (trade_time) t.ts = *trade_time * kMs;
+    t.venue = venue();
+    out.on_trade(t);
+    return FrameResult::data();
+  }
+
+  od::parser parser_;
+  Market market_;
+  bool fixed_;
+  std::vector<PriceLevel> bids_;
+  std::vector<PriceLevel> asks_;
+  std::string symbol_;
+};
+
+}  // namespace
+
+std::string_view venue_name(Market m) {
+  switch (m) {
+    case Market::spot: return "binance";
+    case Market::usdm: return "binance-futures";
+    case Market::coinm: return "binance-delivery";
+  }
+  return "binance";
+}
+
+std::unique_ptr<FrameParser> make_parser(Market m, bool fixed) {
+  return std::make_unique<Parser>(m, fixed);
+}
+
+}  // namespace ot::binance

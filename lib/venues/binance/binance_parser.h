@@ -1,0 +1,22 @@
+// Binance spot, USD-M and COIN-M market-data frames: combined-stream
+// envelopes ({"stream":…,"data":…}), depthUpdate diffs, REST depth snapshots
+// injected as generated "@depthSnapshot" frames, bookTicker, aggTrade, trade.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "venues/venue.h"
+
+namespace ot::binance {
+
+enum class Market { spot, usdm, coinm };
+
+std::string_view venue_name(Market m);
+
+// `fixed`: the market is known (live sessions, --venue); otherwise the parser
+// starts as spot and switches, once, on the first frame that shows futures
+// fields (pu, an event type on bookTicker, T on a snapshot).
+std::unique_ptr<FrameParser> make_parser(Market m, bool fixed);
+
+}  // namespace ot::binance

@@ -1,0 +1,110 @@
+#include <string>
+
+#include "venues/binance/binance_parser.h"
+#include "venues/binance/binance_venue.h"
+
+namespace ot::binance {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+class Session final : public SessionProtocol {
+ public:
+  Session(Market m, Subscription sub) : market_(m), sub_(std::move(sub)) {}
+
+  std::string ws_target() const override { return "/stream"; }
+
+  std::vector<Outgoing> on_connected() override {
+    std::string params;
+    auto add = [&](const std::string& sym, std::string_view stream) {
+      if (!params.empty()) params += ',';
+      params += '"' + sym + '@' + std::string(stream) + '"';
+    };
+    for (const auto& s : sub_.symbols) {
+      const std::string sym = lower(s);
+      if (sub_.channels.book) add(sym, "depth@100ms");
+      if (sub_.channels.quote) add(sym, "bookTicker");
+      if (sub_.channels.trade) add(sym, "aggTrade");
+    }
+    return {Outgoing{"{\"method\":\"SUBSCRIBE\",\"params\":[" + params + "],\"id\":" +
+                     std::to_string(++request_id_) + "}"}};
+  }
+  std::optional<Outgoing> reply_to(std::string_view) override { return std::nullopt; }
+  // The server pings every few minutes; Beast answers with pongs. We ping too
+  // so a dead link is noticed.
+  std::optional<Outgoing> keepalive() override { return std::nullopt; }
+  std::chrono::milliseconds ping_interval() const override { return std::chrono::seconds(30); }
+  std::vector<Outgoing> resubscribe_book(std::string_view) override { return {}; }
+  std::optional<std::string> snapshot_target(std::string_view symbol) const override {
+    const char* path = market_ == Market::spot    ? "/api/v3/depth"
+                       : market_ == Market::usdm ? "/fapi/v1/depth"
+                                                 : "/dapi/v1/depth";
+    return std::string(path) + "?symbol=" + std::string(symbol) + "&limit=1000";
+  }
+  std::string snapshot_frame(std::string_view symbol, std::string_view body) const override {
+    return "{\"stream\":\"" + lower(symbol) + "@depthSnapshot\",\"generated\":true,\"data\":" +
+           std::string(body) + "}";
+  }
+  std::optional<std::chrono::seconds> max_session_age() const override {
+    return std::chrono::hours(23) + std::chrono::minutes(50);
+  }
+
+ private:
+  Market market_;
+  Subscription sub_;
+  int request_id_ = 0;
+};
+
+class BinanceVenue final : public Venue {
+ public:
+  explicit BinanceVenue(Market m) : market_(m) {}
+  std::string_view name() const override { return venue_name(market_); }
+  std::unique_ptr<FrameParser> make_parser() const override {
+    return binance::make_parser(market_, true);
+  }
+  std::unique_ptr<SessionProtocol> make_session(const Subscription& sub) const override {
+    return std::make_unique<Session>(market_, sub);
+  }
+  std::string default_ws_url() const override {
+    switch (market_) {
+      case Market::spot: return "wss://stream.binance.com:9443";
+      case Market::usdm: return "wss://fstream.binance.com";
+      case Market::coinm: return "wss://dstream.binance.com";
+    }
+    return {};
+  }
+  std::string default_rest_url() const override {
+    switch (market_) {
+      case Market::spot: return "https://api.binance.com";
+      case Market::usdm: return "https://fapi.binance.com";
+      case Market::coinm: return "https://dapi.binance.com";
+    }
+    return {};
+  }
+  BookRules book_rules() const override {
+    BookRules r;
+    r.needs_rest_snapshot = true;
+    return r;
+  }
+
+ private:
+  Market market_;
+};
+
+}  // namespace
+
+const Venue& venue(Market m) {
+  static const BinanceVenue spot(Market::spot), usdm(Market::usdm), coinm(Market::coinm);
+  switch (m) {
+    case Market::spot: return spot;
+    case Market::usdm: return usdm;
+    case Market::coinm: return coinm;
+  }
+  return spot;
+}
+
+}  // namespace ot::binance

@@ -1,0 +1,241 @@
+#include <simdjson.h>
+#include <zlib.h>
+
+#include <string>
+#include <vector>
+
+#include "venues/okx/okx.h"
+
+namespace ot::okx {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr Nanos kMs = 1'000'000;
+
+std::int64_t parse_ms(std::string_view s) {
+  std::int64_t v = 0;
+  if (s.empty()) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+  for (char c : s) {
+    if (c < '0' || c > '9') throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+    v = v * 10 + (c - '0');
+  }
+  return v * kMs;
+}
+
+void read_levels(od::value v, std::vector<PriceLevel>& out) {
+  out.clear();
+  for (auto level : v.get_array()) {
+    PriceLevel pl;
+    int i = 0;
+    for (auto x : level.get_array()) {
+      if (i == 0) pl.price = x.get_string();
+      else if (i == 1) pl.qty = x.get_string();
+      ++i;
+    }
+    if (i < 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
+    out.push_back(pl);
+  }
+}
+
+enum class Channel { unknown, books, bbo, trades, tickers };
+
+Channel classify(std::string_view c) {
+  if (c == "books" || c == "books-l2-tbt" || c == "books50-l2-tbt" || c == "books5") {
+    return Channel::books;
+  }
+  if (c == "bbo-tbt") return Channel::bbo;
+  if (c == "trades" || c == "trades-all") return Channel::trades;
+  if (c == "tickers") return Channel::tickers;
+  return Channel::unknown;
+}
+
+class Parser final : public FrameParser {
+ public:
+  Parser() {
+    bids_.reserve(512);
+    asks_.reserve(512);
+  }
+  std::string_view venue() const override { return "okx"; }
+
+  FrameResult parse(std::string_view frame, Nanos recv, EventListener& out) override {
+    if (frame == "pong") return FrameResult::control();
+    try {
+      return parse_frame(frame, recv, out);
+    } catch (const simdjson::simdjson_error& e) {
+      return FrameResult::fail(std::string("malformed frame: ") + e.what());
+    }
+  }
+
+ private:
+  FrameResult parse_frame(std::string_view frame, Nanos recv, EventListener& out) {
+    od::document doc = parser_.iterate(frame.data(), frame.size(), frame.size() + 64);
+    od::object root = doc.get_object();
+    std::string_view channel_name;
+    std::string_view inst;
+    std::string_view action;
+    for (auto field : root) {
+      std::string_view key = field.unescaped_key();
+      if (key == "event") {
+        std::string_view ev = field.value().get_string();
+        if (ev == "error") return FrameResult::fail("venue error event");
+        return FrameResult::control();
+      } else if (key == "arg") {
+        for (auto a : field.value().get_object()) {
+          std::string_view k = a.unescaped_key();
+          if (k == "channel") channel_name = a.value().get_string();
+          else if (k == "instId") inst = a.value().get_string();
+        }
+      } else if (key == "action") {
+        action = field.value().get_string();
+      } else if (key == "data") {
+        Channel ch = classify(channel_name);
+        if (ch == Channel::unknown) {
+          return FrameResult::fail("unknown channel '" + std::string(channel_name) + "'");
+        }
+        if (inst.empty()) return FrameResult::fail("data without instId");
+        // Keep the instrument: later strings reuse the parser's buffer.
+        inst_.assign(inst);
+        for (auto item : field.value().get_array()) {
+          od::object obj = item.get_object();
+          switch (ch) {
+            case Channel::books: book(obj, action, recv, out); break;
+            case Channel::bbo: bbo(obj, recv, out); break;
+            case Channel::trades: trade(obj, recv, out); break;
+            case Channel::tickers: ticker(obj, recv, out); break;
+            default: break;
+          }
+        }
+        return FrameResult::data();
+      }
+    }
+    return FrameResult::fail("unknown message");
+  }
+
+  void book(od::object obj, std::string_view action, Nanos recv, EventListener& out) {
+    BookUpdate u;
+    u.venue = "okx";
+    u.symbol = inst_;
+    u.recv = recv;
+    u.snapshot = action == "snapshot";
+    bool have_bids = false, have_asks = false;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key == "asks") read_levels(field.value(), asks_), have_asks = true;
+      else if (key == "bids") read_levels(field.value(), bids_), have_bids = true;
+      else if (key == "ts") u.ts = parse_ms(field.value().get_string());
+      else if (key == "checksum") u.checksum = field.value().get_int64();
+      else if (key == "seqId") u.seq = field.value().get_int64();
+      else if (key == "prevSeqId") u.prev_seq = field.value().get_int64();
+    }
+    if (!have_bids || !have_asks) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    // prevSeqId is -1 on snapshots: not a link to anything.
+    if (u.snapshot) u.prev_seq.reset();
+    // A zero checksum means the venue did not compute one.
+    if (u.checksum && *u.checksum == 0) u.checksum.reset();
+    u.bids = bids_;
+    u.asks = asks_;
+    out.on_book(u);
+  }
+
+  void bbo(od::object obj, Nanos recv, EventListener& out) {
+    Quote q;
+    q.venue = "okx";
+    q.symbol = inst_;
+    q.recv = recv;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key == "asks") {
+        read_levels(field.value(), asks_);
+        if (!asks_.empty()) q.ask = asks_[0].price, q.ask_qty = asks_[0].qty;
+      } else if (key == "bids") {
+        read_levels(field.value(), bids_);
+        if (!bids_.empty()) q.bid = bids_[0].price, q.bid_qty = bids_[0].qty;
+      } else if (key == "ts") {
+        q.ts = parse_ms(field.value().get_string());
+      } else if (key == "seqId") {
+        q.seq = field.value().get_int64();
+      }
+    }
+    out.on_quote(q);
+  }
+
+  void trade(od::object obj, Nanos recv, EventListener& out) {
+    Trade t;
+    t.venue = "okx";
+    t.symbol = inst_;
+    t.recv = recv;
+    bool have_side = false;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key == "tradeId") t.id = field.value().get_string();
+      else if (key == "px") t.price = field.value().get_string();
+      else if (key == "sz") t.qty = field.value().get_string();
+      else if (key == "ts") t.ts = parse_ms(field.value().get_string());
+      else if (key == "side") {
+        std::string_view s = field.value().get_string();
+        t.side = s == "sell" ? Side::sell : Side::buy;
+        have_side = s == "buy" || s == "sell";
+      }
+    }
+    if (t.price.empty() || t.qty.empty() || !have_side) {
+      throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    }
+    out.on_trade(t);
+  }
+
+  void ticker(od::object obj, Nanos recv, EventListener& out) {
+    Ticker t;
+    t.venue = "okx";
+    t.symbol = inst_;
+    t.recv = recv;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key == "ts") {
+        t.ts = parse_ms(field.value().get_string());
+        continue;
+      }
+      TickerField f = TickerField::count;
+      if (key == "last") f = TickerField::last;
+      else if (key == "bidPx") f = TickerField::bid;
+      else if (key == "bidSz") f = TickerField::bid_qty;
+      else if (key == "askPx") f = TickerField::ask;
+      else if (key == "askSz") f = TickerField::ask_qty;
+      else if (key == "vol24h") f = TickerField::volume_24h;
+      if (f != TickerField::count) t[f] = field.value().get_string();
+    }
+    out.on_ticker(t);
+  }
+
+  od::parser parser_;
+  std::vector<PriceLevel> bids_;
+  std::vector<PriceLevel> asks_;
+  std::string inst_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameParser> make_parser() { return std::make_unique<Parser>(); }
+
+std::int64_t checksum(std::span<const PriceLevel> bids, std::span<const PriceLevel> asks) {
+  std::string text;
+  text.reserve(2048);
+  const std::size_t depth = kChecksumDepth;
+  for (std::size_t i = 0; i < depth; ++i) {
+    if (i < bids.size()) {
+      if (!text.empty()) text.push_back(':');
+      text.append(bids[i].price).push_back(':');
+      text.append(bids[i].qty);
+    }
+    if (i < asks.size()) {
+      if (!text.empty()) text.push_back(':');
+      text.append(asks[i].price).push_back(':');
+      text.append(asks[i].qty);
+    }
+  }
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+  return static_cast<std::int32_t>(crc);
+}
+
+}  // namespace ot::okx

@@ -1,0 +1,50 @@
+// The venue registry: adding a venue means one folder and one line here.
+#include "venues/binance/binance_venue.h"
+#include "venues/deribit/deribit_venue.h"
+#include "venues/okx/okx_venue.h"
+#include "venues/venue.h"
+
+namespace ot {
+namespace {
+
+const Venue* const kVenues[] = {
+    &binance::venue(binance::Market::spot), &binance::venue(binance::Market::usdm),
+    &binance::venue(binance::Market::coinm), &okx::venue(), &deribit::venue()};
+
+}  // namespace
+
+const Venue* find_venue(std::string_view name) {
+  for (const Venue* v : kVenues) {
+    if (v->name() == name) return v;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> venue_names() {
+  std::vector<std::string_view> names;
+  for (const Venue* v : kVenues) names.push_back(v->name());
+  return names;
+}
+
+std::unique_ptr<FrameParser> make_detected_parser(std::string_view frame) {
+  if (frame.find("\"jsonrpc\"") != std::string_view::npos) return deribit::venue().make_parser();
+  if (frame.find("\"arg\"") != std::string_view::npos ||
+      frame.find("\"op\"") != std::string_view::npos) {
+    return okx::venue().make_parser();
+  }
+  if (frame.find("\"stream\"") != std::string_view::npos ||
+      frame.find("\"e\":\"depthUpdate\"") != std::string_view::npos) {
+    return binance::make_parser(binance::Market::spot, false);
+  }
+  return nullptr;
+}
+
+std::string_view trim_token(std::string_view t) {
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' ||
+                        t.back() == '\t')) {
+    t.remove_suffix(1);
+  }
+  return t;
+}
+
+}  // namespace ot

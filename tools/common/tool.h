@@ -1,0 +1,83 @@
+// What every program shares: messages on stderr in the house format
+// ("ot-book: error: <where>: <what>"), CLI11 errors mapped to exit status 2,
+// and the exit-status convention (0 ok, 1 runtime or data failure, 2 usage).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "book/book_engine.h"
+
+namespace ot::tool {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+class StderrDiagnostics final : public Diagnostics {
+ public:
+  explicit StderrDiagnostics(std::string program, bool quiet = false)
+      : program_(std::move(program)), quiet_(quiet) {}
+  void error(std::string_view where, std::string_view message) override {
+    ++errors_;
+    print("error", where, message);
+  }
+  void warning(std::string_view where, std::string_view message) override {
+    ++warnings_;
+    print("warning", where, message);
+  }
+  std::uint64_t errors() const { return errors_; }
+  // Stop printing after this many messages (the count goes on).
+  void set_limit(std::uint64_t limit) { limit_ = limit; }
+
+ private:
+  void print(const char* level, std::string_view where, std::string_view message) {
+    if (quiet_) return;
+    if (printed_ == limit_) {
+      std::fprintf(stderr, "%s: note: further messages suppressed\n", program_.c_str());
+    }
+    if (printed_++ >= limit_) return;
+    if (where.empty()) {
+      std::fprintf(stderr, "%s: %s: %.*s\n", program_.c_str(), level,
+                   static_cast<int>(message.size()), message.data());
+    } else {
+      std::fprintf(stderr, "%s: %s: %.*s: %.*s\n", program_.c_str(), level,
+                   static_cast<int>(where.size()), where.data(), static_cast<int>(message.size()),
+                   message.data());
+    }
+  }
+  std::string program_;
+  bool quiet_;
+  std::uint64_t errors_ = 0, warnings_ = 0, printed_ = 0, limit_ = 100;
+};
+
+// Parses the command line; on failure prints CLI11's message with a hint and
+// returns the exit status to use (0 for --help / --version, 2 otherwise).
+inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::CallForHelp& e) {
+    std::fputs(app.help().c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    std::fputs((std::string(e.what()) + "\n").c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n",
+                 app.get_name().c_str(), e.what(), app.get_name().c_str());
+    return kExitUsage;
+  }
+}
+
+inline void usage_error(const std::string& program, const std::string& message) {
+  std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n", program.c_str(),
+               message.c_str(), program.c_str());
+}
+
+}  // namespace ot::tool

@@ -1,0 +1,106 @@
+// ot-book: L2 books from normalized events; bbo / depth / book out.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "../common/tool.h"
+#include "book/ladder.h"
+#include "core/time.h"
+#include "io/input.h"
+#include "io/output.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_dump = 0;
+void on_usr1(int) { g_dump = 1; }
+
+int terminal_width() {
+  winsize ws{};
+  return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ot;
+  CLI::App app{"Keep L2 order books from events; emit bbo, depth and book (man ot-book)", "ot-book"};
+  app.set_version_flag("--version", "ot-book 0.1.0");
+  std::vector<std::string> emits;
+  std::string in_uri = "-", out_uri = "-";
+  int top = 0;
+  bool strict = false, quiet = false, pass_book = false;
+  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
+  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
+  app.add_option("--emit", emits, "bbo (default), depth=N, book (at end / on SIGUSR1), book=N")
+      ->take_all();
+  app.add_option("--top", top, "Draw a live N-level ladder when stdout is a terminal")
+      ->check(CLI::Range(1, 200));
+  app.add_flag("--pass-book", pass_book, "Also pass the input book events through");
+  app.add_flag("--strict", strict, "Exit 1 if any line was malformed or a book broke");
+  app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+
+  BookEngineOptions opt;
+  opt.pass_book = pass_book;
+  if (emits.empty()) emits.push_back("bbo");
+  for (const auto& e : emits) {
+    try {
+      if (e == "bbo") opt.emit_bbo = true;
+      else if (e == "book") opt.book_at_end = true;
+      else if (e.rfind("depth=", 0) == 0) opt.depth_levels = std::stoi(e.substr(6));
+      else if (e.rfind("book=", 0) == 0) opt.book_every = std::stoull(e.substr(5));
+      else throw std::invalid_argument(e);
+      if (opt.depth_levels < 0) throw std::invalid_argument(e);
+    } catch (const std::exception&) {
+      tool::usage_error("ot-book", "--emit: expected bbo, depth=N, book or book=N, got '" + e + "'");
+      return tool::kExitUsage;
+    }
+  }
+  tool::StderrDiagnostics diag("ot-book", quiet);
+  std::string err;
+  auto in = open_input(in_uri, err);
+  const bool ladder = top > 0 && isatty(STDOUT_FILENO) && out_uri == "-";
+  OutputOptions oo;
+  oo.flush_each_line = true;
+  auto out = ladder ? open_output("/dev/null", oo, err) : open_output(out_uri, oo, err);
+  if (!in || !out) {
+    diag.error("", err);
+    return tool::kExitFailure;
+  }
+  std::signal(SIGUSR1, on_usr1);
+  BookEngine engine(opt, *out, diag);
+  std::string_view line;
+  std::string where;
+  Nanos last_draw = 0;
+  while (in->next(line)) {
+    where = in->name() + ":" + std::to_string(in->line_number());
+    engine.process_line(line, where);
+    if (g_dump) {
+      g_dump = 0;
+      engine.emit_all_books();
+    }
+    if (ladder && engine.latest() != nullptr && mono_ns() - last_draw > 100'000'000) {
+      last_draw = mono_ns();
+      const std::string frame = render_ladder(*engine.latest(), top, terminal_width());
+      std::fwrite(frame.data(), 1, frame.size(), stdout);
+      std::fflush(stdout);
+    }
+  }
+  if (!in->error().empty()) diag.error("", in->error());
+  if (ladder && engine.latest() != nullptr) {
+    const std::string frame = render_ladder(*engine.latest(), top, terminal_width());
+    std::fwrite(frame.data(), 1, frame.size(), stdout);
+  }
+  if (opt.book_at_end) engine.emit_all_books();
+  if (!out->flush()) {
+    diag.error("", out->error());
+    return tool::kExitFailure;
+  }
+  const auto& s = engine.stats();
+  if (!in->error().empty()) return tool::kExitFailure;
+  if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0)) {
+    return tool::kExitFailure;
+  }
+  return tool::kExitOk;
+}
