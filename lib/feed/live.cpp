@@ -6,7 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -54,6 +54,8 @@ class LiveFeed final : public SyncActions {
         stats_(stats),
         tls_(net::make_client_tls(o.ca_file)),
         wake_(ioc_),
+        keepalive_timer_(ioc_),
+        age_timer_(ioc_),
         parser_(venue.make_parser()),
         session_(venue.make_session(Subscription{o.symbols, o.channels})),
         encoder_(o.raw ? static_cast<LineSink&>(null_) : out),
@@ -161,49 +163,75 @@ class LiveFeed final : public SyncActions {
     fetching_.erase(symbol);
   }
 
+  // The four loops of a session run as one group. Whichever ends first ends
+  // the others explicitly (flag + timer cancel + socket close), so no loop
+  // depends on implicit cancellation to finish.
+  void end_session() {
+    session_over_ = true;
+    wake_.cancel();
+    keepalive_timer_.cancel();
+    age_timer_.cancel();
+  }
+
   template <class WS>
   asio::awaitable<void> read_loop(WS& ws) {
     beast::flat_buffer buf;
-    for (;;) {
-      co_await ws.async_read(buf, asio::use_awaitable);
-      const Nanos recv = now_ns();
-      const auto data = buf.cdata();
-      handle_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), recv);
-      buf.consume(buf.size());
+    try {
+      for (;;) {
+        co_await ws.async_read(buf, asio::use_awaitable);
+        const Nanos recv = now_ns();
+        const auto data = buf.cdata();
+        handle_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), recv);
+        buf.consume(buf.size());
+      }
+    } catch (...) {
+      end_session();
+      throw;
     }
   }
 
   template <class WS>
   asio::awaitable<void> write_loop(WS& ws) {
-    for (;;) {
-      while (!outq_.empty()) {
-        std::string msg = std::move(outq_.front());
-        outq_.pop_front();
-        co_await ws.async_write(asio::buffer(msg), asio::use_awaitable);
+    try {
+      while (!session_over_) {
+        while (!outq_.empty() && !session_over_) {
+          std::string msg = std::move(outq_.front());
+          outq_.pop_front();
+          co_await ws.async_write(asio::buffer(msg), asio::use_awaitable);
+        }
+        if (session_over_) break;
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
       }
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      boost::system::error_code ec;
-      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    } catch (...) {
+      end_session();
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(ws).socket().close(ignored);
+      throw;
     }
   }
 
   asio::awaitable<void> keepalive_loop() {
-    asio::steady_timer t(ioc_);
-    for (;;) {
-      t.expires_after(session_->ping_interval());
-      co_await t.async_wait(asio::use_awaitable);
+    while (!session_over_) {
+      keepalive_timer_.expires_after(session_->ping_interval());
+      co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (session_over_) break;
       if (auto ping = session_->keepalive()) send(std::move(ping->text));
     }
   }
 
-  asio::awaitable<void> age_limit() {
-    asio::steady_timer t(ioc_);
+  template <class WS>
+  asio::awaitable<void> age_limit(WS& ws) {
     if (auto age = session_->max_session_age()) {
-      t.expires_after(*age);
+      age_timer_.expires_after(*age);
     } else {
-      t.expires_at(asio::steady_timer::time_point::max());
+      age_timer_.expires_at(asio::steady_timer::time_point::max());
     }
-    co_await t.async_wait(asio::use_awaitable);
+    co_await age_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (session_over_) co_return;
+    end_session();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
     throw std::runtime_error("reconnecting ahead of the venue's session time limit");
   }
 
@@ -223,7 +251,8 @@ class LiveFeed final : public SyncActions {
     for (auto& m : session_->on_connected()) send(std::move(m.text));
     status({}, "connected", ws_url_.host + ":" + ws_url_.port + target);
     connected_at_ = mono_ns();
-    co_await (read_loop(ws) || write_loop(ws) || keepalive_loop() || age_limit());
+    session_over_ = false;
+    co_await (read_loop(ws) || write_loop(ws) || keepalive_loop() || age_limit(ws));
   }
 
   asio::awaitable<void> connect_once() {
@@ -297,6 +326,9 @@ class LiveFeed final : public SyncActions {
   asio::io_context ioc_;
   asio::ssl::context tls_;
   asio::steady_timer wake_;
+  asio::steady_timer keepalive_timer_;
+  asio::steady_timer age_timer_;
+  bool session_over_ = false;
   std::deque<std::string> outq_;
   std::unique_ptr<FrameParser> parser_;
   std::unique_ptr<SessionProtocol> session_;

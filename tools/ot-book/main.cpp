@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> emits;
   std::string in_uri = "-", out_uri = "-";
   int top = 0;
-  bool strict = false, quiet = false, pass_book = false;
+  bool strict = false, quiet = false, pass_book = false, print_stats = false;
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
   app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
   app.add_option("--emit", emits, "bbo (default), depth=N, book (at end / on SIGUSR1), book=N")
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app.add_flag("--pass-book", pass_book, "Also pass the input book events through");
   app.add_flag("--strict", strict, "Exit 1 if any line was malformed or a book broke");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
   BookEngineOptions opt;
@@ -98,6 +99,13 @@ int main(int argc, char** argv) {
     return tool::kExitFailure;
   }
   const auto& s = engine.stats();
+  if (print_stats) {
+    std::fprintf(stderr,
+                 "ot-book: stats: lines=%lu malformed=%lu book_updates=%lu gaps=%lu "
+                 "checksum_mismatches=%lu checksums_verified=%lu\n",
+                 s.lines, s.malformed, s.book_updates, s.gaps, s.checksum_mismatches,
+                 s.checksums_verified);
+  }
   if (!in->error().empty()) return tool::kExitFailure;
   if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0)) {
     return tool::kExitFailure;

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ot-feed 0.1.0");
   app.require_subcommand(1);
   std::string out_uri = "-";
-  bool strict = false, quiet = false;
+  bool strict = false, quiet = false, print_stats = false;
 
   auto* replay = app.add_subcommand("replay", "Play captures through the live parsers");
   ReplayOptions ro;
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     sub->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
     sub->add_flag("--strict", strict, "Exit 1 if any frame was malformed");
     sub->add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+    sub->add_flag("--stats", print_stats, "Print counters on stderr at the end");
   }
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
@@ -86,6 +87,15 @@ int main(int argc, char** argv) {
     ReplayStats stats;
     ok = run_replay(inputs, ro, *out, diag, stats);
     malformed = stats.errors;
+    if (print_stats) {
+      std::fprintf(stderr,
+                   "ot-feed: stats: lines=%lu frames=%lu events=%lu control=%lu skipped=%lu "
+                   "errors=%lu disconnects=%lu gaps=%lu checksum_mismatches=%lu "
+                   "checksums_verified=%lu\n",
+                   stats.lines, stats.frames, stats.events, stats.control, stats.skipped,
+                   stats.errors, stats.disconnects, stats.gaps, stats.checksum_mismatches,
+                   stats.checksums_verified);
+    }
   } else {
     if (!parse_channels(channels, lo.channels, err)) {
       tool::usage_error("ot-feed", err);
@@ -95,6 +105,12 @@ int main(int argc, char** argv) {
     LiveStats stats;
     ok = run_live(lo, *out, diag, &g_stop, stats);
     malformed = stats.errors;
+    if (print_stats) {
+      std::fprintf(stderr,
+                   "ot-feed: stats: frames=%lu errors=%lu connects=%lu disconnects=%lu "
+                   "snapshots=%lu\n",
+                   stats.frames, stats.errors, stats.connects, stats.disconnects, stats.snapshots);
+    }
   }
   if (!out->flush()) {
     diag.error("", out->error());

@@ -1,0 +1,464 @@
+#include "sim/sim_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <fstream>
+#include <list>
+#include <map>
+#include <set>
+
+#include "core/event_encoder.h"
+#include "core/time.h"
+#include "feed/replay.h"
+#include "io/input.h"
+#include "venues/sim_protocol.h"
+#include "venues/venue.h"
+
+namespace ot {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+struct Played {
+  Nanos recv;
+  std::string frame;
+  std::optional<SimRoute> route;
+};
+
+// The simulated market: books kept by the venue's own parser.
+class Market final : public SimMarket, public EventListener {
+ public:
+  explicit Market(const Venue& v) : rules_(v.book_rules()), parser_(v.make_parser()) {}
+
+  const CheckedBook* book(std::string_view symbol) const override {
+    auto it = books_.find(std::string(symbol));
+    return it != books_.end() && it->second.valid() ? &it->second : nullptr;
+  }
+  Nanos venue_time() const override { return venue_time_; }
+
+  // Plays a frame into the books. Recorded snapshots reset a book only while
+  // it has none (or when the snapshot is newer than the book).
+  void play(const Played& p) {
+    padded_.assign(p.frame);
+    const std::size_t n = padded_.size();
+    padded_.append(64, '\0');
+    venue_time_ = p.recv;
+    parser_->parse(std::string_view(padded_.data(), n), p.recv, *this);
+  }
+
+  void on_book(const BookUpdate& u) override {
+    if (u.ts) venue_time_ = *u.ts;
+    auto it = books_.try_emplace(std::string(u.symbol), rules_).first;
+    CheckedBook& b = it->second;
+    if (u.snapshot && b.valid()) {
+      if (!u.seq || !b.last_seq() || *u.seq <= *b.last_seq()) return;
+    }
+    b.apply(u);
+  }
+  void on_trade(const Trade&) override {}
+  void on_quote(const Quote&) override {}
+  void on_ticker(const Ticker&) override {}
+  void on_status(const Status&) override {}
+
+ private:
+  BookRules rules_;
+  std::unique_ptr<FrameParser> parser_;
+  std::map<std::string, CheckedBook> books_;
+  std::string padded_;
+  Nanos venue_time_ = 0;
+};
+
+class Connection;
+
+class Server {
+ public:
+  Server(const SimOptions& o, const Venue& venue, std::unique_ptr<SimProtocol> proto,
+         std::vector<Played> timeline, LineSink& out, Diagnostics& diag)
+      : o_(o),
+        venue_(venue),
+        proto_(std::move(proto)),
+        timeline_(std::move(timeline)),
+        market_(venue),
+        out_(out),
+        diag_(diag),
+        skip_(o.skip.begin(), o.skip.end()) {
+    // Books known from the start: each symbol's first recorded snapshot, so
+    // a client that asks before the capture reaches it still gets a book.
+    std::set<std::string> seen;
+    for (const auto& p : timeline_) {
+      if (p.route && p.route->snapshot_only && seen.insert(p.route->symbol).second) {
+        market_.play(p);
+      }
+    }
+  }
+
+  bool listen(const std::string& where);
+  void run(const volatile std::sig_atomic_t* stop);
+
+  SimProtocol& proto() { return *proto_; }
+  Market& market() { return market_; }
+  Diagnostics& diag() { return diag_; }
+  const SimOptions& options() const { return o_; }
+  std::list<Connection*>& connections() { return conns_; }
+  std::uint64_t next_connection_index() { return ++conn_count_; }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> player();
+  asio::awaitable<void> ticker();
+  asio::awaitable<void> watch_stop(const volatile std::sig_atomic_t* stop);
+  asio::awaitable<void> serve(tcp::socket socket);
+  bool anyone_subscribed() const;
+  void announce(std::string_view event, std::string_view detail);
+
+  const SimOptions& o_;
+  const Venue& venue_;
+  std::unique_ptr<SimProtocol> proto_;
+  std::vector<Played> timeline_;
+  Market market_;
+  LineSink& out_;
+  Diagnostics& diag_;
+  std::set<std::uint64_t> skip_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_{ioc_};
+  std::list<Connection*> conns_;
+  std::uint64_t conn_count_ = 0;
+  Nanos ended_at_ = 0;
+};
+
+class Connection final : public SimConnection {
+ public:
+  Connection(Server& s, websocket::stream<beast::tcp_stream>& ws, std::uint64_t index)
+      : server_(s), ws_(ws), wake_(ws.get_executor()) {
+    const auto& drops = s.options().drop_after;
+    if (index <= drops.size()) drop_after_ = drops[index - 1];
+  }
+
+  void send(std::string text) override {
+    queue_.push_back(std::move(text));
+    wake_.cancel();
+  }
+  void subscribe(const std::string& topic) override { topics_.insert(topic); }
+  void unsubscribe(const std::string& topic) override { topics_.erase(topic); }
+  std::vector<std::string> topics() const override { return {topics_.begin(), topics_.end()}; }
+  bool subscribed() const { return !topics_.empty(); }
+  bool wants(const std::string& topic) const { return topics_.count(topic) != 0; }
+  std::size_t backlog() const { return queue_.size(); }
+
+  // A captured frame for this client; counts towards the drop fault.
+  void deliver(const std::string& frame) {
+    if (closing_) return;
+    send(frame);
+    ++delivered_;
+    const auto every = server_.options().malformed_every;
+    if (every > 0 && delivered_ % every == 0) send(malformed(delivered_ / every));
+    if (drop_after_ > 0 && delivered_ >= drop_after_) {
+      closing_ = true;
+      wake_.cancel();
+    }
+  }
+
+  asio::awaitable<void> reader() {
+    beast::flat_buffer buf;
+    try {
+      for (;;) {
+        co_await ws_.async_read(buf, asio::use_awaitable);
+        const auto d = buf.cdata();
+        std::string text(static_cast<const char*>(d.data()), d.size());
+        buf.consume(buf.size());
+        server_.proto().on_message(text, *this, server_.market());
+      }
+    } catch (...) {
+      gone_ = true;
+      wake_.cancel();
+      throw;
+    }
+  }
+
+  asio::awaitable<void> writer() {
+    try {
+      co_await write_all();
+    } catch (...) {
+      gone_ = true;
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      throw;
+    }
+  }
+
+  asio::awaitable<void> write_all() {
+    for (;;) {
+      while (!queue_.empty() && !gone_) {
+        std::string msg = std::move(queue_.front());
+        queue_.pop_front();
+        if (!msg.empty() && msg[0] == '\x01') {  // binary garbage fault
+          ws_.binary(true);
+          co_await ws_.async_write(asio::buffer(msg), asio::use_awaitable);
+          ws_.text(true);
+          continue;
+        }
+        co_await ws_.async_write(asio::buffer(msg), asio::use_awaitable);
+      }
+      if (closing_ || gone_) {
+        // Drop the TCP connection without a close handshake, like a venue
+        // or network failure would; this also ends the reader.
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        co_return;
+      }
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+ private:
+  static std::string malformed(std::uint64_t k) {
+    switch (k % 4) {
+      case 0: return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
+      case 1: return std::string("\x01\x02\xff\xfe garbage", 13);           // binary garbage
+      case 2: return "{\"arg\":{\"channel\":42},\"data\":[]}";              // wrong types
+      default: return "{\"hello\":\"world\"}";                              // unknown message
+    }
+  }
+
+  Server& server_;
+  websocket::stream<beast::tcp_stream>& ws_;
+  asio::steady_timer wake_;
+  std::deque<std::string> queue_;
+  std::set<std::string> topics_;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t drop_after_ = 0;
+  bool closing_ = false;
+  bool gone_ = false;
+};
+
+bool Server::listen(const std::string& where) {
+  const auto colon = where.rfind(':');
+  if (colon == std::string::npos) {
+    diag_.error("", "--listen: expected HOST:PORT, got '" + where + "'");
+    return false;
+  }
+  try {
+    const auto addr = asio::ip::make_address(where.substr(0, colon));
+    const auto port = static_cast<unsigned short>(std::stoi(where.substr(colon + 1)));
+    tcp::endpoint ep(addr, port);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen();
+  } catch (const std::exception& e) {
+    diag_.error("", "cannot listen on " + where + ": " + e.what());
+    return false;
+  }
+  const auto ep = acceptor_.local_endpoint();
+  const std::string bound = ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (!o_.port_file.empty()) {
+    const std::string tmp = o_.port_file + ".tmp";
+    std::ofstream(tmp) << ep.port() << "\n";
+    std::rename(tmp.c_str(), o_.port_file.c_str());
+  }
+  announce("listening", bound);
+  return true;
+}
+
+void Server::announce(std::string_view event, std::string_view detail) {
+  EventEncoder enc(out_);
+  Status s{venue_.name(), {}, now_ns(), event, detail};
+  enc.on_status(s);
+}
+
+bool Server::anyone_subscribed() const {
+  for (const Connection* c : conns_) {
+    if (c->subscribed()) return true;
+  }
+  return false;
+}
+
+asio::awaitable<void> Server::serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buf;
+  try {
+    for (;;) {
+      http::request<http::string_body> req;
+      stream.expires_after(std::chrono::seconds(30));
+      co_await http::async_read(stream, buf, req, asio::use_awaitable);
+      if (websocket::is_upgrade(req)) {
+        stream.expires_never();
+        websocket::stream<beast::tcp_stream> ws(std::move(stream));
+        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        co_await ws.async_accept(req, asio::use_awaitable);
+        Connection conn(*this, ws, next_connection_index());
+        conns_.push_back(&conn);
+        proto_->on_open(req.target(), conn, market_);
+        try {
+          co_await (conn.reader() || conn.writer());
+        } catch (const std::exception&) {
+        }
+        conns_.remove(&conn);
+        co_return;
+      }
+      http::response<http::string_body> res;
+      res.version(req.version());
+      res.keep_alive(req.keep_alive());
+      res.set(http::field::content_type, "application/json");
+      auto reply = req.method() == http::verb::get ? proto_->on_http(req.target(), market_)
+                                                   : std::nullopt;
+      if (reply) {
+        res.result(reply->status);
+        res.body() = std::move(reply->body);
+      } else {
+        res.result(http::status::not_found);
+        res.body() = "{\"code\":-1,\"msg\":\"not found\"}";
+      }
+      res.prepare_payload();
+      co_await http::async_write(stream, res, asio::use_awaitable);
+      if (!req.keep_alive()) co_return;
+    }
+  } catch (const std::exception&) {
+    // The client went away; nothing to clean up beyond the stream.
+  }
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  for (;;) {
+    tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
+    s.set_option(tcp::no_delay(true));
+    asio::co_spawn(ioc_, serve(std::move(s)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::player() {
+  asio::steady_timer t(ioc_);
+  auto wait = [&](std::chrono::nanoseconds d) -> asio::awaitable<void> {
+    t.expires_after(d);
+    co_await t.async_wait(asio::use_awaitable);
+  };
+  Nanos clock_origin = 0;  // monotonic time of timeline_[0] (shifted by pauses)
+  for (std::size_t i = 0; i < timeline_.size(); ++i) {
+    // Pause while nobody listens.
+    Nanos paused_at = 0;
+    while (!anyone_subscribed()) {
+      if (paused_at == 0) paused_at = mono_ns();
+      co_await wait(std::chrono::milliseconds(5));
+    }
+    if (clock_origin == 0) clock_origin = mono_ns();
+    if (paused_at != 0 && i > 0) clock_origin += mono_ns() - paused_at;
+    const Played& p = timeline_[i];
+    if (o_.speed > 0) {
+      const Nanos due = clock_origin + static_cast<Nanos>(
+                                           static_cast<double>(p.recv - timeline_[0].recv) / o_.speed);
+      const Nanos now = mono_ns();
+      if (due > now) co_await wait(std::chrono::nanoseconds(due - now));
+    } else {
+      // As fast as the clients take it: keep their queues short.
+      for (;;) {
+        std::size_t worst = 0;
+        for (const Connection* c : conns_) worst = std::max(worst, c->backlog());
+        if (worst < 256) break;
+        co_await wait(std::chrono::microseconds(200));
+      }
+    }
+    if (o_.delay_ms > 0) co_await wait(std::chrono::milliseconds(o_.delay_ms));
+    market_.play(p);
+    if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) continue;
+    for (Connection* c : conns_) {
+      if (c->wants(p.route->topic)) c->deliver(p.frame);
+    }
+  }
+  ended_at_ = mono_ns();
+  announce("eof", std::to_string(timeline_.size()) + " frames played");
+}
+
+asio::awaitable<void> Server::ticker() {
+  asio::steady_timer t(ioc_);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(1));
+    co_await t.async_wait(asio::use_awaitable);
+    for (Connection* c : conns_) proto_->on_tick(*c);
+  }
+}
+
+asio::awaitable<void> Server::watch_stop(const volatile std::sig_atomic_t* stop) {
+  asio::steady_timer t(ioc_);
+  for (;;) {
+    if (stop != nullptr && *stop) break;
+    if (o_.linger_s >= 0 && ended_at_ != 0 &&
+        mono_ns() - ended_at_ >= static_cast<Nanos>(o_.linger_s * 1e9)) {
+      break;
+    }
+    t.expires_after(std::chrono::milliseconds(20));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  ioc_.stop();
+}
+
+void Server::run(const volatile std::sig_atomic_t* stop) {
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(ioc_, player(), asio::detached);
+  asio::co_spawn(ioc_, ticker(), asio::detached);
+  asio::co_spawn(ioc_, watch_stop(stop), asio::detached);
+  ioc_.run();
+}
+
+}  // namespace
+
+bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
+             const volatile std::sig_atomic_t* stop) {
+  const Venue* venue = find_venue(o.venue);
+  auto proto = make_sim_protocol(o.venue);
+  if (venue == nullptr || !proto) {
+    diag.error("", "no simulator for venue '" + o.venue + "'");
+    return false;
+  }
+  std::vector<Played> timeline;
+  for (const auto& path : o.data) {
+    std::string err;
+    auto in = open_input(path, err);
+    if (!in) {
+      diag.error("", err);
+      return false;
+    }
+    std::string_view line;
+    while (in->next(line)) {
+      Played p;
+      std::string_view frame;
+      if (line.empty()) continue;  // recorded disconnects are not replayed
+      if (!split_capture_line(line, p.recv, frame)) {
+        diag.error(path + ":" + std::to_string(in->line_number()), "not a capture line");
+        continue;
+      }
+      p.frame.assign(frame);
+      p.route = proto->route(frame);
+      timeline.push_back(std::move(p));
+    }
+    if (!in->error().empty()) {
+      diag.error("", in->error());
+      return false;
+    }
+  }
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [](const Played& a, const Played& b) { return a.recv < b.recv; });
+  Server server(o, *venue, std::move(proto), std::move(timeline), out, diag);
+  if (!server.listen(o.listen)) return false;
+  server.run(stop);
+  return true;
+}
+
+}  // namespace ot

@@ -1,0 +1,88 @@
+// The venue side of ot-sim: what a local venue must do to speak a real
+// venue's public market-data protocol. The generic server (lib/sim) owns
+// sockets, the capture timeline and the books; a SimProtocol (one per venue,
+// under lib/venues/<venue>/) decides how captured frames are routed to
+// subscriptions, answers client messages and REST requests, and writes
+// snapshots from the simulator's *current* books.
+//
+// Threading: all calls come from the server's single I/O thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "book/checked_book.h"
+
+namespace ot {
+
+// Read-only view of the simulated market as of the frame last played.
+class SimMarket {
+ public:
+  virtual ~SimMarket() = default;
+  // nullptr if the symbol has no valid book yet.
+  virtual const CheckedBook* book(std::string_view symbol) const = 0;
+  // Venue time of the frame last played (ns), for generated messages.
+  virtual Nanos venue_time() const = 0;
+};
+
+// One client connection as the protocol sees it.
+class SimConnection {
+ public:
+  virtual ~SimConnection() = default;
+  // Queues a text frame to this client (sent in order).
+  virtual void send(std::string text) = 0;
+  // Routes captured frames of `topic` to this client from now on.
+  virtual void subscribe(const std::string& topic) = 0;
+  virtual void unsubscribe(const std::string& topic) = 0;
+  virtual std::vector<std::string> topics() const = 0;
+  // Protocol-private per-connection state (e.g. a heartbeat interval).
+  int heartbeat_s = 0;
+  int ticks = 0;
+};
+
+// Where a captured frame goes.
+struct SimRoute {
+  std::string topic;   // subscription it belongs to
+  std::string symbol;  // instrument whose book it changes, if any
+  // A snapshot the recorder got for its own subscription: it resets the
+  // simulator's book but is not replayed; clients get fresh snapshots made
+  // from the current book instead.
+  bool snapshot_only = false;
+};
+
+struct SimHttpReply {
+  unsigned status = 200;
+  std::string body;
+};
+
+class SimProtocol {
+ public:
+  virtual ~SimProtocol() = default;
+  // Routing of one captured frame; nullopt for frames not to replay
+  // (subscription acks, pongs recorded in the capture).
+  virtual std::optional<SimRoute> route(std::string_view frame) = 0;
+  // A client connected with this upgrade target ("/stream?streams=a/b").
+  virtual void on_open(std::string_view target, SimConnection& c, const SimMarket& m) = 0;
+  // A text frame from the client.
+  virtual void on_message(std::string_view text, SimConnection& c, const SimMarket& m) = 0;
+  // Periodic tick (every second) for venue-driven keep-alives.
+  virtual void on_tick(SimConnection& c) = 0;
+  // A plain HTTP request (REST); nullopt = 404.
+  virtual std::optional<SimHttpReply> on_http(std::string_view target, const SimMarket& m) = 0;
+  // The normalized venue name of the capture ("binance", "okx", ...).
+  virtual std::string_view venue() const = 0;
+};
+
+// The simulator protocol for a venue name (as in the registry); nullptr if
+// the venue has none.
+std::unique_ptr<SimProtocol> make_sim_protocol(std::string_view venue);
+
+// Writes a book side as JSON levels using `fmt` per level: for string
+// levels (Binance/OKX) pass quoted=true.
+std::string sim_levels_json(const L2Book& book, BookSide side, std::size_t limit,
+                            std::string_view prefix, std::string_view suffix, bool quoted);
+
+}  // namespace ot

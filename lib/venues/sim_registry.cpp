@@ -1,0 +1,18 @@
+// Simulator protocols by venue name: one line per venue.
+#include "venues/binance/binance_venue.h"
+#include "venues/deribit/deribit_venue.h"
+#include "venues/okx/okx_venue.h"
+#include "venues/sim_protocol.h"
+
+namespace ot {
+
+std::unique_ptr<SimProtocol> make_sim_protocol(std::string_view venue) {
+  if (venue == "binance") return binance::make_sim(binance::Market::spot);
+  if (venue == "binance-futures") return binance::make_sim(binance::Market::usdm);
+  if (venue == "binance-delivery") return binance::make_sim(binance::Market::coinm);
+  if (venue == "okx") return okx::make_sim();
+  if (venue == "deribit") return deribit::make_sim();
+  return nullptr;
+}
+
+}  // namespace ot

@@ -1,0 +1,52 @@
+// ot-sim: a local venue replaying a capture over the venue's own protocol.
+#include <csignal>
+
+#include "../common/tool.h"
+#include "io/output.h"
+#include "sim/sim_server.h"
+#include "venues/venue.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ot;
+  CLI::App app{"Serve a capture as a local venue over its own protocol (man ot-sim)", "ot-sim"};
+  app.set_version_flag("--version", "ot-sim 0.1.0");
+  SimOptions o;
+  bool quiet = false;
+  app.add_option("--venue", o.venue, "binance, binance-futures, binance-delivery, okx, deribit")
+      ->required();
+  app.add_option("--data", o.data, "Capture file(s) to serve")->required()->take_all();
+  app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port)");
+  app.add_option("--speed", o.speed, "Replay speed (1 = real time, 0 = as fast as clients read)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--drop-after", o.drop_after,
+                 "Close the k-th connection after N frames (repeatable: k = 1, 2, …)");
+  app.add_option("--skip", o.skip, "Never send the timeline frame with this 1-based index");
+  app.add_option("--delay-ms", o.delay_ms, "Extra delay before each frame")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--malformed-every", o.malformed_every,
+                 "Send a malformed frame after every N frames");
+  app.add_option("--linger", o.linger_s, "Exit this many seconds after the capture ends");
+  app.add_option("--port-file", o.port_file, "Write the bound port to this file");
+  app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+  if (find_venue(o.venue) == nullptr) {
+    tool::usage_error("ot-sim", "unknown venue '" + o.venue + "'");
+    return tool::kExitUsage;
+  }
+  tool::StderrDiagnostics diag("ot-sim", quiet);
+  std::string err;
+  auto out = open_output("-", OutputOptions{true}, err);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  const bool ok = run_sim(o, *out, diag, &g_stop);
+  out->flush();
+  return ok ? tool::kExitOk : tool::kExitFailure;
+}
