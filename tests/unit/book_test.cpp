@@ -1,0 +1,174 @@
+#include <catch2/catch.hpp>
+
+#include "book/book_engine.h"
+#include "book/checked_book.h"
+#include "book/l2_book.h"
+#include "test_util.h"
+#include "venues/okx/okx.h"
+
+using ot::BookSide;
+using ot::L2Book;
+
+TEST_CASE("L2Book keeps sides sorted and exact", "[book]") {
+  L2Book b;
+  REQUIRE(b.apply(BookSide::bid, "100.5", "2"));
+  REQUIRE(b.apply(BookSide::bid, "100.25", "1.50"));
+  REQUIRE(b.apply(BookSide::bid, "101", "3"));
+  REQUIRE(b.apply(BookSide::ask, "101.5", "4"));
+  REQUIRE(b.apply(BookSide::ask, "102", "5"));
+  REQUIRE(b.depth(BookSide::bid) == 3);
+  CHECK(b.price(BookSide::bid, 0).to_string() == "101");
+  CHECK(b.price(BookSide::bid, 1).to_string() == "100.5");
+  CHECK(b.price(BookSide::bid, 2).to_string() == "100.25");
+  CHECK(b.qty(BookSide::bid, 2).to_string() == "1.50");
+  CHECK(b.price(BookSide::ask, 0).to_string() == "101.5");
+
+  SECTION("qty 0 deletes; deleting a missing level is harmless") {
+    REQUIRE(b.apply(BookSide::bid, "101.00", "0"));
+    CHECK(b.price(BookSide::bid, 0).to_string() == "100.5");
+    REQUIRE(b.apply(BookSide::ask, "99", "0"));
+    CHECK(b.depth(BookSide::ask) == 2);
+  }
+  SECTION("an update replaces the size and keeps the new text") {
+    REQUIRE(b.apply(BookSide::ask, "101.50", "7"));
+    CHECK(b.depth(BookSide::ask) == 2);
+    CHECK(b.price(BookSide::ask, 0).to_string() == "101.50");
+    CHECK(b.qty(BookSide::ask, 0).to_string() == "7");
+  }
+  SECTION("bad text leaves the book unchanged") {
+    CHECK_FALSE(b.apply(BookSide::bid, "abc", "1"));
+    CHECK_FALSE(b.apply(BookSide::bid, "100", "-1"));
+    CHECK(b.depth(BookSide::bid) == 3);
+  }
+  SECTION("top_text reproduces venue strings") {
+    std::string arena;
+    std::vector<ot::PriceLevel> top;
+    b.top_text(BookSide::bid, 2, arena, top);
+    REQUIRE(top.size() == 2);
+    CHECK(top[1].price == "100.5");
+    CHECK(top[1].qty == "2");
+  }
+}
+
+TEST_CASE("CheckedBook applies the uniform sequence rules", "[book][sequence]") {
+  ot::test::BookBuilder bb;
+  ot::CheckedBook cb(ot::BookRules{});
+  SECTION("Binance spot: U == last + 1, straddling first diff, stale diffs dropped") {
+    auto& snap = bb.make("binance", "X", true, {{"1", "1"}}, {{"2", "1"}});
+    snap.seq = 100;
+    CHECK(cb.apply(snap).kind == ot::ApplyResult::applied);
+    auto& stale = bb.make("binance", "X", false, {{"1", "5"}}, {});
+    stale.first_seq = 90, stale.seq = 100;
+    CHECK(cb.apply(stale).kind == ot::ApplyResult::stale);
+    CHECK(cb.book().qty(BookSide::bid, 0).to_string() == "1");
+    auto& straddle = bb.make("binance", "X", false, {{"1", "2"}}, {});
+    straddle.first_seq = 95, straddle.seq = 105;
+    CHECK(cb.apply(straddle).kind == ot::ApplyResult::applied);
+    auto& next = bb.make("binance", "X", false, {{"1", "3"}}, {});
+    next.first_seq = 106, next.seq = 110;
+    CHECK(cb.apply(next).kind == ot::ApplyResult::applied);
+    auto& gap = bb.make("binance", "X", false, {{"1", "4"}}, {});
+    gap.first_seq = 112, gap.seq = 120;
+    CHECK(cb.apply(gap).kind == ot::ApplyResult::gap);
+    CHECK_FALSE(cb.valid());
+    auto& after = bb.make("binance", "X", false, {{"1", "9"}}, {});
+    after.first_seq = 121, after.seq = 122;
+    CHECK(cb.apply(after).kind == ot::ApplyResult::ignored);
+    CHECK(cb.book().qty(BookSide::bid, 0).to_string() == "3");  // the gap was not applied
+  }
+  SECTION("prev_seq links (Binance futures pu, Deribit, OKX)") {
+    auto& snap = bb.make("deribit", "X", true, {{"1", "1"}}, {});
+    snap.seq = 10;
+    cb.apply(snap);
+    auto& ok = bb.make("deribit", "X", false, {{"1", "2"}}, {});
+    ok.seq = 17, ok.prev_seq = 10;
+    CHECK(cb.apply(ok).kind == ot::ApplyResult::applied);
+    auto& broken = bb.make("deribit", "X", false, {{"1", "3"}}, {});
+    broken.seq = 30, broken.prev_seq = 20;
+    auto r = cb.apply(broken);
+    CHECK(r.kind == ot::ApplyResult::gap);
+    CHECK(r.detail.find("17") != std::string::npos);
+    auto& resnap = bb.make("deribit", "X", true, {{"1", "8"}}, {});
+    resnap.seq = 40;
+    CHECK(cb.apply(resnap).kind == ot::ApplyResult::applied);
+    CHECK(cb.valid());
+  }
+}
+
+TEST_CASE("CheckedBook verifies venue checksums", "[book][checksum]") {
+  ot::BookRules rules;
+  rules.checksum = &ot::okx::checksum;
+  rules.checksum_depth = ot::okx::kChecksumDepth;
+  ot::CheckedBook cb(rules);
+  ot::test::BookBuilder bb;
+  std::vector<ot::PriceLevel> bids{{"3366.1", "7"}, {"3366", "6"}};
+  std::vector<ot::PriceLevel> asks{{"3366.8", "9"}, {"3368", "8"}};
+  auto& snap = bb.make("okx", "ETH-USDT", true, bids, asks);
+  snap.checksum = ot::okx::checksum(bids, asks);
+  CHECK(cb.apply(snap).kind == ot::ApplyResult::applied);
+  auto& upd = bb.make("okx", "ETH-USDT", false, {{"3366.1", "0"}}, {});
+  upd.checksum = 12345;  // wrong on purpose
+  auto r = cb.apply(upd);
+  CHECK(r.kind == ot::ApplyResult::checksum_mismatch);
+  CHECK_FALSE(cb.valid());
+  CHECK(cb.checksums_verified() == 1);
+}
+
+TEST_CASE("derived figures are exact decimals", "[book][derived]") {
+  auto d = ot::derive(*ot::Decimal::parse("100.1"), *ot::Decimal::parse("3"),
+                      *ot::Decimal::parse("100.2"), *ot::Decimal::parse("1"));
+  CHECK(d.mid.to_string() == "100.15");
+  CHECK(d.spread.to_string() == "0.1");
+  // (100.1*1 + 100.2*3) / 4 = 100.175
+  CHECK(d.microprice == "100.175");
+  CHECK(d.imbalance == "0.500000");
+  auto e = ot::derive(*ot::Decimal::parse("0.35200000"), *ot::Decimal::parse("1144.00000000"),
+                      *ot::Decimal::parse("0.35280000"), *ot::Decimal::parse("2187.00000000"));
+  CHECK(e.mid.to_string() == "0.35240000");
+  CHECK(e.spread.to_string() == "0.00080000");
+}
+
+namespace {
+struct Lines final : ot::LineSink {
+  void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+struct Diags final : ot::Diagnostics {
+  void error(std::string_view where, std::string_view m) override {
+    errors.push_back(std::string(where) + ": " + std::string(m));
+  }
+  void warning(std::string_view, std::string_view) override {}
+  std::vector<std::string> errors;
+};
+}  // namespace
+
+TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[book][engine]") {
+  Lines out;
+  Diags diag;
+  ot::BookEngineOptions opt;
+  opt.emit_bbo = true;
+  ot::BookEngine engine(opt, out, diag);
+  auto feed = [&](std::string s) {
+    ot::test::Padded p(std::move(s));
+    return engine.process_line(p.view(), "t");
+  };
+  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":5,"recv":6,"snapshot":true,"seq":100,"bids":[["0.35200000","1144.00000000"]],"asks":[["0.35280000","2187.00000000"]]})"));
+  REQUIRE(out.lines.size() == 2);
+  CHECK(out.lines[0] == R"({"type":"status","venue":"binance","symbol":"X","ts":5,"event":"book_valid","detail":"snapshot"})");
+  CHECK(out.lines[1] == R"({"type":"bbo","venue":"binance","symbol":"X","ts":5,"recv":6,"bid":"0.35200000","bid_qty":"1144.00000000","ask":"0.35280000","ask_qty":"2187.00000000","mid":"0.35240000","spread":"0.00080000","microprice":"0.3522747523","imbalance":"-0.313119"})");
+  // A change below the top: no bbo.
+  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":7,"recv":8,"snapshot":false,"first_seq":101,"seq":101,"bids":[["0.35000000","1"]],"asks":[]})"));
+  CHECK(out.lines.size() == 2);
+  CHECK(feed(R"({"type":"trade","venue":"binance","symbol":"X","price":"1","qty":"1","side":"buy"})"));
+  CHECK(out.lines.back().rfind(R"({"type":"trade")", 0) == 0);
+  // A gap: status events and no more bbo until a snapshot.
+  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":9,"recv":9,"snapshot":false,"first_seq":150,"seq":151,"bids":[["0.36","1"]],"asks":[]})"));
+  CHECK(out.lines[out.lines.size() - 2].find(R"("event":"gap")") != std::string::npos);
+  CHECK(out.lines.back().find(R"("event":"book_invalid")") != std::string::npos);
+  REQUIRE(diag.errors.size() == 1);
+  CHECK(diag.errors[0].find("binance X: sequence gap") != std::string::npos);
+  CHECK_FALSE(feed("{\"type\":\"book\",\"venue\":\"binance\""));
+  CHECK_FALSE(feed("\x01\x02 garbage"));
+  CHECK(engine.stats().malformed == 2);
+  CHECK(engine.stats().gaps == 1);
+}

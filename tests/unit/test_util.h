@@ -1,0 +1,89 @@
+// Helpers shared by the unit tests.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/events.h"
+
+namespace ot::test {
+
+// Data files live in tests/data (OT_TEST_DATA is set by CMake).
+inline std::string data_path(const std::string& name) { return std::string(OT_TEST_DATA) + "/" + name; }
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A frame with the 64 bytes of padding the parsers may read.
+struct Padded {
+  explicit Padded(std::string s) : text(std::move(s)), size(text.size()) { text.append(64, '\0'); }
+  std::string_view view() const { return {text.data(), size}; }
+  std::string text;
+  std::size_t size;
+};
+
+struct OwnedBook {
+  std::string venue, symbol;
+  bool snapshot = false;
+  std::optional<std::int64_t> first_seq, seq, prev_seq, checksum;
+  std::optional<Nanos> ts;
+  std::vector<std::pair<std::string, std::string>> bids, asks;
+};
+
+// Records what a parser emits, owning copies.
+class Recorder final : public EventListener {
+ public:
+  void on_book(const BookUpdate& u) override {
+    OwnedBook b{std::string(u.venue), std::string(u.symbol), u.snapshot, u.first_seq, u.seq,
+                u.prev_seq, u.checksum, u.ts, {}, {}};
+    for (auto& l : u.bids) b.bids.emplace_back(l.price, l.qty);
+    for (auto& l : u.asks) b.asks.emplace_back(l.price, l.qty);
+    books.push_back(std::move(b));
+  }
+  void on_trade(const Trade& t) override {
+    trades.push_back({std::string(t.symbol), std::string(t.price), std::string(t.qty),
+                      t.side == Side::buy ? "buy" : "sell", std::string(t.id)});
+  }
+  void on_quote(const Quote& q) override {
+    quotes.push_back({std::string(q.symbol), std::string(q.bid), std::string(q.bid_qty),
+                      std::string(q.ask), std::string(q.ask_qty)});
+  }
+  void on_ticker(const Ticker& t) override {
+    std::vector<std::string> f;
+    for (auto v : t.fields) f.emplace_back(v);
+    tickers.push_back({std::string(t.symbol), f});
+  }
+  void on_status(const Status& s) override {
+    statuses.push_back({std::string(s.symbol), std::string(s.event)});
+  }
+  std::vector<OwnedBook> books;
+  std::vector<std::vector<std::string>> trades, quotes;
+  std::vector<std::pair<std::string, std::vector<std::string>>> tickers;
+  std::vector<std::pair<std::string, std::string>> statuses;
+};
+
+// Builds a BookUpdate view over owned levels.
+struct BookBuilder {
+  std::vector<PriceLevel> bids, asks;
+  BookUpdate u;
+  BookUpdate& make(std::string_view venue, std::string_view symbol, bool snapshot,
+                   std::vector<PriceLevel> b, std::vector<PriceLevel> a) {
+    bids = std::move(b);
+    asks = std::move(a);
+    u = BookUpdate{};
+    u.venue = venue;
+    u.symbol = symbol;
+    u.snapshot = snapshot;
+    u.bids = bids;
+    u.asks = asks;
+    return u;
+  }
+};
+
+}  // namespace ot::test
