@@ -97,7 +97,12 @@ bool EventDecoder::decode(std::string_view line, DecodedEvent& out, std::string&
     impl_->decode(line, out);
     return true;
   } catch (const simdjson::simdjson_error& e) {
-    error = std::string("malformed event: ") + e.what();
+    std::string_view what = e.what();
+    while (!what.empty() && (what.back() == '.' || what.back() == ' ')) what.remove_suffix(1);
+    error = "malformed event: " + std::string(what);
+    if (error.size() > 18 && std::islower(static_cast<unsigned char>(error[18]))) {
+      error[17] = static_cast<char>(std::tolower(static_cast<unsigned char>(error[17])));
+    }
     return false;
   }
 }

@@ -39,6 +39,17 @@ std::unique_ptr<FrameParser> make_detected_parser(std::string_view frame) {
   return nullptr;
 }
 
+std::string malformed_json(std::string_view what) {
+  while (!what.empty() && (what.back() == '.' || what.back() == ' ')) what.remove_suffix(1);
+  std::string msg = "malformed frame: ";
+  msg.append(what);
+  // "Invalid input" -> "invalid input", but "JSON ..." stays.
+  if (msg.size() > 18 && std::islower(static_cast<unsigned char>(msg[18]))) {
+    msg[17] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[17])));
+  }
+  return msg;
+}
+
 std::string_view trim_token(std::string_view t) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' ||
                         t.back() == '\t')) {

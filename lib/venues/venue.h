@@ -132,5 +132,7 @@ std::unique_ptr<FrameParser> make_detected_parser(std::string_view frame);
 
 // Helpers shared by the venue parsers.
 std::string_view trim_token(std::string_view raw_json_token);
+// "malformed frame: <what>" without the library's trailing period.
+std::string malformed_json(std::string_view what);
 
 }  // namespace ot

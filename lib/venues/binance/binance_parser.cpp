@@ -68,7 +68,7 @@ class Parser final : public FrameParser {
     try {
       return parse_frame(frame, recv, out);
     } catch (const simdjson::simdjson_error& e) {
-      return FrameResult::fail(std::string("malformed frame: ") + e.what());
+      return FrameResult::fail(malformed_json(e.what()));
     }
   }
 
