@@ -1,0 +1,8 @@
+complete -c ot-book -l in -r -d 'Input URI'
+complete -c ot-book -l out -r -d 'Output URI'
+complete -c ot-book -l emit -x -a 'bbo depth=5 depth=10 book book=100' -d 'What to emit'
+complete -c ot-book -l top -x -d 'Draw an N-level ladder'
+complete -c ot-book -l pass-book -d 'Pass input book events through'
+complete -c ot-book -l strict -d 'Exit 1 on malformed lines or broken books'
+complete -c ot-book -l stats -d 'Print counters'
+complete -c ot-book -s q -l quiet -d 'No diagnostics'

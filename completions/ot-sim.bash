@@ -1,0 +1,13 @@
+# bash completion for ot-sim
+_ot_sim() {
+  local cur prev
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD-1]}
+  case $prev in
+    --venue) COMPREPLY=($(compgen -W "binance binance-futures binance-delivery okx deribit" -- "$cur")); return ;;
+    --data|--port-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --listen|--speed|--drop-after|--skip|--delay-ms|--malformed-every|--linger) return ;;
+  esac
+  COMPREPLY=($(compgen -W "--venue --data --listen --speed --drop-after --skip --delay-ms --malformed-every --linger --port-file --quiet --help --version" -- "$cur"))
+}
+complete -F _ot_sim ot-sim

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what OptiTrade needs to build, test and benchmark, from Debian 12
+# packages only. Safe to run again; does nothing when all is installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config python3 zstd
+  libboost1.81-dev libssl-dev libcli11-dev libsimdjson-dev libfmt-dev
+  cppzmq-dev libzmq3-dev libzstd-dev zlib1g-dev catch2 libbenchmark-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
