@@ -198,8 +198,8 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line, std::string
 void BookEngine::emit_bbo(Entry& e) {
   const L2Book& book = e.book.book();
   TopOfBook top;
-  if (book.depth(BookSide::bid) > 0) top.bid = book.price(BookSide::bid, 0), top.bid_qty = book.qty(BookSide::bid, 0);
-  if (book.depth(BookSide::ask) > 0) top.ask = book.price(BookSide::ask, 0), top.ask_qty = book.qty(BookSide::ask, 0);
+  if (auto b = book.best(BookSide::bid)) top.bid = b->price, top.bid_qty = b->qty;
+  if (auto a = book.best(BookSide::ask)) top.ask = a->price, top.ask_qty = a->qty;
   if (same(top.bid, e.last_top.bid) && same(top.bid_qty, e.last_top.bid_qty) &&
       same(top.ask, e.last_top.ask) && same(top.ask_qty, e.last_top.ask_qty)) {
     return;
@@ -233,12 +233,12 @@ void BookEngine::emit_depth(Entry& e) {
   // FNV-1a over the top levels: emit only when they changed.
   std::uint64_t h = 1469598103934665603ULL;
   auto mix = [&h](std::int64_t v) { h = (h ^ static_cast<std::uint64_t>(v)) * 1099511628211ULL; };
-  for (BookSide side : {BookSide::bid, BookSide::ask}) {
-    const std::size_t d = std::min(n, book.depth(side));
-    mix(static_cast<std::int64_t>(d));
-    for (std::size_t i = 0; i < d; ++i) {
-      const Decimal p = book.price(side, i);
-      mix(p.mantissa), mix(p.scale), mix(book.qty(side, i).mantissa), mix(book.qty(side, i).scale);
+  book.top(BookSide::bid, n, top_bids_);
+  book.top(BookSide::ask, n, top_asks_);
+  for (const auto* side : {&top_bids_, &top_asks_}) {
+    mix(static_cast<std::int64_t>(side->size()));
+    for (const Level& l : *side) {
+      mix(l.price.mantissa), mix(l.price.scale), mix(l.qty.mantissa), mix(l.qty.scale);
     }
   }
   if (h == e.depth_hash) return;
@@ -252,14 +252,13 @@ void BookEngine::emit_depth(Entry& e) {
   j.field("ts", e.ts);
   j.field("recv", e.recv);
   char tmp[Decimal::kMaxChars];
-  for (BookSide side : {BookSide::bid, BookSide::ask}) {
-    j.key(side == BookSide::bid ? "bids" : "asks");
+  for (const auto* side : {&top_bids_, &top_asks_}) {
+    j.key(side == &top_bids_ ? "bids" : "asks");
     j.begin_array();
-    const std::size_t d = std::min(n, book.depth(side));
-    for (std::size_t i = 0; i < d; ++i) {
+    for (const Level& l : *side) {
       j.begin_array();
-      j.string(std::string_view(tmp, book.price(side, i).to_chars(tmp)));
-      j.string(std::string_view(tmp, book.qty(side, i).to_chars(tmp)));
+      j.string(std::string_view(tmp, l.price.to_chars(tmp)));
+      j.string(std::string_view(tmp, l.qty.to_chars(tmp)));
       j.end_array();
     }
     j.end_array();

@@ -97,6 +97,7 @@ class BookEngine {
   std::string key_;
   std::string line_;
   std::string topic_;
+  std::vector<Level> top_bids_, top_asks_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> books_;
   Entry* latest_ = nullptr;
   mutable BookEngineStats stats_;

@@ -1,82 +1,208 @@
 #include "book/l2_book.h"
 
 #include <algorithm>
-#include <string>
+#include <bit>
+#include <numeric>
 
 namespace ot {
 namespace {
+
 constexpr std::int64_t kMaxKey = 999'999'999'999'999'999LL;
+// kMaxKey / 10^d: the largest mantissa that can be rescaled by d digits.
+constexpr std::int64_t kMaxMantissa[19] = {
+    kMaxKey,          kMaxKey / 10LL,   kMaxKey / 100LL,  kMaxKey / 1000LL, kMaxKey / 10000LL,
+    kMaxKey / 100000LL, kMaxKey / 1000000LL, kMaxKey / 10000000LL, kMaxKey / 100000000LL,
+    kMaxKey / 1000000000LL, kMaxKey / 10000000000LL, kMaxKey / 100000000000LL,
+    kMaxKey / 1000000000000LL, kMaxKey / 10000000000000LL, kMaxKey / 100000000000000LL,
+    kMaxKey / 1000000000000000LL, kMaxKey / 10000000000000000LL,
+    kMaxKey / 100000000000000000LL, kMaxKey / 1000000000000000000LL};
+constexpr std::int64_t kInitialSlots = 4096;
+constexpr std::int64_t kMaxSlots = 1 << 18;  // 4 MiB per side at most
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
 }
 
-L2Book::L2Book() {
-  bids_.reserve(1024);
-  asks_.reserve(1024);
+}  // namespace
+
+// ---- Ladder ---------------------------------------------------------------
+
+void L2Book::Ladder::clear() {
+  std::fill(slots_.begin(), slots_.end(), Slot{});
+  std::fill(bits_.begin(), bits_.end(), 0);
+  best_ = -1;
+  dense_count_ = 0;
+  far_.clear();
 }
+
+std::int64_t L2Book::Ladder::highest_set(std::int64_t from) const {
+  if (from < 0) return -1;
+  std::int64_t w = from >> 6;
+  std::uint64_t word = bits_[static_cast<std::size_t>(w)] & (~std::uint64_t{0} >> (63 - (from & 63)));
+  for (;;) {
+    if (word != 0) return (w << 6) + 63 - std::countl_zero(word);
+    if (--w < 0) return -1;
+    word = bits_[static_cast<std::size_t>(w)];
+  }
+}
+
+std::int64_t L2Book::Ladder::max_abs_key() const {
+  std::int64_t m = 0;
+  visit(size(), [&](std::int64_t key, std::int8_t, const Decimal&) { m = std::max(m, key < 0 ? -key : key); });
+  return m;
+}
+
+void L2Book::Ladder::set_tick(std::int64_t tick) {
+  tick_ = tick;
+  if (tick == 0) {  // no grid yet
+    tick_shift_ = 0;
+    tick_inverse_ = tick_limit_ = 0;
+    return;
+  }
+  tick_shift_ = std::countr_zero(static_cast<std::uint64_t>(tick));
+  const std::uint64_t odd = static_cast<std::uint64_t>(tick) >> tick_shift_;
+  // Newton's iteration doubles the correct low bits each step: 3 -> 96.
+  std::uint64_t inv = odd;
+  for (int i = 0; i < 5; ++i) inv *= 2 - odd * inv;
+  tick_inverse_ = inv;
+  tick_limit_ = odd == 0 ? 0 : ~std::uint64_t{0} / odd;
+}
+
+void L2Book::Ladder::rescale(std::int64_t factor) {
+  set_tick(tick_ * factor);
+  for (auto& l : far_) l.key *= factor;
+}
+
+// Rebuilds the window with `new_tick` so that `center_key` sits near its top
+// (room above for improvements, most of it below for depth).
+void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
+  std::vector<FarLevel> all;
+  all.reserve(size());
+  visit(size(), [&](std::int64_t key, std::int8_t ps, const Decimal& q) { all.push_back({key, ps, q}); });
+  std::int64_t slots = std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(slots_.size()));
+  // Grow the window when the levels kept far from it are many.
+  if (far_.size() > 256 && far_.size() > dense_count_ && slots < kMaxSlots) slots *= 2;
+  set_tick(new_tick);
+  base_ = floor_div(center_key, tick_) - slots + slots / 8;
+  slots_.assign(static_cast<std::size_t>(slots), Slot{});
+  bits_.assign(static_cast<std::size_t>(slots / 64), 0);
+  best_ = -1;
+  dense_count_ = 0;
+  far_.clear();
+  for (const auto& l : all) place(index_of(l.key), l.key, l.price_scale, l.qty);
+}
+
+void L2Book::Ladder::set_far(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+  auto it = std::lower_bound(far_.begin(), far_.end(), key,
+                             [](const FarLevel& l, std::int64_t k) { return l.key < k; });
+  if (it != far_.end() && it->key == key) {
+    if (qty.is_zero()) far_.erase(it);
+    else it->qty = qty, it->price_scale = price_scale;
+  } else if (!qty.is_zero()) {
+    far_.insert(it, FarLevel{key, price_scale, qty});
+  }
+}
+
+void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+  // Fast path: a key on the grid, inside the window, touching a slot.
+  if (tick_ != 0) {
+    const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
+    const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
+    if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
+      const std::int64_t i = (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
+      if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
+          (dense_count_ > 1 || !qty.is_zero())) {
+        place(i, key, price_scale, qty);
+        return;
+      }
+    }
+  }
+  set_slow(key, price_scale, qty);
+}
+
+void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+  if (tick_ == 0) {
+    if (qty.is_zero()) return;
+    relayout(key == 0 ? 1 : (key < 0 ? -key : key), key);
+  }
+  if (!on_grid(key)) {
+    if (qty.is_zero()) return;  // not on the grid, so not in the book
+    // A finer tick than seen so far: rebuild on the common grid.
+    relayout(std::gcd(tick_, key < 0 ? -key : key), dense_count_ > 0 ? (base_ + best_) * tick_ : key);
+  }
+  std::int64_t i = index_of(key);
+  if (i >= static_cast<std::int64_t>(slots_.size())) {
+    if (qty.is_zero()) return;  // deleting a level we do not have
+    // A new best above the window: move the window up.
+    relayout(tick_, key);
+    i = index_of(key);
+  }
+  place(i, key, price_scale, qty);
+  // Many levels far from the top: widen the window to take them in.
+  if (far_.size() > 256 && far_.size() > dense_count_ &&
+      static_cast<std::int64_t>(slots_.size()) < kMaxSlots && dense_count_ > 0) {
+    relayout(tick_, (base_ + best_) * tick_);
+  }
+  // The dense part emptied while far levels remain: follow the top down.
+  if (dense_count_ == 0 && !far_.empty()) relayout(tick_, far_.back().key);
+}
+
+// ---- L2Book ---------------------------------------------------------------
+
+L2Book::L2Book() = default;
 
 void L2Book::clear() {
   bids_.clear();
   asks_.clear();
-  scale_ = 0;
-}
-
-void L2Book::rescale(int new_scale) {
-  const std::int64_t f = pow10(new_scale - scale_);
-  for (auto& l : bids_) l.key *= f;
-  for (auto& l : asks_) l.key *= f;
-  scale_ = new_scale;
 }
 
 bool L2Book::apply(BookSide side, std::string_view price_text, std::string_view qty_text) {
   const auto p = Decimal::parse(price_text);
   const auto q = Decimal::parse(qty_text);
-  if (!p || !q || q->mantissa < 0 || p->mantissa < 0) return false;
-  if (p->scale > scale_) {
+  return p && q && apply(side, *p, *q);
+}
+
+bool L2Book::apply(BookSide side, const Decimal& p, const Decimal& q) {
+  if (q.mantissa < 0 || p.mantissa < 0) return false;
+  if (p.scale > scale_) {
+    const std::int64_t f = pow10(p.scale - scale_);
     // Keep every key within 18 digits after rescaling.
-    const std::int64_t f = pow10(p->scale - scale_);
-    for (const Side* s : {&bids_, &asks_}) {
-      for (const auto& l : *s) {
-        if ((l.key < 0 ? -l.key : l.key) > kMaxKey / f) return false;
-      }
+    if (std::max(bids_.max_abs_key(), asks_.max_abs_key()) > kMaxMantissa[p.scale - scale_]) {
+      return false;
     }
-    rescale(p->scale);
+    bids_.rescale(f);
+    asks_.rescale(f);
+    scale_ = p.scale;
   }
-  const std::int64_t f = pow10(scale_ - p->scale);
-  if (p->mantissa > kMaxKey / f) return false;
-  std::int64_t key = p->mantissa * f;
-  if (side == BookSide::ask) key = -key;
-  Side& s = side_of(side);
-  // Sorted ascending by key: best (highest key) at the back.
-  auto it = std::lower_bound(s.begin(), s.end(), key,
-                             [](const BookLevel& l, std::int64_t k) { return l.key < k; });
+  if (p.mantissa > kMaxMantissa[scale_ - p.scale]) return false;
+  const std::int64_t key = p.mantissa * pow10(scale_ - p.scale);
   ++updates_;
-  if (it != s.end() && it->key == key) {
-    if (q->is_zero()) {
-      s.erase(it);
-    } else {
-      it->qty = *q;
-      it->price_scale = static_cast<std::int8_t>(p->scale);
-    }
-  } else if (!q->is_zero()) {
-    s.insert(it, BookLevel{key, static_cast<std::int8_t>(p->scale), *q});
-  }
+  side_of(side).set(side == BookSide::bid ? key : -key, static_cast<std::int8_t>(p.scale), q);
   return true;
 }
 
-Decimal L2Book::price(BookSide side, std::size_t i) const {
-  const Side& s = side_of(side);
-  const BookLevel& l = s[s.size() - 1 - i];
-  const std::int64_t v = side == BookSide::ask ? -l.key : l.key;
-  return Decimal{v / pow10(scale_ - l.price_scale), l.price_scale};
+std::size_t L2Book::depth(BookSide side) const { return side_of(side).size(); }
+
+Decimal L2Book::price_of(BookSide side, std::int64_t key, std::int8_t price_scale) const {
+  const std::int64_t v = side == BookSide::ask ? -key : key;
+  return Decimal{v / pow10(scale_ - price_scale), price_scale};
 }
 
-const Decimal& L2Book::qty(BookSide side, std::size_t i) const {
-  const Side& s = side_of(side);
-  return s[s.size() - 1 - i].qty;
+std::optional<Level> L2Book::best(BookSide side) const {
+  std::optional<Level> out;
+  side_of(side).visit(1, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+    out = Level{price_of(side, key, ps), q};
+  });
+  return out;
 }
 
-std::optional<Decimal> L2Book::best_price(BookSide side) const {
-  if (side_of(side).empty()) return std::nullopt;
-  return price(side, 0);
+void L2Book::top(BookSide side, std::size_t n, std::vector<Level>& out) const {
+  out.clear();
+  side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+    out.push_back(Level{price_of(side, key, ps), q});
+  });
 }
 
 void L2Book::top_text(BookSide side, std::size_t n, std::string& arena,
@@ -85,14 +211,14 @@ void L2Book::top_text(BookSide side, std::size_t n, std::string& arena,
   out.clear();
   arena.resize(n * 2 * Decimal::kMaxChars);
   char* p = arena.data();
-  for (std::size_t i = 0; i < n; ++i) {
+  side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
     char* start = p;
-    p = price(side, i).to_chars(p);
+    p = price_of(side, key, ps).to_chars(p);
     std::string_view px(start, static_cast<std::size_t>(p - start));
     start = p;
-    p = qty(side, i).to_chars(p);
+    p = q.to_chars(p);
     out.push_back(PriceLevel{px, std::string_view(start, static_cast<std::size_t>(p - start))});
-  }
+  });
 }
 
 }  // namespace ot

@@ -3,15 +3,19 @@
 // and each level remembers the scale its venue text had, so a level prints
 // back as the venue wrote it ("30261" stays "30261", "7.6110" stays "7.6110").
 //
-// Layout: each side is a flat vector sorted so that the best level is at the
-// back; updates near the top move few elements. No allocation once the
-// vectors have grown to the book's depth.
+// Layout: each side is a flat array indexed by price tick (the tick is the
+// GCD of all prices seen, learned from the data), over a window that follows
+// the top of the book, with a bitmap to skip empty ticks; levels that fall
+// below the window (far from the top) live in a small sorted overflow. An
+// update near the top is an array store: no search, no shifting, no
+// allocation once the window has grown to the book's span.
+//
 // Threading: not thread-safe; one book per owner.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,13 +24,12 @@
 
 namespace ot {
 
-struct BookLevel {
-  std::int64_t key;  // bids: price at book scale; asks: its negation
-  std::int8_t price_scale;
+enum class BookSide { bid, ask };
+
+struct Level {
+  Decimal price;
   Decimal qty;
 };
-
-enum class BookSide { bid, ask };
 
 class L2Book {
  public:
@@ -34,35 +37,127 @@ class L2Book {
 
   void clear();
   // Sets `price` to `qty` (qty zero deletes). Returns false, leaving the book
-  // unchanged, if either text is not a decimal, the qty is negative, or the
+  // unchanged, if either text is not a decimal, a value is negative, or the
   // price needs more than 18 digits at the book's scale.
   bool apply(BookSide side, std::string_view price, std::string_view qty);
+  bool apply(BookSide side, const Decimal& price, const Decimal& qty);
 
-  std::size_t depth(BookSide side) const { return side_of(side).size(); }
-  bool empty() const { return bids_.empty() && asks_.empty(); }
-  // Level i from the top (0 = best); i < depth(side).
-  Decimal price(BookSide side, std::size_t i) const;
-  const Decimal& qty(BookSide side, std::size_t i) const;
-  // Top-of-book shortcuts; nullopt on an empty side.
-  std::optional<Decimal> best_price(BookSide side) const;
+  // Number of levels on a side.
+  std::size_t depth(BookSide side) const;
+  bool empty() const { return depth(BookSide::bid) == 0 && depth(BookSide::ask) == 0; }
+  // Best level; nullopt on an empty side.
+  std::optional<Level> best(BookSide side) const;
+  // The top `n` levels, best first, into `out` (cleared first).
+  void top(BookSide side, std::size_t n, std::vector<Level>& out) const;
   // Total number of level changes applied since construction.
   std::uint64_t updates() const { return updates_; }
 
-  // Writes the top `n` levels of a side as text into `arena` (resized as
-  // needed) and `out`, whose views point into `arena`.
+  // The top `n` levels of a side as text: views in `out` point into `arena`.
   void top_text(BookSide side, std::size_t n, std::string& arena,
                 std::vector<PriceLevel>& out) const;
 
- private:
-  using Side = std::vector<BookLevel>;
-  Side& side_of(BookSide s) { return s == BookSide::bid ? bids_ : asks_; }
-  const Side& side_of(BookSide s) const { return s == BookSide::bid ? bids_ : asks_; }
-  void rescale(int new_scale);
+  // One side: best is the highest key (bids: price; asks: -price).
+  class Ladder {
+   public:
+    void clear();
+    void set(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    std::size_t size() const { return dense_count_ + far_.size(); }
+    // Visits up to n levels best first: fn(key, price_scale, qty).
+    template <class Fn>
+    void visit(std::size_t n, Fn&& fn) const;
+    void rescale(std::int64_t factor);
+    std::int64_t max_abs_key() const;
 
-  Side bids_;
-  Side asks_;
+   private:
+    struct Slot {
+      std::int64_t qty = 0;  // mantissa; 0 = empty
+      std::int8_t qty_scale = 0;
+      std::int8_t price_scale = 0;
+    };
+    struct FarLevel {
+      std::int64_t key;
+      std::int8_t price_scale;
+      Decimal qty;
+    };
+    void relayout(std::int64_t new_tick, std::int64_t center_key);
+    void place(std::int64_t i, std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    void set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    void set_far(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    std::int64_t highest_set(std::int64_t from) const;  // -1 if none at or below
+    // key / tick_ for keys on the grid, by multiplying with the inverse of
+    // the tick's odd part (exact division: no hardware divide on the hot
+    // path). Meaningless for a key off the grid.
+    std::int64_t quotient(std::int64_t key) const {
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> tick_shift_) * tick_inverse_);
+    }
+    // Whether tick_ divides key (Granlund-Montgomery divisibility test).
+    bool on_grid(std::int64_t key) const {
+      std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
+      if (u & ((std::uint64_t{1} << tick_shift_) - 1)) return false;
+      return (u >> tick_shift_) * tick_inverse_ <= tick_limit_;
+    }
+    std::int64_t index_of(std::int64_t key) const { return quotient(key) - base_; }
+    void set_tick(std::int64_t tick);
+
+    std::int64_t tick_ = 0;  // key units per slot
+    int tick_shift_ = 0;             // trailing zero bits of tick_
+    std::uint64_t tick_inverse_ = 0;  // inverse of tick_'s odd part mod 2^64
+    std::uint64_t tick_limit_ = 0;    // (2^64 - 1) / odd part
+    std::int64_t base_ = 0;  // tick number of slot 0
+    std::vector<Slot> slots_;
+    std::vector<std::uint64_t> bits_;
+    std::int64_t best_ = -1;  // slot of the best dense level
+    std::size_t dense_count_ = 0;
+    std::vector<FarLevel> far_;  // keys below the window, ascending
+  };
+
+ private:
+  Ladder& side_of(BookSide s) { return s == BookSide::bid ? bids_ : asks_; }
+  const Ladder& side_of(BookSide s) const { return s == BookSide::bid ? bids_ : asks_; }
+  Decimal price_of(BookSide side, std::int64_t key, std::int8_t price_scale) const;
+
+  Ladder bids_;
+  Ladder asks_;
   int scale_ = 0;
   std::uint64_t updates_ = 0;
 };
+
+template <class Fn>
+void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
+  std::size_t seen = 0;
+  for (std::int64_t i = best_; i >= 0 && seen < n; i = highest_set(i - 1)) {
+    const Slot& s = slots_[static_cast<std::size_t>(i)];
+    fn((base_ + i) * tick_, s.price_scale, Decimal{s.qty, s.qty_scale});
+    ++seen;
+  }
+  for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it, ++seen) {
+    fn(it->key, it->price_scale, it->qty);
+  }
+}
+
+// Stores a level known to be on this window's tick grid, at slot i.
+inline void L2Book::Ladder::place(std::int64_t i, std::int64_t key, std::int8_t price_scale,
+                           const Decimal& qty) {
+  if (i < 0) return set_far(key, price_scale, qty);
+  Slot& s = slots_[static_cast<std::size_t>(i)];
+  std::uint64_t& word = bits_[static_cast<std::size_t>(i >> 6)];
+  const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+  if (qty.is_zero()) {
+    if (s.qty == 0) return;
+    s = Slot{};
+    word &= ~bit;
+    --dense_count_;
+    if (i == best_) best_ = highest_set(i - 1);
+    return;
+  }
+  if (s.qty == 0) {
+    ++dense_count_;
+    word |= bit;
+    if (i > best_) best_ = i;
+  }
+  s.qty = qty.mantissa;
+  s.qty_scale = static_cast<std::int8_t>(qty.scale);
+  s.price_scale = price_scale;
+}
 
 }  // namespace ot

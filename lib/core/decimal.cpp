@@ -1,5 +1,7 @@
 #include "core/decimal.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace ot {
@@ -28,44 +30,77 @@ constexpr int kMaxScale = 18;
 
 std::int64_t pow10(int n) noexcept { return kPow10[n]; }
 
+namespace {
+
+// Plain "123" / "123.456" with at most 19 digits: one multiply-add per digit,
+// no bookkeeping. nullopt means "not this shape" (the general parser decides).
+inline std::optional<Decimal> parse_plain(std::string_view s) noexcept {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  std::uint64_t m = 0;
+  const char* dot = nullptr;
+  for (; p != end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d <= 9) {
+      m = m * 10 + d;
+    } else if (*p == '.' && dot == nullptr) {
+      dot = p;
+    } else {
+      return std::nullopt;
+    }
+  }
+  const int scale = dot != nullptr ? static_cast<int>(end - dot - 1) : 0;
+  const std::size_t digits = s.size() - (dot != nullptr);
+  if (digits == 0 || digits > 19 || m > 999'999'999'999'999'999ULL || scale > kMaxScale) {
+    return std::nullopt;
+  }
+  return Decimal{static_cast<std::int64_t>(m), scale};
+}
+
+}  // namespace
+
 std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
-  std::size_t i = 0;
+  if (auto d = parse_plain(s)) return d;
+  const char* p = s.data();
+  const char* const end = p + s.size();
   bool negative = false;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
   std::uint64_t mantissa = 0;
   int digits = 0;  // significant digits accumulated
   int scale = 0;
-  bool any = false;
-  bool point = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c >= '0' && c <= '9') {
-      any = true;
-      if (mantissa == 0 && c == '0') {
-        if (point) ++scale;
-        continue;
-      }
-      if (++digits > 18) return std::nullopt;
-      mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
-      if (point) ++scale;
-    } else if (c == '.' && !point) {
-      point = true;
-    } else {
-      break;
-    }
+  const char* first = p;
+  // Integer part.
+  for (; p != end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d > 9) break;
+    mantissa = mantissa * 10 + d;
+    digits += mantissa != 0;
   }
-  if (!any) return std::nullopt;
-  if (i < s.size()) {
-    if (s[i] != 'e' && s[i] != 'E') return std::nullopt;
-    ++i;
+  bool any = p != first;
+  if (p != end && *p == '.') {
+    const char* frac = ++p;
+    for (; p != end; ++p) {
+      const unsigned d = static_cast<unsigned>(*p - '0');
+      if (d > 9) break;
+      mantissa = mantissa * 10 + d;
+      digits += mantissa != 0;
+    }
+    scale = static_cast<int>(p - frac);
+    any |= p != frac;
+  }
+  if (!any || digits > 18) return std::nullopt;
+  if (p != end) {
+    if (*p != 'e' && *p != 'E') return std::nullopt;
+    ++p;
     bool exp_negative = false;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) exp_negative = s[i++] == '-';
-    if (i == s.size()) return std::nullopt;
+    if (p != end && (*p == '-' || *p == '+')) exp_negative = *p++ == '-';
+    if (p == end) return std::nullopt;
     int exponent = 0;
-    for (; i < s.size(); ++i) {
-      char c = s[i];
-      if (c < '0' || c > '9' || exponent > 100) return std::nullopt;
-      exponent = exponent * 10 + (c - '0');
+    for (; p != end; ++p) {
+      const unsigned d = static_cast<unsigned>(*p - '0');
+      if (d > 9 || exponent > 100) return std::nullopt;
+      exponent = exponent * 10 + static_cast<int>(d);
     }
     if (exp_negative) {
       scale += exponent;
@@ -89,12 +124,31 @@ char* format_fixed(char* out, __int128 m, int scale) noexcept {
     *out++ = '-';
     m = -m;
   }
+  if (m <= static_cast<__int128>(~std::uint64_t{0})) {
+    // The common case: 64-bit digits by std::to_chars (two at a time), then
+    // the point put in place. (An __int128 division is a library call.)
+    char digits[24];
+    const auto n = static_cast<int>(
+        std::to_chars(digits, digits + sizeof digits, static_cast<std::uint64_t>(m)).ptr - digits);
+    if (scale == 0) return std::copy(digits, digits + n, out);
+    if (n > scale) {
+      out = std::copy(digits, digits + n - scale, out);
+      *out++ = '.';
+      return std::copy(digits + n - scale, digits + n, out);
+    }
+    *out++ = '0';
+    *out++ = '.';
+    out = std::fill_n(out, scale - n, '0');
+    return std::copy(digits, digits + n, out);
+  }
   char tmp[48];
   int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + static_cast<int>(m % 10));
-    m /= 10;
-  } while (m != 0);
+  {
+    do {
+      tmp[n++] = static_cast<char>('0' + static_cast<int>(m % 10));
+      m /= 10;
+    } while (m != 0);
+  }
   while (n <= scale) tmp[n++] = '0';
   for (int k = n - 1; k >= 0; --k) {
     *out++ = tmp[k];

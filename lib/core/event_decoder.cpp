@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include "core/json_in.h"
+
+#include "core/json_in.h"
+
 namespace ot {
 
 namespace od = simdjson::ondemand;
@@ -18,8 +22,8 @@ struct EventDecoder::Impl {
       PriceLevel pl;
       int i = 0;
       for (auto x : level.get_array()) {
-        if (i == 0) pl.price = x.get_string();
-        else if (i == 1) pl.qty = x.get_string();
+        if (i == 0) pl.price = string_text(x.value());
+        else if (i == 1) pl.qty = string_text(x.value());
         ++i;
       }
       if (i != 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);

@@ -5,16 +5,58 @@
 namespace ot {
 namespace {
 
-void levels(JsonOut& j, std::string_view name, std::span<const PriceLevel> side) {
-  j.key(name);
-  j.begin_array();
-  for (const auto& l : side) {
-    j.begin_array();
-    j.string(l.price);
-    j.string(l.qty);
-    j.end_array();
+// Copies `s` to `p`, returning the end; false in `clean` if a byte needs JSON
+// escaping (then the caller takes the slow path).
+inline char* copy_clean(char* p, std::string_view s, bool& clean) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    clean &= u >= 0x20 && c != '"' && c != '\\';
+    *p++ = c;
   }
-  j.end_array();
+  return p;
+}
+
+// [["price","qty"],...] written straight into the line: the hot path of
+// every book event. Venue decimals never need escaping; if one does, the
+// side is rewritten through append_escaped.
+void levels(std::string& buf, std::string_view name, std::span<const PriceLevel> side) {
+  std::size_t need = name.size() + 6;
+  for (const auto& l : side) need += l.price.size() + l.qty.size() + 8;
+  const std::size_t start = buf.size();
+  buf.resize(start + need);
+  char* p = buf.data() + start;
+  bool clean = true;
+  *p++ = ',';
+  *p++ = '"';
+  p = copy_clean(p, name, clean);
+  *p++ = '"';
+  *p++ = ':';
+  *p++ = '[';
+  for (std::size_t i = 0; i < side.size(); ++i) {
+    if (i > 0) *p++ = ',';
+    *p++ = '[';
+    *p++ = '"';
+    p = copy_clean(p, side[i].price, clean);
+    *p++ = '"';
+    *p++ = ',';
+    *p++ = '"';
+    p = copy_clean(p, side[i].qty, clean);
+    *p++ = '"';
+    *p++ = ']';
+  }
+  *p++ = ']';
+  buf.resize(static_cast<std::size_t>(p - buf.data()));
+  if (clean) return;
+  buf.resize(start);
+  buf.append(",\"").append(name).append("\":[");
+  for (std::size_t i = 0; i < side.size(); ++i) {
+    buf.append(i > 0 ? ",[\"" : "[\"");
+    append_escaped(buf, side[i].price);
+    buf.append("\",\"");
+    append_escaped(buf, side[i].qty);
+    buf.append("\"]");
+  }
+  buf.push_back(']');
 }
 
 void optional_int(JsonOut& j, std::string_view name, const std::optional<std::int64_t>& v) {
@@ -50,8 +92,8 @@ void EventEncoder::on_book(const BookUpdate& u) {
   optional_int(j, "seq", u.seq);
   optional_int(j, "prev_seq", u.prev_seq);
   optional_int(j, "checksum", u.checksum);
-  levels(j, "bids", u.bids);
-  levels(j, "asks", u.asks);
+  levels(line_, "bids", u.bids);
+  levels(line_, "asks", u.asks);
   line_.push_back('}');
   emit();
 }

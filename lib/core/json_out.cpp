@@ -2,13 +2,32 @@
 
 #include <charconv>
 
+#include "core/swar.h"
+
 namespace ot {
 
+namespace {
+// Bytes that need escaping inside a JSON string.
+struct EscapeTable {
+  bool needs[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscape;
+}  // namespace
+
 void append_escaped(std::string& buf, std::string_view s) {
+  if (!swar::needs_json_escape(s)) {
+    buf.append(s);
+    return;
+  }
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape.needs[c]) continue;
     buf.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {

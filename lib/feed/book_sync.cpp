@@ -44,7 +44,7 @@ BookSyncGuard::BookSyncGuard(BookRules rules, EventListener& out, SyncActions* a
 BookSyncGuard::~BookSyncGuard() = default;
 
 BookSyncGuard::SymbolState& BookSyncGuard::state(std::string_view symbol) {
-  auto it = symbols_.find(std::string(symbol));
+  auto it = symbols_.find(symbol);
   if (it == symbols_.end()) {
     it = symbols_.emplace(std::string(symbol), std::make_unique<SymbolState>(rules_)).first;
   }

@@ -68,7 +68,12 @@ class BookSyncGuard final : public EventListener {
   BookRules rules_;
   EventListener& out_;
   SyncActions* actions_;
-  std::unordered_map<std::string, std::unique_ptr<SymbolState>> symbols_;
+  // Transparent hashing: lookups by string_view, no temporary strings.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<SymbolState>, Hash, std::equal_to<>> symbols_;
   SyncStats stats_;
 };
 

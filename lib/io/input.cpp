@@ -136,6 +136,7 @@ class StreamLineInput final : public LineInput {
       begin_ = 0;
     }
     if (buf_.size() - kLinePadding - end_ < kInitial / 4) buf_.resize(buf_.size() * 2);
+    idle();
     long r = src_->read(buf_.data() + end_, buf_.size() - kLinePadding - end_, error_);
     if (r < 0) {
       error_ = name_ + ": read error: " + error_;
@@ -166,7 +167,10 @@ class ZmqLineInput final : public LineInput {
     for (;;) {
       zmq::message_t msg;
       try {
-        if (!sock_.recv(msg)) continue;
+        if (!sock_.recv(msg, zmq::recv_flags::dontwait)) {
+          idle();
+          if (!sock_.recv(msg)) continue;
+        }
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) return false;
         error_ = name_ + ": " + e.what();

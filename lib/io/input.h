@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,18 @@ class LineInput {
   // Human-readable name for messages ("okx.raw", "<stdin>", an endpoint).
   virtual const std::string& name() const = 0;
   virtual const std::string& error() const = 0;
+  // Called right before the input would wait for more data (an empty pipe,
+  // a quiet socket): the moment to flush outputs, so a live stream is
+  // delivered per record while a batch run is written in large blocks.
+  void set_idle_hook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
+
+ protected:
+  void idle() {
+    if (idle_hook_) idle_hook_();
+  }
+
+ private:
+  std::function<void()> idle_hook_;
 };
 
 // Opens `uri`: "-" (stdin), a file path (".gz" and ".zst" decompressed by

@@ -1,6 +1,7 @@
 #include "io/output.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -27,6 +28,10 @@ class StreamOutput final : public LineOutput {
   StreamOutput(int fd, bool owned, Codec codec, OutputOptions options, std::string name)
       : fd_(fd), owned_(owned), codec_(codec), options_(options), name_(std::move(name)) {
     buf_.reserve(kBuffer + 4096);
+    // A larger pipe buffer means fewer wake-ups between the two ends of a
+    // pipeline (best effort: the kernel may refuse).
+    struct stat st{};
+    if (fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode)) fcntl(fd_, F_SETPIPE_SZ, 1 << 20);
     if (codec_ == Codec::gzip) {
       gz_ = gzdopen(fd_, "wb6");
       owned_ = false;  // gzclose closes the descriptor
@@ -54,7 +59,7 @@ class StreamOutput final : public LineOutput {
   const std::string& error() const override { return error_; }
 
  private:
-  static constexpr std::size_t kBuffer = 1 << 16;
+  static constexpr std::size_t kBuffer = 1 << 18;
 
   void close() {
     flush();

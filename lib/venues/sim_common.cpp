@@ -5,15 +5,16 @@ namespace ot {
 std::string sim_levels_json(const L2Book& book, BookSide side, std::size_t limit,
                             std::string_view prefix, std::string_view suffix, bool quoted) {
   std::string out = "[";
-  const std::size_t n = std::min(limit, book.depth(side));
+  std::vector<Level> levels;
+  book.top(side, limit, levels);
   char tmp[Decimal::kMaxChars];
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < levels.size(); ++i) {
     if (i > 0) out.push_back(',');
     out.append(prefix);
     if (quoted) out.push_back('"');
-    out.append(tmp, book.price(side, i).to_chars(tmp));
+    out.append(tmp, levels[i].price.to_chars(tmp));
     out.append(quoted ? "\",\"" : ",");
-    out.append(tmp, book.qty(side, i).to_chars(tmp));
+    out.append(tmp, levels[i].qty.to_chars(tmp));
     if (quoted) out.push_back('"');
     out.append(suffix);
   }

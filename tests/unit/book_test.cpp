@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <map>
+#include <random>
 
 #include "book/book_engine.h"
 #include "book/checked_book.h"
@@ -17,23 +19,26 @@ TEST_CASE("L2Book keeps sides sorted and exact", "[book]") {
   REQUIRE(b.apply(BookSide::ask, "101.5", "4"));
   REQUIRE(b.apply(BookSide::ask, "102", "5"));
   REQUIRE(b.depth(BookSide::bid) == 3);
-  CHECK(b.price(BookSide::bid, 0).to_string() == "101");
-  CHECK(b.price(BookSide::bid, 1).to_string() == "100.5");
-  CHECK(b.price(BookSide::bid, 2).to_string() == "100.25");
-  CHECK(b.qty(BookSide::bid, 2).to_string() == "1.50");
-  CHECK(b.price(BookSide::ask, 0).to_string() == "101.5");
+  std::vector<ot::Level> top;
+  b.top(BookSide::bid, 10, top);
+  REQUIRE(top.size() == 3);
+  CHECK(top[0].price.to_string() == "101");
+  CHECK(top[1].price.to_string() == "100.5");
+  CHECK(top[2].price.to_string() == "100.25");
+  CHECK(top[2].qty.to_string() == "1.50");
+  CHECK(b.best(BookSide::ask)->price.to_string() == "101.5");
 
   SECTION("qty 0 deletes; deleting a missing level is harmless") {
     REQUIRE(b.apply(BookSide::bid, "101.00", "0"));
-    CHECK(b.price(BookSide::bid, 0).to_string() == "100.5");
+    CHECK(b.best(BookSide::bid)->price.to_string() == "100.5");
     REQUIRE(b.apply(BookSide::ask, "99", "0"));
     CHECK(b.depth(BookSide::ask) == 2);
   }
   SECTION("an update replaces the size and keeps the new text") {
     REQUIRE(b.apply(BookSide::ask, "101.50", "7"));
     CHECK(b.depth(BookSide::ask) == 2);
-    CHECK(b.price(BookSide::ask, 0).to_string() == "101.50");
-    CHECK(b.qty(BookSide::ask, 0).to_string() == "7");
+    CHECK(b.best(BookSide::ask)->price.to_string() == "101.50");
+    CHECK(b.best(BookSide::ask)->qty.to_string() == "7");
   }
   SECTION("bad text leaves the book unchanged") {
     CHECK_FALSE(b.apply(BookSide::bid, "abc", "1"));
@@ -42,11 +47,58 @@ TEST_CASE("L2Book keeps sides sorted and exact", "[book]") {
   }
   SECTION("top_text reproduces venue strings") {
     std::string arena;
-    std::vector<ot::PriceLevel> top;
-    b.top_text(BookSide::bid, 2, arena, top);
-    REQUIRE(top.size() == 2);
-    CHECK(top[1].price == "100.5");
-    CHECK(top[1].qty == "2");
+    std::vector<ot::PriceLevel> text;
+    b.top_text(BookSide::bid, 2, arena, text);
+    REQUIRE(text.size() == 2);
+    CHECK(text[1].price == "100.5");
+    CHECK(text[1].qty == "2");
+  }
+}
+
+TEST_CASE("L2Book matches a reference map under random updates", "[book][property]") {
+  // Prices on several grids and scales, far levels, moving tops, deletes of
+  // missing levels: the tick ladder must always agree with a std::map.
+  std::mt19937_64 rng(42);
+  for (int round = 0; round < 20; ++round) {
+    L2Book b;
+    std::map<std::int64_t, std::string> ref[2];  // price in 1e-4 units -> qty text
+    const std::int64_t tick = std::vector<std::int64_t>{1, 5, 10, 100, 2500}[round % 5];
+    std::int64_t mid = 1'000'000 + static_cast<std::int64_t>(rng() % 1000) * tick;
+    for (int step = 0; step < 3000; ++step) {
+      if (step % 100 == 0) mid += (static_cast<std::int64_t>(rng() % 201) - 100) * tick * 20;
+      const int side = static_cast<int>(rng() % 2);
+      // Mostly near the top, sometimes very far away.
+      std::int64_t dist = static_cast<std::int64_t>(rng() % 50) * tick;
+      if (rng() % 20 == 0) dist = static_cast<std::int64_t>(rng() % 200000) * tick;
+      std::int64_t price = side == 0 ? mid - tick - dist : mid + dist;
+      // Now and then a price off the grid seen so far (a finer tick).
+      if (rng() % 40 == 0) price += static_cast<std::int64_t>(rng() % 7);
+      if (price <= 0) continue;
+      const bool del = rng() % 3 == 0;
+      const std::string qty = del ? "0" : std::to_string(rng() % 1000 + 1) + ".5";
+      // Write the price with 4 decimals, or fewer when they are zeros.
+      std::string text = ot::Decimal{price, 4}.to_string();
+      if (price % 10000 == 0 && rng() % 2 == 0) text = std::to_string(price / 10000);
+      REQUIRE(b.apply(side == 0 ? BookSide::bid : BookSide::ask, text, qty));
+      if (del) ref[side].erase(price);
+      else ref[side][price] = qty;
+      if (step % 97 == 0 || step == 2999) {
+        for (int s = 0; s < 2; ++s) {
+          std::vector<ot::Level> top;
+          b.top(s == 0 ? BookSide::bid : BookSide::ask, 1'000'000, top);
+          REQUIRE(top.size() == ref[s].size());
+          REQUIRE(b.depth(s == 0 ? BookSide::bid : BookSide::ask) == ref[s].size());
+          std::size_t k = 0;
+          auto check_level = [&](const auto& kv) {
+            REQUIRE(top[k].price == ot::Decimal{kv.first, 4});
+            REQUIRE(top[k].qty.to_string() == kv.second);
+            ++k;
+          };
+          if (s == 0) std::for_each(ref[0].rbegin(), ref[0].rend(), check_level);
+          else std::for_each(ref[1].begin(), ref[1].end(), check_level);
+        }
+      }
+    }
   }
 }
 
@@ -60,7 +112,7 @@ TEST_CASE("CheckedBook applies the uniform sequence rules", "[book][sequence]") 
     auto& stale = bb.make("binance", "X", false, {{"1", "5"}}, {});
     stale.first_seq = 90, stale.seq = 100;
     CHECK(cb.apply(stale).kind == ot::ApplyResult::stale);
-    CHECK(cb.book().qty(BookSide::bid, 0).to_string() == "1");
+    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "1");
     auto& straddle = bb.make("binance", "X", false, {{"1", "2"}}, {});
     straddle.first_seq = 95, straddle.seq = 105;
     CHECK(cb.apply(straddle).kind == ot::ApplyResult::applied);
@@ -74,7 +126,7 @@ TEST_CASE("CheckedBook applies the uniform sequence rules", "[book][sequence]") 
     auto& after = bb.make("binance", "X", false, {{"1", "9"}}, {});
     after.first_seq = 121, after.seq = 122;
     CHECK(cb.apply(after).kind == ot::ApplyResult::ignored);
-    CHECK(cb.book().qty(BookSide::bid, 0).to_string() == "3");  // the gap was not applied
+    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "3");  // the gap was not applied
   }
   SECTION("prev_seq links (Binance futures pu, Deribit, OKX)") {
     auto& snap = bb.make("deribit", "X", true, {{"1", "1"}}, {});

@@ -62,13 +62,15 @@ int main(int argc, char** argv) {
   std::string err;
   auto in = open_input(in_uri, err);
   const bool ladder = top > 0 && isatty(STDOUT_FILENO) && out_uri == "-";
+  // Written in blocks, flushed whenever the input runs dry: per record on a
+  // live stream, in large writes on a file.
   OutputOptions oo;
-  oo.flush_each_line = true;
   auto out = ladder ? open_output("/dev/null", oo, err) : open_output(out_uri, oo, err);
   if (!in || !out) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  in->set_idle_hook([&out] { out->flush(); });
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;

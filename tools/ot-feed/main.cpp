@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
         diag.error("", err);
         return tool::kExitFailure;
       }
+      in->set_idle_hook([&out] { out->flush(); });
       inputs.push_back(std::move(in));
     }
     ReplayStats stats;

@@ -1,4 +1,6 @@
 #include <simdjson.h>
+
+#include "core/json_in.h"
 #include <zlib.h>
 
 #include <string>
@@ -29,8 +31,8 @@ void read_levels(od::value v, std::vector<PriceLevel>& out) {
     PriceLevel pl;
     int i = 0;
     for (auto x : level.get_array()) {
-      if (i == 0) pl.price = x.get_string();
-      else if (i == 1) pl.qty = x.get_string();
+      if (i == 0) pl.price = string_text(x.value());
+      else if (i == 1) pl.qty = string_text(x.value());
       ++i;
     }
     if (i < 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);

@@ -1,0 +1,30 @@
+// The end-to-end limit: read a capture and do the bare simdjson extraction of
+// every frame (what any normalizer must at least do), writing nothing.
+#include <cstdio>
+
+#include "bench_util.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: ot-bare-extract CAPTURE\n");
+    return 2;
+  }
+  std::string err;
+  auto in = ot::open_input(argv[1], err);
+  if (!in) {
+    std::fprintf(stderr, "ot-bare-extract: error: %s\n", err.c_str());
+    return 1;
+  }
+  simdjson::ondemand::parser parser;
+  std::uint64_t sum = 0, frames = 0;
+  std::string_view line;
+  while (in->next(line)) {
+    ot::Nanos t;
+    std::string_view frame;
+    if (!ot::split_capture_line(line, t, frame)) continue;
+    sum += ot::bench::bare_extract(parser, frame);
+    ++frames;
+  }
+  std::printf("%lu frames (checksum %lu)\n", frames, sum);
+  return 0;
+}
