@@ -223,7 +223,8 @@ void BookEngine::emit_bbo(Entry& e) {
     line_.append(",\"imbalance\":\"").append(d.imbalance).append("\"");
   }
   line_.push_back('}');
-  topic_.assign("bbo.").append(e.venue).append(".").append(e.symbol);
+  topic_.clear();
+  if (out_.wants_topic()) topic_.append("bbo.").append(e.venue).append(".").append(e.symbol);
   out_.write_line(topic_, line_);
 }
 
@@ -264,7 +265,8 @@ void BookEngine::emit_depth(Entry& e) {
     j.end_array();
   }
   j.end_object();
-  topic_.assign("depth.").append(e.venue).append(".").append(e.symbol);
+  topic_.clear();
+  if (out_.wants_topic()) topic_.append("depth.").append(e.venue).append(".").append(e.symbol);
   out_.write_line(topic_, line_);
 }
 

@@ -73,7 +73,7 @@ EventEncoder::EventEncoder(LineSink& sink) : sink_(sink) {
 void EventEncoder::header(std::string_view type, std::string_view venue, std::string_view symbol) {
   line_.clear();
   topic_.clear();
-  topic_.append(type).append(".").append(venue).append(".").append(symbol);
+  if (sink_.wants_topic()) topic_.append(type).append(".").append(venue).append(".").append(symbol);
   line_.append("{\"type\":\"").append(type).append("\"");
 }
 

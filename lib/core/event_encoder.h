@@ -18,6 +18,9 @@ class LineSink {
   // `line` has no trailing newline; `topic` is "type.venue.symbol". The views
   // are valid for the call only.
   virtual void write_line(std::string_view topic, std::string_view line) = 0;
+  // Whether this sink uses topics at all (stream outputs do not, so the
+  // encoder skips building them).
+  virtual bool wants_topic() const { return true; }
 };
 
 class EventEncoder final : public EventListener {

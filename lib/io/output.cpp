@@ -49,6 +49,7 @@ class StreamOutput final : public LineOutput {
     buf_.push_back('\n');
     if (options_.flush_each_line || buf_.size() >= kBuffer) flush();
   }
+  bool wants_topic() const override { return false; }
   bool flush() override {
     if (!ok_) return false;
     if (!buf_.empty()) push(buf_.data(), buf_.size(), false);
