@@ -12,9 +12,6 @@
 namespace ot {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 // A stream of bytes: returns bytes read, 0 at end, -1 on error (sets err).
 class ByteSource {
@@ -222,7 +219,7 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error
     return nullptr;
   }
   std::unique_ptr<ByteSource> src;
-  if (ends_with(uri, ".gz")) {
+  if (uri.ends_with(".gz")) {
     gzFile f = gzdopen(fd, "rb");
     if (f == nullptr) {
       ::close(fd);
@@ -231,7 +228,7 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error
     }
     gzbuffer(f, 1 << 17);
     src = std::make_unique<GzSource>(f);
-  } else if (ends_with(uri, ".zst")) {
+  } else if (uri.ends_with(".zst")) {
     src = std::make_unique<ZstdSource>(std::make_unique<FdSource>(fd, true));
   } else {
     src = std::make_unique<FdSource>(fd, true);

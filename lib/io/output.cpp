@@ -16,9 +16,6 @@
 namespace ot {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 enum class Codec { plain, gzip, zstd };
 
@@ -171,7 +168,7 @@ std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOpti
     error = uri + ": " + std::strerror(errno);
     return nullptr;
   }
-  Codec codec = ends_with(uri, ".gz") ? Codec::gzip : ends_with(uri, ".zst") ? Codec::zstd : Codec::plain;
+  Codec codec = uri.ends_with(".gz") ? Codec::gzip : uri.ends_with(".zst") ? Codec::zstd : Codec::plain;
   return std::make_unique<StreamOutput>(fd, true, codec, options, uri);
 }
 

@@ -80,6 +80,9 @@ class SimProtocol {
 // the venue has none.
 std::unique_ptr<SimProtocol> make_sim_protocol(std::string_view venue);
 
+// The value of `name` in a request target's query ("" if absent).
+std::string sim_query_param(std::string_view target, std::string_view name);
+
 // Writes a book side as JSON levels using `fmt` per level: for string
 // levels (Binance/OKX) pass quoted=true.
 std::string sim_levels_json(const L2Book& book, BookSide side, std::size_t limit,

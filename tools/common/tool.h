@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -77,6 +78,14 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
                  app.get_name().c_str(), what.c_str(), app.get_name().c_str());
     return kExitUsage;
   }
+}
+
+// Set by SIGINT / SIGTERM: long-running loops poll it and end cleanly.
+inline volatile std::sig_atomic_t g_stop = 0;
+inline void install_stop_signals() {
+  auto on_signal = [](int) { g_stop = 1; };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
 }
 
 inline void usage_error(const std::string& program, const std::string& message) {

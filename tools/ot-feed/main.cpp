@@ -7,13 +7,6 @@
 #include "io/output.h"
 #include "venues/venue.h"
 
-namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Normalize venue market data into events (man ot-feed)", "ot-feed"};
@@ -68,8 +61,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  tool::install_stop_signals();
 
   bool ok = true;
   std::uint64_t malformed = 0;
@@ -104,7 +96,7 @@ int main(int argc, char** argv) {
     }
     lo.symbols = split_list(symbols);
     LiveStats stats;
-    ok = run_live(lo, *out, diag, &g_stop, stats);
+    ok = run_live(lo, *out, diag, &tool::g_stop, stats);
     malformed = stats.errors;
     if (print_stats) {
       std::fprintf(stderr,

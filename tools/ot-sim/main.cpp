@@ -6,13 +6,6 @@
 #include "sim/sim_server.h"
 #include "venues/venue.h"
 
-namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Serve a capture as a local venue over its own protocol (man ot-sim)", "ot-sim"};
@@ -43,10 +36,9 @@ int main(int argc, char** argv) {
   tool::StderrDiagnostics diag("ot-sim", quiet);
   std::string err;
   auto out = open_output("-", OutputOptions{true}, err);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  tool::install_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
-  const bool ok = run_sim(o, *out, diag, &g_stop);
+  const bool ok = run_sim(o, *out, diag, &tool::g_stop);
   out->flush();
   return ok ? tool::kExitOk : tool::kExitFailure;
 }

@@ -19,22 +19,6 @@ std::string upper(std::string_view s) {
   return r;
 }
 
-std::string query_param(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    std::string_view kv = rest.substr(0, amp);
-    const auto eq = kv.find('=');
-    if (eq != std::string_view::npos && kv.substr(0, eq) == name) {
-      return std::string(kv.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return {};
-}
 
 class BinanceSim final : public SimProtocol {
  public:
@@ -67,7 +51,7 @@ class BinanceSim final : public SimProtocol {
   }
 
   void on_open(std::string_view target, SimConnection& c, const SimMarket&) override {
-    const std::string streams = query_param(target, "streams");
+    const std::string streams = sim_query_param(target, "streams");
     std::size_t start = 0;
     while (start < streams.size()) {
       const auto slash = streams.find('/', start);
@@ -122,11 +106,11 @@ class BinanceSim final : public SimProtocol {
     if (path != "/api/v3/depth" && path != "/fapi/v1/depth" && path != "/dapi/v1/depth") {
       return std::nullopt;
     }
-    const std::string symbol = query_param(target, "symbol");
+    const std::string symbol = sim_query_param(target, "symbol");
     const CheckedBook* b = m.book(symbol);
     if (b == nullptr) return SimHttpReply{400, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}"};
     std::size_t limit = 100;
-    const std::string l = query_param(target, "limit");
+    const std::string l = sim_query_param(target, "limit");
     if (!l.empty()) limit = std::min<std::size_t>(5000, std::strtoul(l.c_str(), nullptr, 10));
     std::string body = "{\"lastUpdateId\":" + std::to_string(b->last_seq().value_or(0));
     if (path != "/api/v3/depth") {

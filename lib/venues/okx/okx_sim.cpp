@@ -14,20 +14,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-std::string query_param(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    std::string_view kv = rest.substr(0, amp);
-    const auto eq = kv.find('=');
-    if (eq != std::string_view::npos && kv.substr(0, eq) == name) return std::string(kv.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return {};
-}
 
 std::string arg_json(const std::string& channel, const std::string& inst) {
   return "{\"channel\":\"" + channel + "\",\"instId\":\"" + inst + "\"}";
@@ -130,13 +116,13 @@ class OkxSim final : public SimProtocol {
   std::optional<SimHttpReply> on_http(std::string_view target, const SimMarket& m) override {
     const std::string_view path = target.substr(0, target.find('?'));
     if (path != "/api/v5/market/books") return std::nullopt;
-    const std::string inst = query_param(target, "instId");
+    const std::string inst = sim_query_param(target, "instId");
     const CheckedBook* b = m.book(inst);
     if (b == nullptr) {
       return SimHttpReply{200, "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}"};
     }
     std::size_t sz = 1;
-    const std::string s = query_param(target, "sz");
+    const std::string s = sim_query_param(target, "sz");
     if (!s.empty()) sz = std::min<std::size_t>(400, std::strtoul(s.c_str(), nullptr, 10));
     return SimHttpReply{200, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":" +
                                  sim_levels_json(b->book(), BookSide::ask, sz, "[", ",\"0\",\"1\"]", true) +
