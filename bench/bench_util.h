@@ -60,8 +60,12 @@ inline std::uint64_t visit_all(simdjson::ondemand::value v) {
     case od::json_type::array:
       for (auto x : v.get_array()) sum += visit_all(x.value());
       break;
-    case od::json_type::string: sum += std::string_view(v.get_string()).size(); break;
-    default: sum += std::string_view(v.raw_json_token()).size(); break;
+    case od::json_type::string:
+      sum += std::string_view(v.get_string()).size();
+      break;
+    default:
+      sum += std::string_view(v.raw_json_token()).size();
+      break;
   }
   return sum;
 }

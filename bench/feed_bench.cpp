@@ -38,7 +38,9 @@ struct NullSink final : ot::LineSink {
 void percentiles(benchmark::State& state, std::vector<std::int64_t>& t) {
   if (t.empty()) return;
   std::sort(t.begin(), t.end());
-  auto at = [&](double q) { return static_cast<double>(t[static_cast<std::size_t>(q * (t.size() - 1))]); };
+  auto at = [&](double q) {
+    return static_cast<double>(t[static_cast<std::size_t>(q * (t.size() - 1))]);
+  };
   state.counters["p50_ns"] = at(0.5);
   state.counters["p99_ns"] = at(0.99);
   state.counters["p999_ns"] = at(0.999);
@@ -47,9 +49,9 @@ void percentiles(benchmark::State& state, std::vector<std::int64_t>& t) {
 void frames_counters(benchmark::State& state, const Capture& c) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.frames.size()));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
-  state.counters["ns_per_frame"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * c.frames.size()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_frame"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * c.frames.size()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_BareExtract(benchmark::State& state) {
@@ -57,7 +59,8 @@ void BM_BareExtract(benchmark::State& state) {
   simdjson::ondemand::parser parser;
   std::uint64_t sum = 0;
   for (auto _ : state) {
-    for (std::size_t i = 0; i < c.frames.size(); ++i) sum += ot::bench::bare_extract(parser, c.frame(i));
+    for (std::size_t i = 0; i < c.frames.size(); ++i)
+      sum += ot::bench::bare_extract(parser, c.frame(i));
   }
   benchmark::DoNotOptimize(sum);
   frames_counters(state, c);
@@ -171,8 +174,10 @@ struct FlatBook {
     auto it = std::lower_bound(v.begin(), v.end(), key,
                                [](const auto& l, std::int64_t k) { return l.first < k; });
     if (it != v.end() && it->first == key) {
-      if (qty == 0) v.erase(it);
-      else it->second = qty;
+      if (qty == 0)
+        v.erase(it);
+      else
+        it->second = qty;
     } else if (qty != 0) {
       v.insert(it, {key, qty});
     }
@@ -181,9 +186,9 @@ struct FlatBook {
 
 void level_counters(benchmark::State& state, std::size_t n) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
-  state.counters["ns_per_level"] = benchmark::Counter(static_cast<double>(state.iterations() * n),
-                                                      benchmark::Counter::kIsRate |
-                                                          benchmark::Counter::kInvert);
+  state.counters["ns_per_level"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * n),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_FlatArrayBook(benchmark::State& state) {
@@ -232,9 +237,11 @@ void BM_TickArrayBook(benchmark::State& state) {
   // Indexes precomputed too: the limit is the store and the best tracking.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> where(u.size());
   for (std::size_t i = 0; i < u.size(); ++i) {
-    const auto k = static_cast<std::size_t>(u[i].book * 2 + (u[i].side == ot::BookSide::bid ? 0 : 1));
+    const auto k =
+        static_cast<std::size_t>(u[i].book * 2 + (u[i].side == ot::BookSide::bid ? 0 : 1));
     std::int64_t idx = u[i].pi / proto[k].tick - proto[k].lo;
-    if (u[i].side == ot::BookSide::ask) idx = static_cast<std::int64_t>(proto[k].qty.size()) - 1 - idx;
+    if (u[i].side == ot::BookSide::ask)
+      idx = static_cast<std::int64_t>(proto[k].qty.size()) - 1 - idx;
     where[i] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(idx)};
   }
   for (auto _ : state) {

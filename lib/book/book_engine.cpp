@@ -90,9 +90,15 @@ BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view sy
   auto it = books_.find(key_);
   if (it == books_.end()) {
     const Venue* v = find_venue(venue);
-    auto e = std::make_unique<Entry>(Entry{std::string(venue), std::string(symbol),
-                                           CheckedBook(v != nullptr ? v->book_rules() : BookRules{}),
-                                           {}, 0, 0, 0, 0});
+    auto e =
+        std::make_unique<Entry>(Entry{std::string(venue),
+                                      std::string(symbol),
+                                      CheckedBook(v != nullptr ? v->book_rules() : BookRules{}),
+                                      {},
+                                      0,
+                                      0,
+                                      0,
+                                      0});
     it = books_.emplace(key_, std::move(e)).first;
   }
   latest_ = it->second.get();
@@ -113,11 +119,10 @@ bool BookEngine::process_line(std::string_view line, std::string_view where) {
   while (b < e && (line[b] == ' ' || line[b] == '\t')) ++b;
   while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
   if (b == e) return true;  // blank lines carry nothing
-  if (line[b] != '{' || line[e - 1] != '}' ||
-      !decoder_.decode(line, decoded_, error_)) {
+  if (line[b] != '{' || line[e - 1] != '}' || !decoder_.decode(line, decoded_, error_)) {
     ++stats_.malformed;
     diag_.error(where, line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"
-                                                              : std::string_view(error_));
+                                                            : std::string_view(error_));
     return false;
   }
   if (decoded_.type == "book") {
@@ -174,7 +179,8 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line, std::string
     case ApplyResult::bad_level: {
       if (r.kind == ApplyResult::gap) ++stats_.gaps;
       if (r.kind == ApplyResult::checksum_mismatch) ++stats_.checksum_mismatches;
-      const std::string what = e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
+      const std::string what =
+          e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
       diag_.error(where, what);
       emit_status(e, when,
                   r.kind == ApplyResult::gap                 ? "gap"

@@ -9,13 +9,25 @@ namespace {
 
 constexpr std::int64_t kMaxKey = 999'999'999'999'999'999LL;
 // kMaxKey / 10^d: the largest mantissa that can be rescaled by d digits.
-constexpr std::int64_t kMaxMantissa[19] = {
-    kMaxKey,          kMaxKey / 10LL,   kMaxKey / 100LL,  kMaxKey / 1000LL, kMaxKey / 10000LL,
-    kMaxKey / 100000LL, kMaxKey / 1000000LL, kMaxKey / 10000000LL, kMaxKey / 100000000LL,
-    kMaxKey / 1000000000LL, kMaxKey / 10000000000LL, kMaxKey / 100000000000LL,
-    kMaxKey / 1000000000000LL, kMaxKey / 10000000000000LL, kMaxKey / 100000000000000LL,
-    kMaxKey / 1000000000000000LL, kMaxKey / 10000000000000000LL,
-    kMaxKey / 100000000000000000LL, kMaxKey / 1000000000000000000LL};
+constexpr std::int64_t kMaxMantissa[19] = {kMaxKey,
+                                           kMaxKey / 10LL,
+                                           kMaxKey / 100LL,
+                                           kMaxKey / 1000LL,
+                                           kMaxKey / 10000LL,
+                                           kMaxKey / 100000LL,
+                                           kMaxKey / 1000000LL,
+                                           kMaxKey / 10000000LL,
+                                           kMaxKey / 100000000LL,
+                                           kMaxKey / 1000000000LL,
+                                           kMaxKey / 10000000000LL,
+                                           kMaxKey / 100000000000LL,
+                                           kMaxKey / 1000000000000LL,
+                                           kMaxKey / 10000000000000LL,
+                                           kMaxKey / 100000000000000LL,
+                                           kMaxKey / 1000000000000000LL,
+                                           kMaxKey / 10000000000000000LL,
+                                           kMaxKey / 100000000000000000LL,
+                                           kMaxKey / 1000000000000000000LL};
 constexpr std::int64_t kInitialSlots = 4096;
 constexpr std::int64_t kMaxSlots = 1 << 18;  // 4 MiB per side at most
 
@@ -40,7 +52,8 @@ void L2Book::Ladder::clear() {
 std::int64_t L2Book::Ladder::highest_set(std::int64_t from) const {
   if (from < 0) return -1;
   std::int64_t w = from >> 6;
-  std::uint64_t word = bits_[static_cast<std::size_t>(w)] & (~std::uint64_t{0} >> (63 - (from & 63)));
+  std::uint64_t word =
+      bits_[static_cast<std::size_t>(w)] & (~std::uint64_t{0} >> (63 - (from & 63)));
   for (;;) {
     if (word != 0) return (w << 6) + 63 - std::countl_zero(word);
     if (--w < 0) return -1;
@@ -50,7 +63,9 @@ std::int64_t L2Book::Ladder::highest_set(std::int64_t from) const {
 
 std::int64_t L2Book::Ladder::max_abs_key() const {
   std::int64_t m = 0;
-  visit(size(), [&](std::int64_t key, std::int8_t, const Decimal&) { m = std::max(m, key < 0 ? -key : key); });
+  visit(size(), [&](std::int64_t key, std::int8_t, const Decimal&) {
+    m = std::max(m, key < 0 ? -key : key);
+  });
   return m;
 }
 
@@ -80,8 +95,11 @@ void L2Book::Ladder::rescale(std::int64_t factor) {
 void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
   std::vector<FarLevel> all;
   all.reserve(size());
-  visit(size(), [&](std::int64_t key, std::int8_t ps, const Decimal& q) { all.push_back({key, ps, q}); });
-  std::int64_t slots = std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(slots_.size()));
+  visit(size(), [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+    all.push_back({key, ps, q});
+  });
+  std::int64_t slots =
+      std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(slots_.size()));
   // Grow the window when the levels kept far from it are many.
   if (far_.size() > 256 && far_.size() > dense_count_ && slots < kMaxSlots) slots *= 2;
   set_tick(new_tick);
@@ -98,8 +116,10 @@ void L2Book::Ladder::set_far(std::int64_t key, std::int8_t price_scale, const De
   auto it = std::lower_bound(far_.begin(), far_.end(), key,
                              [](const FarLevel& l, std::int64_t k) { return l.key < k; });
   if (it != far_.end() && it->key == key) {
-    if (qty.is_zero()) far_.erase(it);
-    else it->qty = qty, it->price_scale = price_scale;
+    if (qty.is_zero())
+      far_.erase(it);
+    else
+      it->qty = qty, it->price_scale = price_scale;
   } else if (!qty.is_zero()) {
     far_.insert(it, FarLevel{key, price_scale, qty});
   }
@@ -111,7 +131,8 @@ void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decima
     const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
     const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
     if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
-      const std::int64_t i = (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
+      const std::int64_t i =
+          (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
       if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
           (dense_count_ > 1 || !qty.is_zero())) {
         place(i, key, price_scale, qty);
@@ -130,7 +151,8 @@ void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const D
   if (!on_grid(key)) {
     if (qty.is_zero()) return;  // not on the grid, so not in the book
     // A finer tick than seen so far: rebuild on the common grid.
-    relayout(std::gcd(tick_, key < 0 ? -key : key), dense_count_ > 0 ? (base_ + best_) * tick_ : key);
+    relayout(std::gcd(tick_, key < 0 ? -key : key),
+             dense_count_ > 0 ? (base_ + best_) * tick_ : key);
   }
   std::int64_t i = index_of(key);
   if (i >= static_cast<std::int64_t>(slots_.size())) {

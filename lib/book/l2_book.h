@@ -88,7 +88,8 @@ class L2Book {
     // the tick's odd part (exact division: no hardware divide on the hot
     // path). Meaningless for a key off the grid.
     std::int64_t quotient(std::int64_t key) const {
-      return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> tick_shift_) * tick_inverse_);
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> tick_shift_) *
+                                       tick_inverse_);
     }
     // Whether tick_ divides key (Granlund-Montgomery divisibility test).
     bool on_grid(std::int64_t key) const {
@@ -99,11 +100,11 @@ class L2Book {
     std::int64_t index_of(std::int64_t key) const { return quotient(key) - base_; }
     void set_tick(std::int64_t tick);
 
-    std::int64_t tick_ = 0;  // key units per slot
-    int tick_shift_ = 0;             // trailing zero bits of tick_
+    std::int64_t tick_ = 0;           // key units per slot
+    int tick_shift_ = 0;              // trailing zero bits of tick_
     std::uint64_t tick_inverse_ = 0;  // inverse of tick_'s odd part mod 2^64
     std::uint64_t tick_limit_ = 0;    // (2^64 - 1) / odd part
-    std::int64_t base_ = 0;  // tick number of slot 0
+    std::int64_t base_ = 0;           // tick number of slot 0
     std::vector<Slot> slots_;
     std::vector<std::uint64_t> bits_;
     std::int64_t best_ = -1;  // slot of the best dense level
@@ -137,7 +138,7 @@ void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
 
 // Stores a level known to be on this window's tick grid, at slot i.
 inline void L2Book::Ladder::place(std::int64_t i, std::int64_t key, std::int8_t price_scale,
-                           const Decimal& qty) {
+                                  const Decimal& qty) {
   if (i < 0) return set_far(key, price_scale, qty);
   Slot& s = slots_[static_cast<std::size_t>(i)];
   std::uint64_t& word = bits_[static_cast<std::size_t>(i >> 6)];

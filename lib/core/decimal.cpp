@@ -114,7 +114,8 @@ std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
   }
   if (scale > kMaxScale) return std::nullopt;
   Decimal d;
-  d.mantissa = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
+  d.mantissa =
+      negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
   d.scale = scale;
   return d;
 }

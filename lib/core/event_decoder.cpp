@@ -4,8 +4,6 @@
 
 #include "core/json_in.h"
 
-#include "core/json_in.h"
-
 namespace ot {
 
 namespace od = simdjson::ondemand;
@@ -22,8 +20,10 @@ struct EventDecoder::Impl {
       PriceLevel pl;
       int i = 0;
       for (auto x : level.get_array()) {
-        if (i == 0) pl.price = string_text(x.value());
-        else if (i == 1) pl.qty = string_text(x.value());
+        if (i == 0)
+          pl.price = string_text(x.value());
+        else if (i == 1)
+          pl.qty = string_text(x.value());
         ++i;
       }
       if (i != 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);

@@ -98,11 +98,13 @@ enum class TickerField : int {
   count
 };
 inline constexpr std::array<std::string_view, static_cast<int>(TickerField::count)>
-    kTickerFieldNames = {"last",   "bid",    "bid_qty",       "ask",           "ask_qty",
-                         "mark",   "index",  "underlying",    "underlying_index", "mark_iv",
-                         "bid_iv", "ask_iv", "interest_rate", "open_interest", "delta",
-                         "gamma",  "vega",   "theta",         "rho",           "funding_rate",
-                         "volume_24h"};
+    kTickerFieldNames = {"last",          "bid",           "bid_qty",
+                         "ask",           "ask_qty",       "mark",
+                         "index",         "underlying",    "underlying_index",
+                         "mark_iv",       "bid_iv",        "ask_iv",
+                         "interest_rate", "open_interest", "delta",
+                         "gamma",         "vega",          "theta",
+                         "rho",           "funding_rate",  "volume_24h"};
 
 struct Ticker {
   std::string_view venue;

@@ -18,8 +18,8 @@ namespace ot {
 // value is not a string.
 inline std::string_view string_text(simdjson::ondemand::value v) {
   std::string_view tok = v.raw_json_token();
-  while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
-                          tok.back() == '\t')) {
+  while (!tok.empty() &&
+         (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
     tok.remove_suffix(1);
   }
   if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') {

@@ -31,11 +31,21 @@ void append_escaped(std::string& buf, std::string_view s) {
     buf.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"': buf.append("\\\""); break;
-      case '\\': buf.append("\\\\"); break;
-      case '\n': buf.append("\\n"); break;
-      case '\r': buf.append("\\r"); break;
-      case '\t': buf.append("\\t"); break;
+      case '"':
+        buf.append("\\\"");
+        break;
+      case '\\':
+        buf.append("\\\\");
+        break;
+      case '\n':
+        buf.append("\\n");
+        break;
+      case '\r':
+        buf.append("\\r");
+        break;
+      case '\t':
+        buf.append("\\t");
+        break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";
         char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};

@@ -15,9 +15,13 @@ inline constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
 // Non-zero iff some byte of x is zero.
 inline std::uint64_t has_zero(std::uint64_t x) { return (x - kOnes) & ~x & kHighs; }
 // Non-zero iff some byte of x equals b.
-inline std::uint64_t has_byte(std::uint64_t x, unsigned char b) { return has_zero(x ^ (kOnes * b)); }
+inline std::uint64_t has_byte(std::uint64_t x, unsigned char b) {
+  return has_zero(x ^ (kOnes * b));
+}
 // Non-zero iff some byte of x is below n (n <= 128).
-inline std::uint64_t has_less(std::uint64_t x, unsigned char n) { return (x - kOnes * n) & ~x & kHighs; }
+inline std::uint64_t has_less(std::uint64_t x, unsigned char n) {
+  return (x - kOnes * n) & ~x & kHighs;
+}
 
 // Loads up to 8 bytes, padding with `fill`.
 inline std::uint64_t load(const char* p, std::size_t n, unsigned char fill) {

@@ -16,8 +16,10 @@ struct BookSyncGuard::Owned {
     for (const auto& l : src.bids) text.emplace_back(l.price), text.emplace_back(l.qty);
     for (const auto& l : src.asks) text.emplace_back(l.price), text.emplace_back(l.qty);
     std::size_t k = 0;
-    for (std::size_t i = 0; i < src.bids.size(); ++i, k += 2) bids.push_back({text[k], text[k + 1]});
-    for (std::size_t i = 0; i < src.asks.size(); ++i, k += 2) asks.push_back({text[k], text[k + 1]});
+    for (std::size_t i = 0; i < src.bids.size(); ++i, k += 2)
+      bids.push_back({text[k], text[k + 1]});
+    for (std::size_t i = 0; i < src.asks.size(); ++i, k += 2)
+      asks.push_back({text[k], text[k + 1]});
     u.venue = venue;
     u.symbol = symbol;
     u.bids = bids;
@@ -29,8 +31,8 @@ struct BookSyncGuard::SymbolState {
   explicit SymbolState(BookRules r) : book(r, r.checksum != nullptr) {}
   CheckedBook book;
   std::deque<std::unique_ptr<Owned>> buffer;
-  bool waiting = true;      // no snapshot applied yet, or lost sync
-  bool requested = false;   // a snapshot / resubscription was asked for
+  bool waiting = true;     // no snapshot applied yet, or lost sync
+  bool requested = false;  // a snapshot / resubscription was asked for
   bool ever_synced = false;
 };
 
@@ -79,8 +81,10 @@ void BookSyncGuard::lost_sync(SymbolState& st, const BookUpdate& u, std::string_
   st.requested = false;
   st.buffer.clear();
   if (actions_ != nullptr) {
-    if (rules_.needs_rest_snapshot) actions_->request_snapshot(u.symbol);
-    else actions_->resubscribe(u.symbol);
+    if (rules_.needs_rest_snapshot)
+      actions_->request_snapshot(u.symbol);
+    else
+      actions_->resubscribe(u.symbol);
     st.requested = true;
   }
 }

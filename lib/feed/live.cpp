@@ -2,11 +2,11 @@
 
 #include <openssl/ssl.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -243,8 +243,8 @@ class LiveFeed final : public SyncActions {
     to.keep_alive_pings = true;
     ws.set_option(to);
     ws.read_message_max(64 << 20);
-    const std::string target = (ws_url_.target == "/" ? std::string() : ws_url_.target) +
-                               session_->ws_target();
+    const std::string target =
+        (ws_url_.target == "/" ? std::string() : ws_url_.target) + session_->ws_target();
     co_await ws.async_handshake(ws_url_.host + ":" + ws_url_.port, target, asio::use_awaitable);
     ++stats_.connects;
     outq_.clear();
@@ -350,7 +350,8 @@ std::vector<std::string> split_list(const std::string& list) {
   std::size_t start = 0;
   while (start <= list.size()) {
     const auto comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!item.empty()) out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -361,10 +362,14 @@ std::vector<std::string> split_list(const std::string& list) {
 bool parse_channels(const std::string& list, Channels& out, std::string& error) {
   out = Channels{false, false, false, false};
   for (const auto& c : split_list(list)) {
-    if (c == "book") out.book = true;
-    else if (c == "trade") out.trade = true;
-    else if (c == "quote") out.quote = true;
-    else if (c == "ticker") out.ticker = true;
+    if (c == "book")
+      out.book = true;
+    else if (c == "trade")
+      out.trade = true;
+    else if (c == "quote")
+      out.quote = true;
+    else if (c == "ticker")
+      out.ticker = true;
     else {
       error = "unknown channel '" + c + "' (expected book, trade, quote, ticker)";
       return false;

@@ -127,8 +127,8 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
         first_recv = s.recv;
         start_mono = mono_ns();
       }
-      sleep_until_mono(start_mono +
-                       static_cast<Nanos>(static_cast<double>(s.recv - first_recv) / options.speed));
+      sleep_until_mono(start_mono + static_cast<Nanos>(static_cast<double>(s.recv - first_recv) /
+                                                       options.speed));
     }
     ++stats.frames;
     if (options.raw) {
@@ -156,9 +156,14 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
     }
     FrameResult r = s.parser->parse(s.frame, s.recv, *s.guard);
     switch (r.kind) {
-      case FrameKind::data: break;
-      case FrameKind::control: ++stats.control; break;
-      case FrameKind::skipped: ++stats.skipped; break;
+      case FrameKind::data:
+        break;
+      case FrameKind::control:
+        ++stats.control;
+        break;
+      case FrameKind::skipped:
+        ++stats.skipped;
+        break;
       case FrameKind::error:
         ++stats.errors;
         where = s.in->name() + ":" + std::to_string(s.in->line_number());

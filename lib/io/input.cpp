@@ -12,7 +12,6 @@
 namespace ot {
 namespace {
 
-
 // A stream of bytes: returns bytes read, 0 at end, -1 on error (sets err).
 class ByteSource {
  public:

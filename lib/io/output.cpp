@@ -16,7 +16,6 @@
 namespace ot {
 namespace {
 
-
 enum class Codec { plain, gzip, zstd };
 
 // Buffered line writer on a file descriptor, optionally compressing.
@@ -27,7 +26,7 @@ class StreamOutput final : public LineOutput {
     buf_.reserve(kBuffer + 4096);
     // A larger pipe buffer means fewer wake-ups between the two ends of a
     // pipeline (best effort: the kernel may refuse).
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode)) fcntl(fd_, F_SETPIPE_SZ, 1 << 20);
     if (codec_ == Codec::gzip) {
       gz_ = gzdopen(fd_, "wb6");
@@ -38,9 +37,7 @@ class StreamOutput final : public LineOutput {
       zout_.resize(ZSTD_CStreamOutSize());
     }
   }
-  ~StreamOutput() override {
-    close();
-  }
+  ~StreamOutput() override { close(); }
   void write_line(std::string_view, std::string_view line) override {
     buf_.append(line);
     buf_.push_back('\n');
@@ -168,7 +165,9 @@ std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOpti
     error = uri + ": " + std::strerror(errno);
     return nullptr;
   }
-  Codec codec = uri.ends_with(".gz") ? Codec::gzip : uri.ends_with(".zst") ? Codec::zstd : Codec::plain;
+  Codec codec = uri.ends_with(".gz")    ? Codec::gzip
+                : uri.ends_with(".zst") ? Codec::zstd
+                                        : Codec::plain;
   return std::make_unique<StreamOutput>(fd, true, codec, options, uri);
 }
 

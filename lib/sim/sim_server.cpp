@@ -1,11 +1,11 @@
 #include "sim/sim_server.h"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -231,10 +231,14 @@ class Connection final : public SimConnection {
  private:
   static std::string malformed(std::uint64_t k) {
     switch (k % 4) {
-      case 0: return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
-      case 1: return std::string("\x01\x02\xff\xfe garbage", 13);           // binary garbage
-      case 2: return "{\"arg\":{\"channel\":42},\"data\":[]}";              // wrong types
-      default: return "{\"hello\":\"world\"}";                              // unknown message
+      case 0:
+        return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
+      case 1:
+        return std::string("\x01\x02\xff\xfe garbage", 13);  // binary garbage
+      case 2:
+        return "{\"arg\":{\"channel\":42},\"data\":[]}";  // wrong types
+      default:
+        return "{\"hello\":\"world\"}";  // unknown message
     }
   }
 
@@ -318,8 +322,8 @@ asio::awaitable<void> Server::serve(tcp::socket socket) {
       res.version(req.version());
       res.keep_alive(req.keep_alive());
       res.set(http::field::content_type, "application/json");
-      auto reply = req.method() == http::verb::get ? proto_->on_http(req.target(), market_)
-                                                   : std::nullopt;
+      auto reply =
+          req.method() == http::verb::get ? proto_->on_http(req.target(), market_) : std::nullopt;
       if (reply) {
         res.result(reply->status);
         res.body() = std::move(reply->body);
@@ -362,8 +366,9 @@ asio::awaitable<void> Server::player() {
     if (paused_at != 0 && i > 0) clock_origin += mono_ns() - paused_at;
     const Played& p = timeline_[i];
     if (o_.speed > 0) {
-      const Nanos due = clock_origin + static_cast<Nanos>(
-                                           static_cast<double>(p.recv - timeline_[0].recv) / o_.speed);
+      const Nanos due =
+          clock_origin +
+          static_cast<Nanos>(static_cast<double>(p.recv - timeline_[0].recv) / o_.speed);
       const Nanos now = mono_ns();
       if (due > now) co_await wait(std::chrono::nanoseconds(due - now));
     } else {

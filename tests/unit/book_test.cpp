@@ -80,8 +80,10 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
       std::string text = ot::Decimal{price, 4}.to_string();
       if (price % 10000 == 0 && rng() % 2 == 0) text = std::to_string(price / 10000);
       REQUIRE(b.apply(side == 0 ? BookSide::bid : BookSide::ask, text, qty));
-      if (del) ref[side].erase(price);
-      else ref[side][price] = qty;
+      if (del)
+        ref[side].erase(price);
+      else
+        ref[side][price] = qty;
       if (step % 97 == 0 || step == 2999) {
         for (int s = 0; s < 2; ++s) {
           std::vector<ot::Level> top;
@@ -94,8 +96,10 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
             REQUIRE(top[k].qty.to_string() == kv.second);
             ++k;
           };
-          if (s == 0) std::for_each(ref[0].rbegin(), ref[0].rend(), check_level);
-          else std::for_each(ref[1].begin(), ref[1].end(), check_level);
+          if (s == 0)
+            std::for_each(ref[0].rbegin(), ref[0].rend(), check_level);
+          else
+            std::for_each(ref[1].begin(), ref[1].end(), check_level);
         }
       }
     }
@@ -204,17 +208,25 @@ TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[b
     ot::test::Padded p(std::move(s));
     return engine.process_line(p.view(), "t");
   };
-  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":5,"recv":6,"snapshot":true,"seq":100,"bids":[["0.35200000","1144.00000000"]],"asks":[["0.35280000","2187.00000000"]]})"));
+  CHECK(feed(
+      R"({"type":"book","venue":"binance","symbol":"X","ts":5,"recv":6,"snapshot":true,"seq":100,"bids":[["0.35200000","1144.00000000"]],"asks":[["0.35280000","2187.00000000"]]})"));
   REQUIRE(out.lines.size() == 2);
-  CHECK(out.lines[0] == R"({"type":"status","venue":"binance","symbol":"X","ts":5,"event":"book_valid","detail":"snapshot"})");
-  CHECK(out.lines[1] == R"({"type":"bbo","venue":"binance","symbol":"X","ts":5,"recv":6,"bid":"0.35200000","bid_qty":"1144.00000000","ask":"0.35280000","ask_qty":"2187.00000000","mid":"0.35240000","spread":"0.00080000","microprice":"0.3522747523","imbalance":"-0.313119"})");
+  CHECK(
+      out.lines[0] ==
+      R"({"type":"status","venue":"binance","symbol":"X","ts":5,"event":"book_valid","detail":"snapshot"})");
+  CHECK(
+      out.lines[1] ==
+      R"({"type":"bbo","venue":"binance","symbol":"X","ts":5,"recv":6,"bid":"0.35200000","bid_qty":"1144.00000000","ask":"0.35280000","ask_qty":"2187.00000000","mid":"0.35240000","spread":"0.00080000","microprice":"0.3522747523","imbalance":"-0.313119"})");
   // A change below the top: no bbo.
-  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":7,"recv":8,"snapshot":false,"first_seq":101,"seq":101,"bids":[["0.35000000","1"]],"asks":[]})"));
+  CHECK(feed(
+      R"({"type":"book","venue":"binance","symbol":"X","ts":7,"recv":8,"snapshot":false,"first_seq":101,"seq":101,"bids":[["0.35000000","1"]],"asks":[]})"));
   CHECK(out.lines.size() == 2);
-  CHECK(feed(R"({"type":"trade","venue":"binance","symbol":"X","price":"1","qty":"1","side":"buy"})"));
+  CHECK(feed(
+      R"({"type":"trade","venue":"binance","symbol":"X","price":"1","qty":"1","side":"buy"})"));
   CHECK(out.lines.back().rfind(R"({"type":"trade")", 0) == 0);
   // A gap: status events and no more bbo until a snapshot.
-  CHECK(feed(R"({"type":"book","venue":"binance","symbol":"X","ts":9,"recv":9,"snapshot":false,"first_seq":150,"seq":151,"bids":[["0.36","1"]],"asks":[]})"));
+  CHECK(feed(
+      R"({"type":"book","venue":"binance","symbol":"X","ts":9,"recv":9,"snapshot":false,"first_seq":150,"seq":151,"bids":[["0.36","1"]],"asks":[]})"));
   CHECK(out.lines[out.lines.size() - 2].find(R"("event":"gap")") != std::string::npos);
   CHECK(out.lines.back().find(R"("event":"book_invalid")") != std::string::npos);
   REQUIRE(diag.errors.size() == 1);

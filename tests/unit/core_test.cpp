@@ -10,8 +10,8 @@
 using ot::Decimal;
 
 TEST_CASE("Decimal parses venue text and prints it back digit for digit", "[core][decimal]") {
-  for (const char* s : {"7.6110", "0.35130000", "30261", "0", "0.0", "-0.0015", "123456789012345678",
-                        "0.000000000000000001", "6195.00000000"}) {
+  for (const char* s : {"7.6110", "0.35130000", "30261", "0", "0.0", "-0.0015",
+                        "123456789012345678", "0.000000000000000001", "6195.00000000"}) {
     auto d = Decimal::parse(s);
     REQUIRE(d);
     CHECK(d->to_string() == s);
@@ -90,12 +90,14 @@ TEST_CASE("events encode to the documented NDJSON and decode back", "[core][code
   SECTION("status details are escaped") {
     ot::Status s{"binance", "BTCUSDT", 1, "error", "bad \"quote\"\n"};
     enc.on_status(s);
-    CHECK(sink.lines.back() ==
-          R"({"type":"status","venue":"binance","symbol":"BTCUSDT","ts":1,"event":"error","detail":"bad \"quote\"\n"})");
+    CHECK(
+        sink.lines.back() ==
+        R"({"type":"status","venue":"binance","symbol":"BTCUSDT","ts":1,"event":"error","detail":"bad \"quote\"\n"})");
   }
   SECTION("malformed lines are errors, not crashes") {
-    for (const char* bad : {"{\"type\":\"book\",\"venue\":\"okx\"", "[1,2]", "{\"type\":5}",
-                            "{\"type\":\"book\",\"venue\":\"okx\",\"symbol\":\"X\",\"bids\":[[1,2]]}"}) {
+    for (const char* bad :
+         {"{\"type\":\"book\",\"venue\":\"okx\"", "[1,2]", "{\"type\":5}",
+          "{\"type\":\"book\",\"venue\":\"okx\",\"symbol\":\"X\",\"bids\":[[1,2]]}"}) {
       ot::test::Padded p(bad);
       CHECK_FALSE(dec.decode(p.view(), ev, err));
       CHECK_FALSE(err.empty());

@@ -1,7 +1,7 @@
-#include <catch2/catch.hpp>
-#include <cstdio>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <cstdio>
 #include <thread>
 
 #include "feed/book_sync.h"
@@ -34,8 +34,8 @@ TEST_CASE("BookSyncGuard buffers Binance diffs until the snapshot", "[feed][sync
     d.seq = u;
     guard.on_book(d);
   };
-  diff(90, 95, "1");    // stale once the snapshot says 100
-  diff(96, 102, "2");   // straddles 100
+  diff(90, 95, "1");   // stale once the snapshot says 100
+  diff(96, 102, "2");  // straddles 100
   diff(103, 104, "3");
   CHECK(rec.books.empty());
   REQUIRE(actions.snapshots == std::vector<std::string>{"BTCUSDT"});

@@ -11,7 +11,9 @@
 namespace ot::test {
 
 // Data files live in tests/data (OT_TEST_DATA is set by CMake).
-inline std::string data_path(const std::string& name) { return std::string(OT_TEST_DATA) + "/" + name; }
+inline std::string data_path(const std::string& name) {
+  return std::string(OT_TEST_DATA) + "/" + name;
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -40,8 +42,16 @@ struct OwnedBook {
 class Recorder final : public EventListener {
  public:
   void on_book(const BookUpdate& u) override {
-    OwnedBook b{std::string(u.venue), std::string(u.symbol), u.snapshot, u.first_seq, u.seq,
-                u.prev_seq, u.checksum, u.ts, {}, {}};
+    OwnedBook b{std::string(u.venue),
+                std::string(u.symbol),
+                u.snapshot,
+                u.first_seq,
+                u.seq,
+                u.prev_seq,
+                u.checksum,
+                u.ts,
+                {},
+                {}};
     for (auto& l : u.bids) b.bids.emplace_back(l.price, l.qty);
     for (auto& l : u.asks) b.asks.emplace_back(l.price, l.qty);
     books.push_back(std::move(b));

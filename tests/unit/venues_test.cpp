@@ -13,7 +13,8 @@ using ot::test::Recorder;
 TEST_CASE("Binance spot depth diffs, snapshots, bookTicker and aggTrade", "[venues][binance]") {
   auto parser = ot::binance::make_parser(ot::binance::Market::spot, false);
   Recorder rec;
-  Padded diff(R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":499869750,"u":499869752,"b":[["0.35130000","6195.00000000"]],"a":[]}})");
+  Padded diff(
+      R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":499869750,"u":499869752,"b":[["0.35130000","6195.00000000"]],"a":[]}})");
   REQUIRE(parser->parse(diff.view(), 7, rec).kind == FrameKind::data);
   REQUIRE(rec.books.size() == 1);
   const auto& b = rec.books[0];
@@ -24,21 +25,27 @@ TEST_CASE("Binance spot depth diffs, snapshots, bookTicker and aggTrade", "[venu
   CHECK(b.seq == 499869752);
   CHECK_FALSE(b.prev_seq);
   CHECK(b.ts == 1633998512068000000LL);
-  CHECK(b.bids == std::vector<std::pair<std::string, std::string>>{{"0.35130000", "6195.00000000"}});
+  CHECK(b.bids ==
+        std::vector<std::pair<std::string, std::string>>{{"0.35130000", "6195.00000000"}});
 
-  Padded snap(R"({"stream":"nknusdt@depthSnapshot","generated":true,"data":{"lastUpdateId":499869752,"bids":[["0.35210000","672.00000000"]],"asks":[["0.35300000","1.00000000"]]}})");
+  Padded snap(
+      R"({"stream":"nknusdt@depthSnapshot","generated":true,"data":{"lastUpdateId":499869752,"bids":[["0.35210000","672.00000000"]],"asks":[["0.35300000","1.00000000"]]}})");
   REQUIRE(parser->parse(snap.view(), 8, rec).kind == FrameKind::data);
   CHECK(rec.books[1].snapshot);
   CHECK(rec.books[1].symbol == "NKNUSDT");
   CHECK(rec.books[1].seq == 499869752);
 
-  Padded ticker(R"({"stream":"nknusdt@bookTicker","data":{"u":499869770,"s":"NKNUSDT","b":"0.35200000","B":"1144.00000000","a":"0.35280000","A":"2187.00000000"}})");
+  Padded ticker(
+      R"({"stream":"nknusdt@bookTicker","data":{"u":499869770,"s":"NKNUSDT","b":"0.35200000","B":"1144.00000000","a":"0.35280000","A":"2187.00000000"}})");
   REQUIRE(parser->parse(ticker.view(), 9, rec).kind == FrameKind::data);
-  CHECK(rec.quotes[0] == std::vector<std::string>{"NKNUSDT", "0.35200000", "1144.00000000", "0.35280000", "2187.00000000"});
+  CHECK(rec.quotes[0] == std::vector<std::string>{"NKNUSDT", "0.35200000", "1144.00000000",
+                                                  "0.35280000", "2187.00000000"});
 
-  Padded agg(R"({"stream":"lrcbtc@aggTrade","data":{"e":"aggTrade","E":1633998520372,"s":"LRCBTC","a":13318932,"p":"0.00000832","q":"1060.00000000","f":16426474,"l":16426474,"T":1633998520371,"m":true,"M":true}})");
+  Padded agg(
+      R"({"stream":"lrcbtc@aggTrade","data":{"e":"aggTrade","E":1633998520372,"s":"LRCBTC","a":13318932,"p":"0.00000832","q":"1060.00000000","f":16426474,"l":16426474,"T":1633998520371,"m":true,"M":true}})");
   REQUIRE(parser->parse(agg.view(), 10, rec).kind == FrameKind::data);
-  CHECK(rec.trades[0] == std::vector<std::string>{"LRCBTC", "0.00000832", "1060.00000000", "sell", "13318932"});
+  CHECK(rec.trades[0] ==
+        std::vector<std::string>{"LRCBTC", "0.00000832", "1060.00000000", "sell", "13318932"});
   CHECK(parser->venue() == "binance");
 
   Padded kline(R"({"stream":"lrcbtc@kline_1m","data":{"e":"kline"}})");
@@ -48,7 +55,8 @@ TEST_CASE("Binance spot depth diffs, snapshots, bookTicker and aggTrade", "[venu
 TEST_CASE("Binance futures frames switch the venue and carry pu", "[venues][binance]") {
   auto parser = ot::binance::make_parser(ot::binance::Market::spot, false);
   Recorder rec;
-  Padded diff(R"({"stream":"sushiusdt@depth@100ms","data":{"e":"depthUpdate","E":1626992741037,"T":1626992741024,"s":"SUSHIUSDT","U":600859599090,"u":600859600917,"pu":600859598061,"b":[["7.5040","813"]],"a":[]}})");
+  Padded diff(
+      R"({"stream":"sushiusdt@depth@100ms","data":{"e":"depthUpdate","E":1626992741037,"T":1626992741024,"s":"SUSHIUSDT","U":600859599090,"u":600859600917,"pu":600859598061,"b":[["7.5040","813"]],"a":[]}})");
   REQUIRE(parser->parse(diff.view(), 1, rec).kind == FrameKind::data);
   CHECK(parser->venue() == "binance-futures");
   CHECK(rec.books[0].venue == "binance-futures");
@@ -59,15 +67,13 @@ TEST_CASE("Binance futures frames switch the venue and carry pu", "[venues][bina
 TEST_CASE("malformed and unknown Binance frames are errors", "[venues][binance][errors]") {
   auto parser = ot::binance::make_parser(ot::binance::Market::spot, true);
   Recorder rec;
-  for (const char* bad : {
-           R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":4)",
-           "\x01\x02garbage",
-           R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","s":"NKNUSDT","U":"x","u":2,"b":[],"a":[]}})",
-           R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","s":"NKNUSDT","U":1,"u":2,"b":[[1,2]],"a":[]}})",
-           R"({"stream":"nknusdt@whatever","data":{}})",
-           R"({"hello":"world"})",
-           R"([1,2,3])",
-           ""}) {
+  for (
+      const char* bad :
+      {R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":4)",
+       "\x01\x02garbage",
+       R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","s":"NKNUSDT","U":"x","u":2,"b":[],"a":[]}})",
+       R"({"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","s":"NKNUSDT","U":1,"u":2,"b":[[1,2]],"a":[]}})",
+       R"({"stream":"nknusdt@whatever","data":{}})", R"({"hello":"world"})", R"([1,2,3])", ""}) {
     Padded p(bad);
     auto r = parser->parse(p.view(), 1, rec);
     CHECK(r.kind == FrameKind::error);
@@ -100,7 +106,8 @@ TEST_CASE("OKX books carry the venue checksum, and ours matches it", "[venues][o
   CHECK(parser->parse(pong.view(), 1, rec).kind == FrameKind::control);
   Padded sub(R"({"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}})");
   CHECK(parser->parse(sub.view(), 1, rec).kind == FrameKind::control);
-  Padded trade(R"({"arg":{"channel":"trades","instId":"BTC-USD-220527"},"data":[{"instId":"BTC-USD-220527","tradeId":"7849","px":"30218.8","sz":"1","side":"buy","ts":"1652459199958"}]})");
+  Padded trade(
+      R"({"arg":{"channel":"trades","instId":"BTC-USD-220527"},"data":[{"instId":"BTC-USD-220527","tradeId":"7849","px":"30218.8","sz":"1","side":"buy","ts":"1652459199958"}]})");
   REQUIRE(parser->parse(trade.view(), 1, rec).kind == FrameKind::data);
   CHECK(rec.trades[0] == std::vector<std::string>{"BTC-USD-220527", "30218.8", "1", "buy", "7849"});
   Padded bad(R"({"arg":{"channel":42},"data":[]})");
@@ -110,14 +117,17 @@ TEST_CASE("OKX books carry the venue checksum, and ours matches it", "[venues][o
 TEST_CASE("Deribit numbers keep the venue's digits", "[venues][deribit]") {
   auto parser = ot::deribit::make_parser();
   Recorder rec;
-  Padded book(R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.ETH-30JUL21-2800-C.raw","data":{"type":"change","timestamp":1626993723632,"prev_change_id":13169025645,"instrument_name":"ETH-30JUL21-2800-C","change_id":13169025700,"bids":[["delete",0.0015,0.0],["change",0.001,862.0]],"asks":[["new",1e-05,5]]}}})");
+  Padded book(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.ETH-30JUL21-2800-C.raw","data":{"type":"change","timestamp":1626993723632,"prev_change_id":13169025645,"instrument_name":"ETH-30JUL21-2800-C","change_id":13169025700,"bids":[["delete",0.0015,0.0],["change",0.001,862.0]],"asks":[["new",1e-05,5]]}}})");
   REQUIRE(parser->parse(book.view(), 1, rec).kind == FrameKind::data);
   const auto& b = rec.books[0];
   CHECK(b.seq == 13169025700);
   CHECK(b.prev_seq == 13169025645);
-  CHECK(b.bids == std::vector<std::pair<std::string, std::string>>{{"0.0015", "0"}, {"0.001", "862.0"}});
+  CHECK(b.bids ==
+        std::vector<std::pair<std::string, std::string>>{{"0.0015", "0"}, {"0.001", "862.0"}});
   CHECK(b.asks[0].first == "1e-05");
-  Padded ticker(R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.ETH-30JUL21-2800-C.raw","data":{"underlying_price":2003.61,"timestamp":1626993723632,"mark_price":0.001972,"mark_iv":120.74,"last_price":null,"instrument_name":"ETH-30JUL21-2800-C","greeks":{"vega":0.20072,"delta":0.03127}}}})");
+  Padded ticker(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.ETH-30JUL21-2800-C.raw","data":{"underlying_price":2003.61,"timestamp":1626993723632,"mark_price":0.001972,"mark_iv":120.74,"last_price":null,"instrument_name":"ETH-30JUL21-2800-C","greeks":{"vega":0.20072,"delta":0.03127}}}})");
   REQUIRE(parser->parse(ticker.view(), 1, rec).kind == FrameKind::data);
   const auto& f = rec.tickers[0].second;
   CHECK(f[static_cast<int>(ot::TickerField::mark_iv)] == "120.74");
@@ -125,7 +135,8 @@ TEST_CASE("Deribit numbers keep the venue's digits", "[venues][deribit]") {
   CHECK(f[static_cast<int>(ot::TickerField::last)].empty());
   Padded hb(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})");
   CHECK(parser->parse(hb.view(), 1, rec).kind == FrameKind::control);
-  Padded wrong(R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw","data":{"type":"change","change_id":"x","bids":[],"asks":[]}}})");
+  Padded wrong(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw","data":{"type":"change","change_id":"x","bids":[],"asks":[]}}})");
   CHECK(parser->parse(wrong.view(), 1, rec).kind == FrameKind::error);
 }
 
@@ -147,24 +158,30 @@ TEST_CASE("sessions speak each venue's subscription protocol", "[venues][session
   auto bn = ot::find_venue("binance")->make_session(sub);
   auto msgs = bn->on_connected();
   REQUIRE(msgs.size() == 1);
-  CHECK(msgs[0].text == R"({"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@aggTrade"],"id":1})");
+  CHECK(msgs[0].text ==
+        R"({"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@aggTrade"],"id":1})");
   CHECK(*bn->snapshot_target("BTCUSDT") == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
   CHECK(*ot::find_venue("binance-futures")->make_session(sub)->snapshot_target("BTCUSDT") ==
         "/fapi/v1/depth?symbol=BTCUSDT&limit=1000");
   CHECK(bn->max_session_age().value() < std::chrono::hours(24));
 
-  auto okx = ot::find_venue("okx")->make_session(ot::Subscription{{"BTC-USDT"}, {true, false, false, false}});
-  CHECK(okx->on_connected()[0].text == R"({"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]})");
+  auto okx = ot::find_venue("okx")->make_session(
+      ot::Subscription{{"BTC-USDT"}, {true, false, false, false}});
+  CHECK(okx->on_connected()[0].text ==
+        R"({"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]})");
   CHECK(okx->keepalive()->text == "ping");
   CHECK(okx->resubscribe_book("BTC-USDT").size() == 2);
 
-  auto der = ot::find_venue("deribit")->make_session(ot::Subscription{{"BTC-PERPETUAL"}, {true, false, false, false}});
+  auto der = ot::find_venue("deribit")->make_session(
+      ot::Subscription{{"BTC-PERPETUAL"}, {true, false, false, false}});
   auto dm = der->on_connected();
   REQUIRE(dm.size() == 2);
   CHECK(dm[0].text.find("public/set_heartbeat") != std::string::npos);
   CHECK(dm[1].text.find("book.BTC-PERPETUAL.100ms") != std::string::npos);
-  auto reply = der->reply_to(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})");
+  auto reply =
+      der->reply_to(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})");
   REQUIRE(reply);
   CHECK(reply->text.find("public/test") != std::string::npos);
-  CHECK_FALSE(der->reply_to(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}})"));
+  CHECK_FALSE(
+      der->reply_to(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}})"));
 }

@@ -24,7 +24,8 @@ int terminal_width() {
 
 int main(int argc, char** argv) {
   using namespace ot;
-  CLI::App app{"Keep L2 order books from events; emit bbo, depth and book (man ot-book)", "ot-book"};
+  CLI::App app{"Keep L2 order books from events; emit bbo, depth and book (man ot-book)",
+               "ot-book"};
   app.set_version_flag("--version", "ot-book 0.1.0");
   std::vector<std::string> emits;
   std::string in_uri = "-", out_uri = "-";
@@ -47,14 +48,20 @@ int main(int argc, char** argv) {
   if (emits.empty()) emits.push_back("bbo");
   for (const auto& e : emits) {
     try {
-      if (e == "bbo") opt.emit_bbo = true;
-      else if (e == "book") opt.book_at_end = true;
-      else if (e.rfind("depth=", 0) == 0) opt.depth_levels = std::stoi(e.substr(6));
-      else if (e.rfind("book=", 0) == 0) opt.book_every = std::stoull(e.substr(5));
-      else throw std::invalid_argument(e);
+      if (e == "bbo")
+        opt.emit_bbo = true;
+      else if (e == "book")
+        opt.book_at_end = true;
+      else if (e.rfind("depth=", 0) == 0)
+        opt.depth_levels = std::stoi(e.substr(6));
+      else if (e.rfind("book=", 0) == 0)
+        opt.book_every = std::stoull(e.substr(5));
+      else
+        throw std::invalid_argument(e);
       if (opt.depth_levels < 0) throw std::invalid_argument(e);
     } catch (const std::exception&) {
-      tool::usage_error("ot-book", "--emit: expected bbo, depth=N, book or book=N, got '" + e + "'");
+      tool::usage_error("ot-book",
+                        "--emit: expected bbo, depth=N, book or book=N, got '" + e + "'");
       return tool::kExitUsage;
     }
   }

@@ -2,10 +2,10 @@
 
 #include <simdjson.h>
 
-#include "core/json_in.h"
-
 #include <string>
 #include <vector>
+
+#include "core/json_in.h"
 
 namespace ot::binance {
 namespace {
@@ -133,14 +133,29 @@ class Parser final : public FrameParser {
       std::string_view key = field.unescaped_key();
       if (key.size() == 1) {
         switch (key[0]) {
-          case 'E': event_time = field.value().get_int64(); break;
-          case 'T': tx_time = field.value().get_int64(); break;
-          case 's': u.symbol = field.value().get_string(); break;
-          case 'U': u.first_seq = field.value().get_int64(); break;
-          case 'u': u.seq = field.value().get_int64(); break;
-          case 'b': read_levels(field.value(), bids_), have_bids = true; break;
-          case 'a': read_levels(field.value(), asks_), have_asks = true; break;
-          default: break;
+          case 'E':
+            event_time = field.value().get_int64();
+            break;
+          case 'T':
+            tx_time = field.value().get_int64();
+            break;
+          case 's':
+            u.symbol = field.value().get_string();
+            break;
+          case 'U':
+            u.first_seq = field.value().get_int64();
+            break;
+          case 'u':
+            u.seq = field.value().get_int64();
+            break;
+          case 'b':
+            read_levels(field.value(), bids_), have_bids = true;
+            break;
+          case 'a':
+            read_levels(field.value(), asks_), have_asks = true;
+            break;
+          default:
+            break;
         }
       } else if (key == "pu") {
         u.prev_seq = field.value().get_int64();
@@ -157,19 +172,22 @@ class Parser final : public FrameParser {
       symbol_.assign(stream.substr(0, at));
       for (char& c : symbol_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       u.symbol = symbol_;
-      if (tx_time) saw_futures(u.symbol);
-      else saw_spot();
+      if (tx_time)
+        saw_futures(u.symbol);
+      else
+        saw_spot();
     } else if (u.prev_seq) {
       saw_futures(u.symbol);
     } else {
       saw_spot();
     }
-    if (u.symbol.empty() || !u.seq || !have_bids || !have_asks ||
-        (!snapshot && !u.first_seq)) {
+    if (u.symbol.empty() || !u.seq || !have_bids || !have_asks || (!snapshot && !u.first_seq)) {
       return FrameResult::fail("depth message lacks symbol, ids or sides");
     }
-    if (tx_time) u.ts = *tx_time * kMs;
-    else if (event_time) u.ts = *event_time * kMs;
+    if (tx_time)
+      u.ts = *tx_time * kMs;
+    else if (event_time)
+      u.ts = *event_time * kMs;
     u.venue = venue();
     u.bids = bids_;
     u.asks = asks_;
@@ -186,24 +204,45 @@ class Parser final : public FrameParser {
       std::string_view key = field.unescaped_key();
       if (key.size() != 1) continue;
       switch (key[0]) {
-        case 'e': has_event_type = true; break;
-        case 'u': q.seq = field.value().get_int64(); break;
-        case 's': q.symbol = field.value().get_string(); break;
-        case 'b': q.bid = field.value().get_string(); break;
-        case 'B': q.bid_qty = field.value().get_string(); break;
-        case 'a': q.ask = field.value().get_string(); break;
-        case 'A': q.ask_qty = field.value().get_string(); break;
-        case 'E': event_time = field.value().get_int64(); break;
-        case 'T': tx_time = field.value().get_int64(); break;
-        default: break;
+        case 'e':
+          has_event_type = true;
+          break;
+        case 'u':
+          q.seq = field.value().get_int64();
+          break;
+        case 's':
+          q.symbol = field.value().get_string();
+          break;
+        case 'b':
+          q.bid = field.value().get_string();
+          break;
+        case 'B':
+          q.bid_qty = field.value().get_string();
+          break;
+        case 'a':
+          q.ask = field.value().get_string();
+          break;
+        case 'A':
+          q.ask_qty = field.value().get_string();
+          break;
+        case 'E':
+          event_time = field.value().get_int64();
+          break;
+        case 'T':
+          tx_time = field.value().get_int64();
+          break;
+        default:
+          break;
       }
     }
     if (has_event_type) saw_futures(q.symbol);
     if (q.symbol.empty() || q.bid.empty() || q.ask.empty()) {
       return FrameResult::fail("bookTicker lacks symbol or prices");
     }
-    if (tx_time) q.ts = *tx_time * kMs;
-    else if (event_time) q.ts = *event_time * kMs;
+    if (tx_time)
+      q.ts = *tx_time * kMs;
+    else if (event_time)
+      q.ts = *event_time * kMs;
     q.venue = venue();
     out.on_quote(q);
     return FrameResult::data();
@@ -219,23 +258,38 @@ class Parser final : public FrameParser {
       std::string_view key = field.unescaped_key();
       if (key.size() != 1) continue;
       switch (key[0]) {
-        case 's': t.symbol = field.value().get_string(); break;
-        case 'p': t.price = field.value().get_string(); break;
-        case 'q': t.qty = field.value().get_string(); break;
-        case 'T': trade_time = field.value().get_int64(); break;
-        case 'm': buyer_maker = field.value().get_bool(); break;
-        case 'M': best_match_flag = true; break;
+        case 's':
+          t.symbol = field.value().get_string();
+          break;
+        case 'p':
+          t.price = field.value().get_string();
+          break;
+        case 'q':
+          t.qty = field.value().get_string();
+          break;
+        case 'T':
+          trade_time = field.value().get_int64();
+          break;
+        case 'm':
+          buyer_maker = field.value().get_bool();
+          break;
+        case 'M':
+          best_match_flag = true;
+          break;
         case 'a':
           if (aggregate) t.id = trim_token(field.value().raw_json_token());
           break;
         case 't':
           if (!aggregate) t.id = trim_token(field.value().raw_json_token());
           break;
-        default: break;
+        default:
+          break;
       }
     }
-    if (aggregate && !best_match_flag) saw_futures(t.symbol);
-    else if (best_match_flag) saw_spot();
+    if (aggregate && !best_match_flag)
+      saw_futures(t.symbol);
+    else if (best_match_flag)
+      saw_spot();
     if (t.symbol.empty() || t.price.empty() || t.qty.empty() || !buyer_maker) {
       return FrameResult::fail("trade lacks symbol, price, qty or side");
     }
@@ -259,9 +313,12 @@ class Parser final : public FrameParser {
 
 std::string_view venue_name(Market m) {
   switch (m) {
-    case Market::spot: return "binance";
-    case Market::usdm: return "binance-futures";
-    case Market::coinm: return "binance-delivery";
+    case Market::spot:
+      return "binance";
+    case Market::usdm:
+      return "binance-futures";
+    case Market::coinm:
+      return "binance-delivery";
   }
   return "binance";
 }

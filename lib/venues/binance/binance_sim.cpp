@@ -19,7 +19,6 @@ std::string upper(std::string_view s) {
   return r;
 }
 
-
 class BinanceSim final : public SimProtocol {
  public:
   explicit BinanceSim(Market m) : market_(m) {}
@@ -55,7 +54,8 @@ class BinanceSim final : public SimProtocol {
     std::size_t start = 0;
     while (start < streams.size()) {
       const auto slash = streams.find('/', start);
-      c.subscribe(streams.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+      c.subscribe(
+          streams.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
       if (slash == std::string::npos) break;
       start = slash + 1;
     }
@@ -71,10 +71,13 @@ class BinanceSim final : public SimProtocol {
       od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
       for (auto field : doc.get_object()) {
         std::string_view key = field.unescaped_key();
-        if (key == "method") method = std::string(std::string_view(field.value().get_string()));
-        else if (key == "id") id = std::string(trim_token(field.value().raw_json_token()));
+        if (key == "method")
+          method = std::string(std::string_view(field.value().get_string()));
+        else if (key == "id")
+          id = std::string(trim_token(field.value().raw_json_token()));
         else if (key == "params") {
-          for (auto p : field.value().get_array()) params.emplace_back(std::string_view(p.get_string()));
+          for (auto p : field.value().get_array())
+            params.emplace_back(std::string_view(p.get_string()));
         }
       }
     } catch (const simdjson::simdjson_error&) {
@@ -83,8 +86,10 @@ class BinanceSim final : public SimProtocol {
     }
     if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
       for (const auto& p : params) {
-        if (method == "SUBSCRIBE") c.subscribe(p);
-        else c.unsubscribe(p);
+        if (method == "SUBSCRIBE")
+          c.subscribe(p);
+        else
+          c.unsubscribe(p);
       }
       c.send("{\"result\":null,\"id\":" + id + "}");
     } else if (method == "LIST_SUBSCRIPTIONS") {
@@ -92,7 +97,8 @@ class BinanceSim final : public SimProtocol {
       for (const auto& s : c.topics()) list += (list.empty() ? "\"" : ",\"") + s + "\"";
       c.send("{\"result\":[" + list + "],\"id\":" + id + "}");
     } else {
-      c.send("{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown method\"},\"id\":" + id + "}");
+      c.send("{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown method\"},\"id\":" + id +
+             "}");
     }
   }
 

@@ -1,7 +1,8 @@
+#include "venues/binance/binance_venue.h"
+
 #include <string>
 
 #include "venues/binance/binance_parser.h"
-#include "venues/binance/binance_venue.h"
 
 namespace ot::binance {
 namespace {
@@ -30,8 +31,8 @@ class Session final : public SessionProtocol {
       if (sub_.channels.quote) add(sym, "bookTicker");
       if (sub_.channels.trade) add(sym, "aggTrade");
     }
-    return {Outgoing{"{\"method\":\"SUBSCRIBE\",\"params\":[" + params + "],\"id\":" +
-                     std::to_string(++request_id_) + "}"}};
+    return {Outgoing{"{\"method\":\"SUBSCRIBE\",\"params\":[" + params +
+                     "],\"id\":" + std::to_string(++request_id_) + "}"}};
   }
   std::optional<Outgoing> reply_to(std::string_view) override { return std::nullopt; }
   // The server pings every few minutes; Beast answers with pongs. We ping too
@@ -40,14 +41,14 @@ class Session final : public SessionProtocol {
   std::chrono::milliseconds ping_interval() const override { return std::chrono::seconds(30); }
   std::vector<Outgoing> resubscribe_book(std::string_view) override { return {}; }
   std::optional<std::string> snapshot_target(std::string_view symbol) const override {
-    const char* path = market_ == Market::spot    ? "/api/v3/depth"
+    const char* path = market_ == Market::spot   ? "/api/v3/depth"
                        : market_ == Market::usdm ? "/fapi/v1/depth"
                                                  : "/dapi/v1/depth";
     return std::string(path) + "?symbol=" + std::string(symbol) + "&limit=1000";
   }
   std::string snapshot_frame(std::string_view symbol, std::string_view body) const override {
-    return "{\"stream\":\"" + lower(symbol) + "@depthSnapshot\",\"generated\":true,\"data\":" +
-           std::string(body) + "}";
+    return "{\"stream\":\"" + lower(symbol) +
+           "@depthSnapshot\",\"generated\":true,\"data\":" + std::string(body) + "}";
   }
   std::optional<std::chrono::seconds> max_session_age() const override {
     return std::chrono::hours(23) + std::chrono::minutes(50);
@@ -71,17 +72,23 @@ class BinanceVenue final : public Venue {
   }
   std::string default_ws_url() const override {
     switch (market_) {
-      case Market::spot: return "wss://stream.binance.com:9443";
-      case Market::usdm: return "wss://fstream.binance.com";
-      case Market::coinm: return "wss://dstream.binance.com";
+      case Market::spot:
+        return "wss://stream.binance.com:9443";
+      case Market::usdm:
+        return "wss://fstream.binance.com";
+      case Market::coinm:
+        return "wss://dstream.binance.com";
     }
     return {};
   }
   std::string default_rest_url() const override {
     switch (market_) {
-      case Market::spot: return "https://api.binance.com";
-      case Market::usdm: return "https://fapi.binance.com";
-      case Market::coinm: return "https://dapi.binance.com";
+      case Market::spot:
+        return "https://api.binance.com";
+      case Market::usdm:
+        return "https://fapi.binance.com";
+      case Market::coinm:
+        return "https://dapi.binance.com";
     }
     return {};
   }
@@ -100,9 +107,12 @@ class BinanceVenue final : public Venue {
 const Venue& venue(Market m) {
   static const BinanceVenue spot(Market::spot), usdm(Market::usdm), coinm(Market::coinm);
   switch (m) {
-    case Market::spot: return spot;
-    case Market::usdm: return usdm;
-    case Market::coinm: return coinm;
+    case Market::spot:
+      return spot;
+    case Market::usdm:
+      return usdm;
+    case Market::coinm:
+      return coinm;
   }
   return spot;
 }

@@ -1,9 +1,9 @@
 // The Binance venues (spot, USD-M futures, COIN-M futures) for the registry.
 #pragma once
 
-#include "venues/binance/binance_parser.h"
 #include <memory>
 
+#include "venues/binance/binance_parser.h"
 #include "venues/venue.h"
 
 namespace ot {

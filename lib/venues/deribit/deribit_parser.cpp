@@ -25,9 +25,12 @@ void read_levels(od::value v, std::vector<PriceLevel>& out) {
     int i = 0;
     bool del = false;
     for (auto x : level.get_array()) {
-      if (i == 0) del = std::string_view(x.get_string()) == "delete";
-      else if (i == 1) pl.price = number_text(x.value());
-      else if (i == 2) pl.qty = del ? std::string_view("0") : number_text(x.value());
+      if (i == 0)
+        del = std::string_view(x.get_string()) == "delete";
+      else if (i == 1)
+        pl.price = number_text(x.value());
+      else if (i == 2)
+        pl.qty = del ? std::string_view("0") : number_text(x.value());
       ++i;
     }
     if (i < 3) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
@@ -108,13 +111,20 @@ class Parser final : public FrameParser {
         instrument_.assign(instrument);
       } else if (key == "data") {
         switch (ch) {
-          case Channel::book: book(field.value().get_object(), recv, out); break;
+          case Channel::book:
+            book(field.value().get_object(), recv, out);
+            break;
           case Channel::trades:
             for (auto t : field.value().get_array()) trade(t.get_object(), recv, out);
             break;
-          case Channel::ticker: ticker(field.value().get_object(), recv, out); break;
-          case Channel::quote: quote(field.value().get_object(), recv, out); break;
-          default: return FrameResult::fail("data before channel");
+          case Channel::ticker:
+            ticker(field.value().get_object(), recv, out);
+            break;
+          case Channel::quote:
+            quote(field.value().get_object(), recv, out);
+            break;
+          default:
+            return FrameResult::fail("data before channel");
         }
         return FrameResult::data();
       }
@@ -130,12 +140,18 @@ class Parser final : public FrameParser {
     bool have_bids = false, have_asks = false;
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
-      if (key == "type") u.snapshot = std::string_view(field.value().get_string()) == "snapshot";
-      else if (key == "timestamp") u.ts = field.value().get_int64() * kMs;
-      else if (key == "change_id") u.seq = field.value().get_int64();
-      else if (key == "prev_change_id") u.prev_seq = field.value().get_int64();
-      else if (key == "bids") read_levels(field.value(), bids_), have_bids = true;
-      else if (key == "asks") read_levels(field.value(), asks_), have_asks = true;
+      if (key == "type")
+        u.snapshot = std::string_view(field.value().get_string()) == "snapshot";
+      else if (key == "timestamp")
+        u.ts = field.value().get_int64() * kMs;
+      else if (key == "change_id")
+        u.seq = field.value().get_int64();
+      else if (key == "prev_change_id")
+        u.prev_seq = field.value().get_int64();
+      else if (key == "bids")
+        read_levels(field.value(), bids_), have_bids = true;
+      else if (key == "asks")
+        read_levels(field.value(), asks_), have_asks = true;
     }
     if (!have_bids || !have_asks || !u.seq) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
     u.bids = bids_;
@@ -150,11 +166,16 @@ class Parser final : public FrameParser {
     bool have_side = false;
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
-      if (key == "trade_id") t.id = field.value().get_string();
-      else if (key == "price") t.price = number_text(field.value());
-      else if (key == "amount") t.qty = number_text(field.value());
-      else if (key == "timestamp") t.ts = field.value().get_int64() * kMs;
-      else if (key == "instrument_name") t.symbol = field.value().get_string();
+      if (key == "trade_id")
+        t.id = field.value().get_string();
+      else if (key == "price")
+        t.price = number_text(field.value());
+      else if (key == "amount")
+        t.qty = number_text(field.value());
+      else if (key == "timestamp")
+        t.ts = field.value().get_int64() * kMs;
+      else if (key == "instrument_name")
+        t.symbol = field.value().get_string();
       else if (key == "direction") {
         std::string_view d = field.value().get_string();
         t.side = d == "sell" ? Side::sell : Side::buy;
@@ -197,20 +218,34 @@ class Parser final : public FrameParser {
         continue;
       }
       TickerField f = TickerField::count;
-      if (key == "last_price") f = TickerField::last;
-      else if (key == "best_bid_price") f = TickerField::bid;
-      else if (key == "best_bid_amount") f = TickerField::bid_qty;
-      else if (key == "best_ask_price") f = TickerField::ask;
-      else if (key == "best_ask_amount") f = TickerField::ask_qty;
-      else if (key == "mark_price") f = TickerField::mark;
-      else if (key == "index_price") f = TickerField::index;
-      else if (key == "underlying_price") f = TickerField::underlying;
-      else if (key == "mark_iv") f = TickerField::mark_iv;
-      else if (key == "bid_iv") f = TickerField::bid_iv;
-      else if (key == "ask_iv") f = TickerField::ask_iv;
-      else if (key == "interest_rate") f = TickerField::interest_rate;
-      else if (key == "open_interest") f = TickerField::open_interest;
-      else if (key == "current_funding") f = TickerField::funding_rate;
+      if (key == "last_price")
+        f = TickerField::last;
+      else if (key == "best_bid_price")
+        f = TickerField::bid;
+      else if (key == "best_bid_amount")
+        f = TickerField::bid_qty;
+      else if (key == "best_ask_price")
+        f = TickerField::ask;
+      else if (key == "best_ask_amount")
+        f = TickerField::ask_qty;
+      else if (key == "mark_price")
+        f = TickerField::mark;
+      else if (key == "index_price")
+        f = TickerField::index;
+      else if (key == "underlying_price")
+        f = TickerField::underlying;
+      else if (key == "mark_iv")
+        f = TickerField::mark_iv;
+      else if (key == "bid_iv")
+        f = TickerField::bid_iv;
+      else if (key == "ask_iv")
+        f = TickerField::ask_iv;
+      else if (key == "interest_rate")
+        f = TickerField::interest_rate;
+      else if (key == "open_interest")
+        f = TickerField::open_interest;
+      else if (key == "current_funding")
+        f = TickerField::funding_rate;
       if (f == TickerField::count) continue;
       od::value v = field.value();
       // last_price is null before the first trade.
@@ -227,11 +262,16 @@ class Parser final : public FrameParser {
     q.recv = recv;
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
-      if (key == "timestamp") q.ts = field.value().get_int64() * kMs;
-      else if (key == "best_bid_price") q.bid = number_text(field.value());
-      else if (key == "best_bid_amount") q.bid_qty = number_text(field.value());
-      else if (key == "best_ask_price") q.ask = number_text(field.value());
-      else if (key == "best_ask_amount") q.ask_qty = number_text(field.value());
+      if (key == "timestamp")
+        q.ts = field.value().get_int64() * kMs;
+      else if (key == "best_bid_price")
+        q.bid = number_text(field.value());
+      else if (key == "best_bid_amount")
+        q.bid_qty = number_text(field.value());
+      else if (key == "best_ask_price")
+        q.ask = number_text(field.value());
+      else if (key == "best_ask_amount")
+        q.ask_qty = number_text(field.value());
     }
     out.on_quote(q);
   }

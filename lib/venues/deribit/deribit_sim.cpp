@@ -73,13 +73,16 @@ class DeribitSim final : public SimProtocol {
       od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
       for (auto field : doc.get_object()) {
         std::string_view key = field.unescaped_key();
-        if (key == "id") id = std::string(trim_token(field.value().raw_json_token()));
-        else if (key == "method") method = std::string(std::string_view(field.value().get_string()));
+        if (key == "id")
+          id = std::string(trim_token(field.value().raw_json_token()));
+        else if (key == "method")
+          method = std::string(std::string_view(field.value().get_string()));
         else if (key == "params") {
           for (auto p : field.value().get_object()) {
             std::string_view k = p.unescaped_key();
             if (k == "channels") {
-              for (auto ch : p.value().get_array()) channels.emplace_back(std::string_view(ch.get_string()));
+              for (auto ch : p.value().get_array())
+                channels.emplace_back(std::string_view(ch.get_string()));
             } else if (k == "interval") {
               interval = static_cast<int>(std::int64_t(p.value().get_int64()));
             }
@@ -92,8 +95,8 @@ class DeribitSim final : public SimProtocol {
     }
     const std::int64_t us = now_ns() / 1000;
     auto result = [&](const std::string& r) {
-      return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + r + ",\"usIn\":" +
-             std::to_string(us) + ",\"usOut\":" + std::to_string(us + 5) +
+      return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + r +
+             ",\"usIn\":" + std::to_string(us) + ",\"usOut\":" + std::to_string(us + 5) +
              ",\"usDiff\":5,\"testnet\":false}";
     };
     if (method == "public/subscribe" || method == "public/unsubscribe") {
@@ -133,7 +136,8 @@ class DeribitSim final : public SimProtocol {
   void on_tick(SimConnection& c) override {
     if (c.heartbeat_s <= 0) return;
     if (++c.ticks % c.heartbeat_s == 0) {
-      c.send("{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}");
+      c.send(
+          "{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}");
     }
   }
 

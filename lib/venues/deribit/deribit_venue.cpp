@@ -1,7 +1,8 @@
+#include "venues/deribit/deribit_venue.h"
+
 #include <string>
 
 #include "venues/deribit/deribit.h"
-#include "venues/deribit/deribit_venue.h"
 
 namespace ot::deribit {
 namespace {

@@ -1,11 +1,10 @@
 #include <simdjson.h>
-
-#include "core/json_in.h"
 #include <zlib.h>
 
 #include <string>
 #include <vector>
 
+#include "core/json_in.h"
 #include "venues/okx/okx.h"
 
 namespace ot::okx {
@@ -75,8 +74,10 @@ class Parser final : public FrameParser {
       } else if (key == "arg") {
         for (auto a : field.value().get_object()) {
           std::string_view k = a.unescaped_key();
-          if (k == "channel") channel_name = a.value().get_string();
-          else if (k == "instId") inst = a.value().get_string();
+          if (k == "channel")
+            channel_name = a.value().get_string();
+          else if (k == "instId")
+            inst = a.value().get_string();
         }
       } else if (key == "action") {
         action = field.value().get_string();
@@ -91,11 +92,20 @@ class Parser final : public FrameParser {
         for (auto item : field.value().get_array()) {
           od::object obj = item.get_object();
           switch (ch) {
-            case Channel::books: book(obj, action, recv, out); break;
-            case Channel::bbo: bbo(obj, recv, out); break;
-            case Channel::trades: trade(obj, recv, out); break;
-            case Channel::tickers: ticker(obj, recv, out); break;
-            default: break;
+            case Channel::books:
+              book(obj, action, recv, out);
+              break;
+            case Channel::bbo:
+              bbo(obj, recv, out);
+              break;
+            case Channel::trades:
+              trade(obj, recv, out);
+              break;
+            case Channel::tickers:
+              ticker(obj, recv, out);
+              break;
+            default:
+              break;
           }
         }
         return FrameResult::data();
@@ -113,12 +123,18 @@ class Parser final : public FrameParser {
     bool have_bids = false, have_asks = false;
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
-      if (key == "asks") read_levels(field.value(), asks_), have_asks = true;
-      else if (key == "bids") read_levels(field.value(), bids_), have_bids = true;
-      else if (key == "ts") u.ts = parse_ms(field.value().get_string());
-      else if (key == "checksum") u.checksum = field.value().get_int64();
-      else if (key == "seqId") u.seq = field.value().get_int64();
-      else if (key == "prevSeqId") u.prev_seq = field.value().get_int64();
+      if (key == "asks")
+        read_levels(field.value(), asks_), have_asks = true;
+      else if (key == "bids")
+        read_levels(field.value(), bids_), have_bids = true;
+      else if (key == "ts")
+        u.ts = parse_ms(field.value().get_string());
+      else if (key == "checksum")
+        u.checksum = field.value().get_int64();
+      else if (key == "seqId")
+        u.seq = field.value().get_int64();
+      else if (key == "prevSeqId")
+        u.prev_seq = field.value().get_int64();
     }
     if (!have_bids || !have_asks) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
     // prevSeqId is -1 on snapshots: not a link to anything.
@@ -160,10 +176,14 @@ class Parser final : public FrameParser {
     bool have_side = false;
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
-      if (key == "tradeId") t.id = field.value().get_string();
-      else if (key == "px") t.price = field.value().get_string();
-      else if (key == "sz") t.qty = field.value().get_string();
-      else if (key == "ts") t.ts = parse_ms(field.value().get_string());
+      if (key == "tradeId")
+        t.id = field.value().get_string();
+      else if (key == "px")
+        t.price = field.value().get_string();
+      else if (key == "sz")
+        t.qty = field.value().get_string();
+      else if (key == "ts")
+        t.ts = parse_ms(field.value().get_string());
       else if (key == "side") {
         std::string_view s = field.value().get_string();
         t.side = s == "sell" ? Side::sell : Side::buy;
@@ -188,12 +208,18 @@ class Parser final : public FrameParser {
         continue;
       }
       TickerField f = TickerField::count;
-      if (key == "last") f = TickerField::last;
-      else if (key == "bidPx") f = TickerField::bid;
-      else if (key == "bidSz") f = TickerField::bid_qty;
-      else if (key == "askPx") f = TickerField::ask;
-      else if (key == "askSz") f = TickerField::ask_qty;
-      else if (key == "vol24h") f = TickerField::volume_24h;
+      if (key == "last")
+        f = TickerField::last;
+      else if (key == "bidPx")
+        f = TickerField::bid;
+      else if (key == "bidSz")
+        f = TickerField::bid_qty;
+      else if (key == "askPx")
+        f = TickerField::ask;
+      else if (key == "askSz")
+        f = TickerField::ask_qty;
+      else if (key == "vol24h")
+        f = TickerField::volume_24h;
       if (f != TickerField::count) t[f] = field.value().get_string();
     }
     out.on_ticker(t);

@@ -14,7 +14,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-
 std::string arg_json(const std::string& channel, const std::string& inst) {
   return "{\"channel\":\"" + channel + "\",\"instId\":\"" + inst + "\"}";
 }
@@ -37,8 +36,10 @@ class OkxSim final : public SimProtocol {
         if (key == "arg") {
           for (auto a : field.value().get_object()) {
             std::string_view k = a.unescaped_key();
-            if (k == "channel") channel = std::string(std::string_view(a.value().get_string()));
-            else if (k == "instId") inst = std::string(std::string_view(a.value().get_string()));
+            if (k == "channel")
+              channel = std::string(std::string_view(a.value().get_string()));
+            else if (k == "instId")
+              inst = std::string(std::string_view(a.value().get_string()));
           }
         } else if (key == "action") {
           snapshot = std::string_view(field.value().get_string()) == "snapshot";
@@ -73,14 +74,17 @@ class OkxSim final : public SimProtocol {
       od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
       for (auto field : doc.get_object()) {
         std::string_view key = field.unescaped_key();
-        if (key == "op") op = std::string(std::string_view(field.value().get_string()));
+        if (key == "op")
+          op = std::string(std::string_view(field.value().get_string()));
         else if (key == "args") {
           for (auto a : field.value().get_array()) {
             std::string ch, inst;
             for (auto kv : a.get_object()) {
               std::string_view k = kv.unescaped_key();
-              if (k == "channel") ch = std::string(std::string_view(kv.value().get_string()));
-              else if (k == "instId") inst = std::string(std::string_view(kv.value().get_string()));
+              if (k == "channel")
+                ch = std::string(std::string_view(kv.value().get_string()));
+              else if (k == "instId")
+                inst = std::string(std::string_view(kv.value().get_string()));
             }
             args.emplace_back(ch, inst);
           }
@@ -119,16 +123,18 @@ class OkxSim final : public SimProtocol {
     const std::string inst = sim_query_param(target, "instId");
     const CheckedBook* b = m.book(inst);
     if (b == nullptr) {
-      return SimHttpReply{200, "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}"};
+      return SimHttpReply{
+          200, "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}"};
     }
     std::size_t sz = 1;
     const std::string s = sim_query_param(target, "sz");
     if (!s.empty()) sz = std::min<std::size_t>(400, std::strtoul(s.c_str(), nullptr, 10));
-    return SimHttpReply{200, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":" +
-                                 sim_levels_json(b->book(), BookSide::ask, sz, "[", ",\"0\",\"1\"]", true) +
-                                 ",\"bids\":" +
-                                 sim_levels_json(b->book(), BookSide::bid, sz, "[", ",\"0\",\"1\"]", true) +
-                                 ",\"ts\":\"" + std::to_string(m.venue_time() / 1'000'000) + "\"}]}"};
+    return SimHttpReply{
+        200, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":" +
+                 sim_levels_json(b->book(), BookSide::ask, sz, "[", ",\"0\",\"1\"]", true) +
+                 ",\"bids\":" +
+                 sim_levels_json(b->book(), BookSide::bid, sz, "[", ",\"0\",\"1\"]", true) +
+                 ",\"ts\":\"" + std::to_string(m.venue_time() / 1'000'000) + "\"}]}"};
   }
 
  private:

@@ -1,7 +1,8 @@
+#include "venues/okx/okx_venue.h"
+
 #include <string>
 
 #include "venues/okx/okx.h"
-#include "venues/okx/okx_venue.h"
 
 namespace ot::okx {
 namespace {
