@@ -5,9 +5,9 @@ _ot_sim() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
     --venue) COMPREPLY=($(compgen -W "binance binance-futures binance-delivery okx deribit" -- "$cur")); return ;;
-    --data|--port-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --data|--port-file|--tls-cert|--tls-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --listen|--speed|--drop-after|--skip|--delay-ms|--malformed-every|--linger) return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --data --listen --speed --drop-after --skip --delay-ms --malformed-every --linger --port-file --quiet --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --data --listen --speed --drop-after --skip --delay-ms --malformed-every --linger --port-file --tls-cert --tls-key --quiet --help --version" -- "$cur"))
 }
 complete -F _ot_sim ot-sim

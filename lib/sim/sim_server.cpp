@@ -10,7 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <fstream>
 #include <list>
@@ -84,7 +86,7 @@ class Market final : public SimMarket, public EventListener {
   Nanos venue_time_ = 0;
 };
 
-class Connection;
+class ConnectionBase;
 
 class Server {
  public:
@@ -115,7 +117,7 @@ class Server {
   Market& market() { return market_; }
   Diagnostics& diag() { return diag_; }
   const SimOptions& options() const { return o_; }
-  std::list<Connection*>& connections() { return conns_; }
+  std::list<ConnectionBase*>& connections() { return conns_; }
   std::uint64_t next_connection_index() { return ++conn_count_; }
 
  private:
@@ -124,6 +126,8 @@ class Server {
   asio::awaitable<void> ticker();
   asio::awaitable<void> watch_stop(const volatile std::sig_atomic_t* stop);
   asio::awaitable<void> serve(tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> serve_stream(Stream& stream);
   bool anyone_subscribed() const;
   void announce(std::string_view event, std::string_view detail);
 
@@ -137,15 +141,31 @@ class Server {
   std::set<std::uint64_t> skip_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_{ioc_};
-  std::list<Connection*> conns_;
+  std::list<ConnectionBase*> conns_;
   std::uint64_t conn_count_ = 0;
   Nanos ended_at_ = 0;
+  std::unique_ptr<asio::ssl::context> tls_;
+
+ public:
+  // Serve TLS (wss://, https://) with this certificate chain and key.
+  bool use_tls(const std::string& cert, const std::string& key) {
+    try {
+      tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls_->use_certificate_chain_file(cert);
+      tls_->use_private_key_file(key, asio::ssl::context::pem);
+      return true;
+    } catch (const std::exception& e) {
+      diag_.error("", "TLS certificate or key: " + std::string(e.what()));
+      return false;
+    }
+  }
 };
 
-class Connection final : public SimConnection {
+// What the player needs of a client connection, whatever its transport.
+class ConnectionBase : public SimConnection {
  public:
-  Connection(Server& s, websocket::stream<beast::tcp_stream>& ws, std::uint64_t index)
-      : server_(s), ws_(ws), wake_(ws.get_executor()) {
+  ConnectionBase(Server& s, const asio::any_io_executor& ex, std::uint64_t index)
+      : server_(s), wake_(ex) {
     const auto& drops = s.options().drop_after;
     if (index <= drops.size()) drop_after_ = drops[index - 1];
   }
@@ -173,6 +193,33 @@ class Connection final : public SimConnection {
       wake_.cancel();
     }
   }
+
+ protected:
+  static std::string malformed(std::uint64_t k) {
+    switch (k % 4) {
+      case 0: return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
+      case 1: return std::string("\x01\x02\xff\xfe garbage", 13);           // binary garbage
+      case 2: return "{\"arg\":{\"channel\":42},\"data\":[]}";              // wrong types
+      default: return "{\"hello\":\"world\"}";                              // unknown message
+    }
+  }
+
+  Server& server_;
+  asio::steady_timer wake_;
+  std::deque<std::string> queue_;
+  std::set<std::string> topics_;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t drop_after_ = 0;
+  bool closing_ = false;
+  bool gone_ = false;
+};
+
+// A WebSocket client over plain TCP or TLS.
+template <class WS>
+class Connection final : public ConnectionBase {
+ public:
+  Connection(Server& s, WS& ws, std::uint64_t index)
+      : ConnectionBase(s, ws.get_executor(), index), ws_(ws) {}
 
   asio::awaitable<void> reader() {
     beast::flat_buffer buf;
@@ -202,6 +249,7 @@ class Connection final : public SimConnection {
     }
   }
 
+ private:
   asio::awaitable<void> write_all() {
     for (;;) {
       while (!queue_.empty() && !gone_) {
@@ -228,29 +276,7 @@ class Connection final : public SimConnection {
     }
   }
 
- private:
-  static std::string malformed(std::uint64_t k) {
-    switch (k % 4) {
-      case 0:
-        return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
-      case 1:
-        return std::string("\x01\x02\xff\xfe garbage", 13);  // binary garbage
-      case 2:
-        return "{\"arg\":{\"channel\":42},\"data\":[]}";  // wrong types
-      default:
-        return "{\"hello\":\"world\"}";  // unknown message
-    }
-  }
-
-  Server& server_;
-  websocket::stream<beast::tcp_stream>& ws_;
-  asio::steady_timer wake_;
-  std::deque<std::string> queue_;
-  std::set<std::string> topics_;
-  std::uint64_t delivered_ = 0;
-  std::uint64_t drop_after_ = 0;
-  bool closing_ = false;
-  bool gone_ = false;
+  WS& ws_;
 };
 
 bool Server::listen(const std::string& where) {
@@ -289,54 +315,66 @@ void Server::announce(std::string_view event, std::string_view detail) {
 }
 
 bool Server::anyone_subscribed() const {
-  for (const Connection* c : conns_) {
+  for (const ConnectionBase* c : conns_) {
     if (c->subscribed()) return true;
   }
   return false;
 }
 
-asio::awaitable<void> Server::serve(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+template <class Stream>
+asio::awaitable<void> Server::serve_stream(Stream& stream) {
   beast::flat_buffer buf;
+  for (;;) {
+    http::request<http::string_body> req;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+    co_await http::async_read(stream, buf, req, asio::use_awaitable);
+    if (websocket::is_upgrade(req)) {
+      beast::get_lowest_layer(stream).expires_never();
+      websocket::stream<Stream> ws(std::move(stream));
+      ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+      co_await ws.async_accept(req, asio::use_awaitable);
+      Connection<websocket::stream<Stream>> conn(*this, ws, next_connection_index());
+      conns_.push_back(&conn);
+      proto_->on_open(req.target(), conn, market_);
+      try {
+        co_await (conn.reader() || conn.writer());
+      } catch (const std::exception&) {
+      }
+      conns_.remove(&conn);
+      co_return;
+    }
+    http::response<http::string_body> res;
+    res.version(req.version());
+    res.keep_alive(req.keep_alive());
+    res.set(http::field::content_type, "application/json");
+    auto reply =
+        req.method() == http::verb::get ? proto_->on_http(req.target(), market_) : std::nullopt;
+    if (reply) {
+      res.result(reply->status);
+      res.body() = std::move(reply->body);
+    } else {
+      res.result(http::status::not_found);
+      res.body() = "{\"code\":-1,\"msg\":\"not found\"}";
+    }
+    res.prepare_payload();
+    co_await http::async_write(stream, res, asio::use_awaitable);
+    if (!req.keep_alive()) co_return;
+  }
+}
+
+asio::awaitable<void> Server::serve(tcp::socket socket) {
   try {
-    for (;;) {
-      http::request<http::string_body> req;
-      stream.expires_after(std::chrono::seconds(30));
-      co_await http::async_read(stream, buf, req, asio::use_awaitable);
-      if (websocket::is_upgrade(req)) {
-        stream.expires_never();
-        websocket::stream<beast::tcp_stream> ws(std::move(stream));
-        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        co_await ws.async_accept(req, asio::use_awaitable);
-        Connection conn(*this, ws, next_connection_index());
-        conns_.push_back(&conn);
-        proto_->on_open(req.target(), conn, market_);
-        try {
-          co_await (conn.reader() || conn.writer());
-        } catch (const std::exception&) {
-        }
-        conns_.remove(&conn);
-        co_return;
-      }
-      http::response<http::string_body> res;
-      res.version(req.version());
-      res.keep_alive(req.keep_alive());
-      res.set(http::field::content_type, "application/json");
-      auto reply =
-          req.method() == http::verb::get ? proto_->on_http(req.target(), market_) : std::nullopt;
-      if (reply) {
-        res.result(reply->status);
-        res.body() = std::move(reply->body);
-      } else {
-        res.result(http::status::not_found);
-        res.body() = "{\"code\":-1,\"msg\":\"not found\"}";
-      }
-      res.prepare_payload();
-      co_await http::async_write(stream, res, asio::use_awaitable);
-      if (!req.keep_alive()) co_return;
+    if (tls_) {
+      beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+      co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      co_await serve_stream(stream);
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_stream(stream);
     }
   } catch (const std::exception&) {
-    // The client went away; nothing to clean up beyond the stream.
+    // The client went away or failed the handshake; nothing to clean up.
   }
 }
 
@@ -375,7 +413,7 @@ asio::awaitable<void> Server::player() {
       // As fast as the clients take it: keep their queues short.
       for (;;) {
         std::size_t worst = 0;
-        for (const Connection* c : conns_) worst = std::max(worst, c->backlog());
+        for (const ConnectionBase* c : conns_) worst = std::max(worst, c->backlog());
         if (worst < 256) break;
         co_await wait(std::chrono::microseconds(200));
       }
@@ -383,7 +421,7 @@ asio::awaitable<void> Server::player() {
     if (o_.delay_ms > 0) co_await wait(std::chrono::milliseconds(o_.delay_ms));
     market_.play(p);
     if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) continue;
-    for (Connection* c : conns_) {
+    for (ConnectionBase* c : conns_) {
       if (c->wants(p.route->topic)) c->deliver(p.frame);
     }
   }
@@ -396,7 +434,7 @@ asio::awaitable<void> Server::ticker() {
   for (;;) {
     t.expires_after(std::chrono::seconds(1));
     co_await t.async_wait(asio::use_awaitable);
-    for (Connection* c : conns_) proto_->on_tick(*c);
+    for (ConnectionBase* c : conns_) proto_->on_tick(*c);
   }
 }
 
@@ -461,6 +499,9 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
   std::stable_sort(timeline.begin(), timeline.end(),
                    [](const Played& a, const Played& b) { return a.recv < b.recv; });
   Server server(o, *venue, std::move(proto), std::move(timeline), out, diag);
+  if (!o.tls_cert.empty() && !server.use_tls(o.tls_cert, o.tls_key.empty() ? o.tls_cert : o.tls_key)) {
+    return false;
+  }
   if (!server.listen(o.listen)) return false;
   server.run(stop);
   return true;

@@ -36,6 +36,8 @@ struct SimOptions {
   std::uint64_t malformed_every = 0;      // a malformed frame after every N frames
   double linger_s = -1;                   // after the end: exit after this long (<0: never)
   std::string port_file;                  // write the bound port here
+  std::string tls_cert;                   // PEM chain: serve wss:// and https://
+  std::string tls_key;                    // PEM key (default: in tls_cert)
 };
 
 // Announcements of the server ("listening", "eof") go to `out` as status
