@@ -47,7 +47,7 @@ def final_books(text):
     return {s: b.normalized() for s, b in final_books_from_events(text).items()}
 
 
-def run_live(venue, sim_args, tmp):
+def run_live(venue, sim_args, tmp, feed_args=()):
     path = os.path.join(DATA, CAPTURES[venue])
     port_file = os.path.join(tmp, f"{venue}-{len(sim_args)}.port")
     if os.path.exists(port_file):
@@ -61,7 +61,8 @@ def run_live(venue, sim_args, tmp):
     port = open(port_file).read().strip()
     feed = subprocess.Popen([tool("ot-feed"), "live", "--venue", venue, "--symbols", SYMBOLS[venue],
                              "--channels", "book", "--ws-url", f"ws://127.0.0.1:{port}",
-                             "--rest-url", f"http://127.0.0.1:{port}", "--stats", "--duration", "60"],
+                             "--rest-url", f"http://127.0.0.1:{port}", "--stats", "--duration", "60",
+                             *feed_args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = {}
     reader = threading.Thread(target=lambda: out.update(stdout=feed.stdout.read()))
@@ -95,10 +96,16 @@ with tempfile.TemporaryDirectory() as tmp:
         replay = run([tool("ot-feed"), "replay", path])
         expected = final_books(run([tool("ot-book"), "--emit", "book"], stdin=replay.stdout).stdout.decode())
 
-        rc, out, err = run_live(venue, [], tmp)
+        record = os.path.join(tmp, f"{venue}.raw.zst")
+        rc, out, err = run_live(venue, [], tmp, ["--record", record])
         check(rc == 0, f"{venue}: live exits 0 on SIGTERM")
         got = final_books(run([tool("ot-book"), "--emit", "book"], stdin=out.encode()).stdout.decode())
         check(got == expected, f"{venue}: clean live run ends with the replay's books ({len(got)} books)")
+        # What live recorded replays to the same books (REST snapshots included).
+        again = run([tool("ot-feed"), "replay", "--venue", venue, record])
+        check(again.returncode == 0, f"{venue}: the recording replays")
+        got = final_books(run([tool("ot-book"), "--emit", "book"], stdin=again.stdout).stdout.decode())
+        check(got == expected, f"{venue}: --record then replay gives the same books")
         statuses = [e for e in events(out) if e["type"] == "status"]
         check([s["event"] for s in statuses][:1] == ["connected"], f"{venue}: a connected status first")
 

@@ -5,6 +5,7 @@
 #include "book/book_engine.h"
 #include "book/checked_book.h"
 #include "book/l2_book.h"
+#include "book/ladder.h"
 #include "test_util.h"
 #include "venues/okx/okx.h"
 
@@ -235,4 +236,26 @@ TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[b
   CHECK_FALSE(feed("\x01\x02 garbage"));
   CHECK(engine.stats().malformed == 2);
   CHECK(engine.stats().gaps == 1);
+}
+
+TEST_CASE("the ladder shows asks over bids with the derived figures", "[book][ladder]") {
+  Lines out;
+  Diags diag;
+  ot::BookEngine engine(ot::BookEngineOptions{}, out, diag);
+  ot::test::Padded line(R"({"type":"book","venue":"okx","symbol":"BTC-USDT","ts":1,"recv":2,"snapshot":true,"bids":[["30228.6","0.5"],["30228.5","1"]],"asks":[["30228.7","2"],["30229","4"]]})");
+  REQUIRE(engine.process_line(line.view(), "t"));
+  REQUIRE(engine.latest() != nullptr);
+  const std::string text = ot::render_ladder(*engine.latest(), 3, 80);
+  CHECK(text.rfind("\x1b[H\x1b[2J", 0) == 0);
+  CHECK(text.find("okx BTC-USDT") != std::string::npos);
+  const auto ask_far = text.find("30229");
+  const auto ask_best = text.find("30228.7");
+  const auto mid = text.find("spread 0.1");
+  const auto bid_best = text.find("30228.6");
+  const auto bid_next = text.find("30228.5");
+  CHECK(ask_far < ask_best);
+  CHECK(ask_best < mid);
+  CHECK(mid < bid_best);
+  CHECK(bid_best < bid_next);
+  CHECK(text.find("30228.65") != std::string::npos);  // mid
 }
