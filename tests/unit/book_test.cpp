@@ -251,7 +251,7 @@ TEST_CASE("the ladder shows asks over bids with the derived figures", "[book][la
   const auto ask_far = text.find("30229");
   const auto ask_best = text.find("30228.7");
   const auto mid = text.find("spread 0.1");
-  const auto bid_best = text.find("30228.6");
+  const auto bid_best = text.find("30228.6 ", mid);  // after the mid line (30228.65)
   const auto bid_next = text.find("30228.5");
   CHECK(ask_far < ask_best);
   CHECK(ask_best < mid);
