@@ -19,7 +19,12 @@ inline char* copy_clean(char* p, std::string_view s, bool& clean) {
 // [["price","qty"],...] written straight into the line: the hot path of
 // every book event. Venue decimals never need escaping; if one does, the
 // side is rewritten through append_escaped.
-void levels(std::string& buf, std::string_view name, std::span<const PriceLevel> side) {
+void levels(std::string& buf, std::string_view name, std::span<const PriceLevel> side,
+            std::string_view venue_json) {
+  if (!venue_json.empty()) {
+    buf.append(",\"").append(name).append("\":").append(venue_json);
+    return;
+  }
   std::size_t need = name.size() + 6;
   for (const auto& l : side) need += l.price.size() + l.qty.size() + 8;
   const std::size_t start = buf.size();
@@ -92,8 +97,8 @@ void EventEncoder::on_book(const BookUpdate& u) {
   optional_int(j, "seq", u.seq);
   optional_int(j, "prev_seq", u.prev_seq);
   optional_int(j, "checksum", u.checksum);
-  levels(line_, "bids", u.bids);
-  levels(line_, "asks", u.asks);
+  levels(line_, "bids", u.bids, u.bids_json);
+  levels(line_, "asks", u.asks, u.asks_json);
   line_.push_back('}');
   emit();
 }

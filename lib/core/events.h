@@ -43,6 +43,11 @@ struct BookUpdate {
   std::optional<std::int64_t> checksum;
   std::span<const PriceLevel> bids;
   std::span<const PriceLevel> asks;
+  // Optional: the sides as the venue wrote them when that text is already
+  // exactly their encoding here ([["price","qty"],...], compact, validated);
+  // encoders copy it instead of writing level by level. Empty otherwise.
+  std::string_view bids_json;
+  std::string_view asks_json;
 };
 
 enum class Side { buy, sell };

@@ -40,13 +40,17 @@ namespace ot {
 // anything else (numbers, escapes, nesting, fewer than two strings) is
 // rejected with INCORRECT_TYPE. A hand-written hot path: it replaces one
 // On-Demand step per element with a single pass over the bytes.
+// Returns whether `raw` is canonical: no whitespace and exactly two members
+// per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
-inline void scan_string_levels(std::string_view raw, std::vector<Level>& out) {
+inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
+  bool canonical = true;
   const char* p = raw.data();
   const char* const end = p + raw.size();
   auto fail = [] { throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE); };
   auto skip_ws = [&] {
-    while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+      ++p, canonical = false;
   };
   auto expect = [&](char c) {
     skip_ws();
@@ -66,7 +70,7 @@ inline void scan_string_levels(std::string_view raw, std::vector<Level>& out) {
   out.clear();
   expect('[');
   skip_ws();
-  if (p != end && *p == ']') return;
+  if (p != end && *p == ']') return canonical;
   for (;;) {
     expect('[');
     Level l;
@@ -78,6 +82,7 @@ inline void scan_string_levels(std::string_view raw, std::vector<Level>& out) {
       ++p;
       string();
       skip_ws();
+      canonical = false;
     }
     expect(']');
     out.push_back(l);
@@ -87,7 +92,9 @@ inline void scan_string_levels(std::string_view raw, std::vector<Level>& out) {
       continue;
     }
     expect(']');
-    return;
+    skip_ws();
+    if (p != end) fail();
+    return canonical;
   }
 }
 

@@ -24,6 +24,8 @@ struct BookSyncGuard::Owned {
     u.symbol = symbol;
     u.bids = bids;
     u.asks = asks;
+    u.bids_json = {};  // pointed into the frame, which is gone
+    u.asks_json = {};
   }
 };
 

@@ -197,10 +197,14 @@ class ConnectionBase : public SimConnection {
  protected:
   static std::string malformed(std::uint64_t k) {
     switch (k % 4) {
-      case 0: return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
-      case 1: return std::string("\x01\x02\xff\xfe garbage", 13);           // binary garbage
-      case 2: return "{\"arg\":{\"channel\":42},\"data\":[]}";              // wrong types
-      default: return "{\"hello\":\"world\"}";                              // unknown message
+      case 0:
+        return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
+      case 1:
+        return std::string("\x01\x02\xff\xfe garbage", 13);  // binary garbage
+      case 2:
+        return "{\"arg\":{\"channel\":42},\"data\":[]}";  // wrong types
+      default:
+        return "{\"hello\":\"world\"}";  // unknown message
     }
   }
 
@@ -499,7 +503,8 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
   std::stable_sort(timeline.begin(), timeline.end(),
                    [](const Played& a, const Played& b) { return a.recv < b.recv; });
   Server server(o, *venue, std::move(proto), std::move(timeline), out, diag);
-  if (!o.tls_cert.empty() && !server.use_tls(o.tls_cert, o.tls_key.empty() ? o.tls_cert : o.tls_key)) {
+  if (!o.tls_cert.empty() &&
+      !server.use_tls(o.tls_cert, o.tls_key.empty() ? o.tls_cert : o.tls_key)) {
     return false;
   }
   if (!server.listen(o.listen)) return false;

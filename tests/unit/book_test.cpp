@@ -242,7 +242,8 @@ TEST_CASE("the ladder shows asks over bids with the derived figures", "[book][la
   Lines out;
   Diags diag;
   ot::BookEngine engine(ot::BookEngineOptions{}, out, diag);
-  ot::test::Padded line(R"({"type":"book","venue":"okx","symbol":"BTC-USDT","ts":1,"recv":2,"snapshot":true,"bids":[["30228.6","0.5"],["30228.5","1"]],"asks":[["30228.7","2"],["30229","4"]]})");
+  ot::test::Padded line(
+      R"({"type":"book","venue":"okx","symbol":"BTC-USDT","ts":1,"recv":2,"snapshot":true,"bids":[["30228.6","0.5"],["30228.5","1"]],"asks":[["30228.7","2"],["30229","4"]]})");
   REQUIRE(engine.process_line(line.view(), "t"));
   REQUIRE(engine.latest() != nullptr);
   const std::string text = ot::render_ladder(*engine.latest(), 3, 80);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "core/event_encoder.h"
 #include "test_util.h"
 #include "venues/binance/binance_parser.h"
 #include "venues/deribit/deribit.h"
@@ -184,4 +185,34 @@ TEST_CASE("sessions speak each venue's subscription protocol", "[venues][session
   CHECK(reply->text.find("public/test") != std::string::npos);
   CHECK_FALSE(
       der->reply_to(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}})"));
+}
+
+namespace {
+struct Collect final : ot::LineSink {
+  void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+}  // namespace
+
+TEST_CASE("Binance levels are copied verbatim only when already canonical",
+          "[venues][binance][codec]") {
+  auto parser = ot::binance::make_parser(ot::binance::Market::spot, true);
+  Collect sink;
+  ot::EventEncoder enc(sink);
+  const std::string expected =
+      R"({"type":"book","venue":"binance","symbol":"X","ts":1000000,"recv":1,"snapshot":false,)"
+      R"("first_seq":5,"seq":6,"bids":[["0.5990","3.08500000"],["0.5998","0"]],"asks":[]})";
+  Padded compact(
+      R"({"stream":"x@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"X","U":5,"u":6,"b":[["0.5990","3.08500000"],["0.5998","0"]],"a":[]}})");
+  REQUIRE(parser->parse(compact.view(), 1, enc).kind == FrameKind::data);
+  // Whitespace and extra members are normalized away by the level-by-level path.
+  Padded spaced(
+      R"({"stream":"x@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"X","U":5,"u":6,"b":[ ["0.5990", "3.08500000"] , ["0.5998","0"]],"a":[ ]}})");
+  REQUIRE(parser->parse(spaced.view(), 1, enc).kind == FrameKind::data);
+  REQUIRE(sink.lines.size() == 2);
+  CHECK(sink.lines[0] == expected);
+  CHECK(sink.lines[1] == expected);
+  Padded escaped(
+      R"({"stream":"x@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"X","U":5,"u":6,"b":[["0.5\u0039","1"]],"a":[]}})");
+  CHECK(parser->parse(escaped.view(), 1, enc).kind == FrameKind::error);
 }

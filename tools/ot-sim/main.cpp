@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
                  "Send a malformed frame after every N frames");
   app.add_option("--linger", o.linger_s, "Exit this many seconds after the capture ends");
   app.add_option("--port-file", o.port_file, "Write the bound port to this file");
-  app.add_option("--tls-cert", o.tls_cert, "Serve TLS (wss://, https://) with this PEM certificate");
+  app.add_option("--tls-cert", o.tls_cert,
+                 "Serve TLS (wss://, https://) with this PEM certificate");
   app.add_option("--tls-key", o.tls_key, "PEM private key (default: in the --tls-cert file)");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;

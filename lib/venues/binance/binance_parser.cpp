@@ -42,9 +42,11 @@ StreamKind classify_event_type(std::string_view e) {
   return StreamKind::unknown;
 }
 
-void read_levels(od::value v, std::vector<PriceLevel>& out) {
+// Reads a side; returns its text when that is already our encoding.
+std::string_view read_levels(od::value v, std::vector<PriceLevel>& out) {
   od::array levels = v.get_array();
-  scan_string_levels(std::string_view(levels.raw_json()), out);
+  const std::string_view raw = levels.raw_json();
+  return scan_string_levels(raw, out) ? raw : std::string_view();
 }
 
 class Parser final : public FrameParser {
@@ -149,10 +151,12 @@ class Parser final : public FrameParser {
             u.seq = field.value().get_int64();
             break;
           case 'b':
-            read_levels(field.value(), bids_), have_bids = true;
+            u.bids_json = read_levels(field.value(), bids_);
+            have_bids = true;
             break;
           case 'a':
-            read_levels(field.value(), asks_), have_asks = true;
+            u.asks_json = read_levels(field.value(), asks_);
+            have_asks = true;
             break;
           default:
             break;
@@ -162,9 +166,9 @@ class Parser final : public FrameParser {
       } else if (key == "lastUpdateId") {
         u.seq = field.value().get_int64();
       } else if (key == "bids") {
-        read_levels(field.value(), bids_), have_bids = true;
+        u.bids_json = read_levels(field.value(), bids_), have_bids = true;
       } else if (key == "asks") {
-        read_levels(field.value(), asks_), have_asks = true;
+        u.asks_json = read_levels(field.value(), asks_), have_asks = true;
       }
     }
     if (snapshot) {

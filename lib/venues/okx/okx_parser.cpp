@@ -26,7 +26,7 @@ std::int64_t parse_ms(std::string_view s) {
 
 void read_levels(od::value v, std::vector<PriceLevel>& out) {
   od::array levels = v.get_array();
-  scan_string_levels(std::string_view(levels.raw_json()), out);
+  scan_string_levels(std::string_view(levels.raw_json()), out);  // 4 members: never canonical
 }
 
 enum class Channel { unknown, books, bbo, trades, tickers };
