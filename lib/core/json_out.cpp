@@ -86,10 +86,5 @@ void JsonOut::boolean(bool v) {
   need_comma_ = true;
 }
 
-void JsonOut::raw(std::string_view json) {
-  comma();
-  buf_.append(json);
-  need_comma_ = true;
-}
 
 }  // namespace ot

@@ -24,8 +24,6 @@ class JsonOut {
   void string(std::string_view s);
   void integer(std::int64_t v);
   void boolean(bool v);
-  // Writes already-encoded JSON verbatim (a number token, a nested object).
-  void raw(std::string_view json);
 
   void field(std::string_view k, std::string_view s) { key(k), string(s); }
   void field(std::string_view k, std::int64_t v) { key(k), integer(v); }

@@ -55,13 +55,4 @@ inline bool contains_padded(std::string_view s, unsigned char b) {
   return false;
 }
 
-// True if `s` contains `b`.
-inline bool contains(std::string_view s, unsigned char b) {
-  const unsigned char fill = b == 'a' ? 'b' : 'a';
-  for (std::size_t i = 0; i < s.size(); i += 8) {
-    if (has_byte(load(s.data() + i, s.size() - i, fill), b)) return true;
-  }
-  return false;
-}
-
 }  // namespace ot::swar

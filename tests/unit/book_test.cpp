@@ -41,6 +41,17 @@ TEST_CASE("L2Book keeps sides sorted and exact", "[book]") {
     CHECK(b.best(BookSide::ask)->price.to_string() == "101.50");
     CHECK(b.best(BookSide::ask)->qty.to_string() == "7");
   }
+  SECTION("sizes too large to pack keep their digits") {
+    REQUIRE(b.apply(BookSide::bid, "100.5", "123456789012345678"));
+    REQUIRE(b.apply(BookSide::bid, "100.25", "0.123456789012345678"));
+    std::vector<ot::Level> levels;
+    b.top(BookSide::bid, 3, levels);
+    CHECK(levels[1].qty.to_string() == "123456789012345678");
+    CHECK(levels[2].qty.to_string() == "0.123456789012345678");
+    REQUIRE(b.apply(BookSide::bid, "100.5", "2"));
+    b.top(BookSide::bid, 3, levels);
+    CHECK(levels[1].qty.to_string() == "2");
+  }
   SECTION("bad text leaves the book unchanged") {
     CHECK_FALSE(b.apply(BookSide::bid, "abc", "1"));
     CHECK_FALSE(b.apply(BookSide::bid, "100", "-1"));
