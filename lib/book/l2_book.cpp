@@ -125,24 +125,6 @@ void L2Book::Ladder::set_far(std::int64_t key, std::int8_t price_scale, const De
   }
 }
 
-void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
-  // Fast path: a key on the grid, inside the window, touching a slot.
-  if (tick_ != 0) {
-    const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
-    const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
-    if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
-      const std::int64_t i =
-          (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
-      if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
-          (dense_count_ > 1 || !qty.is_zero())) {
-        place(i, key, price_scale, qty);
-        return;
-      }
-    }
-  }
-  set_slow(key, price_scale, qty);
-}
-
 void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
   if (tick_ == 0) {
     if (qty.is_zero()) return;
@@ -186,7 +168,7 @@ bool L2Book::apply(BookSide side, std::string_view price_text, std::string_view 
   return p && q && apply(side, *p, *q);
 }
 
-bool L2Book::apply(BookSide side, const Decimal& p, const Decimal& q) {
+bool L2Book::apply_slow(BookSide side, const Decimal& p, const Decimal& q) {
   if (q.mantissa < 0 || p.mantissa < 0) return false;
   if (p.scale > scale_) {
     const std::int64_t f = pow10(p.scale - scale_);

@@ -40,7 +40,16 @@ class L2Book {
   // unchanged, if either text is not a decimal, a value is negative, or the
   // price needs more than 18 digits at the book's scale.
   bool apply(BookSide side, std::string_view price, std::string_view qty);
-  bool apply(BookSide side, const Decimal& price, const Decimal& qty);
+  bool apply(BookSide side, const Decimal& price, const Decimal& qty) {
+    // Fast path: a price no finer than the book's scale.
+    if (price.scale == scale_ && price.mantissa >= 0 && qty.mantissa >= 0) {
+      ++updates_;
+      side_of(side).set(side == BookSide::bid ? price.mantissa : -price.mantissa,
+                        static_cast<std::int8_t>(price.scale), qty);
+      return true;
+    }
+    return apply_slow(side, price, qty);
+  }
 
   // Number of levels on a side.
   std::size_t depth(BookSide side) const;
@@ -113,6 +122,7 @@ class L2Book {
   };
 
  private:
+  bool apply_slow(BookSide side, const Decimal& price, const Decimal& qty);
   Ladder& side_of(BookSide s) { return s == BookSide::bid ? bids_ : asks_; }
   const Ladder& side_of(BookSide s) const { return s == BookSide::bid ? bids_ : asks_; }
   Decimal price_of(BookSide side, std::int64_t key, std::int8_t price_scale) const;
@@ -134,6 +144,24 @@ void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
   for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it, ++seen) {
     fn(it->key, it->price_scale, it->qty);
   }
+}
+
+inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+  // Fast path: a key on the grid, inside the window, touching a slot.
+  if (tick_ != 0) {
+    const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
+    const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
+    if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
+      const std::int64_t i =
+          (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
+      if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
+          (dense_count_ > 1 || !qty.is_zero())) {
+        place(i, key, price_scale, qty);
+        return;
+      }
+    }
+  }
+  set_slow(key, price_scale, qty);
 }
 
 // Stores a level known to be on this window's tick grid, at slot i.
