@@ -118,14 +118,15 @@ class StreamOutput final : public LineOutput {
 
 class ZmqOutput final : public LineOutput {
  public:
-  explicit ZmqOutput(const std::string& uri)
-      : ctx_(1), sock_(ctx_, zmq::socket_type::pub), name_(uri) {
+  ZmqOutput(const std::string& uri, int subscriber_wait_ms)
+      : ctx_(1), sock_(ctx_, zmq::socket_type::xpub), name_(uri), wait_ms_(subscriber_wait_ms) {
     sock_.set(zmq::sockopt::sndhwm, 1'000'000);
     sock_.set(zmq::sockopt::linger, 2000);
     sock_.bind(uri);
   }
   void write_line(std::string_view topic, std::string_view line) override {
     try {
+      if (!joined_) wait_for_subscriber();
       sock_.send(zmq::buffer(topic.data(), topic.size()), zmq::send_flags::sndmore);
       sock_.send(zmq::buffer(line.data(), line.size()), zmq::send_flags::none);
     } catch (const zmq::error_t& e) {
@@ -138,10 +139,24 @@ class ZmqOutput final : public LineOutput {
   const std::string& error() const override { return error_; }
 
  private:
+  // PUB/SUB joins asynchronously: messages sent before a subscriber's
+  // subscription arrives are dropped. Before the first message, wait (up to
+  // wait_ms_) for one, so a consumer started first receives everything.
+  void wait_for_subscriber() {
+    joined_ = true;
+    zmq::pollitem_t item{static_cast<void*>(sock_), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(wait_ms_)) > 0) {
+      zmq::message_t sub;
+      (void)sock_.recv(sub, zmq::recv_flags::dontwait);
+    }
+  }
+
   zmq::context_t ctx_;
   zmq::socket_t sock_;
   std::string name_;
   std::string error_;
+  int wait_ms_;
+  bool joined_ = false;
   bool ok_ = true;
 };
 
@@ -154,7 +169,7 @@ std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOpti
   }
   if (is_zmq_uri(uri)) {
     try {
-      return std::make_unique<ZmqOutput>(uri);
+      return std::make_unique<ZmqOutput>(uri, options.subscriber_wait_ms);
     } catch (const zmq::error_t& e) {
       error = uri + ": " + e.what();
       return nullptr;

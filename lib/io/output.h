@@ -23,6 +23,10 @@ struct OutputOptions {
   // Flush after every line (live streams); otherwise flush when the buffer is
   // full and at close.
   bool flush_each_line = false;
+  // ZeroMQ outputs: before the first message, wait up to this long for a
+  // first subscriber (PUB/SUB drops what is sent before a subscription
+  // arrives), so a consumer started first gets the whole stream.
+  int subscriber_wait_ms = 1000;
 };
 
 // Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,

@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
     return tool::kExitFailure;
   }
   in->set_idle_hook([&out] { out->flush(); });
+  // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
+  // cleanly (books emitted, output flushed). On a stream, EOF does that.
+  if (is_zmq_uri(in_uri)) tool::install_stop_signals();
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;
