@@ -35,7 +35,6 @@ struct Source {
   bool disconnect = false;
   std::unique_ptr<FrameParser> parser;
   std::unique_ptr<BookSyncGuard> guard;
-  std::unique_ptr<CountingListener> counter;
 };
 
 void sleep_until_mono(Nanos t) {
@@ -149,10 +148,9 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
         advance(s);
         continue;
       }
-      s.counter = std::make_unique<CountingListener>(encoder, stats.events);
       const Venue* v = find_venue(s.parser->venue());
       s.guard = std::make_unique<BookSyncGuard>(v != nullptr ? v->book_rules() : BookRules{},
-                                                *s.counter, nullptr);
+                                                counted, nullptr);
     }
     FrameResult r = s.parser->parse(s.frame, s.recv, *s.guard);
     switch (r.kind) {
