@@ -1,6 +1,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -236,24 +237,38 @@ class Parser final : public FrameParser {
 std::unique_ptr<FrameParser> make_parser() { return std::make_unique<Parser>(); }
 
 std::int64_t checksum(std::span<const PriceLevel> bids, std::span<const PriceLevel> asks) {
-  std::string text;
-  text.reserve(2048);
-  const std::size_t depth = kChecksumDepth;
-  for (std::size_t i = 0; i < depth; ++i) {
-    if (i < bids.size()) {
-      if (!text.empty()) text.push_back(':');
-      text.append(bids[i].price).push_back(':');
-      text.append(bids[i].qty);
+  // The text is built on the stack (no allocation per message); levels
+  // longer than it has room for go to the CRC in pieces.
+  char buf[4096];
+  std::size_t n = 0;
+  uLong crc = crc32(0L, nullptr, 0);
+  bool first = true;
+  auto put = [&](std::string_view piece) {
+    if (n + piece.size() > sizeof buf) {
+      crc = crc32(crc, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(n));
+      n = 0;
+      if (piece.size() > sizeof buf) {
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()),
+                    static_cast<uInt>(piece.size()));
+        return;
+      }
     }
-    if (i < asks.size()) {
-      if (!text.empty()) text.push_back(':');
-      text.append(asks[i].price).push_back(':');
-      text.append(asks[i].qty);
-    }
+    std::memcpy(buf + n, piece.data(), piece.size());
+    n += piece.size();
+  };
+  auto level = [&](const PriceLevel& l) {
+    if (!first) put(":");
+    first = false;
+    put(l.price);
+    put(":");
+    put(l.qty);
+  };
+  for (std::size_t i = 0; i < static_cast<std::size_t>(kChecksumDepth); ++i) {
+    if (i < bids.size()) level(bids[i]);
+    if (i < asks.size()) level(asks[i]);
   }
-  const auto crc = static_cast<std::uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
-  return static_cast<std::int32_t>(crc);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(n));
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(crc));
 }
 
 }  // namespace ot::okx
