@@ -128,23 +128,39 @@ bool BookEngine::process_line(std::string_view line, std::string_view where) {
   if (decoded_.type == "book") {
     on_book(decoded_.book, line, where);
   } else {
-    if (decoded_.type == "status") on_status(decoded_.status);
+    // The upstream event first, then what it does to the books.
     out_.write_line(decoded_.type, line);
+    if (decoded_.type == "status") on_status(decoded_.status);
   }
   return true;
 }
 
 void BookEngine::on_status(const Status& s) {
-  // An upstream gap or resync means the deltas that follow cannot be trusted
-  // until the next snapshot.
-  if (s.symbol.empty() || (s.event != "gap" && s.event != "book_invalid" &&
-                           s.event != "checksum_mismatch" && s.event != "disconnected")) {
+  // An upstream gap, checksum mismatch or disconnect means the deltas that
+  // follow cannot be trusted until the next snapshot. A session-wide
+  // disconnect (no symbol) concerns every book of the venue.
+  if (s.event != "gap" && s.event != "book_invalid" && s.event != "checksum_mismatch" &&
+      s.event != "disconnected") {
     return;
   }
-  Entry& e = entry(s.venue, s.symbol);
-  if (e.book.valid()) {
-    e.book.invalidate();
-    emit_status(e, s.ts, "book_invalid", "upstream " + std::string(s.event));
+  const std::string detail = "upstream " + std::string(s.event);
+  if (!s.symbol.empty()) {
+    Entry& e = entry(s.venue, s.symbol);
+    if (e.book.valid()) {
+      e.book.invalidate();
+      emit_status(e, s.ts, "book_invalid", detail);
+    }
+    return;
+  }
+  std::vector<Entry*> hit;
+  for (auto& [key, e] : books_) {
+    if (e->venue == s.venue && e->book.valid()) hit.push_back(e.get());
+  }
+  std::sort(hit.begin(), hit.end(),
+            [](const Entry* a, const Entry* b) { return a->symbol < b->symbol; });
+  for (Entry* e : hit) {
+    e->book.invalidate();
+    emit_status(*e, s.ts, "book_invalid", detail);
   }
 }
 

@@ -243,6 +243,20 @@ TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[b
   CHECK(out.lines.back().find(R"("event":"book_invalid")") != std::string::npos);
   REQUIRE(diag.errors.size() == 1);
   CHECK(diag.errors[0].find("binance X: sequence gap") != std::string::npos);
+  SECTION("a session-wide disconnect invalidates the venue's books until a snapshot") {
+    CHECK(feed(
+        R"({"type":"book","venue":"binance","symbol":"Y","ts":1,"recv":1,"snapshot":true,"seq":1,"bids":[["1","1"]],"asks":[["2","1"]]})"));
+    const auto before = out.lines.size();
+    CHECK(
+        feed(R"({"type":"status","venue":"binance","ts":10,"event":"disconnected","detail":"x"})"));
+    REQUIRE(out.lines.size() == before + 2);  // the status itself, then Y's book_invalid
+    CHECK(
+        out.lines.back() ==
+        R"({"type":"status","venue":"binance","symbol":"Y","ts":10,"event":"book_invalid","detail":"upstream disconnected"})");
+    CHECK(feed(
+        R"({"type":"book","venue":"binance","symbol":"Y","ts":11,"recv":11,"snapshot":false,"first_seq":2,"seq":2,"bids":[["1","5"]],"asks":[]})"));
+    CHECK(out.lines.size() == before + 2);  // ignored while invalid
+  }
   CHECK_FALSE(feed("{\"type\":\"book\",\"venue\":\"binance\""));
   CHECK_FALSE(feed("\x01\x02 garbage"));
   CHECK(engine.stats().malformed == 2);
