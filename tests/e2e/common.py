@@ -43,6 +43,20 @@ def run(args, stdin=None, timeout=120):
     return subprocess.run(args, input=stdin, capture_output=True, timeout=timeout)
 
 
+def start_sim(venue, capture, args, tmp, stdout=subprocess.DEVNULL):
+    """Starts ot-sim on a free port; returns (process, port)."""
+    import tempfile
+    import time
+    port_file = tempfile.mktemp(prefix="port-", dir=tmp)
+    sim = subprocess.Popen([tool("ot-sim"), "--venue", venue, "--data", capture,
+                            "--port-file", port_file] + list(args),
+                           stdout=stdout, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not os.path.exists(port_file) and time.time() < deadline:
+        time.sleep(0.02)
+    return sim, open(port_file).read().strip()
+
+
 def frames(path):
     """(recv stamp, frame text) for each non-empty capture line."""
     with open(path, "rb") as f:

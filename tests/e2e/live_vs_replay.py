@@ -49,16 +49,7 @@ def final_books(text):
 
 def run_live(venue, sim_args, tmp, feed_args=()):
     path = os.path.join(DATA, CAPTURES[venue])
-    port_file = os.path.join(tmp, f"{venue}-{len(sim_args)}.port")
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    sim = subprocess.Popen([tool("ot-sim"), "--venue", venue, "--data", path, "--speed", "20",
-                            "--port-file", port_file] + sim_args,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 10
-    while not os.path.exists(port_file) and time.time() < deadline:
-        time.sleep(0.02)
-    port = open(port_file).read().strip()
+    sim, port = start_sim(venue, path, ["--speed", "20"] + sim_args, tmp, stdout=subprocess.PIPE)
     feed = subprocess.Popen([tool("ot-feed"), "live", "--venue", venue, "--symbols", SYMBOLS[venue],
                              "--channels", "book", "--ws-url", f"ws://127.0.0.1:{port}",
                              "--rest-url", f"http://127.0.0.1:{port}", "--stats", "--duration", "60",

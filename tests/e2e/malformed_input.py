@@ -76,16 +76,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # Live: the simulator interleaves malformed frames; the feed reports,
     # skips and keeps going.
-    port_file = os.path.join(tmp, "port")
-    sim = subprocess.Popen([tool("ot-sim"), "--venue", "okx", "--data", os.path.join(DATA, "okx.raw"),
-                            "--speed", "0", "--malformed-every", "20", "--port-file", port_file, "--linger", "3"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import time
-    for _ in range(200):
-        if os.path.exists(port_file):
-            break
-        time.sleep(0.02)
-    port = open(port_file).read().strip()
+    sim, port = start_sim("okx", os.path.join(DATA, "okx.raw"),
+                          ["--speed", "0", "--malformed-every", "20", "--linger", "3"], tmp)
     live = run([tool("ot-feed"), "live", "--venue", "okx", "--symbols", "BTC-USD-220527,UNI-USD-SWAP,BTC-USDT",
                 "--ws-url", f"ws://127.0.0.1:{port}", "--duration", "2.5", "--stats"], timeout=30)
     sim.wait(timeout=30)

@@ -5,7 +5,6 @@ self-signed certificate made for the test: with the certificate trusted
 certificate does not carry, the connection is refused by verification."""
 import shutil
 import tempfile
-import time
 
 from common import *
 
@@ -18,16 +17,8 @@ with tempfile.TemporaryDirectory() as tmp:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
                     "-out", cert, "-days", "2", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
-    port_file = os.path.join(tmp, "port")
     capture = os.path.join(DATA, "binance-spot.raw")
-    sim = subprocess.Popen([tool("ot-sim"), "--venue", "binance", "--data", capture, "--speed", "20",
-                            "--port-file", port_file, "--tls-cert", cert, "--tls-key", key],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(200):
-        if os.path.exists(port_file):
-            break
-        time.sleep(0.02)
-    port = open(port_file).read().strip()
+    sim, port = start_sim("binance", capture, ["--speed", "20", "--tls-cert", cert, "--tls-key", key], tmp)
 
     def live(host, extra, seconds):
         return run([tool("ot-feed"), "live", "--venue", "binance", "--symbols", "NKNUSDT,BLZETH,LRCBTC,RUNEEUR",
