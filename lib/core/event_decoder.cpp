@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "core/json_in.h"
+#include "core/message.h"
 
 namespace ot {
 
@@ -101,12 +102,7 @@ bool EventDecoder::decode(std::string_view line, DecodedEvent& out, std::string&
     impl_->decode(line, out);
     return true;
   } catch (const simdjson::simdjson_error& e) {
-    std::string_view what = e.what();
-    while (!what.empty() && (what.back() == '.' || what.back() == ' ')) what.remove_suffix(1);
-    error = "malformed event: " + std::string(what);
-    if (error.size() > 18 && std::islower(static_cast<unsigned char>(error[18]))) {
-      error[17] = static_cast<char>(std::tolower(static_cast<unsigned char>(error[17])));
-    }
+    error = house_message("malformed event: ", e.what());
     return false;
   }
 }

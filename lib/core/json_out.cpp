@@ -86,5 +86,4 @@ void JsonOut::boolean(bool v) {
   need_comma_ = true;
 }
 
-
 }  // namespace ot

@@ -1,4 +1,5 @@
 // The venue registry: adding a venue means one folder and one line here.
+#include "core/message.h"
 #include "venues/binance/binance_venue.h"
 #include "venues/deribit/deribit_venue.h"
 #include "venues/okx/okx_venue.h"
@@ -40,14 +41,7 @@ std::unique_ptr<FrameParser> make_detected_parser(std::string_view frame) {
 }
 
 std::string malformed_json(std::string_view what) {
-  while (!what.empty() && (what.back() == '.' || what.back() == ' ')) what.remove_suffix(1);
-  std::string msg = "malformed frame: ";
-  msg.append(what);
-  // "Invalid input" -> "invalid input", but "JSON ..." stays.
-  if (msg.size() > 18 && std::islower(static_cast<unsigned char>(msg[18]))) {
-    msg[17] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[17])));
-  }
-  return msg;
+  return house_message("malformed frame: ", what);
 }
 
 std::string_view trim_token(std::string_view t) {

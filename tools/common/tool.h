@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "book/book_engine.h"
+#include "core/message.h"
 
 namespace ot::tool {
 
@@ -70,10 +71,7 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
     std::fputs((std::string(e.what()) + "\n").c_str(), stdout);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    if (what.size() > 1 && std::islower(static_cast<unsigned char>(what[1]))) {
-      what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
-    }
+    const std::string what = house_message("", e.what());
     std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n",
                  app.get_name().c_str(), what.c_str(), app.get_name().c_str());
     return kExitUsage;

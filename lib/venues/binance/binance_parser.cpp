@@ -172,9 +172,7 @@ class Parser final : public FrameParser {
       }
     }
     if (snapshot) {
-      const auto at = stream.find('@');
-      symbol_.assign(stream.substr(0, at));
-      for (char& c : symbol_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      symbol_of_stream(stream, symbol_);
       u.symbol = symbol_;
       if (tx_time)
         saw_futures(u.symbol);
@@ -314,6 +312,17 @@ class Parser final : public FrameParser {
 };
 
 }  // namespace
+
+std::string stream_prefix(std::string_view symbol) {
+  std::string r(symbol);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+void symbol_of_stream(std::string_view stream, std::string& out) {
+  out.assign(stream.substr(0, stream.find('@')));
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+}
 
 std::string_view venue_name(Market m) {
   switch (m) {

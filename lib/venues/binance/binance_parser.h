@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "venues/venue.h"
@@ -13,6 +14,13 @@ namespace ot::binance {
 enum class Market { spot, usdm, coinm };
 
 std::string_view venue_name(Market m);
+
+// Stream names are lowercase symbols ("btcusdt@depth@100ms"); events carry the
+// venue's uppercase symbol.
+std::string stream_prefix(std::string_view symbol);
+// "btcusdt@depthSnapshot" -> "BTCUSDT", into `out` (reused, no allocation
+// once it has grown).
+void symbol_of_stream(std::string_view stream, std::string& out);
 
 // `fixed`: the market is known (live sessions, --venue); otherwise the parser
 // starts as spot and switches, once, on the first frame that shows futures

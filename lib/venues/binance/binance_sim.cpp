@@ -13,12 +13,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-std::string upper(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
-
 class BinanceSim final : public SimProtocol {
  public:
   explicit BinanceSim(Market m) : market_(m) {}
@@ -41,7 +35,7 @@ class BinanceSim final : public SimProtocol {
       r.topic.assign(stream);
       const auto at = stream.find('@');
       const std::string_view kind = stream.substr(at + 1);
-      if (kind.rfind("depth", 0) == 0) r.symbol = upper(stream.substr(0, at));
+      if (kind.rfind("depth", 0) == 0) symbol_of_stream(stream, r.symbol);
       r.snapshot_only = kind == "depthSnapshot";
       return r;
     } catch (const simdjson::simdjson_error&) {

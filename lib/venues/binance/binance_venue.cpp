@@ -7,12 +7,6 @@
 namespace ot::binance {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
 class Session final : public SessionProtocol {
  public:
   Session(Market m, Subscription sub) : market_(m), sub_(std::move(sub)) {}
@@ -26,7 +20,7 @@ class Session final : public SessionProtocol {
       params += '"' + sym + '@' + std::string(stream) + '"';
     };
     for (const auto& s : sub_.symbols) {
-      const std::string sym = lower(s);
+      const std::string sym = stream_prefix(s);
       if (sub_.channels.book) add(sym, "depth@100ms");
       if (sub_.channels.quote) add(sym, "bookTicker");
       if (sub_.channels.trade) add(sym, "aggTrade");
@@ -47,7 +41,7 @@ class Session final : public SessionProtocol {
     return std::string(path) + "?symbol=" + std::string(symbol) + "&limit=1000";
   }
   std::string snapshot_frame(std::string_view symbol, std::string_view body) const override {
-    return "{\"stream\":\"" + lower(symbol) +
+    return "{\"stream\":\"" + stream_prefix(symbol) +
            "@depthSnapshot\",\"generated\":true,\"data\":" + std::string(body) + "}";
   }
   std::optional<std::chrono::seconds> max_session_age() const override {
