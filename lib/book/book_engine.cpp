@@ -114,6 +114,19 @@ const BookEngine::Entry* BookEngine::find(std::string_view venue, std::string_vi
 }
 
 bool BookEngine::process_line(std::string_view line, std::string_view where) {
+  return process_line(line, where, 0);
+}
+
+const std::string& BookEngine::where() {
+  where_.assign(source_);
+  if (line_number_ > 0) where_.append(":").append(std::to_string(line_number_));
+  return where_;
+}
+
+bool BookEngine::process_line(std::string_view line, std::string_view source,
+                              std::uint64_t line_number) {
+  source_ = source;
+  line_number_ = line_number;
   ++stats_.lines;
   std::size_t b = 0, e = line.size();
   while (b < e && (line[b] == ' ' || line[b] == '\t')) ++b;
@@ -121,12 +134,12 @@ bool BookEngine::process_line(std::string_view line, std::string_view where) {
   if (b == e) return true;  // blank lines carry nothing
   if (line[b] != '{' || line[e - 1] != '}' || !decoder_.decode(line, decoded_, error_)) {
     ++stats_.malformed;
-    diag_.error(where, line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"
-                                                            : std::string_view(error_));
+    diag_.error(where(), line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"
+                                                              : std::string_view(error_));
     return false;
   }
   if (decoded_.type == "book") {
-    on_book(decoded_.book, line, where);
+    on_book(decoded_.book, line);
   } else {
     // The upstream event first, then what it does to the books.
     out_.write_line(decoded_.type, line);
@@ -175,7 +188,7 @@ void BookEngine::emit_status(const Entry& e, Nanos ts, std::string_view event,
   encoder_.on_status(s);
 }
 
-void BookEngine::on_book(const BookUpdate& u, std::string_view line, std::string_view where) {
+void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   ++stats_.book_updates;
   if (options_.pass_book) out_.write_line("book", line);
   Entry& e = entry(u.venue, u.symbol);
@@ -197,7 +210,7 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line, std::string
       if (r.kind == ApplyResult::checksum_mismatch) ++stats_.checksum_mismatches;
       const std::string what =
           e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
-      diag_.error(where, what);
+      diag_.error(where(), what);
       emit_status(e, when,
                   r.kind == ApplyResult::gap                 ? "gap"
                   : r.kind == ApplyResult::checksum_mismatch ? "checksum_mismatch"

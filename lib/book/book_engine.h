@@ -59,6 +59,9 @@ class BookEngine {
   // names the line for messages ("<stdin>:12"). Returns false if the line was
   // malformed; it has then been reported and skipped.
   bool process_line(std::string_view line, std::string_view where);
+  // The same, naming the line by source and number; the "source:N" text is
+  // only built when there is something to report.
+  bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
 
   // Writes the full book of every valid book as `book` snapshot events.
   void emit_all_books();
@@ -80,7 +83,9 @@ class BookEngine {
 
  private:
   Entry& entry(std::string_view venue, std::string_view symbol);
-  void on_book(const BookUpdate& u, std::string_view line, std::string_view where);
+  void on_book(const BookUpdate& u, std::string_view line);
+  // The current line's name for messages.
+  const std::string& where();
   void on_status(const Status& s);
   void emit_status(const Entry& e, Nanos ts, std::string_view event, std::string_view detail);
   void emit_bbo(Entry& e);
@@ -94,6 +99,9 @@ class BookEngine {
   DecodedEvent decoded_;
   EventEncoder encoder_;
   std::string error_;
+  std::string_view source_;
+  std::uint64_t line_number_ = 0;
+  std::string where_;
   std::string key_;
   std::string line_;
   std::string topic_;

@@ -84,11 +84,9 @@ int main(int argc, char** argv) {
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;
-  std::string where;
   Nanos last_draw = 0;
   while (in->next(line)) {
-    where = in->name() + ":" + std::to_string(in->line_number());
-    engine.process_line(line, where);
+    engine.process_line(line, in->name(), in->line_number());
     if (g_dump) {
       g_dump = 0;
       engine.emit_all_books();
