@@ -1,33 +1,80 @@
 // Decodes NDJSON event lines (man/ot-events.7) for the programs that consume
-// them. Only the types a consumer needs are decoded into structs; the rest
-// are identified by `type` and left for pass-through.
+// them. A decoder decodes only the types its owner asks for; the others are
+// identified by `type` and left for pass-through untouched.
 //
 // Threading: one decoder per thread; decoded views are valid until the next
-// decode() call.
+// decode() call (they point into the line or the decoder's buffers).
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/events.h"
+#include "core/orders.h"
 
 namespace ot {
 
+enum class EventType : std::uint8_t {
+  unknown,
+  book,
+  trade,
+  quote,
+  ticker,
+  status,
+  bbo,
+  depth,
+  order,
+  cancel,
+  amend,
+  exec,
+  position,
+  greeks,
+  control,
+};
+EventType event_type_of(std::string_view type);
+
+// A set of event types.
+class EventTypes {
+ public:
+  constexpr EventTypes() = default;
+  constexpr EventTypes(std::initializer_list<EventType> types) {
+    for (auto t : types) bits_ |= bit(t);
+  }
+  constexpr bool contains(EventType t) const { return (bits_ & bit(t)) != 0; }
+
+ private:
+  static constexpr std::uint32_t bit(EventType t) { return 1u << static_cast<int>(t); }
+  std::uint32_t bits_ = 0;
+};
+
 struct DecodedEvent {
-  std::string_view type;  // "book", "status", "trade", ... (empty if absent)
-  BookUpdate book;        // valid when type == "book"
-  Status status;          // valid when type == "status"
+  std::string_view type;  // as written ("book", "status", ...; empty if absent)
+  EventType kind = EventType::unknown;
+  // Each valid only when `kind` names it and the decoder was asked for it.
+  BookUpdate book;
+  Status status;
+  Trade trade;
+  TopOfBookEvent top;  // bbo and quote
+  Ticker ticker;
+  Order order;
+  Cancel cancel;
+  Amend amend;
+  Exec exec;
+  Control control;
+  bool decoded = false;  // false: a type this decoder passes through
 };
 
 class EventDecoder {
  public:
-  EventDecoder();
+  explicit EventDecoder(EventTypes wanted = {EventType::book, EventType::status});
   ~EventDecoder();
   // `line` must be followed by kLinePadding readable bytes. Returns false and
   // sets `error` when the line is not a JSON object with a string `type`, or
-  // a book/status event has a field of the wrong type.
+  // a wanted event lacks a required field or has one of the wrong type.
   bool decode(std::string_view line, DecodedEvent& out, std::string& error);
 
  private:

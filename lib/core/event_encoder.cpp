@@ -160,4 +160,138 @@ void EventEncoder::on_status(const Status& s) {
   emit();
 }
 
+namespace {
+
+void optional_decimal(JsonOut& j, std::string_view name, const std::optional<Decimal>& v) {
+  if (v) j.field(name, *v);
+}
+
+void optional_text(JsonOut& j, std::string_view name, std::string_view v) {
+  if (!v.empty()) j.field(name, v);
+}
+
+void optional_number(JsonOut& j, std::string_view name, const std::optional<double>& v) {
+  if (v) j.key(name), j.number(*v);
+}
+
+}  // namespace
+
+void EventEncoder::write(const Order& o) {
+  header("order", o.venue, o.symbol);
+  JsonOut j(line_, true);
+  j.field("id", o.id);
+  j.field("venue", o.venue);
+  j.field("symbol", o.symbol);
+  j.field("ts", o.ts);
+  j.field("side", to_string(o.side));
+  j.field("qty", o.qty);
+  optional_decimal(j, "price", o.price);
+  j.field("kind", to_string(o.kind));
+  j.field("tif", to_string(o.tif));
+  if (o.reduce_only) j.key("reduce_only"), j.boolean(true);
+  optional_text(j, "strategy", o.strategy);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const Cancel& c) {
+  header("cancel", c.venue, c.symbol);
+  JsonOut j(line_, true);
+  j.field("id", c.id);
+  optional_text(j, "venue", c.venue);
+  optional_text(j, "symbol", c.symbol);
+  j.field("ts", c.ts);
+  optional_text(j, "strategy", c.strategy);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const Amend& a) {
+  header("amend", a.venue, a.symbol);
+  JsonOut j(line_, true);
+  j.field("id", a.id);
+  optional_text(j, "venue", a.venue);
+  optional_text(j, "symbol", a.symbol);
+  j.field("ts", a.ts);
+  optional_decimal(j, "qty", a.qty);
+  optional_decimal(j, "price", a.price);
+  optional_text(j, "strategy", a.strategy);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const Exec& e) {
+  header("exec", e.venue, e.symbol);
+  JsonOut j(line_, true);
+  j.field("id", e.id);
+  j.field("venue", e.venue);
+  j.field("symbol", e.symbol);
+  j.field("ts", e.ts);
+  j.field("side", to_string(e.side));
+  j.field("status", to_string(e.status));
+  optional_decimal(j, "price", e.price);
+  optional_decimal(j, "qty", e.qty);
+  j.field("filled", e.filled);
+  j.field("leaves", e.leaves);
+  optional_decimal(j, "order_price", e.order_price);
+  optional_decimal(j, "avg_price", e.avg_price);
+  optional_decimal(j, "fee", e.fee);
+  if (e.liquidity != Liquidity::none) j.field("liquidity", to_string(e.liquidity));
+  optional_text(j, "reason", e.reason);
+  optional_text(j, "venue_id", e.venue_id);
+  optional_text(j, "trade_id", e.trade_id);
+  optional_text(j, "strategy", e.strategy);
+  if (e.seq) j.field("seq", *e.seq);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const Position& p) {
+  header("position", p.venue, p.symbol);
+  JsonOut j(line_, true);
+  j.field("venue", p.venue);
+  j.field("symbol", p.symbol);
+  j.field("ts", p.ts);
+  j.field("qty", p.qty);
+  j.field("avg_price", p.avg_price);
+  j.field("realized_pnl", p.realized_pnl);
+  j.field("unrealized_pnl", p.unrealized_pnl);
+  j.field("fees", p.fees);
+  optional_decimal(j, "mark", p.mark);
+  optional_number(j, "delta", p.delta);
+  optional_number(j, "gamma", p.gamma);
+  optional_number(j, "vega", p.vega);
+  optional_number(j, "theta", p.theta);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const PortfolioGreeks& g) {
+  header("greeks", g.venue, g.underlying);
+  JsonOut j(line_, true);
+  j.field("venue", g.venue);
+  j.field("underlying", g.underlying);
+  j.field("ts", g.ts);
+  j.key("delta"), j.number(g.delta);
+  j.key("gamma"), j.number(g.gamma);
+  j.key("vega"), j.number(g.vega);
+  j.key("theta"), j.number(g.theta);
+  line_.push_back('}');
+  emit();
+}
+
+void EventEncoder::write(const Control& c) {
+  line_.clear();
+  topic_.clear();
+  if (sink_.wants_topic()) topic_.append("control.").append(c.target);
+  line_.append("{\"type\":\"control\"");
+  JsonOut j(line_, true);
+  j.field("command", c.command);
+  optional_text(j, "target", c.target);
+  optional_text(j, "detail", c.detail);
+  j.field("ts", c.ts);
+  line_.push_back('}');
+  emit();
+}
+
 }  // namespace ot

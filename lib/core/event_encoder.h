@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/events.h"
+#include "core/orders.h"
 
 namespace ot {
 
@@ -32,6 +33,16 @@ class EventEncoder final : public EventListener {
   void on_quote(const Quote& q) override;
   void on_ticker(const Ticker& t) override;
   void on_status(const Status& s) override;
+
+  // The trading events (man/ot-events.7). Topics are "type.venue.symbol"
+  // ("greeks.venue.underlying", "control.target").
+  void write(const Order& o);
+  void write(const Cancel& c);
+  void write(const Amend& a);
+  void write(const Exec& e);
+  void write(const Position& p);
+  void write(const PortfolioGreeks& g);
+  void write(const Control& c);
 
  private:
   void header(std::string_view type, std::string_view venue, std::string_view symbol);

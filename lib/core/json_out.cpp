@@ -1,6 +1,7 @@
 #include "core/json_out.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "core/swar.h"
 
@@ -77,6 +78,28 @@ void JsonOut::integer(std::int64_t v) {
   char tmp[24];
   auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
   buf_.append(tmp, r.ptr);
+  need_comma_ = true;
+}
+
+void JsonOut::decimal(const Decimal& d) {
+  comma();
+  char tmp[Decimal::kMaxChars + 2];
+  tmp[0] = '"';
+  char* end = d.to_chars(tmp + 1);
+  *end++ = '"';
+  buf_.append(tmp, end);
+  need_comma_ = true;
+}
+
+void JsonOut::number(double v, int digits) {
+  comma();
+  if (!std::isfinite(v)) {
+    buf_.append("null");
+  } else {
+    char tmp[40];
+    auto r = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::general, digits);
+    buf_.append(tmp, r.ptr);
+  }
   need_comma_ = true;
 }
 

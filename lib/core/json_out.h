@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/decimal.h"
+
 namespace ot {
 
 class JsonOut {
@@ -24,9 +26,15 @@ class JsonOut {
   void string(std::string_view s);
   void integer(std::int64_t v);
   void boolean(bool v);
+  // A decimal as a JSON string ("7.6110"), the contract for prices and sizes.
+  void decimal(const Decimal& d);
+  // A model output (greeks) as a JSON number with up to `digits` significant
+  // digits; non-finite values are written as null.
+  void number(double v, int digits = 10);
 
   void field(std::string_view k, std::string_view s) { key(k), string(s); }
   void field(std::string_view k, std::int64_t v) { key(k), integer(v); }
+  void field(std::string_view k, const Decimal& d) { key(k), decimal(d); }
 
  private:
   void comma() {

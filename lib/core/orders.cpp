@@ -1,0 +1,43 @@
+#include "core/orders.h"
+
+#include <array>
+
+namespace ot {
+namespace {
+
+template <class E, std::size_t N>
+std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view s) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == s) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 2> kSides = {"buy", "sell"};
+constexpr std::array<std::string_view, 2> kKinds = {"limit", "market"};
+constexpr std::array<std::string_view, 4> kTifs = {"gtc", "ioc", "fok", "post_only"};
+constexpr std::array<std::string_view, 6> kStatuses = {"new",      "partial",  "filled",
+                                                       "canceled", "rejected", "expired"};
+constexpr std::array<std::string_view, 3> kLiquidity = {"", "maker", "taker"};
+
+}  // namespace
+
+std::string_view to_string(Side s) { return kSides[static_cast<int>(s)]; }
+std::string_view to_string(OrderKind k) { return kKinds[static_cast<int>(k)]; }
+std::string_view to_string(Tif t) { return kTifs[static_cast<int>(t)]; }
+std::string_view to_string(ExecStatus s) { return kStatuses[static_cast<int>(s)]; }
+std::string_view to_string(Liquidity l) { return kLiquidity[static_cast<int>(l)]; }
+std::optional<Side> parse_side(std::string_view s) { return lookup<Side>(kSides, s); }
+std::optional<OrderKind> parse_order_kind(std::string_view s) {
+  return lookup<OrderKind>(kKinds, s);
+}
+std::optional<Tif> parse_tif(std::string_view s) { return lookup<Tif>(kTifs, s); }
+std::optional<ExecStatus> parse_exec_status(std::string_view s) {
+  return lookup<ExecStatus>(kStatuses, s);
+}
+std::optional<Liquidity> parse_liquidity(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  return lookup<Liquidity>(kLiquidity, s);
+}
+
+}  // namespace ot
