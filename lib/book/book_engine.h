@@ -15,19 +15,11 @@
 #include <vector>
 
 #include "book/checked_book.h"
+#include "core/diagnostics.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
 
 namespace ot {
-
-class Diagnostics {
- public:
-  virtual ~Diagnostics() = default;
-  // One message without program name or newline, e.g.
-  // "okx BTC-USDT: checksum mismatch at seq 812 (book marked invalid)".
-  virtual void error(std::string_view where, std::string_view message) = 0;
-  virtual void warning(std::string_view where, std::string_view message) = 0;
-};
 
 struct BookEngineOptions {
   bool emit_bbo = false;

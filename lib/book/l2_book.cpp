@@ -202,6 +202,17 @@ std::optional<Level> L2Book::best(BookSide side) const {
   return out;
 }
 
+Decimal L2Book::qty_at(BookSide side, const Decimal& price) const {
+  Decimal out{0, 0};
+  walk(side, [&](const Level& l) {
+    const int c = compare(l.price, price);
+    if (c == 0) out = l.qty;
+    // Bids descend, asks ascend: stop once past the price.
+    return side == BookSide::bid ? c > 0 : c < 0;
+  });
+  return out;
+}
+
 void L2Book::top(BookSide side, std::size_t n, std::vector<Level>& out) const {
   out.clear();
   side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {

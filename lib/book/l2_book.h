@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/decimal.h"
@@ -58,6 +59,11 @@ class L2Book {
   std::optional<Level> best(BookSide side) const;
   // The top `n` levels, best first, into `out` (cleared first).
   void top(BookSide side, std::size_t n, std::vector<Level>& out) const;
+  // Visits levels best first while `fn(const Level&)` returns true.
+  template <class Fn>
+  void walk(BookSide side, Fn&& fn) const;
+  // Size at `price` on a side (zero if no level there).
+  Decimal qty_at(BookSide side, const Decimal& price) const;
   // Total number of level changes applied since construction.
   std::uint64_t updates() const { return updates_; }
 
@@ -133,17 +139,34 @@ class L2Book {
   std::uint64_t updates_ = 0;
 };
 
+// `fn` may return bool: false stops the visit.
 template <class Fn>
 void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
   std::size_t seen = 0;
+  auto call = [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+    if constexpr (std::is_same_v<decltype(fn(key, ps, q)), bool>) {
+      if (!fn(key, ps, q)) seen = n;
+    } else {
+      fn(key, ps, q);
+    }
+  };
   for (std::int64_t i = best_; i >= 0 && seen < n; i = highest_set(i - 1)) {
     const Slot& s = slots_[static_cast<std::size_t>(i)];
-    fn((base_ + i) * tick_, s.price_scale, Decimal{s.qty, s.qty_scale});
     ++seen;
+    call((base_ + i) * tick_, s.price_scale, Decimal{s.qty, s.qty_scale});
   }
-  for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it, ++seen) {
-    fn(it->key, it->price_scale, it->qty);
+  for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it) {
+    ++seen;
+    call(it->key, it->price_scale, it->qty);
   }
+}
+
+template <class Fn>
+void L2Book::walk(BookSide side, Fn&& fn) const {
+  side_of(side).visit(static_cast<std::size_t>(-1),
+                      [&](std::int64_t key, std::int8_t ps, const Decimal& q) -> bool {
+                        return fn(Level{price_of(side, key, ps), q});
+                      });
 }
 
 inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {

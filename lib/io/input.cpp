@@ -1,6 +1,8 @@
 #include "io/input.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -17,11 +19,17 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   virtual long read(char* dst, std::size_t n, std::string& err) = 0;
+  // A descriptor to poll before a read that could block; -1 for files.
+  virtual int poll_fd() const { return -1; }
 };
 
 class FdSource final : public ByteSource {
  public:
-  FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {
+    struct stat st {};
+    pollable_ = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+  }
+  int poll_fd() const override { return pollable_ ? fd_ : -1; }
   ~FdSource() override {
     if (owned_) ::close(fd_);
   }
@@ -38,6 +46,7 @@ class FdSource final : public ByteSource {
  private:
   int fd_;
   bool owned_;
+  bool pollable_ = false;
 };
 
 class GzSource final : public ByteSource {
@@ -133,6 +142,15 @@ class StreamLineInput final : public LineInput {
     }
     if (buf_.size() - kLinePadding - end_ < kInitial / 4) buf_.resize(buf_.size() * 2);
     idle();
+    if (has_wait_hook() && src_->poll_fd() >= 0) {
+      WaitResult w;
+      while ((w = wait(WaitTarget{src_->poll_fd(), nullptr})) == WaitResult::again) {
+      }
+      if (w == WaitResult::stop) {
+        eof_ = true;
+        return true;
+      }
+    }
     long r = src_->read(buf_.data() + end_, buf_.size() - kLinePadding - end_, error_);
     if (r < 0) {
       error_ = name_ + ": read error: " + error_;
@@ -155,8 +173,12 @@ class StreamLineInput final : public LineInput {
 
 class ZmqLineInput final : public LineInput {
  public:
-  ZmqLineInput(const std::string& uri) : ctx_(1), sock_(ctx_, zmq::socket_type::sub), name_(uri) {
-    sock_.set(zmq::sockopt::subscribe, "");
+  ZmqLineInput(const std::string& uri, ZmqPattern pattern)
+      : ctx_(1),
+        sock_(ctx_, pattern == ZmqPattern::pubsub ? zmq::socket_type::sub : zmq::socket_type::pull),
+        name_(uri) {
+    if (pattern == ZmqPattern::pubsub) sock_.set(zmq::sockopt::subscribe, "");
+    sock_.set(zmq::sockopt::rcvhwm, 0);
     sock_.connect(uri);
   }
   bool next(std::string_view& line) override {
@@ -165,6 +187,10 @@ class ZmqLineInput final : public LineInput {
       try {
         if (!sock_.recv(msg, zmq::recv_flags::dontwait)) {
           idle();
+          if (has_wait_hook()) {
+            if (wait(WaitTarget{-1, sock_.handle()}) == WaitResult::stop) return false;
+            continue;
+          }
           if (!sock_.recv(msg)) continue;
         }
       } catch (const zmq::error_t& e) {
@@ -201,12 +227,17 @@ bool is_zmq_uri(std::string_view uri) {
 }
 
 std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error) {
+  return open_input(uri, InputOptions{}, error);
+}
+
+std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions& options,
+                                      std::string& error) {
   if (uri.empty() || uri == "-") {
     return std::make_unique<StreamLineInput>(std::make_unique<FdSource>(0, false), "<stdin>");
   }
   if (is_zmq_uri(uri)) {
     try {
-      return std::make_unique<ZmqLineInput>(uri);
+      return std::make_unique<ZmqLineInput>(uri, options.pattern);
     } catch (const zmq::error_t& e) {
       error = uri + ": " + e.what();
       return nullptr;
@@ -233,6 +264,66 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error
     src = std::make_unique<FdSource>(fd, true);
   }
   return std::make_unique<StreamLineInput>(std::move(src), uri);
+}
+
+struct FeedbackInput::Impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t sock{ctx, zmq::socket_type::sub};
+  std::string buf;
+
+  bool recv_one(const std::function<void(std::string_view)>& fn, bool block) {
+    zmq::message_t msg;
+    for (;;) {
+      if (!sock.recv(msg, block ? zmq::recv_flags::none : zmq::recv_flags::dontwait)) return false;
+      if (!sock.get(zmq::sockopt::rcvmore)) break;  // skip the topic frame
+    }
+    buf.assign(static_cast<const char*>(msg.data()), msg.size());
+    while (!buf.empty() && (buf.back() == '\n' || buf.back() == '\r')) buf.pop_back();
+    const std::size_t n = buf.size();
+    buf.append(kLinePadding, '\0');
+    fn(std::string_view(buf.data(), n));
+    return true;
+  }
+};
+
+FeedbackInput::FeedbackInput(const std::string& uri) : impl_(std::make_unique<Impl>()), name_(uri) {
+  impl_->sock.set(zmq::sockopt::subscribe, "");
+  impl_->sock.set(zmq::sockopt::rcvhwm, 0);
+  impl_->sock.connect(uri);
+}
+
+FeedbackInput::~FeedbackInput() = default;
+
+std::size_t FeedbackInput::drain(const std::function<void(std::string_view)>& fn) {
+  std::size_t n = 0;
+  try {
+    while (impl_->recv_one(fn, false)) ++n;
+  } catch (const zmq::error_t&) {
+  }
+  return n;
+}
+
+bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
+                         const std::function<void(std::string_view)>& fn) {
+  zmq::pollitem_t items[2] = {{impl_->sock.handle(), 0, ZMQ_POLLIN, 0},
+                              {main.zmq_socket, main.fd, ZMQ_POLLIN, 0}};
+  const bool has_main = main.fd >= 0 || main.zmq_socket != nullptr;
+  for (;;) {
+    int rc = 0;
+    try {
+      rc = zmq::poll(items, has_main ? 2 : 1, std::chrono::milliseconds(timeout_ms));
+    } catch (const zmq::error_t&) {
+      return false;  // EINTR: let the caller look at its stop flag
+    }
+    if (rc <= 0) return false;
+    if (has_main && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+      if (items[0].revents & ZMQ_POLLIN) drain(fn);
+      return true;
+    }
+    if (items[0].revents & ZMQ_POLLIN) drain(fn);
+    if (timeout_ms >= 0) return false;  // let the caller run its timers
+    if (has_main && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) return true;
+  }
 }
 
 }  // namespace ot

@@ -34,13 +34,41 @@ class LineInput {
   // delivered per record while a batch run is written in large blocks.
   void set_idle_hook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
 
+  // What the input is about to wait on: a file descriptor (pipes, stdin) or
+  // a ZeroMQ socket handle. Files on disk never wait.
+  struct WaitTarget {
+    int fd = -1;
+    void* zmq_socket = nullptr;
+  };
+  // Called after the idle hook, instead of blocking: the hook waits until
+  // the target is readable while it serves other sources (the executions
+  // feedback endpoint) and timers. It returns `ready` when the target is
+  // readable, `again` to be called again (a timer ran), `stop` to end the
+  // input as if it had reached its end (a stop signal).
+  enum class WaitResult { ready, again, stop };
+  void set_wait_hook(std::function<WaitResult(const WaitTarget&)> hook) {
+    wait_hook_ = std::move(hook);
+  }
+
  protected:
   void idle() {
     if (idle_hook_) idle_hook_();
   }
+  bool has_wait_hook() const { return static_cast<bool>(wait_hook_); }
+  WaitResult wait(const WaitTarget& t) { return wait_hook_(t); }
 
  private:
   std::function<void()> idle_hook_;
+  std::function<WaitResult(const WaitTarget&)> wait_hook_;
+};
+
+// ZeroMQ pattern of an endpoint: PUB/SUB for market data fan-out (a slow
+// subscriber may miss data), PUSH/PULL for the order path (never drops:
+// the sender blocks or queues).
+enum class ZmqPattern { pubsub, pushpull };
+
+struct InputOptions {
+  ZmqPattern pattern = ZmqPattern::pubsub;
 };
 
 // Opens `uri`: "-" (stdin), a file path (".gz" and ".zst" decompressed by
@@ -48,6 +76,31 @@ class LineInput {
 // last frame of each message is the line). On failure returns nullptr and
 // sets `error`.
 std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error);
+std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions& options,
+                                      std::string& error);
+
+// The executions feedback endpoint (ot-exec --fills-out), read by ot-strat
+// and ot-risk next to their main input: a SUB socket with no high-water
+// mark (nothing is dropped on the receiving side).
+class FeedbackInput {
+ public:
+  explicit FeedbackInput(const std::string& uri);
+  ~FeedbackInput();
+  // Calls fn(line) for every message already received; never blocks.
+  // `line` is followed by kLinePadding readable bytes.
+  std::size_t drain(const std::function<void(std::string_view)>& fn);
+  // Waits until `main` is readable or `timeout_ms` passes (-1: no limit),
+  // handing feedback messages to fn as they arrive. True if `main` is
+  // readable.
+  bool wait(const LineInput::WaitTarget& main, int timeout_ms,
+            const std::function<void(std::string_view)>& fn);
+  const std::string& name() const { return name_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string name_;
+};
 
 // True for URIs that name a ZeroMQ endpoint.
 bool is_zmq_uri(std::string_view uri);

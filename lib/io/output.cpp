@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <vector>
 #include <zmq.hpp>
 
@@ -118,10 +119,24 @@ class StreamOutput final : public LineOutput {
 
 class ZmqOutput final : public LineOutput {
  public:
-  ZmqOutput(const std::string& uri, int subscriber_wait_ms)
-      : ctx_(1), sock_(ctx_, zmq::socket_type::xpub), name_(uri), wait_ms_(subscriber_wait_ms) {
-    sock_.set(zmq::sockopt::sndhwm, 1'000'000);
-    sock_.set(zmq::sockopt::linger, 2000);
+  ZmqOutput(const std::string& uri, const OutputOptions& o)
+      : ctx_(1),
+        sock_(ctx_, o.push ? zmq::socket_type::push : zmq::socket_type::xpub),
+        name_(uri),
+        wait_ms_(o.subscriber_wait_ms),
+        min_subscribers_(o.push ? 0 : std::max(o.min_subscribers, 1)) {
+    if (o.push || o.no_drop) {
+      sock_.set(zmq::sockopt::sndhwm, 0);
+      sock_.set(zmq::sockopt::linger, -1);  // deliver everything before exit
+    } else {
+      sock_.set(zmq::sockopt::sndhwm, 1'000'000);
+      sock_.set(zmq::sockopt::linger, 2000);
+    }
+    if (o.no_drop && !o.push) {
+      sock_.set(zmq::sockopt::xpub_nodrop, 1);
+      sock_.set(zmq::sockopt::xpub_verbose, 1);  // count every subscriber
+    }
+    joined_ = o.push;
     sock_.bind(uri);
   }
   void write_line(std::string_view topic, std::string_view line) override {
@@ -144,10 +159,21 @@ class ZmqOutput final : public LineOutput {
   // wait_ms_) for one, so a consumer started first receives everything.
   void wait_for_subscriber() {
     joined_ = true;
-    zmq::pollitem_t item{static_cast<void*>(sock_), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::milliseconds(wait_ms_)) > 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_);
+    int joined = 0;
+    while (joined < min_subscribers_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (wait_ms_ >= 0 && left.count() <= 0) break;
+      zmq::pollitem_t item{static_cast<void*>(sock_), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, wait_ms_ >= 0 ? left : std::chrono::milliseconds(-1)) <= 0) {
+        if (wait_ms_ >= 0) break;
+        continue;
+      }
       zmq::message_t sub;
-      (void)sock_.recv(sub, zmq::recv_flags::dontwait);
+      while (sock_.recv(sub, zmq::recv_flags::dontwait)) {
+        if (sub.size() > 0 && static_cast<const char*>(sub.data())[0] == 1) ++joined;
+      }
     }
   }
 
@@ -156,6 +182,7 @@ class ZmqOutput final : public LineOutput {
   std::string name_;
   std::string error_;
   int wait_ms_;
+  int min_subscribers_ = 1;
   bool joined_ = false;
   bool ok_ = true;
 };
@@ -169,7 +196,7 @@ std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOpti
   }
   if (is_zmq_uri(uri)) {
     try {
-      return std::make_unique<ZmqOutput>(uri, options.subscriber_wait_ms);
+      return std::make_unique<ZmqOutput>(uri, options);
     } catch (const zmq::error_t& e) {
       error = uri + ": " + e.what();
       return nullptr;

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "io/input.h"
+
 #include "core/event_encoder.h"
 
 namespace ot {
@@ -27,6 +29,14 @@ struct OutputOptions {
   // first subscriber (PUB/SUB drops what is sent before a subscription
   // arrives), so a consumer started first gets the whole stream.
   int subscriber_wait_ms = 1000;
+  // PUB (fan-out, a slow subscriber may miss data) or PUSH (the order path:
+  // never drops; a send waits for the consumer).
+  bool push = false;
+  // PUB without loss for the executions endpoint: no high-water mark, no
+  // drop when a subscriber is slow, and before the first message wait (up
+  // to subscriber_wait_ms; -1 without limit) for this many subscribers.
+  bool no_drop = false;
+  int min_subscribers = 1;
 };
 
 // Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,

@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdint>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
-#include "book/book_engine.h"
+#include "core/diagnostics.h"
 #include "core/message.h"
 
 namespace ot::tool {

@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "../common/tool.h"
+#include "book/book_engine.h"
 #include "book/ladder.h"
 #include "core/time.h"
 #include "io/input.h"

@@ -1,0 +1,152 @@
+#include "exec/exec_engine.h"
+
+#include <fmt/format.h>
+
+namespace ot {
+
+namespace {
+constexpr EventTypes kDecoded = {EventType::book,  EventType::trade,  EventType::order,
+                                 EventType::cancel, EventType::amend, EventType::exec};
+}
+
+ExecEngine::ExecEngine(Gateway& gateway, LineSink& out, Diagnostics& diag)
+    : gateway_(gateway), out_(out), diag_(diag), decoder_(kDecoded), encoder_(capture_) {
+  gateway_.set_listener(*this);
+}
+
+std::string ExecEngine::where(std::string_view source, std::uint64_t line_number) const {
+  return line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source);
+}
+
+bool ExecEngine::open_journal(const std::string& path, bool sync, std::string& error) {
+  bool ok = journal_.open(
+      path, sync,
+      [&](std::string_view line, std::uint64_t number) {
+        if (!decoder_.decode(line, ev_, error_)) {
+          diag_.warning(fmt::format("{}:{}", path, number), error_);
+          return;
+        }
+        if (ev_.kind == EventType::order) {
+          tracker_.add(ev_.order);
+        } else if (ev_.kind == EventType::exec) {
+          if (ev_.exec.seq && *ev_.exec.seq > seq_) seq_ = *ev_.exec.seq;
+          if (tracker_.find(ev_.exec.id) != nullptr) tracker_.apply(ev_.exec);
+        }
+      },
+      error);
+  if (!ok) return false;
+  for (const TrackedOrder* o : tracker_.open_orders()) {
+    gateway_.restore(*o);
+    ++stats_.restored;
+  }
+  if (stats_.restored > 0 || tracker_.size() > 0) {
+    diag_.warning(path, fmt::format("journal: {} orders known, {} open restored, last seq {}",
+                                    tracker_.size(), stats_.restored, seq_));
+  }
+  return true;
+}
+
+void ExecEngine::journal(std::string_view line) {
+  if (!journal_.is_open()) return;
+  if (!journal_.append(line) && fatal_.empty()) fatal_ = journal_.error();
+}
+
+bool ExecEngine::process_line(std::string_view line, std::string_view source,
+                              std::uint64_t line_number) {
+  ++stats_.lines;
+  if (!decoder_.decode(line, ev_, error_)) {
+    ++stats_.malformed;
+    diag_.error(where(source, line_number), error_);
+    return false;
+  }
+  switch (ev_.kind) {
+    case EventType::book:
+      gateway_.on_book(ev_.book);
+      break;
+    case EventType::trade:
+      gateway_.on_trade(ev_.trade);
+      break;
+    case EventType::order: {
+      Order& o = ev_.order;
+      if (o.ts == 0) o.ts = last_ts_;
+      last_ts_ = std::max(last_ts_, o.ts);
+      if (!tracker_.add(o)) {
+        ++stats_.duplicate_orders;
+        const TrackedOrder* t = tracker_.find(o.id);
+        diag_.warning(where(source, line_number),
+                      fmt::format("order {}: client order id already used (state {}); not sent "
+                                  "again",
+                                  o.id, to_string(t->status)));
+        return true;
+      }
+      ++stats_.orders;
+      journal(line);
+      gateway_.submit(o);
+      return true;
+    }
+    case EventType::cancel:
+      ++stats_.cancels;
+      if (tracker_.find(ev_.cancel.id) == nullptr) {
+        diag_.warning(where(source, line_number),
+                      fmt::format("cancel {}: unknown client order id", ev_.cancel.id));
+        return true;
+      }
+      if (ev_.cancel.ts == 0) ev_.cancel.ts = last_ts_;
+      journal(line);
+      gateway_.cancel(ev_.cancel);
+      return true;
+    case EventType::amend:
+      ++stats_.amends;
+      if (tracker_.find(ev_.amend.id) == nullptr) {
+        diag_.warning(where(source, line_number),
+                      fmt::format("amend {}: unknown client order id", ev_.amend.id));
+        return true;
+      }
+      if (ev_.amend.ts == 0) ev_.amend.ts = last_ts_;
+      journal(line);
+      gateway_.amend(ev_.amend);
+      return true;
+    case EventType::exec:
+      // A report from upstream (a risk reject): on to the strategy.
+      publish(ev_.exec, true);
+      return true;
+    default:
+      break;
+  }
+  out_.write_line(ev_.type, line);
+  return true;
+}
+
+void ExecEngine::publish(const Exec& e, bool to_journal) {
+  Exec copy = e;
+  copy.seq = ++seq_;
+  encoder_.write(copy);
+  if (to_journal) journal(capture_.line_);
+  out_.write_line(capture_.topic_, capture_.line_);
+  if (fills_ != nullptr) fills_->write_line(capture_.topic_, capture_.line_);
+}
+
+void ExecEngine::on_exec(const Exec& e) {
+  auto r = tracker_.apply(e);
+  if (r.kind == OrderTracker::Applied::duplicate) return;
+  if (r.kind == OrderTracker::Applied::refused) {
+    ++stats_.refused_reports;
+    diag_.warning(e.venue, fmt::format("report for {} ignored: {}", e.id, r.reason));
+    return;
+  }
+  ++stats_.reports;
+  if (e.qty && e.qty->mantissa > 0) ++stats_.fills;
+  // The venue's terms after an amend.
+  if (r.order != nullptr && r.order->open()) {
+    tracker_.amend(e.id, add(e.filled, e.leaves), e.order_price);
+  }
+  publish(e, true);
+}
+
+void ExecEngine::on_venue_status(const Status& s) {
+  encoder_.on_status(s);
+  out_.write_line(capture_.topic_, capture_.line_);
+  if (fills_ != nullptr) fills_->write_line(capture_.topic_, capture_.line_);
+}
+
+}  // namespace ot

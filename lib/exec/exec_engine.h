@@ -1,0 +1,99 @@
+// The engine behind ot-exec: reads the event stream, sends orders, cancels
+// and amends to a Gateway, tracks every order's state, journals the order
+// traffic and publishes execution reports — on the output stream and on the
+// executions endpoint that feeds ot-risk and ot-strat back.
+//
+//   - market events go to the gateway (the paper venue matches on them) and
+//     pass through;
+//   - an order whose client id was seen before (in this run or in the
+//     journal) is not sent again: re-sending is idempotent;
+//   - `exec` events from upstream (ot-risk's rejects) pass through and are
+//     published on the executions endpoint too, so the strategy hears them;
+//   - every published report carries `seq`, the endpoint's own sequence
+//     number (continuing across restarts), so a subscriber can prove it
+//     missed nothing.
+//
+// Threading: single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/diagnostics.h"
+#include "core/event_decoder.h"
+#include "core/event_encoder.h"
+#include "exec/gateway.h"
+#include "exec/journal.h"
+#include "exec/order_tracker.h"
+
+namespace ot {
+
+struct ExecEngineStats {
+  std::uint64_t lines = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t orders = 0;
+  std::uint64_t duplicate_orders = 0;
+  std::uint64_t cancels = 0;
+  std::uint64_t amends = 0;
+  std::uint64_t reports = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t refused_reports = 0;
+  std::uint64_t restored = 0;
+};
+
+class ExecEngine final : public ExecListener {
+ public:
+  ExecEngine(Gateway& gateway, LineSink& out, Diagnostics& diag);
+
+  // Where reports are also published (the executions endpoint); optional.
+  void set_fills(LineSink* fills) { fills_ = fills; }
+  // Opens the journal, replays it into the order tracker and hands orders
+  // it shows as open to the gateway to reconcile. Call before any input.
+  bool open_journal(const std::string& path, bool sync, std::string& error);
+
+  // One input line (followed by kLinePadding readable bytes). False if it
+  // was malformed (reported and skipped).
+  bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
+  // Advances the gateway's time-driven work.
+  void poll(Nanos now) { gateway_.poll(now); }
+
+  const OrderTracker& orders() const { return tracker_; }
+  const ExecEngineStats& stats() const { return stats_; }
+  // Output or journal failure (the run must stop: nothing may go unrecorded).
+  const std::string& fatal() const { return fatal_; }
+
+  void on_exec(const Exec& e) override;
+  void on_venue_status(const Status& s) override;
+
+ private:
+  class Capture final : public LineSink {
+   public:
+    void write_line(std::string_view topic, std::string_view line) override {
+      topic_.assign(topic);
+      line_.assign(line);
+    }
+    std::string topic_, line_;
+  };
+  void publish(const Exec& e, bool journal);
+  void journal(std::string_view line);
+  std::string where(std::string_view source, std::uint64_t line_number) const;
+
+  Gateway& gateway_;
+  LineSink& out_;
+  LineSink* fills_ = nullptr;
+  Diagnostics& diag_;
+  OrderTracker tracker_;
+  Journal journal_;
+  EventDecoder decoder_;
+  DecodedEvent ev_;
+  Capture capture_;
+  EventEncoder encoder_;
+  std::string error_;
+  std::int64_t seq_ = 0;
+  Nanos last_ts_ = 0;
+  ExecEngineStats stats_;
+  std::string fatal_;
+};
+
+}  // namespace ot

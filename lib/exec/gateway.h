@@ -1,0 +1,49 @@
+// What ot-exec talks to: the paper venue or a real venue's API. A gateway
+// takes orders, cancels and amends and reports what happens to them as
+// `exec` events through its ExecListener, in the venue's order.
+//
+// Threading: called from the engine's thread only; a gateway with network
+// I/O does it inside poll().
+#pragma once
+
+#include "core/events.h"
+#include "core/orders.h"
+#include "exec/order_tracker.h"
+
+namespace ot {
+
+class ExecListener {
+ public:
+  virtual ~ExecListener() = default;
+  virtual void on_exec(const Exec& e) = 0;
+  // Venue-side events that are not about one order's state: cancel rejects
+  // ("cancel_reject"), disconnects, rate limiting.
+  virtual void on_venue_status(const Status& s) = 0;
+};
+
+class Gateway {
+ public:
+  virtual ~Gateway() = default;
+  // Where reports go (the engine that owns the gateway sets itself).
+  void set_listener(ExecListener& l) { listener_ = &l; }
+  virtual void submit(const Order& o) = 0;
+  virtual void cancel(const Cancel& c) = 0;
+  virtual void amend(const Amend& a) = 0;
+  // Market data carried by the stream (the paper venue matches against it).
+  virtual void on_book(const BookUpdate&) {}
+  virtual void on_trade(const Trade&) {}
+  // After a restart: an order the journal shows as open. The gateway
+  // reconciles it with the venue (a real venue is asked; the paper venue
+  // puts it back on its book) and reports any difference.
+  virtual void restore(const TrackedOrder& o) = 0;
+  // Advances time-driven work (latency queues, network) to `now`.
+  virtual void poll(Nanos now) = 0;
+
+ protected:
+  ExecListener& listener() { return *listener_; }
+
+ private:
+  ExecListener* listener_ = nullptr;
+};
+
+}  // namespace ot

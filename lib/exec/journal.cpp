@@ -1,0 +1,87 @@
+#include "exec/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ot {
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Journal::open(const std::string& path, bool sync,
+                   const std::function<void(std::string_view, std::uint64_t)>& replay,
+                   std::string& error) {
+  path_ = path;
+  sync_ = sync;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string data;
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t r = ::pread(fd_, chunk, sizeof chunk, static_cast<off_t>(data.size()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      error = path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (r == 0) break;
+    data.append(chunk, static_cast<std::size_t>(r));
+  }
+  const std::size_t complete = data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1;
+  if (complete < data.size()) {
+    // A torn last record: never half-visible.
+    if (::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
+      error = path + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  std::string line;
+  std::uint64_t number = 0;
+  std::size_t pos = 0;
+  while (pos < complete) {
+    const std::size_t nl = data.find('\n', pos);
+    ++number;
+    if (nl > pos) {
+      line.assign(data, pos, nl - pos);
+      const std::size_t n = line.size();
+      line.append(64, '\0');
+      replay(std::string_view(line.data(), n), number);
+      ++records_;
+    }
+    pos = nl + 1;
+  }
+  return true;
+}
+
+bool Journal::append(std::string_view line) {
+  buf_.assign(line);
+  buf_.push_back('\n');
+  const char* p = buf_.data();
+  std::size_t left = buf_.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd_, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      error_ = path_ + ": " + std::strerror(errno);
+      return false;
+    }
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  if (sync_ && ::fdatasync(fd_) != 0) {
+    error_ = path_ + ": " + std::strerror(errno);
+    return false;
+  }
+  ++records_;
+  return true;
+}
+
+}  // namespace ot

@@ -1,0 +1,128 @@
+#include "exec/order_tracker.h"
+
+namespace ot {
+
+Decimal TrackedOrder::leaves() const {
+  if (!open()) return Decimal{0, qty.scale};
+  Decimal l = sub(qty, filled);
+  return l.mantissa < 0 ? Decimal{0, l.scale} : l;
+}
+
+Order TrackedOrder::as_order() const {
+  Order o;
+  o.id = id;
+  o.venue = venue;
+  o.symbol = symbol;
+  o.side = side;
+  o.kind = kind;
+  o.tif = tif;
+  o.qty = qty;
+  o.price = price;
+  o.reduce_only = reduce_only;
+  o.strategy = strategy;
+  o.ts = ts;
+  return o;
+}
+
+bool OrderTracker::add(const Order& o) {
+  if (index_.count(std::string(o.id)) != 0) return false;
+  TrackedOrder t;
+  t.id = o.id;
+  t.venue = o.venue;
+  t.symbol = o.symbol;
+  t.strategy = o.strategy;
+  t.side = o.side;
+  t.kind = o.kind;
+  t.tif = o.tif;
+  t.qty = o.qty;
+  t.price = o.price;
+  t.reduce_only = o.reduce_only;
+  t.ts = o.ts;
+  t.updated = o.ts;
+  index_.emplace(t.id, orders_.size());
+  orders_.push_back(std::move(t));
+  ++open_;
+  return true;
+}
+
+OrderTracker::Result OrderTracker::apply(const Exec& e) {
+  Result r;
+  auto it = index_.find(std::string(e.id));
+  if (it == index_.end()) {
+    r.kind = Applied::refused;
+    r.reason = "unknown order id";
+    return r;
+  }
+  TrackedOrder& o = orders_[it->second];
+  r.order = &o;
+  const bool has_fill = e.qty && e.qty->mantissa > 0;
+  if (is_final(o.status) && o.acked) {
+    // Identical repeat of the final report (a duplicated message) is benign.
+    if (e.status == o.status && compare(e.filled, o.filled) == 0) {
+      r.kind = Applied::duplicate;
+    } else {
+      r.kind = Applied::refused;
+      r.reason = "report after final state " + std::string(to_string(o.status));
+    }
+    return r;
+  }
+  if (e.status == ExecStatus::rejected && compare(o.filled, Decimal{0, 0}) > 0) {
+    r.kind = Applied::refused;
+    r.reason = "reject after a fill";
+    return r;
+  }
+  if (e.status == ExecStatus::new_ && o.acked && !has_fill &&
+      compare(e.filled, o.filled) == 0 && o.status == ExecStatus::new_) {
+    // A second ack (or an amend confirmation) changes nothing we track.
+    r.kind = Applied::duplicate;
+    o.updated = e.ts;
+    return r;
+  }
+  if (compare(e.filled, o.filled) < 0) {
+    r.kind = Applied::refused;
+    r.reason = "cumulative filled went down";
+    return r;
+  }
+  if (compare(e.filled, o.qty) > 0) {
+    r.kind = Applied::refused;
+    r.reason = "filled exceeds order quantity";
+    return r;
+  }
+  if (has_fill && e.price) {
+    // The cumulative filled is the venue's truth; the fill's own qty prices it.
+    o.notional += Amount::product(*e.price, *e.qty);
+  }
+  if (e.fee) o.fees += Amount::of(*e.fee);
+  o.filled = e.filled;
+  o.acked = true;
+  if (!e.venue_id.empty()) o.venue_id = e.venue_id;
+  o.updated = e.ts;
+  const bool was_open = o.open();
+  o.status = e.status;
+  if (was_open && !o.open()) --open_;
+  return r;
+}
+
+void OrderTracker::amend(std::string_view id, const std::optional<Decimal>& qty,
+                         const std::optional<Decimal>& price) {
+  auto it = index_.find(std::string(id));
+  if (it == index_.end()) return;
+  TrackedOrder& o = orders_[it->second];
+  if (qty) o.qty = *qty;
+  if (price) o.price = *price;
+}
+
+const TrackedOrder* OrderTracker::find(std::string_view id) const {
+  auto it = index_.find(std::string(id));
+  return it == index_.end() ? nullptr : &orders_[it->second];
+}
+
+std::vector<const TrackedOrder*> OrderTracker::open_orders() const {
+  std::vector<const TrackedOrder*> out;
+  for (const auto& o : orders_) {
+    if (o.open()) out.push_back(&o);
+  }
+  return out;
+}
+
+}  // namespace ot

@@ -1,0 +1,80 @@
+// The order state machine shared by ot-exec, ot-risk and strategies: one
+// record per client order id, advanced by execution reports.
+//
+//   sent ──► new ──► partial ──► filled
+//     │       │  ╲      │  ╲
+//     │       │   ╲     │   ╲──► canceled / expired
+//     └───────┴────┴────┴──────► rejected (only before any fill)
+//
+// A report that cannot follow the current state (a fill past the order's
+// quantity, anything after a final state other than an identical repeat) is
+// refused with a reason and changes nothing; a repeat of the last report
+// (a duplicated ack) is recognized and ignored.
+//
+// Thread-safety: none; one tracker per owner.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/amount.h"
+#include "core/orders.h"
+
+namespace ot {
+
+struct TrackedOrder {
+  std::string id, venue, symbol, strategy, venue_id;
+  Side side = Side::buy;
+  OrderKind kind = OrderKind::limit;
+  Tif tif = Tif::gtc;
+  Decimal qty;
+  std::optional<Decimal> price;
+  bool reduce_only = false;
+  bool acked = false;  // a report from the venue has been seen
+  ExecStatus status = ExecStatus::new_;
+  Decimal filled{0, 0};
+  Amount notional;  // Σ fill price × qty
+  Amount fees;
+  Nanos ts = 0;       // order time
+  Nanos updated = 0;  // last report time
+
+  Decimal leaves() const;
+  bool open() const { return !is_final(status); }
+  // Order as an event (views into this record).
+  Order as_order() const;
+};
+
+class OrderTracker {
+ public:
+  enum class Applied { ok, duplicate, refused };
+  struct Result {
+    Applied kind = Applied::ok;
+    std::string reason;  // for refused
+    const TrackedOrder* order = nullptr;
+  };
+
+  // Records a new order (status new, not yet acked). False if the id is
+  // already known.
+  bool add(const Order& o);
+  // Advances the order named by e.id.
+  Result apply(const Exec& e);
+  // Updates a resting order's terms after an accepted amend.
+  void amend(std::string_view id, const std::optional<Decimal>& qty,
+             const std::optional<Decimal>& price);
+
+  const TrackedOrder* find(std::string_view id) const;
+  std::size_t open_count() const { return open_; }
+  // Open orders, in the order they were added.
+  std::vector<const TrackedOrder*> open_orders() const;
+  std::size_t size() const { return orders_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<TrackedOrder> orders_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace ot

@@ -1,0 +1,120 @@
+// ot-exec: orders in, execution reports out (paper venue; journal; fills
+// endpoint for the feedback loop).
+#include "../common/tool.h"
+#include "core/time.h"
+#include "exec/exec_engine.h"
+#include "exec/paper.h"
+#include "io/input.h"
+#include "io/output.h"
+
+int main(int argc, char** argv) {
+  using namespace ot;
+  CLI::App app{"Execute orders on a venue; publish execution reports (man ot-exec)", "ot-exec"};
+  app.set_version_flag("--version", "ot-exec 0.1.0");
+  std::string venue = "paper", in_uri = "-", out_uri = "-", fills_uri, journal_path;
+  std::string in_pattern = "push", out_pattern = "push";
+  std::string maker_fee = "0", taker_fee = "0";
+  double order_latency_us = 0, report_latency_us = 0;
+  int fills_subscribers = 1, fills_wait_ms = 5000;
+  bool journal_sync = false, strict = false, quiet = false, print_stats = false;
+  app.add_option("--venue", venue, "Where orders go: paper")
+      ->check(CLI::IsMember({"paper"}));
+  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
+  app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
+      ->check(CLI::IsMember({"push", "pub"}));
+  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://…");
+  app.add_option("--out-pattern", out_pattern, "ZeroMQ output: push (default) or pub")
+      ->check(CLI::IsMember({"push", "pub"}));
+  app.add_option("--fills-out", fills_uri,
+                 "Publish execution reports on this endpoint (tcp://… or ipc://…)");
+  app.add_option("--fills-subscribers", fills_subscribers,
+                 "Wait for this many subscribers on --fills-out before the first report")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--fills-wait-ms", fills_wait_ms,
+                 "Longest wait for them, ms (-1: no limit)");
+  app.add_option("--journal", journal_path, "Append-only order journal; replayed at start");
+  app.add_flag("--journal-sync", journal_sync, "fdatasync the journal after every record");
+  app.add_option("--order-latency-us", order_latency_us, "Paper: order to venue latency, µs")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--report-latency-us", report_latency_us,
+                 "Paper: venue to us latency for reports, µs")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--maker-fee", maker_fee, "Paper: maker fee rate (0.0002 = 2 bp; < 0 rebate)");
+  app.add_option("--taker-fee", taker_fee, "Paper: taker fee rate");
+  app.add_flag("--strict", strict, "Exit 1 if any line was malformed");
+  app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+
+  PaperConfig pc;
+  auto mf = Decimal::parse(maker_fee), tf = Decimal::parse(taker_fee);
+  if (!mf || !tf) {
+    tool::usage_error("ot-exec", "--maker-fee/--taker-fee: expected a decimal rate such as 0.0002");
+    return tool::kExitUsage;
+  }
+  pc.maker_fee = *mf;
+  pc.taker_fee = *tf;
+  pc.order_latency = static_cast<Nanos>(order_latency_us * 1000);
+  pc.report_latency = static_cast<Nanos>(report_latency_us * 1000);
+
+  tool::StderrDiagnostics diag("ot-exec", quiet);
+  std::string err;
+  InputOptions io;
+  io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;
+  auto in = open_input(in_uri, io, err);
+  OutputOptions oo;
+  oo.push = out_pattern == "push";
+  oo.flush_each_line = true;
+  auto out = in ? open_output(out_uri, oo, err) : nullptr;
+  std::unique_ptr<LineOutput> fills;
+  if (out && !fills_uri.empty()) {
+    OutputOptions fo;
+    fo.no_drop = true;
+    fo.min_subscribers = fills_subscribers;
+    fo.subscriber_wait_ms = fills_wait_ms;
+    fills = open_output(fills_uri, fo, err);
+    if (!fills) out.reset();
+  }
+  if (!in || !out) {
+    diag.error("", err);
+    return tool::kExitFailure;
+  }
+  in->set_idle_hook([&out] { out->flush(); });
+  if (is_zmq_uri(in_uri)) tool::install_stop_signals();
+
+  PaperVenue paper(pc);
+  ExecEngine engine(paper, *out, diag);
+  if (fills) engine.set_fills(fills.get());
+  if (!journal_path.empty() && !engine.open_journal(journal_path, journal_sync, err)) {
+    diag.error("", err);
+    return tool::kExitFailure;
+  }
+  std::string_view line;
+  while (!tool::g_stop && in->next(line)) {
+    engine.process_line(line, in->name(), in->line_number());
+    if (!engine.fatal().empty()) break;
+  }
+  int rc = tool::kExitOk;
+  if (!in->error().empty()) {
+    diag.error("", in->error());
+    rc = tool::kExitFailure;
+  }
+  if (!engine.fatal().empty()) {
+    diag.error("", engine.fatal());
+    rc = tool::kExitFailure;
+  }
+  if (!out->flush() || (fills && !fills->flush())) {
+    diag.error("", !out->ok() ? out->error() : fills->error());
+    rc = tool::kExitFailure;
+  }
+  const auto& s = engine.stats();
+  if (print_stats) {
+    std::fprintf(stderr,
+                 "ot-exec: stats: lines=%lu malformed=%lu orders=%lu duplicates=%lu cancels=%lu "
+                 "amends=%lu reports=%lu fills=%lu open=%zu\n",
+                 s.lines, s.malformed, s.orders, s.duplicate_orders, s.cancels, s.amends,
+                 s.reports, s.fills, engine.orders().open_count());
+  }
+  if (strict && s.malformed > 0) rc = tool::kExitFailure;
+  return rc;
+}
