@@ -266,6 +266,15 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions
   return std::make_unique<StreamLineInput>(std::move(src), uri);
 }
 
+bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms) {
+  zmq::pollitem_t item{target.zmq_socket, target.fd, ZMQ_POLLIN, 0};
+  try {
+    return zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) > 0;
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
 struct FeedbackInput::Impl {
   zmq::context_t ctx{1};
   zmq::socket_t sock{ctx, zmq::socket_type::sub};

@@ -79,6 +79,9 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error
 std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions& options,
                                       std::string& error);
 
+// Waits until `target` is readable or `timeout_ms` passes (-1: no limit).
+bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
+
 // The executions feedback endpoint (ot-exec --fills-out), read by ot-strat
 // and ot-risk next to their main input: a SUB socket with no high-water
 // mark (nothing is dropped on the receiving side).

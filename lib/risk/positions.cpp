@@ -1,0 +1,129 @@
+#include "risk/positions.h"
+
+namespace ot {
+
+bool is_inverse(std::string_view venue, std::string_view symbol) {
+  if (venue == "binance-delivery") return true;
+  if (venue == "okx") return symbol.find("-USD-") != std::string_view::npos;
+  if (venue == "deribit") {
+    // Futures and perpetuals on the coin (BTC-PERPETUAL, BTC-27DEC24), not
+    // options (four parts) nor the linear USDC-settled ones.
+    if (symbol.find('_') != std::string_view::npos) return false;
+    int dashes = 0;
+    for (char c : symbol) dashes += c == '-';
+    return dashes == 1;
+  }
+  return false;
+}
+
+Amount PositionState::avg_price() const {
+  if (qty.is_zero() || cost.is_zero()) return Amount{};
+  // Linear: cost / qty. Inverse: qty / coin cost (harmonic mean).
+  return inverse ? qty.abs().divided_by(cost.abs()) : cost.abs().divided_by(qty.abs());
+}
+
+Amount PositionState::unrealized() const {
+  if (!mark || qty.is_zero() || mark->mantissa <= 0) return Amount{};
+  const Amount m = Amount::of(*mark);
+  if (inverse) {
+    // qty USD: coin value now qty/mark against coin cost paid `cost`.
+    return cost - qty.divided_by(m);
+  }
+  return qty.times(*mark) - cost;
+}
+
+Position PositionState::as_event(int decimals) const {
+  Position p;
+  p.venue = venue;
+  p.symbol = symbol;
+  p.ts = ts;
+  p.qty = qty.to_decimal(18).value_or(Decimal{});
+  p.avg_price = avg_price().to_decimal(decimals).value_or(Decimal{});
+  p.realized_pnl = realized.to_decimal(decimals).value_or(Decimal{});
+  p.unrealized_pnl = unrealized().to_decimal(decimals).value_or(Decimal{});
+  p.fees = fees.to_decimal(decimals).value_or(Decimal{});
+  p.mark = mark;
+  return p;
+}
+
+PositionState& PositionBook::get(std::string_view venue, std::string_view symbol) {
+  std::string key(venue);
+  key.push_back('\x1f');
+  key.append(symbol);
+  auto it = positions_.find(key);
+  if (it != positions_.end()) return it->second;
+  PositionState& p = positions_[key];
+  p.venue = venue;
+  p.symbol = symbol;
+  p.inverse = is_inverse(venue, symbol);
+  order_.push_back(key);
+  return p;
+}
+
+const PositionState& PositionBook::fill(std::string_view venue, std::string_view symbol, Side side,
+                                        const Decimal& price, const Decimal& qty,
+                                        const Decimal& fee, Nanos ts) {
+  PositionState& p = get(venue, symbol);
+  p.ts = ts;
+  p.fees += Amount::of(fee);
+  const Amount q = side == Side::buy ? Amount::of(qty) : -Amount::of(qty);
+  const Amount px = Amount::of(price);
+  // Value of `n` units at this fill's price, in the cost's terms.
+  auto value = [&](Amount n) { return p.inverse ? n.divided_by(px) : n.times(price); };
+  if (p.qty.is_zero() || p.qty.sign() == q.sign()) {
+    p.qty += q;
+    p.cost += value(q);
+    return p;
+  }
+  // Reducing: close min(|pos|, |q|) at the average cost.
+  const Amount closing = min(p.qty.abs(), q.abs());
+  const Amount closed_signed = p.qty.sign() > 0 ? closing : -closing;
+  const Amount cost_closed = p.cost.times(closed_signed.divided_by(p.qty));
+  const Amount exit_value = value(closed_signed);
+  // Linear: sold for exit_value what cost cost_closed. Inverse: coin paid
+  // cost_closed, coin received back closed/price.
+  p.realized += p.inverse ? cost_closed - exit_value : exit_value - cost_closed;
+  p.cost -= cost_closed;
+  p.qty -= closed_signed;
+  const Amount rest = q + closed_signed;  // what is left of the fill, same sign as q
+  if (!rest.is_zero()) {
+    p.qty += rest;
+    p.cost = value(rest);
+  } else if (p.qty.is_zero()) {
+    p.cost = Amount{};
+  }
+  return p;
+}
+
+PositionState* PositionBook::mark(std::string_view venue, std::string_view symbol,
+                                  const Decimal& price) {
+  std::string key(venue);
+  key.push_back('\x1f');
+  key.append(symbol);
+  auto it = positions_.find(key);
+  if (it == positions_.end()) return nullptr;
+  it->second.mark = price;
+  return &it->second;
+}
+
+const PositionState* PositionBook::find(std::string_view venue, std::string_view symbol) const {
+  std::string key(venue);
+  key.push_back('\x1f');
+  key.append(symbol);
+  auto it = positions_.find(key);
+  return it == positions_.end() ? nullptr : &it->second;
+}
+
+std::vector<const PositionState*> PositionBook::all() const {
+  std::vector<const PositionState*> out;
+  for (const auto& k : order_) out.push_back(&positions_.at(k));
+  return out;
+}
+
+Amount PositionBook::equity_pnl() const {
+  Amount total;
+  for (const auto& [k, p] : positions_) total += p.realized + p.unrealized() - p.fees;
+  return total;
+}
+
+}  // namespace ot

@@ -1,0 +1,500 @@
+#include "risk/risk_engine.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "venues/deribit/instrument.h"
+
+namespace ot {
+
+namespace {
+constexpr EventTypes kMain = {EventType::bbo,   EventType::quote,  EventType::ticker,
+                              EventType::order, EventType::cancel, EventType::amend,
+                              EventType::exec,  EventType::control};
+constexpr EventTypes kFeedback = {EventType::exec};
+constexpr Nanos kSecond = 1'000'000'000;
+}  // namespace
+
+struct RiskEngine::OptionInfo {
+  std::string venue, symbol;
+  deribit::Instrument inst;
+  double iv = 0, forward = 0, rate = 0;
+  Greeks greeks;
+  bool priced = false;
+};
+
+RiskEngine::RiskEngine(RiskLimits limits, LineSink& out, Diagnostics& diag)
+    : limits_(std::move(limits)),
+      out_(out),
+      diag_(diag),
+      decoder_(kMain),
+      feedback_decoder_(kFeedback),
+      encoder_(out) {
+  tokens_ = limits_.account.order_burst;
+}
+
+RiskEngine::~RiskEngine() = default;
+
+std::string RiskEngine::key(std::string_view venue, std::string_view symbol) {
+  std::string k(venue);
+  k.push_back(':');
+  k.append(symbol);
+  return k;
+}
+
+const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
+  auto it = portfolios_.find(std::string(k));
+  return it == portfolios_.end() ? nullptr : &it->second;
+}
+
+std::optional<Decimal> RiskEngine::mid(std::string_view venue, std::string_view symbol) const {
+  auto it = mids_.find(key(venue, symbol));
+  if (it == mids_.end()) return std::nullopt;
+  return it->second;
+}
+
+void RiskEngine::status(std::string_view event, std::string_view detail) {
+  Status s;
+  s.venue = "risk";
+  s.ts = now_;
+  s.event = event;
+  s.detail = detail;
+  encoder_.on_status(s);
+}
+
+bool RiskEngine::process_line(std::string_view line, std::string_view source,
+                              std::uint64_t line_number) {
+  ++stats_.lines;
+  if (!decoder_.decode(line, ev_, error_)) {
+    ++stats_.malformed;
+    diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
+                error_);
+    return false;
+  }
+  switch (ev_.kind) {
+    case EventType::order:
+      on_order(ev_.order, line);
+      return true;
+    case EventType::control:
+      if (!ev_.control.target.empty() && ev_.control.target != "ot-risk") break;
+      if (ev_.control.ts > now_) now_ = ev_.control.ts;
+      if (ev_.control.command == "kill") {
+        kill(ev_.control.detail.empty() ? "control message" : ev_.control.detail);
+      } else if (ev_.control.command == "resume") {
+        resume(ev_.control.detail.empty() ? "control message" : ev_.control.detail);
+      } else {
+        diag_.warning(source, fmt::format("unknown control command '{}'", ev_.control.command));
+      }
+      return true;  // consumed
+    case EventType::amend: {
+      const TrackedOrder* t = tracker_.find(ev_.amend.id);
+      if (killed_ || t == nullptr) {
+        status("amend_reject", fmt::format("{}: {}", ev_.amend.id,
+                                           killed_ ? "kill switch on" : "unknown order"));
+        return true;
+      }
+      Order o = t->as_order();
+      if (ev_.amend.qty) o.qty = *ev_.amend.qty;
+      if (ev_.amend.price) o.price = *ev_.amend.price;
+      // The order's own working quantity is not additional exposure.
+      std::string why = check(o, o.id);
+      if (!why.empty()) {
+        status("amend_reject", fmt::format("{}: {}", o.id, why));
+        return true;
+      }
+      break;
+    }
+    case EventType::cancel:
+      ++stats_.cancels;
+      break;
+    case EventType::bbo:
+    case EventType::quote:
+      on_top(ev_.top);
+      break;
+    case EventType::ticker:
+      out_.write_line(ev_.type, line);
+      on_ticker(ev_.ticker);
+      return true;
+    case EventType::exec:
+      out_.write_line(ev_.type, line);
+      on_exec(ev_.exec);
+      return true;
+    default:
+      break;
+  }
+  out_.write_line(ev_.type, line);
+  return true;
+}
+
+void RiskEngine::process_feedback(std::string_view line) {
+  if (!feedback_decoder_.decode(line, fb_, error_)) {
+    diag_.error("executions endpoint", error_);
+    return;
+  }
+  if (!fb_.decoded) return;
+  if (fb_.exec.seq) {
+    if (*fb_.exec.seq <= last_seq_) return;
+    if (last_seq_ > 0 && *fb_.exec.seq != last_seq_ + 1) {
+      diag_.error("executions endpoint",
+                  fmt::format("reports {}..{} missing", last_seq_ + 1, *fb_.exec.seq - 1));
+      status("gap", "execution reports missing on the executions endpoint");
+    }
+    last_seq_ = *fb_.exec.seq;
+  }
+  on_exec(fb_.exec);
+}
+
+void RiskEngine::on_top(const TopOfBookEvent& t) {
+  const Nanos ts = t.recv != 0 ? t.recv : t.ts;
+  if (ts > now_) now_ = ts;
+  if (!t.has_bid || !t.has_ask) return;
+  const int s = std::max(t.bid.scale, t.ask.scale) + 1;
+  Decimal m{(t.bid.at_scale(s) + t.ask.at_scale(s)) / 2, s};
+  if (m.mantissa % 10 == 0) m = Decimal{m.mantissa / 10, s - 1};
+  mids_[key(t.venue, t.symbol)] = m;
+  if (PositionState* p = positions_.mark(t.venue, t.symbol, m)) {
+    Nanos& last = position_emitted_[key(t.venue, t.symbol)];
+    if (!p->qty.is_zero() && now_ - last >= kSecond) emit_position(*p);
+    update_pnl();
+  }
+}
+
+void RiskEngine::on_ticker(const Ticker& t0) {
+  Ticker t = t0;
+  if (t.ts && *t.ts > now_) now_ = *t.ts;
+  if (t.recv > now_) now_ = t.recv;
+  auto inst = deribit::parse_instrument(t.symbol);
+  if (t.venue != "deribit" || !inst) return;
+  const std::string k = key(t.venue, t.symbol);
+  if (inst->kind != deribit::InstrumentKind::option) {
+    // Futures and perpetual tickers mark the hedge instrument.
+    if (auto m = Decimal::parse(t[TickerField::mark])) mids_[k] = *m;
+    return;
+  }
+  auto& info = options_[k];
+  if (!info) {
+    info = std::make_unique<OptionInfo>();
+    info->venue = t.venue;
+    info->symbol = t.symbol;
+    info->inst = *inst;
+  }
+  auto num = [&](TickerField f) -> std::optional<double> {
+    auto d = Decimal::parse(t[f]);
+    return d ? std::optional<double>(d->to_double()) : std::nullopt;
+  };
+  auto iv = num(TickerField::mark_iv);
+  auto fwd = num(TickerField::underlying);
+  if (!fwd) fwd = num(TickerField::index);
+  if (!iv || !fwd || *fwd <= 0) return;
+  info->iv = *iv / 100.0;
+  info->forward = *fwd;
+  info->rate = num(TickerField::interest_rate).value_or(0);
+  const Nanos when = t.ts.value_or(now_);
+  info->greeks = black76(info->forward, inst->strike, year_fraction(when, inst->expiry), info->iv,
+                         info->rate, inst->call);
+  info->priced = true;
+  if (auto m = Decimal::parse(t[TickerField::mark])) positions_.mark(t.venue, t.symbol, *m);
+  recompute_greeks(t.venue, inst->currency);
+}
+
+void RiskEngine::recompute_greeks(std::string_view venue, const std::string& currency) {
+  const std::string pk = key(venue, currency);
+  const GreekLimits* g = limits_.for_underlying(venue, currency);
+  Portfolio pf;
+  bool any = false;
+  for (const auto& [k, info] : options_) {
+    if (info->venue != venue || info->inst.currency != currency || !info->priced) continue;
+    pf.forward = info->forward;
+    const PositionState* p = positions_.find(info->venue, info->symbol);
+    if (p == nullptr || p->qty.is_zero()) continue;
+    const double q = p->qty.to_double();
+    const bool pa = g == nullptr || g->premium_adjusted;
+    pf.delta += q * (pa && info->inst.inverse ? info->greeks.delta_pa : info->greeks.delta);
+    pf.gamma += q * info->greeks.gamma;
+    pf.vega += q * info->greeks.vega;
+    pf.theta += q * info->greeks.theta;
+    any = true;
+  }
+  // Futures and perpetuals of the same currency: an inverse contract of Q
+  // USD is Q / F coin of delta.
+  for (const PositionState* p : positions_.all()) {
+    if (p->venue != venue || p->qty.is_zero()) continue;
+    auto inst = deribit::parse_instrument(p->symbol);
+    if (!inst || inst->currency != currency || inst->kind == deribit::InstrumentKind::option) {
+      continue;
+    }
+    auto m = mid(p->venue, p->symbol);
+    const double f = m ? m->to_double() : pf.forward;
+    if (f <= 0) continue;
+    pf.delta += p->inverse ? p->qty.to_double() / f : p->qty.to_double();
+    any = true;
+  }
+  const bool had = portfolios_.count(pk) != 0;
+  if (!any && !had) return;
+  if (pf.forward == 0 && had) pf.forward = portfolios_[pk].forward;
+  portfolios_[pk] = pf;
+  PortfolioGreeks e;
+  e.venue = venue;
+  e.underlying = currency;
+  e.delta = pf.delta;
+  e.gamma = pf.gamma;
+  e.vega = pf.vega;
+  e.theta = pf.theta;
+  e.ts = now_;
+  encoder_.write(e);
+  if (g != nullptr && g->delta_band > 0) hedge(venue, currency, *g, portfolios_[pk]);
+}
+
+void RiskEngine::hedge(std::string_view venue, const std::string& currency, const GreekLimits& g,
+                       Portfolio& pf) {
+  const std::string pk = key(venue, currency);
+  if (killed_) return;
+  auto it = hedge_orders_.find(pk);
+  if (it != hedge_orders_.end()) {
+    const TrackedOrder* o = tracker_.find(it->second);
+    if (o != nullptr && o->open()) return;  // one hedge at a time
+    hedge_orders_.erase(it);
+  }
+  const double off = pf.delta - g.delta_target;
+  if (std::fabs(off) <= g.delta_band) return;
+  auto hedge_mid = mid(venue, g.hedge_symbol);
+  const double f = hedge_mid ? hedge_mid->to_double() : pf.forward;
+  if (f <= 0) return;
+  auto inst = deribit::parse_instrument(g.hedge_symbol);
+  Order o;
+  o.venue = venue;
+  o.symbol = g.hedge_symbol;
+  o.kind = OrderKind::market;
+  o.tif = Tif::ioc;
+  o.strategy = "hedge";
+  o.ts = now_;
+  if (inst && inst->inverse) {
+    const double size = deribit::contract_size_usd(currency);
+    const double usd = std::round(-off * f / size) * size;
+    if (usd == 0) return;
+    o.side = usd > 0 ? Side::buy : Side::sell;
+    o.qty = Decimal{static_cast<std::int64_t>(std::fabs(usd)), 0};
+  } else {
+    const Amount q = Amount::from_double(std::fabs(off));
+    o.side = off < 0 ? Side::buy : Side::sell;
+    o.qty = q.to_decimal(6).value_or(Decimal{});
+    if (o.qty.is_zero()) return;
+  }
+  id_ = fmt::format("hedge-{}-{}", currency, next_hedge_++);
+  o.id = id_;
+  tracker_.add(o);
+  hedge_orders_[pk] = id_;
+  ++stats_.hedges;
+  encoder_.write(o);
+}
+
+std::string RiskEngine::check(const Order& o, std::string_view replaces) {
+  if (killed_) return "kill switch: " + kill_reason_;
+  const SymbolLimits& l = limits_.for_symbol(o.venue, o.symbol);
+  const auto m = mid(o.venue, o.symbol);
+  if (l.max_order_qty && compare(o.qty, *l.max_order_qty) > 0) {
+    return fmt::format("quantity {} above max_order_qty {}", o.qty.to_string(),
+                       l.max_order_qty->to_string());
+  }
+  if (l.price_collar_bps) {
+    if (!m) return "no reference price for the price collar";
+    if (o.price) {
+      const double dev = std::fabs(o.price->to_double() - m->to_double()) / m->to_double() * 1e4;
+      if (dev > *l.price_collar_bps) {
+        return fmt::format("price {} is {:.1f} bp from the mid {}, collar {} bp",
+                           o.price->to_string(), dev, m->to_string(), *l.price_collar_bps);
+      }
+    }
+  }
+  if (l.max_notional) {
+    const std::optional<Decimal> px = o.price ? o.price : m;
+    if (!px) return "no reference price for the notional limit";
+    const Amount notional = is_inverse(o.venue, o.symbol) ? Amount::of(o.qty)
+                                                          : Amount::product(o.qty, *px);
+    if (notional > Amount::of(*l.max_notional)) {
+      return fmt::format("notional {} above max_notional {}", notional.to_string(8),
+                         l.max_notional->to_string());
+    }
+  }
+  long open_symbol = 0, open_all = 0;
+  Decimal same_side{0, 0};
+  for (const TrackedOrder* t : tracker_.open_orders()) {
+    if (t->id == replaces) continue;
+    ++open_all;
+    if (t->venue != o.venue || t->symbol != o.symbol) continue;
+    ++open_symbol;
+    if (t->side == o.side) {
+      same_side = add(same_side, t->leaves());
+    } else if (l.self_trade_reject && t->price) {
+      const bool crosses =
+          !o.price || (o.side == Side::buy ? compare(*o.price, *t->price) >= 0
+                                           : compare(*o.price, *t->price) <= 0);
+      if (crosses) return fmt::format("self-trade: would cross own order {}", t->id);
+    }
+  }
+  if (l.max_open_orders && open_symbol >= *l.max_open_orders) {
+    return fmt::format("{} open orders on {} (max_open_orders {})", open_symbol, o.symbol,
+                       *l.max_open_orders);
+  }
+  if (limits_.account.max_open_orders && open_all >= *limits_.account.max_open_orders) {
+    return fmt::format("{} open orders in all (account max_open_orders {})", open_all,
+                       *limits_.account.max_open_orders);
+  }
+  if (l.max_position) {
+    const PositionState* p = positions_.find(o.venue, o.symbol);
+    Amount worst = p ? p->qty : Amount{};
+    const Amount add_q = Amount::of(add(same_side, o.qty));
+    worst += o.side == Side::buy ? add_q : -add_q;
+    if (worst.abs() > Amount::of(*l.max_position)) {
+      return fmt::format("position could reach {} (max_position {})", worst.to_string(),
+                         l.max_position->to_string());
+    }
+  }
+  // Options: gamma and vega limits of the underlying's portfolio.
+  if (auto inst = deribit::parse_instrument(o.symbol);
+      inst && o.venue == "deribit" && inst->kind == deribit::InstrumentKind::option) {
+    const GreekLimits* g = limits_.for_underlying(o.venue, inst->currency);
+    auto info = options_.find(key(o.venue, o.symbol));
+    if (g != nullptr && (g->max_gamma || g->max_vega)) {
+      if (info == options_.end() || !info->second->priced) return "no greeks yet for " + std::string(o.symbol);
+      const double q = o.qty.to_double() * (o.side == Side::buy ? 1 : -1);
+      const Portfolio* pf = portfolio(key(o.venue, inst->currency));
+      const double gamma0 = pf ? pf->gamma : 0, vega0 = pf ? pf->vega : 0;
+      const double gamma1 = gamma0 + q * info->second->greeks.gamma;
+      const double vega1 = vega0 + q * info->second->greeks.vega;
+      if (g->max_gamma && std::fabs(gamma1) > *g->max_gamma && std::fabs(gamma1) > std::fabs(gamma0)) {
+        return fmt::format("portfolio gamma would be {:.6f} (max_gamma {})", gamma1, *g->max_gamma);
+      }
+      if (g->max_vega && std::fabs(vega1) > *g->max_vega && std::fabs(vega1) > std::fabs(vega0)) {
+        return fmt::format("portfolio vega would be {:.4f} (max_vega {})", vega1, *g->max_vega);
+      }
+    }
+  }
+  return {};
+}
+
+void RiskEngine::on_order(const Order& o, std::string_view line) {
+  ++stats_.orders;
+  if (o.ts > now_) now_ = o.ts;
+  std::string why = check(o);
+  if (why.empty() && limits_.account.order_rate > 0) {
+    const double dt = tokens_at_ == 0 ? 0 : static_cast<double>(now_ - tokens_at_) * 1e-9;
+    tokens_ = std::min(limits_.account.order_burst, tokens_ + dt * limits_.account.order_rate);
+    tokens_at_ = now_;
+    if (tokens_ < 1.0) {
+      why = fmt::format("order rate above {} per second", limits_.account.order_rate);
+    } else {
+      tokens_ -= 1.0;
+    }
+  }
+  if (!why.empty()) return reject(o, why);
+  if (!tracker_.add(o)) return reject(o, "duplicate client order id");
+  ++stats_.approved;
+  out_.write_line("order", line);
+}
+
+void RiskEngine::reject(const Order& o, std::string_view reason) {
+  ++stats_.rejected;
+  Exec e;
+  e.id = o.id;
+  e.venue = o.venue;
+  e.symbol = o.symbol;
+  e.side = o.side;
+  e.status = ExecStatus::rejected;
+  e.filled = Decimal{0, 0};
+  e.leaves = Decimal{0, 0};
+  e.order_price = o.price;
+  e.reason = reason;
+  e.strategy = o.strategy;
+  e.ts = now_;
+  encoder_.write(e);
+}
+
+void RiskEngine::on_exec(const Exec& e) {
+  if (e.ts > now_) now_ = e.ts;
+  if (tracker_.find(e.id) == nullptr) return;  // not an order this gate approved
+  auto r = tracker_.apply(e);
+  if (r.kind != OrderTracker::Applied::ok) return;
+  if (r.order->open()) tracker_.amend(e.id, add(e.filled, e.leaves), e.order_price);
+  if (!e.qty || !e.price || e.qty->mantissa <= 0) return;
+  ++stats_.fills;
+  const PositionState& p =
+      positions_.fill(e.venue, e.symbol, e.side, *e.price, *e.qty, e.fee.value_or(Decimal{}), e.ts);
+  if (auto m = mid(e.venue, e.symbol)) positions_.mark(e.venue, e.symbol, *m);
+  emit_position(p);
+  update_pnl();
+  if (auto inst = deribit::parse_instrument(e.symbol); inst && e.venue == "deribit") {
+    recompute_greeks(e.venue, inst->currency);
+  }
+}
+
+void RiskEngine::emit_position(const PositionState& p) {
+  Position ev = p.as_event();
+  ev.ts = now_;
+  if (auto it = options_.find(key(p.venue, p.symbol)); it != options_.end() && it->second->priced) {
+    const double q = p.qty.to_double();
+    ev.delta = q * it->second->greeks.delta;
+    ev.gamma = q * it->second->greeks.gamma;
+    ev.vega = q * it->second->greeks.vega;
+    ev.theta = q * it->second->greeks.theta;
+  }
+  encoder_.write(ev);
+  position_emitted_[key(p.venue, p.symbol)] = now_;
+}
+
+void RiskEngine::update_pnl() {
+  const Amount pnl = positions_.equity_pnl();
+  const std::int64_t day = now_ / (86400 * kSecond);
+  if (day != day_) {
+    day_ = day;
+    day_start_pnl_ = pnl;
+  }
+  if (!have_peak_ || pnl > peak_pnl_) peak_pnl_ = pnl, have_peak_ = true;
+  const auto& a = limits_.account;
+  if (a.daily_loss && day_start_pnl_ - pnl >= Amount::of(*a.daily_loss)) {
+    kill(fmt::format("daily loss {} reached the limit {}", (day_start_pnl_ - pnl).to_string(8),
+                     a.daily_loss->to_string()));
+  } else if (a.max_drawdown && peak_pnl_ - pnl >= Amount::of(*a.max_drawdown)) {
+    kill(fmt::format("drawdown {} reached the limit {}", (peak_pnl_ - pnl).to_string(8),
+                     a.max_drawdown->to_string()));
+  }
+}
+
+void RiskEngine::kill(std::string_view reason) {
+  if (killed_) return;
+  killed_ = true;
+  kill_reason_ = reason;
+  ++stats_.kills;
+  diag_.error("kill switch", reason);
+  status("kill", reason);
+  for (const TrackedOrder* t : tracker_.open_orders()) {
+    Cancel c;
+    c.id = t->id;
+    c.venue = t->venue;
+    c.symbol = t->symbol;
+    c.strategy = "risk";
+    c.ts = now_;
+    encoder_.write(c);
+  }
+}
+
+void RiskEngine::resume(std::string_view reason) {
+  if (!killed_) return;
+  killed_ = false;
+  diag_.warning("kill switch", fmt::format("released: {}", reason));
+  status("resume", reason);
+  // The loss limits count again from here.
+  day_start_pnl_ = peak_pnl_ = positions_.equity_pnl();
+}
+
+void RiskEngine::check_kill_file() {
+  if (killed_ || limits_.account.kill_file.empty()) return;
+  struct stat st {};
+  if (::stat(limits_.account.kill_file.c_str(), &st) == 0) {
+    kill("kill file " + limits_.account.kill_file + " exists");
+  }
+}
+
+}  // namespace ot

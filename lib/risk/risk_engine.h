@@ -1,0 +1,115 @@
+// The engine behind ot-risk: a gate between strategies and ot-exec.
+//
+//   - orders are checked against the limits (risk/limits.h): approved ones
+//     pass on, a rejected one becomes an `exec` with status rejected and a
+//     reason (ot-exec passes it to the executions endpoint, so the strategy
+//     hears it);
+//   - executions (from the endpoint, or the stream) update order states and
+//     positions; `position` events go out on each fill, and on mark changes
+//     at most once a second per instrument;
+//   - loss limits (daily loss since UTC midnight, drawdown from the peak)
+//     and the kill switch (kill(), a kill file, a `control` event
+//     {"command":"kill"}) cancel every open order, reject new ones and say
+//     so in a `status` event until {"command":"resume"};
+//   - Deribit options: greeks from each `ticker` (Black-76, risk/black76.h),
+//     portfolio greeks per venue and currency as `greeks` events, gamma and
+//     vega limits on new option orders, and delta hedging in the configured
+//     future or perpetual when |delta − target| leaves the band (inverse
+//     contracts sized in USD multiples of the contract size).
+//
+// Time is the stream's: the latest event's time.
+// Threading: single-threaded.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/diagnostics.h"
+#include "core/event_decoder.h"
+#include "core/event_encoder.h"
+#include "exec/order_tracker.h"
+#include "risk/black76.h"
+#include "risk/limits.h"
+#include "risk/positions.h"
+
+namespace ot {
+
+struct RiskEngineStats {
+  std::uint64_t lines = 0, malformed = 0, orders = 0, approved = 0, rejected = 0, cancels = 0,
+                fills = 0, kills = 0, hedges = 0;
+};
+
+class RiskEngine {
+ public:
+  RiskEngine(RiskLimits limits, LineSink& out, Diagnostics& diag);
+  ~RiskEngine();
+
+  bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
+  void process_feedback(std::string_view line);
+  // Trips the kill switch (idempotent).
+  void kill(std::string_view reason);
+  void resume(std::string_view reason);
+  // Trips the kill switch if the limits' kill file exists.
+  void check_kill_file();
+  bool killed() const { return killed_; }
+
+  const PositionBook& positions() const { return positions_; }
+  const OrderTracker& orders() const { return tracker_; }
+  const RiskEngineStats& stats() const { return stats_; }
+  struct Portfolio {
+    double delta = 0, gamma = 0, vega = 0, theta = 0;
+    double forward = 0;  // last underlying price seen
+  };
+  // Portfolio greeks of "venue:CURRENCY" (nullptr if none).
+  const Portfolio* portfolio(std::string_view key) const;
+
+ private:
+  struct OptionInfo;
+  void on_order(const Order& o, std::string_view line);
+  // Why `o` breaks a limit (empty if it does not); `replaces` names an open
+  // order it amends, whose own exposure does not count.
+  std::string check(const Order& o, std::string_view replaces = {});
+  void reject(const Order& o, std::string_view reason);
+  void on_exec(const Exec& e);
+  void on_top(const TopOfBookEvent& t);
+  void on_ticker(const Ticker& t);
+  void emit_position(const PositionState& p);
+  void update_pnl();
+  void recompute_greeks(std::string_view venue, const std::string& currency);
+  void hedge(std::string_view venue, const std::string& currency, const GreekLimits& g,
+             Portfolio& pf);
+  void status(std::string_view event, std::string_view detail);
+  std::optional<Decimal> mid(std::string_view venue, std::string_view symbol) const;
+  static std::string key(std::string_view venue, std::string_view symbol);
+
+  RiskLimits limits_;
+  LineSink& out_;
+  Diagnostics& diag_;
+  EventDecoder decoder_;
+  EventDecoder feedback_decoder_;
+  DecodedEvent ev_, fb_;
+  EventEncoder encoder_;
+  OrderTracker tracker_;
+  PositionBook positions_;
+  std::unordered_map<std::string, Decimal> mids_;
+  std::unordered_map<std::string, Nanos> position_emitted_;
+  std::unordered_map<std::string, std::unique_ptr<OptionInfo>> options_;
+  std::unordered_map<std::string, Portfolio> portfolios_;
+  std::unordered_map<std::string, std::string> hedge_orders_;  // portfolio → working hedge id
+  std::string error_;
+  Nanos now_ = 0;
+  double tokens_ = 0;
+  Nanos tokens_at_ = 0;
+  bool killed_ = false;
+  std::string kill_reason_;
+  std::int64_t day_ = -1;
+  Amount day_start_pnl_, peak_pnl_;
+  bool have_peak_ = false;
+  std::int64_t last_seq_ = 0;
+  std::uint64_t next_hedge_ = 1;
+  std::string id_;
+  RiskEngineStats stats_;
+};
+
+}  // namespace ot

@@ -1,0 +1,185 @@
+#include "strat/runner.h"
+
+#include <fmt/format.h>
+
+namespace ot {
+
+namespace {
+constexpr EventTypes kMarket = {EventType::bbo, EventType::quote, EventType::trade,
+                                EventType::status, EventType::exec};
+constexpr EventTypes kFeedback = {EventType::exec};
+}  // namespace
+
+StrategyRunner::StrategyRunner(Strategy& strategy, LineSink& out, Diagnostics& diag,
+                               RunnerOptions options)
+    : strategy_(strategy),
+      out_(out),
+      diag_(diag),
+      options_(std::move(options)),
+      decoder_(kMarket),
+      feedback_decoder_(kFeedback),
+      encoder_(out) {
+  if (options_.id_prefix.empty()) options_.id_prefix = std::string(strategy_.name());
+}
+
+void StrategyRunner::start() { strategy_.on_start(*this); }
+
+void StrategyRunner::stop() { strategy_.on_stop(*this); }
+
+void StrategyRunner::note(std::string_view message) { diag_.warning(strategy_.name(), message); }
+
+bool StrategyRunner::process_line(std::string_view line, std::string_view source,
+                                  std::uint64_t line_number) {
+  ++stats_.lines;
+  if (!decoder_.decode(line, ev_, error_)) {
+    ++stats_.malformed;
+    diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
+                error_);
+    return false;
+  }
+  out_.write_line(ev_.type, line);
+  if (!ev_.decoded) return true;
+  switch (ev_.kind) {
+    case EventType::bbo:
+    case EventType::quote:
+      if (options_.top_source != "any" && ev_.type != options_.top_source) break;
+      clock(ev_.top.recv != 0 ? ev_.top.recv : ev_.top.ts);
+      if (timer_ && *timer_ <= now_) run_timer();
+      strategy_.on_top(ev_.top, *this);
+      break;
+    case EventType::trade:
+      clock(ev_.trade.recv != 0 ? ev_.trade.recv : ev_.trade.ts.value_or(0));
+      if (timer_ && *timer_ <= now_) run_timer();
+      strategy_.on_trade(ev_.trade, *this);
+      break;
+    case EventType::status:
+      clock(ev_.status.ts);
+      strategy_.on_status(ev_.status, *this);
+      break;
+    case EventType::exec:
+      on_exec(ev_.exec);
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+void StrategyRunner::process_feedback(std::string_view line) {
+  if (!feedback_decoder_.decode(line, fb_, error_)) {
+    diag_.error("executions endpoint", error_);
+    return;
+  }
+  if (!fb_.decoded) return;  // status events from the venue
+  const Exec& e = fb_.exec;
+  if (e.seq) {
+    if (*e.seq <= last_seq_) return;  // seen already
+    if (last_seq_ > 0 && *e.seq != last_seq_ + 1) {
+      ++stats_.feedback_gaps;
+      diag_.error("executions endpoint",
+                  fmt::format("reports {}..{} missing", last_seq_ + 1, *e.seq - 1));
+      Status s;
+      s.venue = e.venue;
+      s.ts = now_;
+      s.event = "gap";
+      s.detail = "execution reports missing on the executions endpoint";
+      encoder_.on_status(s);
+    }
+    last_seq_ = *e.seq;
+  }
+  on_exec(e);
+}
+
+void StrategyRunner::on_exec(const Exec& e) {
+  if (tracker_.find(e.id) == nullptr) return;  // another strategy's order
+  auto r = tracker_.apply(e);
+  if (r.kind != OrderTracker::Applied::ok) {
+    if (r.kind == OrderTracker::Applied::refused) {
+      diag_.warning(strategy_.name(), fmt::format("report for {} ignored: {}", e.id, r.reason));
+    }
+    return;
+  }
+  ++stats_.reports;
+  if (r.order != nullptr && r.order->open()) {
+    tracker_.amend(e.id, add(e.filled, e.leaves), e.order_price);  // after an amend
+  }
+  if (e.qty && e.price && e.qty->mantissa > 0) {
+    ++stats_.fills;
+    key_.assign(e.venue).push_back('\x1f');
+    key_.append(e.symbol);
+    Decimal& pos = positions_[key_];
+    pos = e.side == Side::buy ? add(pos, *e.qty) : sub(pos, *e.qty);
+  }
+  clock(e.ts);
+  strategy_.on_exec(e, *this);
+}
+
+void StrategyRunner::run_timer() {
+  const Nanos at = *timer_;
+  timer_.reset();
+  strategy_.on_timer(at, *this);
+}
+
+void StrategyRunner::advance(Nanos now) {
+  clock(now);
+  if (timer_ && *timer_ <= now_) run_timer();
+}
+
+std::string_view StrategyRunner::submit(const OrderRequest& r) {
+  id_ = fmt::format("{}-{}-{}", options_.id_prefix, options_.session, next_id_++);
+  Order o;
+  o.id = id_;
+  o.venue = r.venue;
+  o.symbol = r.symbol;
+  o.side = r.side;
+  o.kind = r.price ? OrderKind::limit : OrderKind::market;
+  o.tif = r.tif;
+  o.qty = r.qty;
+  o.price = r.price;
+  o.reduce_only = r.reduce_only;
+  o.strategy = strategy_.name();
+  o.ts = now_;
+  tracker_.add(o);
+  encoder_.write(o);
+  ++stats_.orders;
+  return id_;
+}
+
+void StrategyRunner::cancel(std::string_view id) {
+  const TrackedOrder* t = tracker_.find(id);
+  if (t == nullptr || !t->open()) return;
+  Cancel c;
+  c.id = id;
+  c.venue = t->venue;
+  c.symbol = t->symbol;
+  c.strategy = strategy_.name();
+  c.ts = now_;
+  encoder_.write(c);
+  ++stats_.cancels;
+}
+
+void StrategyRunner::amend(std::string_view id, std::optional<Decimal> qty,
+                           std::optional<Decimal> price) {
+  const TrackedOrder* t = tracker_.find(id);
+  if (t == nullptr || !t->open()) return;
+  Amend a;
+  a.id = id;
+  a.venue = t->venue;
+  a.symbol = t->symbol;
+  a.qty = qty;
+  a.price = price;
+  a.strategy = strategy_.name();
+  a.ts = now_;
+  encoder_.write(a);
+  ++stats_.amends;
+}
+
+Decimal StrategyRunner::position(std::string_view venue, std::string_view symbol) const {
+  std::string key(venue);
+  key.push_back('\x1f');
+  key.append(symbol);
+  auto it = positions_.find(key);
+  return it == positions_.end() ? Decimal{0, 0} : it->second;
+}
+
+}  // namespace ot

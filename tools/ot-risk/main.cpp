@@ -1,0 +1,107 @@
+// ot-risk: the risk gate between strategies and ot-exec — limits, positions
+// and PnL, loss limits and kill switch, option greeks and delta hedging.
+#include <csignal>
+
+#include "../common/tool.h"
+#include "io/input.h"
+#include "io/output.h"
+#include "risk/risk_engine.h"
+
+namespace {
+volatile std::sig_atomic_t g_kill = 0;
+void on_usr2(int) { g_kill = 1; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ot;
+  CLI::App app{"Check orders against risk limits; positions, PnL, greeks, hedging (man ot-risk)",
+               "ot-risk"};
+  app.set_version_flag("--version", "ot-risk 0.1.0");
+  std::string limits_path, in_uri = "-", out_uri = "-", fills_uri;
+  std::string in_pattern = "push", out_pattern = "push";
+  bool quiet = false, print_stats = false;
+  app.add_option("--limits", limits_path, "Limits file (TOML; see ot-risk(1))")
+      ->check(CLI::ExistingFile);
+  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
+  app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
+      ->check(CLI::IsMember({"push", "pub"}));
+  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://…");
+  app.add_option("--out-pattern", out_pattern, "ZeroMQ output: push (default) or pub")
+      ->check(CLI::IsMember({"push", "pub"}));
+  app.add_option("--fills", fills_uri, "Executions endpoint of ot-exec (--fills-out)");
+  app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+
+  tool::StderrDiagnostics diag("ot-risk", quiet);
+  std::string err;
+  RiskLimits limits;
+  if (!limits_path.empty() && !load_limits(limits_path, limits, err)) {
+    diag.error("", err);
+    return tool::kExitUsage;
+  }
+  InputOptions io;
+  io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;
+  auto in = open_input(in_uri, io, err);
+  OutputOptions oo;
+  oo.push = out_pattern == "push";
+  auto out = in ? open_output(out_uri, oo, err) : nullptr;
+  if (!in || !out) {
+    diag.error("", err);
+    return tool::kExitFailure;
+  }
+  std::unique_ptr<FeedbackInput> fills;
+  try {
+    if (!fills_uri.empty()) fills = std::make_unique<FeedbackInput>(fills_uri);
+  } catch (const std::exception& e) {
+    diag.error(fills_uri, e.what());
+    return tool::kExitFailure;
+  }
+  RiskEngine engine(limits, *out, diag);
+  auto on_fill = [&](std::string_view line) { engine.process_feedback(line); };
+  auto housekeeping = [&] {
+    if (g_kill) engine.kill("signal SIGUSR2");
+    engine.check_kill_file();
+  };
+  in->set_idle_hook([&] {
+    housekeeping();
+    out->flush();
+  });
+  in->set_wait_hook([&](const LineInput::WaitTarget& t) {
+    // Wake up a few times a second for the kill file and signals.
+    const bool ready = fills ? fills->wait(t, 200, on_fill) : wait_readable(t, 200);
+    housekeeping();
+    out->flush();
+    if (tool::g_stop) return LineInput::WaitResult::stop;
+    return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+  });
+  tool::install_stop_signals();
+  std::signal(SIGUSR2, on_usr2);
+  housekeeping();
+  std::string_view line;
+  std::uint64_t n = 0;
+  while (!tool::g_stop && in->next(line)) {
+    if (fills) fills->drain(on_fill);
+    if ((++n & 1023) == 0) housekeeping();
+    engine.process_line(line, in->name(), in->line_number());
+  }
+  if (fills) fills->drain(on_fill);
+  int rc = tool::kExitOk;
+  if (!in->error().empty()) {
+    diag.error("", in->error());
+    rc = tool::kExitFailure;
+  }
+  if (!out->flush()) {
+    diag.error("", out->error());
+    rc = tool::kExitFailure;
+  }
+  if (print_stats) {
+    const auto& s = engine.stats();
+    std::fprintf(stderr,
+                 "ot-risk: stats: lines=%lu malformed=%lu orders=%lu approved=%lu rejected=%lu "
+                 "fills=%lu kills=%lu hedges=%lu\n",
+                 s.lines, s.malformed, s.orders, s.approved, s.rejected, s.fills, s.kills,
+                 s.hedges);
+  }
+  return rc;
+}
