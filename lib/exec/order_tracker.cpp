@@ -71,8 +71,10 @@ OrderTracker::Result OrderTracker::apply(const Exec& e) {
     r.reason = "reject after a fill";
     return r;
   }
-  if (e.status == ExecStatus::new_ && o.acked && !has_fill &&
-      compare(e.filled, o.filled) == 0 && o.status == ExecStatus::new_) {
+  const bool same_terms = compare(ot::add(e.filled, e.leaves), o.qty) == 0 &&
+                          (!e.order_price || !o.price || compare(*e.order_price, *o.price) == 0);
+  if (e.status == o.status && o.acked && !has_fill && compare(e.filled, o.filled) == 0 &&
+      same_terms) {
     // A second ack (or an amend confirmation) changes nothing we track.
     r.kind = Applied::duplicate;
     o.updated = e.ts;

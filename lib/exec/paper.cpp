@@ -109,12 +109,15 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
 }
 
 void PaperVenue::set_clock(Nanos t) {
-  if (t > now_) now_ = t;
-  while (!pending_.empty() && pending_.front().at <= now_) {
+  // Orders in flight reach the venue at their own time, before the market
+  // event at `t` is applied.
+  while (!pending_.empty() && pending_.front().at <= std::max(t, now_)) {
     Pending p = std::move(pending_.front());
     pending_.pop_front();
+    if (p.at > now_) now_ = p.at;
     arrive(p);
   }
+  if (t > now_) now_ = t;
   remove_final();
   deliver(now_);
 }

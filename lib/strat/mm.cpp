@@ -148,15 +148,15 @@ class MarketMaker final : public Strategy {
     r.qty = qty_;
     r.price = price;
     r.tif = Tif::post_only;
-    slot.id = std::string(ctx.submit(r));
-    slot.price = price;
-    slot.placed = ctx.now();
+    slot = QuoteSlot{std::string(ctx.submit(r)), price, ctx.now(), false};
   }
 
   void pull(StrategyContext& ctx, QuoteSlot& slot) {
     if (slot.id.empty() || slot.canceling) return;
-    ctx.cancel(slot.id);
+    // The report may arrive inside cancel() (a fused run) and clear the slot.
     slot.canceling = true;
+    const std::string id = slot.id;
+    ctx.cancel(id);
   }
 
   std::string venue_, symbol_;

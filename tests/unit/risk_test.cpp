@@ -133,3 +133,271 @@ TEST_CASE("Greeks match Deribit on every ticker of the capture", "[risk][black76
   WARN("worst |delta| " << worst_delta << ", |gamma| " << worst_gamma << ", |mark| "
                         << worst_mark);
 }
+
+// ---- the risk gate ----
+
+#include "core/event_decoder.h"
+#include "risk/limits.h"
+#include "risk/risk_engine.h"
+
+namespace {
+
+struct Sink final : ot::LineSink {
+  void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+  // Lines of one type since index `from`.
+  std::vector<std::string> of(const std::string& type, std::size_t from = 0) const {
+    std::vector<std::string> out;
+    for (std::size_t i = from; i < lines.size(); ++i) {
+      if (lines[i].find("{\"type\":\"" + type + "\"") == 0) out.push_back(lines[i]);
+    }
+    return out;
+  }
+};
+
+struct Diag final : ot::Diagnostics {
+  void error(std::string_view, std::string_view m) override { errors.emplace_back(m); }
+  void warning(std::string_view, std::string_view) override {}
+  std::vector<std::string> errors;
+};
+
+struct Gate {
+  explicit Gate(const char* toml) {
+    std::string err;
+    REQUIRE(ot::parse_limits(toml, limits, err));
+    engine = std::make_unique<ot::RiskEngine>(limits, out, diag);
+  }
+  void feed(const std::string& line) {
+    ot::test::Padded p{line};
+    engine->process_line(p.view(), "test", ++n);
+  }
+  void fill(const std::string& line) {
+    ot::test::Padded p{line};
+    engine->process_feedback(p.view());
+  }
+  // Sends an order; returns the reject reason ("" if it passed).
+  std::string order(const std::string& id, const char* side, const char* qty, const char* price,
+                    const char* symbol = "BTCUSDT", const char* venue = "binance") {
+    const std::size_t before = out.lines.size();
+    std::string line = std::string("{\"type\":\"order\",\"id\":\"") + id + "\",\"venue\":\"" +
+                       venue + "\",\"symbol\":\"" + symbol + "\",\"side\":\"" + side +
+                       "\",\"qty\":\"" + qty + "\"";
+    line += price ? std::string(",\"price\":\"") + price + "\",\"kind\":\"limit\""
+                  : std::string(",\"kind\":\"market\"");
+    feed(line + ",\"ts\":" + std::to_string(ts) + "}");
+    auto rejects = out.of("exec", before);
+    if (rejects.empty()) {
+      REQUIRE(out.of("order", before).size() == 1);
+      return "";
+    }
+    const auto at = rejects[0].find("\"reason\":\"");
+    return rejects[0].substr(at + 10, rejects[0].find('"', at + 10) - at - 10);
+  }
+  void bbo(const char* bid, const char* ask, const char* symbol = "BTCUSDT",
+           const char* venue = "binance") {
+    feed(std::string("{\"type\":\"bbo\",\"venue\":\"") + venue + "\",\"symbol\":\"" + symbol +
+         "\",\"ts\":" + std::to_string(ts) + ",\"bid\":\"" + bid + "\",\"bid_qty\":\"1\",\"ask\":\"" +
+         ask + "\",\"ask_qty\":\"1\"}");
+  }
+  std::int64_t seq = 0;
+  void exec(const std::string& id, const char* status, const char* side, const char* price,
+            const char* qty, const char* filled, const char* leaves,
+            const char* symbol = "BTCUSDT", const char* venue = "binance") {
+    std::string line = "{\"type\":\"exec\",\"id\":\"" + id + "\",\"venue\":\"" + venue +
+                       "\",\"symbol\":\"" + symbol + "\",\"ts\":" + std::to_string(ts) +
+                       ",\"side\":\"" + side + "\",\"status\":\"" + status + "\"";
+    if (price) line += std::string(",\"price\":\"") + price + "\",\"qty\":\"" + qty + "\",\"fee\":\"0\"";
+    line += std::string(",\"filled\":\"") + filled + "\",\"leaves\":\"" + leaves +
+            "\",\"seq\":" + std::to_string(++seq) + "}";
+    fill(line);
+  }
+  ot::RiskLimits limits;
+  Sink out;
+  Diag diag;
+  std::unique_ptr<ot::RiskEngine> engine;
+  std::uint64_t n = 0;
+  ot::Nanos ts = 1'700'000'000'000'000'000;
+};
+
+}  // namespace
+
+TEST_CASE("limits files: values, sections and errors", "[risk][limits]") {
+  ot::RiskLimits l;
+  std::string err;
+  REQUIRE(ot::parse_limits(R"(
+[account]
+max_open_orders = 3
+order_rate = 2.5
+daily_loss = "100"
+[defaults]
+max_order_qty = "1.5"
+price_collar_bps = 50
+[symbols."binance:ETHUSDT"]
+max_order_qty = "10"
+[greeks."deribit:BTC"]
+delta_band = 0.1
+hedge_symbol = "BTC-PERPETUAL"
+)",
+                           l, err));
+  CHECK(l.account.order_burst == 2.5);
+  CHECK(l.for_symbol("binance", "ETHUSDT").max_order_qty->to_string() == "10");
+  CHECK(l.for_symbol("binance", "ETHUSDT").price_collar_bps == 50);  // from defaults
+  CHECK(l.for_symbol("okx", "ETHUSDT").max_order_qty->to_string() == "1.5");
+  CHECK(l.for_underlying("deribit", "BTC")->hedge_symbol == "BTC-PERPETUAL");
+  CHECK_FALSE(ot::parse_limits("[defaults]\nmax_ordr_qty = \"1\"\n", l, err));
+  CHECK_THAT(err, Catch::Contains("line 2") && Catch::Contains("max_ordr_qty"));
+  CHECK_FALSE(ot::parse_limits("[defaults]\nmax_order_qty = 1.5\n", l, err));
+  CHECK_THAT(err, Catch::Contains("decimal"));
+  CHECK_FALSE(ot::parse_limits("[account\n", l, err));
+  CHECK_FALSE(ot::parse_limits("[greeks.\"deribit:BTC\"]\ndelta_band = 1\n", l, err));
+  CHECK_THAT(err, Catch::Contains("hedge_symbol"));
+}
+
+TEST_CASE("every pre-trade limit rejects with its reason", "[risk][limits]") {
+  Gate g(R"(
+[account]
+max_open_orders = 10
+order_rate = 1
+order_burst = 3
+[defaults]
+max_order_qty = "2"
+max_notional = "150000"
+max_position = "3"
+price_collar_bps = 100
+max_open_orders = 4
+)");
+  CHECK_THAT(g.order("a", "buy", "1", "50000"), Catch::Contains("no reference price"));
+  g.bbo("50000", "50001");
+  CHECK(g.order("b", "buy", "1", "49990") == "");
+  CHECK_THAT(g.order("c", "buy", "2.5", "49990"), Catch::Contains("max_order_qty"));
+  CHECK_THAT(g.order("d", "buy", "1", "49000"), Catch::Contains("collar"));
+  CHECK(g.order("e", "sell", "2", "50010") == "");
+  CHECK_THAT(g.order("f", "sell", "1", "49990"), Catch::Contains("self-trade"));
+  CHECK_THAT(g.order("f2", "buy", "1", "50010"), Catch::Contains("self-trade"));
+  // Order rate: a burst of 3 (b, e, h), then one per second.
+  CHECK(g.order("h", "buy", "1", "49980") == "");
+  CHECK_THAT(g.order("h2", "buy", "1", "49980"), Catch::Contains("order rate"));
+  g.ts += 2'000'000'000;
+  g.bbo("50000", "50001");
+  // Position: 1 held + 1 working bid + 2 would be 4 > 3.
+  g.exec("b", "filled", "buy", "49990", "1", "1", "0");
+  CHECK_THAT(g.order("j", "buy", "2", "49980"), Catch::Contains("max_position"));
+  CHECK(g.order("k", "buy", "1", "49980") == "");
+  CHECK(g.order("l", "sell", "1", "50020") == "");
+  // Open orders per symbol: e, h, k, l.
+  CHECK_THAT(g.order("l2", "sell", "1", "50020"), Catch::Contains("open orders"));
+  CHECK_THAT(g.order("m", "buy", "1", "50000", "ETHUSDT"), Catch::Contains("no reference"));
+  g.bbo("100000", "100001", "XBT");
+  CHECK_THAT(g.order("n", "buy", "1.6", "100000", "XBT"), Catch::Contains("max_notional"));
+  CHECK(g.engine->stats().rejected == 10);
+  // Positions are announced on fills.
+  auto pos = g.out.of("position");
+  REQUIRE_FALSE(pos.empty());
+  CHECK_THAT(pos.back(), Catch::Contains("\"qty\":\"1\"") && Catch::Contains("\"avg_price\":\"49990\""));
+}
+
+TEST_CASE("kill switch: control message, kill file, loss limit", "[risk][kill]") {
+  Gate g(R"(
+[account]
+daily_loss = "100"
+[defaults]
+max_order_qty = "10"
+)");
+  g.bbo("100", "101");
+  CHECK(g.order("a", "buy", "5", "99") == "");
+  CHECK(g.order("b", "buy", "5", "98") == "");
+  const std::size_t before = g.out.lines.size();
+  g.feed(R"({"type":"control","command":"kill","detail":"operator"})");
+  auto cancels = g.out.of("cancel", before);
+  CHECK(cancels.size() == 2);
+  auto st = g.out.of("status", before);
+  REQUIRE(st.size() == 1);
+  CHECK_THAT(st[0], Catch::Contains("\"event\":\"kill\"") && Catch::Contains("operator"));
+  CHECK_THAT(g.order("c", "buy", "1", "99"), Catch::Contains("kill switch"));
+  g.feed(R"({"type":"control","command":"resume"})");
+  CHECK(g.order("c2", "buy", "1", "99") == "");
+  // Loss limit: bought 5 at 99 (a), marked down to 70: −145 ≤ −100.
+  g.exec("a", "filled", "buy", "99", "5", "5", "0");
+  CHECK_FALSE(g.engine->killed());
+  g.bbo("70", "70.5");
+  CHECK(g.engine->killed());
+  CHECK_THAT(g.out.of("status").back(), Catch::Contains("daily loss"));
+  // Kill file.
+  Gate f("[account]\nkill_file = \"/tmp/ot-risk-test-kill\"\n");
+  std::remove("/tmp/ot-risk-test-kill");
+  f.engine->check_kill_file();
+  CHECK_FALSE(f.engine->killed());
+  { std::ofstream("/tmp/ot-risk-test-kill") << "stop\n"; }
+  f.engine->check_kill_file();
+  CHECK(f.engine->killed());
+  std::remove("/tmp/ot-risk-test-kill");
+}
+
+TEST_CASE("delta hedging keeps an options book inside its band", "[risk][hedge][deribit]") {
+  Gate g(R"(
+[greeks."deribit:BTC"]
+delta_band = 0.05
+hedge_symbol = "BTC-PERPETUAL"
+max_gamma = 0.002
+)");
+  // Tickers of the capture price the options.
+  std::ifstream in(ot::test::data_path("deribit.raw"));
+  auto parser = ot::find_venue("deribit")->make_parser();
+  Sink events;
+  ot::EventEncoder enc(events);
+  std::string line;
+  while (std::getline(in, line)) {
+    ot::Nanos recv = 0;
+    std::string_view frame;
+    if (!ot::split_capture_line(line, recv, frame)) continue;
+    ot::test::Padded padded{std::string(frame)};
+    parser->parse(padded.view(), recv, enc);
+  }
+  auto tickers = events.of("ticker");
+  REQUIRE(tickers.size() == 89);
+  std::size_t i = 0;
+  auto next_tickers = [&](std::size_t n) {
+    for (std::size_t k = 0; k < n && i < tickers.size(); ++k) g.feed(tickers[i++]);
+  };
+  next_tickers(30);
+  g.ts = 1626993730000000000;
+  g.bbo("32100", "32100.5", "BTC-PERPETUAL", "deribit");
+  // Sell 10 calls (delta about −10 × 0.2x).
+  REQUIRE(g.order("opt", "sell", "10", "0.05", "BTC-25MAR22-30000-C", "deribit") == "");
+  g.exec("opt", "filled", "sell", "0.2", "10", "10", "0", "BTC-25MAR22-30000-C", "deribit");
+  const auto* pf = g.engine->portfolio("deribit:BTC");
+  REQUIRE(pf != nullptr);
+  const double before = pf->delta;
+  CHECK(before < -0.5);
+  auto hedges = g.out.of("order");
+  REQUIRE(hedges.size() == 2);  // the option order, then the hedge
+  const std::string& h = hedges.back();
+  CHECK_THAT(h, Catch::Contains("\"symbol\":\"BTC-PERPETUAL\"") &&
+                    Catch::Contains("\"side\":\"buy\""));
+  // USD size: delta × F rounded to 10 USD contracts.
+  ot::EventDecoder d({ot::EventType::order});
+  ot::DecodedEvent ev;
+  std::string err;
+  ot::test::Padded hp{h};
+  REQUIRE(d.decode(hp.view(), ev, err));
+  const double usd = ev.order.qty.to_double();
+  CHECK(std::fmod(usd, 10.0) == 0);
+  CHECK(usd == Approx(std::round(-before * 32100.25 / 10) * 10));
+  // No second hedge while the first works.
+  next_tickers(10);
+  CHECK(g.out.of("order").size() == 2);
+  // The hedge fills: the book is back inside the band.
+  const std::string hid(ev.order.id);
+  const std::string qty = ev.order.qty.to_string();
+  g.exec(hid, "filled", "buy", "32100.5", qty.c_str(), qty.c_str(), "0", "BTC-PERPETUAL",
+         "deribit");
+  CHECK(std::fabs(g.engine->portfolio("deribit:BTC")->delta) <= 0.05);
+  // Later tickers move the greeks; whenever the band is left, a hedge follows.
+  next_tickers(tickers.size());
+  const bool inside = std::fabs(g.engine->portfolio("deribit:BTC")->delta) <= 0.05;
+  CHECK((inside || g.out.of("order").size() > 2));
+  // Gamma limit: buying 1000 calls would break max_gamma.
+  CHECK_THAT(g.order("big", "buy", "1000", "0.2", "BTC-25MAR22-30000-C", "deribit"),
+             Catch::Contains("gamma"));
+  CHECK_FALSE(g.out.of("greeks").empty());
+}

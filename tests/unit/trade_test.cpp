@@ -1,0 +1,513 @@
+// Orders, executions, the paper venue, the journal, the order state machine
+// and positions.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "core/amount.h"
+#include "core/event_decoder.h"
+#include "core/event_encoder.h"
+#include "exec/exec_engine.h"
+#include "exec/journal.h"
+#include "exec/paper.h"
+#include "feed/replay.h"
+#include "risk/positions.h"
+#include "test_util.h"
+#include "venues/venue.h"
+
+namespace {
+
+using ot::Decimal;
+
+Decimal dec(const char* s) { return *Decimal::parse(s); }
+
+struct Lines final : ot::LineSink {
+  void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+
+struct Quiet final : ot::Diagnostics {
+  void error(std::string_view w, std::string_view m) override {
+    errors.push_back(std::string(w) + ": " + std::string(m));
+  }
+  void warning(std::string_view w, std::string_view m) override {
+    warnings.push_back(std::string(w) + ": " + std::string(m));
+  }
+  std::vector<std::string> errors, warnings;
+};
+
+// The capture's frames as event lines (book, trade, quote), as ot-feed
+// writes them.
+std::vector<std::string> capture_events(const std::string& name) {
+  std::ifstream in(ot::test::data_path(name));
+  std::string line;
+  Lines out;
+  ot::EventEncoder enc(out);
+  std::unique_ptr<ot::FrameParser> parser;
+  while (std::getline(in, line)) {
+    ot::Nanos recv = 0;
+    std::string_view frame;
+    if (!ot::split_capture_line(line, recv, frame)) continue;
+    ot::test::Padded padded{std::string(frame)};
+    if (!parser) parser = ot::make_detected_parser(padded.view());
+    if (parser) parser->parse(padded.view(), recv, enc);
+  }
+  return out.lines;
+}
+
+// One exec report, owned.
+struct Report {
+  std::string id, status, side, reason, liquidity;
+  std::optional<Decimal> price, qty, fee;
+  Decimal filled, leaves;
+  std::int64_t seq = 0;
+};
+
+std::vector<Report> reports(const std::vector<std::string>& lines) {
+  ot::EventDecoder dec({ot::EventType::exec});
+  ot::DecodedEvent ev;
+  std::string err;
+  std::vector<Report> out;
+  for (const auto& l : lines) {
+    ot::test::Padded p{l};
+    REQUIRE(dec.decode(p.view(), ev, err));
+    if (ev.kind != ot::EventType::exec) continue;
+    const auto& e = ev.exec;
+    out.push_back(Report{std::string(e.id), std::string(ot::to_string(e.status)),
+                         std::string(ot::to_string(e.side)), std::string(e.reason),
+                         std::string(ot::to_string(e.liquidity)), e.price, e.qty, e.fee,
+                         e.filled, e.leaves, e.seq.value_or(0)});
+  }
+  return out;
+}
+
+std::string order_line(const std::string& id, const char* side, const char* qty,
+                        const char* price, const char* kind = "limit", const char* tif = "gtc",
+                        const char* symbol = "SUSHIUSDT") {
+  std::string s = "{\"type\":\"order\",\"id\":\"" + id +
+                  "\",\"venue\":\"binance-futures\",\"symbol\":\"" + symbol + "\",\"side\":\"" +
+                  side + "\",\"qty\":\"" + qty + "\"";
+  if (price != nullptr) s += ",\"price\":\"" + std::string(price) + "\"";
+  return s + ",\"kind\":\"" + kind + "\",\"tif\":\"" + tif + "\"}";
+}
+
+// Runs lines through an ExecEngine on a paper venue.
+struct PaperRun {
+  explicit PaperRun(ot::PaperConfig cfg = {}) : paper(cfg), engine(paper, out, diag) {}
+  void feed(const std::string& line) {
+    ot::test::Padded p{line};
+    engine.process_line(p.view(), "test", ++n);
+  }
+  ot::PaperVenue paper;
+  Lines out;
+  Quiet diag;
+  ot::ExecEngine engine;
+  std::uint64_t n = 0;
+};
+
+}  // namespace
+
+TEST_CASE("Amount: exact money arithmetic", "[trade][amount]") {
+  using ot::Amount;
+  CHECK(Amount::product(dec("7.6110"), dec("6")).to_string() == "45.666");
+  CHECK(Amount::product(dec("0.00000001"), dec("0.0000000001")).to_string() == "0.000000000000000001");
+  CHECK(Amount::of(dec("10")).divided_by(Amount::of(dec("3"))).to_string(6) == "3.333333");
+  CHECK(Amount::of(dec("-10")).divided_by(Amount::of(dec("3"))).to_string(2) == "-3.33");
+  CHECK(Amount::of(dec("2")).divided_by(Amount::of(dec("3"))).to_string(3) == "0.667");
+  CHECK(Amount::of(dec("123.45")).times(dec("0.0002")).to_string() == "0.02469");
+  CHECK((Amount::of(dec("1.5")) - Amount::of(dec("2"))).to_string() == "-0.5");
+  CHECK(Amount::of(dec("0")).to_string() == "0");
+  CHECK(Amount::from_double(-1.25).to_string() == "-1.25");
+  CHECK(ot::round_to_tick(7.61149, dec("0.001"), ot::Round::nearest).to_string() == "7.611");
+  CHECK(ot::round_to_tick(7.6115, dec("0.001"), ot::Round::nearest).to_string() == "7.612");
+  CHECK(ot::round_to_tick(7.6119, dec("0.001"), ot::Round::down).to_string() == "7.611");
+  CHECK(ot::round_to_tick(-7.6111, dec("0.001"), ot::Round::down).to_string() == "-7.612");
+  CHECK(ot::round_to_tick(7.6111, dec("0.005"), ot::Round::up).to_string() == "7.615");
+  CHECK(ot::add(dec("1.5"), dec("0.25")).to_string() == "1.75");
+  CHECK(ot::sub(dec("1"), dec("0.001")).to_string() == "0.999");
+}
+
+TEST_CASE("trading events encode and decode back", "[trade][codec]") {
+  Lines sink;
+  ot::EventEncoder enc(sink);
+  ot::Order o;
+  o.id = "mm-1";
+  o.venue = "binance";
+  o.symbol = "BTCUSDT";
+  o.side = ot::Side::sell;
+  o.qty = dec("0.010");
+  o.price = dec("30261.5");
+  o.tif = ot::Tif::post_only;
+  o.strategy = "mm";
+  o.ts = 5;
+  enc.write(o);
+  CHECK(sink.lines.back() ==
+        R"({"type":"order","id":"mm-1","venue":"binance","symbol":"BTCUSDT","ts":5,"side":"sell","qty":"0.010","price":"30261.5","kind":"limit","tif":"post_only","strategy":"mm"})");
+  ot::Exec e;
+  e.id = "mm-1";
+  e.venue = "binance";
+  e.symbol = "BTCUSDT";
+  e.side = ot::Side::sell;
+  e.status = ot::ExecStatus::partial;
+  e.price = dec("30261.5");
+  e.qty = dec("0.004");
+  e.filled = dec("0.004");
+  e.leaves = dec("0.006");
+  e.fee = dec("0.0242092");
+  e.liquidity = ot::Liquidity::maker;
+  e.seq = 7;
+  enc.write(e);
+  ot::EventDecoder decoder({ot::EventType::order, ot::EventType::exec});
+  ot::DecodedEvent ev;
+  std::string err;
+  ot::test::Padded p0{sink.lines[0]};
+  REQUIRE(decoder.decode(p0.view(), ev, err));
+  CHECK(ev.order.id == "mm-1");
+  CHECK(ev.order.tif == ot::Tif::post_only);
+  CHECK(ev.order.price->to_string() == "30261.5");
+  CHECK(ev.order.qty.to_string() == "0.010");
+  ot::test::Padded p1{sink.lines[1]};
+  REQUIRE(decoder.decode(p1.view(), ev, err));
+  CHECK(ev.exec.status == ot::ExecStatus::partial);
+  CHECK(ev.exec.leaves.to_string() == "0.006");
+  CHECK(ev.exec.liquidity == ot::Liquidity::maker);
+  CHECK(*ev.exec.seq == 7);
+  // Required fields and bad values are reported by name.
+  for (const char* bad : {R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1"})",
+                          R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"abc"})",
+                          R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"1","side":"up"})",
+                          R"({"type":"exec","status":"new"})"}) {
+    ot::test::Padded p{bad};
+    CHECK_FALSE(decoder.decode(p.view(), ev, err));
+    CHECK_THAT(err, Catch::Contains("field"));
+  }
+  // `type` after other members still decodes.
+  ot::test::Padded late{R"({"id":"c1","type":"cancel"})"};
+  ot::EventDecoder cdec({ot::EventType::cancel});
+  REQUIRE(cdec.decode(late.view(), ev, err));
+  CHECK(ev.cancel.id == "c1");
+}
+
+TEST_CASE("order state machine", "[trade][orders]") {
+  ot::OrderTracker t;
+  ot::Order o;
+  o.id = "a";
+  o.venue = "paper";
+  o.symbol = "X";
+  o.qty = dec("10");
+  o.price = dec("1");
+  REQUIRE(t.add(o));
+  CHECK_FALSE(t.add(o));
+  ot::Exec e;
+  e.id = "a";
+  e.status = ot::ExecStatus::new_;
+  e.filled = dec("0");
+  e.leaves = dec("10");
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::duplicate);  // duplicated ack
+  e.status = ot::ExecStatus::partial;
+  e.price = dec("1");
+  e.qty = dec("4");
+  e.filled = dec("4");
+  e.leaves = dec("6");
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+  CHECK(t.find("a")->leaves().to_string() == "6");
+  e.filled = dec("3");
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // filled went down
+  e.filled = dec("11");
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // beyond the order
+  e.status = ot::ExecStatus::rejected;
+  e.filled = dec("4");
+  e.qty.reset();
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // reject after a fill
+  e.status = ot::ExecStatus::filled;
+  e.qty = dec("6");
+  e.filled = dec("10");
+  e.leaves = dec("0");
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+  CHECK(t.open_count() == 0);
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::duplicate);
+  e.status = ot::ExecStatus::canceled;
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // after final
+  CHECK(t.find("a")->notional.to_string() == "10");
+}
+
+TEST_CASE("paper venue: queue position, trades through, book crossing", "[trade][paper]") {
+  PaperRun run({{}, {}, dec("0.0002"), dec("0.0004")});
+  auto book = [](const char* bids, const char* asks, bool snap) {
+    return std::string("{\"type\":\"book\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
+                       "\"recv\":1,\"snapshot\":") +
+           (snap ? "true" : "false") + ",\"bids\":" + bids + ",\"asks\":" + asks + "}";
+  };
+  auto trade = [](const char* side, const char* price, const char* qty) {
+    return std::string("{\"type\":\"trade\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
+                       "\"recv\":2,\"price\":\"") +
+           price + "\",\"qty\":\"" + qty + "\",\"side\":\"" + side + "\"}";
+  };
+  run.feed(book(R"([["7.611","6"],["7.610","100"]])", R"([["7.612","297"],["7.613","50"]])", true));
+  run.feed(order_line("b1", "buy", "10", "7.611"));  // rests behind 6
+  run.feed(trade("sell", "7.611", "4"));              // queue 6 → 2
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == "new");
+  run.feed(trade("sell", "7.611", "5"));  // 2 ahead, 3 fill us
+  r = reports(run.out.lines);
+  REQUIRE(r.size() == 2);
+  CHECK(r[1].status == "partial");
+  CHECK(r[1].qty->to_string() == "3");
+  CHECK(r[1].liquidity == "maker");
+  CHECK(r[1].fee->to_string() == "0.0045666");  // 3 × 7.611 × 0.0002
+  // Cancels ahead of us shrink the queue; a trade through our price fills.
+  run.feed(trade("sell", "7.610", "2"));
+  r = reports(run.out.lines);
+  CHECK(r.back().qty->to_string() == "2");
+  CHECK(r.back().filled.to_string() == "5");
+  // The ask comes down to our price: traded through, the rest fills.
+  run.feed(book("[]", R"([["7.611","1"]])", false));
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "filled");
+  CHECK(r.back().filled.to_string() == "10");
+  CHECK(run.paper.working_orders() == 0);
+}
+
+TEST_CASE("paper venue: taking liquidity and time in force", "[trade][paper]") {
+  PaperRun run;
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297"],["7.613","50"],["7.620","1000"]]})");
+  run.feed(order_line("m1", "buy", "320", nullptr, "market"));
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 3);
+  CHECK(r[1].price->to_string() == "7.612");
+  CHECK(r[1].qty->to_string() == "297");
+  CHECK(r[2].price->to_string() == "7.613");
+  CHECK(r[2].status == "filled");
+  CHECK(r[2].liquidity == "taker");
+  // The size we took is not there twice until the venue updates the level.
+  run.feed(order_line("i1", "buy", "100", "7.613", "limit", "ioc"));
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "expired");
+  CHECK(r[r.size() - 2].qty->to_string() == "27");
+  run.feed(order_line("f1", "buy", "5000", "7.620", "limit", "fok"));
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "expired");
+  CHECK(r.back().filled.to_string() == "0");
+  run.feed(order_line("p1", "buy", "1", "7.612", "limit", "post_only"));
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "rejected");
+  run.feed(order_line("x1", "buy", "1", "7.0", "limit", "gtc", "NOSUCH"));
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "rejected");
+  CHECK_THAT(r.back().reason, Catch::Contains("no market data"));
+  // Amend: a new price loses the queue, a smaller size keeps it; cancel.
+  run.feed(order_line("g1", "buy", "10", "7.600"));
+  run.feed(R"({"type":"amend","id":"g1","qty":"4"})");
+  r = reports(run.out.lines);
+  CHECK(r.back().leaves.to_string() == "4");
+  CHECK(r.back().reason == "amended");
+  run.feed(R"({"type":"cancel","id":"g1"})");
+  r = reports(run.out.lines);
+  CHECK(r.back().status == "canceled");
+  run.feed(R"({"type":"cancel","id":"g1"})");  // already final: a status, no exec
+  CHECK(reports(run.out.lines).size() == r.size());
+  // Re-sending an id is idempotent: not sent again.
+  run.feed(order_line("g1", "buy", "10", "7.600"));
+  CHECK(reports(run.out.lines).size() == r.size());
+  CHECK(run.engine.stats().duplicate_orders == 1);
+}
+
+TEST_CASE("paper venue properties on a real capture", "[trade][paper][property]") {
+  const auto events = capture_events("binance-futures.raw");
+  REQUIRE(events.size() > 1000);
+  const char* symbols[] = {"SUSHIUSDT", "AKROUSDT", "KEEPUSDT", "CTKUSDT"};
+  std::vector<std::vector<std::string>> outputs;
+  for (int round = 0; round < 2; ++round) {
+    std::mt19937 rng(20261123);
+    PaperRun run({0, 0, dec("0.0002"), dec("0.0004")});
+    std::map<std::string, ot::Decimal> ordered;
+    // Last bid/ask per symbol from quote events, to place sensible prices.
+    ot::EventDecoder qdec({ot::EventType::quote});
+    ot::DecodedEvent q;
+    std::string err;
+    std::map<std::string, std::pair<Decimal, Decimal>> top;
+    int next = 0;
+    for (const auto& line : events) {
+      run.feed(line);
+      ot::test::Padded p{line};
+      if (qdec.decode(p.view(), q, err) && q.kind == ot::EventType::quote) {
+        top[std::string(q.top.symbol)] = {q.top.bid, q.top.ask};
+      }
+      if (rng() % 10 != 0 || top.empty()) continue;
+      const char* sym = symbols[rng() % 4];
+      if (top.count(sym) == 0) continue;
+      const auto [bid, ask] = top[sym];
+      const bool buy = rng() % 2 == 0;
+      const int kind = static_cast<int>(rng() % 6);
+      const std::string qty = std::to_string(1 + rng() % 50);
+      const Decimal tick{1, bid.scale};
+      Decimal px = buy ? bid : ask;
+      const int off = static_cast<int>(rng() % 5) - 1;  // one tick aggressive .. 3 passive
+      px = buy ? ot::sub(px, Decimal{off * tick.mantissa, tick.scale})
+               : ot::add(px, Decimal{off * tick.mantissa, tick.scale});
+      const std::string id = "o" + std::to_string(next++);
+      const std::string price = px.to_string();
+      const char* tifs[] = {"gtc", "gtc", "ioc", "fok", "post_only", "gtc"};
+      run.feed(order_line(id, buy ? "buy" : "sell", qty.c_str(),
+                          kind == 5 ? nullptr : price.c_str(), kind == 5 ? "market" : "limit",
+                          tifs[kind], sym));
+      ordered[id] = *Decimal::parse(qty);
+      if (rng() % 4 == 0 && next > 3) {
+        run.feed("{\"type\":\"cancel\",\"id\":\"o" + std::to_string(rng() % next) + "\"}");
+      }
+    }
+    REQUIRE(next > 100);
+    const auto r = reports(run.out.lines);
+    // filled ≤ ordered; cumulative filled equals the sum of fills; a final
+    // state ends every order's reports; seq counts up by one.
+    std::map<std::string, Decimal> sum;
+    std::map<std::string, bool> final_seen;
+    std::map<std::string, ot::Amount> position;
+    ot::Amount cash, fees;
+    std::int64_t seq = 0;
+    int fills = 0;
+    for (const auto& x : r) {
+      CHECK(x.seq == ++seq);
+      INFO(x.id);
+      CHECK_FALSE(final_seen[x.id]);
+      CHECK(ot::compare(x.filled, ordered.at(x.id)) <= 0);
+      if (x.qty && x.qty->mantissa > 0) {
+        ++fills;
+        sum[x.id] = ot::add(sum.count(x.id) ? sum[x.id] : Decimal{0, 0}, *x.qty);
+        const ot::Amount notional = ot::Amount::product(*x.price, *x.qty);
+        cash += x.side == "buy" ? -notional : notional;
+        fees += ot::Amount::of(*x.fee);
+      }
+      CHECK(ot::compare(x.filled, sum.count(x.id) ? sum[x.id] : Decimal{0, 0}) == 0);
+      if (x.status != "new" && x.status != "partial") final_seen[x.id] = true;
+    }
+    CHECK(fills > 20);
+    // Positions from the same fills: realized + unrealized − fees equals
+    // the cash flow plus the marked value of what is held, after fees.
+    ot::PositionBook book;
+    std::map<std::string, ot::Amount> held;
+    std::map<std::string, Decimal> last_price;
+    for (const auto& line : run.out.lines) {
+      ot::EventDecoder d({ot::EventType::exec});
+      ot::DecodedEvent ev;
+      ot::test::Padded p{line};
+      REQUIRE(d.decode(p.view(), ev, err));
+      if (ev.kind != ot::EventType::exec || !ev.exec.qty || ev.exec.qty->mantissa == 0) continue;
+      book.fill(ev.exec.venue, ev.exec.symbol, ev.exec.side, *ev.exec.price, *ev.exec.qty,
+                *ev.exec.fee, ev.exec.ts);
+      last_price[std::string(ev.exec.symbol)] = *ev.exec.price;
+    }
+    ot::Amount marked;
+    for (const auto* p : book.all()) {
+      const Decimal m = last_price[p->symbol];
+      book.mark(p->venue, p->symbol, m);
+      marked += p->qty.times(m);
+    }
+    CHECK((book.equity_pnl() - (cash + marked - fees)).abs() < ot::Amount::of(dec("0.000001")));
+    outputs.push_back(run.out.lines);
+  }
+  // Same input, same output.
+  CHECK(outputs[0] == outputs[1]);
+}
+
+TEST_CASE("paper venue latency delays arrival and reports", "[trade][paper]") {
+  PaperRun run({1'000'000, 500'000, {}, {}});  // 1 ms to the venue, 0.5 ms back
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1000000000,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297"]]})");
+  run.feed(
+      R"({"type":"order","id":"l1","venue":"binance-futures","symbol":"SUSHIUSDT","side":"buy","qty":"5","kind":"market","ts":1000000000})");
+  CHECK(reports(run.out.lines).empty());  // still on its way
+  // The ask is gone before the order arrives: it takes the next level.
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1000500000,"snapshot":false,"bids":[],"asks":[["7.612","0"],["7.615","10"]]})");
+  CHECK(reports(run.out.lines).empty());
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1001600000,"snapshot":false,"bids":[["7.611","7"]],"asks":[]})");
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 2);
+  CHECK(r[1].price->to_string() == "7.615");
+}
+
+TEST_CASE("journal: whole records only, restart restores and never re-sends", "[trade][journal]") {
+  char tmpl[] = "/tmp/ot-journal-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  const std::string path = tmpl;
+  const std::string book =
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297"]]})";
+  {
+    PaperRun run;
+    std::string err;
+    REQUIRE(run.engine.open_journal(path, false, err));
+    run.feed(book);
+    run.feed(order_line("j1", "buy", "1", "7.600"));
+    run.feed(order_line("j2", "buy", "1", nullptr, "market"));
+    CHECK(reports(run.out.lines).size() == 3);
+  }
+  {
+    // A torn record (power loss mid-write) is cut off at reopen.
+    std::ofstream f(path, std::ios::app);
+    f << R"({"type":"order","id":"j3","ven)";
+  }
+  PaperRun again;
+  std::string err;
+  REQUIRE(again.engine.open_journal(path, false, err));
+  CHECK(again.engine.stats().restored == 1);  // j1 rests again
+  CHECK(again.engine.orders().find("j2")->status == ot::ExecStatus::filled);
+  again.feed(book);
+  again.feed(order_line("j1", "buy", "1", "7.600"));
+  again.feed(order_line("j2", "buy", "1", nullptr, "market"));
+  again.feed(order_line("j3", "buy", "1", "7.600"));
+  auto r = reports(again.out.lines);
+  REQUIRE(r.size() == 1);  // only j3 is new
+  CHECK(r[0].id == "j3");
+  CHECK(r[0].seq == 4);  // the endpoint's sequence continues
+  again.feed(R"({"type":"cancel","id":"j1"})");
+  r = reports(again.out.lines);
+  CHECK(r.back().id == "j1");
+  CHECK(r.back().status == "canceled");
+  std::ifstream f(path);
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  CHECK(all.back() == '\n');
+  CHECK(all.find("\"j3\",\"ven\n") == std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("positions: average cost, realized and unrealized PnL", "[trade][positions]") {
+  ot::PositionBook b;
+  b.fill("binance", "BTCUSDT", ot::Side::buy, dec("100"), dec("2"), dec("0.1"), 1);
+  b.fill("binance", "BTCUSDT", ot::Side::buy, dec("110"), dec("2"), dec("0.1"), 2);
+  const auto* p = b.find("binance", "BTCUSDT");
+  CHECK(p->avg_price().to_string() == "105");
+  b.fill("binance", "BTCUSDT", ot::Side::sell, dec("120"), dec("3"), dec("0.1"), 3);
+  CHECK(p->qty.to_string() == "1");
+  CHECK(p->realized.to_string() == "45");  // 3 × (120 − 105)
+  b.fill("binance", "BTCUSDT", ot::Side::sell, dec("90"), dec("3"), dec("0"), 4);  // through zero
+  CHECK(p->qty.to_string() == "-2");
+  CHECK(p->realized.to_string() == "30");  // + 1 × (90 − 105)
+  CHECK(p->avg_price().to_string() == "90");
+  b.mark("binance", "BTCUSDT", dec("80"));
+  CHECK(p->unrealized().to_string() == "20");
+  CHECK(b.equity_pnl().to_string() == "49.7");
+  // Inverse: 1000 USD long at 40000, closed at 50000: 1000 × (1/40000 − 1/50000) coin.
+  b.fill("deribit", "BTC-PERPETUAL", ot::Side::buy, dec("40000"), dec("1000"), dec("0"), 5);
+  const auto* inv = b.find("deribit", "BTC-PERPETUAL");
+  CHECK(inv->inverse);
+  b.mark("deribit", "BTC-PERPETUAL", dec("50000"));
+  CHECK(inv->unrealized().to_string() == "0.005");
+  b.fill("deribit", "BTC-PERPETUAL", ot::Side::sell, dec("50000"), dec("1000"), dec("0"), 6);
+  CHECK(inv->realized.to_string() == "0.005");
+  CHECK(inv->qty.is_zero());
+  CHECK(ot::is_inverse("okx", "BTC-USD-SWAP"));
+  CHECK_FALSE(ot::is_inverse("okx", "BTC-USDT-SWAP"));
+  CHECK_FALSE(ot::is_inverse("deribit", "BTC-27DEC24-60000-C"));
+  CHECK(ot::is_inverse("deribit", "BTC-27DEC24"));
+}
