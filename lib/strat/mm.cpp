@@ -35,6 +35,7 @@ class MarketMaker final : public Strategy {
     p.add("requote_ticks", requote_ticks_, "replace a quote when its price moves this many ticks");
     p.add("min_requote_ms", min_requote_ms_, "leave a new quote alone at least this long, ms");
     p.add("tick", tick_, "price increment (0: learn from the prices)");
+    p.add("reject_pause_ms", reject_pause_ms_, "after a reject, wait this long before quoting, ms");
   }
 
   bool validate(std::string& error) override {
@@ -58,7 +59,7 @@ class MarketMaker final : public Strategy {
     top_.update(e);
     if (!top_.valid) return;
     estimate_vol(ctx.now());
-    if (!paused_) quote(ctx);
+    if (!paused_ && ctx.now() >= quiet_until_) quote(ctx);
   }
 
   void on_status(const Status& s, StrategyContext& ctx) override {
@@ -75,9 +76,13 @@ class MarketMaker final : public Strategy {
     }
   }
 
-  void on_exec(const Exec& e, StrategyContext&) override {
+  void on_exec(const Exec& e, StrategyContext& ctx) override {
     for (QuoteSlot* q : {&bid_, &ask_}) {
       if (q->id == e.id && is_final(e.status)) *q = QuoteSlot{};
+    }
+    // A reject (risk limit, kill switch, venue) is not retried at once.
+    if (e.status == ExecStatus::rejected) {
+      quiet_until_ = ctx.now() + static_cast<Nanos>(reject_pause_ms_ * 1'000'000.0);
     }
   }
 
@@ -164,11 +169,12 @@ class MarketMaker final : public Strategy {
   double gamma_ = 0.1, kappa_ = 1.5, sigma_ = 0, vol_halflife_ = 60, horizon_ = 60;
   double max_inventory_ = 5;
   std::int64_t min_spread_ticks_ = 1, requote_ticks_ = 1;
-  double min_requote_ms_ = 0;
+  double min_requote_ms_ = 0, reject_pause_ms_ = 1000;
   Decimal tick_{0, 0};
 
   Top top_;
   bool paused_ = false;
+  Nanos quiet_until_ = 0;
   double var_ = 1.0;  // ticks² per second, until estimated
   double last_mid_ = 0;
   Nanos last_sample_ = 0;
