@@ -85,7 +85,9 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
       } else if (ev_.control.command == "resume") {
         resume(ev_.control.detail.empty() ? "control message" : ev_.control.detail);
       } else {
-        diag_.warning(source, fmt::format("unknown control command '{}'", ev_.control.command));
+        diag_.warning(
+            line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
+            fmt::format("unknown control command '{}' (kill, resume)", ev_.control.command));
       }
       return true;  // consumed
     case EventType::amend: {

@@ -1,0 +1,13 @@
+# bash completion for ot-risk
+_ot_risk() {
+  local cur prev
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD-1]}
+  case $prev in
+    --limits|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
+    --fills) return ;;
+  esac
+  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --quiet --stats --help --version" -- "$cur"))
+}
+complete -F _ot_risk ot-risk

@@ -1,0 +1,8 @@
+complete -c ot-risk -l limits -r -d 'Limits file (TOML)'
+complete -c ot-risk -l in -r -d 'Input URI'
+complete -c ot-risk -l out -r -d 'Output URI'
+complete -c ot-risk -l in-pattern -x -a 'pub push' -d 'ZeroMQ input pattern'
+complete -c ot-risk -l out-pattern -x -a 'pub push' -d 'ZeroMQ output pattern'
+complete -c ot-risk -l fills -x -d 'Executions endpoint'
+complete -c ot-risk -l stats -d 'Print counters'
+complete -c ot-risk -s q -l quiet -d 'No diagnostics'
