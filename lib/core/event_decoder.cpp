@@ -93,46 +93,70 @@ struct EventDecoder::Impl {
       case EventType::book: {
         auto& b = out.book;
         if (header(b, key, v)) return;
-        if (key == "ts") b.ts = v.get_int64();
-        else if (key == "recv") b.recv = v.get_int64();
-        else if (key == "snapshot") b.snapshot = v.get_bool();
-        else if (key == "first_seq") b.first_seq = v.get_int64();
-        else if (key == "seq") b.seq = v.get_int64();
-        else if (key == "prev_seq") b.prev_seq = v.get_int64();
-        else if (key == "checksum") b.checksum = v.get_int64();
-        else if (key == "bids") levels(v, bids);
-        else if (key == "asks") levels(v, asks);
+        if (key == "ts")
+          b.ts = v.get_int64();
+        else if (key == "recv")
+          b.recv = v.get_int64();
+        else if (key == "snapshot")
+          b.snapshot = v.get_bool();
+        else if (key == "first_seq")
+          b.first_seq = v.get_int64();
+        else if (key == "seq")
+          b.seq = v.get_int64();
+        else if (key == "prev_seq")
+          b.prev_seq = v.get_int64();
+        else if (key == "checksum")
+          b.checksum = v.get_int64();
+        else if (key == "bids")
+          levels(v, bids);
+        else if (key == "asks")
+          levels(v, asks);
         return;
       }
       case EventType::status: {
         auto& s = out.status;
         if (header(s, key, v)) return;
-        if (key == "ts") s.ts = v.get_int64();
-        else if (key == "event") s.event = v.get_string();
-        else if (key == "detail") s.detail = v.get_string();
+        if (key == "ts")
+          s.ts = v.get_int64();
+        else if (key == "event")
+          s.event = v.get_string();
+        else if (key == "detail")
+          s.detail = v.get_string();
         return;
       }
       case EventType::trade: {
         auto& t = out.trade;
         if (header(t, key, v)) return;
-        if (key == "ts") t.ts = v.get_int64();
-        else if (key == "recv") t.recv = v.get_int64();
-        else if (key == "price") t.price = string_text(v);
-        else if (key == "qty") t.qty = string_text(v);
-        else if (key == "side") t.side = enum_of(parse_side, v, key);
-        else if (key == "id") t.id = string_text(v);
+        if (key == "ts")
+          t.ts = v.get_int64();
+        else if (key == "recv")
+          t.recv = v.get_int64();
+        else if (key == "price")
+          t.price = string_text(v);
+        else if (key == "qty")
+          t.qty = string_text(v);
+        else if (key == "side")
+          t.side = enum_of(parse_side, v, key);
+        else if (key == "id")
+          t.id = string_text(v);
         return;
       }
       case EventType::bbo:
       case EventType::quote: {
         auto& q = out.top;
         if (header(q, key, v)) return;
-        if (key == "ts") q.ts = v.get_int64();
-        else if (key == "recv") q.recv = v.get_int64();
-        else if (key == "bid") q.bid = decimal_of(v, key), q.has_bid = true;
-        else if (key == "bid_qty") q.bid_qty = decimal_of(v, key);
-        else if (key == "ask") q.ask = decimal_of(v, key), q.has_ask = true;
-        else if (key == "ask_qty") q.ask_qty = decimal_of(v, key);
+        if (key == "ts")
+          q.ts = v.get_int64();
+        else if (key == "recv")
+          q.recv = v.get_int64();
+        else if (key == "bid")
+          q.bid = decimal_of(v, key), q.has_bid = true;
+        else if (key == "bid_qty")
+          q.bid_qty = decimal_of(v, key);
+        else if (key == "ask")
+          q.ask = decimal_of(v, key), q.has_ask = true;
+        else if (key == "ask_qty")
+          q.ask_qty = decimal_of(v, key);
         return;
       }
       case EventType::ticker: {
@@ -152,63 +176,101 @@ struct EventDecoder::Impl {
       case EventType::order: {
         auto& o = out.order;
         if (header(o, key, v)) return;
-        if (key == "id") o.id = v.get_string();
-        else if (key == "ts") o.ts = v.get_int64();
-        else if (key == "side") o.side = enum_of(parse_side, v, key);
-        else if (key == "qty") o.qty = decimal_of(v, key);
-        else if (key == "price") o.price = decimal_of(v, key);
-        else if (key == "kind") o.kind = enum_of(parse_order_kind, v, key);
-        else if (key == "tif") o.tif = enum_of(parse_tif, v, key);
-        else if (key == "reduce_only") o.reduce_only = v.get_bool();
-        else if (key == "strategy") o.strategy = v.get_string();
+        if (key == "id")
+          o.id = v.get_string();
+        else if (key == "ts")
+          o.ts = v.get_int64();
+        else if (key == "side")
+          o.side = enum_of(parse_side, v, key);
+        else if (key == "qty")
+          o.qty = decimal_of(v, key);
+        else if (key == "price")
+          o.price = decimal_of(v, key);
+        else if (key == "kind")
+          o.kind = enum_of(parse_order_kind, v, key);
+        else if (key == "tif")
+          o.tif = enum_of(parse_tif, v, key);
+        else if (key == "reduce_only")
+          o.reduce_only = v.get_bool();
+        else if (key == "strategy")
+          o.strategy = v.get_string();
         return;
       }
       case EventType::cancel: {
         auto& c = out.cancel;
         if (header(c, key, v)) return;
-        if (key == "id") c.id = v.get_string();
-        else if (key == "ts") c.ts = v.get_int64();
-        else if (key == "strategy") c.strategy = v.get_string();
+        if (key == "id")
+          c.id = v.get_string();
+        else if (key == "ts")
+          c.ts = v.get_int64();
+        else if (key == "strategy")
+          c.strategy = v.get_string();
         return;
       }
       case EventType::amend: {
         auto& a = out.amend;
         if (header(a, key, v)) return;
-        if (key == "id") a.id = v.get_string();
-        else if (key == "ts") a.ts = v.get_int64();
-        else if (key == "qty") a.qty = decimal_of(v, key);
-        else if (key == "price") a.price = decimal_of(v, key);
-        else if (key == "strategy") a.strategy = v.get_string();
+        if (key == "id")
+          a.id = v.get_string();
+        else if (key == "ts")
+          a.ts = v.get_int64();
+        else if (key == "qty")
+          a.qty = decimal_of(v, key);
+        else if (key == "price")
+          a.price = decimal_of(v, key);
+        else if (key == "strategy")
+          a.strategy = v.get_string();
         return;
       }
       case EventType::exec: {
         auto& e = out.exec;
         if (header(e, key, v)) return;
-        if (key == "id") e.id = v.get_string();
-        else if (key == "ts") e.ts = v.get_int64();
-        else if (key == "side") e.side = enum_of(parse_side, v, key);
-        else if (key == "status") e.status = enum_of(parse_exec_status, v, key);
-        else if (key == "price") e.price = decimal_of(v, key);
-        else if (key == "qty") e.qty = decimal_of(v, key);
-        else if (key == "filled") e.filled = decimal_of(v, key);
-        else if (key == "leaves") e.leaves = decimal_of(v, key);
-        else if (key == "order_price") e.order_price = decimal_of(v, key);
-        else if (key == "avg_price") e.avg_price = decimal_of(v, key);
-        else if (key == "fee") e.fee = decimal_of(v, key);
-        else if (key == "liquidity") e.liquidity = enum_of(parse_liquidity, v, key);
-        else if (key == "reason") e.reason = v.get_string();
-        else if (key == "venue_id") e.venue_id = v.get_string();
-        else if (key == "trade_id") e.trade_id = v.get_string();
-        else if (key == "strategy") e.strategy = v.get_string();
-        else if (key == "seq") e.seq = v.get_int64();
+        if (key == "id")
+          e.id = v.get_string();
+        else if (key == "ts")
+          e.ts = v.get_int64();
+        else if (key == "side")
+          e.side = enum_of(parse_side, v, key);
+        else if (key == "status")
+          e.status = enum_of(parse_exec_status, v, key);
+        else if (key == "price")
+          e.price = decimal_of(v, key);
+        else if (key == "qty")
+          e.qty = decimal_of(v, key);
+        else if (key == "filled")
+          e.filled = decimal_of(v, key);
+        else if (key == "leaves")
+          e.leaves = decimal_of(v, key);
+        else if (key == "order_price")
+          e.order_price = decimal_of(v, key);
+        else if (key == "avg_price")
+          e.avg_price = decimal_of(v, key);
+        else if (key == "fee")
+          e.fee = decimal_of(v, key);
+        else if (key == "liquidity")
+          e.liquidity = enum_of(parse_liquidity, v, key);
+        else if (key == "reason")
+          e.reason = v.get_string();
+        else if (key == "venue_id")
+          e.venue_id = v.get_string();
+        else if (key == "trade_id")
+          e.trade_id = v.get_string();
+        else if (key == "strategy")
+          e.strategy = v.get_string();
+        else if (key == "seq")
+          e.seq = v.get_int64();
         return;
       }
       case EventType::control: {
         auto& c = out.control;
-        if (key == "command") c.command = v.get_string();
-        else if (key == "target") c.target = v.get_string();
-        else if (key == "detail") c.detail = v.get_string();
-        else if (key == "ts") c.ts = v.get_int64();
+        if (key == "command")
+          c.command = v.get_string();
+        else if (key == "target")
+          c.target = v.get_string();
+        else if (key == "detail")
+          c.detail = v.get_string();
+        else if (key == "ts")
+          c.ts = v.get_int64();
         return;
       }
       default:
@@ -306,18 +368,39 @@ struct EventDecoder::Impl {
 
   static void reset(DecodedEvent& out) {
     switch (out.kind) {
-      case EventType::book: out.book = {}; break;
-      case EventType::status: out.status = {}; break;
-      case EventType::trade: out.trade = {}; break;
+      case EventType::book:
+        out.book = {};
+        break;
+      case EventType::status:
+        out.status = {};
+        break;
+      case EventType::trade:
+        out.trade = {};
+        break;
       case EventType::bbo:
-      case EventType::quote: out.top = {}; break;
-      case EventType::ticker: out.ticker = {}; break;
-      case EventType::order: out.order = {}; break;
-      case EventType::cancel: out.cancel = {}; break;
-      case EventType::amend: out.amend = {}; break;
-      case EventType::exec: out.exec = {}; break;
-      case EventType::control: out.control = {}; break;
-      default: break;
+      case EventType::quote:
+        out.top = {};
+        break;
+      case EventType::ticker:
+        out.ticker = {};
+        break;
+      case EventType::order:
+        out.order = {};
+        break;
+      case EventType::cancel:
+        out.cancel = {};
+        break;
+      case EventType::amend:
+        out.amend = {};
+        break;
+      case EventType::exec:
+        out.exec = {};
+        break;
+      case EventType::control:
+        out.control = {};
+        break;
+      default:
+        break;
     }
   }
 };

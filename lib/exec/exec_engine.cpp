@@ -5,7 +5,7 @@
 namespace ot {
 
 namespace {
-constexpr EventTypes kDecoded = {EventType::book,  EventType::trade,  EventType::order,
+constexpr EventTypes kDecoded = {EventType::book,   EventType::trade, EventType::order,
                                  EventType::cancel, EventType::amend, EventType::exec};
 }
 

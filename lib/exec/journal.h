@@ -30,8 +30,7 @@ class Journal {
   // to `replay(line, line_number)`; each line is followed by 64 readable
   // padding bytes. Returns false and sets `error` on failure.
   bool open(const std::string& path, bool sync,
-            const std::function<void(std::string_view, std::uint64_t)>& replay,
-            std::string& error);
+            const std::function<void(std::string_view, std::uint64_t)>& replay, std::string& error);
   // Appends one record (without its newline). False on a write error.
   bool append(std::string_view line);
   bool is_open() const { return fd_ >= 0; }

@@ -32,9 +32,8 @@ struct PaperVenue::Market {
     taken.push_back(Taken{side, price, qty});
   }
   void forget_taken(BookSide side, const Decimal& price) {
-    std::erase_if(taken, [&](const Taken& t) {
-      return t.side == side && compare(t.price, price) == 0;
-    });
+    std::erase_if(taken,
+                  [&](const Taken& t) { return t.side == side && compare(t.price, price) == 0; });
   }
 };
 

@@ -7,8 +7,8 @@
 #include <zstd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <vector>
 #include <zmq.hpp>
 

@@ -4,9 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "io/input.h"
-
 #include "core/event_encoder.h"
+#include "io/input.h"
 
 namespace ot {
 

@@ -17,7 +17,8 @@ Greeks black76(double forward, double strike, double t_years, double sigma, doub
   Greeks g;
   const double df = std::exp(-rate * std::max(t_years, 0.0));
   if (t_years <= 0 || sigma <= 0 || forward <= 0 || strike <= 0) {
-    const double intrinsic = call ? std::max(forward - strike, 0.0) : std::max(strike - forward, 0.0);
+    const double intrinsic =
+        call ? std::max(forward - strike, 0.0) : std::max(strike - forward, 0.0);
     g.price = df * intrinsic;
     g.delta = call ? (forward > strike ? df : 0.0) : (forward < strike ? -df : 0.0);
   } else {
@@ -55,7 +56,8 @@ double implied_vol(double price, double forward, double strike, double t_years, 
                    bool call) {
   if (t_years <= 0 || forward <= 0 || strike <= 0) return -1;
   const double df = std::exp(-rate * t_years);
-  const double lower = df * (call ? std::max(forward - strike, 0.0) : std::max(strike - forward, 0.0));
+  const double lower =
+      df * (call ? std::max(forward - strike, 0.0) : std::max(strike - forward, 0.0));
   const double upper = df * (call ? forward : strike);
   if (price <= lower || price >= upper) return -1;
   double lo = 1e-6, hi = 20.0;
@@ -64,8 +66,10 @@ double implied_vol(double price, double forward, double strike, double t_years, 
     const Greeks g = black76(forward, strike, t_years, sigma, rate, call);
     const double diff = g.price - price;
     if (std::fabs(diff) < 1e-12 * std::max(1.0, price)) return sigma;
-    if (diff > 0) hi = sigma;
-    else lo = sigma;
+    if (diff > 0)
+      hi = sigma;
+    else
+      lo = sigma;
     const double vega = g.vega * 100.0;
     double next = vega > 1e-12 ? sigma - diff / vega : 0.5 * (lo + hi);
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);

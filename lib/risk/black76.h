@@ -33,8 +33,7 @@ struct Greeks {
 
 // `t_years` > 0, `sigma` > 0 (as a fraction: 0.65, not 65). At or after
 // expiry (t_years <= 0) the intrinsic value and its step delta.
-Greeks black76(double forward, double strike, double t_years, double sigma, double rate,
-               bool call);
+Greeks black76(double forward, double strike, double t_years, double sigma, double rate, bool call);
 
 // Year fraction between two times on a 365-day year.
 inline double year_fraction(Nanos from, Nanos to) {

@@ -19,8 +19,10 @@ std::string where(const toml::node& n) {
 
 Decimal decimal_of(const toml::node& n, std::string_view key) {
   std::optional<Decimal> d;
-  if (auto s = n.value<std::string>()) d = Decimal::parse(*s);
-  else if (auto i = n.value<std::int64_t>()) d = Decimal{*i, 0};
+  if (auto s = n.value<std::string>())
+    d = Decimal::parse(*s);
+  else if (auto i = n.value<std::int64_t>())
+    d = Decimal{*i, 0};
   if (!d) {
     throw Bad{where(n) + std::string(key) +
               ": expected a decimal (write it as a string, \"0.5\", to keep it exact)"};
@@ -55,11 +57,16 @@ void unknown(const toml::node& n, std::string_view section, std::string_view key
 SymbolLimits symbol_limits(const toml::table& t, std::string_view section, SymbolLimits l) {
   for (const auto& [k, v] : t) {
     const std::string_view key = k.str();
-    if (key == "max_order_qty") l.max_order_qty = decimal_of(v, key);
-    else if (key == "max_notional") l.max_notional = decimal_of(v, key);
-    else if (key == "max_position") l.max_position = decimal_of(v, key);
-    else if (key == "price_collar_bps") l.price_collar_bps = number_of(v, key);
-    else if (key == "max_open_orders") l.max_open_orders = integer_of(v, key);
+    if (key == "max_order_qty")
+      l.max_order_qty = decimal_of(v, key);
+    else if (key == "max_notional")
+      l.max_notional = decimal_of(v, key);
+    else if (key == "max_position")
+      l.max_position = decimal_of(v, key);
+    else if (key == "price_collar_bps")
+      l.price_collar_bps = number_of(v, key);
+    else if (key == "max_open_orders")
+      l.max_open_orders = integer_of(v, key);
     else if (key == "self_trade") {
       const std::string s = text_of(v, key);
       if (s != "reject" && s != "allow") throw Bad{where(v) + "self_trade: reject or allow"};
@@ -106,13 +113,20 @@ bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
       if (section == "account") {
         for (const auto& [kk, vv] : t) {
           const std::string_view key = kk.str();
-          if (key == "max_open_orders") l.account.max_open_orders = integer_of(vv, key);
-          else if (key == "order_rate") l.account.order_rate = number_of(vv, key);
-          else if (key == "order_burst") l.account.order_burst = number_of(vv, key);
-          else if (key == "daily_loss") l.account.daily_loss = decimal_of(vv, key);
-          else if (key == "max_drawdown") l.account.max_drawdown = decimal_of(vv, key);
-          else if (key == "kill_file") l.account.kill_file = text_of(vv, key);
-          else unknown(vv, section, key);
+          if (key == "max_open_orders")
+            l.account.max_open_orders = integer_of(vv, key);
+          else if (key == "order_rate")
+            l.account.order_rate = number_of(vv, key);
+          else if (key == "order_burst")
+            l.account.order_burst = number_of(vv, key);
+          else if (key == "daily_loss")
+            l.account.daily_loss = decimal_of(vv, key);
+          else if (key == "max_drawdown")
+            l.account.max_drawdown = decimal_of(vv, key);
+          else if (key == "kill_file")
+            l.account.kill_file = text_of(vv, key);
+          else
+            unknown(vv, section, key);
         }
       } else if (section == "symbols") {
         for (const auto& [kk, vv] : t) {
@@ -124,13 +138,20 @@ bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
           GreekLimits g;
           for (const auto& [gk, gv] : table_of(vv, kk.str())) {
             const std::string_view key = gk.str();
-            if (key == "delta_band") g.delta_band = number_of(gv, key);
-            else if (key == "delta_target") g.delta_target = number_of(gv, key);
-            else if (key == "hedge_symbol") g.hedge_symbol = text_of(gv, key);
-            else if (key == "max_gamma") g.max_gamma = number_of(gv, key);
-            else if (key == "max_vega") g.max_vega = number_of(gv, key);
-            else if (key == "premium_adjusted") g.premium_adjusted = gv.value<bool>().value_or(true);
-            else unknown(gv, kk.str(), key);
+            if (key == "delta_band")
+              g.delta_band = number_of(gv, key);
+            else if (key == "delta_target")
+              g.delta_target = number_of(gv, key);
+            else if (key == "hedge_symbol")
+              g.hedge_symbol = text_of(gv, key);
+            else if (key == "max_gamma")
+              g.max_gamma = number_of(gv, key);
+            else if (key == "max_vega")
+              g.max_vega = number_of(gv, key);
+            else if (key == "premium_adjusted")
+              g.premium_adjusted = gv.value<bool>().value_or(true);
+            else
+              unknown(gv, kk.str(), key);
           }
           if (g.delta_band > 0 && g.hedge_symbol.empty()) {
             throw Bad{"[greeks.\"" + std::string(kk.str()) + "\"]: delta_band needs hedge_symbol"};

@@ -31,9 +31,9 @@ bool is_inverse(std::string_view venue, std::string_view symbol);
 struct PositionState {
   std::string venue, symbol;
   bool inverse = false;
-  Amount qty;        // signed
-  Amount cost;       // linear: Σ price·qty of the open part; inverse: Σ qty/price (coin)
-  Amount realized;   // quote currency (linear) or coin (inverse)
+  Amount qty;       // signed
+  Amount cost;      // linear: Σ price·qty of the open part; inverse: Σ qty/price (coin)
+  Amount realized;  // quote currency (linear) or coin (inverse)
   Amount fees;
   std::optional<Decimal> mark;
   Nanos ts = 0;
@@ -49,8 +49,7 @@ class PositionBook {
  public:
   // Applies a fill; returns the changed position.
   const PositionState& fill(std::string_view venue, std::string_view symbol, Side side,
-                            const Decimal& price, const Decimal& qty, const Decimal& fee,
-                            Nanos ts);
+                            const Decimal& price, const Decimal& qty, const Decimal& fee, Nanos ts);
   // Marks a position (if there is one); returns it, or nullptr.
   PositionState* mark(std::string_view venue, std::string_view symbol, const Decimal& price);
   const PositionState* find(std::string_view venue, std::string_view symbol) const;

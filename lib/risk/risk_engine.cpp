@@ -1,9 +1,9 @@
 #include "risk/risk_engine.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cmath>
-#include <fmt/format.h>
 
 #include "venues/deribit/instrument.h"
 
@@ -93,8 +93,8 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
     case EventType::amend: {
       const TrackedOrder* t = tracker_.find(ev_.amend.id);
       if (killed_ || t == nullptr) {
-        status("amend_reject", fmt::format("{}: {}", ev_.amend.id,
-                                           killed_ ? "kill switch on" : "unknown order"));
+        status("amend_reject",
+               fmt::format("{}: {}", ev_.amend.id, killed_ ? "kill switch on" : "unknown order"));
         return true;
       }
       Order o = t->as_order();
@@ -313,8 +313,8 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (l.max_notional) {
     const std::optional<Decimal> px = o.price ? o.price : m;
     if (!px) return "no reference price for the notional limit";
-    const Amount notional = is_inverse(o.venue, o.symbol) ? Amount::of(o.qty)
-                                                          : Amount::product(o.qty, *px);
+    const Amount notional =
+        is_inverse(o.venue, o.symbol) ? Amount::of(o.qty) : Amount::product(o.qty, *px);
     if (notional > Amount::of(*l.max_notional)) {
       return fmt::format("notional {} above max_notional {}", notional.to_string(8),
                          l.max_notional->to_string());
@@ -330,9 +330,8 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     if (t->side == o.side) {
       same_side = add(same_side, t->leaves());
     } else if (l.self_trade_reject && t->price) {
-      const bool crosses =
-          !o.price || (o.side == Side::buy ? compare(*o.price, *t->price) >= 0
-                                           : compare(*o.price, *t->price) <= 0);
+      const bool crosses = !o.price || (o.side == Side::buy ? compare(*o.price, *t->price) >= 0
+                                                            : compare(*o.price, *t->price) <= 0);
       if (crosses) return fmt::format("self-trade: would cross own order {}", t->id);
     }
   }
@@ -360,13 +359,15 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     const GreekLimits* g = limits_.for_underlying(o.venue, inst->currency);
     auto info = options_.find(key(o.venue, o.symbol));
     if (g != nullptr && (g->max_gamma || g->max_vega)) {
-      if (info == options_.end() || !info->second->priced) return "no greeks yet for " + std::string(o.symbol);
+      if (info == options_.end() || !info->second->priced)
+        return "no greeks yet for " + std::string(o.symbol);
       const double q = o.qty.to_double() * (o.side == Side::buy ? 1 : -1);
       const Portfolio* pf = portfolio(key(o.venue, inst->currency));
       const double gamma0 = pf ? pf->gamma : 0, vega0 = pf ? pf->vega : 0;
       const double gamma1 = gamma0 + q * info->second->greeks.gamma;
       const double vega1 = vega0 + q * info->second->greeks.vega;
-      if (g->max_gamma && std::fabs(gamma1) > *g->max_gamma && std::fabs(gamma1) > std::fabs(gamma0)) {
+      if (g->max_gamma && std::fabs(gamma1) > *g->max_gamma &&
+          std::fabs(gamma1) > std::fabs(gamma0)) {
         return fmt::format("portfolio gamma would be {:.6f} (max_gamma {})", gamma1, *g->max_gamma);
       }
       if (g->max_vega && std::fabs(vega1) > *g->max_vega && std::fabs(vega1) > std::fabs(vega0)) {

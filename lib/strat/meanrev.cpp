@@ -26,11 +26,16 @@ class MeanReversion final : public Strategy {
   }
 
   bool validate(std::string& error) override {
-    if (symbol_.empty()) error = "meanrev: --symbol is required";
-    else if (qty_.mantissa <= 0) error = "meanrev: --qty must be positive";
-    else if (window_ < 2) error = "meanrev: --window must be at least 2";
-    else if (interval_s_ <= 0) error = "meanrev: --interval must be positive";
-    else if (exit_z_ < 0 || entry_z_ <= exit_z_) error = "meanrev: need 0 <= --exit-z < --entry-z";
+    if (symbol_.empty())
+      error = "meanrev: --symbol is required";
+    else if (qty_.mantissa <= 0)
+      error = "meanrev: --qty must be positive";
+    else if (window_ < 2)
+      error = "meanrev: --window must be at least 2";
+    else if (interval_s_ <= 0)
+      error = "meanrev: --interval must be positive";
+    else if (exit_z_ < 0 || entry_z_ <= exit_z_)
+      error = "meanrev: need 0 <= --exit-z < --entry-z";
     return error.empty();
   }
 
@@ -58,9 +63,12 @@ class MeanReversion final : public Strategy {
     const double var = std::max(sum_sq_ / n - mean * mean, 0.0);
     if (var <= 0) return;
     last_z_ = (mid - mean) / std::sqrt(var);
-    if (last_z_ > entry_z_) target_ = negate(qty_);
-    else if (last_z_ < -entry_z_) target_ = qty_;
-    else if (std::fabs(last_z_) < exit_z_) target_ = Decimal{0, 0};
+    if (last_z_ > entry_z_)
+      target_ = negate(qty_);
+    else if (last_z_ < -entry_z_)
+      target_ = qty_;
+    else if (std::fabs(last_z_) < exit_z_)
+      target_ = Decimal{0, 0};
     trader_.trade_to(ctx, venue_, symbol_, target_, top_);
   }
 

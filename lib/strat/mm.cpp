@@ -39,11 +39,16 @@ class MarketMaker final : public Strategy {
   }
 
   bool validate(std::string& error) override {
-    if (symbol_.empty()) error = "mm: --symbol is required";
-    else if (qty_.mantissa <= 0) error = "mm: --qty must be positive";
-    else if (gamma_ <= 0 || kappa_ <= 0) error = "mm: --gamma and --kappa must be positive";
-    else if (horizon_ <= 0) error = "mm: --horizon must be positive";
-    else if (max_inventory_ <= 0) error = "mm: --max-inventory must be positive";
+    if (symbol_.empty())
+      error = "mm: --symbol is required";
+    else if (qty_.mantissa <= 0)
+      error = "mm: --qty must be positive";
+    else if (gamma_ <= 0 || kappa_ <= 0)
+      error = "mm: --gamma and --kappa must be positive";
+    else if (horizon_ <= 0)
+      error = "mm: --horizon must be positive";
+    else if (max_inventory_ <= 0)
+      error = "mm: --max-inventory must be positive";
     return error.empty();
   }
 

@@ -26,10 +26,14 @@ class Momentum final : public Strategy {
   }
 
   bool validate(std::string& error) override {
-    if (symbol_.empty()) error = "momentum: --symbol is required";
-    else if (qty_.mantissa <= 0) error = "momentum: --qty must be positive";
-    else if (fast_s_ <= 0 || slow_s_ <= fast_s_) error = "momentum: need 0 < --fast < --slow";
-    else if (source_ != "mid" && source_ != "trades") error = "momentum: --source is mid or trades";
+    if (symbol_.empty())
+      error = "momentum: --symbol is required";
+    else if (qty_.mantissa <= 0)
+      error = "momentum: --qty must be positive";
+    else if (fast_s_ <= 0 || slow_s_ <= fast_s_)
+      error = "momentum: need 0 < --fast < --slow";
+    else if (source_ != "mid" && source_ != "trades")
+      error = "momentum: --source is mid or trades";
     return error.empty();
   }
 
@@ -61,8 +65,10 @@ class Momentum final : public Strategy {
     slow_.add(x, ctx.now());
     if (static_cast<double>(ctx.now() - start_) * 1e-9 < warmup_s_) return;
     const double lead_bps = (fast_.value - slow_.value) / slow_.value * 1e4;
-    if (lead_bps > threshold_bps_) target_ = qty_;
-    else if (lead_bps < -threshold_bps_) target_ = long_only_ ? Decimal{0, 0} : negate(qty_);
+    if (lead_bps > threshold_bps_)
+      target_ = qty_;
+    else if (lead_bps < -threshold_bps_)
+      target_ = long_only_ ? Decimal{0, 0} : negate(qty_);
     trader_.trade_to(ctx, venue_, symbol_, target_, top_);
   }
 

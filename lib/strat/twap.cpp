@@ -27,11 +27,16 @@ class Twap final : public Strategy {
 
   bool validate(std::string& error) override {
     auto side = parse_side(side_text_);
-    if (symbol_.empty()) error = "twap: --symbol is required";
-    else if (!side) error = "twap: --side is buy or sell";
-    else if (qty_.mantissa <= 0) error = "twap: --qty must be positive";
-    else if (duration_s_ <= 0) error = "twap: --duration must be positive";
-    else if (slices_ < 1) error = "twap: --slices must be at least 1";
+    if (symbol_.empty())
+      error = "twap: --symbol is required";
+    else if (!side)
+      error = "twap: --side is buy or sell";
+    else if (qty_.mantissa <= 0)
+      error = "twap: --qty must be positive";
+    else if (duration_s_ <= 0)
+      error = "twap: --duration must be positive";
+    else if (slices_ < 1)
+      error = "twap: --slices must be at least 1";
     if (side) side_ = *side;
     return error.empty();
   }

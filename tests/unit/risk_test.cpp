@@ -130,8 +130,7 @@ TEST_CASE("Greeks match Deribit on every ticker of the capture", "[risk][black76
     worst_gamma = std::max(worst_gamma, std::fabs(g.gamma - row.gamma));
     worst_mark = std::max(worst_mark, std::fabs(g.price_coin - row.mark));
   }
-  WARN("worst |delta| " << worst_delta << ", |gamma| " << worst_gamma << ", |mark| "
-                        << worst_mark);
+  WARN("worst |delta| " << worst_delta << ", |gamma| " << worst_gamma << ", |mark| " << worst_mark);
 }
 
 // ---- the risk gate ----
@@ -196,17 +195,18 @@ struct Gate {
   void bbo(const char* bid, const char* ask, const char* symbol = "BTCUSDT",
            const char* venue = "binance") {
     feed(std::string("{\"type\":\"bbo\",\"venue\":\"") + venue + "\",\"symbol\":\"" + symbol +
-         "\",\"ts\":" + std::to_string(ts) + ",\"bid\":\"" + bid + "\",\"bid_qty\":\"1\",\"ask\":\"" +
-         ask + "\",\"ask_qty\":\"1\"}");
+         "\",\"ts\":" + std::to_string(ts) + ",\"bid\":\"" + bid +
+         "\",\"bid_qty\":\"1\",\"ask\":\"" + ask + "\",\"ask_qty\":\"1\"}");
   }
   std::int64_t seq = 0;
   void exec(const std::string& id, const char* status, const char* side, const char* price,
-            const char* qty, const char* filled, const char* leaves,
-            const char* symbol = "BTCUSDT", const char* venue = "binance") {
+            const char* qty, const char* filled, const char* leaves, const char* symbol = "BTCUSDT",
+            const char* venue = "binance") {
     std::string line = "{\"type\":\"exec\",\"id\":\"" + id + "\",\"venue\":\"" + venue +
                        "\",\"symbol\":\"" + symbol + "\",\"ts\":" + std::to_string(ts) +
                        ",\"side\":\"" + side + "\",\"status\":\"" + status + "\"";
-    if (price) line += std::string(",\"price\":\"") + price + "\",\"qty\":\"" + qty + "\",\"fee\":\"0\"";
+    if (price)
+      line += std::string(",\"price\":\"") + price + "\",\"qty\":\"" + qty + "\",\"fee\":\"0\"";
     line += std::string(",\"filled\":\"") + filled + "\",\"leaves\":\"" + leaves +
             "\",\"seq\":" + std::to_string(++seq) + "}";
     fill(line);
@@ -293,7 +293,8 @@ max_open_orders = 4
   // Positions are announced on fills.
   auto pos = g.out.of("position");
   REQUIRE_FALSE(pos.empty());
-  CHECK_THAT(pos.back(), Catch::Contains("\"qty\":\"1\"") && Catch::Contains("\"avg_price\":\"49990\""));
+  CHECK_THAT(pos.back(),
+             Catch::Contains("\"qty\":\"1\"") && Catch::Contains("\"avg_price\":\"49990\""));
 }
 
 TEST_CASE("kill switch: control message, kill file, loss limit", "[risk][kill]") {
@@ -372,8 +373,8 @@ max_gamma = 0.002
   auto hedges = g.out.of("order");
   REQUIRE(hedges.size() == 2);  // the option order, then the hedge
   const std::string& h = hedges.back();
-  CHECK_THAT(h, Catch::Contains("\"symbol\":\"BTC-PERPETUAL\"") &&
-                    Catch::Contains("\"side\":\"buy\""));
+  CHECK_THAT(
+      h, Catch::Contains("\"symbol\":\"BTC-PERPETUAL\"") && Catch::Contains("\"side\":\"buy\""));
   // USD size: delta × F rounded to 10 USD contracts.
   ot::EventDecoder d({ot::EventType::order});
   ot::DecodedEvent ev;

@@ -61,9 +61,9 @@ struct Loop {
     const std::string book = R"({"type":"book","venue":"x","symbol":"S","recv":)" + ts +
                              R"(,"snapshot":true,"bids":[[")" + bid + R"(",")" + bid_qty +
                              R"("]],"asks":[[")" + ask + R"(",")" + ask_qty + R"("]]})";
-    const std::string bbo = R"({"type":"bbo","venue":"x","symbol":"S","ts":)" + ts +
-                            R"(,"recv":)" + ts + R"(,"bid":")" + bid + R"(","bid_qty":")" +
-                            bid_qty + R"(","ask":")" + ask + R"(","ask_qty":")" + ask_qty + "\"}";
+    const std::string bbo = R"({"type":"bbo","venue":"x","symbol":"S","ts":)" + ts + R"(,"recv":)" +
+                            ts + R"(,"bid":")" + bid + R"(","bid_qty":")" + bid_qty +
+                            R"(","ask":")" + ask + R"(","ask_qty":")" + ask_qty + "\"}";
     for (const auto& l : {book, bbo}) {
       ot::test::Padded p{l};
       runner.process_line(p.view(), "market", 0);
@@ -165,8 +165,9 @@ TEST_CASE("mm quotes around the reservation price, skews with inventory, never c
 
 TEST_CASE("mm stops quoting the side beyond max inventory and pulls on an invalid book",
           "[strat][mm]") {
-  Loop loop(ot::make_strategy("mm"),
-            {{"symbol", "S"}, {"qty", "1"}, {"sigma", "1"}, {"max_inventory", "1"}, {"tick", "0.01"}});
+  Loop loop(
+      ot::make_strategy("mm"),
+      {{"symbol", "S"}, {"qty", "1"}, {"sigma", "1"}, {"max_inventory", "1"}, {"tick", "0.01"}});
   loop.market(1 * kS, "100.00", "100.10");
   REQUIRE(loop.orders().size() == 2);
   loop.market(2 * kS, "100.00", "100.00", "5", "1");  // a crossed update fills our bid
@@ -188,11 +189,8 @@ TEST_CASE("mm stops quoting the side beyond max inventory and pulls on an invali
 }
 
 TEST_CASE("twap works the parent order in slices and catches up", "[strat][twap]") {
-  Loop loop(ot::make_strategy("twap"), {{"symbol", "S"},
-                                        {"side", "buy"},
-                                        {"qty", "10"},
-                                        {"duration", "10"},
-                                        {"slices", "5"}});
+  Loop loop(ot::make_strategy("twap"),
+            {{"symbol", "S"}, {"side", "buy"}, {"qty", "10"}, {"duration", "10"}, {"slices", "5"}});
   for (int t = 0; t <= 12; ++t) loop.market((10 + t) * kS, "100.00", "100.10", "50", "3");
   const auto o = loop.orders();
   REQUIRE(o.size() >= 5);

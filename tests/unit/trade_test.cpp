@@ -79,15 +79,15 @@ std::vector<Report> reports(const std::vector<std::string>& lines) {
     const auto& e = ev.exec;
     out.push_back(Report{std::string(e.id), std::string(ot::to_string(e.status)),
                          std::string(ot::to_string(e.side)), std::string(e.reason),
-                         std::string(ot::to_string(e.liquidity)), e.price, e.qty, e.fee,
-                         e.filled, e.leaves, e.seq.value_or(0)});
+                         std::string(ot::to_string(e.liquidity)), e.price, e.qty, e.fee, e.filled,
+                         e.leaves, e.seq.value_or(0)});
   }
   return out;
 }
 
-std::string order_line(const std::string& id, const char* side, const char* qty,
-                        const char* price, const char* kind = "limit", const char* tif = "gtc",
-                        const char* symbol = "SUSHIUSDT") {
+std::string order_line(const std::string& id, const char* side, const char* qty, const char* price,
+                       const char* kind = "limit", const char* tif = "gtc",
+                       const char* symbol = "SUSHIUSDT") {
   std::string s = "{\"type\":\"order\",\"id\":\"" + id +
                   "\",\"venue\":\"binance-futures\",\"symbol\":\"" + symbol + "\",\"side\":\"" +
                   side + "\",\"qty\":\"" + qty + "\"";
@@ -114,7 +114,8 @@ struct PaperRun {
 TEST_CASE("Amount: exact money arithmetic", "[trade][amount]") {
   using ot::Amount;
   CHECK(Amount::product(dec("7.6110"), dec("6")).to_string() == "45.666");
-  CHECK(Amount::product(dec("0.00000001"), dec("0.0000000001")).to_string() == "0.000000000000000001");
+  CHECK(Amount::product(dec("0.00000001"), dec("0.0000000001")).to_string() ==
+        "0.000000000000000001");
   CHECK(Amount::of(dec("10")).divided_by(Amount::of(dec("3"))).to_string(6) == "3.333333");
   CHECK(Amount::of(dec("-10")).divided_by(Amount::of(dec("3"))).to_string(2) == "-3.33");
   CHECK(Amount::of(dec("2")).divided_by(Amount::of(dec("3"))).to_string(3) == "0.667");
@@ -145,8 +146,9 @@ TEST_CASE("trading events encode and decode back", "[trade][codec]") {
   o.strategy = "mm";
   o.ts = 5;
   enc.write(o);
-  CHECK(sink.lines.back() ==
-        R"({"type":"order","id":"mm-1","venue":"binance","symbol":"BTCUSDT","ts":5,"side":"sell","qty":"0.010","price":"30261.5","kind":"limit","tif":"post_only","strategy":"mm"})");
+  CHECK(
+      sink.lines.back() ==
+      R"({"type":"order","id":"mm-1","venue":"binance","symbol":"BTCUSDT","ts":5,"side":"sell","qty":"0.010","price":"30261.5","kind":"limit","tif":"post_only","strategy":"mm"})");
   ot::Exec e;
   e.id = "mm-1";
   e.venue = "binance";
@@ -177,10 +179,11 @@ TEST_CASE("trading events encode and decode back", "[trade][codec]") {
   CHECK(ev.exec.liquidity == ot::Liquidity::maker);
   CHECK(*ev.exec.seq == 7);
   // Required fields and bad values are reported by name.
-  for (const char* bad : {R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1"})",
-                          R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"abc"})",
-                          R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"1","side":"up"})",
-                          R"({"type":"exec","status":"new"})"}) {
+  for (const char* bad :
+       {R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1"})",
+        R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"abc"})",
+        R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"1","side":"up"})",
+        R"({"type":"exec","status":"new"})"}) {
     ot::test::Padded p{bad};
     CHECK_FALSE(decoder.decode(p.view(), ev, err));
     CHECK_THAT(err, Catch::Contains("field"));
@@ -239,18 +242,20 @@ TEST_CASE("order state machine", "[trade][orders]") {
 TEST_CASE("paper venue: queue position, trades through, book crossing", "[trade][paper]") {
   PaperRun run({{}, {}, dec("0.0002"), dec("0.0004")});
   auto book = [](const char* bids, const char* asks, bool snap) {
-    return std::string("{\"type\":\"book\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
-                       "\"recv\":1,\"snapshot\":") +
+    return std::string(
+               "{\"type\":\"book\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
+               "\"recv\":1,\"snapshot\":") +
            (snap ? "true" : "false") + ",\"bids\":" + bids + ",\"asks\":" + asks + "}";
   };
   auto trade = [](const char* side, const char* price, const char* qty) {
-    return std::string("{\"type\":\"trade\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
-                       "\"recv\":2,\"price\":\"") +
+    return std::string(
+               "{\"type\":\"trade\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
+               "\"recv\":2,\"price\":\"") +
            price + "\",\"qty\":\"" + qty + "\",\"side\":\"" + side + "\"}";
   };
   run.feed(book(R"([["7.611","6"],["7.610","100"]])", R"([["7.612","297"],["7.613","50"]])", true));
   run.feed(order_line("b1", "buy", "10", "7.611"));  // rests behind 6
-  run.feed(trade("sell", "7.611", "4"));              // queue 6 → 2
+  run.feed(trade("sell", "7.611", "4"));             // queue 6 → 2
   auto r = reports(run.out.lines);
   REQUIRE(r.size() == 1);
   CHECK(r[0].status == "new");

@@ -17,8 +17,7 @@ int main(int argc, char** argv) {
   double order_latency_us = 0, report_latency_us = 0;
   int fills_subscribers = 1, fills_wait_ms = 5000;
   bool journal_sync = false, strict = false, quiet = false, print_stats = false;
-  app.add_option("--venue", venue, "Where orders go: paper")
-      ->check(CLI::IsMember({"paper"}));
+  app.add_option("--venue", venue, "Where orders go: paper")->check(CLI::IsMember({"paper"}));
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
       ->check(CLI::IsMember({"push", "pub"}));
@@ -30,8 +29,7 @@ int main(int argc, char** argv) {
   app.add_option("--fills-subscribers", fills_subscribers,
                  "Wait for this many subscribers on --fills-out before the first report")
       ->check(CLI::Range(1, 64));
-  app.add_option("--fills-wait-ms", fills_wait_ms,
-                 "Longest wait for them, ms (-1: no limit)");
+  app.add_option("--fills-wait-ms", fills_wait_ms, "Longest wait for them, ms (-1: no limit)");
   app.add_option("--journal", journal_path, "Append-only order journal; replayed at start");
   app.add_flag("--journal-sync", journal_sync, "fdatasync the journal after every record");
   app.add_option("--order-latency-us", order_latency_us, "Paper: order to venue latency, µs")
@@ -112,8 +110,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "ot-exec: stats: lines=%lu malformed=%lu orders=%lu duplicates=%lu cancels=%lu "
                  "amends=%lu reports=%lu fills=%lu open=%zu\n",
-                 s.lines, s.malformed, s.orders, s.duplicate_orders, s.cancels, s.amends,
-                 s.reports, s.fills, engine.orders().open_count());
+                 s.lines, s.malformed, s.orders, s.duplicate_orders, s.cancels, s.amends, s.reports,
+                 s.fills, engine.orders().open_count());
   }
   if (strict && s.malformed > 0) rc = tool::kExitFailure;
   return rc;

@@ -43,8 +43,10 @@ std::optional<Nanos> parse_expiry(std::string_view s) {
 std::optional<double> parse_strike(std::string_view s) {
   std::string text(s);
   for (char& c : text) {
-    if (c == 'd') c = '.';
-    else if ((c < '0' || c > '9') && c != '.') return std::nullopt;
+    if (c == 'd')
+      c = '.';
+    else if ((c < '0' || c > '9') && c != '.')
+      return std::nullopt;
   }
   if (text.empty()) return std::nullopt;
   char* end = nullptr;
