@@ -21,6 +21,7 @@
 
 #include "core/event_encoder.h"
 #include "core/time.h"
+#include "exec/paper.h"
 #include "feed/replay.h"
 #include "io/input.h"
 #include "venues/sim_protocol.h"
@@ -71,9 +72,15 @@ class Market final : public SimMarket, public EventListener {
     if (u.snapshot && b.valid()) {
       if (!u.seq || !b.last_seq() || *u.seq <= *b.last_seq()) return;
     }
+    const bool was_valid = b.valid();
     b.apply(u);
+    // The matching engine sees the book the clients see.
+    if (paper_ != nullptr && (b.valid() || was_valid)) paper_->on_book(u);
   }
-  void on_trade(const Trade&) override {}
+  void on_trade(const Trade& t) override {
+    if (paper_ != nullptr) paper_->on_trade(t);
+  }
+  void set_paper(PaperVenue* p) { paper_ = p; }
   void on_quote(const Quote&) override {}
   void on_ticker(const Ticker&) override {}
   void on_status(const Status&) override {}
@@ -84,6 +91,105 @@ class Market final : public SimMarket, public EventListener {
   std::map<std::string, CheckedBook> books_;
   std::string padded_;
   Nanos venue_time_ = 0;
+  PaperVenue* paper_ = nullptr;
+};
+
+// The order-entry side: the paper venue's queue model on the replayed
+// books, with the account's faults.
+class Exchange final : public SimExchange, public ExecListener {
+ public:
+  Exchange(const SimAccount& account, SimProtocol& proto, Market& market)
+      : account_(account), proto_(proto), market_(market), paper_(PaperConfig{}) {
+    paper_.set_listener(*this);
+    tokens_ = account.rate_limit;
+  }
+  PaperVenue& paper() { return paper_; }
+
+  Result submit(const Order& o) override {
+    Result r;
+    if (account_.rate_limit > 0) {
+      const Nanos t = mono_ns();
+      tokens_ = std::min(account_.rate_limit,
+                         tokens_ + static_cast<double>(t - tokens_at_) * 1e-9 * account_.rate_limit);
+      tokens_at_ = t;
+      if (tokens_ < 1) {
+        r.accepted = false;
+        r.rate_limited = true;
+        r.retry_after_s = 1;
+        r.reason = "too many orders";
+        return r;
+      }
+      tokens_ -= 1;
+    }
+    if (tracker_.find(o.id) != nullptr) {
+      r.accepted = false;
+      r.reason = "duplicate client order id";
+      return r;
+    }
+    if (account_.reject_every > 0 && ++orders_ % account_.reject_every == 0) {
+      r.accepted = false;
+      r.reason = "rejected by the simulator (--reject-every)";
+      return r;
+    }
+    Order copy = o;
+    copy.ts = market_.venue_time();
+    tracker_.add(copy);
+    paper_.submit(copy);
+    // A reject by the matching engine (no book, post-only would cross).
+    const TrackedOrder* t = tracker_.find(o.id);
+    if (t != nullptr && t->status == ExecStatus::rejected) {
+      r.accepted = false;
+      r.reason = last_reject_;
+    }
+    return r;
+  }
+  bool cancel(std::string_view id) override {
+    const TrackedOrder* t = tracker_.find(id);
+    if (t == nullptr || !t->open()) return false;
+    Cancel c;
+    c.id = id;
+    paper_.cancel(c);
+    return true;
+  }
+  bool amend(std::string_view id, const std::optional<Decimal>& qty,
+             const std::optional<Decimal>& price) override {
+    const TrackedOrder* t = tracker_.find(id);
+    if (t == nullptr || !t->open()) return false;
+    Amend a;
+    a.id = id;
+    a.qty = qty;
+    a.price = price;
+    paper_.amend(a);
+    return true;
+  }
+  const OrderTracker& orders() const override { return tracker_; }
+  const SimAccount& account() const override { return account_; }
+  Nanos now() const override { return market_.venue_time(); }
+
+  void on_exec(const Exec& e) override {
+    auto r = tracker_.apply(e);
+    if (r.kind == OrderTracker::Applied::refused) return;
+    if (r.order != nullptr && r.order->open()) {
+      tracker_.amend(e.id, add(e.filled, e.leaves), e.order_price);
+    }
+    if (e.status == ExecStatus::rejected) {
+      last_reject_ = e.reason;
+      return;  // answered by the REST call itself
+    }
+    proto_.on_exec(e, *this);
+  }
+  void on_venue_status(const Status&) override {}
+
+ private:
+  const SimAccount& account_;
+  SimProtocol& proto_;
+  Market& market_;
+  PaperVenue paper_;
+  OrderTracker tracker_;
+  std::string last_reject_;
+  std::uint64_t orders_ = 0;
+  double tokens_ = 0;
+  Nanos tokens_at_ = 0;
 };
 
 class ConnectionBase;
@@ -97,9 +203,11 @@ class Server {
         proto_(std::move(proto)),
         timeline_(std::move(timeline)),
         market_(venue),
+        exchange_(o.account, *proto_, market_),
         out_(out),
         diag_(diag),
         skip_(o.skip.begin(), o.skip.end()) {
+    market_.set_paper(&exchange_.paper());
     // Books known from the start: each symbol's first recorded snapshot, so
     // a client that asks before the capture reaches it still gets a book.
     std::set<std::string> seen;
@@ -136,6 +244,7 @@ class Server {
   std::unique_ptr<SimProtocol> proto_;
   std::vector<Played> timeline_;
   Market market_;
+  Exchange exchange_;
   LineSink& out_;
   Diagnostics& diag_;
   std::set<std::uint64_t> skip_;
@@ -175,6 +284,10 @@ class ConnectionBase : public SimConnection {
     wake_.cancel();
   }
   void subscribe(const std::string& topic) override { topics_.insert(topic); }
+  void close() override {
+    closing_ = true;
+    wake_.cancel();
+  }
   void unsubscribe(const std::string& topic) override { topics_.erase(topic); }
   std::vector<std::string> topics() const override { return {topics_.begin(), topics_.end()}; }
   bool subscribed() const { return !topics_.empty(); }
@@ -345,17 +458,33 @@ asio::awaitable<void> Server::serve_stream(Stream& stream) {
       } catch (const std::exception&) {
       }
       conns_.remove(&conn);
+      proto_->on_close(conn);
       co_return;
     }
     http::response<http::string_body> res;
     res.version(req.version());
     res.keep_alive(req.keep_alive());
     res.set(http::field::content_type, "application/json");
-    auto reply =
-        req.method() == http::verb::get ? proto_->on_http(req.target(), market_) : std::nullopt;
+    if (req.method() != http::verb::get && o_.order_delay_ms > 0) {
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      t.expires_after(std::chrono::milliseconds(o_.order_delay_ms));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    SimHttpRequest sreq;
+    const auto method = req.method_string();
+    sreq.method = std::string_view(method.data(), method.size());
+    sreq.target = std::string_view(req.target().data(), req.target().size());
+    sreq.body = req.body();
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      sreq.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    auto reply = proto_->on_http(sreq, market_, exchange_);
     if (reply) {
       res.result(reply->status);
       res.body() = std::move(reply->body);
+      for (auto& [k, v] : reply->headers) res.set(k, v);
     } else {
       res.result(http::status::not_found);
       res.body() = "{\"code\":-1,\"msg\":\"not found\"}";

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "book/book_engine.h"
+#include "venues/sim_protocol.h"
 
 namespace ot {
 
@@ -38,6 +39,10 @@ struct SimOptions {
   std::string port_file;                  // write the bound port here
   std::string tls_cert;                   // PEM chain: serve wss:// and https://
   std::string tls_key;                    // PEM key (default: in tls_cert)
+  // Order entry: the test account and its faults, and a delay before each
+  // order request is answered.
+  SimAccount account;
+  int order_delay_ms = 0;
 };
 
 // Announcements of the server ("listening", "eof") go to `out` as status

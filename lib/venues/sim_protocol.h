@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "book/checked_book.h"
+#include "core/orders.h"
+#include "exec/order_tracker.h"
 
 namespace ot {
 
@@ -38,6 +40,9 @@ class SimConnection {
   virtual void subscribe(const std::string& topic) = 0;
   virtual void unsubscribe(const std::string& topic) = 0;
   virtual std::vector<std::string> topics() const = 0;
+  // Closes the connection without a close handshake (a fault, or the
+  // venue's own cut).
+  virtual void close() = 0;
   // Protocol-private per-connection state (e.g. a heartbeat interval).
   int heartbeat_s = 0;
   int ticks = 0;
@@ -56,6 +61,56 @@ struct SimRoute {
 struct SimHttpReply {
   unsigned status = 200;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// One HTTP request: method ("GET", "POST", ...), target (path and query),
+// body, and the headers a venue API uses (names lower-case).
+struct SimHttpRequest {
+  std::string_view method;
+  std::string_view target;
+  std::string_view body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+};
+
+// Order-entry faults and the test account (ot-sim(1)).
+struct SimAccount {
+  std::string api_key = "ot-sim-key";
+  std::string api_secret = "ot-sim-secret";
+  std::uint64_t reject_every = 0;        // reject every N-th order
+  std::uint64_t drop_private_after = 0;  // cut private streams after N events
+  bool duplicate_acks = false;           // send every "new" event twice
+  double rate_limit = 0;                 // orders per second (0: none)
+};
+
+// The matching side of the simulated venue: the paper venue's queue model
+// on the replayed books. Reports come back through SimProtocol::on_exec,
+// synchronously for what happens at once (acks, immediate fills).
+class SimExchange {
+ public:
+  virtual ~SimExchange() = default;
+  struct Result {
+    bool accepted = true;
+    bool rate_limited = false;
+    int retry_after_s = 0;
+    std::string reason;  // for a reject
+  };
+  virtual Result submit(const Order& o) = 0;
+  // False if the order is unknown or no longer open.
+  virtual bool cancel(std::string_view id) = 0;
+  virtual bool amend(std::string_view id, const std::optional<Decimal>& qty,
+                     const std::optional<Decimal>& price) = 0;
+  // Every order the venue has seen, with its state.
+  virtual const OrderTracker& orders() const = 0;
+  virtual const SimAccount& account() const = 0;
+  // Venue time (ns since the epoch) of the market as replayed.
+  virtual Nanos now() const = 0;
 };
 
 class SimProtocol {
@@ -71,7 +126,12 @@ class SimProtocol {
   // Periodic tick (every second) for venue-driven keep-alives.
   virtual void on_tick(SimConnection& c) = 0;
   // A plain HTTP request (REST); nullopt = 404.
-  virtual std::optional<SimHttpReply> on_http(std::string_view target, const SimMarket& m) = 0;
+  virtual std::optional<SimHttpReply> on_http(const SimHttpRequest& req, const SimMarket& m,
+                                              SimExchange& x) = 0;
+  // A report on one of the simulated orders: to the private streams.
+  virtual void on_exec(const Exec&, SimExchange&) {}
+  // A connection went away.
+  virtual void on_close(SimConnection&) {}
   // The normalized venue name of the capture ("binance", "okx", ...).
   virtual std::string_view venue() const = 0;
 };

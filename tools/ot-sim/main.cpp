@@ -30,6 +30,22 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", o.tls_cert,
                  "Serve TLS (wss://, https://) with this PEM certificate");
   app.add_option("--tls-key", o.tls_key, "PEM private key (default: in the --tls-cert file)");
+  auto* oe = "Order entry";
+  app.add_option("--api-key", o.account.api_key, "The test account's API key")->group(oe);
+  app.add_option("--api-secret", o.account.api_secret, "The test account's API secret")
+      ->group(oe);
+  app.add_option("--reject-every", o.account.reject_every, "Reject every N-th order")->group(oe);
+  app.add_option("--order-delay-ms", o.order_delay_ms, "Answer order requests this much later")
+      ->check(CLI::NonNegativeNumber)
+      ->group(oe);
+  app.add_option("--drop-private-after", o.account.drop_private_after,
+                 "Cut the private streams after N events")
+      ->group(oe);
+  app.add_flag("--duplicate-acks", o.account.duplicate_acks, "Send every ack twice")->group(oe);
+  app.add_option("--rate-limit", o.account.rate_limit,
+                 "Orders per second before 429 responses (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->group(oe);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   if (find_venue(o.venue) == nullptr) {

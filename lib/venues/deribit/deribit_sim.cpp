@@ -141,7 +141,8 @@ class DeribitSim final : public SimProtocol {
     }
   }
 
-  std::optional<SimHttpReply> on_http(std::string_view, const SimMarket&) override {
+  std::optional<SimHttpReply> on_http(const SimHttpRequest&, const SimMarket&,
+                                      SimExchange&) override {
     return std::nullopt;
   }
 

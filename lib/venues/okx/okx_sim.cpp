@@ -117,7 +117,9 @@ class OkxSim final : public SimProtocol {
 
   void on_tick(SimConnection&) override {}
 
-  std::optional<SimHttpReply> on_http(std::string_view target, const SimMarket& m) override {
+  std::optional<SimHttpReply> on_http(const SimHttpRequest& req, const SimMarket& m,
+                                      SimExchange&) override {
+    const std::string_view target = req.target;
     const std::string_view path = target.substr(0, target.find('?'));
     if (path != "/api/v5/market/books") return std::nullopt;
     const std::string inst = sim_query_param(target, "instId");

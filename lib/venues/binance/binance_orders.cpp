@@ -1,0 +1,217 @@
+#include "venues/binance/binance_orders.h"
+
+#include <simdjson.h>
+
+#include <fmt/format.h>
+
+#include "core/amount.h"
+#include "net/crypto.h"
+
+namespace ot::binance {
+
+OrderApi order_api(Market m) {
+  switch (m) {
+    case Market::spot:
+      return {"/api/v3/order", "/api/v3/openOrders", "/api/v3/userDataStream", "/ws/"};
+    case Market::usdm:
+      return {"/fapi/v1/order", "/fapi/v1/openOrders", "/fapi/v1/listenKey", "/ws/"};
+    case Market::coinm:
+      return {"/dapi/v1/order", "/dapi/v1/openOrders", "/dapi/v1/listenKey", "/ws/"};
+  }
+  return {};
+}
+
+std::string sign(std::string_view query, std::string_view body, std::string_view secret) {
+  std::string payload(query);
+  payload.append(body);
+  return net::hmac_sha256_hex(secret, payload);
+}
+
+std::string_view status_name(ExecStatus s) {
+  switch (s) {
+    case ExecStatus::new_: return "NEW";
+    case ExecStatus::partial: return "PARTIALLY_FILLED";
+    case ExecStatus::filled: return "FILLED";
+    case ExecStatus::canceled: return "CANCELED";
+    case ExecStatus::rejected: return "REJECTED";
+    case ExecStatus::expired: return "EXPIRED";
+  }
+  return "NEW";
+}
+
+std::string_view tif_name(Tif t, Market m) {
+  switch (t) {
+    case Tif::gtc: return "GTC";
+    case Tif::ioc: return "IOC";
+    case Tif::fok: return "FOK";
+    case Tif::post_only: return m == Market::spot ? "GTC" : "GTX";
+  }
+  return "GTC";
+}
+
+std::string new_order_params(const Order& o, Market m) {
+  std::string p = fmt::format("symbol={}&side={}", o.symbol, o.side == Side::buy ? "BUY" : "SELL");
+  if (o.kind == OrderKind::market) {
+    p += "&type=MARKET";
+  } else if (o.tif == Tif::post_only && m == Market::spot) {
+    p += "&type=LIMIT_MAKER";  // spot's post-only: no timeInForce
+  } else {
+    p += fmt::format("&type=LIMIT&timeInForce={}", tif_name(o.tif, m));
+  }
+  p += "&quantity=" + o.qty.to_string();
+  if (o.kind == OrderKind::limit && o.price) p += "&price=" + o.price->to_string();
+  if (o.reduce_only && m != Market::spot) p += "&reduceOnly=true";
+  p += "&newClientOrderId=";
+  p += o.id;
+  return p;
+}
+
+std::string order_event_json(const Exec& e, const Order& o, std::int64_t order_id,
+                             std::int64_t trade_id, Market m, Nanos now) {
+  const std::int64_t ms = now / 1'000'000;
+  const bool fill = e.qty && e.qty->mantissa > 0;
+  std::string_view x = "NEW";
+  if (fill) x = "TRADE";
+  else if (e.status == ExecStatus::canceled) x = "CANCELED";
+  else if (e.status == ExecStatus::expired) x = "EXPIRED";
+  else if (e.reason == "amended") x = "AMENDMENT";
+  const std::string type = o.kind == OrderKind::market ? "MARKET"
+                           : (o.tif == Tif::post_only && m == Market::spot) ? "LIMIT_MAKER"
+                                                                             : "LIMIT";
+  const std::string price = o.price ? o.price->to_string() : "0";
+  const std::string last_qty = fill ? e.qty->to_string() : "0";
+  const std::string last_px = fill ? e.price->to_string() : "0";
+  const std::string fee = e.fee ? e.fee->to_string() : "0";
+  const std::string qty = add(e.filled, e.leaves).to_string();
+  const std::string side = o.side == Side::buy ? "BUY" : "SELL";
+  if (m == Market::spot) {
+    return fmt::format(
+        R"({{"e":"executionReport","E":{},"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}","q":"{}","p":"{}","P":"0.00000000","x":"{}","X":"{}","r":"NONE","i":{},"l":"{}","z":"{}","L":"{}","n":"{}","N":{},"T":{},"t":{},"w":{},"m":{},"O":{},"Z":"{}","C":""}})",
+        ms, o.symbol, o.id, side, type, tif_name(o.tif, m), qty, price, x, status_name(e.status),
+        order_id, last_qty, e.filled.to_string(), last_px, fee, fill ? "\"USDT\"" : "null", ms,
+        fill ? trade_id : -1, e.status == ExecStatus::new_ ? "true" : "false",
+        e.liquidity == Liquidity::maker ? "true" : "false", ms,
+        e.avg_price ? Amount::product(*e.avg_price, e.filled).to_string(8) : "0");
+  }
+  return fmt::format(
+      R"({{"e":"ORDER_TRADE_UPDATE","T":{},"E":{},"o":{{"s":"{}","c":"{}","S":"{}","o":"{}","f":"{}","q":"{}","p":"{}","ap":"{}","sp":"0","x":"{}","X":"{}","i":{},"l":"{}","z":"{}","L":"{}","N":"USDT","n":"{}","T":{},"t":{},"b":"0","a":"0","m":{},"R":{},"wt":"CONTRACT_PRICE","ot":"{}","ps":"BOTH","cp":false,"rp":"0","pP":false,"si":0,"ss":0,"V":"NONE","pm":"NONE","gtd":0}}}})",
+      ms, ms, o.symbol, o.id, side, type, tif_name(o.tif, m), qty, price,
+      e.avg_price ? e.avg_price->to_string() : "0", x, status_name(e.status), order_id, last_qty,
+      e.filled.to_string(), last_px, fee, ms, fill ? trade_id : 0,
+      e.liquidity == Liquidity::maker ? "true" : "false", o.reduce_only ? "true" : "false", type);
+}
+
+void OrderEvent::bind() {
+  exec.id = id;
+  exec.symbol = symbol;
+  exec.venue_id = venue_id;
+  exec.trade_id = trade_id;
+  exec.reason = reason;
+}
+
+namespace {
+
+std::optional<ExecStatus> status_of(std::string_view x) {
+  if (x == "NEW") return ExecStatus::new_;
+  if (x == "PARTIALLY_FILLED") return ExecStatus::partial;
+  if (x == "FILLED") return ExecStatus::filled;
+  if (x == "CANCELED") return ExecStatus::canceled;
+  if (x == "REJECTED") return ExecStatus::rejected;
+  if (x == "EXPIRED" || x == "EXPIRED_IN_MATCH") return ExecStatus::expired;
+  return std::nullopt;
+}
+
+std::optional<Decimal> positive(std::string_view s) {
+  auto d = Decimal::parse(s);
+  if (!d || d->mantissa == 0) return std::nullopt;
+  return d;
+}
+
+}  // namespace
+
+std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std::string* kind) {
+  // Private streams carry a few messages a second: the DOM API is plenty.
+  thread_local simdjson::dom::parser parser;
+  try {
+    simdjson::dom::element root = parser.parse(json.data(), json.size());
+    const std::string_view e = root["e"].get_string();
+    if (kind != nullptr) kind->assign(e);
+    const bool futures = e == "ORDER_TRADE_UPDATE";
+    if (!futures && e != "executionReport") return std::nullopt;
+    if (futures == (m == Market::spot)) return std::nullopt;
+    const simdjson::dom::object o = futures ? root["o"].get_object() : root.get_object();
+    auto text = [&](const char* k) -> std::string_view {
+      auto v = o[k];
+      if (v.error() || !v.is_string()) return {};
+      return v.get_string().value();
+    };
+    auto number = [&](const char* k) -> std::int64_t {
+      auto v = o[k];
+      return v.error() || !v.is_int64() ? 0 : v.get_int64().value();
+    };
+    OrderEvent ev;
+    const std::string_view x = text("x"), c = text("c"), C = text("C");
+    auto st = status_of(text("X"));
+    auto filled = Decimal::parse(text("z"));
+    auto qty = Decimal::parse(text("q"));
+    if (!st || !filled || !qty || c.empty()) return std::nullopt;
+    ev.symbol.assign(text("s"));
+    ev.exec.side = text("S") == "BUY" ? Side::buy : Side::sell;
+    ev.venue_id = std::to_string(number("i"));
+    if (number("t") > 0) ev.trade_id = std::to_string(number("t"));
+    // A spot cancel names the canceled order in C (c is the cancel's own id).
+    ev.id.assign(x == "CANCELED" && !C.empty() ? C : c);
+    ev.exec.status = *st;
+    ev.exec.filled = *filled;
+    ev.exec.leaves = is_final(*st) ? Decimal{0, qty->scale} : sub(*qty, *filled);
+    ev.exec.order_price = positive(text("p"));
+    ev.exec.avg_price = positive(text("ap"));
+    if (x == "TRADE") {
+      ev.exec.qty = positive(text("l"));
+      ev.exec.price = positive(text("L"));
+      ev.exec.fee = Decimal::parse(text("n"));
+      auto maker = o["m"];
+      ev.exec.liquidity =
+          !maker.error() && maker.is_bool() && maker.get_bool().value() ? Liquidity::maker
+                                                                         : Liquidity::taker;
+    }
+    const std::string_view r = text("r");
+    if (!r.empty() && r != "NONE") ev.reason.assign(r);
+    if (x == "AMENDMENT") ev.reason = "amended";
+    if (x == "CANCELED" && ev.reason.empty()) ev.reason = "canceled";
+    ev.exec.ts = number("T") * 1'000'000;
+    ev.exec.venue = venue_name(m);
+    ev.bind();
+    return ev;
+  } catch (const simdjson::simdjson_error&) {
+    return std::nullopt;
+  }
+}
+
+std::string form_value(std::string_view form, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos <= form.size()) {
+    const std::size_t amp = form.find('&', pos);
+    const std::string_view pair =
+        form.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string out;
+      const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size()) {
+          out.push_back(static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
+          i += 2;
+        } else {
+          out.push_back(raw[i] == '+' ? ' ' : raw[i]);
+        }
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
+}  // namespace ot::binance
