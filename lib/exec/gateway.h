@@ -36,8 +36,14 @@ class Gateway {
   // reconciles it with the venue (a real venue is asked; the paper venue
   // puts it back on its book) and reports any difference.
   virtual void restore(const TrackedOrder& o) = 0;
-  // Advances time-driven work (latency queues, network) to `now`.
+  // Advances time-driven work (latency queues, network) to `now`, and
+  // delivers what the venue reported since.
   virtual void poll(Nanos now) = 0;
+  // A descriptor that becomes readable when poll() has reports to deliver
+  // (network gateways); -1 if reports only follow calls (the paper venue).
+  virtual int wake_fd() const { return -1; }
+  // Work in flight (requests not yet answered).
+  virtual bool busy() const { return false; }
 
  protected:
   ExecListener& listener() { return *listener_; }

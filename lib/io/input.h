@@ -81,6 +81,8 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions
 
 // Waits until `target` is readable or `timeout_ms` passes (-1: no limit).
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
+// The same, also returning when `extra_fd` is readable (false then).
+bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeout_ms);
 
 // The executions feedback endpoint (ot-exec --fills-out), read by ot-strat
 // and ot-risk next to their main input: a SUB socket with no high-water

@@ -99,7 +99,10 @@ class Market final : public SimMarket, public EventListener {
 class Exchange final : public SimExchange, public ExecListener {
  public:
   Exchange(const SimAccount& account, SimProtocol& proto, Market& market)
-      : account_(account), proto_(proto), market_(market), paper_(PaperConfig{}) {
+      : account_(account),
+        proto_(proto),
+        market_(market),
+        paper_(PaperConfig{0, 0, account.maker_fee, account.taker_fee}) {
     paper_.set_listener(*this);
     tokens_ = account.rate_limit;
   }

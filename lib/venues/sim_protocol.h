@@ -87,6 +87,7 @@ struct SimAccount {
   std::uint64_t drop_private_after = 0;  // cut private streams after N events
   bool duplicate_acks = false;           // send every "new" event twice
   double rate_limit = 0;                 // orders per second (0: none)
+  Decimal maker_fee{0, 0}, taker_fee{0, 0};  // fee rates of the account
 };
 
 // The matching side of the simulated venue: the paper venue's queue model

@@ -6,6 +6,7 @@
 #include "exec/paper.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "venues/gateway.h"
 
 int main(int argc, char** argv) {
   using namespace ot;
@@ -17,7 +18,24 @@ int main(int argc, char** argv) {
   double order_latency_us = 0, report_latency_us = 0;
   int fills_subscribers = 1, fills_wait_ms = 5000;
   bool journal_sync = false, strict = false, quiet = false, print_stats = false;
-  app.add_option("--venue", venue, "Where orders go: paper")->check(CLI::IsMember({"paper"}));
+  GatewayOptions go;
+  std::string key_file;
+  int linger_ms = 3000;
+  app.add_option("--venue", venue,
+                 "Where orders go: paper, binance, binance-futures, binance-delivery")
+      ->check(CLI::IsMember({"paper", "binance", "binance-futures", "binance-delivery"}));
+  app.add_option("--rest-url", go.rest_url, "Venue REST base URL (http:// for ot-sim)");
+  app.add_option("--ws-url", go.ws_url, "Venue private stream base URL (ws:// for ot-sim)");
+  app.add_option("--ca-file", go.ca_file, "Also trust this CA certificate (ot-sim's)");
+  app.add_option("--key-file", key_file,
+                 "API key file (mode 0600; default: OT_<VENUE>_API_KEY/_API_SECRET)");
+  app.add_option("--recv-window-ms", go.recv_window_ms, "Binance recvWindow")
+      ->check(CLI::Range(1, 60000));
+  app.add_option("--orders-per-10s", go.orders_per_10s,
+                 "Own order budget per 10 s (default: the venue's limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--linger-ms", linger_ms,
+                 "At the end of input, wait this long for answers to requests in flight");
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
       ->check(CLI::IsMember({"push", "pub"}));
@@ -80,8 +98,30 @@ int main(int argc, char** argv) {
   in->set_idle_hook([&out] { out->flush(); });
   if (is_zmq_uri(in_uri)) tool::install_stop_signals();
 
-  PaperVenue paper(pc);
-  ExecEngine engine(paper, *out, diag);
+  std::unique_ptr<Gateway> gateway;
+  if (venue == "paper") {
+    gateway = std::make_unique<PaperVenue>(pc);
+  } else {
+    go.venue = venue;
+    if (!load_credentials(venue, key_file, go.credentials, err) ||
+        !(gateway = make_gateway(go, err))) {
+      diag.error("", err);
+      return tool::kExitUsage;
+    }
+  }
+  ExecEngine engine(*gateway, *out, diag);
+  if (gateway->wake_fd() >= 0) {
+    // A network gateway: wait for input or for its reports.
+    const int wake = gateway->wake_fd();
+    in->set_wait_hook([&, wake](const LineInput::WaitTarget& t) {
+      const bool ready = wait_readable(t, wake, 200);
+      engine.poll(now_ns());
+      out->flush();
+      if (fills) fills->flush();
+      if (tool::g_stop) return LineInput::WaitResult::stop;
+      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+    });
+  }
   if (fills) engine.set_fills(fills.get());
   if (!journal_path.empty() && !engine.open_journal(journal_path, journal_sync, err)) {
     diag.error("", err);
@@ -90,8 +130,17 @@ int main(int argc, char** argv) {
   std::string_view line;
   while (!tool::g_stop && in->next(line)) {
     engine.process_line(line, in->name(), in->line_number());
+    if (gateway->wake_fd() >= 0) engine.poll(now_ns());
     if (!engine.fatal().empty()) break;
   }
+  // Answers to requests still in flight.
+  for (const Nanos until = mono_ns() + static_cast<Nanos>(linger_ms) * 1'000'000;
+       gateway->wake_fd() >= 0 && !tool::g_stop && mono_ns() < until;) {
+    wait_readable(LineInput::WaitTarget{}, gateway->wake_fd(), 50);
+    engine.poll(now_ns());
+    if (!gateway->busy()) break;
+  }
+  if (gateway->wake_fd() >= 0) engine.poll(now_ns());
   int rc = tool::kExitOk;
   if (!in->error().empty()) {
     diag.error("", in->error());

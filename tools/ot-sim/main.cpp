@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   app.add_option("--drop-private-after", o.account.drop_private_after,
                  "Cut the private streams after N events")
       ->group(oe);
+  std::string maker_fee = "0", taker_fee = "0";
+  app.add_option("--maker-fee", maker_fee, "The account's maker fee rate")->group(oe);
+  app.add_option("--taker-fee", taker_fee, "The account's taker fee rate")->group(oe);
   app.add_flag("--duplicate-acks", o.account.duplicate_acks, "Send every ack twice")->group(oe);
   app.add_option("--rate-limit", o.account.rate_limit,
                  "Orders per second before 429 responses (0: no limit)")
@@ -48,6 +51,15 @@ int main(int argc, char** argv) {
       ->group(oe);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
+  {
+    auto mf = Decimal::parse(maker_fee), tf = Decimal::parse(taker_fee);
+    if (!mf || !tf) {
+      tool::usage_error("ot-sim", "--maker-fee/--taker-fee: expected a decimal rate");
+      return tool::kExitUsage;
+    }
+    o.account.maker_fee = *mf;
+    o.account.taker_fee = *tf;
+  }
   if (find_venue(o.venue) == nullptr) {
     tool::usage_error("ot-sim", "unknown venue '" + o.venue + "'");
     return tool::kExitUsage;

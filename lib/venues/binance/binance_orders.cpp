@@ -181,7 +181,6 @@ std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std
     if (x == "CANCELED" && ev.reason.empty()) ev.reason = "canceled";
     ev.exec.ts = number("T") * 1'000'000;
     ev.exec.venue = venue_name(m);
-    ev.bind();
     return ev;
   } catch (const simdjson::simdjson_error&) {
     return std::nullopt;

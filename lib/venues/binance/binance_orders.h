@@ -38,11 +38,11 @@ std::string_view tif_name(Tif t, Market m);
 std::string order_event_json(const Exec& e, const Order& o, std::int64_t order_id,
                              std::int64_t trade_id, Market m, Nanos now);
 
-// A parsed order event (views into `storage`-owned strings of the holder).
+// A parsed order event. exec's string views are unset until bind() points
+// them at the strings here (call it on the copy you keep).
 struct OrderEvent {
   Exec exec;
   std::string id, symbol, venue_id, trade_id, reason;
-  // Points exec's views at the strings above.
   void bind();
 };
 // Parses a user data stream message; nullopt if it is not an order event

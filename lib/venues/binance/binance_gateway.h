@@ -1,0 +1,13 @@
+// ot-exec's gateway to Binance (spot, USD-M, COIN-M): see the .cpp.
+#pragma once
+
+#include <memory>
+
+#include "venues/binance/binance_parser.h"
+#include "venues/gateway.h"
+
+namespace ot::binance {
+
+std::unique_ptr<Gateway> make_gateway(Market m, GatewayOptions options, std::string& error);
+
+}  // namespace ot::binance

@@ -1,0 +1,93 @@
+#include "venues/gateway.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+
+namespace ot {
+
+OwnedOrder::OwnedOrder(const Order& o)
+    : id(o.id), venue(o.venue), symbol(o.symbol), strategy(o.strategy), order(o) {}
+
+Order OwnedOrder::view() const {
+  Order o = order;
+  o.id = id;
+  o.venue = venue;
+  o.symbol = symbol;
+  o.strategy = strategy;
+  return o;
+}
+
+ThreadedGateway::ThreadedGateway() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+ThreadedGateway::~ThreadedGateway() {
+  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void ThreadedGateway::stop() {
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ThreadedGateway::start() {
+  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      io_.get_executor());
+  boost::asio::post(io_, [this] { run(); });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void ThreadedGateway::post(std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }
+
+void ThreadedGateway::push(Item item) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.push_back(std::move(item));
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void ThreadedGateway::report(OwnedExec e) {
+  Item i;
+  i.exec = std::move(e);
+  push(std::move(i));
+}
+
+void ThreadedGateway::report_status(std::string venue, std::string symbol, std::string event,
+                                    std::string detail) {
+  Item i;
+  i.is_status = true;
+  i.venue = std::move(venue);
+  i.symbol = std::move(symbol);
+  i.event = std::move(event);
+  i.detail = std::move(detail);
+  push(std::move(i));
+}
+
+void ThreadedGateway::poll(Nanos now) {
+  std::uint64_t count = 0;
+  [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+  std::deque<Item> items;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    items.swap(items_);
+  }
+  for (Item& i : items) {
+    if (i.is_status) {
+      Status s;
+      s.venue = i.venue;
+      s.symbol = i.symbol;
+      s.ts = now;
+      s.event = i.event;
+      s.detail = i.detail;
+      listener().on_venue_status(s);
+    } else {
+      i.exec.bind();
+      listener().on_exec(i.exec.exec);
+    }
+  }
+}
+
+}  // namespace ot

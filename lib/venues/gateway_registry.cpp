@@ -1,0 +1,19 @@
+// Gateways by venue name: one line per venue.
+#include "venues/binance/binance_gateway.h"
+#include "venues/gateway.h"
+
+namespace ot {
+
+std::unique_ptr<Gateway> make_gateway(const GatewayOptions& o, std::string& error) {
+  if (o.venue == "binance") return binance::make_gateway(binance::Market::spot, o, error);
+  if (o.venue == "binance-futures") return binance::make_gateway(binance::Market::usdm, o, error);
+  if (o.venue == "binance-delivery") {
+    return binance::make_gateway(binance::Market::coinm, o, error);
+  }
+  error = "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")";
+  return nullptr;
+}
+
+std::string gateway_venues() { return "binance, binance-futures, binance-delivery"; }
+
+}  // namespace ot
