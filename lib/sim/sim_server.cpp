@@ -283,6 +283,7 @@ class ConnectionBase : public SimConnection {
   }
 
   void send(std::string text) override {
+    if (closing_) return;  // cut: what follows is lost, as on a real drop
     queue_.push_back(std::move(text));
     wake_.cancel();
   }

@@ -107,7 +107,8 @@ class BinanceGateway final : public ThreadedGateway {
       enqueue(std::move(r));
     });
   }
-  bool busy() const override { return in_flight_.load() > 0; }
+  // Requests in flight, or a private stream to get back (with orders open).
+  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
 
  private:
   struct Request {
@@ -408,12 +409,16 @@ class BinanceGateway final : public ThreadedGateway {
             enqueue(std::move(q));
           }
         }
+        reconnecting_ = false;
         for (;;) {
           const std::string text = co_await ws.read();
           on_stream(text);
         }
       } catch (const std::exception& e) {
         report_status(venue(), "", "disconnected", std::string("user data stream: ") + e.what());
+        for (auto it = known_.begin(); it != known_.end(); ++it) {
+          if (it->second.order && !is_final(it->second.status)) reconnecting_ = true;
+        }
       }
       ws.close();
       const auto delay = std::chrono::milliseconds(std::min(30000, 250 << std::min(attempt++, 7)));
@@ -479,6 +484,7 @@ class BinanceGateway final : public ThreadedGateway {
   double budget_ = 0;
   Nanos budget_at_ = 0;
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> reconnecting_{false};
   bool stream_up_ = false;
 };
 
