@@ -40,8 +40,8 @@ bool OrderTracker::add(const Order& o) {
   t.ts = o.ts;
   t.updated = o.ts;
   index_.emplace(t.id, orders_.size());
+  open_.insert(orders_.size());
   orders_.push_back(std::move(t));
-  ++open_;
   return true;
 }
 
@@ -101,7 +101,7 @@ OrderTracker::Result OrderTracker::apply(const Exec& e) {
   o.updated = e.ts;
   const bool was_open = o.open();
   o.status = e.status;
-  if (was_open && !o.open()) --open_;
+  if (was_open && !o.open()) open_.erase(it->second);
   return r;
 }
 
@@ -121,9 +121,8 @@ const TrackedOrder* OrderTracker::find(std::string_view id) const {
 
 std::vector<const TrackedOrder*> OrderTracker::open_orders() const {
   std::vector<const TrackedOrder*> out;
-  for (const auto& o : orders_) {
-    if (o.open()) out.push_back(&o);
-  }
+  out.reserve(open_.size());
+  for (std::size_t i : open_) out.push_back(&orders_[i]);
   return out;
 }
 

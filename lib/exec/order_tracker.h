@@ -14,7 +14,9 @@
 // Thread-safety: none; one tracker per owner.
 #pragma once
 
+#include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -66,15 +68,21 @@ class OrderTracker {
              const std::optional<Decimal>& price);
 
   const TrackedOrder* find(std::string_view id) const;
-  std::size_t open_count() const { return open_; }
+  std::size_t open_count() const { return open_.size(); }
   // Open orders, in the order they were added.
   std::vector<const TrackedOrder*> open_orders() const;
+  // Calls fn(const TrackedOrder&) for each open order, in order; no
+  // allocation, and no look at orders already final.
+  template <class Fn>
+  void for_each_open(Fn&& fn) const {
+    for (std::size_t i : open_) fn(orders_[i]);
+  }
   std::size_t size() const { return orders_.size(); }
 
  private:
   std::unordered_map<std::string, std::size_t> index_;
-  std::vector<TrackedOrder> orders_;
-  std::size_t open_ = 0;
+  std::deque<TrackedOrder> orders_;  // stable addresses
+  std::set<std::size_t> open_;       // indexes of open orders
 };
 
 }  // namespace ot

@@ -322,19 +322,22 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   }
   long open_symbol = 0, open_all = 0;
   Decimal same_side{0, 0};
-  for (const TrackedOrder* t : tracker_.open_orders()) {
-    if (t->id == replaces) continue;
+  std::string self_trade;
+  tracker_.for_each_open([&](const TrackedOrder& t) {
+    if (t.id == replaces) return;
     ++open_all;
-    if (t->venue != o.venue || t->symbol != o.symbol) continue;
+    if (t.venue != o.venue || t.symbol != o.symbol) return;
     ++open_symbol;
-    if (t->side == o.side) {
-      same_side = add(same_side, t->leaves());
-    } else if (l.self_trade_reject && t->price) {
-      const bool crosses = !o.price || (o.side == Side::buy ? compare(*o.price, *t->price) >= 0
-                                                            : compare(*o.price, *t->price) <= 0);
-      if (crosses) return fmt::format("self-trade: would cross own order {}", t->id);
+    if (t.side == o.side) {
+      same_side = add(same_side, t.leaves());
+    } else if (l.self_trade_reject && t.price && self_trade.empty()) {
+      const bool crosses =
+          !o.price || (o.side == Side::buy ? compare(*o.price, *t.price) >= 0
+                                           : compare(*o.price, *t.price) <= 0);
+      if (crosses) self_trade = fmt::format("self-trade: would cross own order {}", t.id);
     }
-  }
+  });
+  if (!self_trade.empty()) return self_trade;
   if (l.max_open_orders && open_symbol >= *l.max_open_orders) {
     return fmt::format("{} open orders on {} (max_open_orders {})", open_symbol, o.symbol,
                        *l.max_open_orders);

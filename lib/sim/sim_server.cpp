@@ -255,10 +255,24 @@ class Server {
   tcp::acceptor acceptor_{ioc_};
   std::list<ConnectionBase*> conns_;
   std::uint64_t conn_count_ = 0;
+  std::FILE* latency_log_ = nullptr;
+  void top_of(const std::string& symbol, std::optional<Level>& bid, std::optional<Level>& ask) {
+    const CheckedBook* b = market_.book(symbol);
+    bid = b ? b->book().best(BookSide::bid) : std::nullopt;
+    ask = b ? b->book().best(BookSide::ask) : std::nullopt;
+  }
   Nanos ended_at_ = 0;
   std::unique_ptr<asio::ssl::context> tls_;
 
  public:
+  bool open_latency_log(const std::string& path) {
+    latency_log_ = std::fopen(path.c_str(), "w");
+    if (latency_log_ == nullptr) diag_.error("", path + ": cannot write the latency log");
+    return latency_log_ != nullptr;
+  }
+  ~Server() {
+    if (latency_log_) std::fclose(latency_log_);
+  }
   // Serve TLS (wss://, https://) with this certificate chain and key.
   bool use_tls(const std::string& cert, const std::string& key) {
     try {
@@ -449,6 +463,10 @@ asio::awaitable<void> Server::serve_stream(Stream& stream) {
     http::request<http::string_body> req;
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     co_await http::async_read(stream, buf, req, asio::use_awaitable);
+    if (latency_log_ && req.method() == http::verb::post) {
+      std::fprintf(latency_log_, "O %lld %s %s\n", static_cast<long long>(mono_ns()),
+                   std::string(req.target()).c_str(), req.body().c_str());
+    }
     if (websocket::is_upgrade(req)) {
       beast::get_lowest_layer(stream).expires_never();
       websocket::stream<Stream> ws(std::move(stream));
@@ -556,13 +574,29 @@ asio::awaitable<void> Server::player() {
       }
     }
     if (o_.delay_ms > 0) co_await wait(std::chrono::milliseconds(o_.delay_ms));
+    const bool track = latency_log_ && p.route && !p.route->symbol.empty();
+    std::optional<Level> bid0, ask0;
+    if (track) top_of(p.route->symbol, bid0, ask0);
     market_.play(p);
     if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) continue;
+    if (track) {
+      std::optional<Level> bid1, ask1;
+      top_of(p.route->symbol, bid1, ask1);
+      auto same = [](const std::optional<Level>& a, const std::optional<Level>& b) {
+        return a.has_value() == b.has_value() &&
+               (!a || (a->price == b->price && a->qty == b->qty));
+      };
+      if (bid1 && (!same(bid0, bid1) || !same(ask0, ask1))) {
+        std::fprintf(latency_log_, "F %lld %s %s\n", static_cast<long long>(mono_ns()),
+                     p.route->symbol.c_str(), bid1->price.to_string().c_str());
+      }
+    }
     for (ConnectionBase* c : conns_) {
       if (c->wants(p.route->topic)) c->deliver(p.frame);
     }
   }
   ended_at_ = mono_ns();
+  if (latency_log_) std::fflush(latency_log_);
   announce("eof", std::to_string(timeline_.size()) + " frames played");
 }
 
@@ -641,6 +675,7 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
     return false;
   }
   if (!server.listen(o.listen)) return false;
+  if (!o.latency_log.empty() && !server.open_latency_log(o.latency_log)) return false;
   server.run(stop);
   return true;
 }

@@ -43,6 +43,10 @@ struct SimOptions {
   // order request is answered.
   SimAccount account;
   int order_delay_ms = 0;
+  // Tick-to-trade: log "F <mono ns> <symbol> <best bid>" for each frame that
+  // changes a top of book, when it is handed to the clients, and
+  // "O <mono ns> <target> <body>" for each order request as it arrives.
+  std::string latency_log;
 };
 
 // Announcements of the server ("listening", "eof") go to `out` as status

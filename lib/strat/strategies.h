@@ -11,5 +11,6 @@ std::unique_ptr<Strategy> make_market_maker();
 std::unique_ptr<Strategy> make_momentum();
 std::unique_ptr<Strategy> make_mean_reversion();
 std::unique_ptr<Strategy> make_twap();
+std::unique_ptr<Strategy> make_probe();
 
 }  // namespace ot::strat

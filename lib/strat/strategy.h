@@ -127,7 +127,7 @@ struct StrategyFactory {
   std::string summary;
   std::function<std::unique_ptr<Strategy>()> create;
 };
-// The built-in strategies: mm, momentum, meanrev, twap.
+// The built-in strategies: mm, momentum, meanrev, twap, probe.
 const std::vector<StrategyFactory>& builtin_strategies();
 std::unique_ptr<Strategy> make_strategy(std::string_view name);
 

@@ -114,7 +114,7 @@ TEST_CASE("parameters: typed, named, checked", "[strat][params]") {
   CHECK_THAT(err, Catch::Contains("unknown parameter"));
   CHECK_FALSE(s->validate(err));  // no symbol
   CHECK(ot::make_strategy("nope") == nullptr);
-  CHECK(ot::builtin_strategies().size() == 4);
+  CHECK(ot::builtin_strategies().size() == 5);
 }
 
 TEST_CASE("mm quotes around the reservation price, skews with inventory, never crosses",

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
                  "Orders per second before 429 responses (0: no limit)")
       ->check(CLI::NonNegativeNumber)
       ->group(oe);
+  app.add_option("--latency-log", o.latency_log,
+                 "Tick-to-trade: log top-changing frames and order arrivals here");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   {

@@ -1,0 +1,114 @@
+// ot-bench-hops: the bare hop latency of a pipe and of a ZeroMQ ipc socket
+// between two processes — the limits the tick-to-trade chain is measured
+// against. Ping-pong of a 200-byte line, one way = round trip / 2;
+// percentiles of N round trips.
+//
+//   ot-bench-hops [--count N]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/time.h"
+
+namespace {
+
+using ot::mono_ns;
+constexpr std::size_t kSize = 200;
+
+void report(const char* what, std::vector<long long>& rtt) {
+  std::sort(rtt.begin(), rtt.end());
+  auto at = [&](double p) {
+    return rtt[std::min(rtt.size() - 1, static_cast<std::size_t>(p * rtt.size()))] / 2.0 / 1000.0;
+  };
+  std::printf("%s one-way (RTT/2) over %zu round trips: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n",
+              what, rtt.size(), at(0.5), at(0.99), at(0.999));
+}
+
+void read_full(int fd, char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t r = ::read(fd, p, n);
+    if (r <= 0) std::exit(1);
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+}
+
+void pipes(int count) {
+  int a[2], b[2];
+  if (::pipe(a) != 0 || ::pipe(b) != 0) std::exit(1);
+  char buf[kSize];
+  std::memset(buf, 'x', sizeof buf);
+  buf[kSize - 1] = '\n';
+  std::fflush(stdout);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (int i = 0; i < count + 1000; ++i) {
+      read_full(a[0], buf, kSize);
+      if (::write(b[1], buf, kSize) != static_cast<ssize_t>(kSize)) ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  std::vector<long long> rtt;
+  for (int i = 0; i < count + 1000; ++i) {
+    const long long t = mono_ns();
+    if (::write(a[1], buf, kSize) != static_cast<ssize_t>(kSize)) std::exit(1);
+    read_full(b[0], buf, kSize);
+    if (i >= 1000) rtt.push_back(mono_ns() - t);  // after a warm-up
+  }
+  ::waitpid(pid, nullptr, 0);
+  report("pipe", rtt);
+}
+
+void zmq_ipc(int count) {
+  const std::string dir = "/tmp/ot-hops-" + std::to_string(::getpid());
+  const std::string there = "ipc://" + dir + "-a", back = "ipc://" + dir + "-b";
+  std::fflush(stdout);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    zmq::context_t ctx(1);
+    zmq::socket_t in(ctx, zmq::socket_type::pull), out(ctx, zmq::socket_type::push);
+    in.connect(there);
+    out.connect(back);
+    for (int i = 0; i < count + 1000; ++i) {
+      zmq::message_t m;
+      if (!in.recv(m)) std::exit(1);
+      out.send(m, zmq::send_flags::none);
+    }
+    in.close();
+    out.close();
+    ctx.close();
+    ::_exit(0);
+  }
+  zmq::context_t ctx(1);
+  zmq::socket_t out(ctx, zmq::socket_type::push), in(ctx, zmq::socket_type::pull);
+  out.bind(there);
+  in.bind(back);
+  std::string payload(kSize, 'x');
+  std::vector<long long> rtt;
+  for (int i = 0; i < count + 1000; ++i) {
+    const long long t = mono_ns();
+    out.send(zmq::buffer(payload), zmq::send_flags::none);
+    zmq::message_t m;
+    if (!in.recv(m)) std::exit(1);
+    if (i >= 1000) rtt.push_back(mono_ns() - t);
+  }
+  ::waitpid(pid, nullptr, 0);
+  report("zeromq ipc", rtt);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int count = 20000;
+  if (argc == 3 && std::string(argv[1]) == "--count") count = std::atoi(argv[2]);
+  pipes(count);
+  zmq_ipc(count);
+  return 0;
+}

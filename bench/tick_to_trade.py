@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Tick-to-trade: ot-sim stamps each market data frame that changes a top of
+book when it sends it, and each order request when it arrives (both on its
+own monotonic clock); an order is matched to the latest frame of its symbol
+whose best bid equals the order's price (the probe strategy buys at the bid
+of every top change). Measured for:
+  - the five programs over pipes:
+      ot-feed live | ot-book | ot-strat probe | ot-risk | ot-exec --venue binance-futures
+  - the same over ZeroMQ ipc endpoints,
+  - the fused chain in one process (bench/tick_chain.cpp; it also reports
+    the in-process frame-to-order time),
+next to the bare one-way hop of a pipe and of a ZeroMQ ipc socket measured
+in the same run (ot-bench-hops).
+
+    python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2]
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+GEN = os.path.join(ROOT, "..", "shared", "tools", "gen-depth-capture")
+
+
+def tool(name):
+    return os.path.join(BIN, name)
+
+
+def percentiles(xs):
+    xs = sorted(xs)
+    at = lambda p: xs[min(len(xs) - 1, int(p * len(xs)))] / 1000.0
+    return at(0.5), at(0.99), at(0.999)
+
+
+def start_sim(capture, speed, log, tmp):
+    port_file = os.path.join(tmp, "port")
+    if os.path.exists(port_file):
+        os.remove(port_file)
+    sim = subprocess.Popen([tool("ot-sim"), "--venue", "binance-futures", "--data", capture,
+                            "--speed", str(speed), "--latency-log", log, "--port-file", port_file,
+                            "--linger", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not os.path.exists(port_file):
+        time.sleep(0.02)
+    return sim, open(port_file).read().strip()
+
+
+def latencies(log):
+    frames = {}  # symbol -> [(t, bid)]
+    out, unmatched = [], 0
+    for line in open(log):
+        parts = line.split(" ", 3)
+        if parts[0] == "F":
+            frames.setdefault(parts[2], []).append((int(parts[1]), parts[3].strip()))
+        elif parts[0] == "O":
+            t = int(parts[1])
+            rest = parts[2] + "&" + (parts[3] if len(parts) > 3 else "")
+            sym, price = re.search(r"symbol=([A-Z0-9]+)", rest), re.search(r"price=([0-9.]+)", rest)
+            if not sym or not price:
+                continue  # listen keys and the like
+            sym, price = sym.group(1), price.group(1)
+            match = None
+            for ft, bid in reversed(frames.get(sym, [])):
+                if ft <= t and bid == price:
+                    match = ft
+                    break
+                if t - ft > 50_000_000:
+                    break
+            if match is None:
+                unmatched += 1
+            else:
+                out.append(t - match)
+    return out, unmatched
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=5000)
+    ap.add_argument("--speed", type=float, default=0.2)
+    a = ap.parse_args()
+    env = dict(os.environ, OT_BINANCE_FUTURES_API_KEY="ot-sim-key",
+               OT_BINANCE_FUTURES_API_SECRET="ot-sim-secret")
+    with tempfile.TemporaryDirectory() as tmp:
+        capture = os.path.join(tmp, "t2t.raw")
+        with open(capture, "w") as f:
+            subprocess.run([sys.executable, GEN, "--futures", "--messages", str(a.messages),
+                            "--symbols", "1"], stdout=f, check=True)
+        hops = subprocess.run([tool("ot-bench-hops")], capture_output=True, text=True).stdout
+        print(hops, end="")
+        hop = {}
+        for line in hops.splitlines():
+            m = re.match(r"(\S+(?: ipc)?) one-way.*p50 ([0-9.]+) us, p99 ([0-9.]+) us, p99.9 ([0-9.]+)", line)
+            if m:
+                hop["pipe" if m.group(1) == "pipe" else "zmq"] = float(m.group(2))
+        with open(capture) as f:
+            first = f.readline()[:28]
+            last = first
+            for last in f:
+                pass
+        span = (time.mktime(time.strptime(last[:19], "%Y-%m-%dT%H:%M:%S")) -
+                time.mktime(time.strptime(first[:19], "%Y-%m-%dT%H:%M:%S")) + 1)
+        duration = span / a.speed + 4
+        results = {}
+        for mode in ("pipes", "zmq", "fused"):
+            log = os.path.join(tmp, f"{mode}.log")
+            fills = f"ipc://{tmp}/{mode}-fills"
+            sim, port = start_sim(capture, a.speed, log, tmp)
+            ws, rest = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
+            feed = [tool("ot-feed"), "live", "--venue", "binance-futures", "--symbols", "BTCUSDT",
+                    "--channels", "book", "--ws-url", ws, "--rest-url", rest, "--duration", str(duration)]
+            exe = [tool("ot-exec"), "--venue", "binance-futures", "--rest-url", rest, "--ws-url", ws,
+                   "--fills-out", fills, "--fills-subscribers", "2", "-q",
+                   "--orders-per-10s", "1000000"]
+            extra = ""
+            if mode == "pipes":
+                cmd = " | ".join([" ".join(feed), tool("ot-book"),
+                                  f"{tool('ot-strat')} --fills {fills} probe --symbol BTCUSDT",
+                                  f"{tool('ot-risk')} --fills {fills}", " ".join(exe) + " > /dev/null"])
+                chain = subprocess.Popen(["bash", "-c", cmd], env=env, stderr=subprocess.DEVNULL)
+                chain.wait(timeout=duration + 60)
+            elif mode == "zmq":
+                ep = {k: f"ipc://{tmp}/{mode}-{k}" for k in ("md", "bbo", "strat", "risk")}
+                procs = [subprocess.Popen(exe + ["--in", ep["risk"]], env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL),
+                         subprocess.Popen([tool("ot-risk"), "--in", ep["strat"], "--out", ep["risk"],
+                                           "--fills", fills], stderr=subprocess.DEVNULL),
+                         subprocess.Popen([tool("ot-strat"), "--in", ep["bbo"], "--out", ep["strat"],
+                                           "--fills", fills, "probe", "--symbol", "BTCUSDT"],
+                                          stderr=subprocess.DEVNULL),
+                         subprocess.Popen([tool("ot-book"), "--in", ep["md"], "--out", ep["bbo"]],
+                                          stderr=subprocess.DEVNULL)]
+                time.sleep(0.5)
+                subprocess.run(feed + ["--out", ep["md"]], env=env, stderr=subprocess.DEVNULL,
+                               timeout=duration + 60)
+                time.sleep(0.5)
+                for p in reversed(procs):
+                    p.send_signal(signal.SIGTERM)
+                    p.wait(timeout=30)
+            else:
+                r = subprocess.run([tool("ot-tick-chain"), "--symbols", "BTCUSDT", "--ws-url", ws,
+                                    "--rest-url", rest, "--duration", str(duration)], env=env,
+                                   capture_output=True, text=True, timeout=duration + 60)
+                extra = [l for l in r.stderr.splitlines() if "in-process" in l]
+                extra = extra[-1] if extra else r.stderr[-300:]
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(timeout=30)
+            lat, unmatched = latencies(log)
+            p50, p99, p999 = percentiles(lat) if lat else (0, 0, 0)
+            results[mode] = (p50, p99, p999, len(lat), unmatched, extra)
+            print(f"{mode}: tick-to-trade over {len(lat)} orders ({unmatched} unmatched): "
+                  f"p50 {p50:.1f} us, p99 {p99:.1f} us, p99.9 {p999:.1f} us")
+            if extra:
+                print("  " + extra)
+        for mode, h in (("pipes", "pipe"), ("zmq", "zmq")):
+            if h in hop:
+                limit = 5 * hop[h] + 10
+                p50 = results[mode][0]
+                print(f"{mode}: p50 {p50:.1f} us vs 5 bare hops + 10 us = {limit:.1f} us: "
+                      f"{'met' if p50 <= limit else 'NOT met'} ({p50 / hop[h]:.1f} hops)")
+
+
+if __name__ == "__main__":
+    main()
