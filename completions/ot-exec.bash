@@ -4,11 +4,12 @@ _ot_exec() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
-    --venue) COMPREPLY=($(compgen -W "paper" -- "$cur")); return ;;
+    --venue) COMPREPLY=($(compgen -W "paper binance binance-futures binance-delivery" -- "$cur")); return ;;
+    --key-file|--ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --journal|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --fills-out|--fills-subscribers|--fills-wait-ms|--order-latency-us|--report-latency-us|--maker-fee|--taker-fee) return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --strict --quiet --stats --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --strict --quiet --stats --help --version" -- "$cur"))
 }
 complete -F _ot_exec ot-exec

@@ -4,7 +4,7 @@ _ot_strat() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   for w in "${COMP_WORDS[@]:1}"; do
-    case $w in mm|momentum|meanrev|twap) strategy=$w ;; esac
+    case $w in mm|momentum|meanrev|twap|probe) strategy=$w ;; esac
   done
   case $prev in
     --in|--out|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -21,7 +21,8 @@ _ot_strat() {
     momentum) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --fast --slow --threshold-bps --source --long-only --warmup" -- "$cur")) ;;
     meanrev) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --window --interval --entry-z --exit-z" -- "$cur")) ;;
     twap) COMPREPLY=($(compgen -W "$common --venue --symbol --side --qty --duration --slices --limit --slippage-ticks" -- "$cur")) ;;
-    *) COMPREPLY=($(compgen -W "mm momentum meanrev twap $common" -- "$cur")) ;;
+    probe) COMPREPLY=($(compgen -W "$common --venue --symbol --qty" -- "$cur")) ;;
+    *) COMPREPLY=($(compgen -W "mm momentum meanrev twap probe $common" -- "$cur")) ;;
   esac
 }
 complete -F _ot_strat ot-strat

@@ -1,4 +1,4 @@
-set -l strategies mm momentum meanrev twap
+set -l strategies mm momentum meanrev twap probe
 complete -c ot-strat -f -n "not __fish_seen_subcommand_from $strategies" -a "$strategies"
 complete -c ot-strat -l in -r -d 'Input URI'
 complete -c ot-strat -l out -r -d 'Output URI'
