@@ -65,7 +65,14 @@ class Timed final : public Gateway {
   explicit Timed(Gateway& inner) : inner_(inner) { samples_.reserve(1 << 20); }
   void submit(const Order& o) override {
     samples_.push_back(g_frame_start != 0 ? mono_ns() - g_frame_start : now_ns() - o.ts);
-    inner_.submit(o);
+    if (g_frame_start == 0) return inner_.submit(o);
+    // Replaying: the paper venue takes the order after the frame's market
+    // update, and its work is not the chain's.
+    deferred_.emplace_back(o);
+  }
+  void flush() {
+    for (const auto& o : deferred_) inner_.submit(o.view());
+    deferred_.clear();
   }
   void cancel(const Cancel& c) override { inner_.cancel(c); }
   void amend(const Amend& a) override { inner_.amend(a); }
@@ -81,6 +88,7 @@ class Timed final : public Gateway {
  private:
   Gateway& inner_;
   std::vector<Nanos> samples_;
+  std::vector<OwnedOrder> deferred_;
 };
 
 }  // namespace
@@ -127,44 +135,68 @@ int main(int argc, char** argv) {
   }
   Timed timed(*gateway);
   Null null;
-  std::unique_ptr<ExecEngine> exec;
-  std::unique_ptr<RiskEngine> risk;
-  std::unique_ptr<StrategyRunner> runner;
   auto strategy = make_strategy("probe");
   Params params;
   strategy->params(params);
-  // Executions back to the strategy and the risk engine, as the endpoint would.
+  // Struct hand-off between the engines: book → (top of book) → risk marks
+  // and strategy → (order) → risk check → exec. Only the executions travel
+  // back as lines, as they would from the endpoint.
+  std::unique_ptr<ExecEngine> exec;
+  std::unique_ptr<RiskEngine> risk;
+  std::unique_ptr<StrategyRunner> runner;
   Stage fills([&](std::string_view line) {
     runner->process_feedback(line);
     risk->process_feedback(line);
   });
-  Stage to_exec([&](std::string_view line) { exec->process_line(line, "risk", 0); });
-  Stage to_risk([&](std::string_view line) { risk->process_line(line, "strat", 0); });
-  Stage to_strat([&](std::string_view line) { runner->process_line(line, "book", 0); });
+  Stage rejects([&](std::string_view line) { exec->process_line(line, "risk", 0); });
+  struct Sink final : StrategyRunner::OrderSink {
+    RiskEngine* risk;
+    ExecEngine* exec;
+    void on_order(const Order& o) override {
+      if (risk->approve(o)) exec->submit(o);
+    }
+    void on_cancel(const Cancel& c) override { exec->cancel(c); }
+    void on_amend(const Amend& a) override { exec->amend(a); }
+  } sink;
   exec = std::make_unique<ExecEngine>(timed, null, diag);
   timed.relay(*exec);
   exec->set_fills(&fills);
-  risk = std::make_unique<RiskEngine>(limits, to_exec, diag);
-  runner = std::make_unique<StrategyRunner>(*strategy, to_risk, diag,
+  risk = std::make_unique<RiskEngine>(limits, rejects, diag);
+  runner = std::make_unique<StrategyRunner>(*strategy, null, diag,
                                             RunnerOptions{"p", "fused", "bbo"});
+  sink.risk = risk.get();
+  sink.exec = exec.get();
+  runner->set_order_sink(&sink);
   runner->start();
-  BookEngineOptions bo;
-  bo.emit_bbo = true;
-  BookEngine book(bo, to_strat, diag);
-  Stage to_book([&](std::string_view line) {
-    book.process_line(line, "feed", 0);
-    exec->poll(now_ns());  // then the reports from the gateway's thread
+  BookEngine book(BookEngineOptions{}, null, diag);
+  book.set_top_listener([&](const TopOfBookEvent& t) {
+    risk->on_top_of_book(t);
+    runner->on_top(t);
   });
   tool::install_stop_signals();
   LiveStats stats;
   bool ok = true;
   if (!replay.empty()) {
-    // The feed's own parser and sync guard, frame by frame.
+    // The feed's own parser and sync guard, frame by frame, into the book as
+    // structs; the paper venue sees the same market.
+    struct Feed final : EventListener {
+      BookEngine* book;
+      Gateway* venue;
+      void on_book(const BookUpdate& u) override {
+        book->apply(u);
+        venue->on_book(u);
+      }
+      void on_trade(const Trade& t) override { venue->on_trade(t); }
+      void on_quote(const Quote&) override {}
+      void on_ticker(const Ticker&) override {}
+      void on_status(const Status&) override {}
+    } feed;
+    feed.book = &book;
+    feed.venue = gateway.get();
     std::ifstream in(replay);
     std::string line, padded;
     std::unique_ptr<FrameParser> parser;
     std::unique_ptr<BookSyncGuard> guard;
-    EventEncoder encoder(to_book);
     while (std::getline(in, line)) {
       Nanos recv = 0;
       std::string_view frame;
@@ -175,15 +207,20 @@ int main(int argc, char** argv) {
       if (!parser) {
         parser = make_detected_parser(f);
         if (!parser) continue;
-        guard = std::make_unique<BookSyncGuard>(find_venue(parser->venue())->book_rules(),
-                                                encoder, nullptr);
+        guard = std::make_unique<BookSyncGuard>(find_venue(parser->venue())->book_rules(), feed,
+                                                nullptr);
       }
       g_frame_start = mono_ns();
       parser->parse(f, recv, *guard);
+      timed.flush();
       ++stats.frames;
     }
     g_frame_start = 0;
   } else {
+    Stage to_book([&](std::string_view line) {
+      book.process_line(line, "feed", 0);
+      exec->poll(now_ns());  // then the reports from the gateway's thread
+    });
     ok = run_live(lo, to_book, diag, &tool::g_stop, stats);
   }
   auto& s = timed.samples();

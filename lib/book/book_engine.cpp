@@ -190,7 +190,7 @@ void BookEngine::emit_status(const Entry& e, Nanos ts, std::string_view event,
 
 void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   ++stats_.book_updates;
-  if (options_.pass_book) out_.write_line("book", line);
+  if (options_.pass_book && !line.empty()) out_.write_line("book", line);
   Entry& e = entry(u.venue, u.symbol);
   const bool was_valid = e.book.valid();
   ApplyResult r = e.book.apply(u);
@@ -225,7 +225,7 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
                 u.snapshot ? std::string_view("snapshot") : std::string_view("resynced"));
   }
   ++e.applied;
-  if (options_.emit_bbo) emit_bbo(e);
+  if (options_.emit_bbo || top_listener_) emit_bbo(e);
   if (options_.depth_levels > 0) emit_depth(e);
   if (options_.book_every > 0 && e.applied % options_.book_every == 0) emit_book(e);
 }
@@ -240,6 +240,17 @@ void BookEngine::emit_bbo(Entry& e) {
     return;
   }
   e.last_top = top;
+  if (top_listener_) {
+    TopOfBookEvent t;
+    t.venue = e.venue;
+    t.symbol = e.symbol;
+    t.ts = e.ts;
+    t.recv = e.recv;
+    if (top.bid) t.bid = *top.bid, t.bid_qty = *top.bid_qty, t.has_bid = true;
+    if (top.ask) t.ask = *top.ask, t.ask_qty = *top.ask_qty, t.has_ask = true;
+    top_listener_(t);
+  }
+  if (!options_.emit_bbo) return;
   line_.clear();
   JsonOut j(line_);
   j.begin_object();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,14 @@ class BookEngine {
   // Writes the full book of every valid book as `book` snapshot events.
   void emit_all_books();
 
+  // Fused use (one process, no lines in between): a book event as a struct,
+  // and the top of book handed on as a struct on every change (besides, or
+  // instead of, `bbo` lines).
+  void apply(const BookUpdate& u) { on_book(u, {}); }
+  void set_top_listener(std::function<void(const TopOfBookEvent&)> fn) {
+    top_listener_ = std::move(fn);
+  }
+
   const BookEngineStats& stats() const;
 
   struct Entry {
@@ -100,6 +109,7 @@ class BookEngine {
   std::vector<Level> top_bids_, top_asks_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> books_;
   Entry* latest_ = nullptr;
+  std::function<void(const TopOfBookEvent&)> top_listener_;
   mutable BookEngineStats stats_;
 };
 

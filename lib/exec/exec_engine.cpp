@@ -66,45 +66,14 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
     case EventType::trade:
       gateway_.on_trade(ev_.trade);
       break;
-    case EventType::order: {
-      Order& o = ev_.order;
-      if (o.ts == 0) o.ts = last_ts_;
-      last_ts_ = std::max(last_ts_, o.ts);
-      if (!tracker_.add(o)) {
-        ++stats_.duplicate_orders;
-        const TrackedOrder* t = tracker_.find(o.id);
-        diag_.warning(where(source, line_number),
-                      fmt::format("order {}: client order id already used (state {}); not sent "
-                                  "again",
-                                  o.id, to_string(t->status)));
-        return true;
-      }
-      ++stats_.orders;
-      journal(line);
-      gateway_.submit(o);
+    case EventType::order:
+      do_submit(ev_.order, line, where(source, line_number));
       return true;
-    }
     case EventType::cancel:
-      ++stats_.cancels;
-      if (tracker_.find(ev_.cancel.id) == nullptr) {
-        diag_.warning(where(source, line_number),
-                      fmt::format("cancel {}: unknown client order id", ev_.cancel.id));
-        return true;
-      }
-      if (ev_.cancel.ts == 0) ev_.cancel.ts = last_ts_;
-      journal(line);
-      gateway_.cancel(ev_.cancel);
+      do_cancel(ev_.cancel, line, where(source, line_number));
       return true;
     case EventType::amend:
-      ++stats_.amends;
-      if (tracker_.find(ev_.amend.id) == nullptr) {
-        diag_.warning(where(source, line_number),
-                      fmt::format("amend {}: unknown client order id", ev_.amend.id));
-        return true;
-      }
-      if (ev_.amend.ts == 0) ev_.amend.ts = last_ts_;
-      journal(line);
-      gateway_.amend(ev_.amend);
+      do_amend(ev_.amend, line, where(source, line_number));
       return true;
     case EventType::exec:
       // A report from upstream (a risk reject): on to the strategy.
@@ -115,6 +84,55 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
   }
   out_.write_line(ev_.type, line);
   return true;
+}
+
+void ExecEngine::submit(const Order& o, std::string_view w) { do_submit(o, {}, w); }
+void ExecEngine::cancel(const Cancel& c, std::string_view w) { do_cancel(c, {}, w); }
+void ExecEngine::amend(const Amend& a, std::string_view w) { do_amend(a, {}, w); }
+
+void ExecEngine::journal_event(std::string_view line, const auto& event) {
+  if (!journal_.is_open()) return;
+  if (!line.empty()) return journal(line);
+  encoder_.write(event);
+  journal(capture_.line_);
+}
+
+void ExecEngine::do_submit(Order o, std::string_view line, std::string_view w) {
+  if (o.ts == 0) o.ts = last_ts_;
+  last_ts_ = std::max(last_ts_, o.ts);
+  if (!tracker_.add(o)) {
+    ++stats_.duplicate_orders;
+    const TrackedOrder* t = tracker_.find(o.id);
+    diag_.warning(w, fmt::format("order {}: client order id already used (state {}); not sent "
+                                 "again",
+                                 o.id, to_string(t->status)));
+    return;
+  }
+  ++stats_.orders;
+  journal_event(line, o);
+  gateway_.submit(o);
+}
+
+void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) {
+  ++stats_.cancels;
+  if (tracker_.find(c.id) == nullptr) {
+    diag_.warning(w, fmt::format("cancel {}: unknown client order id", c.id));
+    return;
+  }
+  if (c.ts == 0) c.ts = last_ts_;
+  journal_event(line, c);
+  gateway_.cancel(c);
+}
+
+void ExecEngine::do_amend(Amend a, std::string_view line, std::string_view w) {
+  ++stats_.amends;
+  if (tracker_.find(a.id) == nullptr) {
+    diag_.warning(w, fmt::format("amend {}: unknown client order id", a.id));
+    return;
+  }
+  if (a.ts == 0) a.ts = last_ts_;
+  journal_event(line, a);
+  gateway_.amend(a);
 }
 
 void ExecEngine::publish(const Exec& e, bool to_journal) {

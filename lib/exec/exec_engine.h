@@ -55,6 +55,11 @@ class ExecEngine final : public ExecListener {
   // One input line (followed by kLinePadding readable bytes). False if it
   // was malformed (reported and skipped).
   bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
+  // Fused use: orders, cancels and amends as structs (what process_line
+  // does with their lines). `where` names them in messages.
+  void submit(const Order& o, std::string_view where = "order");
+  void cancel(const Cancel& c, std::string_view where = "cancel");
+  void amend(const Amend& a, std::string_view where = "amend");
   // Advances the gateway's time-driven work.
   void poll(Nanos now) { gateway_.poll(now); }
 
@@ -76,6 +81,12 @@ class ExecEngine final : public ExecListener {
     std::string topic_, line_;
   };
   void publish(const Exec& e, bool journal);
+  // The work of submit/cancel/amend; `line` is the event's own text when it
+  // came as a line (journaled as is), empty when it came as a struct.
+  void do_submit(Order o, std::string_view line, std::string_view where);
+  void do_cancel(Cancel c, std::string_view line, std::string_view where);
+  void do_amend(Amend a, std::string_view line, std::string_view where);
+  void journal_event(std::string_view line, const auto& event);
   void journal(std::string_view line);
   std::string where(std::string_view source, std::uint64_t line_number) const;
 

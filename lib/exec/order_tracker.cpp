@@ -25,7 +25,7 @@ Order TrackedOrder::as_order() const {
 }
 
 bool OrderTracker::add(const Order& o) {
-  if (index_.count(std::string(o.id)) != 0) return false;
+  if (index_.find(o.id) != index_.end()) return false;
   TrackedOrder t;
   t.id = o.id;
   t.venue = o.venue;
@@ -47,7 +47,7 @@ bool OrderTracker::add(const Order& o) {
 
 OrderTracker::Result OrderTracker::apply(const Exec& e) {
   Result r;
-  auto it = index_.find(std::string(e.id));
+  auto it = index_.find(e.id);
   if (it == index_.end()) {
     r.kind = Applied::refused;
     r.reason = "unknown order id";
@@ -107,7 +107,7 @@ OrderTracker::Result OrderTracker::apply(const Exec& e) {
 
 void OrderTracker::amend(std::string_view id, const std::optional<Decimal>& qty,
                          const std::optional<Decimal>& price) {
-  auto it = index_.find(std::string(id));
+  auto it = index_.find(id);
   if (it == index_.end()) return;
   TrackedOrder& o = orders_[it->second];
   if (qty) o.qty = *qty;
@@ -115,7 +115,7 @@ void OrderTracker::amend(std::string_view id, const std::optional<Decimal>& qty,
 }
 
 const TrackedOrder* OrderTracker::find(std::string_view id) const {
-  auto it = index_.find(std::string(id));
+  auto it = index_.find(id);
   return it == index_.end() ? nullptr : &orders_[it->second];
 }
 

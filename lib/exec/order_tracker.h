@@ -24,6 +24,7 @@
 
 #include "core/amount.h"
 #include "core/orders.h"
+#include "core/string_map.h"
 
 namespace ot {
 
@@ -80,7 +81,7 @@ class OrderTracker {
   std::size_t size() const { return orders_.size(); }
 
  private:
-  std::unordered_map<std::string, std::size_t> index_;
+  StringMap<std::size_t> index_;
   std::deque<TrackedOrder> orders_;  // stable addresses
   std::set<std::size_t> open_;       // indexes of open orders
 };

@@ -97,8 +97,11 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
     auto s = by_symbol_.find(std::string(symbol));
     if (s != by_symbol_.end()) return s->second;
   }
-  const std::string key = std::string(venue) + '\x1f' + std::string(symbol);
-  auto& m = markets_[key];
+  key_.assign(venue).push_back('\x1f');
+  key_.append(symbol);
+  auto found = markets_.find(key_);
+  if (found != markets_.end()) return found->second.get();
+  auto& m = markets_[key_];
   if (!m) {
     m = std::make_unique<Market>();
     m->venue = venue;
@@ -293,7 +296,7 @@ void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liqu
 void PaperVenue::arrive(Pending& p) {
   if (p.kind == Pending::submit) {
     Working& w = *p.order;
-    if (seen_ids_.count(w.id) != 0) return reject(p, "duplicate client order id");
+    if (seen_ids_.find(w.id) != seen_ids_.end()) return reject(p, "duplicate client order id");
     seen_ids_[w.id] = true;
     if (w.qty.mantissa <= 0) return reject(p, "quantity must be positive");
     if (w.kind == OrderKind::limit && (!w.price || w.price->mantissa <= 0)) {
@@ -415,7 +418,7 @@ void PaperVenue::remove_final() {
 void PaperVenue::on_book(const BookUpdate& u) {
   set_clock(u.recv != 0 ? u.recv : u.ts.value_or(now_));
   Market* m = market_for(u.venue, u.symbol);
-  by_symbol_.emplace(std::string(u.symbol), m);
+  if (by_symbol_.find(u.symbol) == by_symbol_.end()) by_symbol_.emplace(std::string(u.symbol), m);
   if (u.snapshot) {
     m->book.clear();
     m->taken.clear();

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "book/l2_book.h"
+#include "core/string_map.h"
 #include "exec/gateway.h"
 
 namespace ot {
@@ -90,12 +91,13 @@ class PaperVenue final : public Gateway {
   Nanos now_ = 0;
   std::uint64_t next_venue_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
-  std::unordered_map<std::string, std::unique_ptr<Market>> markets_;
-  std::unordered_map<std::string, Market*> by_symbol_;  // for venue "paper"
+  StringMap<std::unique_ptr<Market>> markets_;
+  StringMap<Market*> by_symbol_;  // for venue "paper"
   std::vector<std::unique_ptr<Working>> working_;       // resting, arrival order
   std::deque<Pending> pending_;                         // in flight to the venue
   std::deque<Report> reports_;                          // in flight to us
-  std::unordered_map<std::string, bool> seen_ids_;
+  StringMap<bool> seen_ids_;
+  std::string key_;
 };
 
 }  // namespace ot

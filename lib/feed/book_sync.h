@@ -22,6 +22,7 @@
 
 #include "book/checked_book.h"
 #include "core/events.h"
+#include "core/string_map.h"
 #include "venues/venue.h"
 
 namespace ot {
@@ -69,11 +70,7 @@ class BookSyncGuard final : public EventListener {
   EventListener& out_;
   SyncActions* actions_;
   // Transparent hashing: lookups by string_view, no temporary strings.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::unique_ptr<SymbolState>, Hash, std::equal_to<>> symbols_;
+  StringMap<std::unique_ptr<SymbolState>> symbols_;
   SyncStats stats_;
 };
 

@@ -50,7 +50,10 @@ const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
 }
 
 std::optional<Decimal> RiskEngine::mid(std::string_view venue, std::string_view symbol) const {
-  auto it = mids_.find(key(venue, symbol));
+  thread_local std::string k;
+  k.assign(venue).push_back(':');
+  k.append(symbol);
+  auto it = mids_.find(std::string_view(k));
   if (it == mids_.end()) return std::nullopt;
   return it->second;
 }
@@ -382,6 +385,10 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
 }
 
 void RiskEngine::on_order(const Order& o, std::string_view line) {
+  if (approve(o)) out_.write_line("order", line);
+}
+
+bool RiskEngine::approve(const Order& o) {
   ++stats_.orders;
   if (o.ts > now_) now_ = o.ts;
   std::string why = check(o);
@@ -395,10 +402,13 @@ void RiskEngine::on_order(const Order& o, std::string_view line) {
       tokens_ -= 1.0;
     }
   }
-  if (!why.empty()) return reject(o, why);
-  if (!tracker_.add(o)) return reject(o, "duplicate client order id");
+  if (why.empty() && !tracker_.add(o)) why = "duplicate client order id";
+  if (!why.empty()) {
+    reject(o, why);
+    return false;
+  }
   ++stats_.approved;
-  out_.write_line("order", line);
+  return true;
 }
 
 void RiskEngine::reject(const Order& o, std::string_view reason) {

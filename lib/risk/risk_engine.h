@@ -28,6 +28,7 @@
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/string_map.h"
 #include "exec/order_tracker.h"
 #include "risk/black76.h"
 #include "risk/limits.h"
@@ -46,6 +47,11 @@ class RiskEngine {
   ~RiskEngine();
 
   bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
+  // Fused use: checks an order given as a struct. True if approved (the
+  // caller sends it on); false if rejected (the reject went to the output).
+  bool approve(const Order& o);
+  // Fused use: market data as structs.
+  void on_top_of_book(const TopOfBookEvent& t) { on_top(t); }
   void process_feedback(std::string_view line);
   // Trips the kill switch (idempotent).
   void kill(std::string_view reason);
@@ -92,11 +98,11 @@ class RiskEngine {
   EventEncoder encoder_;
   OrderTracker tracker_;
   PositionBook positions_;
-  std::unordered_map<std::string, Decimal> mids_;
-  std::unordered_map<std::string, Nanos> position_emitted_;
-  std::unordered_map<std::string, std::unique_ptr<OptionInfo>> options_;
-  std::unordered_map<std::string, Portfolio> portfolios_;
-  std::unordered_map<std::string, std::string> hedge_orders_;  // portfolio → working hedge id
+  StringMap<Decimal> mids_;
+  StringMap<Nanos> position_emitted_;
+  StringMap<std::unique_ptr<OptionInfo>> options_;
+  StringMap<Portfolio> portfolios_;
+  StringMap<std::string> hedge_orders_;  // portfolio → working hedge id
   std::string error_;
   Nanos now_ = 0;
   double tokens_ = 0;

@@ -43,9 +43,7 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
     case EventType::bbo:
     case EventType::quote:
       if (options_.top_source != "any" && ev_.type != options_.top_source) break;
-      clock(ev_.top.recv != 0 ? ev_.top.recv : ev_.top.ts);
-      if (timer_ && *timer_ <= now_) run_timer();
-      strategy_.on_top(ev_.top, *this);
+      on_top(ev_.top);
       break;
     case EventType::trade:
       clock(ev_.trade.recv != 0 ? ev_.trade.recv : ev_.trade.ts.value_or(0));
@@ -63,6 +61,12 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
       break;
   }
   return true;
+}
+
+void StrategyRunner::on_top(const TopOfBookEvent& t) {
+  clock(t.recv != 0 ? t.recv : t.ts);
+  if (timer_ && *timer_ <= now_) run_timer();
+  strategy_.on_top(t, *this);
 }
 
 void StrategyRunner::process_feedback(std::string_view line) {
@@ -140,7 +144,11 @@ std::string_view StrategyRunner::submit(const OrderRequest& r) {
   o.strategy = strategy_.name();
   o.ts = now_;
   tracker_.add(o);
-  encoder_.write(o);
+  if (sink_ != nullptr) {
+    sink_->on_order(o);
+  } else {
+    encoder_.write(o);
+  }
   ++stats_.orders;
   return id_;
 }
@@ -154,7 +162,11 @@ void StrategyRunner::cancel(std::string_view id) {
   c.symbol = t->symbol;
   c.strategy = strategy_.name();
   c.ts = now_;
-  encoder_.write(c);
+  if (sink_ != nullptr) {
+    sink_->on_cancel(c);
+  } else {
+    encoder_.write(c);
+  }
   ++stats_.cancels;
 }
 
@@ -170,15 +182,20 @@ void StrategyRunner::amend(std::string_view id, std::optional<Decimal> qty,
   a.price = price;
   a.strategy = strategy_.name();
   a.ts = now_;
-  encoder_.write(a);
+  if (sink_ != nullptr) {
+    sink_->on_amend(a);
+  } else {
+    encoder_.write(a);
+  }
   ++stats_.amends;
 }
 
 Decimal StrategyRunner::position(std::string_view venue, std::string_view symbol) const {
-  std::string key(venue);
-  key.push_back('\x1f');
+  // A tiny thread-local key buffer: no allocation per call.
+  thread_local std::string key;
+  key.assign(venue).push_back('\x1f');
   key.append(symbol);
-  auto it = positions_.find(key);
+  auto it = positions_.find(std::string_view(key));
   return it == positions_.end() ? Decimal{0, 0} : it->second;
 }
 

@@ -17,6 +17,7 @@
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/string_map.h"
 #include "strat/strategy.h"
 
 namespace ot {
@@ -45,6 +46,18 @@ class StrategyRunner final : public StrategyContext {
   bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
   // A line from the executions endpoint.
   void process_feedback(std::string_view line);
+  // Fused use: a top of book as a struct (as a bbo line would give it).
+  void on_top(const TopOfBookEvent& t);
+  // Fused use: orders, cancels and amends go to this sink as structs
+  // instead of lines.
+  class OrderSink {
+   public:
+    virtual ~OrderSink() = default;
+    virtual void on_order(const Order& o) = 0;
+    virtual void on_cancel(const Cancel& c) = 0;
+    virtual void on_amend(const Amend& a) = 0;
+  };
+  void set_order_sink(OrderSink* sink) { sink_ = sink; }
   // Runs the timer if it is due at `now` (and moves the clock there).
   void advance(Nanos now);
   // Lets the strategy clean up (cancel its working orders).
@@ -80,7 +93,7 @@ class StrategyRunner final : public StrategyContext {
   DecodedEvent fb_;
   EventEncoder encoder_;
   OrderTracker tracker_;
-  std::unordered_map<std::string, Decimal> positions_;
+  StringMap<Decimal> positions_;
   std::string error_;
   std::string id_;
   std::string key_;
@@ -89,6 +102,7 @@ class StrategyRunner final : public StrategyContext {
   Nanos now_ = 0;
   std::optional<Nanos> timer_;
   RunnerStats stats_;
+  OrderSink* sink_ = nullptr;
 };
 
 }  // namespace ot
