@@ -7,11 +7,13 @@
 // from the moment a frame was read off the socket (the event's `recv`) to
 // the moment its order is handed to the gateway; percentiles on stderr.
 //
-//   ot-tick-chain --venue binance-futures --symbols BTCUSDT --ws-url ws://… \
-//     --rest-url http://… --duration 10 [--limits risk.toml]
+//   ot-tick-chain --venue binance-futures --symbols BTCUSDT --ws-url ws://…
+//       --rest-url http://… --duration 10 [--limits risk.toml]
+//   ot-tick-chain --replay capture.raw
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <vector>
 
 #include "../tools/common/tool.h"
@@ -20,9 +22,8 @@
 #include "exec/exec_engine.h"
 #include "exec/paper.h"
 #include "feed/book_sync.h"
-#include "feed/replay.h"
-#include <fstream>
 #include "feed/live.h"
+#include "feed/replay.h"
 #include "io/input.h"
 #include "risk/risk_engine.h"
 #include "strat/runner.h"
@@ -124,9 +125,9 @@ int main(int argc, char** argv) {
     gateway = std::make_unique<PaperVenue>(PaperConfig{});
   } else {
     go.venue = lo.venue;
-  go.orders_per_10s = 1e9;  // measuring latency, not the venue's limits
-  go.rest_url = lo.rest_url;
-  go.ws_url = lo.ws_url;
+    go.orders_per_10s = 1e9;  // measuring latency, not the venue's limits
+    go.rest_url = lo.rest_url;
+    go.ws_url = lo.ws_url;
     if (!load_credentials(lo.venue, "", go.credentials, err) ||
         !(gateway = make_gateway(go, err))) {
       diag.error("", err);
@@ -162,8 +163,8 @@ int main(int argc, char** argv) {
   timed.relay(*exec);
   exec->set_fills(&fills);
   risk = std::make_unique<RiskEngine>(limits, rejects, diag);
-  runner = std::make_unique<StrategyRunner>(*strategy, null, diag,
-                                            RunnerOptions{"p", "fused", "bbo"});
+  runner =
+      std::make_unique<StrategyRunner>(*strategy, null, diag, RunnerOptions{"p", "fused", "bbo"});
   sink.risk = risk.get();
   sink.exec = exec.get();
   runner->set_order_sink(&sink);
@@ -226,7 +227,10 @@ int main(int argc, char** argv) {
   auto& s = timed.samples();
   std::sort(s.begin(), s.end());
   auto pct = [&](double p) {
-    return s.empty() ? 0.0 : static_cast<double>(s[std::min(s.size() - 1, static_cast<std::size_t>(p * s.size()))]) / 1000.0;
+    return s.empty() ? 0.0
+                     : static_cast<double>(
+                           s[std::min(s.size() - 1, static_cast<std::size_t>(p * s.size()))]) /
+                           1000.0;
   };
   std::fprintf(stderr,
                "ot-tick-chain: in-process %s latency over %zu orders: p50 %.2f us, "

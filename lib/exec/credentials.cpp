@@ -38,9 +38,12 @@ bool load_credentials(std::string_view venue, const std::string& key_file, Crede
       const auto eq = line.find('=');
       const std::string name = eq == std::string::npos ? "" : trim(line.substr(0, eq));
       const std::string value = eq == std::string::npos ? "" : trim(line.substr(eq + 1));
-      if (name == "key") out.key = value;
-      else if (name == "secret") out.secret = value;
-      else if (name == "passphrase") out.passphrase = value;
+      if (name == "key")
+        out.key = value;
+      else if (name == "secret")
+        out.secret = value;
+      else if (name == "passphrase")
+        out.passphrase = value;
       else {
         error = key_file + ":" + std::to_string(number) +
                 ": expected key = …, secret = … or passphrase = …";

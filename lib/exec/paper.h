@@ -92,10 +92,10 @@ class PaperVenue final : public Gateway {
   std::uint64_t next_venue_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
   StringMap<std::unique_ptr<Market>> markets_;
-  StringMap<Market*> by_symbol_;  // for venue "paper"
-  std::vector<std::unique_ptr<Working>> working_;       // resting, arrival order
-  std::deque<Pending> pending_;                         // in flight to the venue
-  std::deque<Report> reports_;                          // in flight to us
+  StringMap<Market*> by_symbol_;                   // for venue "paper"
+  std::vector<std::unique_ptr<Working>> working_;  // resting, arrival order
+  std::deque<Pending> pending_;                    // in flight to the venue
+  std::deque<Report> reports_;                     // in flight to us
   StringMap<bool> seen_ids_;
   std::string key_;
 };

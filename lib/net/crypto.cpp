@@ -31,9 +31,9 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
 std::string hmac_sha256_base64(std::string_view key, std::string_view data) {
   const std::string d = digest(key, data);
   std::string out(4 * ((d.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(d.data()),
-                                static_cast<int>(d.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(d.data()), static_cast<int>(d.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }

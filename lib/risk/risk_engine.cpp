@@ -334,9 +334,8 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     if (t.side == o.side) {
       same_side = add(same_side, t.leaves());
     } else if (l.self_trade_reject && t.price && self_trade.empty()) {
-      const bool crosses =
-          !o.price || (o.side == Side::buy ? compare(*o.price, *t.price) >= 0
-                                           : compare(*o.price, *t.price) <= 0);
+      const bool crosses = !o.price || (o.side == Side::buy ? compare(*o.price, *t.price) >= 0
+                                                            : compare(*o.price, *t.price) <= 0);
       if (crosses) self_trade = fmt::format("self-trade: would cross own order {}", t.id);
     }
   });

@@ -112,8 +112,8 @@ class Exchange final : public SimExchange, public ExecListener {
     Result r;
     if (account_.rate_limit > 0) {
       const Nanos t = mono_ns();
-      tokens_ = std::min(account_.rate_limit,
-                         tokens_ + static_cast<double>(t - tokens_at_) * 1e-9 * account_.rate_limit);
+      tokens_ = std::min(account_.rate_limit, tokens_ + static_cast<double>(t - tokens_at_) * 1e-9 *
+                                                            account_.rate_limit);
       tokens_at_ = t;
       if (tokens_ < 1) {
         r.accepted = false;
@@ -583,8 +583,7 @@ asio::awaitable<void> Server::player() {
       std::optional<Level> bid1, ask1;
       top_of(p.route->symbol, bid1, ask1);
       auto same = [](const std::optional<Level>& a, const std::optional<Level>& b) {
-        return a.has_value() == b.has_value() &&
-               (!a || (a->price == b->price && a->qty == b->qty));
+        return a.has_value() == b.has_value() && (!a || (a->price == b->price && a->qty == b->qty));
       };
       if (bid1 && (!same(bid0, bid1) || !same(ask0, ask1))) {
         std::fprintf(latency_log_, "F %lld %s %s\n", static_cast<long long>(mono_ns()),

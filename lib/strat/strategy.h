@@ -117,7 +117,7 @@ class Strategy {
   virtual void on_status(const Status&, StrategyContext&) {}
   // Reports for this strategy's own orders, including risk rejects.
   virtual void on_exec(const Exec&, StrategyContext&) {}
-  virtual void on_timer(Nanos now, StrategyContext&) {}
+  virtual void on_timer(Nanos /*now*/, StrategyContext&) {}
   // End of input or a stop signal: the place to cancel what is working.
   virtual void on_stop(StrategyContext&) {}
 };

@@ -32,8 +32,9 @@ void ThreadedGateway::stop() {
 }
 
 void ThreadedGateway::start() {
-  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      io_.get_executor());
+  work_ =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+          io_.get_executor());
   boost::asio::post(io_, [this] { run(); });
   thread_ = std::thread([this] { io_.run(); });
 }

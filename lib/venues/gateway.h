@@ -80,8 +80,7 @@ class ThreadedGateway : public Gateway {
   void post(std::function<void()> fn);
   // From the network thread: queue a report / a status for the engine.
   void report(OwnedExec e);
-  void report_status(std::string venue, std::string symbol, std::string event,
-                     std::string detail);
+  void report_status(std::string venue, std::string symbol, std::string event, std::string detail);
 
  private:
   struct Item {

@@ -83,10 +83,10 @@ struct SimHttpRequest {
 struct SimAccount {
   std::string api_key = "ot-sim-key";
   std::string api_secret = "ot-sim-secret";
-  std::uint64_t reject_every = 0;        // reject every N-th order
-  std::uint64_t drop_private_after = 0;  // cut private streams after N events
-  bool duplicate_acks = false;           // send every "new" event twice
-  double rate_limit = 0;                 // orders per second (0: none)
+  std::uint64_t reject_every = 0;            // reject every N-th order
+  std::uint64_t drop_private_after = 0;      // cut private streams after N events
+  bool duplicate_acks = false;               // send every "new" event twice
+  double rate_limit = 0;                     // orders per second (0: none)
   Decimal maker_fee{0, 0}, taker_fee{0, 0};  // fee rates of the account
 };
 

@@ -573,8 +573,8 @@ TEST_CASE("Binance order parameters and user stream events", "[trade][binance]")
   CHECK(partial->exec.liquidity == ot::Liquidity::maker);
   CHECK(partial->exec.trade_id == "12345678");
   auto spot = ot::binance::parse_order_event(
-      ot::test::read_file(ot::test::data_path("binance/execution_report_trade.json")),
-      Market::spot, nullptr);
+      ot::test::read_file(ot::test::data_path("binance/execution_report_trade.json")), Market::spot,
+      nullptr);
   REQUIRE(spot);
   spot->bind();
   CHECK(spot->exec.status == ot::ExecStatus::filled);
@@ -588,8 +588,8 @@ TEST_CASE("Binance order parameters and user stream events", "[trade][binance]")
   CHECK(canceled->exec.status == ot::ExecStatus::canceled);
   CHECK(canceled->exec.id == "x-TD67BGP9-T0000000000000");
   std::string kind;
-  CHECK_FALSE(ot::binance::parse_order_event(R"({"e":"listenKeyExpired","E":1})", Market::usdm,
-                                             &kind));
+  CHECK_FALSE(
+      ot::binance::parse_order_event(R"({"e":"listenKeyExpired","E":1})", Market::usdm, &kind));
   CHECK(kind == "listenKeyExpired");
   CHECK_FALSE(ot::binance::parse_order_event("not json", Market::usdm, nullptr));
   // What the simulator writes, the gateway reads back.
@@ -604,7 +604,8 @@ TEST_CASE("Binance order parameters and user stream events", "[trade][binance]")
   e.fee = dec("0.0242092");
   e.liquidity = ot::Liquidity::maker;
   for (Market m : {Market::usdm, Market::spot}) {
-    const std::string json = ot::binance::order_event_json(e, o, 42, 7, m, 1'700'000'000'000'000'000);
+    const std::string json =
+        ot::binance::order_event_json(e, o, 42, 7, m, 1'700'000'000'000'000'000);
     auto back = ot::binance::parse_order_event(json, m, nullptr);
     REQUIRE(back);
     back->bind();

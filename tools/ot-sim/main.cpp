@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", o.tls_key, "PEM private key (default: in the --tls-cert file)");
   auto* oe = "Order entry";
   app.add_option("--api-key", o.account.api_key, "The test account's API key")->group(oe);
-  app.add_option("--api-secret", o.account.api_secret, "The test account's API secret")
-      ->group(oe);
+  app.add_option("--api-secret", o.account.api_secret, "The test account's API secret")->group(oe);
   app.add_option("--reject-every", o.account.reject_every, "Reject every N-th order")->group(oe);
   app.add_option("--order-delay-ms", o.order_delay_ms, "Answer order requests this much later")
       ->check(CLI::NonNegativeNumber)

@@ -7,21 +7,22 @@
 // Retry-After; -1021 (clock skew) by measuring the server's clock and
 // retrying once. After a reconnect or a restart, open orders are queried
 // and any difference is reported.
+#include "venues/binance/binance_gateway.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <simdjson.h>
-
-#include <atomic>
-#include <fmt/format.h>
 #include <map>
 
 #include "core/amount.h"
 #include "core/time.h"
 #include "net/client.h"
-#include "venues/binance/binance_gateway.h"
 #include "venues/binance/binance_orders.h"
 
 namespace ot::binance {
@@ -181,9 +182,9 @@ class BinanceGateway final : public ThreadedGateway {
 
   asio::awaitable<void> sync_clock() {
     try {
-      const std::string path = market_ == Market::spot    ? "/api/v3/time"
+      const std::string path = market_ == Market::spot   ? "/api/v3/time"
                                : market_ == Market::usdm ? "/fapi/v1/time"
-                                                          : "/dapi/v1/time";
+                                                         : "/dapi/v1/time";
       const Nanos sent = now_ns();
       const net::Headers none;
       net::Response r = co_await http_->request("GET", path, none, "", 5s);
@@ -214,7 +215,8 @@ class BinanceGateway final : public ThreadedGateway {
 
   bool take_budget() {
     const Nanos t = mono_ns();
-    budget_ = std::min(per_10s(), budget_ + static_cast<double>(t - budget_at_) * 1e-10 * per_10s());
+    budget_ =
+        std::min(per_10s(), budget_ + static_cast<double>(t - budget_at_) * 1e-10 * per_10s());
     budget_at_ = t;
     if (budget_ < 1) return false;
     budget_ -= 1;
@@ -309,9 +311,9 @@ class BinanceGateway final : public ThreadedGateway {
     } else if (r.kind == Request::amend) {
       const Decimal qty = r.qty.value_or(o.order.qty);
       const std::optional<Decimal> price = r.price ? r.price : o.order.price;
-      std::string params = base + fmt::format("&side={}&quantity={}",
-                                              o.order.side == Side::buy ? "BUY" : "SELL",
-                                              qty.to_string());
+      std::string params =
+          base + fmt::format("&side={}&quantity={}", o.order.side == Side::buy ? "BUY" : "SELL",
+                             qty.to_string());
       if (price) params += "&price=" + price->to_string();
       net::Response res = co_await signed_request("PUT", api.order, params);
       if (res.status != 200) {
@@ -330,8 +332,10 @@ class BinanceGateway final : public ThreadedGateway {
         "GET", api.order, fmt::format("symbol={}&origClientOrderId={}", o.symbol, o.id));
     if (res.status != 200) {
       const ApiError e = api_error(res);
-      if (e.code == -2013) reject(o, "not at the venue (the request did not arrive)");
-      else report_status(venue(), o.symbol, "error", o.id + ": query: " + e.text());
+      if (e.code == -2013)
+        reject(o, "not at the venue (the request did not arrive)");
+      else
+        report_status(venue(), o.symbol, "error", o.id + ": query: " + e.text());
       co_return;
     }
     simdjson::dom::parser p;
@@ -387,8 +391,8 @@ class BinanceGateway final : public ThreadedGateway {
     for (;;) {
       net::WsClient ws(io().get_executor(), tls_);
       try {
-        net::Response r = co_await key_http_->request("POST", std::string(api.listen_key),
-                                                  key_header(), "", 10s);
+        net::Response r =
+            co_await key_http_->request("POST", std::string(api.listen_key), key_header(), "", 10s);
         if (r.status != 200) throw std::runtime_error("listen key: " + api_error(r).text());
         simdjson::dom::parser p;
         listen_key_ = std::string(p.parse(r.body)["listenKey"].get_string().value());
@@ -436,7 +440,7 @@ class BinanceGateway final : public ThreadedGateway {
       if (listen_key_.empty()) continue;
       try {
         co_await key_http_->request("PUT", std::string(order_api(market_).listen_key), key_header(),
-                                "", 10s);
+                                    "", 10s);
       } catch (const std::exception&) {
       }
     }
@@ -454,7 +458,8 @@ class BinanceGateway final : public ThreadedGateway {
     auto it = known_.find(ev->id);
     if (it == known_.end() || !it->second.order) return;  // not placed by us
     Known& k = it->second;
-    if (ev->exec.qty && ev->exec.price) k.notional += Amount::product(*ev->exec.price, *ev->exec.qty);
+    if (ev->exec.qty && ev->exec.price)
+      k.notional += Amount::product(*ev->exec.price, *ev->exec.qty);
     k.filled = ev->exec.filled;
     k.status = ev->exec.status;
     OwnedExec e;

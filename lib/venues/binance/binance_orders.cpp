@@ -1,8 +1,7 @@
 #include "venues/binance/binance_orders.h"
 
-#include <simdjson.h>
-
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "core/amount.h"
 #include "net/crypto.h"
@@ -29,22 +28,32 @@ std::string sign(std::string_view query, std::string_view body, std::string_view
 
 std::string_view status_name(ExecStatus s) {
   switch (s) {
-    case ExecStatus::new_: return "NEW";
-    case ExecStatus::partial: return "PARTIALLY_FILLED";
-    case ExecStatus::filled: return "FILLED";
-    case ExecStatus::canceled: return "CANCELED";
-    case ExecStatus::rejected: return "REJECTED";
-    case ExecStatus::expired: return "EXPIRED";
+    case ExecStatus::new_:
+      return "NEW";
+    case ExecStatus::partial:
+      return "PARTIALLY_FILLED";
+    case ExecStatus::filled:
+      return "FILLED";
+    case ExecStatus::canceled:
+      return "CANCELED";
+    case ExecStatus::rejected:
+      return "REJECTED";
+    case ExecStatus::expired:
+      return "EXPIRED";
   }
   return "NEW";
 }
 
 std::string_view tif_name(Tif t, Market m) {
   switch (t) {
-    case Tif::gtc: return "GTC";
-    case Tif::ioc: return "IOC";
-    case Tif::fok: return "FOK";
-    case Tif::post_only: return m == Market::spot ? "GTC" : "GTX";
+    case Tif::gtc:
+      return "GTC";
+    case Tif::ioc:
+      return "IOC";
+    case Tif::fok:
+      return "FOK";
+    case Tif::post_only:
+      return m == Market::spot ? "GTC" : "GTX";
   }
   return "GTC";
 }
@@ -71,13 +80,17 @@ std::string order_event_json(const Exec& e, const Order& o, std::int64_t order_i
   const std::int64_t ms = now / 1'000'000;
   const bool fill = e.qty && e.qty->mantissa > 0;
   std::string_view x = "NEW";
-  if (fill) x = "TRADE";
-  else if (e.status == ExecStatus::canceled) x = "CANCELED";
-  else if (e.status == ExecStatus::expired) x = "EXPIRED";
-  else if (e.reason == "amended") x = "AMENDMENT";
-  const std::string type = o.kind == OrderKind::market ? "MARKET"
+  if (fill)
+    x = "TRADE";
+  else if (e.status == ExecStatus::canceled)
+    x = "CANCELED";
+  else if (e.status == ExecStatus::expired)
+    x = "EXPIRED";
+  else if (e.reason == "amended")
+    x = "AMENDMENT";
+  const std::string type = o.kind == OrderKind::market                      ? "MARKET"
                            : (o.tif == Tif::post_only && m == Market::spot) ? "LIMIT_MAKER"
-                                                                             : "LIMIT";
+                                                                            : "LIMIT";
   const std::string price = o.price ? o.price->to_string() : "0";
   const std::string last_qty = fill ? e.qty->to_string() : "0";
   const std::string last_px = fill ? e.price->to_string() : "0";
@@ -171,9 +184,9 @@ std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std
       ev.exec.price = positive(text("L"));
       ev.exec.fee = Decimal::parse(text("n"));
       auto maker = o["m"];
-      ev.exec.liquidity =
-          !maker.error() && maker.is_bool() && maker.get_bool().value() ? Liquidity::maker
-                                                                         : Liquidity::taker;
+      ev.exec.liquidity = !maker.error() && maker.is_bool() && maker.get_bool().value()
+                              ? Liquidity::maker
+                              : Liquidity::taker;
     }
     const std::string_view r = text("r");
     if (!r.empty() && r != "NONE") ev.reason.assign(r);
@@ -199,7 +212,8 @@ std::string form_value(std::string_view form, std::string_view name) {
       const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
       for (std::size_t i = 0; i < raw.size(); ++i) {
         if (raw[i] == '%' && i + 2 < raw.size()) {
-          out.push_back(static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
+          out.push_back(
+              static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
           i += 2;
         } else {
           out.push_back(raw[i] == '+' ? ' ' : raw[i]);

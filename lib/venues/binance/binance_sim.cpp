@@ -5,10 +5,10 @@
 // orders; X-MBX-APIKEY and an HMAC-SHA256 signature, checked as Binance
 // does, with its error codes), listen keys, and the user data stream
 // (/ws/<listenKey>) with executionReport / ORDER_TRADE_UPDATE events.
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 #include <string>
 
 #include "core/time.h"
@@ -150,7 +150,6 @@ class BinanceSim final : public SimProtocol {
     return SimHttpReply{200, std::move(body), {}};
   }
 
-
   void on_exec(const Exec& e, SimExchange& x) override {
     const TrackedOrder* t = x.orders().find(e.id);
     if (t == nullptr) return;
@@ -200,8 +199,8 @@ class BinanceSim final : public SimProtocol {
       if (at == std::string::npos || (at > 0 && (*part)[at - 1] != '&')) continue;
       const auto end = part->find('&', at);
       sig = part->substr(at + 10, end == std::string::npos ? std::string::npos : end - at - 10);
-      part->erase(at > 0 ? at - 1 : at, end == std::string::npos ? std::string::npos
-                                                                 : end - (at > 0 ? at - 1 : at));
+      part->erase(at > 0 ? at - 1 : at,
+                  end == std::string::npos ? std::string::npos : end - (at > 0 ? at - 1 : at));
     }
     if (sig.empty()) return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
     if (!net::equal_constant_time(sig, sign(query, body, x.account().api_secret))) {
@@ -219,18 +218,16 @@ class BinanceSim final : public SimProtocol {
   }
 
   std::string order_json(const TrackedOrder& t, const SimExchange& x) const {
-    const std::string avg = t.filled.is_zero()
-                                ? "0"
-                                : t.notional.divided_by(Amount::of(t.filled)).to_string(8);
+    const std::string avg =
+        t.filled.is_zero() ? "0" : t.notional.divided_by(Amount::of(t.filled)).to_string(8);
     const std::string type = t.kind == OrderKind::market ? "MARKET" : "LIMIT";
     const std::int64_t ms = x.now() / 1'000'000;
     if (market_ == Market::spot) {
       return fmt::format(
           R"({{"symbol":"{}","orderId":{},"orderListId":-1,"clientOrderId":"{}","transactTime":{},"price":"{}","origQty":"{}","executedQty":"{}","cummulativeQuoteQty":"{}","status":"{}","timeInForce":"{}","type":"{}","side":"{}","workingTime":{},"selfTradePreventionMode":"NONE"}})",
-          t.symbol, order_id(t), t.id, ms, t.price ? t.price->to_string() : "0",
-          t.qty.to_string(), t.filled.to_string(), t.notional.to_string(8),
-          status_name(t.status), tif_name(t.tif, market_), type,
-          t.side == Side::buy ? "BUY" : "SELL", ms);
+          t.symbol, order_id(t), t.id, ms, t.price ? t.price->to_string() : "0", t.qty.to_string(),
+          t.filled.to_string(), t.notional.to_string(8), status_name(t.status),
+          tif_name(t.tif, market_), type, t.side == Side::buy ? "BUY" : "SELL", ms);
     }
     return fmt::format(
         R"({{"orderId":{},"symbol":"{}","status":"{}","clientOrderId":"{}","price":"{}","avgPrice":"{}","origQty":"{}","executedQty":"{}","cumQuote":"{}","timeInForce":"{}","type":"{}","reduceOnly":{},"closePosition":false,"side":"{}","positionSide":"BOTH","stopPrice":"0","workingType":"CONTRACT_PRICE","priceProtect":false,"origType":"{}","updateTime":{}}})",
@@ -264,8 +261,8 @@ class BinanceSim final : public SimProtocol {
       }
       return SimHttpReply{200, body + "]", {}};
     }
-    const std::string id = form_value(params, req.method == "POST" ? "newClientOrderId"
-                                                                   : "origClientOrderId");
+    const std::string id =
+        form_value(params, req.method == "POST" ? "newClientOrderId" : "origClientOrderId");
     if (req.method == "GET" || req.method == "DELETE" || req.method == "PUT") {
       const TrackedOrder* t = x.orders().find(id);
       if (t == nullptr) {
@@ -304,17 +301,18 @@ class BinanceSim final : public SimProtocol {
       if (!price) return error(400, -1102, "Mandatory parameter 'price' was not sent.");
       o.price = *price;
       o.tif = type == "LIMIT_MAKER" || tif == "GTX" ? Tif::post_only
-              : tif == "IOC"                         ? Tif::ioc
-              : tif == "FOK"                         ? Tif::fok
-                                                     : Tif::gtc;
+              : tif == "IOC"                        ? Tif::ioc
+              : tif == "FOK"                        ? Tif::fok
+                                                    : Tif::gtc;
     } else {
       return error(400, -1116, "Invalid orderType.");
     }
     const SimExchange::Result r = x.submit(o);
     if (r.rate_limited) {
-      SimHttpReply reply = error(429, -1015, "Too many new orders; current limit is " +
-                                                 fmt::format("{}", x.account().rate_limit) +
-                                                 " orders per SECOND.");
+      SimHttpReply reply =
+          error(429, -1015,
+                "Too many new orders; current limit is " +
+                    fmt::format("{}", x.account().rate_limit) + " orders per SECOND.");
       reply.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
       return reply;
     }

@@ -126,7 +126,7 @@ class OkxSim final : public SimProtocol {
     const CheckedBook* b = m.book(inst);
     if (b == nullptr) {
       return SimHttpReply{
-          200, "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}"};
+          200, "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}", {}};
     }
     std::size_t sz = 1;
     const std::string s = sim_query_param(target, "sz");
@@ -136,7 +136,7 @@ class OkxSim final : public SimProtocol {
                  sim_levels_json(b->book(), BookSide::ask, sz, "[", ",\"0\",\"1\"]", true) +
                  ",\"bids\":" +
                  sim_levels_json(b->book(), BookSide::bid, sz, "[", ",\"0\",\"1\"]", true) +
-                 ",\"ts\":\"" + std::to_string(m.venue_time() / 1'000'000) + "\"}]}"};
+                 ",\"ts\":\"" + std::to_string(m.venue_time() / 1'000'000) + "\"}]}", {}};
   }
 
  private:
