@@ -226,6 +226,7 @@ class Server {
 
   SimProtocol& proto() { return *proto_; }
   Market& market() { return market_; }
+  Exchange& exchange() { return exchange_; }
   Diagnostics& diag() { return diag_; }
   const SimOptions& options() const { return o_; }
   std::list<ConnectionBase*>& connections() { return conns_; }
@@ -364,7 +365,7 @@ class Connection final : public ConnectionBase {
         const auto d = buf.cdata();
         std::string text(static_cast<const char*>(d.data()), d.size());
         buf.consume(buf.size());
-        server_.proto().on_message(text, *this, server_.market());
+        server_.proto().on_message(text, *this, server_.market(), server_.exchange());
       }
     } catch (...) {
       gone_ = true;

@@ -1,5 +1,6 @@
 // Gateways by venue name: one line per venue.
 #include "venues/binance/binance_gateway.h"
+#include "venues/deribit/deribit_gateway.h"
 #include "venues/gateway.h"
 
 namespace ot {
@@ -10,10 +11,11 @@ std::unique_ptr<Gateway> make_gateway(const GatewayOptions& o, std::string& erro
   if (o.venue == "binance-delivery") {
     return binance::make_gateway(binance::Market::coinm, o, error);
   }
+  if (o.venue == "deribit") return deribit::make_gateway(o, error);
   error = "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")";
   return nullptr;
 }
 
-std::string gateway_venues() { return "binance, binance-futures, binance-delivery"; }
+std::string gateway_venues() { return "binance, binance-futures, binance-delivery, deribit"; }
 
 }  // namespace ot

@@ -123,7 +123,8 @@ class SimProtocol {
   // A client connected with this upgrade target ("/stream?streams=a/b").
   virtual void on_open(std::string_view target, SimConnection& c, const SimMarket& m) = 0;
   // A text frame from the client.
-  virtual void on_message(std::string_view text, SimConnection& c, const SimMarket& m) = 0;
+  virtual void on_message(std::string_view text, SimConnection& c, const SimMarket& m,
+                          SimExchange& x) = 0;
   // Periodic tick (every second) for venue-driven keep-alives.
   virtual void on_tick(SimConnection& c) = 0;
   // A plain HTTP request (REST); nullopt = 404.

@@ -618,3 +618,51 @@ TEST_CASE("Binance order parameters and user stream events", "[trade][binance]")
     CHECK(back->exec.trade_id == "7");
   }
 }
+
+// ---- Deribit order entry ----
+
+#include "venues/deribit/deribit_orders.h"
+
+TEST_CASE("Deribit client signature, order params and private notifications", "[trade][deribit]") {
+  // HMAC-SHA256 of "timestamp\nnonce\ndata" (computed independently with
+  // `printf '1576074319000\nabcd\n' | openssl dgst -sha256 -hmac secret`).
+  CHECK(ot::deribit::client_signature("secret", 1576074319000, "abcd", "") ==
+        "2f8be71cf381d25294b12663e428df58e95a5e968ae7d7e566bcc15ab6c4bc1a");
+  ot::Order o;
+  o.id = "hedge-BTC-1";
+  o.venue = "deribit";
+  o.symbol = "BTC-PERPETUAL";
+  o.side = ot::Side::sell;
+  o.qty = dec("120");
+  o.kind = ot::OrderKind::market;
+  o.tif = ot::Tif::ioc;
+  CHECK(
+      ot::deribit::order_params(o) ==
+      R"({"instrument_name":"BTC-PERPETUAL","amount":120,"type":"market","label":"hedge-BTC-1","time_in_force":"immediate_or_cancel"})");
+  const std::string trade =
+      ot::deribit::trade_object(o, "BTC-7", "42", dec("32100.5"), dec("120"), dec("0.00000112"),
+                                ot::Liquidity::taker, "filled", 1626993720915);
+  auto evs = ot::deribit::parse_private(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.trades.any.any.raw","data":[)" +
+      trade + "]}}");
+  REQUIRE(evs.size() == 1);
+  evs[0].bind();
+  CHECK(evs[0].is_trade);
+  CHECK(evs[0].exec.id == "hedge-BTC-1");
+  CHECK(evs[0].exec.price->to_string() == "32100.5");
+  CHECK(evs[0].exec.qty->to_string() == "120");
+  CHECK(evs[0].exec.fee->to_string() == "0.00000112");
+  CHECK(evs[0].exec.side == ot::Side::sell);
+  const std::string order =
+      ot::deribit::order_object(o, "BTC-7", "open", dec("20"), dec("32100.5"), 1626993720915);
+  evs = ot::deribit::parse_private(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.orders.BTC-PERPETUAL.raw","data":)" +
+      order + "}}");
+  REQUIRE(evs.size() == 1);
+  CHECK_FALSE(evs[0].is_trade);
+  CHECK(evs[0].exec.status == ot::ExecStatus::partial);
+  CHECK(evs[0].exec.leaves.to_string() == "100");
+  CHECK_FALSE(evs[0].exec.order_price);  // a market order's price 0 is no price
+  CHECK(ot::deribit::parse_private(R"({"jsonrpc":"2.0","method":"heartbeat"})").empty());
+  CHECK(ot::deribit::parse_private("garbage").empty());
+}

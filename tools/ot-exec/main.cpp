@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
   std::string key_file;
   int linger_ms = 3000;
   app.add_option("--venue", venue,
-                 "Where orders go: paper, binance, binance-futures, binance-delivery")
-      ->check(CLI::IsMember({"paper", "binance", "binance-futures", "binance-delivery"}));
+                 "Where orders go: paper, binance, binance-futures, binance-delivery, deribit")
+      ->check(
+          CLI::IsMember({"paper", "binance", "binance-futures", "binance-delivery", "deribit"}));
   app.add_option("--rest-url", go.rest_url, "Venue REST base URL (http:// for ot-sim)");
   app.add_option("--ws-url", go.ws_url, "Venue private stream base URL (ws:// for ot-sim)");
   app.add_option("--ca-file", go.ca_file, "Also trust this CA certificate (ot-sim's)");

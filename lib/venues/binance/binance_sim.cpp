@@ -72,7 +72,8 @@ class BinanceSim final : public SimProtocol {
     }
   }
 
-  void on_message(std::string_view text, SimConnection& c, const SimMarket&) override {
+  void on_message(std::string_view text, SimConnection& c, const SimMarket&,
+                  SimExchange&) override {
     std::string padded(text);
     padded.append(64, ' ');
     std::string method;

@@ -1,12 +1,22 @@
 // ot-sim's Deribit: JSON-RPC 2.0 over WebSocket: public/subscribe and
 // public/unsubscribe (a book subscription starts with a snapshot of the
 // current book and its change_id), public/set_heartbeat with test_request
-// heartbeats, public/test.
+// heartbeats, public/test; and order entry on the same connection:
+// public/auth (client_signature, checked), private/buy, private/sell,
+// private/cancel, private/cancel_by_label, private/edit_by_label,
+// private/get_order_state_by_label, private/get_open_orders_by_instrument,
+// private/subscribe to user.orders.* and user.trades.* notifications.
+#include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
 
+#include "core/amount.h"
 #include "core/time.h"
+#include "net/crypto.h"
+#include "venues/deribit/deribit_orders.h"
 #include "venues/deribit/deribit_venue.h"
 #include "venues/sim_protocol.h"
 
@@ -63,7 +73,13 @@ class DeribitSim final : public SimProtocol {
 
   void on_open(std::string_view, SimConnection&, const SimMarket&) override {}
 
-  void on_message(std::string_view text, SimConnection& c, const SimMarket& m) override {
+  void on_close(SimConnection& c) override {
+    authed_.erase(&c);
+    std::erase(private_, &c);
+  }
+
+  void on_message(std::string_view text, SimConnection& c, const SimMarket& m,
+                  SimExchange& x) override {
     std::string padded(text);
     padded.append(64, ' ');
     std::string id = "null", method;
@@ -99,6 +115,9 @@ class DeribitSim final : public SimProtocol {
              ",\"usIn\":" + std::to_string(us) + ",\"usOut\":" + std::to_string(us + 5) +
              ",\"usDiff\":5,\"testnet\":false}";
     };
+    if (method == "public/auth" || method.rfind("private/", 0) == 0) {
+      return on_private(text, id, method, c, x, result);
+    }
     if (method == "public/subscribe" || method == "public/unsubscribe") {
       std::string list;
       for (const auto& ch : channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
@@ -147,6 +166,181 @@ class DeribitSim final : public SimProtocol {
   }
 
  private:
+  template <class Result>
+  void on_private(std::string_view text, const std::string& id, const std::string& method,
+                  SimConnection& c, SimExchange& x, const Result& result) {
+    simdjson::dom::parser p;
+    simdjson::dom::element params;
+    try {
+      params = p.parse(text.data(), text.size())["params"];
+    } catch (const simdjson::simdjson_error&) {
+      return c.send(error(id, -32602, "Invalid params"));
+    }
+    auto str = [&](const char* k) -> std::string {
+      auto v = params[k];
+      if (v.error()) return {};
+      if (v.is_string()) return std::string(v.get_string().value());
+      return simdjson::minify(v.value());
+    };
+    if (method == "public/auth") {
+      const std::string ts = str("timestamp"), nonce = str("nonce"), data = str("data");
+      const std::string expected =
+          client_signature(x.account().api_secret, std::atoll(ts.c_str()), nonce, data);
+      const long long skew = std::llabs(now_ns() / 1'000'000 - std::atoll(ts.c_str()));
+      if (str("grant_type") != "client_signature" ||
+          !net::equal_constant_time(str("client_id"), x.account().api_key) ||
+          !net::equal_constant_time(str("signature"), expected) || skew > 60'000) {
+        return c.send(error(id, 13004, "invalid_credentials"));
+      }
+      authed_.insert(&c);
+      return c.send(result(
+          R"({"access_token":"otsim-access","expires_in":31536000,"refresh_token":"otsim-refresh","scope":"connection mainaccount trade:read_write","token_type":"bearer"})"));
+    }
+    if (authed_.count(&c) == 0) return c.send(error(id, 13009, "unauthorized"));
+    const std::int64_t ms = x.now() / 1'000'000;
+    if (method == "private/subscribe") {
+      std::string list;
+      auto chans = params["channels"];
+      if (!chans.error() && chans.is_array()) {
+        for (auto ch : chans.get_array()) {
+          const std::string_view name = ch.get_string().value();
+          list += (list.empty() ? "\"" : ",\"") + std::string(name) + "\"";
+          if (name.rfind("user.", 0) == 0 &&
+              std::find(private_.begin(), private_.end(), &c) == private_.end()) {
+            private_.push_back(&c);
+          }
+        }
+      }
+      return c.send(result("[" + list + "]"));
+    }
+    if (method == "private/buy" || method == "private/sell") {
+      Order o;
+      const std::string label = str("label"), inst = str("instrument_name");
+      o.id = label.empty() ? (generated_ = fmt::format("otsim-{}", ++generated_n_)) : label;
+      o.venue = "deribit";
+      o.symbol = inst;
+      o.side = method == "private/buy" ? Side::buy : Side::sell;
+      auto qty = Decimal::parse(str("amount"));
+      auto price = Decimal::parse(str("price"));
+      const std::string type = str("type"), tif = str("time_in_force");
+      if (inst.empty() || !qty || qty->mantissa <= 0)
+        return c.send(error(id, -32602, "Invalid params"));
+      o.qty = *qty;
+      o.kind = type == "market" ? OrderKind::market : OrderKind::limit;
+      if (o.kind == OrderKind::limit) {
+        if (!price) return c.send(error(id, -32602, "Invalid params"));
+        o.price = *price;
+      }
+      o.tif = str("post_only") == "true"     ? Tif::post_only
+              : tif == "immediate_or_cancel" ? Tif::ioc
+              : tif == "fill_or_kill"        ? Tif::fok
+              : o.kind == OrderKind::market  ? Tif::ioc
+                                             : Tif::gtc;
+      o.reduce_only = str("reduce_only") == "true";
+      trades_.clear();
+      collecting_ = true;
+      const SimExchange::Result r = x.submit(o);
+      collecting_ = false;
+      if (r.rate_limited) return c.send(error(id, 10028, "too_many_requests"));
+      if (!r.accepted) {
+        return c.send(r.reason.find("post_only") != std::string::npos
+                          ? error(id, 11054, "post_only_reject")
+                          : error(id, 10001, "error: " + r.reason));
+      }
+      const TrackedOrder* t = x.orders().find(o.id);
+      std::string tl;
+      for (const auto& tr : trades_) tl += (tl.empty() ? "" : ",") + tr;
+      return c.send(result("{\"order\":" + object(*t, ms) + ",\"trades\":[" + tl + "]}"));
+    }
+    if (method == "private/cancel" || method == "private/cancel_by_label") {
+      std::string label = str("label");
+      if (method == "private/cancel") {
+        const std::string oid = str("order_id");
+        for (const TrackedOrder* t : x.orders().open_orders()) {
+          if (order_id(*t) == oid) label = t->id;
+        }
+        if (label.empty() || !x.cancel(label)) return c.send(error(id, 11044, "not_open_order"));
+        return c.send(result(object(*x.orders().find(label), ms)));
+      }
+      return c.send(result(x.cancel(label) ? "1" : "0"));
+    }
+    if (method == "private/edit_by_label") {
+      const std::string label = str("label");
+      if (!x.amend(label, Decimal::parse(str("amount")), Decimal::parse(str("price")))) {
+        return c.send(error(id, 11044, "not_open_order"));
+      }
+      return c.send(
+          result("{\"order\":" + object(*x.orders().find(label), ms) + ",\"trades\":[]}"));
+    }
+    if (method == "private/get_order_state_by_label") {
+      const TrackedOrder* t = x.orders().find(str("label"));
+      return c.send(result(t == nullptr ? "[]" : "[" + object(*t, ms) + "]"));
+    }
+    if (method == "private/get_open_orders_by_instrument") {
+      const std::string inst = str("instrument_name");
+      std::string list;
+      for (const TrackedOrder* t : x.orders().open_orders()) {
+        if (t->symbol != inst) continue;
+        list += (list.empty() ? "" : ",") + object(*t, ms);
+      }
+      return c.send(result("[" + list + "]"));
+    }
+    c.send(error(id, -32601, "Method not found"));
+  }
+
+ public:
+  void on_exec(const Exec& e, SimExchange& x) override {
+    const TrackedOrder* t = x.orders().find(e.id);
+    if (t == nullptr) return;
+    const std::int64_t ms = x.now() / 1'000'000;
+    std::vector<std::string> notes;
+    if (e.qty && e.price && e.qty->mantissa > 0) {
+      const std::string trade = trade_object(
+          t->as_order(), order_id(*t), std::to_string(++trade_n_), *e.price, *e.qty,
+          e.fee.value_or(Decimal{}), e.liquidity, is_final(e.status) ? "filled" : "open", ms);
+      if (collecting_) trades_.push_back(trade);
+      notes.push_back(notification("user.trades." + t->symbol + ".raw", "[" + trade + "]"));
+    }
+    notes.push_back(notification("user.orders." + t->symbol + ".raw", object(*t, ms)));
+    const SimAccount& a = x.account();
+    const int copies = a.duplicate_acks && e.status == ExecStatus::new_ ? 2 : 1;
+    for (SimConnection* c : std::vector<SimConnection*>(private_)) {
+      for (const auto& n : notes) {
+        for (int i = 0; i < copies; ++i) c->send(n);
+      }
+      if (a.drop_private_after > 0 && ++private_sent_ == a.drop_private_after) c->close();
+    }
+  }
+
+ private:
+  static std::string notification(const std::string& channel, const std::string& data) {
+    return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":")" + channel +
+           R"(","data":)" + data + "}}";
+  }
+
+  static std::string order_id(const TrackedOrder& t) {
+    const std::string cur = t.symbol.substr(0, t.symbol.find('-'));
+    return cur + "-" + (t.venue_id.size() > 1 ? t.venue_id.substr(1) : t.venue_id);
+  }
+
+  std::string object(const TrackedOrder& t, std::int64_t ms) const {
+    const std::string_view state = t.status == ExecStatus::filled     ? "filled"
+                                   : t.status == ExecStatus::canceled ? "cancelled"
+                                   : t.status == ExecStatus::expired  ? "cancelled"
+                                   : t.status == ExecStatus::rejected ? "rejected"
+                                                                      : "open";
+    std::optional<Decimal> avg;
+    if (!t.filled.is_zero()) avg = t.notional.divided_by(Amount::of(t.filled)).to_decimal(8);
+    return order_object(t.as_order(), order_id(t), state, t.filled, avg, ms);
+  }
+
+  std::set<SimConnection*> authed_;
+  std::vector<SimConnection*> private_;
+  std::vector<std::string> trades_;
+  bool collecting_ = false;
+  std::string generated_;
+  std::uint64_t generated_n_ = 0, trade_n_ = 0, private_sent_ = 0;
+
   static std::string error(const std::string& id, int code, const std::string& msg) {
     return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"message\":\"" + msg +
            "\",\"code\":" + std::to_string(code) + "},\"testnet\":false}";

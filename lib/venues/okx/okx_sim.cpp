@@ -61,7 +61,8 @@ class OkxSim final : public SimProtocol {
 
   void on_open(std::string_view, SimConnection&, const SimMarket&) override {}
 
-  void on_message(std::string_view text, SimConnection& c, const SimMarket& m) override {
+  void on_message(std::string_view text, SimConnection& c, const SimMarket& m,
+                  SimExchange&) override {
     if (text == "ping") {
       c.send("pong");
       return;
