@@ -2,6 +2,7 @@
 #include "venues/binance/binance_gateway.h"
 #include "venues/deribit/deribit_gateway.h"
 #include "venues/gateway.h"
+#include "venues/okx/okx_gateway.h"
 
 namespace ot {
 
@@ -12,10 +13,11 @@ std::unique_ptr<Gateway> make_gateway(const GatewayOptions& o, std::string& erro
     return binance::make_gateway(binance::Market::coinm, o, error);
   }
   if (o.venue == "deribit") return deribit::make_gateway(o, error);
+  if (o.venue == "okx") return okx::make_gateway(o, error);
   error = "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")";
   return nullptr;
 }
 
-std::string gateway_venues() { return "binance, binance-futures, binance-delivery, deribit"; }
+std::string gateway_venues() { return "binance, binance-futures, binance-delivery, okx, deribit"; }
 
 }  // namespace ot

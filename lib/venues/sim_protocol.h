@@ -83,6 +83,7 @@ struct SimHttpRequest {
 struct SimAccount {
   std::string api_key = "ot-sim-key";
   std::string api_secret = "ot-sim-secret";
+  std::string api_passphrase = "ot-sim-passphrase";  // OKX
   std::uint64_t reject_every = 0;            // reject every N-th order
   std::uint64_t drop_private_after = 0;      // cut private streams after N events
   bool duplicate_acks = false;               // send every "new" event twice

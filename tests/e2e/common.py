@@ -199,3 +199,25 @@ def final_books_from_events(text):
 
 def events(text):
     return [json.loads(l) for l in text.splitlines() if l.strip()]
+
+
+def exec_events(out):
+    """The exec events of a program's output."""
+    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"exec"')]
+
+
+def status_events(out):
+    """The status events of a program's output."""
+    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"status"')]
+
+
+def feed_slowly(proc, groups, pause=0.4, timeout=60):
+    """Writes groups of lines to a process's stdin with pauses between them
+    (so acks arrive before amends), then waits for it."""
+    import time
+    for g in groups:
+        for l in g:
+            proc.stdin.write((l + "\n").encode())
+        proc.stdin.flush()
+        time.sleep(pause)
+    return proc.communicate(timeout=timeout)

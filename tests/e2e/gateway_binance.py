@@ -25,12 +25,7 @@ def order(i, side="buy", qty="5", price="7.600", kind="limit", tif="gtc", oid=No
     return json.dumps(o)
 
 
-def execs(out):
-    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"exec"')]
-
-
-def statuses(out):
-    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"status"')]
+execs, statuses = exec_events, status_events
 
 
 def exec_run(port, lines, secret=SECRET, extra=(), env_extra=None, timeout=60, linger="1500"):

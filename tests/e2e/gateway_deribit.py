@@ -22,12 +22,7 @@ def order(oid, side="buy", qty="1", price="0.0005", kind="limit", tif="gtc"):
     return json.dumps(o)
 
 
-def execs(out):
-    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"exec"')]
-
-
-def statuses(out):
-    return [json.loads(l) for l in out.decode().splitlines() if l.startswith('{"type":"status"')]
+execs, statuses = exec_events, status_events
 
 
 def exec_proc(port, secret="ot-sim-secret", extra=()):
@@ -38,15 +33,7 @@ def exec_proc(port, secret="ot-sim-secret", extra=()):
                             env=env)
 
 
-def feed(p, groups, pause=0.4):
-    """Writes groups of lines with pauses (so acks arrive before amends)."""
-    for g in groups:
-        for l in g:
-            p.stdin.write((l + "\n").encode())
-        p.stdin.flush()
-        time.sleep(pause)
-    out, err = p.communicate(timeout=60)
-    return out, err
+feed = feed_slowly
 
 
 with tempfile.TemporaryDirectory() as tmp:

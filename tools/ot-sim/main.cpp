@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   auto* oe = "Order entry";
   app.add_option("--api-key", o.account.api_key, "The test account's API key")->group(oe);
   app.add_option("--api-secret", o.account.api_secret, "The test account's API secret")->group(oe);
+  app.add_option("--api-passphrase", o.account.api_passphrase,
+                 "The test account's passphrase (OKX)")
+      ->group(oe);
   app.add_option("--reject-every", o.account.reject_every, "Reject every N-th order")->group(oe);
   app.add_option("--order-delay-ms", o.order_delay_ms, "Answer order requests this much later")
       ->check(CLI::NonNegativeNumber)

@@ -227,7 +227,7 @@ class BinanceGateway final : public ThreadedGateway {
     co_await sync_clock();
     // Orders wait (up to 10 s) for the user data stream, so that no report
     // of theirs is sent before we listen.
-    for (int i = 0; i < 200 && !stream_up_; ++i) {
+    for (int i = 0; i < 200 && !stream_up_ && !stream_failed_; ++i) {
       asio::steady_timer t(io());
       t.expires_after(50ms);
       co_await t.async_wait(asio::use_awaitable);
@@ -420,6 +420,7 @@ class BinanceGateway final : public ThreadedGateway {
         }
       } catch (const std::exception& e) {
         report_status(venue(), "", "disconnected", std::string("user data stream: ") + e.what());
+        stream_failed_ = true;
         for (auto it = known_.begin(); it != known_.end(); ++it) {
           if (it->second.order && !is_final(it->second.status)) reconnecting_ = true;
         }
@@ -490,7 +491,7 @@ class BinanceGateway final : public ThreadedGateway {
   Nanos budget_at_ = 0;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> reconnecting_{false};
-  bool stream_up_ = false;
+  bool stream_up_ = false, stream_failed_ = false;
 };
 
 }  // namespace

@@ -1,0 +1,12 @@
+// ot-exec's gateway to OKX: see the .cpp.
+#pragma once
+
+#include <memory>
+
+#include "venues/gateway.h"
+
+namespace ot::okx {
+
+std::unique_ptr<Gateway> make_gateway(GatewayOptions options, std::string& error);
+
+}  // namespace ot::okx

@@ -1,0 +1,133 @@
+#include "venues/okx/okx_orders.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/amount.h"
+#include "net/crypto.h"
+
+namespace ot::okx {
+
+std::string rest_signature(std::string_view secret, std::string_view timestamp,
+                           std::string_view method, std::string_view path, std::string_view body) {
+  std::string payload(timestamp);
+  payload.append(method).append(path).append(body);
+  return net::hmac_sha256_base64(secret, payload);
+}
+
+std::string iso_timestamp(Nanos t) {
+  const std::time_t s = static_cast<std::time_t>(t / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (t / 1'000'000) % 1000);
+}
+
+std::string_view ord_type(const Order& o) {
+  if (o.kind == OrderKind::market) return "market";
+  switch (o.tif) {
+    case Tif::post_only:
+      return "post_only";
+    case Tif::ioc:
+      return "ioc";
+    case Tif::fok:
+      return "fok";
+    default:
+      return "limit";
+  }
+}
+
+std::string order_body(const Order& o) {
+  // Spot pairs trade in cash mode; derivatives cross-margined.
+  const bool spot = o.symbol.find("-SWAP") == std::string_view::npos &&
+                    std::count(o.symbol.begin(), o.symbol.end(), '-') == 1;
+  std::string b = fmt::format(
+      R"({{"instId":"{}","tdMode":"{}","clOrdId":"{}","side":"{}","ordType":"{}","sz":"{}")",
+      o.symbol, spot ? "cash" : "cross", o.id, o.side == Side::buy ? "buy" : "sell", ord_type(o),
+      o.qty.to_string());
+  if (o.kind == OrderKind::limit && o.price)
+    b += fmt::format(R"(,"px":"{}")", o.price->to_string());
+  if (o.reduce_only) b += R"(,"reduceOnly":true)";
+  return b + "}";
+}
+
+std::string order_json(const Order& o, std::string_view ord_id, std::string_view state,
+                       const Decimal& filled, const std::optional<Decimal>& avg,
+                       const std::optional<OrderFill>& fill, std::string_view amend_result,
+                       std::int64_t ms) {
+  return fmt::format(
+      R"({{"accFillSz":"{}","amendResult":"{}","avgPx":"{}","cTime":"{}","clOrdId":"{}","execType":"{}","fee":"{}","feeCcy":"USDT","fillPx":"{}","fillSz":"{}","fillTime":"{}","instId":"{}","ordId":"{}","ordType":"{}","px":"{}","reduceOnly":"{}","side":"{}","state":"{}","sz":"{}","tradeId":"{}","uTime":"{}"}})",
+      filled.to_string(), amend_result, avg ? avg->to_string() : "", ms, o.id,
+      fill ? (fill->liquidity == Liquidity::maker ? "M" : "T") : "",
+      fill ? negate(fill->fee).to_string() : "0", fill ? fill->price.to_string() : "",
+      fill ? fill->qty.to_string() : "0", fill ? std::to_string(ms) : "", o.symbol, ord_id,
+      ord_type(o), o.price ? o.price->to_string() : "", o.reduce_only ? "true" : "false",
+      o.side == Side::buy ? "buy" : "sell", state, o.qty.to_string(), fill ? fill->trade_id : "",
+      ms);
+}
+
+void OrderEvent::bind() {
+  exec.id = id;
+  exec.symbol = symbol;
+  exec.venue_id = venue_id;
+  exec.trade_id = trade_id;
+  exec.reason = reason;
+}
+
+std::vector<OrderEvent> parse_orders(std::string_view json) {
+  std::vector<OrderEvent> out;
+  thread_local simdjson::dom::parser parser;
+  try {
+    simdjson::dom::element root = parser.parse(json.data(), json.size());
+    auto data = root["data"];
+    if (data.error() || !data.is_array()) return out;
+    auto arg = root["arg"];
+    if (!arg.error() && arg["channel"].get_string().value() != "orders") return out;
+    for (simdjson::dom::element d : data.get_array()) {
+      auto text = [&](const char* k) -> std::string_view {
+        auto v = d[k];
+        return v.error() || !v.is_string() ? std::string_view() : v.get_string().value();
+      };
+      auto st = text("state");
+      auto acc = Decimal::parse(text("accFillSz"));
+      auto sz = Decimal::parse(text("sz"));
+      if (st.empty() || !acc || !sz) continue;
+      OrderEvent ev;
+      ev.id.assign(text("clOrdId"));
+      ev.symbol.assign(text("instId"));
+      ev.venue_id.assign(text("ordId"));
+      ev.trade_id.assign(text("tradeId"));
+      ev.size = *sz;
+      ev.exec.venue = "okx";
+      ev.exec.side = text("side") == "buy" ? Side::buy : Side::sell;
+      ev.exec.filled = *acc;
+      ev.exec.status = st == "live"               ? ExecStatus::new_
+                       : st == "partially_filled" ? ExecStatus::partial
+                       : st == "filled"           ? ExecStatus::filled
+                                                  : ExecStatus::canceled;
+      ev.exec.leaves = is_final(ev.exec.status) ? Decimal{0, sz->scale} : sub(*sz, *acc);
+      if (auto px = Decimal::parse(text("px")); px && !px->is_zero()) ev.exec.order_price = px;
+      if (auto avg = Decimal::parse(text("avgPx")); avg && !avg->is_zero()) ev.exec.avg_price = avg;
+      auto fill_sz = Decimal::parse(text("fillSz"));
+      if (fill_sz && !fill_sz->is_zero()) {
+        ev.exec.qty = fill_sz;
+        ev.exec.price = Decimal::parse(text("fillPx"));
+        if (auto fee = Decimal::parse(text("fee"))) ev.exec.fee = negate(*fee);
+        ev.exec.liquidity = text("execType") == "M" ? Liquidity::maker : Liquidity::taker;
+      }
+      if (text("amendResult") == "0") ev.reason = "amended";
+      if (ev.exec.status == ExecStatus::canceled) ev.reason = "canceled";
+      auto u = text("uTime");
+      ev.exec.ts = std::atoll(std::string(u).c_str()) * 1'000'000;
+      out.push_back(std::move(ev));
+    }
+  } catch (const simdjson::simdjson_error&) {
+    out.clear();
+  }
+  return out;
+}
+
+}  // namespace ot::okx
