@@ -51,6 +51,19 @@ struct PaperVenue::Working {
   Market* market = nullptr;
   bool done = false;
 
+  static std::unique_ptr<Working> of(const Order& o) {
+    auto w = std::make_unique<Working>();
+    w->id = o.id;
+    w->venue = o.venue;
+    w->symbol = o.symbol;
+    w->strategy = o.strategy;
+    w->side = o.side;
+    w->kind = o.kind;
+    w->tif = o.tif;
+    w->qty = o.qty;
+    w->price = o.kind == OrderKind::limit ? o.price : std::nullopt;
+    return w;
+  }
   Decimal leaves() const { return sub(qty, filled); }
   BookSide own_side() const { return side == Side::buy ? BookSide::bid : BookSide::ask; }
   BookSide other_side() const { return side == Side::buy ? BookSide::ask : BookSide::bid; }
@@ -162,59 +175,43 @@ void insert_by_time(Q& q, typename Q::value_type&& item) {
 
 }  // namespace
 
-void PaperVenue::submit(const Order& o) {
-  auto w = std::make_unique<Working>();
-  w->id = o.id;
-  w->venue = o.venue;
-  w->symbol = o.symbol;
-  w->strategy = o.strategy;
-  w->side = o.side;
-  w->kind = o.kind;
-  w->tif = o.tif;
-  w->qty = o.qty;
-  w->price = o.kind == OrderKind::limit ? o.price : std::nullopt;
-  Pending p;
-  p.kind = Pending::submit;
-  p.at = std::max(o.ts, now_) + config_.order_latency;
-  p.order = std::move(w);
+// Sends a request on its way to the venue: it arrives after the order
+// latency, counted from when it was made (or from now, if that is later).
+void PaperVenue::send(Pending p, Nanos made) {
+  p.at = std::max(made, now_) + config_.order_latency;
   insert_by_time(pending_, std::move(p));
   set_clock(now_);
+}
+
+void PaperVenue::submit(const Order& o) {
+  Pending p;
+  p.kind = Pending::submit;
+  p.order = Working::of(o);
+  send(std::move(p), o.ts);
 }
 
 void PaperVenue::cancel(const Cancel& c) {
   Pending p;
   p.kind = Pending::cancel;
-  p.at = std::max(c.ts, now_) + config_.order_latency;
   p.id = c.id;
-  insert_by_time(pending_, std::move(p));
-  set_clock(now_);
+  send(std::move(p), c.ts);
 }
 
 void PaperVenue::amend(const Amend& a) {
   Pending p;
   p.kind = Pending::amend;
-  p.at = std::max(a.ts, now_) + config_.order_latency;
   p.id = a.id;
   p.qty = a.qty;
   p.price = a.price;
-  insert_by_time(pending_, std::move(p));
-  set_clock(now_);
+  send(std::move(p), a.ts);
 }
 
 void PaperVenue::restore(const TrackedOrder& o) {
-  auto w = std::make_unique<Working>();
-  w->id = o.id;
-  w->venue = o.venue;
-  w->symbol = o.symbol;
-  w->strategy = o.strategy;
+  auto w = Working::of(o.as_order());
+  w->price = o.price;
   w->venue_id = o.venue_id.empty() ? "P" + std::to_string(next_venue_id_++) : o.venue_id;
-  w->side = o.side;
-  w->kind = o.kind;
-  w->tif = o.tif;
-  w->qty = o.qty;
   w->filled = o.filled;
   w->notional = o.notional;
-  w->price = o.price;
   w->market = market_for(o.venue, o.symbol);
   seen_ids_[w->id] = true;
   // Back of the queue: whatever is displayed at our price is ahead of us.

@@ -73,6 +73,7 @@ class PaperVenue final : public Gateway {
   struct Pending;
   struct Report;
 
+  void send(Pending p, Nanos made);
   void arrive(Pending& p);
   void accept(std::unique_ptr<Working> w);
   void take(Working& w, Market& m);

@@ -315,6 +315,15 @@ FeedbackInput::FeedbackInput(const std::string& uri) : impl_(std::make_unique<Im
 
 FeedbackInput::~FeedbackInput() = default;
 
+std::unique_ptr<FeedbackInput> open_feedback(const std::string& uri, std::string& error) {
+  try {
+    return std::make_unique<FeedbackInput>(uri);
+  } catch (const zmq::error_t& e) {
+    error = uri + ": " + e.what();
+    return nullptr;
+  }
+}
+
 std::size_t FeedbackInput::drain(const std::function<void(std::string_view)>& fn) {
   std::size_t n = 0;
   try {

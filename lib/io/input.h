@@ -87,6 +87,10 @@ bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeou
 // The executions feedback endpoint (ot-exec --fills-out), read by ot-strat
 // and ot-risk next to their main input: a SUB socket with no high-water
 // mark (nothing is dropped on the receiving side).
+class FeedbackInput;
+// Opens the executions endpoint at `uri`; nullptr (and `error`) on failure.
+std::unique_ptr<FeedbackInput> open_feedback(const std::string& uri, std::string& error);
+
 class FeedbackInput {
  public:
   explicit FeedbackInput(const std::string& uri);

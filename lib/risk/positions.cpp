@@ -1,19 +1,12 @@
 #include "risk/positions.h"
 
+#include "venues/venue.h"
+
 namespace ot {
 
 bool is_inverse(std::string_view venue, std::string_view symbol) {
-  if (venue == "binance-delivery") return true;
-  if (venue == "okx") return symbol.find("-USD-") != std::string_view::npos;
-  if (venue == "deribit") {
-    // Futures and perpetuals on the coin (BTC-PERPETUAL, BTC-27DEC24), not
-    // options (four parts) nor the linear USDC-settled ones.
-    if (symbol.find('_') != std::string_view::npos) return false;
-    int dashes = 0;
-    for (char c : symbol) dashes += c == '-';
-    return dashes == 1;
-  }
-  return false;
+  const Venue* v = find_venue(venue);
+  return v != nullptr && v->inverse(symbol);
 }
 
 Amount PositionState::avg_price() const {
@@ -46,17 +39,21 @@ Position PositionState::as_event(int decimals) const {
   return p;
 }
 
+std::string_view PositionBook::key(std::string_view venue, std::string_view symbol) const {
+  key_.assign(venue).push_back('\x1f');
+  key_.append(symbol);
+  return key_;
+}
+
 PositionState& PositionBook::get(std::string_view venue, std::string_view symbol) {
-  std::string key(venue);
-  key.push_back('\x1f');
-  key.append(symbol);
-  auto it = positions_.find(key);
+  auto it = positions_.find(key(venue, symbol));
   if (it != positions_.end()) return it->second;
-  PositionState& p = positions_[key];
+  const std::string k(key_);
+  PositionState& p = positions_[k];
   p.venue = venue;
   p.symbol = symbol;
   p.inverse = is_inverse(venue, symbol);
-  order_.push_back(key);
+  order_.push_back(k);
   return p;
 }
 
@@ -97,20 +94,14 @@ const PositionState& PositionBook::fill(std::string_view venue, std::string_view
 
 PositionState* PositionBook::mark(std::string_view venue, std::string_view symbol,
                                   const Decimal& price) {
-  std::string key(venue);
-  key.push_back('\x1f');
-  key.append(symbol);
-  auto it = positions_.find(key);
+  auto it = positions_.find(key(venue, symbol));
   if (it == positions_.end()) return nullptr;
   it->second.mark = price;
   return &it->second;
 }
 
 const PositionState* PositionBook::find(std::string_view venue, std::string_view symbol) const {
-  std::string key(venue);
-  key.push_back('\x1f');
-  key.append(symbol);
-  auto it = positions_.find(key);
+  auto it = positions_.find(key(venue, symbol));
   return it == positions_.end() ? nullptr : &it->second;
 }
 

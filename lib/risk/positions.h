@@ -22,10 +22,12 @@
 
 #include "core/amount.h"
 #include "core/orders.h"
+#include "core/string_map.h"
 
 namespace ot {
 
-// Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized) contract.
+// Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized)
+// contract, as the venue (lib/venues/<venue>/) says.
 bool is_inverse(std::string_view venue, std::string_view symbol);
 
 struct PositionState {
@@ -60,7 +62,10 @@ class PositionBook {
 
  private:
   PositionState& get(std::string_view venue, std::string_view symbol);
-  std::unordered_map<std::string, PositionState> positions_;
+  // "venue\x1fsymbol" in a scratch buffer (no allocation per lookup).
+  std::string_view key(std::string_view venue, std::string_view symbol) const;
+  StringMap<PositionState> positions_;
+  mutable std::string key_;
   std::vector<std::string> order_;
 };
 

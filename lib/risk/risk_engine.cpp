@@ -158,9 +158,14 @@ void RiskEngine::on_top(const TopOfBookEvent& t) {
   const int s = std::max(t.bid.scale, t.ask.scale) + 1;
   Decimal m{(t.bid.at_scale(s) + t.ask.at_scale(s)) / 2, s};
   if (m.mantissa % 10 == 0) m = Decimal{m.mantissa / 10, s - 1};
-  mids_[key(t.venue, t.symbol)] = m;
+  // One key per top of book, built in place: no allocation once seen.
+  key_.assign(t.venue).push_back(':');
+  key_.append(t.symbol);
+  auto it = mids_.find(std::string_view(key_));
+  if (it == mids_.end()) it = mids_.emplace(key_, m).first;
+  it->second = m;
   if (PositionState* p = positions_.mark(t.venue, t.symbol, m)) {
-    Nanos& last = position_emitted_[key(t.venue, t.symbol)];
+    Nanos& last = position_emitted_[key_];
     if (!p->qty.is_zero() && now_ - last >= kSecond) emit_position(*p);
     update_pnl();
   }

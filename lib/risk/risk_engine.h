@@ -115,6 +115,7 @@ class RiskEngine {
   std::int64_t last_seq_ = 0;
   std::uint64_t next_hedge_ = 1;
   std::string id_;
+  std::string key_;  // scratch "venue:symbol"
   RiskEngineStats stats_;
 };
 

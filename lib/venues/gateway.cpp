@@ -3,7 +3,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+
+#include "core/time.h"
 
 namespace ot {
 
@@ -17,6 +20,36 @@ Order OwnedOrder::view() const {
   o.symbol = symbol;
   o.strategy = strategy;
   return o;
+}
+
+bool OrderBudget::take() {
+  const Nanos t = mono_ns();
+  tokens_ = std::min(per_10s_, tokens_ + static_cast<double>(t - at_) * 1e-10 * per_10s_);
+  at_ = t;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+std::chrono::milliseconds reconnect_delay(int attempt) {
+  return std::chrono::milliseconds(std::min(30000, 250 << std::min(attempt, 7)));
+}
+
+void ThreadedGateway::report_reject(const OwnedOrder& o, std::string_view venue,
+                                    std::string reason) {
+  OwnedExec e;
+  e.id = o.id;
+  e.venue = venue;
+  e.symbol = o.symbol;
+  e.strategy = o.strategy;
+  e.reason = std::move(reason);
+  e.exec.side = o.order.side;
+  e.exec.status = ExecStatus::rejected;
+  e.exec.filled = Decimal{0, 0};
+  e.exec.leaves = Decimal{0, 0};
+  e.exec.order_price = o.order.price;
+  e.exec.ts = now_ns();
+  report(std::move(e));
 }
 
 ThreadedGateway::ThreadedGateway() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -59,6 +60,24 @@ struct OwnedOrder {
   Order order;
 };
 
+// A local budget of orders per 10 seconds (a token bucket on the
+// monotonic clock), so a gateway stays under a venue's order limits.
+class OrderBudget {
+ public:
+  explicit OrderBudget(double per_10s) : per_10s_(per_10s), tokens_(per_10s) {}
+  // Takes one order's worth; false when spent.
+  bool take();
+  double per_10s() const { return per_10s_; }
+
+ private:
+  double per_10s_;
+  double tokens_;
+  Nanos at_ = 0;
+};
+
+// Wait before reconnect attempt `attempt` (0, 1, ...): 250 ms doubling to 30 s.
+std::chrono::milliseconds reconnect_delay(int attempt);
+
 // The threading every network gateway shares.
 class ThreadedGateway : public Gateway {
  public:
@@ -81,6 +100,8 @@ class ThreadedGateway : public Gateway {
   // From the network thread: queue a report / a status for the engine.
   void report(OwnedExec e);
   void report_status(std::string venue, std::string symbol, std::string event, std::string detail);
+  // From the network thread: `o` rejected before or by the venue.
+  void report_reject(const OwnedOrder& o, std::string_view venue, std::string reason);
 
  private:
   struct Item {

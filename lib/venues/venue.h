@@ -118,6 +118,12 @@ class Venue {
   virtual std::string default_ws_url() const = 0;
   virtual std::string default_rest_url() const = 0;
   virtual BookRules book_rules() const = 0;
+  // Whether `symbol` is an inverse contract here (coin-margined, sized in
+  // USD; PnL in the coin).
+  virtual bool inverse(std::string_view symbol) const {
+    (void)symbol;
+    return false;
+  }
 };
 
 // The registry: every venue the toolkit knows, by name ("binance",

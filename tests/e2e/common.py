@@ -221,3 +221,33 @@ def feed_slowly(proc, groups, pause=0.4, timeout=60):
         proc.stdin.flush()
         time.sleep(pause)
     return proc.communicate(timeout=timeout)
+
+
+def check_journal_restart(exec_proc, journal, lines, cancel_id, first_n=4):
+    """Sends the first orders to ot-exec (started by exec_proc(extra)), kills
+    it with SIGKILL, restarts it on the same journal with every order plus a
+    cancel of `cancel_id`, and checks that every order was acknowledged
+    exactly once, nothing was sent twice and the old order is still working."""
+    import signal
+    import time
+    first = exec_proc(extra=["--journal", journal])
+    for l in lines[:first_n]:
+        first.stdin.write((l + "\n").encode())
+        first.stdin.flush()
+        time.sleep(0.1)
+    time.sleep(1.0)
+    first.send_signal(signal.SIGKILL)
+    out1, _ = first.communicate(timeout=20)
+    second = exec_proc(extra=["--journal", journal])
+    out2, _ = feed_slowly(second, [lines + [json.dumps({"type": "cancel", "id": cancel_id})]],
+                          pause=1.0)
+    acks = {}
+    for e in exec_events(out1) + exec_events(out2):
+        if e["status"] == "new":
+            acks[e["id"]] = acks.get(e["id"], 0) + 1
+    ids = [json.loads(l)["id"] for l in lines]
+    check(all(acks.get(i) == 1 for i in ids), f"restart: every order acknowledged exactly once ({acks})")
+    check(not [e for e in exec_events(out2) if e["status"] == "rejected"],
+          "restart: nothing rejected (no duplicate sent)")
+    check(any(e["id"] == cancel_id and e["status"] == "canceled" for e in exec_events(out2)),
+          "restart: an order from before the crash is still cancelable")

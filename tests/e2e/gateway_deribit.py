@@ -96,27 +96,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # kill -9 and a restart from the journal with the same input.
     s, port = sim()
-    journal = os.path.join(tmp, "deribit.journal")
-    lines = [order(f"k{i}", price="0.00%02d" % (10 + i)) for i in range(8)]
-    first = exec_proc(port, extra=["--journal", journal])
-    for l in lines[:4]:
-        first.stdin.write((l + "\n").encode())
-        first.stdin.flush()
-        time.sleep(0.1)
-    time.sleep(1.0)
-    first.send_signal(signal.SIGKILL)
-    out1, _ = first.communicate(timeout=20)
-    second = exec_proc(port, extra=["--journal", journal])
-    out2, err2 = feed(second, [lines + [json.dumps({"type": "cancel", "id": "k1"})]], pause=1.0)
-    acks = {}
-    for e in execs(out1) + execs(out2):
-        if e["status"] == "new":
-            acks[e["id"]] = acks.get(e["id"], 0) + 1
-    check(all(acks.get(f"k{i}") == 1 for i in range(8)),
-          f"restart: every order acknowledged exactly once ({acks})")
-    check(not [e for e in execs(out2) if e["status"] == "rejected"], "restart: nothing rejected (no duplicate sent)")
-    check(any(e["id"] == "k1" and e["status"] == "canceled" for e in execs(out2)),
-          "restart: an order from before the crash is still cancelable")
+    check_journal_restart(lambda extra: exec_proc(port, extra=extra), os.path.join(tmp, "deribit.journal"),
+                          [order(f"k{i}", price="0.00%02d" % (10 + i)) for i in range(8)], "k1")
     s.send_signal(signal.SIGTERM)
     s.wait(timeout=10)
 

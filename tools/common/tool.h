@@ -6,13 +6,15 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdint>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/diagnostics.h"
 #include "core/message.h"
+#include "io/input.h"
+#include "io/output.h"
 
 namespace ot::tool {
 
@@ -86,6 +88,21 @@ inline void install_stop_signals() {
   auto on_signal = [](int) { g_stop = 1; };
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+}
+
+// The end of a stream program's run: reports an input error and flushes the
+// output; returns the exit status so far.
+inline int end_of_run(const LineInput& in, LineOutput& out, Diagnostics& diag) {
+  int rc = kExitOk;
+  if (!in.error().empty()) {
+    diag.error("", in.error());
+    rc = kExitFailure;
+  }
+  if (!out.flush()) {
+    diag.error("", out.error());
+    rc = kExitFailure;
+  }
+  return rc;
 }
 
 inline void usage_error(const std::string& program, const std::string& message) {

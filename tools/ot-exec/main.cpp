@@ -146,17 +146,13 @@ int main(int argc, char** argv) {
     if (!gateway->busy()) break;
   }
   if (gateway->wake_fd() >= 0) engine.poll(now_ns());
-  int rc = tool::kExitOk;
-  if (!in->error().empty()) {
-    diag.error("", in->error());
-    rc = tool::kExitFailure;
-  }
+  int rc = tool::end_of_run(*in, *out, diag);
   if (!engine.fatal().empty()) {
     diag.error("", engine.fatal());
     rc = tool::kExitFailure;
   }
-  if (!out->flush() || (fills && !fills->flush())) {
-    diag.error("", !out->ok() ? out->error() : fills->error());
+  if (fills && !fills->flush()) {
+    diag.error("", fills->error());
     rc = tool::kExitFailure;
   }
   const auto& s = engine.stats();

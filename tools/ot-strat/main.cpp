@@ -105,10 +105,8 @@ int main(int argc, char** argv) {
     return tool::kExitFailure;
   }
   std::unique_ptr<FeedbackInput> fills;
-  try {
-    if (!fills_uri.empty()) fills = std::make_unique<FeedbackInput>(fills_uri);
-  } catch (const std::exception& e) {
-    diag.error(fills_uri, e.what());
+  if (!fills_uri.empty() && !(fills = open_feedback(fills_uri, err))) {
+    diag.error("", err);
     return tool::kExitFailure;
   }
   StrategyRunner runner(strategy, *out, diag, ro);
@@ -137,15 +135,7 @@ int main(int argc, char** argv) {
   }
   if (fills) fills->drain(on_fill);
   runner.stop();
-  int rc = tool::kExitOk;
-  if (!in->error().empty()) {
-    diag.error("", in->error());
-    rc = tool::kExitFailure;
-  }
-  if (!out->flush()) {
-    diag.error("", out->error());
-    rc = tool::kExitFailure;
-  }
+  const int rc = tool::end_of_run(*in, *out, diag);
   if (print_stats) {
     const auto& s = runner.stats();
     std::fprintf(stderr,

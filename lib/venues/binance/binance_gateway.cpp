@@ -59,9 +59,8 @@ class BinanceGateway final : public ThreadedGateway {
         o_(std::move(o)),
         tls_(net::make_client_tls(o_.ca_file)),
         rest_url_(*net::parse_url(o_.rest_url)),
-        ws_url_(*net::parse_url(o_.ws_url)) {
-    budget_ = per_10s();
-  }
+        ws_url_(*net::parse_url(o_.ws_url)),
+        budget_(per_10s()) {}
   ~BinanceGateway() override { stop(); }
 
   // ---- engine thread ----
@@ -197,30 +196,8 @@ class BinanceGateway final : public ThreadedGateway {
   }
 
   void reject(const OwnedOrder& o, std::string reason) {
-    OwnedExec e;
-    e.id = o.id;
-    e.venue = o.venue;
-    e.symbol = o.symbol;
-    e.strategy = o.strategy;
-    e.reason = std::move(reason);
-    e.exec.side = o.order.side;
-    e.exec.status = ExecStatus::rejected;
-    e.exec.filled = Decimal{0, 0};
-    e.exec.leaves = Decimal{0, 0};
-    e.exec.order_price = o.order.price;
-    e.exec.ts = now_ns();
     known_[o.id].status = ExecStatus::rejected;
-    report(std::move(e));
-  }
-
-  bool take_budget() {
-    const Nanos t = mono_ns();
-    budget_ =
-        std::min(per_10s(), budget_ + static_cast<double>(t - budget_at_) * 1e-10 * per_10s());
-    budget_at_ = t;
-    if (budget_ < 1) return false;
-    budget_ -= 1;
-    return true;
+    report_reject(o, o.venue, std::move(reason));
   }
 
   asio::awaitable<void> rest_loop() {
@@ -278,8 +255,9 @@ class BinanceGateway final : public ThreadedGateway {
                               (backoff_until_ - mono_ns()) / 1'000'000'000 + 1));
         co_return;
       }
-      if (!take_budget()) {
-        reject(o, fmt::format("not sent: order rate budget of {} per 10 s spent", per_10s()));
+      if (!budget_.take()) {
+        reject(o,
+               fmt::format("not sent: order rate budget of {} per 10 s spent", budget_.per_10s()));
         co_return;
       }
       known_[o.id].order = r.order;
@@ -426,9 +404,8 @@ class BinanceGateway final : public ThreadedGateway {
         }
       }
       ws.close();
-      const auto delay = std::chrono::milliseconds(std::min(30000, 250 << std::min(attempt++, 7)));
       asio::steady_timer t(io());
-      t.expires_after(delay);
+      t.expires_after(reconnect_delay(attempt++));
       co_await t.async_wait(asio::use_awaitable);
     }
   }
@@ -487,8 +464,7 @@ class BinanceGateway final : public ThreadedGateway {
   std::int64_t clock_offset_ms_ = 0;
   int used_weight_ = 0;
   Nanos backoff_until_ = 0;
-  double budget_ = 0;
-  Nanos budget_at_ = 0;
+  OrderBudget budget_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> reconnecting_{false};
   bool stream_up_ = false, stream_failed_ = false;

@@ -91,6 +91,8 @@ class BinanceVenue final : public Venue {
     r.needs_rest_snapshot = true;
     return r;
   }
+  // COIN-M contracts are all inverse.
+  bool inverse(std::string_view) const override { return market_ == Market::coinm; }
 
  private:
   Market market_;

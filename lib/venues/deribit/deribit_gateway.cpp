@@ -39,9 +39,11 @@ using namespace std::chrono_literals;
 class DeribitGateway final : public ThreadedGateway {
  public:
   explicit DeribitGateway(GatewayOptions o)
-      : o_(std::move(o)), tls_(net::make_client_tls(o_.ca_file)), url_(*net::parse_url(o_.ws_url)) {
+      : o_(std::move(o)),
+        tls_(net::make_client_tls(o_.ca_file)),
+        url_(*net::parse_url(o_.ws_url)),
+        budget_(per_10s()) {
     if (url_.target == "/") url_.target = "/ws/api/v2";
-    budget_ = per_10s();
   }
   ~DeribitGateway() override { stop(); }
 
@@ -131,19 +133,7 @@ class DeribitGateway final : public ThreadedGateway {
   }
 
   void reject(const OwnedOrder& o, std::string reason) {
-    OwnedExec e;
-    e.id = o.id;
-    e.venue = "deribit";
-    e.symbol = o.symbol;
-    e.strategy = o.strategy;
-    e.reason = std::move(reason);
-    e.exec.side = o.order.side;
-    e.exec.status = ExecStatus::rejected;
-    e.exec.filled = Decimal{0, 0};
-    e.exec.leaves = Decimal{0, 0};
-    e.exec.order_price = o.order.price;
-    e.exec.ts = now_ns();
-    report(std::move(e));
+    report_reject(o, "deribit", std::move(reason));
   }
 
   void send_order(std::shared_ptr<OwnedOrder> o) {
@@ -156,19 +146,15 @@ class DeribitGateway final : public ThreadedGateway {
       waiting_.emplace_back(std::move(o), mono_ns());
       return;
     }
-    const Nanos t = mono_ns();
-    if (t < backoff_until_) {
+    if (mono_ns() < backoff_until_) {
       --in_flight_;
       return reject(*o, "not sent: the venue asked to back off (too_many_requests)");
     }
-    budget_ =
-        std::min(per_10s(), budget_ + static_cast<double>(t - budget_at_) * 1e-10 * per_10s());
-    budget_at_ = t;
-    if (budget_ < 1) {
+    if (!budget_.take()) {
       --in_flight_;
-      return reject(*o, fmt::format("not sent: order rate budget of {} per 10 s spent", per_10s()));
+      return reject(
+          *o, fmt::format("not sent: order rate budget of {} per 10 s spent", budget_.per_10s()));
     }
-    budget_ -= 1;
     Known& k = known_[o->id];
     k.order = o;
     k.qty = o->order.qty;
@@ -258,7 +244,7 @@ class DeribitGateway final : public ThreadedGateway {
       pending_.clear();
       outbox_.clear();
       asio::steady_timer t(io());
-      t.expires_after(std::chrono::milliseconds(std::min(30000, 250 << std::min(attempt++, 7))));
+      t.expires_after(reconnect_delay(attempt++));
       co_await t.async_wait(asio::use_awaitable);
     }
   }
@@ -408,8 +394,7 @@ class DeribitGateway final : public ThreadedGateway {
   std::int64_t next_id_ = 100;
   bool up_ = false, up_writer_ = false, has_open_ = false;
   Nanos backoff_until_ = 0;
-  double budget_ = 0;
-  Nanos budget_at_ = 0;
+  OrderBudget budget_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "venues/deribit/deribit.h"
+#include "venues/deribit/instrument.h"
 
 namespace ot::deribit {
 namespace {
@@ -70,6 +71,11 @@ class DeribitVenue final : public Venue {
   std::string default_ws_url() const override { return "wss://www.deribit.com"; }
   std::string default_rest_url() const override { return "https://www.deribit.com"; }
   BookRules book_rules() const override { return {}; }
+  // Futures and perpetuals on the coin; not options, not the USDC-settled.
+  bool inverse(std::string_view symbol) const override {
+    auto in = parse_instrument(symbol);
+    return in && in->inverse && in->kind != InstrumentKind::option;
+  }
 };
 
 }  // namespace

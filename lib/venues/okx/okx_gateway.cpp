@@ -39,9 +39,9 @@ class OkxGateway final : public ThreadedGateway {
       : o_(std::move(o)),
         tls_(net::make_client_tls(o_.ca_file)),
         rest_url_(*net::parse_url(o_.rest_url)),
-        ws_url_(*net::parse_url(o_.ws_url)) {
+        ws_url_(*net::parse_url(o_.ws_url)),
+        budget_(per_10s()) {
     if (ws_url_.target == "/") ws_url_.target = "/ws/v5/private";
-    budget_ = per_10s();
   }
   ~OkxGateway() override { stop(); }
 
@@ -114,20 +114,8 @@ class OkxGateway final : public ThreadedGateway {
   }
 
   void reject(const OwnedOrder& o, std::string reason) {
-    OwnedExec e;
-    e.id = o.id;
-    e.venue = "okx";
-    e.symbol = o.symbol;
-    e.strategy = o.strategy;
-    e.reason = std::move(reason);
-    e.exec.side = o.order.side;
-    e.exec.status = ExecStatus::rejected;
-    e.exec.filled = Decimal{0, 0};
-    e.exec.leaves = Decimal{0, 0};
-    e.exec.order_price = o.order.price;
-    e.exec.ts = now_ns();
     known_[o.id].final = true;
-    report(std::move(e));
+    report_reject(o, "okx", std::move(reason));
   }
 
   // "code" and the first data item's sCode/sMsg of an OKX answer.
@@ -187,19 +175,15 @@ class OkxGateway final : public ThreadedGateway {
       const OwnedOrder& o = *r.order;
       if (known_.count(o.id) != 0 && known_[o.id].order) co_return;  // never twice
       known_[o.id].order = r.order;
-      const Nanos t = mono_ns();
-      if (t < backoff_until_) {
+      if (mono_ns() < backoff_until_) {
         reject(o, "not sent: the venue asked to back off");
         co_return;
       }
-      budget_ =
-          std::min(per_10s(), budget_ + static_cast<double>(t - budget_at_) * 1e-10 * per_10s());
-      budget_at_ = t;
-      if (budget_ < 1) {
-        reject(o, fmt::format("not sent: order rate budget of {} per 10 s spent", per_10s()));
+      if (!budget_.take()) {
+        reject(o,
+               fmt::format("not sent: order rate budget of {} per 10 s spent", budget_.per_10s()));
         co_return;
       }
-      budget_ -= 1;
       const std::string path = "/api/v5/trade/order", body = order_body(o.view());
       const net::Headers h = auth("POST", path, body);
       net::Response res = co_await http_->request("POST", path, h, body, 10s);
@@ -312,7 +296,7 @@ class OkxGateway final : public ThreadedGateway {
       }
       ws.close();
       asio::steady_timer t(io());
-      t.expires_after(std::chrono::milliseconds(std::min(30000, 250 << std::min(attempt++, 7))));
+      t.expires_after(reconnect_delay(attempt++));
       co_await t.async_wait(asio::use_awaitable);
     }
   }
@@ -345,8 +329,7 @@ class OkxGateway final : public ThreadedGateway {
   std::deque<Request> queue_;
   std::map<std::string, Known> known_;
   Nanos backoff_until_ = 0;
-  double budget_ = 0;
-  Nanos budget_at_ = 0;
+  OrderBudget budget_;
   bool stream_up_ = false, stream_failed_ = false;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> reconnecting_{false};

@@ -65,6 +65,10 @@ class OkxVenue final : public Venue {
     r.checksum_depth = kChecksumDepth;
     return r;
   }
+  // Coin-margined swaps and futures: BTC-USD-SWAP, BTC-USD-220527.
+  bool inverse(std::string_view symbol) const override {
+    return symbol.find("-USD-") != std::string_view::npos;
+  }
 };
 
 }  // namespace
