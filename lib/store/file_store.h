@@ -1,0 +1,129 @@
+// The embedded event store: a directory of compressed files, no server.
+//
+// Layout: DIR/<venue>/<symbol>/<YYYY-MM-DD>/<type>/ holds numbered segments.
+// The newest one, NNNNNN.ndjson, is open and appended to; full segments are
+// sealed into NNNNNN.zst (zstd, a skippable frame first with the segment's
+// count and time range, then the records). Names are percent-encoded
+// outside [A-Za-z0-9_-] ("BTC/USD" is "BTC%2FUSD"). Events without a venue
+// or symbol are filed under "_".
+//
+// A record is one line, "<time> <seq> <event or capture line>\n": `time` is
+// the event's `recv` (its `ts` if it has none) in nanoseconds, `seq` numbers
+// the writer's records so that reading restores the written order among
+// equal times.
+//
+// Crash safety (kill -9, power loss with sync): a record becomes visible
+// when its '\n' is in the file; readers stop at the last '\n', so a torn
+// tail is never seen, and the next writer cuts it off before appending.
+// Sealing writes NNNNNN.zst.tmp, syncs it, renames it over and only then
+// removes the .ndjson; a reader seeing both takes the .zst. One writer per
+// directory at a time (an exclusive lock on DIR/.lock); any number of
+// readers, also while a writer runs.
+//
+// Threading: a writer or reader object is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "store/store.h"
+
+namespace ot {
+
+struct FileStoreOptions {
+  std::string dir;
+  std::size_t segment_bytes = 8u << 20;  // seal an open segment past this size
+  std::size_t max_open = 64;             // open segments kept; the least recently used is sealed
+  int level = 3;                         // zstd level of sealed segments
+  bool sync = false;                     // fsync after every flush
+};
+
+class FileStoreWriter final : public RecordSink {
+ public:
+  // Takes the directory's lock (creating DIR), or returns nullptr and sets
+  // `error` (another writer holds it, no permission, ...).
+  static std::unique_ptr<FileStoreWriter> open(const FileStoreOptions& options,
+                                               std::string& error);
+  ~FileStoreWriter() override;  // close() if not done
+
+  // Queues a record (`line` without '\n'). Nothing is written until
+  // flush(); records are not visible to readers before.
+  void append(const RecordKey& key, std::string_view line) override;
+  // Writes queued records to their segments (one write per partition),
+  // seals segments grown past the limit. False on an I/O error (then
+  // `error`); records already written stay.
+  bool flush(std::string& error) override;
+  // Bytes queued and not yet written.
+  std::size_t pending_bytes() const override { return pending_; }
+  // flush() and seal every open segment.
+  bool close(std::string& error) override;
+
+  std::uint64_t records() const { return records_; }
+
+ private:
+  struct Partition;
+  explicit FileStoreWriter(FileStoreOptions options);
+  Partition& partition(const RecordKey& key);
+  bool seal(Partition& p, std::string& error);
+
+  FileStoreOptions options_;
+  int lock_fd_ = -1;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  std::unordered_map<std::string, std::size_t> index_;  // partition key -> partitions_
+  std::string key_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t tick_ = 0;
+  std::size_t pending_ = 0;
+  std::size_t open_count_ = 0;
+  std::uint64_t records_ = 0;
+  bool closed_ = false;
+};
+
+// Reads the records matching a filter, merged across partitions in time
+// order (ties in written order).
+class FileStoreReader final : public RecordSource {
+ public:
+  static std::unique_ptr<FileStoreReader> open(const std::string& dir, const StoreFilter& filter,
+                                               std::string& error);
+  ~FileStoreReader() override;
+  // False at the end or on an error (then error() is non-empty). The views
+  // are valid until the next call.
+  bool next(StoredRecord& r) override;
+  const std::string& error() const override { return error_; }
+  // Venues among the partitions selected.
+  std::vector<std::string> venues() const override;
+
+ private:
+  struct Cursor;
+  FileStoreReader() = default;
+  bool advance(Cursor& c);
+
+  std::vector<std::unique_ptr<Cursor>> cursors_;
+  std::vector<Cursor*> heap_;
+  Cursor* current_ = nullptr;
+  StoreFilter filter_;
+  std::string error_;
+};
+
+// Lists what `dir` holds, sorted by venue, symbol, type. False (and
+// `error`) if the directory cannot be read.
+bool list_store(const std::string& dir, const StoreFilter& filter,
+                std::vector<StoredSeries>& out, std::string& error);
+
+// The default directory: $XDG_DATA_HOME/optitrade/store (or
+// ~/.local/share/optitrade/store).
+std::string default_store_dir();
+
+// Percent-encoding of partition names, and the UTC day of a time.
+std::string encode_name(std::string_view name);
+std::string decode_name(std::string_view name);
+std::string utc_day(Nanos t);
+// Start of the UTC day "YYYY-MM-DD" (nullopt if malformed).
+std::optional<Nanos> day_start(std::string_view day);
+
+}  // namespace ot

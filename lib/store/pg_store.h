@@ -1,0 +1,60 @@
+// The PostgreSQL backend of the store, through libpq.
+//
+// Schema (in `schema`, default "ot"): one table per event type of
+// man/ot-events.7 (book, trade, quote, ticker, bbo, depth, status, order,
+// cancel, amend, exec, position, greeks, control), "raw" for capture lines
+// and "other" for any other type. Every table has
+//     time bigint      record time, ns (the event's recv, else ts)
+//     seq bigint       the writer's order among equal times
+//     venue, symbol    text ("_" when absent)
+//     digest bigint    64-bit FNV-1a of the line: the record's identity
+//     event text       the line exactly as written (read returns it)
+// plus typed columns for querying (prices and quantities as numeric, exact).
+// The natural key (time, venue, symbol, digest) is unique: inserting the
+// same event again, by a retry or a second run over the same data, adds
+// nothing. Storage: TimescaleDB hypertables with daily chunks and
+// compression after 7 days when the extension can be created, else native
+// range partitioning by day (partitions created as data arrives).
+//
+// Writing: rows are batched per flush, sent with COPY into a session-local
+// staging table and moved with INSERT ... ON CONFLICT DO NOTHING, one
+// transaction per flush. While the database is unreachable, each flush's
+// records go to a spool directory (fsynced) instead; when the connection
+// comes back the spool drains first, oldest record first. A crash leaves the
+// spool on disk, and the next writer drains it. Nothing is lost; the key
+// makes the drain's retries harmless.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace ot {
+
+struct PgOptions {
+  std::string url;          // libpq connection URI or key=value string
+  std::string schema = "ot";
+  std::string spool_dir;    // default: $XDG_STATE_HOME/optitrade/spool/<schema>-<digest of url>
+  int drain_wait_s = 30;    // at close, how long to wait for an unreachable database
+};
+
+// A sink writing to PostgreSQL (connects at once; an unreachable database is
+// not an error, the records spool). nullptr and `error` on a bad URL or spool
+// directory, or a schema the database refuses.
+std::unique_ptr<RecordSink> open_pg_sink(const PgOptions& options, Diagnostics& diag,
+                                         std::string& error);
+std::unique_ptr<RecordSource> open_pg_source(const PgOptions& options, const StoreFilter& filter,
+                                             std::string& error);
+bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<StoredSeries>& out,
+             std::string& error);
+
+// Parts, exposed for tests.
+std::uint64_t fnv1a64(std::string_view bytes);
+// Appends `v` to `out` escaped for COPY's text format.
+void copy_escape(std::string_view v, std::string& out);
+// The table an event type is stored in.
+std::string_view pg_table_for(std::string_view type);
+
+}  // namespace ot

@@ -1,0 +1,131 @@
+#include "store/record_key.h"
+
+#include <simdjson.h>
+
+#include "core/json_in.h"
+#include "feed/replay.h"
+#include "venues/venue.h"
+
+namespace ot {
+
+struct EventKeyReader::Impl {
+  simdjson::ondemand::parser parser;
+  std::string venue, symbol, type;
+};
+
+EventKeyReader::EventKeyReader() : impl_(std::make_unique<Impl>()) {}
+EventKeyReader::~EventKeyReader() = default;
+
+bool EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out,
+                         std::string& error) {
+  using namespace simdjson;
+  auto& m = *impl_;
+  m.venue.clear();
+  m.symbol.clear();
+  m.type.clear();
+  std::optional<Nanos> ts, recv;
+  try {
+    ondemand::document doc = m.parser.iterate(padded_string_view(line, line.size() + 64));
+    for (auto field : doc.get_object()) {
+      const std::string_view k = field.unescaped_key();
+      if (k == "type") {
+        m.type = string_text(field.value());
+      } else if (k == "venue") {
+        m.venue = string_text(field.value());
+      } else if (k == "symbol") {
+        m.symbol = string_text(field.value());
+      } else if (k == "recv") {
+        recv = field.value().get_int64();
+      } else if (k == "ts") {
+        ts = field.value().get_int64();
+      }
+    }
+  } catch (const simdjson_error& e) {
+    error = std::string("not an event line (") + error_message(e.error()) + ")";
+    return false;
+  }
+  if (m.type.empty()) {
+    error = "event without a string \"type\"";
+    return false;
+  }
+  out.venue = m.venue;
+  out.symbol = m.symbol;
+  out.type = m.type;
+  out.time = recv ? *recv : ts ? *ts : fallback;
+  return true;
+}
+
+namespace {
+
+// Remembers the first event's venue and symbol.
+class FirstSymbol final : public EventListener {
+ public:
+  void reset() { found = false; }
+  void on_book(const BookUpdate& u) override { take(u.venue, u.symbol); }
+  void on_trade(const Trade& t) override { take(t.venue, t.symbol); }
+  void on_quote(const Quote& q) override { take(q.venue, q.symbol); }
+  void on_ticker(const Ticker& t) override { take(t.venue, t.symbol); }
+  void on_status(const Status&) override {}
+  bool found = false;
+  std::string venue, symbol;
+
+ private:
+  void take(std::string_view v, std::string_view s) {
+    if (found || s.empty()) return;
+    found = true;
+    venue.assign(v);
+    symbol.assign(s);
+  }
+};
+
+}  // namespace
+
+struct RawKeyReader::Impl {
+  std::string venue;
+  std::unique_ptr<FrameParser> parser;
+  FirstSymbol first;
+  Nanos last = 0;
+};
+
+RawKeyReader::RawKeyReader(std::string venue) : impl_(std::make_unique<Impl>()) {
+  impl_->venue = std::move(venue);
+}
+RawKeyReader::~RawKeyReader() = default;
+
+bool RawKeyReader::key(std::string_view line, RecordKey& out, std::string& error) {
+  auto& m = *impl_;
+  out.type = "raw";
+  out.symbol = {};
+  if (line.empty()) {
+    out.venue = m.parser ? m.parser->venue() : std::string_view(m.venue);
+    out.time = m.last;
+    return true;
+  }
+  Nanos recv = 0;
+  std::string_view frame;
+  if (!split_capture_line(line, recv, frame)) {
+    error = "not a capture line (expected 'YYYY-MM-DDTHH:MM:SS.fffffffZ <frame>')";
+    return false;
+  }
+  if (!m.parser) {
+    if (m.venue.empty()) {
+      m.parser = make_detected_parser(frame);
+    } else if (const Venue* v = find_venue(m.venue)) {
+      m.parser = v->make_parser();
+    }
+    if (!m.parser) {
+      error = m.venue.empty() ? "cannot tell the venue from the first frame (use --venue)"
+                              : "unknown venue '" + m.venue + "'";
+      return false;
+    }
+  }
+  m.last = recv;
+  m.first.reset();
+  m.parser->parse(frame, recv, m.first);
+  out.time = recv;
+  out.venue = m.first.found ? std::string_view(m.first.venue) : m.parser->venue();
+  if (m.first.found) out.symbol = m.first.symbol;
+  return true;
+}
+
+}  // namespace ot

@@ -1,0 +1,128 @@
+#include "store/store.h"
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+#include "core/event_encoder.h"
+#include "io/input.h"
+#include "store/file_store.h"
+#include "store/record_key.h"
+
+namespace ot {
+
+bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Diagnostics& diag,
+               WriteStats& stats, const volatile std::sig_atomic_t* stop) {
+  EventKeyReader events;
+  RawKeyReader raw(options.venue);
+  std::string error, where, padded;
+  bool ok = true;
+  auto flush = [&] {
+    if (ok && !sink.flush(error)) {
+      diag.error("", error);
+      ok = false;
+    }
+  };
+  in.set_idle_hook(flush);
+  if (stop) {
+    in.set_wait_hook([&](const LineInput::WaitTarget& t) {
+      for (;;) {
+        if (*stop) return LineInput::WaitResult::stop;
+        if (wait_readable(t, 200)) return LineInput::WaitResult::ready;
+      }
+    });
+  }
+  std::string_view line;
+  RecordKey key;
+  while (ok && !(stop && *stop) && in.next(line)) {
+    ++stats.lines;
+    // Events are parsed in place; an empty line is a disconnect in a capture.
+    if (!options.raw && line.empty()) continue;
+    bool good;
+    if (options.raw) {
+      good = raw.key(line, key, error);
+    } else {
+      good = events.key(line, now_ns(), key, error);
+    }
+    if (!good) {
+      ++stats.malformed;
+      where = in.name() + ":" + std::to_string(in.line_number());
+      diag.error(where, error + " (skipped)");
+      continue;
+    }
+    if (!matches(options.filter, key.venue.empty() ? "_" : key.venue,
+                 key.symbol.empty() ? "_" : key.symbol, key.type)) {
+      ++stats.filtered;
+      continue;
+    }
+    sink.append(key, line);
+    ++stats.stored;
+    if (sink.pending_bytes() >= options.flush_bytes) flush();
+  }
+  if (!in.error().empty()) {
+    diag.error(in.name(), in.error());
+  }
+  if (!sink.close(error)) {
+    if (ok) diag.error("", error);
+    ok = false;
+  }
+  return ok;
+}
+
+void append_record_prefix(std::string& out, Nanos time, std::uint64_t seq) {
+  char num[24];
+  out.append(num, std::to_chars(num, num + sizeof num, time).ptr);
+  out += ' ';
+  out.append(num, std::to_chars(num, num + sizeof num, seq).ptr);
+  out += ' ';
+}
+
+std::optional<Nanos> parse_time_arg(std::string_view text) {
+  Nanos v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec == std::errc() && r.ptr == text.data() + text.size()) return v;
+  if (text.size() == 10) {
+    std::string iso(text);
+    iso += "T00:00:00Z";
+    return parse_iso8601(iso);
+  }
+  return parse_iso8601(text);
+}
+
+std::string format_time(Nanos t) {
+  const Nanos day = 86'400'000'000'000LL;
+  Nanos in_day = t % day;
+  if (in_day < 0) in_day += day;
+  const std::string date = utc_day(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lld.%09lldZ", date.c_str(),
+                static_cast<long long>(in_day / 3'600'000'000'000LL),
+                static_cast<long long>(in_day / 60'000'000'000LL % 60),
+                static_cast<long long>(in_day / 1'000'000'000LL % 60),
+                static_cast<long long>(in_day % 1'000'000'000LL));
+  return buf;
+}
+
+bool run_read(RecordSource& source, LineSink& out, Diagnostics& diag, std::uint64_t& records) {
+  StoredRecord r;
+  std::string topic;
+  const bool topics = out.wants_topic();
+  while (source.next(r)) {
+    if (topics) {
+      topic.assign(r.type);
+      topic += '.';
+      topic += r.venue;
+      topic += '.';
+      topic += r.symbol;
+    }
+    out.write_line(topic, r.line);
+    ++records;
+  }
+  if (!source.error().empty()) {
+    diag.error("", source.error());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ot

@@ -1,0 +1,184 @@
+// ot-store: persist events (or raw capture frames) in a directory of
+// compressed files or in PostgreSQL, read them back in time order, list
+// what is stored.
+#include <unistd.h>
+
+#include "../common/tool.h"
+#include "store/file_store.h"
+#include "store/pg_store.h"
+
+namespace {
+
+using namespace ot;
+
+struct Common {
+  std::string dir, db, schema = "ot";
+  std::vector<std::string> venues, symbols, types;
+  std::string from, to;
+  bool raw = false;
+};
+
+void add_common(CLI::App* sub, Common& c, bool filters) {
+  sub->add_option("--dir", c.dir, "Store directory (default $XDG_DATA_HOME/optitrade/store)");
+  sub->add_option("--db", c.db, "PostgreSQL instead: postgresql://user@host:port/dbname");
+  sub->add_option("--schema", c.schema, "PostgreSQL schema (default ot)");
+  sub->add_flag("--raw", c.raw, "Raw capture lines instead of events");
+  if (!filters) return;
+  sub->add_option("--venue", c.venues, "Only these venues (comma-separated)")->delimiter(',');
+  sub->add_option("--symbol", c.symbols, "Only these symbols")->delimiter(',');
+  sub->add_option("--type", c.types, "Only these event types")->delimiter(',');
+  sub->add_option("--from", c.from, "From this time (ns, YYYY-MM-DD or ISO 8601 UTC)");
+  sub->add_option("--to", c.to, "Up to this time, inclusive");
+}
+
+std::optional<StoreFilter> make_filter(const Common& c) {
+  StoreFilter f;
+  f.venues = c.venues;
+  f.symbols = c.symbols;
+  f.types = c.types;
+  f.raw = c.raw;
+  if (c.raw) f.types = {"raw"};
+  for (auto [text, slot] : {std::pair{&c.from, &f.from}, std::pair{&c.to, &f.to}}) {
+    if (text->empty()) continue;
+    *slot = parse_time_arg(*text);
+    if (!*slot) {
+      tool::usage_error("ot-store", "not a time: '" + *text + "'");
+      return std::nullopt;
+    }
+  }
+  return f;
+}
+
+void print_series(const std::vector<StoredSeries>& rows, bool json) {
+  if (!json) {
+    std::printf("%-16s %-20s %-8s %-24s %-24s %5s %10s %12s %12s\n", "VENUE", "SYMBOL", "TYPE",
+                "FROM", "TO", "DAYS", "RECORDS", "BYTES", "RAW_BYTES");
+  }
+  for (const auto& s : rows) {
+    if (json) {
+      std::printf(
+          "{\"venue\":\"%s\",\"symbol\":\"%s\",\"type\":\"%s\",\"from\":%lld,\"to\":%lld,"
+          "\"days\":%llu,\"records\":%llu,\"bytes\":%llu,\"raw_bytes\":%llu}\n",
+          s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), static_cast<long long>(s.first),
+          static_cast<long long>(s.last), static_cast<unsigned long long>(s.days),
+          static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.bytes),
+          static_cast<unsigned long long>(s.raw_bytes));
+    } else {
+      std::printf("%-16s %-20s %-8s %-24.23s %-24.23s %5llu %10llu %12llu %12llu\n",
+                  s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), format_time(s.first).c_str(),
+                  format_time(s.last).c_str(), static_cast<unsigned long long>(s.days),
+                  static_cast<unsigned long long>(s.records),
+                  static_cast<unsigned long long>(s.bytes),
+                  static_cast<unsigned long long>(s.raw_bytes));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Store events in files or PostgreSQL and read them back (man ot-store)",
+               "ot-store"};
+  app.set_version_flag("--version", "ot-store 0.1.0");
+  app.require_subcommand(1);
+  Common c;
+  std::string in_uri = "-", out_uri = "-", venue;
+  bool sync = false, quiet = false, json = false, print_stats = false;
+  std::size_t segment_mb = 8;
+  std::string spool;
+  auto* w = app.add_subcommand("write", "Store the events read from stdin or --in");
+  add_common(w, c, true);
+  w->add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
+  w->add_option("--capture-venue", venue, "--raw: the capture's venue (default: detected)");
+  w->add_flag("--sync", sync, "fsync after every flush (survives power loss, slower)");
+  w->add_option("--segment-mb", segment_mb, "Seal file segments at this size (MiB)")
+      ->check(CLI::Range(1, 1024));
+  w->add_option("--spool", spool, "PostgreSQL: spool directory while the database is away");
+  w->add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  auto* r = app.add_subcommand("read", "Write stored events (time ordered) to stdout or --out");
+  add_common(r, c, true);
+  r->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
+  auto* l = app.add_subcommand("ls", "List what is stored");
+  add_common(l, c, true);
+  l->add_flag("--json", json, "One JSON object per series");
+  for (auto* s : {w, r, l}) s->add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+
+  auto filter = make_filter(c);
+  if (!filter) return tool::kExitUsage;
+  if (!c.dir.empty() && !c.db.empty()) {
+    tool::usage_error("ot-store", "--dir and --db exclude each other");
+    return tool::kExitUsage;
+  }
+  if (c.dir.empty()) c.dir = default_store_dir();
+  tool::StderrDiagnostics diag("ot-store", quiet);
+  std::string err;
+  PgOptions pg;
+  pg.url = c.db;
+  pg.schema = c.schema;
+  pg.spool_dir = spool;
+
+  if (w->parsed()) {
+    std::unique_ptr<RecordSink> sink;
+    if (c.db.empty()) {
+      FileStoreOptions fo;
+      fo.dir = c.dir;
+      fo.sync = sync;
+      fo.segment_bytes = segment_mb << 20;
+      sink = FileStoreWriter::open(fo, err);
+    } else {
+      sink = open_pg_sink(pg, diag, err);
+    }
+    auto in = open_input(in_uri, err);
+    if (!sink || !in) {
+      diag.error("", err);
+      return tool::kExitFailure;
+    }
+    tool::install_stop_signals();
+    WriteOptions wo;
+    wo.raw = c.raw;
+    wo.venue = venue;
+    wo.filter = *filter;
+    WriteStats st;
+    const bool ok = run_write(*in, *sink, wo, diag, st, &tool::g_stop);
+    if (print_stats) {
+      std::fprintf(stderr, "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu\n",
+                   static_cast<unsigned long long>(st.lines),
+                   static_cast<unsigned long long>(st.stored),
+                   static_cast<unsigned long long>(st.filtered),
+                   static_cast<unsigned long long>(st.malformed));
+    }
+    return ok && in->error().empty() ? tool::kExitOk : tool::kExitFailure;
+  }
+  if (r->parsed()) {
+    std::unique_ptr<RecordSource> source =
+        c.db.empty() ? std::unique_ptr<RecordSource>(FileStoreReader::open(c.dir, *filter, err))
+                     : open_pg_source(pg, *filter, err);
+    OutputOptions oo;
+    auto out = open_output(out_uri, oo, err);
+    if (!source || !out) {
+      diag.error("", err);
+      return tool::kExitFailure;
+    }
+    if (c.raw && source->venues().size() > 1) {
+      tool::usage_error("ot-store", "--raw replays one venue; several are stored, choose with --venue");
+      return tool::kExitUsage;
+    }
+    std::uint64_t n = 0;
+    const bool ok = run_read(*source, *out, diag, n);
+    if (!out->flush()) {
+      diag.error("", out->error());
+      return tool::kExitFailure;
+    }
+    return ok ? tool::kExitOk : tool::kExitFailure;
+  }
+  std::vector<StoredSeries> rows;
+  const bool ok = c.db.empty() ? list_store(c.dir, *filter, rows, err)
+                               : list_pg(pg, *filter, rows, err);
+  if (!ok) {
+    diag.error("", err);
+    return tool::kExitFailure;
+  }
+  print_series(rows, json);
+  return std::fflush(stdout) == 0 && !std::ferror(stdout) ? tool::kExitOk : tool::kExitFailure;
+}
