@@ -252,7 +252,7 @@ bool exec(PGconn* c, const std::string& sql, std::string& error,
       error = PQresultErrorMessage(r.get());
       while (!error.empty() && error.back() == '\n') error.pop_back();
       for (auto& ch : error) {
-        if (ch == '\n') ch = ' ';
+        if (ch == '\n' || ch == '\t') ch = ' ';
       }
     }
     return false;

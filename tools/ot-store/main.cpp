@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   bool sync = false, quiet = false, json = false, print_stats = false;
   std::size_t segment_mb = 8;
   std::string spool;
+  int drain_wait = 30;
   auto* w = app.add_subcommand("write", "Store the events read from stdin or --in");
   add_common(w, c, true);
   w->add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
@@ -94,6 +95,9 @@ int main(int argc, char** argv) {
   w->add_option("--segment-mb", segment_mb, "Seal file segments at this size (MiB)")
       ->check(CLI::Range(1, 1024));
   w->add_option("--spool", spool, "PostgreSQL: spool directory while the database is away");
+  w->add_option("--drain-wait", drain_wait,
+                "PostgreSQL: at the end, seconds to wait for an unreachable database")
+      ->check(CLI::Range(0, 86400));
   w->add_flag("--stats", print_stats, "Print counters on stderr at the end");
   auto* r = app.add_subcommand("read", "Write stored events (time ordered) to stdout or --out");
   add_common(r, c, true);
@@ -117,6 +121,7 @@ int main(int argc, char** argv) {
   pg.url = c.db;
   pg.schema = c.schema;
   pg.spool_dir = spool;
+  pg.drain_wait_s = drain_wait;
 
   if (w->parsed()) {
     std::unique_ptr<RecordSink> sink;
