@@ -63,6 +63,9 @@ class BookEngine {
   // and the top of book handed on as a struct on every change (besides, or
   // instead of, `bbo` lines).
   void apply(const BookUpdate& u) { on_book(u, {}); }
+  // Fused use: a status event as a struct (a gap or disconnect invalidates
+  // the books it names until their next snapshot).
+  void apply_status(const Status& s) { on_status(s); }
   void set_top_listener(std::function<void(const TopOfBookEvent&)> fn) {
     top_listener_ = std::move(fn);
   }

@@ -131,6 +131,16 @@ struct Status {
   std::string_view detail;
 };
 
+// An OHLCV bar (candle data for backtests): the interval [open_time,
+// close_time), prices and volume as decimal text.
+struct Candle {
+  std::string_view venue;
+  std::string_view symbol;
+  Nanos open_time = 0;
+  Nanos close_time = 0;
+  std::string_view open, high, low, close, volume;
+};
+
 // Receives normalized events in the order the frames arrived. Called on the
 // producer's thread; implementations must not retain the views.
 class EventListener {

@@ -8,6 +8,7 @@ struct PaperVenue::Market {
   std::string venue, symbol;
   L2Book book;
   bool has_book = false;
+  bool bars = false;  // candle data: matched bar by bar
   // Size our taking orders have used at a level, until the venue changes it.
   struct Taken {
     BookSide side;
@@ -177,8 +178,18 @@ void insert_by_time(Q& q, typename Q::value_type&& item) {
 
 // Sends a request on its way to the venue: it arrives after the order
 // latency, counted from when it was made (or from now, if that is later).
+Nanos PaperVenue::report_time() {
+  const Nanos at =
+      now_ + (config_.report_latency_sample ? config_.report_latency_sample() : config_.report_latency);
+  last_report_at_ = std::max(at, last_report_at_);
+  return last_report_at_;
+}
+
 void PaperVenue::send(Pending p, Nanos made) {
-  p.at = std::max(made, now_) + config_.order_latency;
+  p.at = std::max(made, now_) +
+         (config_.order_latency_sample ? config_.order_latency_sample() : config_.order_latency);
+  // One ordered channel: an order never overtakes an earlier one.
+  p.at = last_order_at_ = std::max(p.at, last_order_at_);
   insert_by_time(pending_, std::move(p));
   set_clock(now_);
 }
@@ -226,7 +237,7 @@ void PaperVenue::restore(const TrackedOrder& o) {
 void PaperVenue::reject(const Pending& p, std::string_view reason) {
   const Working& w = *p.order;
   Report r;
-  r.at = now_ + config_.report_latency;
+  r.at = report_time();
   r.id = w.id;
   r.venue = w.venue;
   r.symbol = w.symbol;
@@ -244,7 +255,7 @@ void PaperVenue::reject(const Pending& p, std::string_view reason) {
 void PaperVenue::venue_status(std::string_view event, std::string_view id,
                               std::string_view detail) {
   Report r;
-  r.at = now_ + config_.report_latency;
+  r.at = report_time();
   r.is_status = true;
   r.venue = "paper";
   r.event = event;
@@ -255,7 +266,7 @@ void PaperVenue::venue_status(std::string_view event, std::string_view id,
 
 void PaperVenue::report(const Working& w, ExecStatus status, std::string_view reason) {
   Report r;
-  r.at = now_ + config_.report_latency;
+  r.at = report_time();
   r.id = w.id;
   r.venue = w.venue;
   r.symbol = w.symbol;
@@ -300,7 +311,7 @@ void PaperVenue::arrive(Pending& p) {
       return reject(p, "limit order needs a positive price");
     }
     Market* m = market_for(w.venue, w.symbol);
-    if (!m->has_book) {
+    if (!m->has_book && !m->bars) {
       return reject(p, "no market data for " + w.venue + " " + w.symbol);
     }
     w.market = m;
@@ -347,6 +358,11 @@ void PaperVenue::arrive(Pending& p) {
 void PaperVenue::accept(std::unique_ptr<Working> w) {
   Market& m = *w->market;
   report(*w, ExecStatus::new_, "");
+  if (m.bars) {
+    // Matched by the next bar.
+    working_.push_back(std::move(w));
+    return;
+  }
   if (w->tif == Tif::fok) {
     Decimal available{0, 0};
     m.book.walk(w->other_side(), [&](const Level& l) {
@@ -483,6 +499,35 @@ void PaperVenue::on_trade(const Trade& t) {
   }
   remove_final();
   deliver(now_);
+}
+
+void PaperVenue::on_candle(const Candle& c) {
+  auto open = Decimal::parse(c.open);
+  auto high = Decimal::parse(c.high);
+  auto low = Decimal::parse(c.low);
+  if (!open || !high || !low) return;
+  Market* m = market_for(c.venue, c.symbol);
+  if (by_symbol_.find(c.symbol) == by_symbol_.end()) by_symbol_.emplace(std::string(c.symbol), m);
+  m->bars = true;
+  set_clock(c.open_time);
+  for (auto& w : working_) {
+    if (w->done || w->market != m) continue;
+    if (w->kind == OrderKind::market || w->reaches(*open)) {
+      // At the open: the market, or our limit already crossed.
+      fill(*w, *open, w->leaves(), Liquidity::taker);
+      continue;
+    }
+    if (w->tif == Tif::ioc || w->tif == Tif::fok) {
+      w->done = true;
+      report(*w, ExecStatus::expired, "ioc: remainder expired");
+      continue;
+    }
+    const bool through = w->side == Side::buy ? compare(*low, *w->price) < 0
+                                              : compare(*high, *w->price) > 0;
+    if (through) fill(*w, *w->price, w->leaves(), Liquidity::maker);
+  }
+  remove_final();
+  set_clock(c.close_time);
 }
 
 }  // namespace ot

@@ -21,6 +21,12 @@
 //     through us: the rest fills at our price (maker);
 //   - orders that cross take liquidity level by level up to their limit
 //     (taker), each level's size at most once until the venue changes it.
+// Candle data (bars instead of a book): an order that reaches the venue
+// before a bar opens is matched against that bar — market orders, and limit
+// orders the open already crosses, fill at the open (taker); a resting
+// limit order fills at its price when the bar trades through it (low below
+// a buy, high above a sell; touching is not enough: the queue is unknown)
+// (maker). Market and ioc orders wait for the next bar instead of expiring.
 // Time in force: gtc rests; ioc and market orders expire their remainder;
 // fok expires unless the whole quantity is available at once; post_only is
 // rejected if it would cross. Fees: qty × price × rate (maker or taker; a
@@ -30,6 +36,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +52,10 @@ namespace ot {
 struct PaperConfig {
   Nanos order_latency = 0;   // order leaves us → reaches the venue
   Nanos report_latency = 0;  // venue sends a report → it reaches us
+  // When set, each order's (report's) latency is drawn from these instead
+  // (ot-backtest's sampled models); delivery stays in order either way.
+  std::function<Nanos()> order_latency_sample;
+  std::function<Nanos()> report_latency_sample;
   Decimal maker_fee{0, 0};   // rate, e.g. 0.0002
   Decimal taker_fee{0, 0};
 };
@@ -59,6 +70,9 @@ class PaperVenue final : public Gateway {
   void amend(const Amend& a) override;
   void on_book(const BookUpdate& u) override;
   void on_trade(const Trade& t) override;
+  // A bar of candle data: the clock moves to its open, orders are matched,
+  // then the clock moves to its close.
+  void on_candle(const Candle& c);
   void restore(const TrackedOrder& o) override;
   void poll(Nanos now) override;
 
@@ -86,10 +100,13 @@ class PaperVenue final : public Gateway {
   void remove_final();
   void deliver(Nanos until);
   void set_clock(Nanos t);
+  Nanos report_time();
   Market* market_for(std::string_view venue, std::string_view symbol);
 
   PaperConfig config_;
   Nanos now_ = 0;
+  Nanos last_order_at_ = 0;
+  Nanos last_report_at_ = 0;
   std::uint64_t next_venue_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
   StringMap<std::unique_ptr<Market>> markets_;

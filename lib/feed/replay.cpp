@@ -54,10 +54,11 @@ bool split_capture_line(std::string_view line, Nanos& recv, std::string_view& fr
   return true;
 }
 
-bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
-                LineSink& out, Diagnostics& diag, ReplayStats& stats) {
-  EventEncoder encoder(out);
-  CountingListener counted(encoder, stats.events);
+namespace {
+
+bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
+                 EventListener& events, LineSink* raw_out, Diagnostics& diag, ReplayStats& stats) {
+  CountingListener counted(events, stats.events);
   std::vector<Source> sources(inputs.size());
   bool ok = true;
   std::string where;
@@ -111,7 +112,7 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
     Source& s = *next;
     if (s.disconnect) {
       ++stats.disconnects;
-      if (options.raw) out.write_line({}, {});
+      if (raw_out) raw_out->write_line({}, {});
       if (s.guard) {
         s.guard->reset_all();
         Status st{s.parser->venue(), {}, s.recv, "disconnected", "capture marks a disconnect"};
@@ -130,8 +131,8 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
                                                        options.speed));
     }
     ++stats.frames;
-    if (options.raw) {
-      out.write_line({}, s.line);
+    if (raw_out) {
+      raw_out->write_line({}, s.line);
       advance(s);
       continue;
     }
@@ -178,6 +179,19 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
     stats.checksums_verified += g.checksums_verified;
   }
   return ok;
+}
+
+}  // namespace
+
+bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
+                LineSink& out, Diagnostics& diag, ReplayStats& stats) {
+  EventEncoder encoder(out);
+  return replay_impl(inputs, options, encoder, options.raw ? &out : nullptr, diag, stats);
+}
+
+bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
+                EventListener& out, Diagnostics& diag, ReplayStats& stats) {
+  return replay_impl(inputs, options, out, nullptr, diag, stats);
 }
 
 }  // namespace ot

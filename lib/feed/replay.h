@@ -46,6 +46,11 @@ struct ReplayStats {
 bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
                 LineSink& out, Diagnostics& diag, ReplayStats& stats);
 
+// The same, handing the events on as structs (fused use: ot-backtest).
+// `options.raw` is ignored.
+bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
+                EventListener& out, Diagnostics& diag, ReplayStats& stats);
+
 // Splits a capture line into its receive time and frame. False if the line
 // does not start with a valid 28-character stamp and a space.
 bool split_capture_line(std::string_view line, Nanos& recv, std::string_view& frame);

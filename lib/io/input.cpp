@@ -21,6 +21,9 @@ class ByteSource {
   virtual long read(char* dst, std::size_t n, std::string& err) = 0;
   // A descriptor to poll before a read that could block; -1 for files.
   virtual int poll_fd() const { return -1; }
+  // Bytes taken from the underlying file so far (compressed bytes for
+  // compressed files).
+  virtual std::uint64_t consumed() const = 0;
 };
 
 class FdSource final : public ByteSource {
@@ -36,6 +39,7 @@ class FdSource final : public ByteSource {
   long read(char* dst, std::size_t n, std::string& err) override {
     for (;;) {
       ssize_t r = ::read(fd_, dst, n);
+      if (r > 0) consumed_ += static_cast<std::uint64_t>(r);
       if (r >= 0) return static_cast<long>(r);
       if (errno == EINTR) continue;
       err = std::strerror(errno);
@@ -43,15 +47,22 @@ class FdSource final : public ByteSource {
     }
   }
 
+  std::uint64_t consumed() const override { return consumed_; }
+
  private:
   int fd_;
   bool owned_;
   bool pollable_ = false;
+  std::uint64_t consumed_ = 0;
 };
 
 class GzSource final : public ByteSource {
  public:
   explicit GzSource(gzFile f) : f_(f) {}
+  std::uint64_t consumed() const override {
+    const long off = gzoffset(f_);
+    return off > 0 ? static_cast<std::uint64_t>(off) : 0;
+  }
   ~GzSource() override { gzclose(f_); }
   long read(char* dst, std::size_t n, std::string& err) override {
     int r = gzread(f_, dst, static_cast<unsigned>(n));
@@ -72,6 +83,7 @@ class ZstdSource final : public ByteSource {
   explicit ZstdSource(std::unique_ptr<ByteSource> inner)
       : inner_(std::move(inner)), in_buf_(ZSTD_DStreamInSize()), ctx_(ZSTD_createDCtx()) {}
   ~ZstdSource() override { ZSTD_freeDCtx(ctx_); }
+  std::uint64_t consumed() const override { return inner_->consumed(); }
   long read(char* dst, std::size_t n, std::string& err) override {
     ZSTD_outBuffer out{dst, n, 0};
     while (out.pos == 0) {
@@ -130,6 +142,7 @@ class StreamLineInput final : public LineInput {
   std::uint64_t line_number() const override { return line_number_; }
   const std::string& name() const override { return name_; }
   const std::string& error() const override { return error_; }
+  std::uint64_t bytes_read() const override { return src_->consumed(); }
 
  private:
   static constexpr std::size_t kInitial = 1 << 20;

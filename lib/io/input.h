@@ -29,6 +29,9 @@ class LineInput {
   // Human-readable name for messages ("okx.raw", "<stdin>", an endpoint).
   virtual const std::string& name() const = 0;
   virtual const std::string& error() const = 0;
+  // Bytes read from the file so far (compressed bytes of a compressed
+  // file; 0 for message inputs), for progress against the file's size.
+  virtual std::uint64_t bytes_read() const { return 0; }
   // Called right before the input would wait for more data (an empty pipe,
   // a quiet socket): the moment to flush outputs, so a live stream is
   // delivered per record while a batch run is written in large blocks.

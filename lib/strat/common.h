@@ -18,14 +18,16 @@ inline bool is_for(std::string_view venue, std::string_view symbol, const std::s
   return symbol == want_symbol && (want_venue.empty() || venue == want_venue);
 }
 
-// The last two-sided top of book of one instrument, and its tick.
+// The last two-sided top of book of one instrument, and its tick. A locked
+// top (bid = ask: candle data gives the close on both sides) is valid; a
+// crossed one is not.
 struct Top {
   Decimal bid, ask, bid_qty, ask_qty;
   bool valid = false;
   Decimal tick{0, 0};  // set, or learned as 10^-scale of the prices seen
 
   void update(const TopOfBookEvent& e) {
-    if (!e.has_bid || !e.has_ask || compare(e.bid, e.ask) >= 0) {
+    if (!e.has_bid || !e.has_ask || compare(e.bid, e.ask) > 0) {
       valid = false;
       return;
     }

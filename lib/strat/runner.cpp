@@ -46,13 +46,10 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
       on_top(ev_.top);
       break;
     case EventType::trade:
-      clock(ev_.trade.recv != 0 ? ev_.trade.recv : ev_.trade.ts.value_or(0));
-      if (timer_ && *timer_ <= now_) run_timer();
-      strategy_.on_trade(ev_.trade, *this);
+      on_trade(ev_.trade);
       break;
     case EventType::status:
-      clock(ev_.status.ts);
-      strategy_.on_status(ev_.status, *this);
+      on_status(ev_.status);
       break;
     case EventType::exec:
       on_exec(ev_.exec);
@@ -197,6 +194,17 @@ Decimal StrategyRunner::position(std::string_view venue, std::string_view symbol
   key.append(symbol);
   auto it = positions_.find(std::string_view(key));
   return it == positions_.end() ? Decimal{0, 0} : it->second;
+}
+
+void StrategyRunner::on_trade(const Trade& t) {
+  clock(t.recv != 0 ? t.recv : t.ts.value_or(0));
+  if (timer_ && *timer_ <= now_) run_timer();
+  strategy_.on_trade(t, *this);
+}
+
+void StrategyRunner::on_status(const Status& s) {
+  clock(s.ts);
+  strategy_.on_status(s, *this);
 }
 
 }  // namespace ot

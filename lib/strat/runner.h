@@ -48,6 +48,9 @@ class StrategyRunner final : public StrategyContext {
   void process_feedback(std::string_view line);
   // Fused use: a top of book as a struct (as a bbo line would give it).
   void on_top(const TopOfBookEvent& t);
+  // Fused use: a trade and a status event as structs.
+  void on_trade(const Trade& t);
+  void on_status(const Status& s);
   // Fused use: orders, cancels and amends go to this sink as structs
   // instead of lines.
   class OrderSink {

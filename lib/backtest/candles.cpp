@@ -1,0 +1,122 @@
+#include "backtest/candles.h"
+
+#include <charconv>
+#include <vector>
+
+#include "core/decimal.h"
+
+namespace ot {
+namespace {
+
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t c = s.find(',', pos);
+    out.push_back(s.substr(pos, c == std::string_view::npos ? std::string_view::npos : c - pos));
+    if (c == std::string_view::npos) break;
+    pos = c + 1;
+  }
+  return out;
+}
+
+// Epoch seconds or milliseconds (by magnitude), or "YYYY-MM-DD HH:MM:SS[.f]".
+std::optional<Nanos> parse_stamp(std::string_view t) {
+  std::int64_t v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec == std::errc() && r.ptr == t.data() + t.size()) {
+    if (v > 100'000'000'000'000LL) return v;                // ns
+    if (v > 100'000'000'000LL) return v * 1'000'000;        // ms
+    return v * 1'000'000'000;                               // s
+  }
+  if (t.size() < 19) return std::nullopt;
+  std::string iso(t);
+  iso[10] = 'T';
+  if (iso.back() != 'Z') iso += 'Z';
+  return parse_iso8601(iso);
+}
+
+}  // namespace
+
+bool is_candle_file(const std::string& path) {
+  std::string_view p(path);
+  if (p.ends_with(".gz")) p.remove_suffix(3);
+  if (p.ends_with(".zst")) p.remove_suffix(4);
+  return p.ends_with(".csv");
+}
+
+CandleReader::CandleReader(std::unique_ptr<LineInput> in, std::string venue, std::string symbol)
+    : in_(std::move(in)), venue_(std::move(venue)), symbol_(std::move(symbol)) {}
+
+bool CandleReader::parse_row(std::string_view line, Candle& out, std::string& error) {
+  const auto f = split(line);
+  if (f.size() < 6) {
+    error = "expected at least 6 comma-separated fields";
+    return false;
+  }
+  auto open_time = parse_stamp(f[0]);
+  if (!open_time) {
+    error = "bad time '" + std::string(f[0]) + "'";
+    return false;
+  }
+  for (int i = 1; i <= 5; ++i) {
+    if (!Decimal::parse(f[i])) {
+      error = "bad number '" + std::string(f[i]) + "'";
+      return false;
+    }
+  }
+  out.venue = venue_;
+  out.symbol = symbol_;
+  out.open_time = *open_time;
+  out.close_time = 0;
+  if (binance_ && f.size() >= 7) {
+    if (auto close = parse_stamp(f[6])) out.close_time = *close + 1'000'000;
+  }
+  out.open = f[1];
+  out.high = f[2];
+  out.low = f[3];
+  out.close = f[4];
+  out.volume = f[5];
+  return true;
+}
+
+bool CandleReader::next(Candle& out, Diagnostics& diag) {
+  std::string error;
+  std::string_view line;
+  // Reads rows until one parses; the interval needs the following row's
+  // open time, so the reader runs one row ahead.
+  auto read_row = [&](Candle& c, std::string& keep) -> bool {
+    while (in_->next(line)) {
+      if (line.empty()) continue;
+      if (!header_checked_) {
+        header_checked_ = true;
+        if (line.find("open") != std::string_view::npos) continue;  // a header
+        binance_ = true;
+      }
+      keep.assign(line);
+      if (parse_row(keep, c, error)) return true;
+      diag.error(in_->name() + ":" + std::to_string(in_->line_number()), error + " (skipped)");
+    }
+    return false;
+  };
+  if (!has_pending_) {
+    if (!read_row(pending_, row_)) return false;
+    has_pending_ = true;
+  }
+  current_ = row_;
+  Candle cur = pending_;
+  // Re-point the views at our own copy of the row.
+  parse_row(current_, cur, error);
+  Candle after;
+  has_pending_ = read_row(after, row_);
+  if (has_pending_) {
+    pending_ = after;
+    parse_row(row_, pending_, error);
+    if (interval_ == 0 && after.open_time > cur.open_time) interval_ = after.open_time - cur.open_time;
+  }
+  if (cur.close_time == 0) cur.close_time = cur.open_time + (interval_ > 0 ? interval_ : 60'000'000'000LL);
+  out = cur;
+  return true;
+}
+
+}  // namespace ot

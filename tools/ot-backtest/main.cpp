@@ -1,0 +1,170 @@
+// ot-backtest: a deterministic fused run of book → strategy → risk → paper
+// execution over captures, stored events or candles; a one-line JSON
+// summary, reports, thresholds for cron, parameter grids.
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "../common/tool.h"
+#include "backtest/backtest.h"
+#include "backtest/report.h"
+
+namespace {
+
+using namespace ot;
+
+// "k=v" pairs of --param.
+bool split_params(const std::vector<std::string>& in,
+                  std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& p : in) {
+    const std::size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      tool::usage_error("ot-backtest", "--param '" + p + "': expected NAME=VALUE[,VALUE...]");
+      return false;
+    }
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Backtest a strategy on captures, stored events or candles (man ot-backtest)",
+               "ot-backtest"};
+  app.set_version_flag("--version", "ot-backtest 0.1.0");
+  BacktestConfig c;
+  std::vector<std::string> params, fail_if, symbols;
+  std::string report, order_lat = "0", report_lat = "0", market_lat = "0", maker = "0",
+                      taker = "0", bar, progress = "auto", from, to;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool quiet = false;
+  app.add_option("--data,data", c.data, "Captures, event files (.ndjson) or candle CSVs");
+  app.add_option("--store", c.store_dir, "Or an ot-store directory");
+  app.add_option("--db", c.db_url, "Or an ot-store PostgreSQL database");
+  app.add_option("--venue", c.filter.venues, "Stored data: only these venues")->delimiter(',');
+  app.add_option("--from", from, "Stored data: from this time");
+  app.add_option("--to", to, "Stored data: up to this time");
+  app.add_option("--strategy", c.strategy, "Strategy: mm, momentum, meanrev, twap")->required();
+  app.add_option("--config", c.config_file, "TOML file; its [STRATEGY] section sets parameters");
+  app.add_option("--param", params, "NAME=VALUE; NAME=A,B,C runs a grid")->take_all();
+  app.add_option("--symbols", c.symbols, "One strategy instance per symbol")->delimiter(',');
+  app.add_option("--limits", c.limits_file, "ot-risk limits file");
+  app.add_option("--order-latency", order_lat, "Strategy to venue: 250us, uniform:A,B, ...");
+  app.add_option("--report-latency", report_lat, "Venue to strategy for executions");
+  app.add_option("--market-latency", market_lat, "Venue to strategy for market data");
+  app.add_option("--maker-fee", maker, "Maker fee rate (negative: rebate)");
+  app.add_option("--taker-fee", taker, "Taker fee rate");
+  app.add_option("--capital", c.capital, "Capital for returns (PnL currency)");
+  app.add_option("--bar", bar, "Return period for Sharpe/Sortino and equity samples (default "
+                               "1s, candles: their interval)");
+  app.add_option("--candle-venue", c.candle_venue, "Venue name for candle CSVs");
+  app.add_option("--candle-symbol", c.candle_symbol, "Symbol name for candle CSVs");
+  app.add_option("--seed", c.seed, "Seed of sampled latencies");
+  app.add_option("--report", report, "Write summary.json, fills.ndjson, equity.csv, report.html");
+  app.add_option("--fail-if", fail_if, "Exit 3 when a metric crosses: 'sharpe<1.0'")->take_all();
+  app.add_option("--jobs,-j", jobs, "Grid runs in parallel")->check(CLI::Range(1, 256));
+  app.add_option("--progress", progress, "auto (on a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  if (auto rc = tool::parse(app, argc, argv)) return *rc;
+
+  std::vector<std::pair<std::string, std::string>> grid_params;
+  if (!split_params(params, grid_params)) return tool::kExitUsage;
+  std::vector<Threshold> thresholds(fail_if.size());
+  std::string err;
+  for (std::size_t i = 0; i < fail_if.size(); ++i) {
+    if (!parse_threshold(fail_if[i], thresholds[i], err)) {
+      tool::usage_error("ot-backtest", err);
+      return tool::kExitUsage;
+    }
+  }
+  auto latency = [&](const std::string& spec, LatencyModel& out) {
+    auto m = LatencyModel::parse(spec, err);
+    if (m) out = *m;
+    return m.has_value();
+  };
+  auto md = Decimal::parse(maker), td = Decimal::parse(taker);
+  std::optional<Nanos> bar_ns = bar.empty() ? std::optional<Nanos>(0) : parse_duration(bar);
+  if (!latency(order_lat, c.order_latency) || !latency(report_lat, c.report_latency) ||
+      !latency(market_lat, c.market_latency) || !md || !td || !bar_ns) {
+    tool::usage_error("ot-backtest", !err.empty() ? err : "bad fee rate or --bar");
+    return tool::kExitUsage;
+  }
+  c.maker_fee = *md;
+  c.taker_fee = *td;
+  c.bar = *bar_ns;
+  for (auto [text, slot] : {std::pair{&from, &c.filter.from}, std::pair{&to, &c.filter.to}}) {
+    if (!text->empty() && !(*slot = parse_time_arg(*text))) {
+      tool::usage_error("ot-backtest", "not a time: '" + *text + "'");
+      return tool::kExitUsage;
+    }
+  }
+  const int sources = !c.data.empty() + !c.store_dir.empty() + !c.db_url.empty();
+  if (sources != 1) {
+    tool::usage_error("ot-backtest", "give exactly one of --data, --store, --db");
+    return tool::kExitUsage;
+  }
+
+  const auto combos = expand_grid(grid_params);
+  std::vector<BacktestResult> results(combos.size());
+  std::vector<char> ok(combos.size(), 0);
+  const bool bar_on = progress == "always" || (progress == "auto" && isatty(STDERR_FILENO));
+  std::atomic<std::size_t> next{0}, done{0};
+  auto show = [&](double f) {
+    if (!bar_on) return;
+    const double total = (static_cast<double>(done.load()) + f) / static_cast<double>(combos.size());
+    const int w = 40, n = static_cast<int>(total * w);
+    std::fprintf(stderr, "\r[%.*s%*s] %3d%%", n, "########################################",
+                 w - n, "", static_cast<int>(total * 100));
+  };
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < combos.size();) {
+      BacktestConfig ci = c;
+      ci.params = combos[i];
+      tool::StderrDiagnostics diag("ot-backtest", quiet);
+      ok[i] = run_backtest(ci, results[i], diag, combos.size() == 1 ? ProgressFn(show) : ProgressFn());
+      ++done;
+      show(0);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned j = 1; j < std::min<std::size_t>(jobs, combos.size()); ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (bar_on) std::fputs("\n", stderr);
+
+  tool::StderrDiagnostics diag("ot-backtest", quiet);
+  int rc = tool::kExitOk;
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    if (!ok[i]) {
+      rc = tool::kExitFailure;
+      continue;
+    }
+    std::printf("%s\n", results[i].summary.c_str());
+    const std::string dir =
+        combos.size() == 1 ? report : report + "/run-" + std::to_string(i + 1);
+    if (!report.empty() && !write_report(dir, results[i], err)) {
+      diag.error("", err);
+      rc = tool::kExitFailure;
+    }
+    for (const auto& t : thresholds) {
+      if (!crossed(t, results[i])) continue;
+      diag.warning(combos.size() == 1 ? "" : "run " + std::to_string(i + 1),
+                   "threshold crossed: " + t.text + " (" + t.metric + " is " +
+                       std::to_string(results[i].metric(t.metric)) + ")");
+      if (rc == tool::kExitOk) rc = 3;
+    }
+  }
+  if (combos.size() > 1 && !report.empty()) {
+    std::FILE* f = std::fopen((report + "/grid.csv").c_str(), "w");
+    const std::string csv = grid_csv(combos, results);
+    if (!f || std::fwrite(csv.data(), 1, csv.size(), f) != csv.size() || std::fclose(f) != 0) {
+      diag.error("", "cannot write " + report + "/grid.csv");
+      rc = tool::kExitFailure;
+    }
+  }
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) return tool::kExitFailure;
+  return rc;
+}
