@@ -376,6 +376,7 @@ class Run final : public EventListener {
     if (start_ == 0) {
       start_ = t;
       if (bar_ == 0 && c_.bar > 0) bar_ = c_.bar;
+      sample(t, false);  // the starting capital
     }
     flush_delayed(t);
     run_timers(t);

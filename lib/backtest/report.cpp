@@ -184,7 +184,7 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
   for (const auto& s : r.symbols) csv += ",position " + s + ",price " + s;
   csv += "\n";
   for (const auto& p : r.equity) {
-    csv += fmt::format("{},{},{:.10g},{:.10g}", p.t, format_time(p.t), p.equity, p.drawdown);
+    csv += fmt::format("{},{},{:.8f},{:.10g}", p.t, format_time(p.t), p.equity, p.drawdown);
     for (std::size_t i = 0; i < r.symbols.size(); ++i) {
       const double pos = i < p.position.size() ? p.position[i] : 0;
       const double px = i < p.price.size() ? p.price[i] : 0;

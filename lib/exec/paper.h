@@ -52,12 +52,12 @@ namespace ot {
 struct PaperConfig {
   Nanos order_latency = 0;   // order leaves us → reaches the venue
   Nanos report_latency = 0;  // venue sends a report → it reaches us
+  Decimal maker_fee{0, 0};   // rate, e.g. 0.0002
+  Decimal taker_fee{0, 0};
   // When set, each order's (report's) latency is drawn from these instead
   // (ot-backtest's sampled models); delivery stays in order either way.
   std::function<Nanos()> order_latency_sample;
   std::function<Nanos()> report_latency_sample;
-  Decimal maker_fee{0, 0};   // rate, e.g. 0.0002
-  Decimal taker_fee{0, 0};
 };
 
 class PaperVenue final : public Gateway {

@@ -102,7 +102,7 @@ class Exchange final : public SimExchange, public ExecListener {
       : account_(account),
         proto_(proto),
         market_(market),
-        paper_(PaperConfig{0, 0, account.maker_fee, account.taker_fee}) {
+        paper_(PaperConfig{0, 0, account.maker_fee, account.taker_fee, {}, {}}) {
     paper_.set_listener(*this);
     tokens_ = account.rate_limit;
   }

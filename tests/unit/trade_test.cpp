@@ -240,7 +240,7 @@ TEST_CASE("order state machine", "[trade][orders]") {
 }
 
 TEST_CASE("paper venue: queue position, trades through, book crossing", "[trade][paper]") {
-  PaperRun run({{}, {}, dec("0.0002"), dec("0.0004")});
+  PaperRun run({{}, {}, dec("0.0002"), dec("0.0004"), {}, {}});
   auto book = [](const char* bids, const char* asks, bool snap) {
     return std::string(
                "{\"type\":\"book\",\"venue\":\"binance-futures\",\"symbol\":\"SUSHIUSDT\","
@@ -331,7 +331,7 @@ TEST_CASE("paper venue properties on a real capture", "[trade][paper][property]"
   std::vector<std::vector<std::string>> outputs;
   for (int round = 0; round < 2; ++round) {
     std::mt19937 rng(20261123);
-    PaperRun run({0, 0, dec("0.0002"), dec("0.0004")});
+    PaperRun run({0, 0, dec("0.0002"), dec("0.0004"), {}, {}});
     std::map<std::string, ot::Decimal> ordered;
     // Last bid/ask per symbol from quote events, to place sensible prices.
     ot::EventDecoder qdec({ot::EventType::quote});
@@ -423,7 +423,7 @@ TEST_CASE("paper venue properties on a real capture", "[trade][paper][property]"
 }
 
 TEST_CASE("paper venue latency delays arrival and reports", "[trade][paper]") {
-  PaperRun run({1'000'000, 500'000, {}, {}});  // 1 ms to the venue, 0.5 ms back
+  PaperRun run({1'000'000, 500'000, {}, {}, {}, {}});  // 1 ms to the venue, 0.5 ms back
   run.feed(
       R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1000000000,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297"]]})");
   run.feed(
