@@ -88,6 +88,17 @@ def main():
                     ("ot-feed replay > /dev/null", feed),
                     ("ot-feed replay \\| ot-book --emit bbo > /dev/null", pipe)):
         print(f"| {name} | {t:.3f} | {t / frames * 1e9:.0f} | {t / bare:.2f}x |")
+    print()
+    bt_cmd = (f"{BIN}/ot-backtest --data {big} --strategy mm --param symbol=BTCUSDT "
+              f"--param qty=0.001 --maker-fee 0.0002 --taker-fee 0.0004")
+    bt = wall(f"{bt_cmd} > /dev/null", a.repeat)
+    s = json.loads(sh(bt_cmd).stdout)
+    print(f"| fused backtest, best of {a.repeat} ({s['events']} events, {s['orders']} orders, "
+          f"{s['fills']} fills) | wall s | events/s | ratio to bare extraction |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, t in (("bare extraction of the file (limit)", bare), ("ot-feed replay > /dev/null", feed),
+                    ("ot-backtest --strategy mm (book, strategy, risk, paper venue)", bt)):
+        print(f"| {name} | {t:.3f} | {s['events'] / t / 1e6:.2f} M | {t / bare:.2f}x |")
 
 
 if __name__ == "__main__":
