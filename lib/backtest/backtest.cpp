@@ -669,7 +669,10 @@ bool is_event_file(const std::string& path) {
 bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& diag,
                   const ProgressFn& progress) {
   Run run(c, diag, result);
-  if (!run.setup()) return false;
+  if (!run.setup()) {
+    result.config_error = true;
+    return false;
+  }
   std::string err;
   std::uint64_t total = 0;
   for (const auto& f : c.data) total += file_size(f);

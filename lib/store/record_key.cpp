@@ -24,10 +24,12 @@ bool EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out,
   m.symbol.clear();
   m.type.clear();
   std::optional<Nanos> ts, recv;
+  std::string_view at;  // the field being read
   try {
     ondemand::document doc = m.parser.iterate(padded_string_view(line, line.size() + 64));
     for (auto field : doc.get_object()) {
       const std::string_view k = field.unescaped_key();
+      at = k;
       if (k == "type") {
         m.type = string_text(field.value());
       } else if (k == "venue") {
@@ -41,7 +43,15 @@ bool EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out,
       }
     }
   } catch (const simdjson_error& e) {
-    error = std::string("not an event line (") + error_message(e.error()) + ")";
+    if (at.empty()) {
+      error = "not a JSON object";
+    } else if (at == "ts" || at == "recv") {
+      error = "\"" + std::string(at) + "\" is not an integer (nanoseconds)";
+    } else if (at == "type" || at == "venue" || at == "symbol") {
+      error = "\"" + std::string(at) + "\" is not a string";
+    } else {
+      error = "malformed JSON after \"" + std::string(at) + "\"";
+    }
     return false;
   }
   if (m.type.empty()) {

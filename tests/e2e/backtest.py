@@ -162,6 +162,6 @@ check(b"%" not in bt(["--data", BTC, "--strategy", "momentum"]).stderr, "no prog
 check(b"100%" in bt(["--data", BTC, "--strategy", "momentum", "--progress", "always"]).stderr,
       "--progress always draws the bar")
 r = bt(["--data", FUT, "--strategy", "nosuch"])
-check(r.returncode == 1 and b"unknown strategy 'nosuch'" in r.stderr, "unknown strategy: an error")
+check(r.returncode == 2 and b"unknown strategy 'nosuch'" in r.stderr, "unknown strategy: a usage error")
 
 finish()

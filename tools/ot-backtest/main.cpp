@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   int rc = tool::kExitOk;
   for (std::size_t i = 0; i < combos.size(); ++i) {
     if (!ok[i]) {
-      rc = tool::kExitFailure;
+      rc = results[i].config_error ? tool::kExitUsage : tool::kExitFailure;
       continue;
     }
     std::printf("%s\n", results[i].summary.c_str());
