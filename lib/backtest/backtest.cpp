@@ -1,12 +1,15 @@
 #include "backtest/backtest.h"
 
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <cmath>
-#include <deque>
 #include <sys/stat.h>
 #include <toml++/toml.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "backtest/candles.h"
 #include "book/book_engine.h"
@@ -129,8 +132,12 @@ struct Instrument {
 class Run final : public EventListener {
  public:
   Run(const BacktestConfig& c, Diagnostics& diag, BacktestResult& r)
-      : c_(c), diag_(diag), r_(r), decoder_({EventType::exec}),
-        market_decoder_({EventType::book, EventType::trade, EventType::status, EventType::ticker}) {}
+      : c_(c),
+        diag_(diag),
+        r_(r),
+        decoder_({EventType::exec}),
+        market_decoder_({EventType::book, EventType::trade, EventType::status, EventType::ticker}) {
+  }
 
   bool setup() {
     std::string err;
@@ -440,8 +447,8 @@ class Run final : public EventListener {
       const PositionState* p = risk_->positions().find(in->venue, in->symbol);
       if (!p || p->qty.is_zero()) continue;
       const double qty = p->qty.to_double();
-      funding_ -= in->inverse ? qty / in->mark * *in->funding_rate
-                              : qty * in->mark * *in->funding_rate;
+      funding_ -=
+          in->inverse ? qty / in->mark * *in->funding_rate : qty * in->mark * *in->funding_rate;
     }
   }
 
@@ -774,6 +781,40 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
   run.finish();
   if (progress) progress(1.0);
   return true;
+}
+
+std::vector<char> run_grid(
+    const BacktestConfig& base,
+    const std::vector<std::vector<std::pair<std::string, std::string>>>& combos, unsigned jobs,
+    const std::function<std::unique_ptr<Diagnostics>()>& make_diag,
+    std::vector<BacktestResult>& results, const ProgressFn& progress) {
+  results.assign(combos.size(), BacktestResult{});
+  std::vector<char> ok(combos.size(), 0);
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  auto report = [&](double within) {
+    if (!progress) return;
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    progress((static_cast<double>(done.load()) + within) / static_cast<double>(combos.size()));
+  };
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < combos.size();) {
+      BacktestConfig c = base;
+      c.params = combos[i];
+      auto diag = make_diag();
+      // Within-run progress only when there is one run.
+      ok[i] = run_backtest(c, results[i], *diag,
+                           combos.size() == 1 ? ProgressFn(report) : ProgressFn());
+      ++done;
+      report(0);
+    }
+  };
+  std::vector<std::thread> pool;
+  const std::size_t threads = std::min<std::size_t>(std::max(1u, jobs), combos.size());
+  for (std::size_t j = 1; j < threads; ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return ok;
 }
 
 }  // namespace ot

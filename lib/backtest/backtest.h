@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,16 +39,16 @@ struct BacktestConfig {
   std::string store_dir;          // or an ot-store directory
   std::string db_url;             // or an ot-store database
   std::string db_schema = "ot";
-  StoreFilter filter;             // for store_dir / db_url
+  StoreFilter filter;  // for store_dir / db_url
   std::string strategy;
-  std::string config_file;        // TOML; the [<strategy>] section sets parameters
+  std::string config_file;  // TOML; the [<strategy>] section sets parameters
   std::vector<std::pair<std::string, std::string>> params;  // after the file, in order
   std::vector<std::string> symbols;  // one strategy instance per symbol (empty: one, as configured)
-  std::string limits_file;        // ot-risk limits (empty: none)
+  std::string limits_file;           // ot-risk limits (empty: none)
   LatencyModel order_latency, report_latency, market_latency;
   Decimal maker_fee{0, 0}, taker_fee{0, 0};
-  double capital = 100000;        // for returns, in the PnL currency
-  Nanos bar = 0;                  // equity sampling / return period; 0: auto
+  double capital = 100000;  // for returns, in the PnL currency
+  Nanos bar = 0;            // equity sampling / return period; 0: auto
   std::string candle_venue = "paper", candle_symbol = "BTC-PERPETUAL";
   std::uint64_t seed = 1;
 };
@@ -69,7 +70,7 @@ struct FillPoint {
 struct BacktestResult {
   // Summary figures by name, in the order they are written.
   std::vector<std::pair<std::string, double>> metrics;
-  std::string summary;  // the one-line JSON summary
+  std::string summary;               // the one-line JSON summary
   std::vector<std::string> symbols;  // "venue symbol" of the instruments traded or quoted
   std::vector<EquityPoint> equity;
   std::vector<FillPoint> fills;
@@ -86,5 +87,16 @@ using ProgressFn = std::function<void(double)>;
 // data cannot be used; problems with single records are reported and skipped.
 bool run_backtest(const BacktestConfig& config, BacktestResult& result, Diagnostics& diag,
                   const ProgressFn& progress = {});
+
+// Runs `base` once per parameter combination (each replacing base.params)
+// on `jobs` threads; results in combination order. Each run reports to its
+// own Diagnostics from `make_diag`. `progress` (0..1 over all runs) is
+// called from the worker threads, one at a time. Returns per run whether it
+// succeeded.
+std::vector<char> run_grid(
+    const BacktestConfig& base,
+    const std::vector<std::vector<std::pair<std::string, std::string>>>& combos, unsigned jobs,
+    const std::function<std::unique_ptr<Diagnostics>()>& make_diag,
+    std::vector<BacktestResult>& results, const ProgressFn& progress = {});
 
 }  // namespace ot

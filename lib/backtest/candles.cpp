@@ -25,9 +25,9 @@ std::optional<Nanos> parse_stamp(std::string_view t) {
   std::int64_t v = 0;
   auto r = std::from_chars(t.data(), t.data() + t.size(), v);
   if (r.ec == std::errc() && r.ptr == t.data() + t.size()) {
-    if (v > 100'000'000'000'000LL) return v;                // ns
-    if (v > 100'000'000'000LL) return v * 1'000'000;        // ms
-    return v * 1'000'000'000;                               // s
+    if (v > 100'000'000'000'000LL) return v;          // ns
+    if (v > 100'000'000'000LL) return v * 1'000'000;  // ms
+    return v * 1'000'000'000;                         // s
   }
   if (t.size() < 19) return std::nullopt;
   std::string iso(t);
@@ -112,9 +112,11 @@ bool CandleReader::next(Candle& out, Diagnostics& diag) {
   if (has_pending_) {
     pending_ = after;
     parse_row(row_, pending_, error);
-    if (interval_ == 0 && after.open_time > cur.open_time) interval_ = after.open_time - cur.open_time;
+    if (interval_ == 0 && after.open_time > cur.open_time)
+      interval_ = after.open_time - cur.open_time;
   }
-  if (cur.close_time == 0) cur.close_time = cur.open_time + (interval_ > 0 ? interval_ : 60'000'000'000LL);
+  if (cur.close_time == 0)
+    cur.close_time = cur.open_time + (interval_ > 0 ? interval_ : 60'000'000'000LL);
   out = cur;
   return true;
 }

@@ -100,7 +100,8 @@ std::function<Nanos()> LatencyModel::sampler(std::uint64_t seed) const {
       };
     case Kind::lognormal:
       return [gen, a, b] {
-        return static_cast<Nanos>(std::lognormal_distribution<double>(std::log(std::max(a, 1.0)), b)(*gen));
+        return static_cast<Nanos>(
+            std::lognormal_distribution<double>(std::log(std::max(a, 1.0)), b)(*gen));
       };
     case Kind::samples: {
       auto s = samples_;

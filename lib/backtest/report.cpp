@@ -12,10 +12,10 @@
 namespace ot {
 namespace {
 
-const char* kMetricNames[] = {"pnl",      "return",   "sharpe",     "sortino",  "max_drawdown",
-                              "fills",    "orders",   "volume",     "fees",     "funding",
-                              "realized", "unrealized", "turnover", "win_rate", "avg_holding_s",
-                              "events"};
+const char* kMetricNames[] = {"pnl",          "return",   "sharpe",        "sortino",
+                              "max_drawdown", "fills",    "orders",        "volume",
+                              "fees",         "funding",  "realized",      "unrealized",
+                              "turnover",     "win_rate", "avg_holding_s", "events"};
 
 const char* kColors[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
@@ -139,8 +139,9 @@ std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& 
     s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", X(t),
                      H - B + 16, esc(time_label(t, t1 - t0)));
   }
-  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n",
-                   L, T, W - L - R, H - T - B);
+  s += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
+      W - L - R, H - T - B);
   int legend_x = L + 10;
   for (const auto& se : series) {
     if (se.points.empty()) continue;
@@ -216,12 +217,11 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
   const std::string svg_equity = svg_chart("Equity", {eq});
   const std::string svg_dd = svg_chart("Drawdown", {dd}, {}, true);
   const std::string svg_inv = svg_chart("Inventory", inv);
-  const std::string svg_price =
-      svg_chart("Price and fills" + (r.symbols.empty() ? "" : " (" + r.symbols[0] + ")"), price,
-                marks);
-  for (const auto& [name, svg] : {std::pair{"equity.svg", &svg_equity}, std::pair{"drawdown.svg", &svg_dd},
-                                  std::pair{"inventory.svg", &svg_inv},
-                                  std::pair{"price.svg", &svg_price}}) {
+  const std::string svg_price = svg_chart(
+      "Price and fills" + (r.symbols.empty() ? "" : " (" + r.symbols[0] + ")"), price, marks);
+  for (const auto& [name, svg] :
+       {std::pair{"equity.svg", &svg_equity}, std::pair{"drawdown.svg", &svg_dd},
+        std::pair{"inventory.svg", &svg_inv}, std::pair{"price.svg", &svg_price}}) {
     if (!write_file(dir + "/" + name, *svg, error)) return false;
   }
   std::string rows;
@@ -235,7 +235,8 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
       "th,td{{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}}"
       "code{{background:#f5f5f5;padding:2px 4px;word-break:break-all}}</style></head><body>\n"
       "<h1>Backtest report</h1>\n<p><code>{}</code></p>\n<table>\n{}</table>\n{}{}{}{}"
-      "<p>Files: summary.json, fills.ndjson, equity.csv and the plots as SVG.</p>\n</body></html>\n",
+      "<p>Files: summary.json, fills.ndjson, equity.csv and the plots as "
+      "SVG.</p>\n</body></html>\n",
       esc(r.summary), rows, svg_equity, svg_dd, svg_inv, svg_price);
   return write_file(dir + "/report.html", html, error);
 }

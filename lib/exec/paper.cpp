@@ -179,8 +179,8 @@ void insert_by_time(Q& q, typename Q::value_type&& item) {
 // Sends a request on its way to the venue: it arrives after the order
 // latency, counted from when it was made (or from now, if that is later).
 Nanos PaperVenue::report_time() {
-  const Nanos at =
-      now_ + (config_.report_latency_sample ? config_.report_latency_sample() : config_.report_latency);
+  const Nanos at = now_ + (config_.report_latency_sample ? config_.report_latency_sample()
+                                                         : config_.report_latency);
   last_report_at_ = std::max(at, last_report_at_);
   return last_report_at_;
 }
@@ -522,8 +522,8 @@ void PaperVenue::on_candle(const Candle& c) {
       report(*w, ExecStatus::expired, "ioc: remainder expired");
       continue;
     }
-    const bool through = w->side == Side::buy ? compare(*low, *w->price) < 0
-                                              : compare(*high, *w->price) > 0;
+    const bool through =
+        w->side == Side::buy ? compare(*low, *w->price) < 0 : compare(*high, *w->price) > 0;
     if (through) fill(*w, *w->price, w->leaves(), Liquidity::maker);
   }
   remove_final();

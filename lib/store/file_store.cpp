@@ -284,7 +284,8 @@ std::optional<Nanos> day_start(std::string_view day) {
 }
 
 std::string default_store_dir() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/optitrade/store";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    return std::string(x) + "/optitrade/store";
   const char* home = std::getenv("HOME");
   return std::string(home && *home ? home : ".") + "/.local/share/optitrade/store";
 }
@@ -733,8 +734,8 @@ bool FileStoreReader::next(StoredRecord& r) {
 
 // ---------------------------------------------------------------- ls
 
-bool list_store(const std::string& dir, const StoreFilter& filter,
-                std::vector<StoredSeries>& out, std::string& error) {
+bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<StoredSeries>& out,
+                std::string& error) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     error = "no store at " + dir;
@@ -742,9 +743,8 @@ bool list_store(const std::string& dir, const StoreFilter& filter,
   }
   std::map<std::tuple<std::string, std::string, std::string>, StoredSeries> series;
   for_each_partition(dir, filter,
-                     [&](const std::string& venue, const std::string& symbol,
-                         const std::string&, const std::string& type,
-                         const std::string& path) {
+                     [&](const std::string& venue, const std::string& symbol, const std::string&,
+                         const std::string& type, const std::string& path) {
                        auto key = std::make_tuple(venue, symbol, type);
                        StoredSeries& s = series[key];
                        s.venue = venue;

@@ -47,8 +47,7 @@ class FileStoreWriter final : public RecordSink {
  public:
   // Takes the directory's lock (creating DIR), or returns nullptr and sets
   // `error` (another writer holds it, no permission, ...).
-  static std::unique_ptr<FileStoreWriter> open(const FileStoreOptions& options,
-                                               std::string& error);
+  static std::unique_ptr<FileStoreWriter> open(const FileStoreOptions& options, std::string& error);
   ~FileStoreWriter() override;  // close() if not done
 
   // Queues a record (`line` without '\n'). Nothing is written until
@@ -112,8 +111,8 @@ class FileStoreReader final : public RecordSource {
 
 // Lists what `dir` holds, sorted by venue, symbol, type. False (and
 // `error`) if the directory cannot be read.
-bool list_store(const std::string& dir, const StoreFilter& filter,
-                std::vector<StoredSeries>& out, std::string& error);
+bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<StoredSeries>& out,
+                std::string& error);
 
 // The default directory: $XDG_DATA_HOME/optitrade/store (or
 // ~/.local/share/optitrade/store).

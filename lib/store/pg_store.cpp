@@ -92,7 +92,8 @@ const std::vector<Table>& tables() {
         {"kind", "kind", T::text},
         {"tif", "tif", T::text},
         {"strategy", "strategy", T::text}}},
-      {"cancel", {{"ts", "ts", T::bigint}, {"id", "id", T::text}, {"strategy", "strategy", T::text}}},
+      {"cancel",
+       {{"ts", "ts", T::bigint}, {"id", "id", T::text}, {"strategy", "strategy", T::text}}},
       {"amend",
        {{"ts", "ts", T::bigint},
         {"id", "id", T::text},
@@ -232,7 +233,8 @@ Conn connect(const std::string& url, std::string& error) {
     return nullptr;
   }
   // Quiet notices ("relation already exists, skipping").
-  PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
   return c;
 }
 
@@ -292,12 +294,11 @@ bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::s
     timescale = exec(c, "CREATE EXTENSION IF NOT EXISTS timescaledb", ignored);
     if (!timescale) exec(c, "ROLLBACK TO SAVEPOINT ts", ignored);
   }
-  if (timescale &&
-      !exec(c,
-            "CREATE OR REPLACE FUNCTION " + q(schema, "now_ns") +
-                "() RETURNS bigint LANGUAGE sql STABLE AS "
-                "$$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$",
-            error)) {
+  if (timescale && !exec(c,
+                         "CREATE OR REPLACE FUNCTION " + q(schema, "now_ns") +
+                             "() RETURNS bigint LANGUAGE sql STABLE AS "
+                             "$$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$",
+                         error)) {
     return false;
   }
   for (const auto& t : tables()) {
@@ -486,8 +487,9 @@ class PgSink final : public RecordSink {
   }
 
   void drop_connection() {
-    if (conn_) diag_.warning("", "database connection lost (" + last_error_ + "); spooling to " +
-                                     opt_.spool_dir);
+    if (conn_)
+      diag_.warning(
+          "", "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
     conn_.reset();
     staged_ = false;
     next_attempt_ = now_ns() + backoff_;
@@ -559,9 +561,9 @@ class PgSink final : public RecordSink {
       out += '\t';
       copy_escape(r.symbol, out);
       out += '\t';
-      out.append(num,
-                 std::to_chars(num, num + sizeof num, static_cast<std::int64_t>(fnv1a64(r.line)))
-                     .ptr);
+      out.append(
+          num,
+          std::to_chars(num, num + sizeof num, static_cast<std::int64_t>(fnv1a64(r.line))).ptr);
       out += '\t';
       copy_escape(r.line, out);
       typed_columns(t, r, out);
@@ -805,7 +807,8 @@ std::string where_clause(const StoreFilter& f, const Table& t, std::vector<std::
     params.push_back(std::move(v));
     return "$" + std::to_string(params.size());
   };
-  if (!f.venues.empty()) conds.push_back("venue = ANY(" + param(array_literal(f.venues)) + "::text[])");
+  if (!f.venues.empty())
+    conds.push_back("venue = ANY(" + param(array_literal(f.venues)) + "::text[])");
   if (!f.symbols.empty()) {
     std::string c = "symbol = ANY(" + param(array_literal(f.symbols)) + "::text[])";
     if (f.raw) c = "(" + c + " OR symbol = '_')";

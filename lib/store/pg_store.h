@@ -34,10 +34,10 @@
 namespace ot {
 
 struct PgOptions {
-  std::string url;          // libpq connection URI or key=value string
+  std::string url;  // libpq connection URI or key=value string
   std::string schema = "ot";
-  std::string spool_dir;    // default: $XDG_STATE_HOME/optitrade/spool/<schema>-<digest of url>
-  int drain_wait_s = 30;    // at close, how long to wait for an unreachable database
+  std::string spool_dir;  // default: $XDG_STATE_HOME/optitrade/spool/<schema>-<digest of url>
+  int drain_wait_s = 30;  // at close, how long to wait for an unreachable database
 };
 
 // A sink writing to PostgreSQL (connects at once; an unreachable database is

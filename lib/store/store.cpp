@@ -103,6 +103,38 @@ std::string format_time(Nanos t) {
   return buf;
 }
 
+std::string format_series(const std::vector<StoredSeries>& rows, bool json) {
+  std::string out;
+  char line[1024];
+  if (!json) {
+    std::snprintf(line, sizeof line, "%-16s %-20s %-8s %-24s %-24s %5s %10s %12s %12s\n", "VENUE",
+                  "SYMBOL", "TYPE", "FROM", "TO", "DAYS", "RECORDS", "BYTES", "RAW_BYTES");
+    out += line;
+  }
+  for (const auto& s : rows) {
+    if (json) {
+      std::snprintf(
+          line, sizeof line,
+          "{\"venue\":\"%s\",\"symbol\":\"%s\",\"type\":\"%s\",\"from\":%lld,\"to\":%lld,"
+          "\"days\":%llu,\"records\":%llu,\"bytes\":%llu,\"raw_bytes\":%llu}\n",
+          s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), static_cast<long long>(s.first),
+          static_cast<long long>(s.last), static_cast<unsigned long long>(s.days),
+          static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.bytes),
+          static_cast<unsigned long long>(s.raw_bytes));
+      out += line;
+    } else {
+      std::snprintf(
+          line, sizeof line, "%-16s %-20s %-8s %-24.23s %-24.23s %5llu %10llu %12llu %12llu\n",
+          s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), format_time(s.first).c_str(),
+          format_time(s.last).c_str(), static_cast<unsigned long long>(s.days),
+          static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.bytes),
+          static_cast<unsigned long long>(s.raw_bytes));
+      out += line;
+    }
+  }
+  return out;
+}
+
 bool run_read(RecordSource& source, LineSink& out, Diagnostics& diag, std::uint64_t& records) {
   StoredRecord r;
   std::string topic;

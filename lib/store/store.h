@@ -83,9 +83,9 @@ class RecordSource {
 };
 
 struct WriteOptions {
-  bool raw = false;        // capture lines instead of events
-  std::string venue;       // raw: the venue (empty: detected)
-  StoreFilter filter;      // store only what matches
+  bool raw = false;                    // capture lines instead of events
+  std::string venue;                   // raw: the venue (empty: detected)
+  StoreFilter filter;                  // store only what matches
   std::size_t flush_bytes = 4u << 20;  // flush when this much is queued
 };
 
@@ -109,6 +109,10 @@ void append_record_prefix(std::string& out, Nanos time, std::uint64_t seq);
 std::optional<Nanos> parse_time_arg(std::string_view text);
 // "2022-05-13T08:00:00.000000000Z".
 std::string format_time(Nanos t);
+
+// `ot-store ls` output: a table with a header, or one JSON object per
+// series (times in nanoseconds).
+std::string format_series(const std::vector<StoredSeries>& rows, bool json);
 
 // Writes every record of `source` to `out` (the line itself, without the
 // record's prefix). False if the source failed (diag has why).

@@ -104,8 +104,8 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
     CHECK(err2.find("in use") != std::string::npos);
     for (int i = 0; i < 50; ++i) {
       const std::string sym = i % 2 ? "A" : "B";
-      const std::string line = "{\"type\":\"trade\",\"symbol\":\"" + sym + "\",\"recv\":" +
-                               std::to_string(1000 + i) + "}";
+      const std::string line = "{\"type\":\"trade\",\"symbol\":\"" + sym +
+                               "\",\"recv\":" + std::to_string(1000 + i) + "}";
       w->append(ot::RecordKey{"v", sym, "trade", 1000 + i}, line);
       written.push_back(line);
       if (i % 7 == 0) REQUIRE(w->flush(err));
@@ -239,12 +239,13 @@ TEST_CASE("paper venue matches orders against bars", "[backtest][paper]") {
     venue.submit(o);
   };
   order("m", ot::Side::buy, nullptr, ot::OrderKind::market);
-  order("l1", ot::Side::buy, "98", ot::OrderKind::limit);   // traded through next bar
+  order("l1", ot::Side::buy, "98", ot::OrderKind::limit);    // traded through next bar
   order("l2", ot::Side::sell, "103", ot::OrderKind::limit);  // only touched: no fill
   bar(61, "99.5", "103", "97", "98");
   std::vector<std::string> got;
   for (const auto& f : reports.fills) {
-    if (f.status == ot::ExecStatus::filled) got.push_back(f.price + (f.liq == ot::Liquidity::maker ? "m" : "t"));
+    if (f.status == ot::ExecStatus::filled)
+      got.push_back(f.price + (f.liq == ot::Liquidity::maker ? "m" : "t"));
   }
   CHECK(got == std::vector<std::string>{"99.5t", "98m"});
 }
@@ -252,8 +253,10 @@ TEST_CASE("paper venue matches orders against bars", "[backtest][paper]") {
 TEST_CASE("grids and thresholds", "[backtest]") {
   auto g = ot::expand_grid({{"a", "1,2"}, {"b", "x"}, {"c", "5,6,7"}});
   REQUIRE(g.size() == 6);
-  CHECK(g[0] == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "x"}, {"c", "5"}});
-  CHECK(g[5] == std::vector<std::pair<std::string, std::string>>{{"a", "2"}, {"b", "x"}, {"c", "7"}});
+  CHECK(g[0] ==
+        std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "x"}, {"c", "5"}});
+  CHECK(g[5] ==
+        std::vector<std::pair<std::string, std::string>>{{"a", "2"}, {"b", "x"}, {"c", "7"}});
   ot::Threshold t;
   std::string err;
   REQUIRE(ot::parse_threshold("sharpe<1.0", t, err));

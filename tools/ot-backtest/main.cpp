@@ -3,7 +3,6 @@
 // summary, reports, thresholds for cron, parameter grids.
 #include <unistd.h>
 
-#include <atomic>
 #include <thread>
 
 #include "../common/tool.h"
@@ -36,8 +35,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ot-backtest 0.1.0");
   BacktestConfig c;
   std::vector<std::string> params, fail_if, symbols;
-  std::string report, order_lat = "0", report_lat = "0", market_lat = "0", maker = "0",
-                      taker = "0", bar, progress = "auto", from, to;
+  std::string report, order_lat = "0", report_lat = "0", market_lat = "0", maker = "0", taker = "0",
+                      bar, progress = "auto", from, to;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   app.add_option("--data,data", c.data, "Captures, event files (.ndjson) or candle CSVs");
@@ -57,8 +56,9 @@ int main(int argc, char** argv) {
   app.add_option("--maker-fee", maker, "Maker fee rate (negative: rebate)");
   app.add_option("--taker-fee", taker, "Taker fee rate");
   app.add_option("--capital", c.capital, "Capital for returns (PnL currency)");
-  app.add_option("--bar", bar, "Return period for Sharpe/Sortino and equity samples (default "
-                               "1s, candles: their interval)");
+  app.add_option("--bar", bar,
+                 "Return period for Sharpe/Sortino and equity samples (default "
+                 "1s, candles: their interval)");
   app.add_option("--candle-venue", c.candle_venue, "Venue name for candle CSVs");
   app.add_option("--candle-symbol", c.candle_symbol, "Symbol name for candle CSVs");
   app.add_option("--seed", c.seed, "Seed of sampled latencies");
@@ -108,31 +108,17 @@ int main(int argc, char** argv) {
   }
 
   const auto combos = expand_grid(grid_params);
-  std::vector<BacktestResult> results(combos.size());
-  std::vector<char> ok(combos.size(), 0);
   const bool bar_on = progress == "always" || (progress == "auto" && isatty(STDERR_FILENO));
-  std::atomic<std::size_t> next{0}, done{0};
   auto show = [&](double f) {
-    if (!bar_on) return;
-    const double total = (static_cast<double>(done.load()) + f) / static_cast<double>(combos.size());
-    const int w = 40, n = static_cast<int>(total * w);
-    std::fprintf(stderr, "\r[%.*s%*s] %3d%%", n, "########################################",
-                 w - n, "", static_cast<int>(total * 100));
+    const int w = 40, n = static_cast<int>(f * w);
+    std::fprintf(stderr, "\r[%.*s%*s] %3d%%", n, "########################################", w - n,
+                 "", static_cast<int>(f * 100));
   };
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < combos.size();) {
-      BacktestConfig ci = c;
-      ci.params = combos[i];
-      tool::StderrDiagnostics diag("ot-backtest", quiet);
-      ok[i] = run_backtest(ci, results[i], diag, combos.size() == 1 ? ProgressFn(show) : ProgressFn());
-      ++done;
-      show(0);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned j = 1; j < std::min<std::size_t>(jobs, combos.size()); ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  std::vector<BacktestResult> results;
+  std::vector<char> ok = run_grid(
+      c, combos, jobs,
+      [&] { return std::make_unique<tool::StderrDiagnostics>("ot-backtest", quiet); }, results,
+      bar_on ? ProgressFn(show) : ProgressFn());
   if (bar_on) std::fputs("\n", stderr);
 
   tool::StderrDiagnostics diag("ot-backtest", quiet);
@@ -143,8 +129,7 @@ int main(int argc, char** argv) {
       continue;
     }
     std::printf("%s\n", results[i].summary.c_str());
-    const std::string dir =
-        combos.size() == 1 ? report : report + "/run-" + std::to_string(i + 1);
+    const std::string dir = combos.size() == 1 ? report : report + "/run-" + std::to_string(i + 1);
     if (!report.empty() && !write_report(dir, results[i], err)) {
       diag.error("", err);
       rc = tool::kExitFailure;

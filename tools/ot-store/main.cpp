@@ -49,36 +49,10 @@ std::optional<StoreFilter> make_filter(const Common& c) {
   return f;
 }
 
-void print_series(const std::vector<StoredSeries>& rows, bool json) {
-  if (!json) {
-    std::printf("%-16s %-20s %-8s %-24s %-24s %5s %10s %12s %12s\n", "VENUE", "SYMBOL", "TYPE",
-                "FROM", "TO", "DAYS", "RECORDS", "BYTES", "RAW_BYTES");
-  }
-  for (const auto& s : rows) {
-    if (json) {
-      std::printf(
-          "{\"venue\":\"%s\",\"symbol\":\"%s\",\"type\":\"%s\",\"from\":%lld,\"to\":%lld,"
-          "\"days\":%llu,\"records\":%llu,\"bytes\":%llu,\"raw_bytes\":%llu}\n",
-          s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), static_cast<long long>(s.first),
-          static_cast<long long>(s.last), static_cast<unsigned long long>(s.days),
-          static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.bytes),
-          static_cast<unsigned long long>(s.raw_bytes));
-    } else {
-      std::printf("%-16s %-20s %-8s %-24.23s %-24.23s %5llu %10llu %12llu %12llu\n",
-                  s.venue.c_str(), s.symbol.c_str(), s.type.c_str(), format_time(s.first).c_str(),
-                  format_time(s.last).c_str(), static_cast<unsigned long long>(s.days),
-                  static_cast<unsigned long long>(s.records),
-                  static_cast<unsigned long long>(s.bytes),
-                  static_cast<unsigned long long>(s.raw_bytes));
-    }
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Store events in files or PostgreSQL and read them back (man ot-store)",
-               "ot-store"};
+  CLI::App app{"Store events in files or PostgreSQL and read them back (man ot-store)", "ot-store"};
   app.set_version_flag("--version", "ot-store 0.1.0");
   app.require_subcommand(1);
   Common c;
@@ -166,7 +140,8 @@ int main(int argc, char** argv) {
       return tool::kExitFailure;
     }
     if (c.raw && source->venues().size() > 1) {
-      tool::usage_error("ot-store", "--raw replays one venue; several are stored, choose with --venue");
+      tool::usage_error("ot-store",
+                        "--raw replays one venue; several are stored, choose with --venue");
       return tool::kExitUsage;
     }
     std::uint64_t n = 0;
@@ -178,12 +153,13 @@ int main(int argc, char** argv) {
     return ok ? tool::kExitOk : tool::kExitFailure;
   }
   std::vector<StoredSeries> rows;
-  const bool ok = c.db.empty() ? list_store(c.dir, *filter, rows, err)
-                               : list_pg(pg, *filter, rows, err);
+  const bool ok =
+      c.db.empty() ? list_store(c.dir, *filter, rows, err) : list_pg(pg, *filter, rows, err);
   if (!ok) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  print_series(rows, json);
+  const std::string table = format_series(rows, json);
+  std::fwrite(table.data(), 1, table.size(), stdout);
   return std::fflush(stdout) == 0 && !std::ferror(stdout) ? tool::kExitOk : tool::kExitFailure;
 }
