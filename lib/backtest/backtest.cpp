@@ -135,7 +135,6 @@ class Run final : public EventListener {
       : c_(c),
         diag_(diag),
         r_(r),
-        decoder_({EventType::exec}),
         market_decoder_({EventType::book, EventType::trade, EventType::status, EventType::ticker}) {
   }
 
@@ -156,7 +155,8 @@ class Run final : public EventListener {
     paper_ = std::make_unique<PaperVenue>(pc);
     exec_ = std::make_unique<ExecEngine>(*paper_, null_, diag_);
     paper_->set_listener(*exec_);
-    exec_->set_fills(&fills_);
+    exec_->set_report_listener(
+        [this](const Exec& e, std::string_view line) { on_report(e, line); });
     risk_ = std::make_unique<RiskEngine>(limits_, rejects_, diag_);
     const std::vector<std::string> symbols =
         c_.symbols.empty() ? std::vector<std::string>{""} : c_.symbols;
@@ -206,7 +206,20 @@ class Run final : public EventListener {
     sink_.run = this;
     BookEngineOptions bo;
     book_ = std::make_unique<BookEngine>(bo, book_out_, diag_);
-    book_->set_top_listener([this](const TopOfBookEvent& t) { on_top(t); });
+    book_->set_top_listener([this](const TopOfBookEvent& t) {
+      if (hold_top_) {
+        held_top_ = t;  // handed on once the venue has seen the same event
+      } else {
+        on_top(t);
+      }
+    });
+    if (!delayed()) {
+      // The strategy sees the venue's book as it is: one book for both.
+      paper_->set_book_source([this](std::string_view venue, std::string_view symbol) {
+        const BookEngine::Entry* e = book_->find(venue, symbol);
+        return e != nullptr && e->book.valid() ? &e->book.book() : nullptr;
+      });
+    }
     for (auto& r : runners_) r->start();
     return true;
   }
@@ -216,9 +229,21 @@ class Run final : public EventListener {
   void on_book(const BookUpdate& u) override {
     const Nanos t = u.recv != 0 ? u.recv : u.ts.value_or(now_);
     before(t);
-    paper_->on_book(u);
-    if (delayed()) return delay(t, [&](EventEncoder& e) { e.on_book(u); });
+    if (delayed()) {
+      paper_->on_book(u);
+      return delay(t, [&](EventEncoder& e) { e.on_book(u); });
+    }
+    // The shared book first, then the venue matches on it, and only then
+    // does the strategy hear of the new top (no look-ahead).
+    hold_top_ = true;
     book_->apply(u);
+    hold_top_ = false;
+    paper_->on_book(u);
+    if (held_top_) {
+      const TopOfBookEvent t = *held_top_;
+      held_top_.reset();
+      on_top(t);
+    }
   }
 
   void on_trade(const Trade& tr) override {
@@ -332,16 +357,39 @@ class Run final : public EventListener {
     for (auto& r : runners_) r->on_top(t);
   }
 
-  // Executions from the exec engine, as the endpoint would carry them.
-  void on_fill_line(std::string_view line) {
-    for (auto& r : runners_) r->process_feedback(line);
-    risk_->process_feedback(line);
-    DecodedEvent ev;
-    if (!decoder_.decode(line, ev, err_) || ev.kind != EventType::exec || !ev.exec.qty ||
-        !ev.exec.price) {
-      return;
+  // Executions from the exec engine, as the endpoint would carry them,
+  // handed on in order: a report made while one is being handled (the
+  // strategy answered with an order that filled at once) waits its turn.
+  struct Queued {
+    OwnedExec owned;
+    std::string line;  // fills only
+  };
+  void on_report(const Exec& e, std::string_view line) {
+    Queued& q = reports_.emplace_back();
+    q.owned.exec = e;
+    q.owned.id = e.id;
+    q.owned.venue = e.venue;
+    q.owned.symbol = e.symbol;
+    q.owned.reason = e.reason;
+    q.owned.venue_id = e.venue_id;
+    q.owned.trade_id = e.trade_id;
+    q.owned.strategy = e.strategy;
+    if (e.qty) q.line = line;
+    if (draining_) return;
+    draining_ = true;
+    while (!reports_.empty()) {
+      Queued r = std::move(reports_.front());
+      reports_.pop_front();
+      r.owned.bind();
+      for (auto& runner : runners_) runner->on_feedback(r.owned.exec);
+      risk_->on_feedback(r.owned.exec);
+      account(r.owned.exec, r.line);
     }
-    const Exec& e = ev.exec;
+    draining_ = false;
+  }
+
+  void account(const Exec& e, std::string_view line) {
+    if (!e.qty || !e.price) return;
     Instrument& in = instrument(e.venue, e.symbol, true);
     const double px = e.price->to_double(), qty = e.qty->to_double();
     ++fills_count_;
@@ -594,7 +642,6 @@ class Run final : public EventListener {
   BacktestResult& r_;
   RiskLimits limits_;
   NullSink null_;
-  FnSink fills_{[this](std::string_view l) { on_fill_line(l); }};
   FnSink rejects_{[this](std::string_view l) { exec_->process_line(l, "risk", 0); }};
   FnSink book_out_{[this](std::string_view l) {
     // Book validity changes (book_invalid / book_valid) reach the strategies.
@@ -611,11 +658,15 @@ class Run final : public EventListener {
   std::vector<std::unique_ptr<Params>> params_;
   std::vector<std::unique_ptr<StrategyRunner>> runners_;
   Sink sink_;
-  EventDecoder decoder_, market_decoder_;
+  EventDecoder market_decoder_;
   DecodedEvent ev_;
   std::string err_, key_;
   std::function<Nanos()> market_sampler_;
   std::deque<std::pair<Nanos, std::string>> queue_;
+  std::deque<Queued> reports_;
+  bool draining_ = false;
+  bool hold_top_ = false;
+  std::optional<TopOfBookEvent> held_top_;
   std::vector<std::unique_ptr<Instrument>> instruments_;
   StringMap<Instrument*> by_key_;
   Nanos now_ = 0, start_ = 0, bar_ = 0, next_sample_ = 0, next_funding_ = 0;

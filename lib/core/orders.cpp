@@ -40,4 +40,16 @@ std::optional<Liquidity> parse_liquidity(std::string_view s) {
   return lookup<Liquidity>(kLiquidity, s);
 }
 
+OwnedOrder::OwnedOrder(const Order& o)
+    : id(o.id), venue(o.venue), symbol(o.symbol), strategy(o.strategy), order(o) {}
+
+Order OwnedOrder::view() const {
+  Order o = order;
+  o.id = id;
+  o.venue = venue;
+  o.symbol = symbol;
+  o.strategy = strategy;
+  return o;
+}
+
 }  // namespace ot

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/decimal.h"
@@ -141,6 +142,30 @@ struct TopOfBookEvent {
   Nanos recv = 0;
   Decimal bid, bid_qty, ask, ask_qty;
   bool has_bid = false, has_ask = false;
+};
+
+// A report that owns its strings (kept past the call that made it: across
+// threads, or queued). bind() points the views at the strings after a copy.
+struct OwnedExec {
+  Exec exec;
+  std::string id, venue, symbol, reason, venue_id, trade_id, strategy;
+  void bind() {
+    exec.id = id;
+    exec.venue = venue;
+    exec.symbol = symbol;
+    exec.reason = reason;
+    exec.venue_id = venue_id;
+    exec.trade_id = trade_id;
+    exec.strategy = strategy;
+  }
+};
+
+// An order that owns its strings.
+struct OwnedOrder {
+  explicit OwnedOrder(const Order& o);
+  Order view() const;
+  std::string id, venue, symbol, strategy;
+  Order order;
 };
 
 }  // namespace ot

@@ -142,6 +142,7 @@ void ExecEngine::publish(const Exec& e, bool to_journal) {
   if (to_journal) journal(capture_.line_);
   out_.write_line(capture_.topic_, capture_.line_);
   if (fills_ != nullptr) fills_->write_line(capture_.topic_, capture_.line_);
+  if (report_listener_) report_listener_(copy, capture_.line_);
 }
 
 void ExecEngine::on_exec(const Exec& e) {

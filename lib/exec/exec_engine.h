@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,11 @@ class ExecEngine final : public ExecListener {
 
   // Where reports are also published (the executions endpoint); optional.
   void set_fills(LineSink* fills) { fills_ = fills; }
+  // Fused use: every published report also as a struct (with its `seq`)
+  // and its line, to `fn`, synchronously; the views are valid for the call.
+  void set_report_listener(std::function<void(const Exec&, std::string_view line)> fn) {
+    report_listener_ = std::move(fn);
+  }
   // Opens the journal, replays it into the order tracker and hands orders
   // it shows as open to the gateway to reconcile. Call before any input.
   bool open_journal(const std::string& path, bool sync, std::string& error);
@@ -93,6 +99,7 @@ class ExecEngine final : public ExecListener {
   Gateway& gateway_;
   LineSink& out_;
   LineSink* fills_ = nullptr;
+  std::function<void(const Exec&, std::string_view)> report_listener_;
   Diagnostics& diag_;
   OrderTracker tracker_;
   Journal journal_;

@@ -6,8 +6,10 @@ namespace ot {
 
 struct PaperVenue::Market {
   std::string venue, symbol;
-  L2Book book;
+  L2Book own_book;
+  const L2Book* shared = nullptr;  // the book engine's, when it is shared
   bool has_book = false;
+  const L2Book& book() const { return shared ? *shared : own_book; }
   bool bars = false;  // candle data: matched bar by bar
   // Size our taking orders have used at a level, until the venue changes it.
   struct Taken {
@@ -98,10 +100,10 @@ PaperVenue::~PaperVenue() = default;
 
 const L2Book* PaperVenue::book(std::string_view venue, std::string_view symbol) const {
   auto it = markets_.find(std::string(venue) + '\x1f' + std::string(symbol));
-  if (it != markets_.end()) return it->second->has_book ? &it->second->book : nullptr;
+  if (it != markets_.end()) return it->second->has_book ? &it->second->book() : nullptr;
   if (venue == "paper") {
     auto s = by_symbol_.find(std::string(symbol));
-    if (s != by_symbol_.end() && s->second->has_book) return &s->second->book;
+    if (s != by_symbol_.end() && s->second->has_book) return &s->second->book();
   }
   return nullptr;
 }
@@ -227,7 +229,7 @@ void PaperVenue::restore(const TrackedOrder& o) {
   seen_ids_[w->id] = true;
   // Back of the queue: whatever is displayed at our price is ahead of us.
   if (w->price && w->market->has_book) {
-    w->queue_ahead = w->market->book.qty_at(w->own_side(), *w->price);
+    w->queue_ahead = w->market->book().qty_at(w->own_side(), *w->price);
   } else {
     w->queue_unknown = true;
   }
@@ -316,7 +318,7 @@ void PaperVenue::arrive(Pending& p) {
     }
     w.market = m;
     if (w.tif == Tif::post_only) {
-      auto best = m->book.best(w.other_side());
+      auto best = m->book().best(w.other_side());
       if (best && w.reaches(best->price)) return reject(p, "post_only order would take liquidity");
     }
     w.venue_id = "P" + std::to_string(next_venue_id_++);
@@ -365,7 +367,7 @@ void PaperVenue::accept(std::unique_ptr<Working> w) {
   }
   if (w->tif == Tif::fok) {
     Decimal available{0, 0};
-    m.book.walk(w->other_side(), [&](const Level& l) {
+    m.book().walk(w->other_side(), [&](const Level& l) {
       if (!w->reaches(l.price)) return false;
       available = add(available, sub(l.qty, m.taken_at(w->other_side(), l.price)));
       return compare(available, w->qty) < 0;
@@ -393,7 +395,7 @@ void PaperVenue::take(Working& w, Market& m) {
   };
   std::vector<Hit> hits;
   Decimal left = w.leaves();
-  m.book.walk(w.other_side(), [&](const Level& l) {
+  m.book().walk(w.other_side(), [&](const Level& l) {
     if (!w.reaches(l.price)) return false;
     Decimal avail = sub(l.qty, m.taken_at(w.other_side(), l.price));
     if (avail.mantissa > 0) {
@@ -410,13 +412,13 @@ void PaperVenue::take(Working& w, Market& m) {
 }
 
 void PaperVenue::rest(std::unique_ptr<Working> w, Market& m) {
-  w->queue_ahead = m.book.qty_at(w->own_side(), *w->price);
+  w->queue_ahead = m.book().qty_at(w->own_side(), *w->price);
   working_.push_back(std::move(w));
 }
 
 void PaperVenue::check_resting(Market& m) {
-  auto best_bid = m.book.best(BookSide::bid);
-  auto best_ask = m.book.best(BookSide::ask);
+  auto best_bid = m.book().best(BookSide::bid);
+  auto best_ask = m.book().best(BookSide::ask);
   for (auto& w : working_) {
     if (w->done || w->market != &m || !w->price) continue;
     const auto& other = w->side == Side::buy ? best_ask : best_bid;
@@ -432,16 +434,23 @@ void PaperVenue::on_book(const BookUpdate& u) {
   set_clock(u.recv != 0 ? u.recv : u.ts.value_or(now_));
   Market* m = market_for(u.venue, u.symbol);
   if (by_symbol_.find(u.symbol) == by_symbol_.end()) by_symbol_.emplace(std::string(u.symbol), m);
+  if (book_source_) m->shared = book_source_(u.venue, u.symbol);
   if (u.snapshot) {
-    m->book.clear();
+    m->own_book.clear();
     m->taken.clear();
   }
+  // With a shared book the levels matter only to our own orders' queues and
+  // to the sizes our taking orders used: nothing to do without either.
+  const bool ours =
+      !m->taken.empty() || std::any_of(working_.begin(), working_.end(),
+                                       [&](const auto& w) { return w->market == m && w->price; });
   auto apply_side = [&](BookSide side, std::span<const PriceLevel> levels) {
+    if (m->shared && (!ours || u.snapshot)) return;
     for (const auto& l : levels) {
       auto price = Decimal::parse(l.price);
       auto qty = Decimal::parse(l.qty);
       if (!price || !qty) continue;
-      m->book.apply(side, *price, *qty);
+      if (!m->shared) m->own_book.apply(side, *price, *qty);
       if (u.snapshot) continue;
       m->forget_taken(side, *price);
       for (auto& w : working_) {
@@ -454,10 +463,10 @@ void PaperVenue::on_book(const BookUpdate& u) {
   };
   apply_side(BookSide::bid, u.bids);
   apply_side(BookSide::ask, u.asks);
-  m->has_book = true;
+  m->has_book = !book_source_ || m->shared != nullptr;
   for (auto& w : working_) {
     if (w->market != m || !w->price || !(u.snapshot || w->queue_unknown)) continue;
-    const Decimal shown = m->book.qty_at(w->own_side(), *w->price);
+    const Decimal shown = m->book().qty_at(w->own_side(), *w->price);
     if (w->queue_unknown || compare(shown, w->queue_ahead) < 0) w->queue_ahead = shown;
     w->queue_unknown = false;
   }

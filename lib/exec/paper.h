@@ -70,6 +70,14 @@ class PaperVenue final : public Gateway {
   void amend(const Amend& a) override;
   void on_book(const BookUpdate& u) override;
   void on_trade(const Trade& t) override;
+  // Fused use (ot-backtest without market-data latency): match against the
+  // book engine's books instead of keeping copies. `source` returns the
+  // current book of an instrument (nullptr while it has none or it is
+  // invalid); it is asked on every book event, which must reach the book
+  // engine before this venue.
+  void set_book_source(std::function<const L2Book*(std::string_view, std::string_view)> source) {
+    book_source_ = std::move(source);
+  }
   // A bar of candle data: the clock moves to its open, orders are matched,
   // then the clock moves to its close.
   void on_candle(const Candle& c);
@@ -116,6 +124,7 @@ class PaperVenue final : public Gateway {
   std::deque<Report> reports_;                     // in flight to us
   StringMap<bool> seen_ids_;
   std::string key_;
+  std::function<const L2Book*(std::string_view, std::string_view)> book_source_;
 };
 
 }  // namespace ot

@@ -139,16 +139,20 @@ void RiskEngine::process_feedback(std::string_view line) {
     return;
   }
   if (!fb_.decoded) return;
-  if (fb_.exec.seq) {
-    if (*fb_.exec.seq <= last_seq_) return;
-    if (last_seq_ > 0 && *fb_.exec.seq != last_seq_ + 1) {
+  on_feedback(fb_.exec);
+}
+
+void RiskEngine::on_feedback(const Exec& e) {
+  if (e.seq) {
+    if (*e.seq <= last_seq_) return;
+    if (last_seq_ > 0 && *e.seq != last_seq_ + 1) {
       diag_.error("executions endpoint",
-                  fmt::format("reports {}..{} missing", last_seq_ + 1, *fb_.exec.seq - 1));
+                  fmt::format("reports {}..{} missing", last_seq_ + 1, *e.seq - 1));
       status("gap", "execution reports missing on the executions endpoint");
     }
-    last_seq_ = *fb_.exec.seq;
+    last_seq_ = *e.seq;
   }
-  on_exec(fb_.exec);
+  on_exec(e);
 }
 
 void RiskEngine::on_top(const TopOfBookEvent& t) {

@@ -53,6 +53,8 @@ class RiskEngine {
   // Fused use: market data as structs.
   void on_top_of_book(const TopOfBookEvent& t) { on_top(t); }
   void process_feedback(std::string_view line);
+  // Fused use: a report from the executions endpoint as a struct.
+  void on_feedback(const Exec& e);
   // Trips the kill switch (idempotent).
   void kill(std::string_view reason);
   void resume(std::string_view reason);

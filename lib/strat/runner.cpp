@@ -72,7 +72,10 @@ void StrategyRunner::process_feedback(std::string_view line) {
     return;
   }
   if (!fb_.decoded) return;  // status events from the venue
-  const Exec& e = fb_.exec;
+  on_feedback(fb_.exec);
+}
+
+void StrategyRunner::on_feedback(const Exec& e) {
   if (e.seq) {
     if (*e.seq <= last_seq_) return;  // seen already
     if (last_seq_ > 0 && *e.seq != last_seq_ + 1) {

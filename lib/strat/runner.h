@@ -46,6 +46,8 @@ class StrategyRunner final : public StrategyContext {
   bool process_line(std::string_view line, std::string_view source, std::uint64_t line_number);
   // A line from the executions endpoint.
   void process_feedback(std::string_view line);
+  // Fused use: a report from the executions endpoint as a struct.
+  void on_feedback(const Exec& e);
   // Fused use: a top of book as a struct (as a bbo line would give it).
   void on_top(const TopOfBookEvent& t);
   // Fused use: a trade and a status event as structs.

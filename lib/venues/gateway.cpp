@@ -10,18 +10,6 @@
 
 namespace ot {
 
-OwnedOrder::OwnedOrder(const Order& o)
-    : id(o.id), venue(o.venue), symbol(o.symbol), strategy(o.strategy), order(o) {}
-
-Order OwnedOrder::view() const {
-  Order o = order;
-  o.id = id;
-  o.venue = venue;
-  o.symbol = symbol;
-  o.strategy = strategy;
-  return o;
-}
-
 bool OrderBudget::take() {
   const Nanos t = mono_ns();
   tokens_ = std::min(per_10s_, tokens_ + static_cast<double>(t - at_) * 1e-10 * per_10s_);

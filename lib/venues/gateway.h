@@ -37,29 +37,6 @@ std::unique_ptr<Gateway> make_gateway(const GatewayOptions& options, std::string
 // Venues with a gateway, for --help.
 std::string gateway_venues();
 
-// A report made on the network thread, owning its strings.
-struct OwnedExec {
-  Exec exec;
-  std::string id, venue, symbol, reason, venue_id, trade_id, strategy;
-  void bind() {
-    exec.id = id;
-    exec.venue = venue;
-    exec.symbol = symbol;
-    exec.reason = reason;
-    exec.venue_id = venue_id;
-    exec.trade_id = trade_id;
-    exec.strategy = strategy;
-  }
-};
-
-// An order as the network thread keeps it.
-struct OwnedOrder {
-  explicit OwnedOrder(const Order& o);
-  Order view() const;
-  std::string id, venue, symbol, strategy;
-  Order order;
-};
-
 // A local budget of orders per 10 seconds (a token bucket on the
 // monotonic clock), so a gateway stays under a venue's order limits.
 class OrderBudget {
