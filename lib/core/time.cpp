@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace ot {
 namespace {
 
@@ -112,6 +115,20 @@ char* format_capture_stamp(char* out, Nanos t) noexcept {
   for (int k = 26; k >= 20; --k) out[k] = static_cast<char>('0' + f % 10), f /= 10;
   out[27] = 'Z';
   return out + 28;
+}
+
+std::string format_iso8601(Nanos t) {
+  constexpr Nanos kSec = 1'000'000'000;
+  Nanos secs = t / kSec, frac = t % kSec;
+  if (frac < 0) frac += kSec, --secs;
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(frac));
+  return buf;
 }
 
 }  // namespace ot

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ot {
@@ -17,6 +18,8 @@ Nanos mono_ns() noexcept;
 
 // Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z"; nullopt when malformed.
 std::optional<Nanos> parse_iso8601(std::string_view text) noexcept;
+// "2022-05-13T16:27:05.507260300Z" (UTC, nine fractional digits).
+std::string format_iso8601(Nanos t);
 
 // Writes the 28-character capture stamp (7 fractional digits) into `out`,
 // which must hold 28 bytes; returns one past the last byte.

@@ -635,10 +635,30 @@ void Server::run(const volatile std::sig_atomic_t* stop) {
 
 bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
              const volatile std::sig_atomic_t* stop) {
-  const Venue* venue = find_venue(o.venue);
-  auto proto = make_sim_protocol(o.venue);
+  // Order-entry venues (alpaca) match on the capture's own venue, detected
+  // from its first frame.
+  std::string data_venue = o.venue;
+  if (sim_orders_only(o.venue) && !o.data.empty()) {
+    std::string err;
+    auto in = open_input(o.data.front(), err);
+    std::string_view line;
+    Nanos recv = 0;
+    std::string_view frame;
+    std::string padded;
+    while (in && in->next(line)) {
+      if (!split_capture_line(line, recv, frame)) continue;
+      padded.assign(frame);
+      padded.append(kLinePadding, '\0');
+      if (auto parser = make_detected_parser(std::string_view(padded.data(), frame.size()))) {
+        data_venue = parser->venue();
+        break;
+      }
+    }
+  }
+  const Venue* venue = find_venue(data_venue);
+  auto proto = make_sim_protocol(o.venue, data_venue);
   if (venue == nullptr || !proto) {
-    diag.error("", "no simulator for venue '" + o.venue + "'");
+    diag.error("", "no simulator for venue '" + o.venue + "' on this capture");
     return false;
   }
   std::vector<Played> timeline;

@@ -89,19 +89,7 @@ std::optional<Nanos> parse_time_arg(std::string_view text) {
   return parse_iso8601(text);
 }
 
-std::string format_time(Nanos t) {
-  const Nanos day = 86'400'000'000'000LL;
-  Nanos in_day = t % day;
-  if (in_day < 0) in_day += day;
-  const std::string date = utc_day(t);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lld.%09lldZ", date.c_str(),
-                static_cast<long long>(in_day / 3'600'000'000'000LL),
-                static_cast<long long>(in_day / 60'000'000'000LL % 60),
-                static_cast<long long>(in_day / 1'000'000'000LL % 60),
-                static_cast<long long>(in_day % 1'000'000'000LL));
-  return buf;
-}
+std::string format_time(Nanos t) { return format_iso8601(t); }
 
 std::string format_series(const std::vector<StoredSeries>& rows, bool json) {
   std::string out;

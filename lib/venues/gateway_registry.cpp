@@ -1,4 +1,5 @@
 // Gateways by venue name: one line per venue.
+#include "venues/alpaca/alpaca_gateway.h"
 #include "venues/binance/binance_gateway.h"
 #include "venues/deribit/deribit_gateway.h"
 #include "venues/gateway.h"
@@ -14,10 +15,13 @@ std::unique_ptr<Gateway> make_gateway(const GatewayOptions& o, std::string& erro
   }
   if (o.venue == "deribit") return deribit::make_gateway(o, error);
   if (o.venue == "okx") return okx::make_gateway(o, error);
+  if (o.venue == "alpaca") return alpaca::make_gateway(o, error);
   error = "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")";
   return nullptr;
 }
 
-std::string gateway_venues() { return "binance, binance-futures, binance-delivery, okx, deribit"; }
+std::string gateway_venues() {
+  return "binance, binance-futures, binance-delivery, okx, deribit, alpaca";
+}
 
 }  // namespace ot

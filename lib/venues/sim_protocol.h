@@ -84,11 +84,11 @@ struct SimAccount {
   std::string api_key = "ot-sim-key";
   std::string api_secret = "ot-sim-secret";
   std::string api_passphrase = "ot-sim-passphrase";  // OKX
-  std::uint64_t reject_every = 0;            // reject every N-th order
-  std::uint64_t drop_private_after = 0;      // cut private streams after N events
-  bool duplicate_acks = false;               // send every "new" event twice
-  double rate_limit = 0;                     // orders per second (0: none)
-  Decimal maker_fee{0, 0}, taker_fee{0, 0};  // fee rates of the account
+  std::uint64_t reject_every = 0;                    // reject every N-th order
+  std::uint64_t drop_private_after = 0;              // cut private streams after N events
+  bool duplicate_acks = false;                       // send every "new" event twice
+  double rate_limit = 0;                             // orders per second (0: none)
+  Decimal maker_fee{0, 0}, taker_fee{0, 0};          // fee rates of the account
 };
 
 // The matching side of the simulated venue: the paper venue's queue model
@@ -139,9 +139,12 @@ class SimProtocol {
   virtual std::string_view venue() const = 0;
 };
 
-// The simulator protocol for a venue name (as in the registry); nullptr if
-// the venue has none.
-std::unique_ptr<SimProtocol> make_sim_protocol(std::string_view venue);
+// The simulator protocol for a venue name (as in the registry) serving a
+// capture of `data_venue` (the same, except for venues that take orders on
+// another venue's market: alpaca); nullptr if there is none.
+std::unique_ptr<SimProtocol> make_sim_protocol(std::string_view venue, std::string_view data_venue);
+// Venues with order entry only (no market data of their own in ot-sim).
+inline bool sim_orders_only(std::string_view venue) { return venue == "alpaca"; }
 
 // The value of `name` in a request target's query ("" if absent).
 std::string sim_query_param(std::string_view target, std::string_view name);

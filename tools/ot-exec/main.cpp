@@ -21,10 +21,11 @@ int main(int argc, char** argv) {
   GatewayOptions go;
   std::string key_file;
   int linger_ms = 3000;
-  app.add_option("--venue", venue,
-                 "Where orders go: paper, binance, binance-futures, binance-delivery, okx, deribit")
+  app.add_option(
+         "--venue", venue,
+         "Where orders go: paper, binance, binance-futures, binance-delivery, okx, deribit, alpaca")
       ->check(CLI::IsMember(
-          {"paper", "binance", "binance-futures", "binance-delivery", "okx", "deribit"}));
+          {"paper", "binance", "binance-futures", "binance-delivery", "okx", "deribit", "alpaca"}));
   app.add_option("--rest-url", go.rest_url, "Venue REST base URL (http:// for ot-sim)");
   app.add_option("--ws-url", go.ws_url, "Venue private stream base URL (ws:// for ot-sim)");
   app.add_option("--ca-file", go.ca_file, "Also trust this CA certificate (ot-sim's)");
@@ -132,10 +133,6 @@ int main(int argc, char** argv) {
   while (!tool::g_stop && in->next(line)) {
     engine.process_line(line, in->name(), in->line_number());
     if (gateway->wake_fd() >= 0) engine.poll(now_ns());
-    if (gateway->busy()) {
-      diag.warning("",
-                   "requests still unanswered at exit; the journal lets a restart reconcile them");
-    }
     if (!engine.fatal().empty()) break;
   }
   // Answers to requests still in flight.
@@ -146,6 +143,10 @@ int main(int argc, char** argv) {
     if (!gateway->busy()) break;
   }
   if (gateway->wake_fd() >= 0) engine.poll(now_ns());
+  if (gateway->busy()) {
+    diag.warning("",
+                 "requests still unanswered at exit; the journal lets a restart reconcile them");
+  }
   int rc = tool::end_of_run(*in, *out, diag);
   if (!engine.fatal().empty()) {
     diag.error("", engine.fatal());

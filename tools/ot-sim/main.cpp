@@ -4,6 +4,7 @@
 #include "../common/tool.h"
 #include "io/output.h"
 #include "sim/sim_server.h"
+#include "venues/sim_protocol.h"
 #include "venues/venue.h"
 
 int main(int argc, char** argv) {
@@ -12,7 +13,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ot-sim 0.1.0");
   SimOptions o;
   bool quiet = false;
-  app.add_option("--venue", o.venue, "binance, binance-futures, binance-delivery, okx, deribit")
+  app.add_option("--venue", o.venue,
+                 "binance, binance-futures, binance-delivery, okx, deribit; alpaca (orders on the "
+                 "capture's market)")
       ->required();
   app.add_option("--data", o.data, "Capture file(s) to serve")->required()->take_all();
   app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port)");
@@ -64,7 +67,7 @@ int main(int argc, char** argv) {
     o.account.maker_fee = *mf;
     o.account.taker_fee = *tf;
   }
-  if (find_venue(o.venue) == nullptr) {
+  if (find_venue(o.venue) == nullptr && !sim_orders_only(o.venue)) {
     tool::usage_error("ot-sim", "unknown venue '" + o.venue + "'");
     return tool::kExitUsage;
   }

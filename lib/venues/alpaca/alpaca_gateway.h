@@ -1,0 +1,12 @@
+// ot-exec's gateway to Alpaca: see the .cpp.
+#pragma once
+
+#include <memory>
+
+#include "venues/gateway.h"
+
+namespace ot::alpaca {
+
+std::unique_ptr<Gateway> make_gateway(GatewayOptions options, std::string& error);
+
+}  // namespace ot::alpaca

@@ -1,0 +1,228 @@
+#include "venues/alpaca/alpaca_orders.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/amount.h"
+#include "core/time.h"
+#include "exec/order_tracker.h"
+
+namespace ot::alpaca {
+namespace {
+
+namespace dom = simdjson::dom;
+
+std::string_view text(dom::element e, std::string_view key) {
+  auto v = e[key];
+  if (v.error() || !v.is_string()) return {};
+  return v.get_string().value();
+}
+
+std::optional<Decimal> decimal(dom::element e, std::string_view key) {
+  const std::string_view t = text(e, key);
+  return t.empty() ? std::nullopt : Decimal::parse(t);
+}
+
+std::string_view tif_name(Tif t) {
+  switch (t) {
+    case Tif::ioc:
+      return "ioc";
+    case Tif::fok:
+      return "fok";
+    default:
+      return "gtc";
+  }
+}
+
+// The order object's fields into `s` (status from the object, or `event`).
+bool fill_state(dom::element o, OrderState& s) {
+  if (!o.is_object()) return false;
+  s.client_id = text(o, "client_order_id");
+  s.venue_id = text(o, "id");
+  s.symbol = text(o, "symbol");
+  s.status = text(o, "status");
+  s.replaces = text(o, "replaces");
+  Exec& e = s.exec;
+  e.side = text(o, "side") == "sell" ? Side::sell : Side::buy;
+  const auto qty = decimal(o, "qty");
+  e.filled = decimal(o, "filled_qty").value_or(Decimal{0, 0});
+  e.leaves = qty ? sub(*qty, e.filled) : Decimal{0, 0};
+  if (e.leaves.mantissa < 0) e.leaves = Decimal{0, 0};
+  e.order_price = decimal(o, "limit_price");
+  e.avg_price = decimal(o, "filled_avg_price");
+  if (e.filled.is_zero()) e.avg_price.reset();
+  const std::string_view updated = text(o, "updated_at");
+  e.ts = parse_iso8601(updated).value_or(now_ns());
+  return !s.client_id.empty() || !s.venue_id.empty();
+}
+
+std::optional<ExecStatus> status_of_order(std::string_view st) {
+  if (st == "new" || st == "accepted" || st == "pending_new" || st == "accepted_for_bidding" ||
+      st == "pending_replace" || st == "pending_cancel" || st == "held") {
+    return ExecStatus::new_;
+  }
+  if (st == "partially_filled") return ExecStatus::partial;
+  if (st == "filled") return ExecStatus::filled;
+  if (st == "canceled" || st == "replaced" || st == "done_for_day") return ExecStatus::canceled;
+  if (st == "expired") return ExecStatus::expired;
+  if (st == "rejected" || st == "suspended" || st == "stopped") return ExecStatus::rejected;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void OrderState::bind() {
+  exec.id = client_id;
+  exec.symbol = symbol;
+  exec.venue_id = venue_id;
+  exec.reason = reason;
+  exec.trade_id = trade_id;
+}
+
+std::string order_body(const Order& o) {
+  std::string b = fmt::format(R"({{"symbol":"{}","qty":"{}","side":"{}","type":"{}")", o.symbol,
+                              o.qty.to_string(), o.side == Side::buy ? "buy" : "sell",
+                              o.kind == OrderKind::market ? "market" : "limit");
+  b += fmt::format(R"(,"time_in_force":"{}")",
+                   o.kind == OrderKind::market && o.tif == Tif::gtc ? "ioc" : tif_name(o.tif));
+  if (o.kind == OrderKind::limit && o.price) {
+    b += fmt::format(R"(,"limit_price":"{}")", o.price->to_string());
+  }
+  b += fmt::format(R"(,"client_order_id":"{}"}})", o.id);
+  return b;
+}
+
+std::optional<OrderState> parse_order(std::string_view json) {
+  dom::parser p;
+  OrderState s;
+  try {
+    dom::element o = p.parse(json.data(), json.size());
+    if (!fill_state(o, s)) return std::nullopt;
+  } catch (const simdjson::simdjson_error&) {
+    return std::nullopt;
+  }
+  auto st = status_of_order(s.status);
+  if (!st) return std::nullopt;
+  s.exec.status = *st;
+  if (s.status == "replaced") s.reason = "replaced";
+  if (is_final(*st)) s.exec.leaves = Decimal{0, 0};
+  s.bind();
+  return s;
+}
+
+std::vector<OrderState> parse_trade_update(std::string_view json) {
+  std::vector<OrderState> out;
+  dom::parser p;
+  try {
+    dom::element m = p.parse(json.data(), json.size());
+    if (text(m, "stream") != "trade_updates") return out;
+    dom::element d = m["data"];
+    OrderState s;
+    if (!fill_state(d["order"], s)) return out;
+    s.event = text(d, "event");
+    Exec& e = s.exec;
+    if (auto t = parse_iso8601(text(d, "timestamp"))) e.ts = *t;
+    if (s.event == "new") {
+      e.status = ExecStatus::new_;
+    } else if (s.event == "partial_fill" || s.event == "fill") {
+      e.status = s.event == "fill" ? ExecStatus::filled : ExecStatus::partial;
+      e.price = decimal(d, "price");
+      e.qty = decimal(d, "qty");
+      s.trade_id = text(d, "execution_id");
+    } else if (s.event == "canceled") {
+      e.status = ExecStatus::canceled;
+      s.reason = "canceled";
+    } else if (s.event == "expired") {
+      e.status = ExecStatus::expired;
+      s.reason = "expired";
+    } else if (s.event == "rejected") {
+      e.status = ExecStatus::rejected;
+      s.reason = "rejected by the venue";
+    } else if (s.event == "replaced") {
+      // The order object is the replacement: the order's new terms.
+      e.status = ExecStatus::new_;
+      s.reason = "amended";
+    } else {
+      return out;  // pending_*, done_for_day, calculated, ...: no change
+    }
+    if (is_final(e.status)) e.leaves = Decimal{0, 0};
+    out.push_back(std::move(s));
+  } catch (const simdjson::simdjson_error&) {
+    out.clear();
+  }
+  for (auto& s : out) s.bind();
+  return out;
+}
+
+std::string error_text(unsigned http_status, std::string_view body) {
+  dom::parser p;
+  try {
+    dom::element e = p.parse(body.data(), body.size());
+    auto code = e["code"];
+    const std::string_view msg = text(e, "message");
+    if (!code.error()) {
+      return fmt::format("alpaca {}: {}", code.get_int64().value(), msg);
+    }
+    if (!msg.empty()) return fmt::format("alpaca HTTP {}: {}", http_status, msg);
+  } catch (const simdjson::simdjson_error&) {
+  }
+  return fmt::format("alpaca HTTP {}: {}", http_status, body.substr(0, 120));
+}
+
+// A JSON string, or null when empty.
+std::string quoted_or_null(std::string_view v) {
+  if (v.empty()) return "null";
+  std::string out;
+  out.reserve(v.size() + 2);
+  out += '"';
+  out.append(v);
+  out += '"';
+  return out;
+}
+
+std::string order_object(const TrackedOrder& t, std::string_view venue_id,
+                         std::string_view replaces, Nanos now) {
+  auto opt = [](const std::optional<Decimal>& d) {
+    return quoted_or_null(d ? d->to_string() : std::string());
+  };
+  std::string_view status = "new";
+  switch (t.status) {
+    case ExecStatus::partial:
+      status = "partially_filled";
+      break;
+    case ExecStatus::filled:
+      status = "filled";
+      break;
+    case ExecStatus::canceled:
+      status = "canceled";
+      break;
+    case ExecStatus::expired:
+      status = "expired";
+      break;
+    case ExecStatus::rejected:
+      status = "rejected";
+      break;
+    default:
+      break;
+  }
+  std::optional<Decimal> avg;
+  if (!t.filled.is_zero()) avg = t.notional.divided_by(Amount::of(t.filled)).to_decimal(9);
+  const std::string created = format_iso8601(t.ts != 0 ? t.ts : now);
+  const std::string updated = format_iso8601(t.updated != 0 ? t.updated : now);
+  return fmt::format(
+      R"({{"id":"{}","client_order_id":"{}","created_at":"{}","updated_at":"{}",)"
+      R"("submitted_at":"{}","filled_at":{},"expired_at":null,"canceled_at":null,)"
+      R"("failed_at":null,"replaced_at":null,"replaced_by":null,"replaces":{},)"
+      R"("asset_class":"crypto","symbol":"{}","notional":null,"qty":"{}","filled_qty":"{}",)"
+      R"("filled_avg_price":{},"order_class":"","order_type":"{}","type":"{}","side":"{}",)"
+      R"("time_in_force":"{}","limit_price":{},"stop_price":null,"status":"{}",)"
+      R"("extended_hours":false,"legs":null}})",
+      venue_id, t.id, created, updated, created,
+      quoted_or_null(t.status == ExecStatus::filled ? std::string_view(updated) : ""),
+      quoted_or_null(replaces), t.symbol, t.qty.to_string(), t.filled.to_string(), opt(avg),
+      t.kind == OrderKind::market ? "market" : "limit",
+      t.kind == OrderKind::market ? "market" : "limit", t.side == Side::buy ? "buy" : "sell",
+      tif_name(t.tif), opt(t.price), status);
+}
+
+}  // namespace ot::alpaca
