@@ -4,7 +4,7 @@ _ot_exec() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
-    --venue) COMPREPLY=($(compgen -W "paper binance binance-futures binance-delivery okx deribit" -- "$cur")); return ;;
+    --venue) COMPREPLY=($(compgen -W "paper binance binance-futures binance-delivery okx deribit alpaca" -- "$cur")); return ;;
     --key-file|--ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --journal|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;

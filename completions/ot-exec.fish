@@ -1,4 +1,4 @@
-complete -c ot-exec -l venue -x -a 'paper binance binance-futures binance-delivery okx deribit' -d 'Where orders go'
+complete -c ot-exec -l venue -x -a 'paper binance binance-futures binance-delivery okx deribit alpaca' -d 'Where orders go'
 complete -c ot-exec -l rest-url -x -d 'REST base URL'
 complete -c ot-exec -l ws-url -x -d 'Private stream URL'
 complete -c ot-exec -l ca-file -r -d 'Trust this CA'

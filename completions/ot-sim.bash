@@ -4,7 +4,7 @@ _ot_sim() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
-    --venue) COMPREPLY=($(compgen -W "binance binance-futures binance-delivery okx deribit" -- "$cur")); return ;;
+    --venue) COMPREPLY=($(compgen -W "binance binance-futures binance-delivery okx deribit alpaca" -- "$cur")); return ;;
     --data|--port-file|--tls-cert|--tls-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --listen|--speed|--drop-after|--skip|--delay-ms|--malformed-every|--linger) return ;;
   esac

@@ -1,4 +1,4 @@
-complete -c ot-sim -l venue -x -a 'binance binance-futures binance-delivery okx deribit' -d Venue
+complete -c ot-sim -l venue -x -a 'binance binance-futures binance-delivery okx deribit alpaca' -d Venue
 complete -c ot-sim -l data -r -d 'Capture file'
 complete -c ot-sim -l listen -x -d HOST:PORT
 complete -c ot-sim -l speed -x -d 'Replay speed'
