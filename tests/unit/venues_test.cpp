@@ -2,6 +2,7 @@
 
 #include "core/event_encoder.h"
 #include "test_util.h"
+#include "venues/alpaca/alpaca_orders.h"
 #include "venues/binance/binance_parser.h"
 #include "venues/deribit/deribit.h"
 #include "venues/okx/okx.h"
@@ -215,4 +216,64 @@ TEST_CASE("Binance levels are copied verbatim only when already canonical",
   Padded escaped(
       R"({"stream":"x@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"X","U":5,"u":6,"b":[["0.5\u0039","1"]],"a":[]}})");
   CHECK(parser->parse(escaped.view(), 1, enc).kind == FrameKind::error);
+}
+
+TEST_CASE("alpaca: order body, trade updates, order objects, errors", "[venues][alpaca]") {
+  ot::Order o;
+  o.id = "mm-1";
+  o.symbol = "BTC/USD";
+  o.side = ot::Side::sell;
+  o.qty = *ot::Decimal::parse("0.010");
+  o.price = *ot::Decimal::parse("30261.5");
+  o.kind = ot::OrderKind::limit;
+  o.tif = ot::Tif::gtc;
+  CHECK(
+      ot::alpaca::order_body(o) ==
+      R"({"symbol":"BTC/USD","qty":"0.010","side":"sell","type":"limit","time_in_force":"gtc","limit_price":"30261.5","client_order_id":"mm-1"})");
+  o.kind = ot::OrderKind::market;
+  o.price.reset();
+  CHECK(ot::alpaca::order_body(o).find(
+            R"("type":"market","time_in_force":"ioc","client_order_id")") != std::string::npos);
+
+  // A partial fill as the trade_updates stream sends it.
+  const std::string fill =
+      R"({"stream":"trade_updates","data":{"event":"partial_fill","execution_id":"e-7",)"
+      R"("position_qty":"0.004","price":"30261.5","qty":"0.004","timestamp":"2022-05-13T16:27:05.507260Z",)"
+      R"("order":{"id":"61e69015-8549-4bfd-b9c3-01e75843f47d","client_order_id":"mm-1",)"
+      R"("updated_at":"2022-05-13T16:27:05.507Z","symbol":"BTC/USD","qty":"0.01",)"
+      R"("filled_qty":"0.004","filled_avg_price":"30261.5","type":"limit","side":"sell",)"
+      R"("time_in_force":"gtc","limit_price":"30261.5","status":"partially_filled","replaces":null}}})";
+  auto ev = ot::alpaca::parse_trade_update(fill);
+  REQUIRE(ev.size() == 1);
+  const ot::Exec& e = ev[0].exec;
+  CHECK(e.id == "mm-1");
+  CHECK(e.venue_id == "61e69015-8549-4bfd-b9c3-01e75843f47d");
+  CHECK(e.status == ot::ExecStatus::partial);
+  CHECK(e.side == ot::Side::sell);
+  CHECK(e.price->to_string() == "30261.5");
+  CHECK(e.qty->to_string() == "0.004");
+  CHECK(e.filled.to_string() == "0.004");
+  CHECK(e.leaves.to_string() == "0.006");
+  CHECK(e.trade_id == "e-7");
+  CHECK(e.ts == 1652459225507260000);
+  // Acknowledgements and events without a change give nothing.
+  CHECK(ot::alpaca::parse_trade_update(
+            R"({"stream":"authorization","data":{"status":"authorized","action":"authenticate"}})")
+            .empty());
+  CHECK(
+      ot::alpaca::parse_trade_update(
+          R"({"stream":"trade_updates","data":{"event":"pending_new","order":{"id":"x","client_order_id":"c","qty":"1","filled_qty":"0","status":"pending_new"}}})")
+          .empty());
+  // A REST order object after a replace.
+  auto st = ot::alpaca::parse_order(
+      R"({"id":"new-id","client_order_id":"mm-1","symbol":"BTC/USD","qty":"3","filled_qty":"0","filled_avg_price":null,"side":"buy","limit_price":"30001","status":"new","replaces":"old-id"})");
+  REQUIRE(st);
+  CHECK(st->replaces == "old-id");
+  CHECK(st->exec.status == ot::ExecStatus::new_);
+  CHECK(st->exec.leaves.to_string() == "3");
+  CHECK(!st->exec.avg_price);
+  CHECK(!ot::alpaca::parse_order("[]"));
+  CHECK(ot::alpaca::error_text(422, R"({"code":40010001,"message":"qty must be > 0"})") ==
+        "alpaca 40010001: qty must be > 0");
+  CHECK(ot::alpaca::error_text(502, "<html>") == "alpaca HTTP 502: <html>");
 }
