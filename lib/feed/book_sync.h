@@ -71,6 +71,10 @@ class BookSyncGuard final : public EventListener {
   SyncActions* actions_;
   // Transparent hashing: lookups by string_view, no temporary strings.
   StringMap<std::unique_ptr<SymbolState>> symbols_;
+  // The last symbol looked up (a view of its key in symbols_, which never
+  // moves) and its state: consecutive updates are usually for one symbol.
+  std::string_view last_symbol_;
+  SymbolState* last_ = nullptr;
   SyncStats stats_;
 };
 
