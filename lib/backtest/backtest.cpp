@@ -300,6 +300,11 @@ class Run final : public EventListener {
       return;
     }
     if (!ev_.decoded) return;
+    // Counted as the capture path counts: the market events the chain takes.
+    if (ev_.kind == EventType::book || ev_.kind == EventType::trade ||
+        ev_.kind == EventType::ticker) {
+      ++r_.events;
+    }
     switch (ev_.kind) {
       case EventType::book:
         on_book(ev_.book);
@@ -755,7 +760,6 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
     while (src->next(rec)) {
       padded.assign(rec.line);
       padded.append(kLinePadding, '\0');
-      run.count_event();
       run.on_line(std::string_view(padded.data(), rec.line.size()), "store");
     }
     if (!src->error().empty()) {
@@ -802,7 +806,6 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
       for (auto& in : inputs) {
         while (in->next(line)) {
           if (line.empty()) continue;
-          run.count_event();
           prog.tick(bytes);
           where = in->name() + ":" + std::to_string(in->line_number());
           run.on_line(line, where);
