@@ -101,6 +101,13 @@ with PrivateServer() as pg:
     r = run([tool("ot-store"), "read", "--db", url])
     check(r.stdout.decode().splitlines() == ordered(lines), "after the outage: read gives every event exactly once, in order")
     check(not glob.glob(f"{spool}/spool-*.ndjson"), "the spool is drained")
+    # A backtest on what the database holds equals one on the capture.
+    root = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
+    mm = ["--strategy", "mm", "--config", os.path.join(root, "examples/mm.toml"), "--maker-fee", "0.0002"]
+    a = run([tool("ot-backtest"), "--db", url] + mm)
+    b = run([tool("ot-backtest"), "--data", os.path.join(DATA, "binance-futures.raw")] + mm)
+    check(a.returncode == 0 and a.stdout == b.stdout and b'"fills":6' in a.stdout,
+          "ot-backtest --db gives the capture's result byte for byte")
 
     # 3. kill -9 of the writer while the server is away: the spool survives
     # and the next writer drains it.
