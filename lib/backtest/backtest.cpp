@@ -24,6 +24,7 @@
 #include "risk/risk_engine.h"
 #include "store/file_store.h"
 #include "store/pg_store.h"
+#include "store/record_key.h"
 #include "strat/runner.h"
 
 namespace ot {
@@ -801,15 +802,43 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
       ReplayStats rs;
       if (!run_replay(inputs, ro, counted, diag, rs)) return false;
     } else if (events > 0) {
-      std::string_view line;
-      std::string where;
-      for (auto& in : inputs) {
-        while (in->next(line)) {
-          if (line.empty()) continue;
-          prog.tick(bytes);
-          where = in->name() + ":" + std::to_string(in->line_number());
-          run.on_line(line, where);
+      // Several event files merge by time (recv, else ts); each input keeps
+      // its current line in its own buffer.
+      struct Head {
+        LineInput* in;
+        std::string_view line;
+        Nanos time = 0;
+        bool live = false;
+      };
+      std::vector<Head> heads;
+      for (auto& in : inputs) heads.push_back(Head{in.get(), {}, 0, false});
+      EventKeyReader keys;
+      RecordKey key;
+      std::string where, err;
+      auto advance = [&](Head& h) {
+        h.live = false;
+        while (h.in->next(h.line)) {
+          if (h.line.empty()) continue;
+          // A line without a time sorts as "now" in its file's order; the
+          // decoder reports malformed lines when they are handed on.
+          h.time = keys.key(h.line, h.time, key, err) ? key.time : h.time;
+          h.live = true;
+          return;
         }
+      };
+      for (auto& h : heads) advance(h);
+      for (;;) {
+        Head* next = nullptr;
+        for (auto& h : heads) {
+          if (h.live && (next == nullptr || h.time < next->time)) next = &h;
+        }
+        if (next == nullptr) break;
+        prog.tick(bytes);
+        where = next->in->name() + ":" + std::to_string(next->in->line_number());
+        run.on_line(next->line, where);
+        advance(*next);
+      }
+      for (auto& in : inputs) {
         if (!in->error().empty()) {
           diag.error("", in->error());
           return false;
