@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/time.h"
 
@@ -109,6 +113,96 @@ void ThreadedGateway::poll(Nanos now) {
       i.exec.bind();
       listener().on_exec(i.exec.exec);
     }
+  }
+}
+
+void RestGateway::submit(const Order& o) {
+  ++in_flight_;
+  post([this, order = OwnedOrder(o)]() mutable {
+    Request r;
+    r.kind = Request::submit;
+    r.order = std::make_shared<OwnedOrder>(std::move(order));
+    enqueue(std::move(r));
+  });
+}
+
+void RestGateway::cancel(const Cancel& c) {
+  ++in_flight_;
+  post([this, id = std::string(c.id)] {
+    Request r;
+    r.kind = Request::cancel;
+    r.id = id;
+    enqueue(std::move(r));
+  });
+}
+
+void RestGateway::amend(const Amend& a) {
+  ++in_flight_;
+  post([this, id = std::string(a.id), qty = a.qty, price = a.price] {
+    Request r;
+    r.kind = Request::amend;
+    r.id = id;
+    r.qty = qty;
+    r.price = price;
+    enqueue(std::move(r));
+  });
+}
+
+void RestGateway::query(std::string id) {
+  ++in_flight_;
+  Request r;
+  r.kind = Request::query;
+  r.id = std::move(id);
+  enqueue(std::move(r));
+}
+
+void RestGateway::post_query(std::string id, std::function<void()> remember) {
+  ++in_flight_;
+  post([this, id = std::move(id), remember = std::move(remember)] {
+    remember();
+    Request r;
+    r.kind = Request::query;
+    r.id = id;
+    enqueue(std::move(r));
+  });
+}
+
+void RestGateway::enqueue(Request r) {
+  queue_.push_back(std::move(r));
+  if (wake_) wake_->cancel();
+}
+
+void RestGateway::start_requests() {
+  wake_ = std::make_unique<boost::asio::steady_timer>(io());
+  boost::asio::co_spawn(io(), request_loop(), boost::asio::detached);
+}
+
+boost::asio::awaitable<void> RestGateway::request_loop() {
+  namespace asio = boost::asio;
+  using namespace std::chrono_literals;
+  // Listen before sending (up to 10 s, unless the stream was refused).
+  for (int i = 0; i < 200 && !stream_up_ && !stream_failed_; ++i) {
+    asio::steady_timer t(io());
+    t.expires_after(50ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  co_await before_first();
+  for (;;) {
+    if (queue_.empty()) {
+      wake_->expires_after(1h);
+      co_await wake_->async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    Request r = std::move(queue_.front());
+    queue_.pop_front();
+    co_await before_each();
+    try {
+      co_await handle(r);
+    } catch (const std::exception& ex) {
+      report_status(venue_, "", "error", std::string("REST: ") + ex.what());
+      if (r.kind == Request::submit) query(r.order->id);
+    }
+    --in_flight_;
   }
 }
 

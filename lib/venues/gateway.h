@@ -5,8 +5,11 @@
 // under lib/venues/<venue>/.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -94,6 +97,61 @@ class ThreadedGateway : public Gateway {
   std::mutex mu_;
   std::deque<Item> items_;
   int wake_fd_ = -1;
+};
+
+// A gateway that sends orders, cancels and amends as REST requests, one at a
+// time and in order, and hears of executions on a private stream (Binance,
+// OKX, Alpaca). Requests wait up to 10 s for the stream (stream_up_, or
+// stream_failed_) before the first is sent, so no report is missed. A
+// request that fails on the network is followed by a query of its order:
+// it may or may not have arrived. busy() while requests are in flight or the
+// stream is being got back with orders open (reconnecting_).
+//
+// Threading: submit/cancel/amend/post_query from the engine's thread;
+// everything else on the network thread.
+class RestGateway : public ThreadedGateway {
+ public:
+  void submit(const Order& o) override;
+  void cancel(const Cancel& c) override;
+  void amend(const Amend& a) override;
+  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
+
+ protected:
+  struct Request {
+    enum Kind { submit, cancel, amend, query } kind = submit;
+    std::shared_ptr<OwnedOrder> order;  // submit
+    std::string id;                     // the others
+    std::optional<Decimal> qty, price;  // amend
+  };
+  // `venue` names the gateway in status events.
+  explicit RestGateway(std::string venue) : venue_(std::move(venue)) {}
+
+  // Network thread: starts the request loop (from run()).
+  void start_requests();
+  // Network thread: queues a query of order `id`.
+  void query(std::string id);
+  // Engine thread (restarts): runs `remember` on the network thread, then
+  // queries order `id`; counted in flight from now.
+  void post_query(std::string id, std::function<void()> remember);
+
+  // The venue's side of one request.
+  virtual boost::asio::awaitable<void> handle(Request& r) = 0;
+  // Before the first request (after the wait for the stream), and before
+  // each (Binance: the clock sync, the used-weight pause).
+  virtual boost::asio::awaitable<void> before_first() { co_return; }
+  virtual boost::asio::awaitable<void> before_each() { co_return; }
+
+  bool stream_up_ = false, stream_failed_ = false;
+  std::atomic<bool> reconnecting_{false};
+
+ private:
+  boost::asio::awaitable<void> request_loop();
+  void enqueue(Request r);
+
+  std::string venue_;
+  std::unique_ptr<boost::asio::steady_timer> wake_;
+  std::deque<Request> queue_;
+  std::atomic<int> in_flight_{0};
 };
 
 }  // namespace ot

@@ -34,10 +34,11 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-class AlpacaGateway final : public ThreadedGateway {
+class AlpacaGateway final : public RestGateway {
  public:
   explicit AlpacaGateway(GatewayOptions o)
-      : o_(std::move(o)),
+      : RestGateway("alpaca"),
+        o_(std::move(o)),
         tls_(net::make_client_tls(o_.ca_file)),
         rest_url_(*net::parse_url(o_.rest_url)),
         ws_url_(*net::parse_url(o_.ws_url)),
@@ -46,46 +47,19 @@ class AlpacaGateway final : public ThreadedGateway {
   }
   ~AlpacaGateway() override { stop(); }
 
-  void submit(const Order& o) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(o)]() mutable {
-      enqueue(Request{Request::submit, std::make_shared<OwnedOrder>(std::move(order)), {}, {}, {}});
-    });
-  }
-  void cancel(const Cancel& c) override {
-    ++in_flight_;
-    post([this, id = std::string(c.id)] {
-      enqueue(Request{Request::cancel, nullptr, id, {}, {}});
-    });
-  }
-  void amend(const Amend& a) override {
-    ++in_flight_;
-    post([this, id = std::string(a.id), qty = a.qty, price = a.price] {
-      enqueue(Request{Request::amend, nullptr, id, qty, price});
-    });
-  }
   void restore(const TrackedOrder& t) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(t.as_order()), filled = t.filled, notional = t.notional,
-          venue_id = t.venue_id]() mutable {
+    post_query(t.id, [this, order = OwnedOrder(t.as_order()), filled = t.filled,
+                      notional = t.notional, venue_id = t.venue_id]() mutable {
       Known& k = known_[order.id];
       k.order = std::make_shared<OwnedOrder>(std::move(order));
       k.filled = filled;
       k.notional = notional;
       k.venue_id = venue_id;
       if (!venue_id.empty()) by_venue_id_[venue_id] = k.order->id;
-      enqueue(Request{Request::query, nullptr, k.order->id, {}, {}});
     });
   }
-  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
 
  private:
-  struct Request {
-    enum Kind { submit, cancel, amend, query } kind = submit;
-    std::shared_ptr<OwnedOrder> order;
-    std::string id;
-    std::optional<Decimal> qty, price;
-  };
   struct Known {
     std::shared_ptr<OwnedOrder> order;
     std::string venue_id;  // the latest in a chain of replacements
@@ -96,14 +70,8 @@ class AlpacaGateway final : public ThreadedGateway {
 
   void run() override {
     http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
-    wake_ = std::make_unique<asio::steady_timer>(io());
-    asio::co_spawn(io(), rest_loop(), asio::detached);
+    start_requests();
     asio::co_spawn(io(), stream_loop(), asio::detached);
-  }
-
-  void enqueue(Request r) {
-    queue_.push_back(std::move(r));
-    wake_->cancel();
   }
 
   net::Headers headers() const {
@@ -119,41 +87,13 @@ class AlpacaGateway final : public ThreadedGateway {
     report_reject(o, "alpaca", std::move(reason));
   }
 
-  asio::awaitable<void> rest_loop() {
-    // Listen before sending (up to 10 s, unless the stream was refused).
-    for (int i = 0; i < 200 && !stream_up_ && !stream_failed_; ++i) {
-      asio::steady_timer t(io());
-      t.expires_after(50ms);
-      co_await t.async_wait(asio::use_awaitable);
-    }
-    for (;;) {
-      if (queue_.empty()) {
-        wake_->expires_after(1h);
-        co_await wake_->async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      Request r = std::move(queue_.front());
-      queue_.pop_front();
-      try {
-        co_await handle(r);
-      } catch (const std::exception& ex) {
-        report_status("alpaca", "", "error", std::string("REST: ") + ex.what());
-        if (r.kind == Request::submit) {
-          ++in_flight_;
-          queue_.push_back(Request{Request::query, nullptr, r.order->id, {}, {}});
-        }
-      }
-      --in_flight_;
-    }
-  }
-
   void note_rate_limit(const net::Response& res) {
     if (res.status != 429) return;
     backoff_until_ = mono_ns() + 2'000'000'000;
     report_status("alpaca", "", "rate_limited", "HTTP 429: backing off for 2 s");
   }
 
-  asio::awaitable<void> handle(Request& r) {
+  asio::awaitable<void> handle(Request& r) override {
     if (r.kind == Request::submit) {
       const OwnedOrder& o = *r.order;
       if (known_.count(o.id) != 0 && known_[o.id].order) co_return;  // never twice
@@ -281,8 +221,7 @@ class AlpacaGateway final : public ThreadedGateway {
         report_status("alpaca", "", "connected", "trade_updates stream");
         for (auto it = known_.begin(); it != known_.end(); ++it) {
           if (it->second.order && !it->second.final) {
-            ++in_flight_;
-            enqueue(Request{Request::query, nullptr, it->first, {}, {}});
+            query(it->first);
           }
         }
         reconnecting_ = false;
@@ -334,15 +273,10 @@ class AlpacaGateway final : public ThreadedGateway {
   asio::ssl::context tls_;
   net::Url rest_url_, ws_url_;
   std::unique_ptr<net::HttpClient> http_;
-  std::unique_ptr<asio::steady_timer> wake_;
-  std::deque<Request> queue_;
   std::map<std::string, Known> known_;
   std::map<std::string, std::string> by_venue_id_;
   Nanos backoff_until_ = 0;
   OrderBudget budget_;
-  bool stream_up_ = false, stream_failed_ = false;
-  std::atomic<int> in_flight_{0};
-  std::atomic<bool> reconnecting_{false};
 };
 
 }  // namespace

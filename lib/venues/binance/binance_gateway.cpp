@@ -52,10 +52,11 @@ ApiError api_error(const net::Response& r) {
   return e;
 }
 
-class BinanceGateway final : public ThreadedGateway {
+class BinanceGateway final : public RestGateway {
  public:
   BinanceGateway(Market market, GatewayOptions o)
-      : market_(market),
+      : RestGateway(std::string(venue_name(market))),
+        market_(market),
         o_(std::move(o)),
         tls_(net::make_client_tls(o_.ca_file)),
         rest_url_(*net::parse_url(o_.rest_url)),
@@ -64,59 +65,18 @@ class BinanceGateway final : public ThreadedGateway {
   ~BinanceGateway() override { stop(); }
 
   // ---- engine thread ----
-  void submit(const Order& o) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(o)]() mutable {
-      Request r;
-      r.kind = Request::submit;
-      r.order = std::make_shared<OwnedOrder>(std::move(order));
-      enqueue(std::move(r));
-    });
-  }
-  void cancel(const Cancel& c) override {
-    ++in_flight_;
-    post([this, id = std::string(c.id)] {
-      Request r;
-      r.kind = Request::cancel;
-      r.id = id;
-      enqueue(std::move(r));
-    });
-  }
-  void amend(const Amend& a) override {
-    ++in_flight_;
-    post([this, id = std::string(a.id), qty = a.qty, price = a.price] {
-      Request r;
-      r.kind = Request::amend;
-      r.id = id;
-      r.qty = qty;
-      r.price = price;
-      enqueue(std::move(r));
-    });
-  }
   void restore(const TrackedOrder& t) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(t.as_order()), filled = t.filled, status = t.status]() mutable {
+    post_query(t.id, [this, order = OwnedOrder(t.as_order()), filled = t.filled,
+                      status = t.status]() mutable {
       auto& k = known_[order.id];
       k.order = std::make_shared<OwnedOrder>(std::move(order));
       k.filled = filled;
       k.status = status;
       k.notional = Amount{};
-      Request r;
-      r.kind = Request::query;
-      r.id = k.order->id;
-      enqueue(std::move(r));
     });
   }
-  // Requests in flight, or a private stream to get back (with orders open).
-  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
 
  private:
-  struct Request {
-    enum Kind { submit, cancel, amend, query } kind = submit;
-    std::shared_ptr<OwnedOrder> order;
-    std::string id;
-    std::optional<Decimal> qty, price;
-  };
   struct Known {
     std::shared_ptr<OwnedOrder> order;
     Decimal filled{0, 0};
@@ -134,15 +94,9 @@ class BinanceGateway final : public ThreadedGateway {
     http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
     // Listen keys on their own connection: one request at a time on each.
     key_http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
-    wake_ = std::make_unique<asio::steady_timer>(io());
-    asio::co_spawn(io(), rest_loop(), asio::detached);
+    start_requests();
     asio::co_spawn(io(), stream_loop(), asio::detached);
     asio::co_spawn(io(), keepalive_loop(), asio::detached);
-  }
-
-  void enqueue(Request r) {
-    queue_.push_back(std::move(r));
-    wake_->cancel();
   }
 
   std::string venue() const { return std::string(venue_name(market_)); }
@@ -200,50 +154,21 @@ class BinanceGateway final : public ThreadedGateway {
     report_reject(o, o.venue, std::move(reason));
   }
 
-  asio::awaitable<void> rest_loop() {
-    co_await sync_clock();
-    // Orders wait (up to 10 s) for the user data stream, so that no report
-    // of theirs is sent before we listen.
-    for (int i = 0; i < 200 && !stream_up_ && !stream_failed_; ++i) {
+  // Orders wait for the user data stream (RestGateway), then for a synced
+  // clock; each waits for the next minute when the used weight is close to
+  // the venue's limit.
+  asio::awaitable<void> before_first() override { co_await sync_clock(); }
+  asio::awaitable<void> before_each() override {
+    const int weight_limit = market_ == Market::spot ? 6000 : 2400;
+    if (used_weight_ > weight_limit * 9 / 10) {
       asio::steady_timer t(io());
-      t.expires_after(50ms);
+      t.expires_after(std::chrono::seconds(60 - (now_ns() / 1'000'000'000) % 60));
       co_await t.async_wait(asio::use_awaitable);
-    }
-    for (;;) {
-      if (queue_.empty()) {
-        wake_->expires_after(1h);
-        co_await wake_->async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      Request r = std::move(queue_.front());
-      queue_.pop_front();
-      // Close to the venue's weight limit: wait for the next minute.
-      const int weight_limit = market_ == Market::spot ? 6000 : 2400;
-      if (used_weight_ > weight_limit * 9 / 10) {
-        asio::steady_timer t(io());
-        t.expires_after(std::chrono::seconds(60 - (now_ns() / 1'000'000'000) % 60));
-        co_await t.async_wait(asio::use_awaitable);
-        used_weight_ = 0;
-      }
-      try {
-        co_await handle(r);
-      } catch (const std::exception& ex) {
-        report_status(venue(), "", "error", std::string("REST: ") + ex.what());
-        // The request may or may not have reached the venue: ask.
-        if (r.kind == Request::submit) {
-          known_[r.order->id].order = r.order;
-          Request q;
-          q.kind = Request::query;
-          q.id = r.order->id;
-          ++in_flight_;
-          queue_.push_back(std::move(q));
-        }
-      }
-      --in_flight_;
+      used_weight_ = 0;
     }
   }
 
-  asio::awaitable<void> handle(Request& r) {
+  asio::awaitable<void> handle(Request& r) override {
     const OrderApi api = order_api(market_);
     if (r.kind == Request::submit) {
       const OwnedOrder& o = *r.order;
@@ -384,11 +309,7 @@ class BinanceGateway final : public ThreadedGateway {
         // (No structured bindings here: GCC 12 miscompiles them in coroutines.)
         for (auto it = known_.begin(); it != known_.end(); ++it) {
           if (it->second.order && !is_final(it->second.status)) {
-            Request q;
-            q.kind = Request::query;
-            q.id = it->first;
-            ++in_flight_;
-            enqueue(std::move(q));
+            query(it->first);
           }
         }
         reconnecting_ = false;
@@ -457,17 +378,12 @@ class BinanceGateway final : public ThreadedGateway {
   asio::ssl::context tls_;
   net::Url rest_url_, ws_url_;
   std::unique_ptr<net::HttpClient> http_, key_http_;
-  std::unique_ptr<asio::steady_timer> wake_;
-  std::deque<Request> queue_;
   std::map<std::string, Known> known_;
   std::string listen_key_;
   std::int64_t clock_offset_ms_ = 0;
   int used_weight_ = 0;
   Nanos backoff_until_ = 0;
   OrderBudget budget_;
-  std::atomic<int> in_flight_{0};
-  std::atomic<bool> reconnecting_{false};
-  bool stream_up_ = false, stream_failed_ = false;
 };
 
 }  // namespace

@@ -33,10 +33,11 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-class OkxGateway final : public ThreadedGateway {
+class OkxGateway final : public RestGateway {
  public:
   explicit OkxGateway(GatewayOptions o)
-      : o_(std::move(o)),
+      : RestGateway("okx"),
+        o_(std::move(o)),
         tls_(net::make_client_tls(o_.ca_file)),
         rest_url_(*net::parse_url(o_.rest_url)),
         ws_url_(*net::parse_url(o_.ws_url)),
@@ -45,42 +46,15 @@ class OkxGateway final : public ThreadedGateway {
   }
   ~OkxGateway() override { stop(); }
 
-  void submit(const Order& o) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(o)]() mutable {
-      enqueue(Request{Request::submit, std::make_shared<OwnedOrder>(std::move(order)), {}, {}, {}});
-    });
-  }
-  void cancel(const Cancel& c) override {
-    ++in_flight_;
-    post([this, id = std::string(c.id)] {
-      enqueue(Request{Request::cancel, nullptr, id, {}, {}});
-    });
-  }
-  void amend(const Amend& a) override {
-    ++in_flight_;
-    post([this, id = std::string(a.id), qty = a.qty, price = a.price] {
-      enqueue(Request{Request::amend, nullptr, id, qty, price});
-    });
-  }
   void restore(const TrackedOrder& t) override {
-    ++in_flight_;
-    post([this, order = OwnedOrder(t.as_order()), filled = t.filled]() mutable {
+    post_query(t.id, [this, order = OwnedOrder(t.as_order()), filled = t.filled]() mutable {
       Known& k = known_[order.id];
       k.order = std::make_shared<OwnedOrder>(std::move(order));
       k.filled = filled;
-      enqueue(Request{Request::query, nullptr, k.order->id, {}, {}});
     });
   }
-  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
 
  private:
-  struct Request {
-    enum Kind { submit, cancel, amend, query } kind = submit;
-    std::shared_ptr<OwnedOrder> order;
-    std::string id;
-    std::optional<Decimal> qty, price;
-  };
   struct Known {
     std::shared_ptr<OwnedOrder> order;
     Decimal filled{0, 0};
@@ -92,14 +66,8 @@ class OkxGateway final : public ThreadedGateway {
 
   void run() override {
     http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
-    wake_ = std::make_unique<asio::steady_timer>(io());
-    asio::co_spawn(io(), rest_loop(), asio::detached);
+    start_requests();
     asio::co_spawn(io(), stream_loop(), asio::detached);
-  }
-
-  void enqueue(Request r) {
-    queue_.push_back(std::move(r));
-    wake_->cancel();
   }
 
   net::Headers auth(std::string_view method, const std::string& path, const std::string& body) {
@@ -142,35 +110,7 @@ class OkxGateway final : public ThreadedGateway {
     }
   }
 
-  asio::awaitable<void> rest_loop() {
-    // Listen before sending (up to 10 s, unless the channel was refused).
-    for (int i = 0; i < 200 && !stream_up_ && !stream_failed_; ++i) {
-      asio::steady_timer t(io());
-      t.expires_after(50ms);
-      co_await t.async_wait(asio::use_awaitable);
-    }
-    for (;;) {
-      if (queue_.empty()) {
-        wake_->expires_after(1h);
-        co_await wake_->async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      Request r = std::move(queue_.front());
-      queue_.pop_front();
-      try {
-        co_await handle(r);
-      } catch (const std::exception& ex) {
-        report_status("okx", "", "error", std::string("REST: ") + ex.what());
-        if (r.kind == Request::submit) {
-          ++in_flight_;
-          queue_.push_back(Request{Request::query, nullptr, r.order->id, {}, {}});
-        }
-      }
-      --in_flight_;
-    }
-  }
-
-  asio::awaitable<void> handle(Request& r) {
+  asio::awaitable<void> handle(Request& r) override {
     if (r.kind == Request::submit) {
       const OwnedOrder& o = *r.order;
       if (known_.count(o.id) != 0 && known_[o.id].order) co_return;  // never twice
@@ -272,8 +212,7 @@ class OkxGateway final : public ThreadedGateway {
         report_status("okx", "", "connected", "private orders channel");
         for (auto it = known_.begin(); it != known_.end(); ++it) {
           if (it->second.order && !it->second.final) {
-            ++in_flight_;
-            enqueue(Request{Request::query, nullptr, it->first, {}, {}});
+            query(it->first);
           }
         }
         reconnecting_ = false;
@@ -325,14 +264,9 @@ class OkxGateway final : public ThreadedGateway {
   asio::ssl::context tls_;
   net::Url rest_url_, ws_url_;
   std::unique_ptr<net::HttpClient> http_;
-  std::unique_ptr<asio::steady_timer> wake_;
-  std::deque<Request> queue_;
   std::map<std::string, Known> known_;
   Nanos backoff_until_ = 0;
   OrderBudget budget_;
-  bool stream_up_ = false, stream_failed_ = false;
-  std::atomic<int> in_flight_{0};
-  std::atomic<bool> reconnecting_{false};
 };
 
 }  // namespace
