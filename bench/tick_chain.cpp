@@ -25,6 +25,7 @@
 #include "feed/live.h"
 #include "feed/replay.h"
 #include "io/input.h"
+#include "io/output.h"
 #include "risk/risk_engine.h"
 #include "strat/runner.h"
 #include "venues/gateway.h"
@@ -32,30 +33,6 @@
 namespace {
 
 using namespace ot;
-
-// A sink that hands each line, padded for the parsers, to the next stage.
-class Stage final : public LineSink {
- public:
-  template <class Fn>
-  explicit Stage(Fn fn) : fn_(std::move(fn)) {}
-  void write_line(std::string_view, std::string_view line) override {
-    buf_.assign(line);
-    const std::size_t n = buf_.size();
-    buf_.append(kLinePadding, '\0');
-    fn_(std::string_view(buf_.data(), n));
-  }
-  bool wants_topic() const override { return false; }
-
- private:
-  std::function<void(std::string_view)> fn_;
-  std::string buf_;
-};
-
-class Null final : public LineSink {
- public:
-  void write_line(std::string_view, std::string_view) override {}
-  bool wants_topic() const override { return false; }
-};
 
 // Times each order from its trigger's receive time (or, replaying, from
 // the start of its frame) to the gateway.
@@ -135,7 +112,7 @@ int main(int argc, char** argv) {
     }
   }
   Timed timed(*gateway);
-  Null null;
+  NullLineSink null;
   auto strategy = make_strategy("probe");
   Params params;
   strategy->params(params);
@@ -145,11 +122,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<ExecEngine> exec;
   std::unique_ptr<RiskEngine> risk;
   std::unique_ptr<StrategyRunner> runner;
-  Stage fills([&](std::string_view line) {
+  PaddedLineSink fills([&](std::string_view line) {
     runner->process_feedback(line);
     risk->process_feedback(line);
   });
-  Stage rejects([&](std::string_view line) { exec->process_line(line, "risk", 0); });
+  PaddedLineSink rejects([&](std::string_view line) { exec->process_line(line, "risk", 0); });
   struct Sink final : StrategyRunner::OrderSink {
     RiskEngine* risk;
     ExecEngine* exec;
@@ -218,7 +195,7 @@ int main(int argc, char** argv) {
     }
     g_frame_start = 0;
   } else {
-    Stage to_book([&](std::string_view line) {
+    PaddedLineSink to_book([&](std::string_view line) {
       book.process_line(line, "feed", 0);
       exec->poll(now_ns());  // then the reports from the gateway's thread
     });

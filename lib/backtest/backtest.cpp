@@ -15,11 +15,13 @@
 #include "book/book_engine.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/json_out.h"
 #include "core/string_map.h"
 #include "exec/exec_engine.h"
 #include "exec/paper.h"
 #include "feed/replay.h"
 #include "io/input.h"
+#include "io/output.h"
 #include "risk/positions.h"
 #include "risk/risk_engine.h"
 #include "store/file_store.h"
@@ -41,29 +43,6 @@ namespace {
 constexpr Nanos kSecond = 1'000'000'000LL;
 constexpr Nanos kFundingPeriod = 8 * 3600 * kSecond;
 constexpr double kYear = 365.0 * 86400 * 1e9;
-
-class NullSink final : public LineSink {
- public:
-  void write_line(std::string_view, std::string_view) override {}
-  bool wants_topic() const override { return false; }
-};
-
-// Hands each line, padded for the parsers, to a function.
-class FnSink final : public LineSink {
- public:
-  explicit FnSink(std::function<void(std::string_view)> fn) : fn_(std::move(fn)) {}
-  void write_line(std::string_view, std::string_view line) override {
-    buf_.assign(line);
-    const std::size_t n = buf_.size();
-    buf_.append(kLinePadding, '\0');
-    fn_(std::string_view(buf_.data(), n));
-  }
-  bool wants_topic() const override { return false; }
-
- private:
-  std::function<void(std::string_view)> fn_;
-  std::string buf_;
-};
 
 // Keeps the lines written to it (market events delayed for the strategy).
 class Capture final : public LineSink {
@@ -471,8 +450,7 @@ class Run final : public EventListener {
 
   template <class Fn>
   void delay(Nanos t, Fn encode) {
-    EventEncoder enc(capture_);
-    encode(enc);
+    encode(delay_encoder_);
     const Nanos lat = market_sampler_ ? market_sampler_() : c_.market_latency.fixed();
     const Nanos at = std::max(t + lat, queue_.empty() ? t : queue_.back().first);
     queue_.emplace_back(at, capture_.last);
@@ -630,14 +608,7 @@ class Run final : public EventListener {
 
   static std::string json_escape(std::string_view v) {
     std::string out;
-    for (char ch : v) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      if (static_cast<unsigned char>(ch) < 0x20) {
-        out += fmt::format("\\u{:04x}", static_cast<int>(ch));
-        continue;
-      }
-      out += ch;
-    }
+    append_escaped(out, v);
     return out;
   }
 
@@ -647,15 +618,16 @@ class Run final : public EventListener {
   Diagnostics& diag_;
   BacktestResult& r_;
   RiskLimits limits_;
-  NullSink null_;
-  FnSink rejects_{[this](std::string_view l) { exec_->process_line(l, "risk", 0); }};
-  FnSink book_out_{[this](std::string_view l) {
+  NullLineSink null_;
+  PaddedLineSink rejects_{[this](std::string_view l) { exec_->process_line(l, "risk", 0); }};
+  PaddedLineSink book_out_{[this](std::string_view l) {
     // Book validity changes (book_invalid / book_valid) reach the strategies.
     if (l.starts_with("{\"type\":\"status\"")) {
       for (auto& r : runners_) r->process_line(l, "book", 0);
     }
   }};
   Capture capture_;
+  EventEncoder delay_encoder_{capture_};  // market events for the strategy, delayed
   std::unique_ptr<PaperVenue> paper_;
   std::unique_ptr<ExecEngine> exec_;
   std::unique_ptr<RiskEngine> risk_;

@@ -1,6 +1,7 @@
 // Line-oriented outputs: stdout, files (.gz/.zst by extension) and ZeroMQ PUB.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,34 @@ struct OutputOptions {
   // to subscriber_wait_ms; -1 without limit) for this many subscribers.
   bool no_drop = false;
   int min_subscribers = 1;
+};
+
+// In-process sinks for fused chains (ot-backtest, bench/tick_chain).
+// Discards every line.
+class NullLineSink final : public LineSink {
+ public:
+  void write_line(std::string_view, std::string_view) override {}
+  bool wants_topic() const override { return false; }
+};
+
+// Hands each line, followed by kLinePadding bytes (the parsers' padding),
+// to a function, synchronously. The view is valid for the call; a line
+// written from inside the call replaces it (callers that re-enter keep a
+// copy first).
+class PaddedLineSink final : public LineSink {
+ public:
+  explicit PaddedLineSink(std::function<void(std::string_view)> fn) : fn_(std::move(fn)) {}
+  void write_line(std::string_view, std::string_view line) override {
+    buf_.assign(line);
+    const std::size_t n = buf_.size();
+    buf_.append(kLinePadding, '\0');
+    fn_(std::string_view(buf_.data(), n));
+  }
+  bool wants_topic() const override { return false; }
+
+ private:
+  std::function<void(std::string_view)> fn_;
+  std::string buf_;
 };
 
 // Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,
