@@ -580,7 +580,7 @@ class PgSink final : public RecordSink {
     if (t.columns.empty()) return;
     values_.assign(t.columns.size(), std::nullopt);
     if (std::string_view(t.name) == "other") {
-      values_[0] = std::string(r.type);
+      values_[0] = r.type;
     } else {
       padded_.assign(r.line);
       padded_.append(kLinePadding, '\0');
@@ -594,10 +594,10 @@ class PgSink final : public RecordSink {
             auto v = field.value();
             const simdjson::ondemand::json_type jt = v.type().value();
             if (jt == simdjson::ondemand::json_type::string) {
-              values_[i] = std::string(v.get_string().value());
+              values_[i] = std::string_view(v.get_string().value());
             } else if (jt == simdjson::ondemand::json_type::number ||
                        jt == simdjson::ondemand::json_type::boolean) {
-              values_[i] = std::string(trim_raw(v.raw_json_token()));
+              values_[i] = trim_raw(v.raw_json_token());
             }
             break;
           }
@@ -795,7 +795,8 @@ class PgSink final : public RecordSink {
   std::vector<std::string> new_partitions_;
   simdjson::ondemand::parser parser_;
   std::string padded_;
-  std::vector<std::optional<std::string>> values_;
+  // Views into the record or the parser's buffer, used before the next parse.
+  std::vector<std::optional<std::string_view>> values_;
 };
 
 // ------------------------------------------------------------------ reading
