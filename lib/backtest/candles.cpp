@@ -83,8 +83,9 @@ bool CandleReader::parse_row(std::string_view line, Candle& out, std::string& er
 bool CandleReader::next(Candle& out, Diagnostics& diag) {
   std::string error;
   std::string_view line;
-  // Reads rows until one parses; the interval needs the following row's
-  // open time, so the reader runs one row ahead.
+  // Reads rows until one parses into `c` (views into `keep`). The interval
+  // needs the following row's open time, so the reader runs one row ahead,
+  // alternating between two row buffers.
   auto read_row = [&](Candle& c, std::string& keep) -> bool {
     while (in_->next(line)) {
       if (line.empty()) continue;
@@ -100,24 +101,18 @@ bool CandleReader::next(Candle& out, Diagnostics& diag) {
     return false;
   };
   if (!has_pending_) {
-    if (!read_row(pending_, row_)) return false;
+    if (!read_row(pending_, rows_[ahead_])) return false;
     has_pending_ = true;
   }
-  current_ = row_;
-  Candle cur = pending_;
-  // Re-point the views at our own copy of the row.
-  parse_row(current_, cur, error);
-  Candle after;
-  has_pending_ = read_row(after, row_);
-  if (has_pending_) {
-    pending_ = after;
-    parse_row(row_, pending_, error);
-    if (interval_ == 0 && after.open_time > cur.open_time)
-      interval_ = after.open_time - cur.open_time;
+  out = pending_;  // views into rows_[ahead_], left alone until the next call
+  ahead_ ^= 1;
+  has_pending_ = read_row(pending_, rows_[ahead_]);
+  if (has_pending_ && interval_ == 0 && pending_.open_time > out.open_time) {
+    interval_ = pending_.open_time - out.open_time;
   }
-  if (cur.close_time == 0)
-    cur.close_time = cur.open_time + (interval_ > 0 ? interval_ : 60'000'000'000LL);
-  out = cur;
+  if (out.close_time == 0) {
+    out.close_time = out.open_time + (interval_ > 0 ? interval_ : 60'000'000'000LL);
+  }
   return true;
 }
 

@@ -37,10 +37,10 @@ class CandleReader {
   std::string venue_, symbol_;
   bool header_checked_ = false, binance_ = false;
   Nanos interval_ = 0;
-  std::string row_;  // the row after the current one is read ahead
+  std::string rows_[2];  // the current row and the one read ahead
+  int ahead_ = 0;        // which of rows_ holds pending_
   Candle pending_;
   bool has_pending_ = false;
-  std::string current_;
 };
 
 }  // namespace ot
