@@ -7,10 +7,10 @@ namespace ot {
 bool CheckedBook::apply_levels(const BookUpdate& u) {
   if (!track_levels_) return true;
   for (const auto& l : u.bids) {
-    if (!book_.apply(BookSide::bid, l.price, l.qty)) return false;
+    if (!book_.apply(BookSide::bid, l)) return false;
   }
   for (const auto& l : u.asks) {
-    if (!book_.apply(BookSide::ask, l.price, l.qty)) return false;
+    if (!book_.apply(BookSide::ask, l)) return false;
   }
   return true;
 }

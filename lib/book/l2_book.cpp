@@ -202,7 +202,26 @@ std::optional<Level> L2Book::best(BookSide side) const {
   return out;
 }
 
+Decimal L2Book::Ladder::get(std::int64_t key) const {
+  if (tick_ == 0 || !on_grid(key)) return {};
+  const std::int64_t i = index_of(key);
+  if (i >= static_cast<std::int64_t>(slots_.size())) return {};
+  if (i >= 0) {
+    const Slot& s = slots_[static_cast<std::size_t>(i)];
+    return s.qty == 0 ? Decimal{} : Decimal{s.qty, s.qty_scale};
+  }
+  auto it = std::lower_bound(far_.begin(), far_.end(), key,
+                             [](const FarLevel& l, std::int64_t k) { return l.key < k; });
+  return it != far_.end() && it->key == key ? it->qty : Decimal{};
+}
+
 Decimal L2Book::qty_at(BookSide side, const Decimal& price) const {
+  // A price at the book's scale or coarser: straight to its slot.
+  if (price.scale <= scale_ && price.mantissa >= 0 &&
+      price.mantissa <= kMaxMantissa[scale_ - price.scale]) {
+    const std::int64_t key = price.mantissa * pow10(scale_ - price.scale);
+    return side_of(side).get(side == BookSide::bid ? key : -key);
+  }
   Decimal out{0, 0};
   walk(side, [&](const Level& l) {
     const int c = compare(l.price, price);

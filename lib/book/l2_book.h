@@ -41,6 +41,13 @@ class L2Book {
   // unchanged, if either text is not a decimal, a value is negative, or the
   // price needs more than 18 digits at the book's scale.
   bool apply(BookSide side, std::string_view price, std::string_view qty);
+  // A level as a producer handed it over: its values if it read them, else its text.
+  bool apply(BookSide side, const PriceLevel& l) {
+    if (l.price_value.scale >= 0 && l.qty_value.scale >= 0) {
+      return apply(side, l.price_value, l.qty_value);
+    }
+    return apply(side, l.price, l.qty);
+  }
   bool apply(BookSide side, const Decimal& price, const Decimal& qty) {
     // Fast path: a price no finer than the book's scale.
     if (price.scale == scale_ && price.mantissa >= 0 && qty.mantissa >= 0) {
@@ -80,6 +87,8 @@ class L2Book {
     // Visits up to n levels best first: fn(key, price_scale, qty).
     template <class Fn>
     void visit(std::size_t n, Fn&& fn) const;
+    // Size at `key` (zero if no level there).
+    Decimal get(std::int64_t key) const;
     void rescale(std::int64_t factor);
     std::int64_t max_abs_key() const;
 

@@ -59,20 +59,8 @@ struct EventDecoder::Impl {
   std::string type;
 
   static void levels(od::value v, std::vector<PriceLevel>& out) {
-    out.clear();
-    for (auto level : v.get_array()) {
-      PriceLevel pl;
-      int i = 0;
-      for (auto x : level.get_array()) {
-        if (i == 0)
-          pl.price = string_text(x.value());
-        else if (i == 1)
-          pl.qty = string_text(x.value());
-        ++i;
-      }
-      if (i != 2) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
-      out.push_back(pl);
-    }
+    od::array a = v.get_array();
+    scan_string_levels(std::string_view(a.raw_json()), out);
   }
 
   // Common header fields shared by most types.

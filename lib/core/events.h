@@ -13,14 +13,27 @@
 #include <span>
 #include <string_view>
 
+#include "core/decimal.h"
 #include "core/time.h"
 
 namespace ot {
 
 // One price level as the venue wrote it: decimal text, qty "0" deletes.
+// Producers that read the digits while scanning the text also hand over the
+// values (scale -1: not read, parse the text); consumers ask through
+// price_decimal() / qty_decimal(), which agree with Decimal::parse(text).
 struct PriceLevel {
   std::string_view price;
   std::string_view qty;
+  Decimal price_value{0, -1};
+  Decimal qty_value{0, -1};
+
+  std::optional<Decimal> price_decimal() const {
+    return price_value.scale >= 0 ? std::optional<Decimal>(price_value) : Decimal::parse(price);
+  }
+  std::optional<Decimal> qty_decimal() const {
+    return qty_value.scale >= 0 ? std::optional<Decimal>(qty_value) : Decimal::parse(qty);
+  }
 };
 
 // `book`: a snapshot (replaces the book) or a delta.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/decimal.h"
 #include "core/swar.h"
 
 namespace ot {
@@ -39,7 +40,10 @@ namespace ot {
 // as price and size (views into `raw`). Whitespace between tokens is allowed;
 // anything else (numbers, escapes, nesting, fewer than two strings) is
 // rejected with INCORRECT_TYPE. A hand-written hot path: it replaces one
-// On-Demand step per element with a single pass over the bytes.
+// On-Demand step per element with a single pass over the bytes, and reads
+// the digits of plain decimals ("36999.99") on the way, so that consumers do
+// not parse the text again (Level::price_value / qty_value; scale -1 where
+// the text is anything else, or has more than 18 digits).
 // Returns whether `raw` is canonical: no whitespace and exactly two members
 // per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
@@ -57,15 +61,37 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
     if (p == end || *p != c) fail();
     ++p;
   };
-  auto string = [&]() -> std::string_view {
+  // A string; `value` gets its decimal value when it is a plain decimal.
+  auto string = [&](Decimal* value) -> std::string_view {
     expect('"');
     const char* start = p;
-    while (p != end && *p != '"') {
-      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) fail();
-      ++p;
+    const char* dot = nullptr;
+    std::uint64_t m = 0;
+    bool plain = true;
+    for (;; ++p) {
+      if (p == end) fail();
+      const char c = *p;
+      const unsigned d = static_cast<unsigned>(c - '0');
+      if (d <= 9) {
+        m = m * 10 + d;
+      } else if (c == '"') {
+        break;
+      } else if (c == '.' && dot == nullptr) {
+        dot = p;
+      } else if (c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+        fail();
+      } else {
+        plain = false;
+      }
     }
-    if (p == end) fail();
-    return std::string_view(start, static_cast<std::size_t>(p++ - start));
+    const auto size = static_cast<std::size_t>(p - start);
+    const std::size_t digits = size - (dot != nullptr);
+    if (value != nullptr && plain && digits != 0 && digits <= 18) {
+      *value = Decimal{static_cast<std::int64_t>(m),
+                       dot != nullptr ? static_cast<int>(p - dot - 1) : 0};
+    }
+    ++p;
+    return std::string_view(start, size);
   };
   out.clear();
   expect('[');
@@ -74,13 +100,13 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
   for (;;) {
     expect('[');
     Level l;
-    l.price = string();
+    l.price = string(&l.price_value);
     expect(',');
-    l.qty = string();
+    l.qty = string(&l.qty_value);
     skip_ws();
     while (p != end && *p == ',') {  // further members (OKX: liquidated, orders)
       ++p;
-      string();
+      string(nullptr);
       skip_ws();
       canonical = false;
     }

@@ -450,8 +450,8 @@ void PaperVenue::on_book(const BookUpdate& u) {
   auto apply_side = [&](BookSide side, std::span<const PriceLevel> levels) {
     if (m->shared && (!ours || u.snapshot)) return;
     for (const auto& l : levels) {
-      auto price = Decimal::parse(l.price);
-      auto qty = Decimal::parse(l.qty);
+      const auto price = l.price_decimal();
+      const auto qty = l.qty_decimal();
       if (!price || !qty) continue;
       if (!m->shared) m->own_book.apply(side, *price, *qty);
       if (u.snapshot) continue;

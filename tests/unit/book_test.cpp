@@ -112,6 +112,20 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
             std::for_each(ref[0].rbegin(), ref[0].rend(), check_level);
           else
             std::for_each(ref[1].begin(), ref[1].end(), check_level);
+          // Point look-ups: every stored level, and prices with none
+          // (empty ticks, off the grid, at a coarser or finer scale).
+          const BookSide bs = s == 0 ? BookSide::bid : BookSide::ask;
+          for (const auto& [px, q] : ref[s]) {
+            REQUIRE(b.qty_at(bs, ot::Decimal{px, 4}).to_string() == q);
+            if (px % 10000 == 0) REQUIRE(b.qty_at(bs, ot::Decimal{px / 10000, 0}).to_string() == q);
+          }
+          for (int probe = 0; probe < 50; ++probe) {
+            const std::int64_t px = mid + static_cast<std::int64_t>(rng() % 4001) - 2000;
+            const auto it = ref[s].find(px);
+            const std::string want = it == ref[s].end() ? "0" : it->second;
+            REQUIRE(b.qty_at(bs, ot::Decimal{px, 4}).to_string() == want);
+            REQUIRE(b.qty_at(bs, ot::Decimal{px * 10 + 1, 5}).is_zero());
+          }
         }
       }
     }
