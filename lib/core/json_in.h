@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +36,59 @@ inline std::string_view string_text(simdjson::ondemand::value v) {
 
 namespace ot {
 
+namespace detail {
+
+// Reads "digits[.digits]" at p into `value` (left unread beyond 18 digits),
+// stopping at the first other byte, which the caller checks. The text ends
+// with a ']', so the loops stop inside it.
+inline const char* read_plain_decimal(const char* p, Decimal& value) {
+  const char* const start = p;
+  std::uint64_t m = 0;
+  unsigned d;
+  while ((d = static_cast<unsigned>(*p - '0')) <= 9) m = m * 10 + d, ++p;
+  const char* const int_end = p;
+  int scale = 0;
+  if (*p == '.') {
+    const char* const frac = ++p;
+    while ((d = static_cast<unsigned>(*p - '0')) <= 9) m = m * 10 + d, ++p;
+    scale = static_cast<int>(p - frac);
+  }
+  const auto digits = static_cast<std::size_t>(int_end - start) + static_cast<std::size_t>(scale);
+  if (digits != 0 && digits <= 18) value = Decimal{static_cast<std::int64_t>(m), scale};
+  return p;
+}
+
+// The canonical layout only ([["p","q"],...] with plain decimals, no
+// whitespace): false, with `out` unspecified, at the first byte that is not.
+template <class Level>
+inline bool scan_canonical_levels(std::string_view raw, std::vector<Level>& out) {
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  out.clear();
+  if (raw.size() < 2 || *p != '[' || end[-1] != ']') return false;
+  ++p;
+  if (p + 1 == end) return true;  // []
+  for (;;) {
+    // Each step below reads at most the bytes up to the final ']'.
+    if (end - p < 4 || p[0] != '[' || p[1] != '"') return false;
+    Level& l = out.emplace_back();
+    const char* q = read_plain_decimal(p + 2, l.price_value);
+    l.price = std::string_view(p + 2, static_cast<std::size_t>(q - p - 2));
+    if (end - q < 4 || q[0] != '"' || q[1] != ',' || q[2] != '"') return false;
+    p = read_plain_decimal(q + 3, l.qty_value);
+    l.qty = std::string_view(q + 3, static_cast<std::size_t>(p - q - 3));
+    if (end - p < 3 || p[0] != '"' || p[1] != ']') return false;
+    p += 2;
+    if (*p == ',') {
+      ++p;
+      continue;
+    }
+    return *p == ']' && p + 1 == end;
+  }
+}
+
+}  // namespace detail
+
 // Scans a compact JSON array of string arrays, [["p","q",...],...], as
 // venues send price levels, taking the first two strings of each inner array
 // as price and size (views into `raw`). Whitespace between tokens is allowed;
@@ -48,6 +102,7 @@ namespace ot {
 // per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
 inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
+  if (detail::scan_canonical_levels(raw, out)) return true;
   bool canonical = true;
   const char* p = raw.data();
   const char* const end = p + raw.size();
@@ -87,8 +142,8 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
     const auto size = static_cast<std::size_t>(p - start);
     const std::size_t digits = size - (dot != nullptr);
     if (value != nullptr && plain && digits != 0 && digits <= 18) {
-      *value = Decimal{static_cast<std::int64_t>(m),
-                       dot != nullptr ? static_cast<int>(p - dot - 1) : 0};
+      *value =
+          Decimal{static_cast<std::int64_t>(m), dot != nullptr ? static_cast<int>(p - dot - 1) : 0};
     }
     ++p;
     return std::string_view(start, size);

@@ -3,6 +3,7 @@
 #include "core/decimal.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/json_in.h"
 #include "core/json_out.h"
 #include "core/time.h"
 #include "test_util.h"
@@ -106,6 +107,70 @@ TEST_CASE("Decimal::parse agrees with a digit-by-digit reading on every length",
   }
   CHECK(Decimal::parse("9999999999999999")->mantissa == 9999999999999999);
   CHECK(Decimal::parse("0000000000000001")->mantissa == 1);
+}
+
+TEST_CASE("the level scanner agrees with a JSON parser on every shape", "[core][levels]") {
+  // Canonical arrays take the fast path; whitespace, extra members and
+  // non-plain decimals the general one; numbers, escapes, nesting and short
+  // levels are errors. Views, values and the canonical flag are checked
+  // against simdjson's DOM and Decimal::parse.
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> texts = {"36999.99", "1.10100000", "0", "0.0", "5.", ".5", "",
+                                          "-1.5", "1e-05", "abc", "12345678901234567890",
+                                          "0.0000000000000000001", "000000000000000000001"};
+  simdjson::dom::parser dom;
+  for (int round = 0; round < 20000; ++round) {
+    const int shape = static_cast<int>(rng() % 8);  // 0-3 canonical, 4 ws, 5 extra, 6 bad, 7 mix
+    std::string raw = "[";
+    const std::size_t n = rng() % 6;
+    bool expect_canonical = true, expect_error = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) raw += shape == 4 && rng() % 2 ? " , " : ",";
+      raw += "[";
+      for (int k = 0; k < 2; ++k) {
+        if (k) raw += ",";
+        const std::string& t = texts[rng() % (shape < 4 ? 4 : texts.size())];
+        if (shape == 6 && rng() % 3 == 0) {
+          raw += rng() % 2 ? "1.5" : "\"1\\u0030\"";  // a number, an escape
+          expect_error = true;
+        } else {
+          raw += "\"" + t + "\"";
+        }
+      }
+      if (shape == 5 || (shape == 7 && rng() % 2)) raw += ",\"x\"", expect_canonical = false;
+      raw += "]";
+    }
+    raw += shape == 4 ? " ]" : "]";
+    if (shape == 4) expect_canonical = false;
+    if (shape == 6 && n == 0) raw = "[[]]", expect_error = true;
+    std::string padded = raw + std::string(64, '\0');
+    const std::string_view view(padded.data(), raw.size());
+    std::vector<ot::PriceLevel> got;
+    INFO("raw " << raw);
+    if (expect_error) {
+      CHECK_THROWS_AS(ot::scan_string_levels(view, got), simdjson::simdjson_error);
+      continue;
+    }
+    bool canonical = false;
+    REQUIRE_NOTHROW(canonical = ot::scan_string_levels(view, got));
+    CHECK(canonical == expect_canonical);
+    simdjson::dom::array levels = dom.parse(raw).get_array();
+    REQUIRE(got.size() == levels.size());
+    std::size_t i = 0;
+    for (simdjson::dom::element level : levels) {
+      simdjson::dom::array a = level.get_array();
+      const std::string_view price = a.at(0).get_string(), qty = a.at(1).get_string();
+      CHECK(got[i].price == price);
+      CHECK(got[i].qty == qty);
+      auto same = [](std::optional<Decimal> a, std::optional<Decimal> b) {
+        return a.has_value() == b.has_value() &&
+               (!a || (a->mantissa == b->mantissa && a->scale == b->scale));
+      };
+      CHECK(same(got[i].price_decimal(), Decimal::parse(price)));
+      CHECK(same(got[i].qty_decimal(), Decimal::parse(qty)));
+      ++i;
+    }
+  }
 }
 
 TEST_CASE("capture stamps round-trip at 100 ns", "[core][time]") {
