@@ -39,8 +39,8 @@ namespace ot {
 namespace detail {
 
 // Reads "digits[.digits]" at p into `value` (left unread beyond 18 digits),
-// stopping at the first other byte, which the caller checks. The text ends
-// with a ']', so the loops stop inside it.
+// stopping at the first other byte, which the caller checks (and makes sure
+// there is one before the end of its buffer).
 inline const char* read_plain_decimal(const char* p, Decimal& value) {
   const char* const start = p;
   std::uint64_t m = 0;
@@ -58,32 +58,33 @@ inline const char* read_plain_decimal(const char* p, Decimal& value) {
   return p;
 }
 
-// The canonical layout only ([["p","q"],...] with plain decimals, no
-// whitespace): false, with `out` unspecified, at the first byte that is not.
+// Canonical levels only ([["p","q"],...] with plain decimals, no
+// whitespace) starting at p, which must be '['; reads no byte at or past
+// `limit`, whose last byte must be neither a digit nor '.'. Returns one past
+// the closing ']', or nullptr (with `out` unspecified) at the first byte that
+// is not canonical.
 template <class Level>
-inline bool scan_canonical_levels(std::string_view raw, std::vector<Level>& out) {
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
+inline const char* scan_canonical_levels(const char* p, const char* const limit,
+                                         std::vector<Level>& out) {
   out.clear();
-  if (raw.size() < 2 || *p != '[' || end[-1] != ']') return false;
+  if (limit - p < 2 || *p != '[') return nullptr;
   ++p;
-  if (p + 1 == end) return true;  // []
+  if (*p == ']') return p + 1;
   for (;;) {
-    // Each step below reads at most the bytes up to the final ']'.
-    if (end - p < 4 || p[0] != '[' || p[1] != '"') return false;
+    if (limit - p < 4 || p[0] != '[' || p[1] != '"') return nullptr;
     Level& l = out.emplace_back();
     const char* q = read_plain_decimal(p + 2, l.price_value);
     l.price = std::string_view(p + 2, static_cast<std::size_t>(q - p - 2));
-    if (end - q < 4 || q[0] != '"' || q[1] != ',' || q[2] != '"') return false;
+    if (limit - q < 4 || q[0] != '"' || q[1] != ',' || q[2] != '"') return nullptr;
     p = read_plain_decimal(q + 3, l.qty_value);
     l.qty = std::string_view(q + 3, static_cast<std::size_t>(p - q - 3));
-    if (end - p < 3 || p[0] != '"' || p[1] != ']') return false;
+    if (limit - p < 3 || p[0] != '"' || p[1] != ']') return nullptr;
     p += 2;
     if (*p == ',') {
       ++p;
       continue;
     }
-    return *p == ']' && p + 1 == end;
+    return *p == ']' ? p + 1 : nullptr;
   }
 }
 
@@ -102,7 +103,11 @@ inline bool scan_canonical_levels(std::string_view raw, std::vector<Level>& out)
 // per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
 inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
-  if (detail::scan_canonical_levels(raw, out)) return true;
+  if (!raw.empty() && raw.back() == ']' &&
+      detail::scan_canonical_levels(raw.data(), raw.data() + raw.size(), out) ==
+          raw.data() + raw.size()) {
+    return true;
+  }
   bool canonical = true;
   const char* p = raw.data();
   const char* const end = p + raw.size();

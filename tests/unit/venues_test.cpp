@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <random>
+
 #include "core/event_encoder.h"
+#include "feed/replay.h"
 #include "test_util.h"
 #include "venues/alpaca/alpaca_orders.h"
 #include "venues/binance/binance_parser.h"
@@ -84,6 +88,106 @@ TEST_CASE("malformed and unknown Binance frames are errors", "[venues][binance][
   CHECK(rec.books.empty());
   Padded ack(R"({"result":null,"id":1})");
   CHECK(parser->parse(ack.view(), 1, rec).kind == FrameKind::control);
+}
+
+namespace {
+// Every event a parser emits, as its NDJSON line plus the level values the
+// scanner read, so two parsers can be compared byte for byte.
+struct Lines final : ot::LineSink {
+  void write_line(std::string_view, std::string_view line) override { text.emplace_back(line); }
+  std::vector<std::string> text;
+};
+struct Transcript final : ot::EventListener {
+  Lines lines;
+  ot::EventEncoder encoder{lines};
+  void on_book(const ot::BookUpdate& u) override {
+    encoder.on_book(u);
+    std::string v;
+    for (const auto* side : {&u.bids, &u.asks}) {
+      for (const auto& l : *side) {
+        for (const auto& d : {l.price_decimal(), l.qty_decimal()}) {
+          if (d) {
+            v.append(std::to_string(d->mantissa)).append("e-").append(std::to_string(d->scale));
+          }
+          v.push_back(';');
+        }
+      }
+    }
+    lines.text.push_back(std::move(v));
+  }
+  void on_trade(const ot::Trade& t) override { encoder.on_trade(t); }
+  void on_quote(const ot::Quote& q) override { encoder.on_quote(q); }
+  void on_ticker(const ot::Ticker& t) override { encoder.on_ticker(t); }
+  void on_status(const ot::Status& s) override { encoder.on_status(s); }
+};
+}  // namespace
+
+TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
+          "[venues][binance][fast]") {
+  // Every frame of the Binance captures, then each depth frame mutated at
+  // random (whitespace, a byte dropped or changed, escapes, non-ASCII,
+  // numbers that are not plain integers): the fast path must give the same
+  // result, error text and events as simdjson, or step aside.
+  std::vector<std::string> frames;
+  for (const char* name : {"binance-futures.raw", "binance-spot.raw"}) {
+    std::ifstream in(ot::test::data_path(name));
+    std::string line;
+    while (std::getline(in, line)) {
+      ot::Nanos recv = 0;
+      std::string_view frame;
+      if (ot::split_capture_line(line, recv, frame)) frames.emplace_back(frame);
+    }
+  }
+  REQUIRE(frames.size() > 1000);
+  std::mt19937_64 rng(5);
+  const std::string noise = " \t\\\"-.e0519:,{}[]x\x80\xc3";
+  std::vector<std::string> cases = frames;
+  std::size_t depth_frames = 0;
+  for (const auto& f : frames) {
+    if (f.find("@depth@") == std::string::npos && f.find("@depth\"") == std::string::npos) continue;
+    ++depth_frames;
+    for (int k = 0; k < 12; ++k) {
+      std::string m = f;
+      const std::size_t at = rng() % m.size();
+      switch (rng() % 4) {
+        case 0:
+          m = m.substr(0, at) + noise[rng() % noise.size()] + m.substr(at);
+          break;
+        case 1:
+          m.erase(at, 1);
+          break;
+        case 2:
+          m[at] = noise[rng() % noise.size()];
+          break;
+        default: {  // a number's digits, or a key, changed
+          const std::size_t colon = m.find(':', at);
+          if (colon != std::string::npos && colon + 1 < m.size()) m[colon + 1] = "-01x\""[rng() % 5];
+          break;
+        }
+      }
+      cases.push_back(std::move(m));
+    }
+  }
+  REQUIRE(depth_frames > 100);
+  for (ot::binance::Market market : {ot::binance::Market::spot, ot::binance::Market::usdm}) {
+    auto fast = ot::binance::make_parser(market, false, true);
+    auto slow = ot::binance::make_parser(market, false, false);
+    Transcript a, b;
+    std::size_t fast_data = 0;
+    for (const auto& c : cases) {
+      Padded frame(c);
+      const auto ra = fast->parse(frame.view(), 7, a);
+      const auto rb = slow->parse(frame.view(), 7, b);
+      INFO("frame " << c);
+      REQUIRE(ra.kind == rb.kind);
+      REQUIRE(ra.error == rb.error);
+      REQUIRE(a.lines.text.size() == b.lines.text.size());
+      fast_data += ra.kind == FrameKind::data;
+    }
+    CHECK(a.lines.text == b.lines.text);
+    CHECK(fast->venue() == slow->venue());
+    CHECK(fast_data > depth_frames);
+  }
 }
 
 TEST_CASE("OKX books carry the venue checksum, and ours matches it", "[venues][okx]") {

@@ -25,6 +25,9 @@ void symbol_of_stream(std::string_view stream, std::string& out);
 // `fixed`: the market is known (live sessions, --venue); otherwise the parser
 // starts as spot and switches, once, on the first frame that shows futures
 // fields (pu, an event type on bookTicker, T on a snapshot).
-std::unique_ptr<FrameParser> make_parser(Market m, bool fixed);
+// `fast`: diff depth frames in Binance's exact layout are read straight from
+// the bytes; false sends every frame through simdjson (the two give the same
+// events; tests compare them).
+std::unique_ptr<FrameParser> make_parser(Market m, bool fixed, bool fast = true);
 
 }  // namespace ot::binance
