@@ -135,8 +135,8 @@ class Run final : public EventListener {
     paper_ = std::make_unique<PaperVenue>(pc);
     exec_ = std::make_unique<ExecEngine>(*paper_, null_, diag_);
     paper_->set_listener(*exec_);
-    exec_->set_report_listener(
-        [this](const Exec& e, std::string_view line) { on_report(e, line); });
+    exec_->set_report_listener([this](const Exec& e, std::string_view) { on_report(e); },
+                               false);
     risk_ = std::make_unique<RiskEngine>(limits_, rejects_, diag_);
     const std::vector<std::string> symbols =
         c_.symbols.empty() ? std::vector<std::string>{""} : c_.symbols;
@@ -344,36 +344,39 @@ class Run final : public EventListener {
 
   // Executions from the exec engine, as the endpoint would carry them,
   // handed on in order: a report made while one is being handled (the
-  // strategy answered with an order that filled at once) waits its turn.
-  struct Queued {
-    OwnedExec owned;
-    std::string line;  // fills only
-  };
-  void on_report(const Exec& e, std::string_view line) {
-    Queued& q = reports_.emplace_back();
-    q.owned.exec = e;
-    q.owned.id = e.id;
-    q.owned.venue = e.venue;
-    q.owned.symbol = e.symbol;
-    q.owned.reason = e.reason;
-    q.owned.venue_id = e.venue_id;
-    q.owned.trade_id = e.trade_id;
-    q.owned.strategy = e.strategy;
-    if (e.qty) q.line = line;
-    if (draining_) return;
+  // strategy answered with an order that filled at once) waits its turn,
+  // in a copy that owns its strings.
+  void on_report(const Exec& e) {
+    if (draining_) {
+      OwnedExec& q = reports_.emplace_back();
+      q.exec = e;
+      q.id = e.id;
+      q.venue = e.venue;
+      q.symbol = e.symbol;
+      q.reason = e.reason;
+      q.venue_id = e.venue_id;
+      q.trade_id = e.trade_id;
+      q.strategy = e.strategy;
+      return;
+    }
     draining_ = true;
+    handle_report(e);
     while (!reports_.empty()) {
-      Queued r = std::move(reports_.front());
+      OwnedExec r = std::move(reports_.front());
       reports_.pop_front();
-      r.owned.bind();
-      for (auto& runner : runners_) runner->on_feedback(r.owned.exec);
-      risk_->on_feedback(r.owned.exec);
-      account(r.owned.exec, r.line);
+      r.bind();
+      handle_report(r.exec);
     }
     draining_ = false;
   }
 
-  void account(const Exec& e, std::string_view line) {
+  void handle_report(const Exec& e) {
+    for (auto& runner : runners_) runner->on_feedback(e);
+    risk_->on_feedback(e);
+    account(e);
+  }
+
+  void account(const Exec& e) {
     if (!e.qty || !e.price) return;
     Instrument& in = instrument(e.venue, e.symbol, true);
     const double px = e.price->to_double(), qty = e.qty->to_double();
@@ -404,7 +407,8 @@ class Run final : public EventListener {
     }
     if (q != 0) in.lots.push_back(Lot{q, e.ts});
     r_.fills.push_back(FillPoint{e.ts, in.index, e.side == Side::buy, px, qty});
-    r_.fill_lines.emplace_back(line);
+    fill_encoder_.write(e);  // the line the exec engine would publish
+    r_.fill_lines.emplace_back(fill_line_.last);
   }
 
   // ------------------------------------------------------------ the clock
@@ -628,6 +632,8 @@ class Run final : public EventListener {
   }};
   Capture capture_;
   EventEncoder delay_encoder_{capture_};  // market events for the strategy, delayed
+  Capture fill_line_;
+  EventEncoder fill_encoder_{fill_line_};
   std::unique_ptr<PaperVenue> paper_;
   std::unique_ptr<ExecEngine> exec_;
   std::unique_ptr<RiskEngine> risk_;
@@ -641,7 +647,7 @@ class Run final : public EventListener {
   std::string err_, key_;
   std::function<Nanos()> market_sampler_;
   std::deque<std::pair<Nanos, std::string>> queue_;
-  std::deque<Queued> reports_;
+  std::deque<OwnedExec> reports_;
   bool draining_ = false;
   bool hold_top_ = false;
   std::optional<TopOfBookEvent> held_top_;

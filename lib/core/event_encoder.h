@@ -22,6 +22,9 @@ class LineSink {
   // Whether this sink uses topics at all (stream outputs do not, so the
   // encoder skips building them).
   virtual bool wants_topic() const { return true; }
+  // Whether this sink throws every line away (producers may then skip
+  // building lines nobody reads).
+  virtual bool discards() const { return false; }
 };
 
 class EventEncoder final : public EventListener {

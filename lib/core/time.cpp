@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace ot {
@@ -62,13 +63,30 @@ Nanos mono_ns() noexcept {
 }
 
 std::optional<Nanos> parse_iso8601(std::string_view s) noexcept {
+  // Stamps come by the million, nearly all of one day: the date part is
+  // checked and converted once per day (per thread), then compared.
+  thread_local char last_date[10] = {};
+  thread_local std::int64_t last_days = 0;
+  thread_local bool have_date = false;
   int y, mo, d, h, mi, se;
-  if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' ||
+  if (s.size() < 20 || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' ||
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  std::int64_t days;
+  if (have_date && std::memcmp(s.data(), last_date, sizeof last_date) == 0) {
+    days = last_days;
+  } else {
+    if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+        !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+      return std::nullopt;
+    }
+    days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    std::memcpy(last_date, s.data(), sizeof last_date);
+    last_days = days;
+    have_date = true;
+  }
+  if (h > 23 || mi > 59 || se > 60) return std::nullopt;
   std::size_t i = 19;
   Nanos frac = 0;
   if (i < s.size() && s[i] == '.') {
@@ -82,7 +100,6 @@ std::optional<Nanos> parse_iso8601(std::string_view s) noexcept {
     for (; n < 9; ++n) frac *= 10;
   }
   if (i + 1 != s.size() || s[i] != 'Z') return std::nullopt;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return ((days * 24 + h) * 60 + mi) * 60 * 1'000'000'000LL + se * 1'000'000'000LL + frac;
 }
 

@@ -138,11 +138,16 @@ void ExecEngine::do_amend(Amend a, std::string_view line, std::string_view w) {
 void ExecEngine::publish(const Exec& e, bool to_journal) {
   Exec copy = e;
   copy.seq = ++seq_;
+  const bool journaled = to_journal && journal_.is_open();
+  if (!journaled && fills_ == nullptr && out_.discards() && !(report_listener_ && report_lines_)) {
+    if (report_listener_) report_listener_(copy, {});
+    return;
+  }
   encoder_.write(copy);
-  if (to_journal) journal(capture_.line_);
+  if (journaled) journal(capture_.line_);
   out_.write_line(capture_.topic_, capture_.line_);
   if (fills_ != nullptr) fills_->write_line(capture_.topic_, capture_.line_);
-  if (report_listener_) report_listener_(copy, capture_.line_);
+  if (report_listener_) report_listener_(copy, report_lines_ ? std::string_view(capture_.line_) : std::string_view());
 }
 
 void ExecEngine::on_exec(const Exec& e) {

@@ -51,8 +51,13 @@ class ExecEngine final : public ExecListener {
   void set_fills(LineSink* fills) { fills_ = fills; }
   // Fused use: every published report also as a struct (with its `seq`)
   // and its line, to `fn`, synchronously; the views are valid for the call.
-  void set_report_listener(std::function<void(const Exec&, std::string_view line)> fn) {
+  // With `lines` false the listener takes the struct alone (the line is
+  // empty), and when no output, journal or fills sink reads lines either,
+  // none is built.
+  void set_report_listener(std::function<void(const Exec&, std::string_view line)> fn,
+                           bool lines = true) {
     report_listener_ = std::move(fn);
+    report_lines_ = lines;
   }
   // Opens the journal, replays it into the order tracker and hands orders
   // it shows as open to the gateway to reconcile. Call before any input.
@@ -100,6 +105,7 @@ class ExecEngine final : public ExecListener {
   LineSink& out_;
   LineSink* fills_ = nullptr;
   std::function<void(const Exec&, std::string_view)> report_listener_;
+  bool report_lines_ = true;
   Diagnostics& diag_;
   OrderTracker tracker_;
   Journal journal_;

@@ -45,6 +45,7 @@ class NullLineSink final : public LineSink {
  public:
   void write_line(std::string_view, std::string_view) override {}
   bool wants_topic() const override { return false; }
+  bool discards() const override { return true; }
 };
 
 // Hands each line, followed by kLinePadding bytes (the parsers' padding),
