@@ -509,10 +509,11 @@ class Run final : public EventListener {
   static bool traded(const Instrument& in) { return in.index != kUntraded; }
 
   Instrument* find_instrument(std::string_view venue, std::string_view symbol) {
+    if (Instrument* in = recent_.find(venue, symbol)) return in;
     key_.assign(venue).push_back('\x1f');
     key_.append(symbol);
     auto it = by_key_.find(key_);
-    return it == by_key_.end() ? nullptr : it->second;
+    return it == by_key_.end() ? nullptr : recent_.put(venue, symbol, it->second);
   }
 
   Instrument& instrument(std::string_view venue, std::string_view symbol, bool trading) {
@@ -653,6 +654,7 @@ class Run final : public EventListener {
   std::optional<TopOfBookEvent> held_top_;
   std::vector<std::unique_ptr<Instrument>> instruments_;
   StringMap<Instrument*> by_key_;
+  RecentKeys<Instrument> recent_;
   Nanos now_ = 0, start_ = 0, bar_ = 0, next_sample_ = 0, next_funding_ = 0;
   double peak_ = 0, volume_ = 0, funding_ = 0, holding_sum_ = 0, holding_qty_ = 0;
   Amount fees_;

@@ -84,7 +84,7 @@ const BookEngineStats& BookEngine::stats() const {
 }
 
 BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view symbol) {
-  if (latest_ != nullptr && latest_->symbol == symbol && latest_->venue == venue) return *latest_;
+  if (Entry* e = recent_.find(venue, symbol)) return *(latest_ = e);
   key_.assign(venue).push_back('\0');
   key_.append(symbol);
   auto it = books_.find(key_);
@@ -101,16 +101,17 @@ BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view sy
                                       0});
     it = books_.emplace(key_, std::move(e)).first;
   }
-  latest_ = it->second.get();
+  latest_ = recent_.put(venue, symbol, it->second.get());
   return *latest_;
 }
 
 const BookEngine::Entry* BookEngine::find(std::string_view venue, std::string_view symbol) const {
+  if (const Entry* e = recent_.find(venue, symbol)) return e;
   std::string key(venue);
   key.push_back('\0');
   key.append(symbol);
   auto it = books_.find(key);
-  return it == books_.end() ? nullptr : it->second.get();
+  return it == books_.end() ? nullptr : recent_.put(venue, symbol, it->second.get());
 }
 
 bool BookEngine::process_line(std::string_view line, std::string_view where) {

@@ -19,6 +19,7 @@
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/string_map.h"
 
 namespace ot {
 
@@ -112,6 +113,7 @@ class BookEngine {
   std::vector<Level> top_bids_, top_asks_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> books_;
   Entry* latest_ = nullptr;
+  mutable RecentKeys<Entry> recent_;
   std::function<void(const TopOfBookEvent&)> top_listener_;
   mutable BookEngineStats stats_;
 };

@@ -16,6 +16,14 @@ Nanos now_ns() noexcept;
 // Monotonic clock in nanoseconds, for pacing and deadlines.
 Nanos mono_ns() noexcept;
 
+// Venue milliseconds as nanoseconds; nullopt when they do not fit (beyond
+// the year 2262).
+inline std::optional<Nanos> ns_from_ms(std::int64_t ms) noexcept {
+  constexpr std::int64_t kLimit = INT64_MAX / 1'000'000;
+  if (ms > kLimit || ms < -kLimit) return std::nullopt;
+  return ms * 1'000'000;
+}
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z"; nullopt when malformed.
 std::optional<Nanos> parse_iso8601(std::string_view text) noexcept;
 // "2022-05-13T16:27:05.507260300Z" (UTC, nine fractional digits).

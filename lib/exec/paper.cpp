@@ -113,20 +113,18 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
     auto s = by_symbol_.find(std::string(symbol));
     if (s != by_symbol_.end()) return s->second;
   }
-  if (last_market_ != nullptr && last_market_->symbol == symbol && last_market_->venue == venue) {
-    return last_market_;
-  }
+  if (Market* m = recent_markets_.find(venue, symbol)) return m;
   key_.assign(venue).push_back('\x1f');
   key_.append(symbol);
   auto found = markets_.find(key_);
-  if (found != markets_.end()) return last_market_ = found->second.get();
+  if (found != markets_.end()) return recent_markets_.put(venue, symbol, found->second.get());
   auto& m = markets_[key_];
   if (!m) {
     m = std::make_unique<Market>();
     m->venue = venue;
     m->symbol = symbol;
   }
-  return last_market_ = m.get();
+  return recent_markets_.put(venue, symbol, m.get());
 }
 
 void PaperVenue::set_clock(Nanos t) {

@@ -48,14 +48,12 @@ BookSyncGuard::BookSyncGuard(BookRules rules, EventListener& out, SyncActions* a
 BookSyncGuard::~BookSyncGuard() = default;
 
 BookSyncGuard::SymbolState& BookSyncGuard::state(std::string_view symbol) {
-  if (last_ != nullptr && last_symbol_ == symbol) return *last_;
+  if (SymbolState* st = recent_.find({}, symbol)) return *st;
   auto it = symbols_.find(symbol);
   if (it == symbols_.end()) {
     it = symbols_.emplace(std::string(symbol), std::make_unique<SymbolState>(rules_)).first;
   }
-  last_symbol_ = it->first;
-  last_ = it->second.get();
-  return *last_;
+  return *recent_.put({}, symbol, it->second.get());
 }
 
 void BookSyncGuard::reset_all() {

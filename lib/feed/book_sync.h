@@ -73,8 +73,7 @@ class BookSyncGuard final : public EventListener {
   StringMap<std::unique_ptr<SymbolState>> symbols_;
   // The last symbol looked up (a view of its key in symbols_, which never
   // moves) and its state: consecutive updates are usually for one symbol.
-  std::string_view last_symbol_;
-  SymbolState* last_ = nullptr;
+  RecentKeys<SymbolState> recent_;  // the last few symbols looked up
   SyncStats stats_;
 };
 

@@ -46,8 +46,9 @@ std::string_view PositionBook::key(std::string_view venue, std::string_view symb
 }
 
 PositionState& PositionBook::get(std::string_view venue, std::string_view symbol) {
+  if (PositionState* p = recent_.find(venue, symbol)) return *p;
   auto it = positions_.find(key(venue, symbol));
-  if (it != positions_.end()) return it->second;
+  if (it != positions_.end()) return *recent_.put(venue, symbol, &it->second);
   const std::string k(key_);
   PositionState& p = positions_[k];
   p.venue = venue;
@@ -94,15 +95,23 @@ const PositionState& PositionBook::fill(std::string_view venue, std::string_view
 
 PositionState* PositionBook::mark(std::string_view venue, std::string_view symbol,
                                   const Decimal& price) {
-  auto it = positions_.find(key(venue, symbol));
-  if (it == positions_.end()) return nullptr;
-  it->second.mark = price;
-  return &it->second;
+  PositionState* p = recent_.find(venue, symbol);
+  if (p == nullptr) {
+    auto it = positions_.find(key(venue, symbol));
+    if (it == positions_.end()) return nullptr;
+    p = recent_.put(venue, symbol, &it->second);
+  }
+  p->mark = price;
+  return p;
 }
 
 const PositionState* PositionBook::find(std::string_view venue, std::string_view symbol) const {
+  if (const PositionState* p = recent_.find(venue, symbol)) return p;
   auto it = positions_.find(key(venue, symbol));
-  return it == positions_.end() ? nullptr : &it->second;
+  // The cache is the book's own (mutable) memo: it may point at its entries.
+  return it == positions_.end()
+             ? nullptr
+             : recent_.put(venue, symbol, const_cast<PositionState*>(&it->second));
 }
 
 std::vector<const PositionState*> PositionBook::all() const {

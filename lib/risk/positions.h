@@ -65,6 +65,7 @@ class PositionBook {
   // "venue\x1fsymbol" in a scratch buffer (no allocation per lookup).
   std::string_view key(std::string_view venue, std::string_view symbol) const;
   StringMap<PositionState> positions_;
+  mutable RecentKeys<PositionState> recent_;
   mutable std::string key_;
   std::vector<std::string> order_;
 };

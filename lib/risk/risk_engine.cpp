@@ -163,12 +163,18 @@ void RiskEngine::on_top(const TopOfBookEvent& t) {
   Decimal m{(t.bid.at_scale(s) + t.ask.at_scale(s)) / 2, s};
   if (m.mantissa % 10 == 0) m = Decimal{m.mantissa / 10, s - 1};
   // One key per top of book, built in place: no allocation once seen.
-  key_.assign(t.venue).push_back(':');
-  key_.append(t.symbol);
-  auto it = mids_.find(std::string_view(key_));
-  if (it == mids_.end()) it = mids_.emplace(key_, m).first;
-  it->second = m;
+  Decimal* mid = recent_mids_.find(t.venue, t.symbol);
+  if (mid == nullptr) {
+    key_.assign(t.venue).push_back(':');
+    key_.append(t.symbol);
+    auto it = mids_.find(std::string_view(key_));
+    if (it == mids_.end()) it = mids_.emplace(key_, m).first;
+    mid = recent_mids_.put(t.venue, t.symbol, &it->second);
+  }
+  *mid = m;
   if (PositionState* p = positions_.mark(t.venue, t.symbol, m)) {
+    key_.assign(t.venue).push_back(':');
+    key_.append(t.symbol);
     Nanos& last = position_emitted_[key_];
     if (!p->qty.is_zero() && now_ - last >= kSecond) emit_position(*p);
     update_pnl();

@@ -101,6 +101,7 @@ class RiskEngine {
   OrderTracker tracker_;
   PositionBook positions_;
   StringMap<Decimal> mids_;
+  RecentKeys<Decimal> recent_mids_;
   StringMap<Nanos> position_emitted_;
   StringMap<std::unique_ptr<OptionInfo>> options_;
   StringMap<Portfolio> portfolios_;

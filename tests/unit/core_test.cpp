@@ -1,15 +1,15 @@
 #include <catch2/catch.hpp>
+#include <optional>
+#include <random>
 
 #include "core/decimal.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
 #include "core/json_in.h"
 #include "core/json_out.h"
+#include "core/string_map.h"
 #include "core/time.h"
 #include "test_util.h"
-
-#include <optional>
-#include <random>
 
 using ot::Decimal;
 
@@ -115,9 +115,19 @@ TEST_CASE("the level scanner agrees with a JSON parser on every shape", "[core][
   // levels are errors. Views, values and the canonical flag are checked
   // against simdjson's DOM and Decimal::parse.
   std::mt19937_64 rng(11);
-  const std::vector<std::string> texts = {"36999.99", "1.10100000", "0", "0.0", "5.", ".5", "",
-                                          "-1.5", "1e-05", "abc", "12345678901234567890",
-                                          "0.0000000000000000001", "000000000000000000001"};
+  const std::vector<std::string> texts = {"36999.99",
+                                          "1.10100000",
+                                          "0",
+                                          "0.0",
+                                          "5.",
+                                          ".5",
+                                          "",
+                                          "-1.5",
+                                          "1e-05",
+                                          "abc",
+                                          "12345678901234567890",
+                                          "0.0000000000000000001",
+                                          "000000000000000000001"};
   simdjson::dom::parser dom;
   for (int round = 0; round < 20000; ++round) {
     const int shape = static_cast<int>(rng() % 8);  // 0-3 canonical, 4 ws, 5 extra, 6 bad, 7 mix
@@ -171,6 +181,31 @@ TEST_CASE("the level scanner agrees with a JSON parser on every shape", "[core][
       ++i;
     }
   }
+}
+
+TEST_CASE("short-key equality and hash agree with std::string_view", "[core][strings]") {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) {
+    std::string k(rng() % 41, 'a');
+    for (char& c : k) c = "AB\0\x1f-_09"[rng() % 9];
+    keys.push_back(k);
+    std::string near = k;  // same length, one byte off
+    if (!near.empty()) near[rng() % near.size()] ^= 1;
+    keys.push_back(near);
+  }
+  const ot::StringHash hash;
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    for (std::size_t j : {i, i + 1, (i * 7919) % keys.size()}) {
+      const std::string_view a = keys[i], b = keys[j];
+      REQUIRE(ot::same_key(a, b) == (a == b));
+      if (a == b) REQUIRE(hash(a) == hash(std::string(b)));
+    }
+  }
+  ot::StringMap<int> m;
+  for (std::size_t i = 0; i < keys.size(); ++i) m.emplace(keys[i], static_cast<int>(i));
+  for (const auto& k : keys)
+    REQUIRE(keys[static_cast<std::size_t>(m.find(std::string_view(k))->second)] == k);
 }
 
 TEST_CASE("capture stamps round-trip at 100 ns", "[core][time]") {

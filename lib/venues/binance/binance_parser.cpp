@@ -12,8 +12,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr Nanos kMs = 1'000'000;
-
 enum class StreamKind { unknown, depth, snapshot, book_ticker, agg_trade, trade, skipped };
 
 StreamKind classify(std::string_view stream) {
@@ -200,10 +198,10 @@ class Parser final : public FrameParser {
     if (u.symbol.empty() || !u.seq || !d.have_bids || !d.have_asks || (!snapshot && !u.first_seq)) {
       return FrameResult::fail("depth message lacks symbol, ids or sides");
     }
-    if (d.tx_time)
-      u.ts = *d.tx_time * kMs;
-    else if (d.event_time)
-      u.ts = *d.event_time * kMs;
+    if (d.tx_time || d.event_time) {
+      u.ts = ns_from_ms(d.tx_time ? *d.tx_time : *d.event_time);
+      if (!u.ts) return FrameResult::fail("depth message time out of range");
+    }
     u.venue = venue();
     u.bids = bids_;
     u.asks = asks_;
@@ -359,10 +357,10 @@ class Parser final : public FrameParser {
     if (q.symbol.empty() || q.bid.empty() || q.ask.empty()) {
       return FrameResult::fail("bookTicker lacks symbol or prices");
     }
-    if (tx_time)
-      q.ts = *tx_time * kMs;
-    else if (event_time)
-      q.ts = *event_time * kMs;
+    if (tx_time || event_time) {
+      q.ts = ns_from_ms(tx_time ? *tx_time : *event_time);
+      if (!q.ts) return FrameResult::fail("bookTicker time out of range");
+    }
     q.venue = venue();
     out.on_quote(q);
     return FrameResult::data();
@@ -415,7 +413,10 @@ class Parser final : public FrameParser {
     }
     // The buyer was the maker: the aggressor sold.
     t.side = *buyer_maker ? Side::sell : Side::buy;
-    if (trade_time) t.ts = *trade_time * kMs;
+    if (trade_time) {
+      t.ts = ns_from_ms(*trade_time);
+      if (!t.ts) return FrameResult::fail("trade time out of range");
+    }
     t.venue = venue();
     out.on_trade(t);
     return FrameResult::data();

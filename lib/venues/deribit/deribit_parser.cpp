@@ -10,7 +10,12 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr Nanos kMs = 1'000'000;
+// A millisecond timestamp as nanoseconds; out of range is an error.
+Nanos ms_field(simdjson::ondemand::value v) {
+  const auto ns = ns_from_ms(v.get_int64());
+  if (!ns) throw simdjson::simdjson_error(simdjson::NUMBER_OUT_OF_RANGE);
+  return *ns;
+}
 
 std::string_view number_text(od::value v) {
   if (v.type() != od::json_type::number) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
@@ -143,7 +148,7 @@ class Parser final : public FrameParser {
       if (key == "type")
         u.snapshot = std::string_view(field.value().get_string()) == "snapshot";
       else if (key == "timestamp")
-        u.ts = field.value().get_int64() * kMs;
+        u.ts = ms_field(field.value());
       else if (key == "change_id")
         u.seq = field.value().get_int64();
       else if (key == "prev_change_id")
@@ -173,7 +178,7 @@ class Parser final : public FrameParser {
       else if (key == "amount")
         t.qty = number_text(field.value());
       else if (key == "timestamp")
-        t.ts = field.value().get_int64() * kMs;
+        t.ts = ms_field(field.value());
       else if (key == "instrument_name")
         t.symbol = field.value().get_string();
       else if (key == "direction") {
@@ -197,7 +202,7 @@ class Parser final : public FrameParser {
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
       if (key == "timestamp") {
-        t.ts = field.value().get_int64() * kMs;
+        t.ts = ms_field(field.value());
         continue;
       }
       if (key == "greeks") {
@@ -263,7 +268,7 @@ class Parser final : public FrameParser {
     for (auto field : obj) {
       std::string_view key = field.unescaped_key();
       if (key == "timestamp")
-        q.ts = field.value().get_int64() * kMs;
+        q.ts = ms_field(field.value());
       else if (key == "best_bid_price")
         q.bid = number_text(field.value());
       else if (key == "best_bid_amount")

@@ -13,16 +13,17 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr Nanos kMs = 1'000'000;
 
 std::int64_t parse_ms(std::string_view s) {
   std::int64_t v = 0;
-  if (s.empty()) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+  if (s.empty() || s.size() > 18) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
   for (char c : s) {
     if (c < '0' || c > '9') throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
     v = v * 10 + (c - '0');
   }
-  return v * kMs;
+  const auto ns = ns_from_ms(v);
+  if (!ns) throw simdjson::simdjson_error(simdjson::NUMBER_OUT_OF_RANGE);
+  return *ns;
 }
 
 void read_levels(od::value v, std::vector<PriceLevel>& out) {
