@@ -37,7 +37,10 @@ struct Decimal {
 
 // Three-way comparison by value, whatever the scales.
 int compare(const Decimal& a, const Decimal& b) noexcept;
-inline bool operator==(const Decimal& a, const Decimal& b) noexcept { return compare(a, b) == 0; }
+inline bool operator==(const Decimal& a, const Decimal& b) noexcept {
+  // Same scale (the usual case on one instrument): no rescaling.
+  return a.scale == b.scale ? a.mantissa == b.mantissa : compare(a, b) == 0;
+}
 inline bool operator<(const Decimal& a, const Decimal& b) noexcept { return compare(a, b) < 0; }
 
 // 10^n for n in 0..18.

@@ -36,7 +36,7 @@ struct PaperVenue::Market {
   }
   void forget_taken(BookSide side, const Decimal& price) {
     std::erase_if(taken,
-                  [&](const Taken& t) { return t.side == side && compare(t.price, price) == 0; });
+                  [&](const Taken& t) { return t.side == side && t.price == price; });
   }
 };
 
@@ -453,10 +453,10 @@ void PaperVenue::on_book(const BookUpdate& u) {
       if (!price || !qty) continue;
       if (!m->shared) m->own_book.apply(side, *price, *qty);
       if (u.snapshot) continue;
-      m->forget_taken(side, *price);
+      if (!m->taken.empty()) m->forget_taken(side, *price);
       for (auto& w : working_) {
-        if (w->market == m && w->own_side() == side && w->price &&
-            compare(*w->price, *price) == 0 && compare(*qty, w->queue_ahead) < 0) {
+        if (w->market == m && w->own_side() == side && w->price && *w->price == *price &&
+            compare(*qty, w->queue_ahead) < 0) {
           w->queue_ahead = *qty;
         }
       }

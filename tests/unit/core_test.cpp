@@ -141,7 +141,12 @@ TEST_CASE("the level scanner agrees with a JSON parser on every shape", "[core][
         if (k) raw += ",";
         const std::string& t = texts[rng() % (shape < 4 ? 4 : texts.size())];
         if (shape == 6 && rng() % 3 == 0) {
-          raw += rng() % 2 ? "1.5" : "\"1\\u0030\"";  // a number, an escape
+          // A number, an escape, a control byte among eight decimals.
+          raw += std::vector<std::string>{"1.5", "\"1\\u0030\"",
+                                          "\"1.1234\x1a"
+                                          "678\"",
+                                          "\"1.12345\x1f"
+                                          "78\""}[rng() % 4];
           expect_error = true;
         } else {
           raw += "\"" + t + "\"";
