@@ -1,5 +1,7 @@
 #include "exec/order_tracker.h"
 
+#include <algorithm>
+
 namespace ot {
 
 Decimal TrackedOrder::leaves() const {
@@ -25,8 +27,8 @@ Order TrackedOrder::as_order() const {
 }
 
 bool OrderTracker::add(const Order& o) {
-  if (index_.find(o.id) != index_.end()) return false;
-  TrackedOrder t;
+  const std::size_t n = orders_.size();
+  TrackedOrder& t = orders_.emplace_back();  // in place: no strings moved
   t.id = o.id;
   t.venue = o.venue;
   t.symbol = o.symbol;
@@ -39,9 +41,12 @@ bool OrderTracker::add(const Order& o) {
   t.reduce_only = o.reduce_only;
   t.ts = o.ts;
   t.updated = o.ts;
-  index_.emplace(t.id, orders_.size());
-  open_.insert(orders_.size());
-  orders_.push_back(std::move(t));
+  // One look-up: the id goes in unless it is already known.
+  if (!index_.emplace(t.id, n).second) {
+    orders_.pop_back();
+    return false;
+  }
+  open_.push_back(n);  // the newest index: the vector stays sorted
   return true;
 }
 
@@ -101,7 +106,10 @@ OrderTracker::Result OrderTracker::apply(const Exec& e) {
   o.updated = e.ts;
   const bool was_open = o.open();
   o.status = e.status;
-  if (was_open && !o.open()) open_.erase(it->second);
+  if (was_open && !o.open()) {
+    const auto at = std::lower_bound(open_.begin(), open_.end(), it->second);
+    if (at != open_.end() && *at == it->second) open_.erase(at);
+  }
   return r;
 }
 

@@ -16,7 +16,6 @@
 
 #include <deque>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,7 +82,7 @@ class OrderTracker {
  private:
   StringMap<std::size_t> index_;
   std::deque<TrackedOrder> orders_;  // stable addresses
-  std::set<std::size_t> open_;       // indexes of open orders
+  std::vector<std::size_t> open_;    // indexes of open orders, ascending
 };
 
 }  // namespace ot

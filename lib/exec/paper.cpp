@@ -307,8 +307,7 @@ void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liqu
 void PaperVenue::arrive(Pending& p) {
   if (p.kind == Pending::submit) {
     Working& w = *p.order;
-    if (seen_ids_.find(w.id) != seen_ids_.end()) return reject(p, "duplicate client order id");
-    seen_ids_[w.id] = true;
+    if (!seen_ids_.emplace(w.id, true).second) return reject(p, "duplicate client order id");
     if (w.qty.mantissa <= 0) return reject(p, "quantity must be positive");
     if (w.kind == OrderKind::limit && (!w.price || w.price->mantissa <= 0)) {
       return reject(p, "limit order needs a positive price");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 namespace ot {
 
 namespace {
@@ -130,7 +132,9 @@ void StrategyRunner::advance(Nanos now) {
 }
 
 std::string_view StrategyRunner::submit(const OrderRequest& r) {
-  id_ = fmt::format("{}-{}-{}", options_.id_prefix, options_.session, next_id_++);
+  id_.clear();  // reuses its buffer
+  fmt::format_to(std::back_inserter(id_), "{}-{}-{}", options_.id_prefix, options_.session,
+                 next_id_++);
   Order o;
   o.id = id_;
   o.venue = r.venue;
