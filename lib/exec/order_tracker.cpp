@@ -27,9 +27,11 @@ Order TrackedOrder::as_order() const {
 }
 
 bool OrderTracker::add(const Order& o) {
-  const std::size_t n = orders_.size();
-  TrackedOrder& t = orders_.emplace_back();  // in place: no strings moved
-  t.id = o.id;
+  // One look-up: the id goes in unless it is already known.
+  auto [it, inserted] = orders_.try_emplace(std::string(o.id));
+  if (!inserted) return false;
+  TrackedOrder& t = it->second;
+  t.id = it->first;
   t.venue = o.venue;
   t.symbol = o.symbol;
   t.strategy = o.strategy;
@@ -41,24 +43,36 @@ bool OrderTracker::add(const Order& o) {
   t.reduce_only = o.reduce_only;
   t.ts = o.ts;
   t.updated = o.ts;
-  // One look-up: the id goes in unless it is already known.
-  if (!index_.emplace(t.id, n).second) {
-    orders_.pop_back();
-    return false;
-  }
-  open_.push_back(n);  // the newest index: the vector stays sorted
+  t.added = added_++;
+  open_.emplace_back(t.added, &t);  // the newest number: the vector stays sorted
   return true;
+}
+
+// An order reached a final state: off the open list, and the oldest final
+// orders beyond the ones kept are forgotten.
+void OrderTracker::closed(TrackedOrder& o) {
+  const auto at = std::lower_bound(
+      open_.begin(), open_.end(), o.added,
+      [](const std::pair<std::uint64_t, TrackedOrder*>& x, std::uint64_t n) { return x.first < n; });
+  if (at != open_.end() && at->second == &o) open_.erase(at);
+  if (keep_final_ == kKeepAll) return;
+  finals_.push_back(&o);
+  while (finals_.size() > keep_final_ && finals_.size() > 1) {
+    const std::string id = finals_.front()->id;
+    finals_.pop_front();
+    orders_.erase(id);
+  }
 }
 
 OrderTracker::Result OrderTracker::apply(const Exec& e) {
   Result r;
-  auto it = index_.find(e.id);
-  if (it == index_.end()) {
+  auto it = orders_.find(e.id);
+  if (it == orders_.end()) {
     r.kind = Applied::refused;
     r.reason = "unknown order id";
     return r;
   }
-  TrackedOrder& o = orders_[it->second];
+  TrackedOrder& o = it->second;
   r.order = &o;
   const bool has_fill = e.qty && e.qty->mantissa > 0;
   if (is_final(o.status) && o.acked) {
@@ -106,31 +120,28 @@ OrderTracker::Result OrderTracker::apply(const Exec& e) {
   o.updated = e.ts;
   const bool was_open = o.open();
   o.status = e.status;
-  if (was_open && !o.open()) {
-    const auto at = std::lower_bound(open_.begin(), open_.end(), it->second);
-    if (at != open_.end() && *at == it->second) open_.erase(at);
-  }
+  if (was_open && !o.open()) closed(o);
   return r;
 }
 
 void OrderTracker::amend(std::string_view id, const std::optional<Decimal>& qty,
                          const std::optional<Decimal>& price) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  TrackedOrder& o = orders_[it->second];
+  auto it = orders_.find(id);
+  if (it == orders_.end()) return;
+  TrackedOrder& o = it->second;
   if (qty) o.qty = *qty;
   if (price) o.price = *price;
 }
 
 const TrackedOrder* OrderTracker::find(std::string_view id) const {
-  auto it = index_.find(id);
-  return it == index_.end() ? nullptr : &orders_[it->second];
+  auto it = orders_.find(id);
+  return it == orders_.end() ? nullptr : &it->second;
 }
 
 std::vector<const TrackedOrder*> OrderTracker::open_orders() const {
   std::vector<const TrackedOrder*> out;
   out.reserve(open_.size());
-  for (std::size_t i : open_) out.push_back(&orders_[i]);
+  for (const auto& [n, o] : open_) out.push_back(o);
   return out;
 }
 

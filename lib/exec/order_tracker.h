@@ -14,11 +14,13 @@
 // Thread-safety: none; one tracker per owner.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/amount.h"
@@ -42,6 +44,7 @@ struct TrackedOrder {
   Amount fees;
   Nanos ts = 0;       // order time
   Nanos updated = 0;  // last report time
+  std::uint64_t added = 0;  // the tracker's count when it was added
 
   Decimal leaves() const;
   bool open() const { return !is_final(status); }
@@ -58,10 +61,18 @@ class OrderTracker {
     const TrackedOrder* order = nullptr;
   };
 
+  // `keep_final`: how many orders in a final state to remember (the most
+  // recent ones) besides every open order; older final orders are forgotten,
+  // so a long session's tracker stays small. The default keeps everything,
+  // which the exec engine needs to refuse any client order id used before.
+  explicit OrderTracker(std::size_t keep_final = kKeepAll) : keep_final_(keep_final) {}
+  static constexpr std::size_t kKeepAll = static_cast<std::size_t>(-1);
+
   // Records a new order (status new, not yet acked). False if the id is
   // already known.
   bool add(const Order& o);
-  // Advances the order named by e.id.
+  // Advances the order named by e.id. The record in the result stays valid
+  // until the next add or apply.
   Result apply(const Exec& e);
   // Updates a resting order's terms after an accepted amend.
   void amend(std::string_view id, const std::optional<Decimal>& qty,
@@ -75,14 +86,20 @@ class OrderTracker {
   // allocation, and no look at orders already final.
   template <class Fn>
   void for_each_open(Fn&& fn) const {
-    for (std::size_t i : open_) fn(orders_[i]);
+    for (const auto& [n, o] : open_) fn(*o);
   }
+  // Orders held (every open one and the final ones kept).
   std::size_t size() const { return orders_.size(); }
 
  private:
-  StringMap<std::size_t> index_;
-  std::deque<TrackedOrder> orders_;  // stable addresses
-  std::vector<std::size_t> open_;    // indexes of open orders, ascending
+  void closed(TrackedOrder& o);
+
+  std::size_t keep_final_;
+  std::uint64_t added_ = 0;
+  StringMap<TrackedOrder> orders_;  // by id; nodes stay put
+  // Open orders by the number they were added with, ascending.
+  std::vector<std::pair<std::uint64_t, TrackedOrder*>> open_;
+  std::deque<const TrackedOrder*> finals_;  // oldest first, when not keeping all
 };
 
 }  // namespace ot

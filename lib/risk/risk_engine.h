@@ -98,7 +98,9 @@ class RiskEngine {
   EventDecoder feedback_decoder_;
   DecodedEvent ev_, fb_;
   EventEncoder encoder_;
-  OrderTracker tracker_;
+  // Open orders and the last 1024 final ones; the exec engine behind the
+  // gate keeps every id and refuses any reuse.
+  OrderTracker tracker_{1024};
   PositionBook positions_;
   StringMap<Decimal> mids_;
   RecentKeys<Decimal> recent_mids_;

@@ -97,7 +97,9 @@ class StrategyRunner final : public StrategyContext {
   DecodedEvent ev_;
   DecodedEvent fb_;
   EventEncoder encoder_;
-  OrderTracker tracker_;
+  // Open orders and the last 1024 final ones (late or repeated reports of
+  // those are still recognized); the exec engine keeps every id.
+  OrderTracker tracker_{1024};
   StringMap<Decimal> positions_;
   std::string error_;
   std::string id_;

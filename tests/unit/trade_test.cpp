@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -237,6 +238,56 @@ TEST_CASE("order state machine", "[trade][orders]") {
   e.status = ot::ExecStatus::canceled;
   CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // after final
   CHECK(t.find("a")->notional.to_string() == "10");
+}
+
+TEST_CASE("a tracker keeps open orders and only the latest final ones", "[trade][orders]") {
+  // Twenty orders; every third stays open, the rest are canceled in a
+  // shuffled order. With three finals kept, the open ones and the last three
+  // canceled remain, in the order they were added.
+  ot::OrderTracker t(3);
+  ot::OrderTracker all;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(std::string("o").append(std::to_string(i)));
+  for (const auto& id : ids) {
+    ot::Order o;
+    o.id = id;
+    o.venue = "paper";
+    o.symbol = "X";
+    o.qty = dec("1");
+    o.price = dec("1");
+    REQUIRE(t.add(o));
+    REQUIRE(all.add(o));
+  }
+  std::vector<std::string> to_cancel;
+  for (int i = 0; i < 20; ++i) {
+    if (i % 3 != 0) to_cancel.push_back(ids[static_cast<std::size_t>(i)]);
+  }
+  std::mt19937 rng(9);
+  std::shuffle(to_cancel.begin(), to_cancel.end(), rng);
+  ot::Exec e;
+  e.status = ot::ExecStatus::canceled;
+  e.filled = dec("0");
+  e.leaves = dec("0");
+  for (const auto& id : to_cancel) {
+    e.id = id;
+    REQUIRE(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+    REQUIRE(all.apply(e).kind == ot::OrderTracker::Applied::ok);
+  }
+  CHECK(t.open_count() == 7);
+  CHECK(t.size() == 7 + 3);
+  CHECK(all.size() == 20);
+  std::vector<std::string> open;
+  for (const auto* o : t.open_orders()) open.push_back(o->id);
+  CHECK(open == std::vector<std::string>{"o0", "o3", "o6", "o9", "o12", "o15", "o18"});
+  for (std::size_t k = 0; k < to_cancel.size(); ++k) {
+    const bool kept = k + 3 >= to_cancel.size();
+    CHECK((t.find(to_cancel[k]) != nullptr) == kept);
+    e.id = to_cancel[k];
+    // A repeated final report: recognized while kept, unknown once forgotten.
+    CHECK(t.apply(e).kind ==
+          (kept ? ot::OrderTracker::Applied::duplicate : ot::OrderTracker::Applied::refused));
+    CHECK(all.apply(e).kind == ot::OrderTracker::Applied::duplicate);
+  }
 }
 
 TEST_CASE("paper venue: queue position, trades through, book crossing", "[trade][paper]") {
