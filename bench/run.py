@@ -72,8 +72,9 @@ def main():
     print("| --- | ---: | ---: | ---: |")
     for name, key in (("tick-indexed flat array, pre-parsed (limit)", "BM_TickArrayBook"),
                       ("sorted flat array, pre-parsed", "BM_FlatArrayBook"),
-                      ("L2Book from decimals", "BM_BookApplyDecimal"),
-                      ("L2Book from venue text (what ot-book does)", "BM_BookApplyText")):
+                      ("L2Book from decimals (what ot-book and the fused chain do)",
+                       "BM_BookApplyDecimal"),
+                      ("L2Book from text, parsing each price and size", "BM_BookApplyText")):
         b = r[key]
         print(f"| {name} | {1e9 / b['items_per_second']:.1f} | {b['items_per_second'] / 1e6:.1f} M | "
               f"{tick['items_per_second'] / b['items_per_second']:.2f}x |")
