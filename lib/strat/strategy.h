@@ -87,7 +87,8 @@ class StrategyContext {
   // New price and/or quantity for a resting order.
   virtual void amend(std::string_view id, std::optional<Decimal> qty,
                      std::optional<Decimal> price) = 0;
-  // This strategy's orders and their states.
+  // This strategy's orders and their states: every open order and the last
+  // 1024 final ones (older final orders are forgotten).
   virtual const OrderTracker& orders() const = 0;
   // Net position from this strategy's own fills (positive long).
   virtual Decimal position(std::string_view venue, std::string_view symbol) const = 0;
