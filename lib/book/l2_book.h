@@ -179,8 +179,17 @@ void L2Book::walk(BookSide side, Fn&& fn) const {
 }
 
 inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
-  // Fast path: a key on the grid, inside the window, touching a slot.
-  if (tick_ != 0) {
+  // Fast path: a key on the grid, inside the window, touching a slot. A tick
+  // of one key unit (the book's scale is the venue's tick, the usual case)
+  // needs no division: the slot address is known one subtraction after the key.
+  if (tick_ == 1) {
+    const std::int64_t i = key - base_;
+    if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
+        (dense_count_ > 1 || !qty.is_zero())) {
+      place(i, key, price_scale, qty);
+      return;
+    }
+  } else if (tick_ != 0) {
     const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
     const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
     if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
