@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "venues/venue.h"
+
 namespace ot {
 
 struct PaperVenue::Market {
   std::string venue, symbol;
+  bool inverse = false;  // sizes in quote units, settled in the coin
   L2Book own_book;
   const L2Book* shared = nullptr;  // the book engine's, when it is shared
   bool has_book = false;
@@ -123,6 +126,8 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
     m = std::make_unique<Market>();
     m->venue = venue;
     m->symbol = symbol;
+    const Venue* v = find_venue(venue);
+    m->inverse = v != nullptr && v->inverse(symbol);
   }
   return recent_markets_.put(venue, symbol, m.get());
 }
@@ -298,7 +303,12 @@ void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liqu
   r.e.price = price;
   r.e.qty = qty;
   r.e.liquidity = liq;
-  r.e.fee = notional.times(liq == Liquidity::maker ? config_.maker_fee : config_.taker_fee)
+  // Fees on what the fill is worth in its settlement currency: the quote for
+  // linear contracts, the coin (size / price) for inverse ones.
+  const Amount value = w.market != nullptr && w.market->inverse
+                           ? Amount::of(qty).divided_by(Amount::of(price))
+                           : notional;
+  r.e.fee = value.times(liq == Liquidity::maker ? config_.maker_fee : config_.taker_fee)
                 .to_decimal(12);
   r.trade_id = "PT" + std::to_string(next_trade_id_++);
   if (complete) w.done = true;
