@@ -84,13 +84,14 @@ inline const char* read_plain_decimal(const char* p, const char* const limit, De
 }
 
 // Canonical levels only ([["p","q"],...] with plain decimals, no
-// whitespace) starting at p, which must be '['; reads no byte at or past
+// whitespace; with `extra_members`, further plain string members are
+// skipped and flagged) starting at p, which must be '['; reads no byte at or past
 // `limit`, whose last byte must be neither a digit nor '.'. Returns one past
 // the closing ']', or nullptr (with `out` unspecified) at the first byte that
 // is not canonical.
 template <class Level>
 inline const char* scan_canonical_levels(const char* p, const char* const limit,
-                                         std::vector<Level>& out) {
+                                         std::vector<Level>& out, bool* extra_members = nullptr) {
   out.clear();
   if (limit - p < 2 || *p != '[') return nullptr;
   ++p;
@@ -103,6 +104,16 @@ inline const char* scan_canonical_levels(const char* p, const char* const limit,
     if (limit - q < 4 || q[0] != '"' || q[1] != ',' || q[2] != '"') return nullptr;
     p = read_plain_decimal(q + 3, limit, l.qty_value);
     l.qty = std::string_view(q + 3, static_cast<std::size_t>(p - q - 3));
+    // Further members (OKX: liquidated orders, order count), skipped when
+    // the caller takes them: plain strings, no escapes.
+    while (extra_members != nullptr && limit - p >= 3 && p[0] == '"' && p[1] == ',' &&
+           p[2] == '"') {
+      for (p += 3; p != limit && *p != '"'; ++p) {
+        if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return nullptr;
+      }
+      if (p == limit) return nullptr;
+      *extra_members = true;
+    }
     if (limit - p < 3 || p[0] != '"' || p[1] != ']') return nullptr;
     p += 2;
     if (*p == ',') {
@@ -128,10 +139,11 @@ inline const char* scan_canonical_levels(const char* p, const char* const limit,
 // per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
 inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
+  bool extra = false;
   if (!raw.empty() && raw.back() == ']' &&
-      detail::scan_canonical_levels(raw.data(), raw.data() + raw.size(), out) ==
+      detail::scan_canonical_levels(raw.data(), raw.data() + raw.size(), out, &extra) ==
           raw.data() + raw.size()) {
-    return true;
+    return !extra;
   }
   bool canonical = true;
   const char* p = raw.data();

@@ -88,6 +88,14 @@ TEST_CASE("Decimal::parse agrees with a digit-by-digit reading on every length",
       if (want) {
         CHECK(got->mantissa == want->mantissa);
         CHECK(got->scale == want->scale);
+        // And back to text: the same value at the same scale.
+        const auto again = Decimal::parse(got->to_string());
+        REQUIRE(again);
+        CHECK(again->mantissa == got->mantissa);
+        CHECK(again->scale == got->scale);
+        std::string negative = got->mantissa == 0 ? "" : "-";
+        negative += got->to_string();
+        CHECK(Decimal{-got->mantissa, got->scale}.to_string() == negative);
       }
     } else if (got) {
       // Signs and exponents go through the general parser: it must print a
