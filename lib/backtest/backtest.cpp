@@ -135,8 +135,7 @@ class Run final : public EventListener {
     paper_ = std::make_unique<PaperVenue>(pc);
     exec_ = std::make_unique<ExecEngine>(*paper_, null_, diag_);
     paper_->set_listener(*exec_);
-    exec_->set_report_listener([this](const Exec& e, std::string_view) { on_report(e); },
-                               false);
+    exec_->set_report_listener([this](const Exec& e, std::string_view) { on_report(e); }, false);
     risk_ = std::make_unique<RiskEngine>(limits_, rejects_, diag_);
     const std::vector<std::string> symbols =
         c_.symbols.empty() ? std::vector<std::string>{""} : c_.symbols;

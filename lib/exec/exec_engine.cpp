@@ -147,7 +147,8 @@ void ExecEngine::publish(const Exec& e, bool to_journal) {
   if (journaled) journal(capture_.line_);
   out_.write_line(capture_.topic_, capture_.line_);
   if (fills_ != nullptr) fills_->write_line(capture_.topic_, capture_.line_);
-  if (report_listener_) report_listener_(copy, report_lines_ ? std::string_view(capture_.line_) : std::string_view());
+  if (report_listener_)
+    report_listener_(copy, report_lines_ ? std::string_view(capture_.line_) : std::string_view());
 }
 
 void ExecEngine::on_exec(const Exec& e) {

@@ -51,9 +51,9 @@ bool OrderTracker::add(const Order& o) {
 // An order reached a final state: off the open list, and the oldest final
 // orders beyond the ones kept are forgotten.
 void OrderTracker::closed(TrackedOrder& o) {
-  const auto at = std::lower_bound(
-      open_.begin(), open_.end(), o.added,
-      [](const std::pair<std::uint64_t, TrackedOrder*>& x, std::uint64_t n) { return x.first < n; });
+  const auto at = std::lower_bound(open_.begin(), open_.end(), o.added,
+                                   [](const std::pair<std::uint64_t, TrackedOrder*>& x,
+                                      std::uint64_t n) { return x.first < n; });
   if (at != open_.end() && at->second == &o) open_.erase(at);
   if (keep_final_ == kKeepAll) return;
   finals_.push_back(&o);

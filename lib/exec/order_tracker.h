@@ -42,8 +42,8 @@ struct TrackedOrder {
   Decimal filled{0, 0};
   Amount notional;  // Σ fill price × qty
   Amount fees;
-  Nanos ts = 0;       // order time
-  Nanos updated = 0;  // last report time
+  Nanos ts = 0;             // order time
+  Nanos updated = 0;        // last report time
   std::uint64_t added = 0;  // the tracker's count when it was added
 
   Decimal leaves() const;

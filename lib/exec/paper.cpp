@@ -38,8 +38,7 @@ struct PaperVenue::Market {
     taken.push_back(Taken{side, price, qty});
   }
   void forget_taken(BookSide side, const Decimal& price) {
-    std::erase_if(taken,
-                  [&](const Taken& t) { return t.side == side && t.price == price; });
+    std::erase_if(taken, [&](const Taken& t) { return t.side == side && t.price == price; });
   }
 };
 
@@ -308,8 +307,8 @@ void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liqu
   const Amount value = w.market != nullptr && w.market->inverse
                            ? Amount::of(qty).divided_by(Amount::of(price))
                            : notional;
-  r.e.fee = value.times(liq == Liquidity::maker ? config_.maker_fee : config_.taker_fee)
-                .to_decimal(12);
+  r.e.fee =
+      value.times(liq == Liquidity::maker ? config_.maker_fee : config_.taker_fee).to_decimal(12);
   r.trade_id = "PT" + std::to_string(next_trade_id_++);
   if (complete) w.done = true;
 }

@@ -119,7 +119,7 @@ class PaperVenue final : public Gateway {
   std::uint64_t next_trade_id_ = 1;
   StringMap<std::unique_ptr<Market>> markets_;
   StringMap<Market*> by_symbol_;
-  RecentKeys<Market> recent_markets_;  // the last few looked up
+  RecentKeys<Market> recent_markets_;              // the last few looked up
   std::vector<std::unique_ptr<Working>> working_;  // resting, arrival order
   std::deque<Pending> pending_;                    // in flight to the venue
   std::deque<Report> reports_;                     // in flight to us

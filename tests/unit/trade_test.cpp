@@ -2,8 +2,8 @@
 // and positions.
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -295,10 +295,14 @@ TEST_CASE("paper venue: fees in the settlement currency", "[trade][paper]") {
   // 0.002 BTC, so a 5 bp taker fee is 0.000001 BTC. A linear contract pays
   // on price × size in the quote.
   PaperRun run({{}, {}, dec("0.0002"), dec("0.0005"), {}, {}});
-  run.feed(R"({"type":"book","venue":"deribit","symbol":"BTC-PERPETUAL","recv":1,"snapshot":true,"bids":[["49999.5","1000"]],"asks":[["50000","1000"]]})");
-  run.feed(R"({"type":"order","id":"i1","venue":"deribit","symbol":"BTC-PERPETUAL","side":"buy","qty":"100","kind":"market"})");
-  run.feed(R"({"type":"book","venue":"binance-futures","symbol":"BTCUSDT","recv":1,"snapshot":true,"bids":[["49999.5","1"]],"asks":[["50000","1"]]})");
-  run.feed(R"({"type":"order","id":"l1","venue":"binance-futures","symbol":"BTCUSDT","side":"buy","qty":"0.002","kind":"market"})");
+  run.feed(
+      R"({"type":"book","venue":"deribit","symbol":"BTC-PERPETUAL","recv":1,"snapshot":true,"bids":[["49999.5","1000"]],"asks":[["50000","1000"]]})");
+  run.feed(
+      R"({"type":"order","id":"i1","venue":"deribit","symbol":"BTC-PERPETUAL","side":"buy","qty":"100","kind":"market"})");
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"BTCUSDT","recv":1,"snapshot":true,"bids":[["49999.5","1"]],"asks":[["50000","1"]]})");
+  run.feed(
+      R"({"type":"order","id":"l1","venue":"binance-futures","symbol":"BTCUSDT","side":"buy","qty":"0.002","kind":"market"})");
   auto r = reports(run.out.lines);
   std::vector<std::string> fees;
   for (const auto& x : r) {

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <random>
 
@@ -161,7 +160,8 @@ TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
           break;
         default: {  // a number's digits, or a key, changed
           const std::size_t colon = m.find(':', at);
-          if (colon != std::string::npos && colon + 1 < m.size()) m[colon + 1] = "-01x\""[rng() % 5];
+          if (colon != std::string::npos && colon + 1 < m.size())
+            m[colon + 1] = "-01x\""[rng() % 5];
           break;
         }
       }

@@ -13,7 +13,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-
 std::int64_t parse_ms(std::string_view s) {
   std::int64_t v = 0;
   if (s.empty() || s.size() > 18) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
