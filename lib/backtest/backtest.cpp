@@ -347,15 +347,7 @@ class Run final : public EventListener {
   // in a copy that owns its strings.
   void on_report(const Exec& e) {
     if (draining_) {
-      OwnedExec& q = reports_.emplace_back();
-      q.exec = e;
-      q.id = e.id;
-      q.venue = e.venue;
-      q.symbol = e.symbol;
-      q.reason = e.reason;
-      q.venue_id = e.venue_id;
-      q.trade_id = e.trade_id;
-      q.strategy = e.strategy;
+      reports_.emplace_back(e);
       return;
     }
     draining_ = true;

@@ -147,6 +147,19 @@ struct TopOfBookEvent {
 // A report that owns its strings (kept past the call that made it: across
 // threads, or queued). bind() points the views at the strings after a copy.
 struct OwnedExec {
+  OwnedExec() = default;
+  // A copy of `e` that owns its strings (bound).
+  explicit OwnedExec(const Exec& e)
+      : exec(e),
+        id(e.id),
+        venue(e.venue),
+        symbol(e.symbol),
+        reason(e.reason),
+        venue_id(e.venue_id),
+        trade_id(e.trade_id),
+        strategy(e.strategy) {
+    bind();
+  }
   Exec exec;
   std::string id, venue, symbol, reason, venue_id, trade_id, strategy;
   void bind() {

@@ -125,8 +125,7 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
     m = std::make_unique<Market>();
     m->venue = venue;
     m->symbol = symbol;
-    const Venue* v = find_venue(venue);
-    m->inverse = v != nullptr && v->inverse(symbol);
+    m->inverse = is_inverse(venue, symbol);
   }
   return recent_markets_.put(venue, symbol, m.get());
 }

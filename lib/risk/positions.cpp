@@ -4,11 +4,6 @@
 
 namespace ot {
 
-bool is_inverse(std::string_view venue, std::string_view symbol) {
-  const Venue* v = find_venue(venue);
-  return v != nullptr && v->inverse(symbol);
-}
-
 Amount PositionState::avg_price() const {
   if (qty.is_zero() || cost.is_zero()) return Amount{};
   // Linear: cost / qty. Inverse: qty / coin cost (harmonic mean).

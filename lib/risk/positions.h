@@ -23,12 +23,9 @@
 #include "core/amount.h"
 #include "core/orders.h"
 #include "core/string_map.h"
+#include "venues/venue.h"
 
 namespace ot {
-
-// Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized)
-// contract, as the venue (lib/venues/<venue>/) says.
-bool is_inverse(std::string_view venue, std::string_view symbol);
 
 struct PositionState {
   std::string venue, symbol;

@@ -49,6 +49,12 @@ const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
   return it == portfolios_.end() ? nullptr : &it->second;
 }
 
+std::string_view RiskEngine::mark_key(std::string_view venue, std::string_view symbol) {
+  key_.assign(venue).push_back(':');
+  key_.append(symbol);
+  return key_;
+}
+
 std::optional<Decimal> RiskEngine::mid(std::string_view venue, std::string_view symbol) const {
   thread_local std::string k;
   k.assign(venue).push_back(':');
@@ -165,16 +171,13 @@ void RiskEngine::on_top(const TopOfBookEvent& t) {
   // One key per top of book, built in place: no allocation once seen.
   Decimal* mid = recent_mids_.find(t.venue, t.symbol);
   if (mid == nullptr) {
-    key_.assign(t.venue).push_back(':');
-    key_.append(t.symbol);
-    auto it = mids_.find(std::string_view(key_));
+    auto it = mids_.find(mark_key(t.venue, t.symbol));
     if (it == mids_.end()) it = mids_.emplace(key_, m).first;
     mid = recent_mids_.put(t.venue, t.symbol, &it->second);
   }
   *mid = m;
   if (PositionState* p = positions_.mark(t.venue, t.symbol, m)) {
-    key_.assign(t.venue).push_back(':');
-    key_.append(t.symbol);
+    mark_key(t.venue, t.symbol);
     Nanos& last = position_emitted_[key_];
     if (!p->qty.is_zero() && now_ - last >= kSecond) emit_position(*p);
     update_pnl();

@@ -90,6 +90,8 @@ class RiskEngine {
   void status(std::string_view event, std::string_view detail);
   std::optional<Decimal> mid(std::string_view venue, std::string_view symbol) const;
   static std::string key(std::string_view venue, std::string_view symbol);
+  // The same "venue:symbol" key built in key_ (no allocation once grown).
+  std::string_view mark_key(std::string_view venue, std::string_view symbol);
 
   RiskLimits limits_;
   LineSink& out_;

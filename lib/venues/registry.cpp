@@ -21,6 +21,11 @@ const Venue* find_venue(std::string_view name) {
   return nullptr;
 }
 
+bool is_inverse(std::string_view venue, std::string_view symbol) {
+  const Venue* v = find_venue(venue);
+  return v != nullptr && v->inverse(symbol);
+}
+
 std::vector<std::string_view> venue_names() {
   std::vector<std::string_view> names;
   for (const Venue* v : kVenues) names.push_back(v->name());

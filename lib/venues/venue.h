@@ -129,6 +129,9 @@ class Venue {
 // The registry: every venue the toolkit knows, by name ("binance",
 // "binance-futures", "binance-delivery", "okx", "deribit"). nullptr if unknown.
 const Venue* find_venue(std::string_view name);
+// Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized)
+// contract, as the venue (lib/venues/<venue>/) says; false for unknown venues.
+bool is_inverse(std::string_view venue, std::string_view symbol);
 std::vector<std::string_view> venue_names();
 
 // A parser for the venue a capture frame comes from, guessed from the
