@@ -158,37 +158,27 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
     if (p == end || *p != c) fail();
     ++p;
   };
+  // Plain decimals are read by the canonical path's reader, which stops at
+  // the first other byte: safe when the text cannot end inside a number.
+  const bool bounded = !raw.empty() && raw.back() == ']';
   // A string; `value` gets its decimal value when it is a plain decimal.
   auto string = [&](Decimal* value) -> std::string_view {
     expect('"');
     const char* start = p;
-    const char* dot = nullptr;
-    std::uint64_t m = 0;
-    bool plain = true;
-    for (;; ++p) {
-      if (p == end) fail();
-      const char c = *p;
-      const unsigned d = static_cast<unsigned>(c - '0');
-      if (d <= 9) {
-        m = m * 10 + d;
-      } else if (c == '"') {
-        break;
-      } else if (c == '.' && dot == nullptr) {
-        dot = p;
-      } else if (c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-        fail();
-      } else {
-        plain = false;
+    if (value != nullptr && bounded) {
+      Decimal v{0, -1};
+      const char* q = detail::read_plain_decimal(p, end, v);
+      if (*q == '"') {
+        *value = v;
+        p = q + 1;
+        return std::string_view(start, static_cast<std::size_t>(q - start));
       }
     }
-    const auto size = static_cast<std::size_t>(p - start);
-    const std::size_t digits = size - (dot != nullptr);
-    if (value != nullptr && plain && digits != 0 && digits <= 18) {
-      *value =
-          Decimal{static_cast<std::int64_t>(m), dot != nullptr ? static_cast<int>(p - dot - 1) : 0};
+    for (; p != end && *p != '"'; ++p) {
+      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) fail();
     }
-    ++p;
-    return std::string_view(start, size);
+    if (p == end) fail();
+    return std::string_view(start, static_cast<std::size_t>(p++ - start));
   };
   out.clear();
   expect('[');
