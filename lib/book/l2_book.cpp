@@ -29,7 +29,7 @@ constexpr std::int64_t kMaxMantissa[19] = {kMaxKey,
                                            kMaxKey / 100000000000000000LL,
                                            kMaxKey / 1000000000000000000LL};
 constexpr std::int64_t kInitialSlots = 4096;
-constexpr std::int64_t kMaxSlots = 1 << 18;  // 4 MiB per side at most
+constexpr std::int64_t kMaxSlots = 1 << 18;  // 2 MiB per side at most
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -42,8 +42,10 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 // ---- Ladder ---------------------------------------------------------------
 
 void L2Book::Ladder::clear() {
-  std::fill(slots_.begin(), slots_.end(), Slot{});
+  std::fill(qty_.begin(), qty_.end(), 0);
   std::fill(bits_.begin(), bits_.end(), 0);
+  uniform_ = kNoScales;
+  scales_.clear();
   best_ = -1;
   dense_count_ = 0;
   far_.clear();
@@ -67,6 +69,23 @@ std::int64_t L2Book::Ladder::max_abs_key() const {
     m = std::max(m, key < 0 ? -key : key);
   });
   return m;
+}
+
+void L2Book::Ladder::note_scales(std::size_t i, const Decimal& qty, std::int8_t price_scale) {
+  if (uniform_ == kNoScales) {  // the side's first level sets the uniform scales
+    uniform_ = scales_key(qty.scale, price_scale);
+    return;
+  }
+  if (uniform_ != kMixed) {
+    scales_.assign(qty_.size(), Scales{qty_scale_at(0), price_scale_at(0)});
+    uniform_ = kMixed;
+  }
+  scales_[i] = Scales{static_cast<std::int8_t>(qty.scale), price_scale};
+}
+
+void L2Book::Ladder::dense_emptied() {
+  // Far levels remain: follow the top down.
+  if (!far_.empty()) relayout(tick_, far_.back().key);
 }
 
 void L2Book::Ladder::set_tick(std::int64_t tick) {
@@ -99,13 +118,15 @@ void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
     all.push_back({key, ps, q});
   });
   std::int64_t slots =
-      std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(slots_.size()));
+      std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(qty_.size()));
   // Grow the window when the levels kept far from it are many.
   if (far_.size() > 256 && far_.size() > dense_count_ && slots < kMaxSlots) slots *= 2;
   set_tick(new_tick);
   base_ = floor_div(center_key, tick_) - slots + slots / 8;
-  slots_.assign(static_cast<std::size_t>(slots), Slot{});
+  qty_.assign(static_cast<std::size_t>(slots), 0);
   bits_.assign(static_cast<std::size_t>(slots / 64), 0);
+  uniform_ = kNoScales;  // the levels placed back set them again
+  scales_.clear();
   best_ = -1;
   dense_count_ = 0;
   far_.clear();
@@ -137,7 +158,7 @@ void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const D
              dense_count_ > 0 ? (base_ + best_) * tick_ : key);
   }
   std::int64_t i = index_of(key);
-  if (i >= static_cast<std::int64_t>(slots_.size())) {
+  if (i >= static_cast<std::int64_t>(qty_.size())) {
     if (qty.is_zero()) return;  // deleting a level we do not have
     // A new best above the window: move the window up.
     relayout(tick_, key);
@@ -146,10 +167,10 @@ void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const D
   place(i, key, price_scale, qty);
   // Many levels far from the top: widen the window to take them in.
   if (far_.size() > 256 && far_.size() > dense_count_ &&
-      static_cast<std::int64_t>(slots_.size()) < kMaxSlots && dense_count_ > 0) {
+      static_cast<std::int64_t>(qty_.size()) < kMaxSlots && dense_count_ > 0) {
     relayout(tick_, (base_ + best_) * tick_);
   }
-  // The dense part emptied while far levels remain: follow the top down.
+  // The dense part is empty while far levels remain: follow the top down.
   if (dense_count_ == 0 && !far_.empty()) relayout(tick_, far_.back().key);
 }
 
@@ -205,10 +226,10 @@ std::optional<Level> L2Book::best(BookSide side) const {
 Decimal L2Book::Ladder::get(std::int64_t key) const {
   if (tick_ == 0 || !on_grid(key)) return {};
   const std::int64_t i = index_of(key);
-  if (i >= static_cast<std::int64_t>(slots_.size())) return {};
+  if (i >= static_cast<std::int64_t>(qty_.size())) return {};
   if (i >= 0) {
-    const Slot& s = slots_[static_cast<std::size_t>(i)];
-    return s.qty == 0 ? Decimal{} : Decimal{s.qty, s.qty_scale};
+    const auto u = static_cast<std::size_t>(i);
+    return qty_[u] == 0 ? Decimal{} : Decimal{qty_[u], qty_scale_at(u)};
   }
   auto it = std::lower_bound(far_.begin(), far_.end(), key,
                              [](const FarLevel& l, std::int64_t k) { return l.key < k; });

@@ -50,7 +50,7 @@ class L2Book {
   }
   bool apply(BookSide side, const Decimal& price, const Decimal& qty) {
     // Fast path: a price no finer than the book's scale.
-    if (price.scale == scale_ && price.mantissa >= 0 && qty.mantissa >= 0) {
+    if (price.scale == scale_ && (price.mantissa | qty.mantissa) >= 0) {
       ++updates_;
       side_of(side).set(side == BookSide::bid ? price.mantissa : -price.mantissa,
                         static_cast<std::int8_t>(price.scale), qty);
@@ -93,18 +93,35 @@ class L2Book {
     std::int64_t max_abs_key() const;
 
    private:
-    struct Slot {
-      std::int64_t qty = 0;  // mantissa; 0 = empty
-      std::int8_t qty_scale = 0;
-      std::int8_t price_scale = 0;
-    };
     struct FarLevel {
       std::int64_t key;
       std::int8_t price_scale;
       Decimal qty;
     };
+    struct Scales {
+      std::int8_t qty = 0;
+      std::int8_t price = 0;
+    };
     void relayout(std::int64_t new_tick, std::int64_t center_key);
-    void place(std::int64_t i, std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    // Stores a level on this window's grid at slot i (below the window:
+    // among the far levels).
+    void place(std::int64_t i, std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+      if (i < 0) return set_far(key, price_scale, qty);
+      place_dense(static_cast<std::size_t>(i), price_scale, qty);
+    }
+    void place_dense(std::size_t i, std::int8_t price_scale, const Decimal& qty);
+    // A set level whose scales differ from the uniform ones (or the first).
+    void note_scales(std::size_t i, const Decimal& qty, std::int8_t price_scale);
+    // The best dense level was deleted, and no dense level is left.
+    void dense_emptied();
+    static int scales_key(int qty_scale, int price_scale) { return qty_scale | price_scale << 8; }
+    bool mixed() const { return uniform_ == kMixed; }
+    std::int8_t qty_scale_at(std::size_t i) const {
+      return mixed() ? scales_[i].qty : static_cast<std::int8_t>(uniform_ & 0xff);
+    }
+    std::int8_t price_scale_at(std::size_t i) const {
+      return mixed() ? scales_[i].price : static_cast<std::int8_t>(uniform_ >> 8);
+    }
     void set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
     void set_far(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
     std::int64_t highest_set(std::int64_t from) const;  // -1 if none at or below
@@ -129,9 +146,17 @@ class L2Book {
     std::uint64_t tick_inverse_ = 0;  // inverse of tick_'s odd part mod 2^64
     std::uint64_t tick_limit_ = 0;    // (2^64 - 1) / odd part
     std::int64_t base_ = 0;           // tick number of slot 0
-    std::vector<Slot> slots_;
+    // Sizes per slot (mantissas; 0 = empty): 8 bytes a level, so a window
+    // touches half the cache lines it would with the scales inline. Venues
+    // write every size of a book with the same number of decimals, so the
+    // scales are kept once per side; only a side that has seen levels
+    // written two ways keeps them per slot (scales_).
+    static constexpr int kNoScales = -1, kMixed = -2;
+    std::vector<std::int64_t> qty_;
     std::vector<std::uint64_t> bits_;
-    std::int64_t best_ = -1;  // slot of the best dense level
+    int uniform_ = kNoScales;     // scales_key() of every level, or kNoScales / kMixed
+    std::vector<Scales> scales_;  // per slot, when mixed()
+    std::int64_t best_ = -1;      // slot of the best dense level
     std::size_t dense_count_ = 0;
     std::vector<FarLevel> far_;  // keys below the window, ascending
   };
@@ -160,9 +185,9 @@ void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
     }
   };
   for (std::int64_t i = best_; i >= 0 && seen < n; i = highest_set(i - 1)) {
-    const Slot& s = slots_[static_cast<std::size_t>(i)];
+    const auto u = static_cast<std::size_t>(i);
     ++seen;
-    call((base_ + i) * tick_, s.price_scale, Decimal{s.qty, s.qty_scale});
+    call((base_ + i) * tick_, price_scale_at(u), Decimal{qty_[u], qty_scale_at(u)});
   }
   for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it) {
     ++seen;
@@ -183,51 +208,41 @@ inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const
   // of one key unit (the book's scale is the venue's tick, the usual case)
   // needs no division: the slot address is known one subtraction after the key.
   if (tick_ == 1) {
-    const std::int64_t i = key - base_;
-    if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
-        (dense_count_ > 1 || !qty.is_zero())) {
-      place(i, key, price_scale, qty);
-      return;
-    }
+    const auto i = static_cast<std::uint64_t>(key - base_);
+    if (i < qty_.size()) return place_dense(i, price_scale, qty);
   } else if (tick_ != 0) {
     const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
     const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
     if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
-      const std::int64_t i =
-          (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_;
-      if (i >= 0 && i < static_cast<std::int64_t>(slots_.size()) &&
-          (dense_count_ > 1 || !qty.is_zero())) {
-        place(i, key, price_scale, qty);
-        return;
-      }
+      const auto i = static_cast<std::uint64_t>(
+          (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_);
+      if (i < qty_.size()) return place_dense(i, price_scale, qty);
     }
   }
   set_slow(key, price_scale, qty);
 }
 
-// Stores a level known to be on this window's tick grid, at slot i.
-inline void L2Book::Ladder::place(std::int64_t i, std::int64_t key, std::int8_t price_scale,
-                                  const Decimal& qty) {
-  if (i < 0) return set_far(key, price_scale, qty);
-  Slot& s = slots_[static_cast<std::size_t>(i)];
-  std::uint64_t& word = bits_[static_cast<std::size_t>(i >> 6)];
+// The bookkeeping (bitmap, count, best) is written without branches on
+// whether the slot was or becomes empty: those outcomes are data, not patterns.
+inline void L2Book::Ladder::place_dense(std::size_t i, std::int8_t price_scale,
+                                        const Decimal& qty) {
+  const std::int64_t now = qty.mantissa;  // 0 deletes
+  if (now != 0 && scales_key(qty.scale, price_scale) != uniform_) {
+    note_scales(i, qty, price_scale);
+  }
+  std::int64_t& slot = qty_[i];
+  const bool was_set = slot != 0, is_set = now != 0;
+  slot = now;
+  std::uint64_t& word = bits_[i >> 6];
   const std::uint64_t bit = std::uint64_t{1} << (i & 63);
-  if (qty.is_zero()) {
-    if (s.qty == 0) return;
-    s = Slot{};
-    word &= ~bit;
-    --dense_count_;
-    if (i == best_) best_ = highest_set(i - 1);
-    return;
+  word = (word & ~bit) | (is_set ? bit : 0);
+  dense_count_ = dense_count_ + is_set - was_set;
+  const auto at = static_cast<std::int64_t>(i);
+  best_ = is_set && at > best_ ? at : best_;
+  if (!is_set && at == best_) {
+    best_ = highest_set(at - 1);
+    if (best_ < 0) dense_emptied();
   }
-  if (s.qty == 0) {
-    ++dense_count_;
-    word |= bit;
-    if (i > best_) best_ = i;
-  }
-  s.qty = qty.mantissa;
-  s.qty_scale = static_cast<std::int8_t>(qty.scale);
-  s.price_scale = price_scale;
 }
 
 }  // namespace ot

@@ -87,7 +87,10 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
       if (rng() % 40 == 0) price += static_cast<std::int64_t>(rng() % 7);
       if (price <= 0) continue;
       const bool del = rng() % 3 == 0;
-      const std::string qty = del ? "0" : std::to_string(rng() % 1000 + 1) + ".5";
+      // Sizes written one way (as venues do), or, every third round, three
+      // ways, so the ladder keeps its scales per slot.
+      std::string qty = del ? "0" : std::to_string(rng() % 1000 + 1) + ".5";
+      if (!del && round % 3 == 2 && rng() % 4 == 0) qty += rng() % 2 == 0 ? "0" : "000";
       // Write the price with 4 decimals, or fewer when they are zeros.
       std::string text = ot::Decimal{price, 4}.to_string();
       if (price % 10000 == 0 && rng() % 2 == 0) text = std::to_string(price / 10000);
