@@ -1,8 +1,11 @@
 #include "core/decimal.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace ot {
 namespace {
@@ -120,31 +123,71 @@ std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
   return d;
 }
 
+namespace {
+
+// "00" "01" ... "99": two digits per division by 100.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+    t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Decimal digits of v (1 for 0).
+int count_digits(std::uint64_t v) noexcept {
+  // log10 from the bit width (1233/4096 ~ log10(2)), corrected by one compare.
+  const int guess = (static_cast<int>(std::bit_width(v | 1)) * 1233) >> 12;
+  const int n = guess + 1 - (guess < 19 && v < static_cast<std::uint64_t>(kPow10[guess]));
+  return n > 0 ? n : 1;
+}
+
+void put_pair(char* p, std::uint64_t two_digits) noexcept {
+  std::memcpy(p, kDigitPairs.data() + 2 * two_digits, 2);
+}
+
+// v with `scale` decimals, written back to front in one pass (the length is
+// known from the digit count): no second pass to put the point in.
+char* format_unsigned(char* out, std::uint64_t v, int scale) noexcept {
+  const int digits = count_digits(v);
+  const int whole = digits > scale ? digits - scale : 1;
+  char* const end = out + whole + (scale > 0 ? scale + 1 : 0);
+  char* p = end;
+  int f = scale;
+  for (; f >= 2; f -= 2) {
+    p -= 2;
+    put_pair(p, v % 100);
+    v /= 100;
+  }
+  if (f == 1) {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  if (scale > 0) *--p = '.';
+  while (v >= 100) {
+    p -= 2;
+    put_pair(p, v % 100);
+    v /= 100;
+  }
+  if (v >= 10) {
+    put_pair(p - 2, v);
+  } else {
+    p[-1] = static_cast<char>('0' + v);
+  }
+  return end;
+}
+
+}  // namespace
+
 char* format_fixed(char* out, __int128 m, int scale) noexcept {
   if (m < 0) {
     *out++ = '-';
     m = -m;
   }
   if (m <= static_cast<__int128>(~std::uint64_t{0})) {
-    // The common case: 64-bit digits by std::to_chars (two at a time) written
-    // in place, then the point put in by moving the few digits after it with
-    // a byte loop (a library copy per piece costs more than the digits).
-    // (An __int128 division is a library call.)
-    char* end = std::to_chars(out, out + 24, static_cast<std::uint64_t>(m)).ptr;
-    if (scale == 0) return end;
-    const auto n = static_cast<int>(end - out);
-    if (n > scale) {
-      for (char* p = end; p != end - scale; --p) *p = p[-1];
-      end[-scale] = '.';
-      return end + 1;
-    }
-    // 0.00ddd: the digits move right past "0." and the leading zeros.
-    const int shift = scale - n + 2;
-    for (int i = n - 1; i >= 0; --i) out[i + shift] = out[i];
-    out[0] = '0';
-    out[1] = '.';
-    for (int i = 2; i < shift; ++i) out[i] = '0';
-    return out + scale + 2;
+    // The common case. (An __int128 division is a library call.)
+    return format_unsigned(out, static_cast<std::uint64_t>(m), scale);
   }
   char tmp[48];
   int n = 0;
@@ -162,7 +205,13 @@ char* format_fixed(char* out, __int128 m, int scale) noexcept {
   return out;
 }
 
-char* Decimal::to_chars(char* out) const noexcept { return format_fixed(out, mantissa, scale); }
+char* Decimal::to_chars(char* out) const noexcept {
+  if (mantissa < 0) {
+    *out++ = '-';
+    return format_unsigned(out, 0 - static_cast<std::uint64_t>(mantissa), scale);
+  }
+  return format_unsigned(out, static_cast<std::uint64_t>(mantissa), scale);
+}
 
 std::string Decimal::to_string() const {
   char buf[kMaxChars];

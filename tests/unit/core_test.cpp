@@ -64,6 +64,44 @@ std::optional<Decimal> reference_plain(const std::string& s) {
 }
 }  // namespace
 
+TEST_CASE("Decimal prints every magnitude and scale as plain text", "[core][decimal]") {
+  // Against an independent rendering: the mantissa's digits, zero-padded to
+  // more than `scale`, with the point put in `scale` from the end.
+  auto reference = [](std::int64_t m, int scale) {
+    const bool negative = m < 0;
+    std::string digits = std::to_string(m).substr(negative ? 1 : 0);
+    const auto n = static_cast<std::size_t>(scale);
+    if (digits.size() <= n) digits = std::string(n + 1 - digits.size(), '0') + digits;
+    std::string out(negative ? 1 : 0, '-');
+    out += digits.substr(0, digits.size() - n);
+    if (scale > 0) {
+      out += '.';
+      out += digits.substr(digits.size() - n);
+    }
+    return out;
+  };
+  std::mt19937_64 rng(11);
+  std::vector<std::int64_t> values = {0, 1, 9, 10, 99, 100, 999'999'999'999'999'999LL,
+                                      1'000'000'000'000'000'000LL, INT64_MAX, INT64_MIN + 1};
+  for (std::int64_t p = 1; p < 1'000'000'000'000'000'000LL; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1});
+  }
+  for (int i = 0; i < 20000; ++i) {
+    values.push_back(static_cast<std::int64_t>(rng() >> (rng() % 64)));
+  }
+  for (const std::int64_t v : values) {
+    for (const std::int64_t m : {v, -v}) {
+      for (int scale = 0; scale <= 18; ++scale) {
+        const std::string want = reference(m, scale);
+        INFO(m << " at scale " << scale);
+        REQUIRE(Decimal{m, scale}.to_string() == want);
+        char buf[48];
+        REQUIRE(std::string(buf, ot::format_fixed(buf, m, scale)) == want);
+      }
+    }
+  }
+}
+
 TEST_CASE("Decimal::parse agrees with a digit-by-digit reading on every length",
           "[core][decimal]") {
   // Lengths 0..24 cover the sixteen-byte path, the longer plain path and the
