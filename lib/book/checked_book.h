@@ -41,7 +41,10 @@ class CheckedBook {
   // `track_levels` false keeps only the sequence state (no L2 book, no
   // checksum): enough for a feed that only has to notice gaps.
   explicit CheckedBook(BookRules rules, bool track_levels = true)
-      : rules_(rules), track_levels_(track_levels) {}
+      : rules_(rules), track_levels_(track_levels) {
+    // Checksums run over the venue's strings: keep them rather than format.
+    if (rules_.checksum != nullptr && track_levels_) book_.keep_text(true);
+  }
 
   ApplyResult apply(const BookUpdate& u);
   // Marks the book invalid (e.g. the feed reported a gap upstream).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <numeric>
 
 namespace ot {
@@ -65,7 +66,7 @@ std::int64_t L2Book::Ladder::highest_set(std::int64_t from) const {
 
 std::int64_t L2Book::Ladder::max_abs_key() const {
   std::int64_t m = 0;
-  visit(size(), [&](std::int64_t key, std::int8_t, const Decimal&) {
+  visit(size(), [&](std::int64_t key, std::int8_t, const Decimal&, const LevelText*) {
     m = std::max(m, key < 0 ? -key : key);
   });
   return m;
@@ -112,10 +113,10 @@ void L2Book::Ladder::rescale(std::int64_t factor) {
 // Rebuilds the window with `new_tick` so that `center_key` sits near its top
 // (room above for improvements, most of it below for depth).
 void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
-  std::vector<FarLevel> all;
+  std::vector<Moved> all;
   all.reserve(size());
-  visit(size(), [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
-    all.push_back({key, ps, q});
+  visit(size(), [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText* t) {
+    all.push_back({{key, ps, q}, t != nullptr ? *t : LevelText{}});
   });
   std::int64_t slots =
       std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(qty_.size()));
@@ -127,10 +128,16 @@ void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
   bits_.assign(static_cast<std::size_t>(slots / 64), 0);
   uniform_ = kNoScales;  // the levels placed back set them again
   scales_.clear();
+  if (keep_text_) text_.assign(static_cast<std::size_t>(slots), LevelText{});
   best_ = -1;
   dense_count_ = 0;
   far_.clear();
-  for (const auto& l : all) place(index_of(l.key), l.key, l.price_scale, l.qty);
+  for (const auto& m : all) {
+    const FarLevel& l = m.level;
+    const std::int64_t i = index_of(l.key);
+    place(i, l.key, l.price_scale, l.qty, nullptr);
+    if (keep_text_ && i >= 0) text_[static_cast<std::size_t>(i)] = m.text;
+  }
 }
 
 void L2Book::Ladder::set_far(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
@@ -146,7 +153,29 @@ void L2Book::Ladder::set_far(std::int64_t key, std::int8_t price_scale, const De
   }
 }
 
-void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+void L2Book::Ladder::keep_text(bool on) {
+  keep_text_ = on;
+  if (on)
+    text_.assign(qty_.size(), LevelText{});
+  else
+    text_.clear();
+}
+
+void L2Book::Ladder::put_text(std::size_t i, const PriceLevel* text) {
+  LevelText& t = text_[i];
+  if (text == nullptr || text->price.empty() ||
+      text->price.size() + text->qty.size() > sizeof t.chars) {
+    t.price_len = 0;  // formatted from the values when asked for
+    return;
+  }
+  std::memcpy(t.chars, text->price.data(), text->price.size());
+  std::memcpy(t.chars + text->price.size(), text->qty.data(), text->qty.size());
+  t.price_len = static_cast<std::uint8_t>(text->price.size());
+  t.qty_len = static_cast<std::uint8_t>(text->qty.size());
+}
+
+void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty,
+                              const PriceLevel* text) {
   if (tick_ == 0) {
     if (qty.is_zero()) return;
     relayout(key == 0 ? 1 : (key < 0 ? -key : key), key);
@@ -164,7 +193,7 @@ void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const D
     relayout(tick_, key);
     i = index_of(key);
   }
-  place(i, key, price_scale, qty);
+  place(i, key, price_scale, qty, text);
   // Many levels far from the top: widen the window to take them in.
   if (far_.size() > 256 && far_.size() > dense_count_ &&
       static_cast<std::int64_t>(qty_.size()) < kMaxSlots && dense_count_ > 0) {
@@ -178,6 +207,11 @@ void L2Book::Ladder::set_slow(std::int64_t key, std::int8_t price_scale, const D
 
 L2Book::L2Book() = default;
 
+void L2Book::keep_text(bool on) {
+  bids_.keep_text(on);
+  asks_.keep_text(on);
+}
+
 void L2Book::clear() {
   bids_.clear();
   asks_.clear();
@@ -186,10 +220,10 @@ void L2Book::clear() {
 bool L2Book::apply(BookSide side, std::string_view price_text, std::string_view qty_text) {
   const auto p = Decimal::parse(price_text);
   const auto q = Decimal::parse(qty_text);
-  return p && q && apply(side, *p, *q);
+  return p && q && apply(side, *p, *q, nullptr);
 }
 
-bool L2Book::apply_slow(BookSide side, const Decimal& p, const Decimal& q) {
+bool L2Book::apply_slow(BookSide side, const Decimal& p, const Decimal& q, const PriceLevel* text) {
   if (q.mantissa < 0 || p.mantissa < 0) return false;
   if (p.scale > scale_) {
     const std::int64_t f = pow10(p.scale - scale_);
@@ -204,7 +238,7 @@ bool L2Book::apply_slow(BookSide side, const Decimal& p, const Decimal& q) {
   if (p.mantissa > kMaxMantissa[scale_ - p.scale]) return false;
   const std::int64_t key = p.mantissa * pow10(scale_ - p.scale);
   ++updates_;
-  side_of(side).set(side == BookSide::bid ? key : -key, static_cast<std::int8_t>(p.scale), q);
+  side_of(side).set(side == BookSide::bid ? key : -key, static_cast<std::int8_t>(p.scale), q, text);
   return true;
 }
 
@@ -217,7 +251,7 @@ Decimal L2Book::price_of(BookSide side, std::int64_t key, std::int8_t price_scal
 
 std::optional<Level> L2Book::best(BookSide side) const {
   std::optional<Level> out;
-  side_of(side).visit(1, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+  side_of(side).visit(1, [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText*) {
     out = Level{price_of(side, key, ps), q};
   });
   return out;
@@ -255,7 +289,7 @@ Decimal L2Book::qty_at(BookSide side, const Decimal& price) const {
 
 void L2Book::top(BookSide side, std::size_t n, std::vector<Level>& out) const {
   out.clear();
-  side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
+  side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText*) {
     out.push_back(Level{price_of(side, key, ps), q});
   });
 }
@@ -266,14 +300,20 @@ void L2Book::top_text(BookSide side, std::size_t n, std::string& arena,
   out.clear();
   arena.resize(n * 2 * Decimal::kMaxChars);
   char* p = arena.data();
-  side_of(side).visit(n, [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
-    char* start = p;
-    p = price_of(side, key, ps).to_chars(p);
-    std::string_view px(start, static_cast<std::size_t>(p - start));
-    start = p;
-    p = q.to_chars(p);
-    out.push_back(PriceLevel{px, std::string_view(start, static_cast<std::size_t>(p - start))});
-  });
+  side_of(side).visit(
+      n, [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText* t) {
+        if (t != nullptr && t->price_len != 0) {
+          out.push_back(PriceLevel{std::string_view(t->chars, t->price_len),
+                                   std::string_view(t->chars + t->price_len, t->qty_len)});
+          return;
+        }
+        char* start = p;
+        p = price_of(side, key, ps).to_chars(p);
+        std::string_view px(start, static_cast<std::size_t>(p - start));
+        start = p;
+        p = q.to_chars(p);
+        out.push_back(PriceLevel{px, std::string_view(start, static_cast<std::size_t>(p - start))});
+      });
 }
 
 }  // namespace ot

@@ -41,23 +41,22 @@ class L2Book {
   // unchanged, if either text is not a decimal, a value is negative, or the
   // price needs more than 18 digits at the book's scale.
   bool apply(BookSide side, std::string_view price, std::string_view qty);
-  // A level as a producer handed it over: its values if it read them, else its text.
+  // A level as a producer handed it over: its values if it read them, else
+  // its text. With keep_text(), the text is kept when the values were read.
   bool apply(BookSide side, const PriceLevel& l) {
     if (l.price_value.scale >= 0 && l.qty_value.scale >= 0) {
-      return apply(side, l.price_value, l.qty_value);
+      return apply(side, l.price_value, l.qty_value, &l);
     }
     return apply(side, l.price, l.qty);
   }
   bool apply(BookSide side, const Decimal& price, const Decimal& qty) {
-    // Fast path: a price no finer than the book's scale.
-    if (price.scale == scale_ && (price.mantissa | qty.mantissa) >= 0) {
-      ++updates_;
-      side_of(side).set(side == BookSide::bid ? price.mantissa : -price.mantissa,
-                        static_cast<std::int8_t>(price.scale), qty);
-      return true;
-    }
-    return apply_slow(side, price, qty);
+    return apply(side, price, qty, nullptr);
   }
+
+  // Keep each level's text as the venue wrote it (when it came with its
+  // values), so top_text() hands it out without formatting: for books whose
+  // checksums run over the venue's strings. Off by default.
+  void keep_text(bool on);
 
   // Number of levels on a side.
   std::size_t depth(BookSide side) const;
@@ -74,17 +73,27 @@ class L2Book {
   // Total number of level changes applied since construction.
   std::uint64_t updates() const { return updates_; }
 
-  // The top `n` levels of a side as text: views in `out` point into `arena`.
+  // The top `n` levels of a side as text: views in `out` point into `arena`
+  // or, for kept text, into the book (valid until the book changes).
   void top_text(BookSide side, std::size_t n, std::string& arena,
                 std::vector<PriceLevel>& out) const;
+
+  // A level's text as the venue wrote it, kept with keep_text().
+  struct LevelText {
+    std::uint8_t price_len = 0;  // 0: not kept (the values are formatted)
+    std::uint8_t qty_len = 0;
+    char chars[30];
+  };
 
   // One side: best is the highest key (bids: price; asks: -price).
   class Ladder {
    public:
     void clear();
-    void set(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    void set(std::int64_t key, std::int8_t price_scale, const Decimal& qty, const PriceLevel* text);
+    void keep_text(bool on);
     std::size_t size() const { return dense_count_ + far_.size(); }
-    // Visits up to n levels best first: fn(key, price_scale, qty).
+    // Visits up to n levels best first: fn(key, price_scale, qty, text),
+    // text the kept LevelText or nullptr.
     template <class Fn>
     void visit(std::size_t n, Fn&& fn) const;
     // Size at `key` (zero if no level there).
@@ -98,6 +107,10 @@ class L2Book {
       std::int8_t price_scale;
       Decimal qty;
     };
+    struct Moved {  // a level being laid out again
+      FarLevel level;
+      LevelText text;
+    };
     struct Scales {
       std::int8_t qty = 0;
       std::int8_t price = 0;
@@ -105,11 +118,14 @@ class L2Book {
     void relayout(std::int64_t new_tick, std::int64_t center_key);
     // Stores a level on this window's grid at slot i (below the window:
     // among the far levels).
-    void place(std::int64_t i, std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+    void place(std::int64_t i, std::int64_t key, std::int8_t price_scale, const Decimal& qty,
+               const PriceLevel* text) {
       if (i < 0) return set_far(key, price_scale, qty);
-      place_dense(static_cast<std::size_t>(i), price_scale, qty);
+      place_dense(static_cast<std::size_t>(i), price_scale, qty, text);
     }
-    void place_dense(std::size_t i, std::int8_t price_scale, const Decimal& qty);
+    void place_dense(std::size_t i, std::int8_t price_scale, const Decimal& qty,
+                     const PriceLevel* text);
+    void put_text(std::size_t i, const PriceLevel* text);
     // A set level whose scales differ from the uniform ones (or the first).
     void note_scales(std::size_t i, const Decimal& qty, std::int8_t price_scale);
     // The best dense level was deleted, and no dense level is left.
@@ -122,7 +138,8 @@ class L2Book {
     std::int8_t price_scale_at(std::size_t i) const {
       return mixed() ? scales_[i].price : static_cast<std::int8_t>(uniform_ >> 8);
     }
-    void set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
+    void set_slow(std::int64_t key, std::int8_t price_scale, const Decimal& qty,
+                  const PriceLevel* text);
     void set_far(std::int64_t key, std::int8_t price_scale, const Decimal& qty);
     std::int64_t highest_set(std::int64_t from) const;  // -1 if none at or below
     // key / tick_ for keys on the grid, by multiplying with the inverse of
@@ -156,13 +173,25 @@ class L2Book {
     std::vector<std::uint64_t> bits_;
     int uniform_ = kNoScales;     // scales_key() of every level, or kNoScales / kMixed
     std::vector<Scales> scales_;  // per slot, when mixed()
-    std::int64_t best_ = -1;      // slot of the best dense level
+    bool keep_text_ = false;
+    std::vector<LevelText> text_;  // per slot, when keep_text_
+    std::int64_t best_ = -1;       // slot of the best dense level
     std::size_t dense_count_ = 0;
     std::vector<FarLevel> far_;  // keys below the window, ascending
   };
 
  private:
-  bool apply_slow(BookSide side, const Decimal& price, const Decimal& qty);
+  bool apply(BookSide side, const Decimal& price, const Decimal& qty, const PriceLevel* text) {
+    // Fast path: a price no finer than the book's scale.
+    if (price.scale == scale_ && (price.mantissa | qty.mantissa) >= 0) {
+      ++updates_;
+      side_of(side).set(side == BookSide::bid ? price.mantissa : -price.mantissa,
+                        static_cast<std::int8_t>(price.scale), qty, text);
+      return true;
+    }
+    return apply_slow(side, price, qty, text);
+  }
+  bool apply_slow(BookSide side, const Decimal& price, const Decimal& qty, const PriceLevel* text);
   Ladder& side_of(BookSide s) { return s == BookSide::bid ? bids_ : asks_; }
   const Ladder& side_of(BookSide s) const { return s == BookSide::bid ? bids_ : asks_; }
   Decimal price_of(BookSide side, std::int64_t key, std::int8_t price_scale) const;
@@ -177,59 +206,63 @@ class L2Book {
 template <class Fn>
 void L2Book::Ladder::visit(std::size_t n, Fn&& fn) const {
   std::size_t seen = 0;
-  auto call = [&](std::int64_t key, std::int8_t ps, const Decimal& q) {
-    if constexpr (std::is_same_v<decltype(fn(key, ps, q)), bool>) {
-      if (!fn(key, ps, q)) seen = n;
+  auto call = [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText* t) {
+    if constexpr (std::is_same_v<decltype(fn(key, ps, q, t)), bool>) {
+      if (!fn(key, ps, q, t)) seen = n;
     } else {
-      fn(key, ps, q);
+      fn(key, ps, q, t);
     }
   };
   for (std::int64_t i = best_; i >= 0 && seen < n; i = highest_set(i - 1)) {
     const auto u = static_cast<std::size_t>(i);
     ++seen;
-    call((base_ + i) * tick_, price_scale_at(u), Decimal{qty_[u], qty_scale_at(u)});
+    call((base_ + i) * tick_, price_scale_at(u), Decimal{qty_[u], qty_scale_at(u)},
+         keep_text_ ? &text_[u] : nullptr);
   }
   for (auto it = far_.rbegin(); it != far_.rend() && seen < n; ++it) {
     ++seen;
-    call(it->key, it->price_scale, it->qty);
+    call(it->key, it->price_scale, it->qty, nullptr);
   }
 }
 
 template <class Fn>
 void L2Book::walk(BookSide side, Fn&& fn) const {
-  side_of(side).visit(static_cast<std::size_t>(-1),
-                      [&](std::int64_t key, std::int8_t ps, const Decimal& q) -> bool {
-                        return fn(Level{price_of(side, key, ps), q});
-                      });
+  side_of(side).visit(
+      static_cast<std::size_t>(-1),
+      [&](std::int64_t key, std::int8_t ps, const Decimal& q, const LevelText*) -> bool {
+        return fn(Level{price_of(side, key, ps), q});
+      });
 }
 
-inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty) {
+inline void L2Book::Ladder::set(std::int64_t key, std::int8_t price_scale, const Decimal& qty,
+                                const PriceLevel* text) {
   // Fast path: a key on the grid, inside the window, touching a slot. A tick
   // of one key unit (the book's scale is the venue's tick, the usual case)
   // needs no division: the slot address is known one subtraction after the key.
   if (tick_ == 1) {
     const auto i = static_cast<std::uint64_t>(key - base_);
-    if (i < qty_.size()) return place_dense(i, price_scale, qty);
+    if (i < qty_.size()) return place_dense(i, price_scale, qty, text);
   } else if (tick_ != 0) {
     const std::uint64_t u = static_cast<std::uint64_t>(key < 0 ? -key : key);
     const std::uint64_t m = (u >> tick_shift_) * tick_inverse_;
     if ((u & ((std::uint64_t{1} << tick_shift_) - 1)) == 0 && m <= tick_limit_) {
       const auto i = static_cast<std::uint64_t>(
           (key < 0 ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m)) - base_);
-      if (i < qty_.size()) return place_dense(i, price_scale, qty);
+      if (i < qty_.size()) return place_dense(i, price_scale, qty, text);
     }
   }
-  set_slow(key, price_scale, qty);
+  set_slow(key, price_scale, qty, text);
 }
 
 // The bookkeeping (bitmap, count, best) is written without branches on
 // whether the slot was or becomes empty: those outcomes are data, not patterns.
-inline void L2Book::Ladder::place_dense(std::size_t i, std::int8_t price_scale,
-                                        const Decimal& qty) {
+inline void L2Book::Ladder::place_dense(std::size_t i, std::int8_t price_scale, const Decimal& qty,
+                                        const PriceLevel* text) {
   const std::int64_t now = qty.mantissa;  // 0 deletes
   if (now != 0 && scales_key(qty.scale, price_scale) != uniform_) {
     note_scales(i, qty, price_scale);
   }
+  if (keep_text_ && now != 0) put_text(i, text);
   std::int64_t& slot = qty_[i];
   const bool was_set = slot != 0, is_set = now != 0;
   slot = now;

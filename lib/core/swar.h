@@ -30,6 +30,30 @@ inline std::uint64_t load(const char* p, std::size_t n, unsigned char fill) {
   return x;
 }
 
+// Copies n bytes (a short string: a price, a size) without a libc call:
+// two overlapping loads and stores cover 4..16 bytes; longer goes to memcpy.
+inline void copy_short(char* dst, const char* src, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    std::uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    std::uint32_t head, tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // True if `s` holds any byte a JSON string must escape: '"', '\\' or < 0x20.
 inline bool needs_json_escape(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); i += 8) {

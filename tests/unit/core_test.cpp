@@ -81,8 +81,16 @@ TEST_CASE("Decimal prints every magnitude and scale as plain text", "[core][deci
     return out;
   };
   std::mt19937_64 rng(11);
-  std::vector<std::int64_t> values = {0, 1, 9, 10, 99, 100, 999'999'999'999'999'999LL,
-                                      1'000'000'000'000'000'000LL, INT64_MAX, INT64_MIN + 1};
+  std::vector<std::int64_t> values = {0,
+                                      1,
+                                      9,
+                                      10,
+                                      99,
+                                      100,
+                                      999'999'999'999'999'999LL,
+                                      1'000'000'000'000'000'000LL,
+                                      INT64_MAX,
+                                      INT64_MIN + 1};
   for (std::int64_t p = 1; p < 1'000'000'000'000'000'000LL; p *= 10) {
     values.insert(values.end(), {p - 1, p, p + 1});
   }

@@ -1,11 +1,12 @@
+#include <libdeflate.h>
 #include <simdjson.h>
-#include <zlib.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/json_in.h"
+#include "core/swar.h"
 #include "venues/okx/okx.h"
 
 namespace ot::okx {
@@ -237,38 +238,44 @@ class Parser final : public FrameParser {
 std::unique_ptr<FrameParser> make_parser() { return std::make_unique<Parser>(); }
 
 std::int64_t checksum(std::span<const PriceLevel> bids, std::span<const PriceLevel> asks) {
-  // The text is built on the stack (no allocation per message); levels
-  // longer than it has room for go to the CRC in pieces.
+  // The text is built on the stack (no allocation per message) and goes to
+  // the CRC whenever the buffer is full.
   char buf[4096];
   std::size_t n = 0;
-  uLong crc = crc32(0L, nullptr, 0);
-  bool first = true;
+  // libdeflate's CRC-32 (the zlib polynomial) folds with carry-less
+  // multiplies: several times zlib's table-driven speed on these ~1 kB.
+  std::uint32_t crc = 0;
+  auto flush = [&] {
+    crc = libdeflate_crc32(crc, buf, n);
+    n = 0;
+  };
   auto put = [&](std::string_view piece) {
-    if (n + piece.size() > sizeof buf) {
-      crc = crc32(crc, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(n));
-      n = 0;
-      if (piece.size() > sizeof buf) {
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()),
-                    static_cast<uInt>(piece.size()));
-        return;
-      }
+    if (n + piece.size() > sizeof buf) flush();
+    if (piece.size() > sizeof buf) {
+      crc = libdeflate_crc32(crc, piece.data(), piece.size());
+      return;
     }
-    std::memcpy(buf + n, piece.data(), piece.size());
+    swar::copy_short(buf + n, piece.data(), piece.size());
     n += piece.size();
   };
+  auto colon = [&] {
+    if (n == sizeof buf) flush();
+    buf[n++] = ':';
+  };
+  bool first = true;
   auto level = [&](const PriceLevel& l) {
-    if (!first) put(":");
+    if (!first) colon();
     first = false;
     put(l.price);
-    put(":");
+    colon();
     put(l.qty);
   };
   for (std::size_t i = 0; i < static_cast<std::size_t>(kChecksumDepth); ++i) {
     if (i < bids.size()) level(bids[i]);
     if (i < asks.size()) level(asks[i]);
   }
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(n));
-  return static_cast<std::int32_t>(static_cast<std::uint32_t>(crc));
+  flush();
+  return static_cast<std::int32_t>(crc);
 }
 
 }  // namespace ot::okx
