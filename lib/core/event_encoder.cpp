@@ -1,6 +1,7 @@
 #include "core/event_encoder.h"
 
 #include "core/json_out.h"
+#include "core/swar.h"
 
 namespace ot {
 namespace {
@@ -14,6 +15,14 @@ inline char* copy_clean(char* p, std::string_view s, bool& clean) {
     *p++ = c;
   }
   return p;
+}
+
+// Copies a level's text: plain decimals (their values were read with the
+// text, see PriceLevel) need no look at their bytes.
+inline char* copy_level_text(char* p, std::string_view s, const Decimal& value, bool& clean) {
+  if (value.scale < 0) return copy_clean(p, s, clean);
+  swar::copy_short(p, s.data(), s.size());
+  return p + s.size();
 }
 
 // [["price","qty"],...] written straight into the line: the hot path of
@@ -41,11 +50,11 @@ void levels(std::string& buf, std::string_view name, std::span<const PriceLevel>
     if (i > 0) *p++ = ',';
     *p++ = '[';
     *p++ = '"';
-    p = copy_clean(p, side[i].price, clean);
+    p = copy_level_text(p, side[i].price, side[i].price_value, clean);
     *p++ = '"';
     *p++ = ',';
     *p++ = '"';
-    p = copy_clean(p, side[i].qty, clean);
+    p = copy_level_text(p, side[i].qty, side[i].qty_value, clean);
     *p++ = '"';
     *p++ = ']';
   }

@@ -22,6 +22,8 @@ namespace ot {
 // Producers that read the digits while scanning the text also hand over the
 // values (scale -1: not read, parse the text); consumers ask through
 // price_decimal() / qty_decimal(), which agree with Decimal::parse(text).
+// A value is handed over only for plain text (digits and one point), so a
+// consumer may take such text as needing no escaping.
 struct PriceLevel {
   std::string_view price;
   std::string_view qty;

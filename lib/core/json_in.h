@@ -105,11 +105,13 @@ inline const char* scan_canonical_levels(const char* p, const char* const limit,
     p = read_plain_decimal(q + 3, limit, l.qty_value);
     l.qty = std::string_view(q + 3, static_cast<std::size_t>(p - q - 3));
     // Further members (OKX: liquidated orders, order count), skipped when
-    // the caller takes them: plain strings, no escapes.
+    // the caller takes them: plain ASCII strings, no escapes (anything else
+    // is left to a reader that validates it).
     while (extra_members != nullptr && limit - p >= 3 && p[0] == '"' && p[1] == ',' &&
            p[2] == '"') {
       for (p += 3; p != limit && *p != '"'; ++p) {
-        if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return nullptr;
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == '\\' || c < 0x20 || c >= 0x80) return nullptr;
       }
       if (p == limit) return nullptr;
       *extra_members = true;
@@ -125,6 +127,72 @@ inline const char* scan_canonical_levels(const char* p, const char* const limit,
 }
 
 }  // namespace detail
+
+// Reads a frame laid out exactly as a venue writes it, byte by byte, for
+// the hot path that skips simdjson. Every read returns false at the first
+// byte off that layout (whitespace, an escape, a control byte, anything not
+// ASCII, a number that is not a plain integer), and the caller then hands
+// the frame to simdjson, which validates it and reports any error. The
+// frame's last byte must be '}' or ']', so that digit loops stop inside it.
+struct ExactReader {
+  const char* p;
+  const char* end;
+
+  explicit ExactReader(std::string_view frame)
+      : p(frame.data()), end(frame.data() + frame.size()) {}
+  bool at_end() const { return p == end; }
+  // The next bytes are exactly `s` (consumed).
+  bool literal(std::string_view s) {
+    if (static_cast<std::size_t>(end - p) < s.size() || std::string_view(p, s.size()) != s) {
+      return false;
+    }
+    p += s.size();
+    return true;
+  }
+  bool byte(char c) { return p != end && *p == c ? (++p, true) : false; }
+  // A string's text up to its closing quote, p just past the opening one.
+  bool text(std::string_view& v) {
+    const char* start = p;
+    while (p != end && *p != '"') {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++p;
+    }
+    if (p == end) return false;
+    v = std::string_view(start, static_cast<std::size_t>(p++ - start));
+    return true;
+  }
+  // A quoted string.
+  bool string(std::string_view& v) { return byte('"') && text(v); }
+  // "key": (the key's text into `k`).
+  bool key(std::string_view& k) { return string(k) && byte(':'); }
+  // A JSON integer of at most 18 digits (no leading zeros, as JSON says).
+  template <class Int>
+  bool integer(Int& v) {
+    const bool negative = p != end && *p == '-';
+    p += negative;
+    const char* start = p;
+    std::int64_t x = 0;
+    unsigned d;
+    while ((d = static_cast<unsigned>(*p - '0')) <= 9) x = x * 10 + d, ++p;
+    const auto n = p - start;
+    if (n == 0 || n > 18 || (n > 1 && *start == '0')) return false;
+    v = negative ? -x : x;
+    return true;
+  }
+  // Price levels in the canonical layout (detail::scan_canonical_levels);
+  // `raw` gets their text.
+  template <class Level>
+  bool levels(std::vector<Level>& out, std::string_view* raw = nullptr,
+              bool* extra_members = nullptr) {
+    const char* start = p;
+    const char* q = detail::scan_canonical_levels(p, end, out, extra_members);
+    if (q == nullptr) return false;
+    p = q;
+    if (raw != nullptr) *raw = std::string_view(start, static_cast<std::size_t>(p - start));
+    return true;
+  }
+};
 
 // Scans a compact JSON array of string arrays, [["p","q",...],...], as
 // venues send price levels, taking the first two strings of each inner array

@@ -121,14 +121,15 @@ struct Transcript final : ot::EventListener {
 };
 }  // namespace
 
-TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
-          "[venues][binance][fast]") {
-  // Every frame of the Binance captures, then each depth frame mutated at
-  // random (whitespace, a byte dropped or changed, escapes, non-ASCII,
-  // numbers that are not plain integers): the fast path must give the same
-  // result, error text and events as simdjson, or step aside.
+namespace {
+// The frames of captures in tests/data, then each frame that holds `marker`
+// mutated at random twelve times (whitespace, a byte dropped or changed,
+// escapes, non-ASCII, numbers that are not plain integers).
+std::vector<std::string> mutated_frames(std::initializer_list<const char*> captures,
+                                        std::initializer_list<std::string_view> markers,
+                                        std::size_t& marked) {
   std::vector<std::string> frames;
-  for (const char* name : {"binance-futures.raw", "binance-spot.raw"}) {
+  for (const char* name : captures) {
     std::ifstream in(ot::test::data_path(name));
     std::string line;
     while (std::getline(in, line)) {
@@ -137,14 +138,16 @@ TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
       if (ot::split_capture_line(line, recv, frame)) frames.emplace_back(frame);
     }
   }
-  REQUIRE(frames.size() > 1000);
   std::mt19937_64 rng(5);
   const std::string noise = " \t\\\"-.e0519:,{}[]x\x80\xc3";
   std::vector<std::string> cases = frames;
-  std::size_t depth_frames = 0;
+  marked = 0;
   for (const auto& f : frames) {
-    if (f.find("@depth@") == std::string::npos && f.find("@depth\"") == std::string::npos) continue;
-    ++depth_frames;
+    if (std::none_of(markers.begin(), markers.end(),
+                     [&](std::string_view m) { return f.find(m) != std::string::npos; })) {
+      continue;
+    }
+    ++marked;
     for (int k = 0; k < 12; ++k) {
       std::string m = f;
       const std::size_t at = rng() % m.size();
@@ -168,26 +171,52 @@ TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
       cases.push_back(std::move(m));
     }
   }
+  return cases;
+}
+
+// The fast path must give the same result, error text and events as
+// simdjson on every case, or step aside. Returns the frames taken as data.
+std::size_t compare_paths(const std::vector<std::string>& cases, ot::FrameParser& fast,
+                          ot::FrameParser& slow) {
+  Transcript a, b;
+  std::size_t data = 0;
+  for (const auto& c : cases) {
+    Padded frame(c);
+    const auto ra = fast.parse(frame.view(), 7, a);
+    const auto rb = slow.parse(frame.view(), 7, b);
+    INFO("frame " << c);
+    REQUIRE(ra.kind == rb.kind);
+    REQUIRE(ra.error == rb.error);
+    REQUIRE(a.lines.text.size() == b.lines.text.size());
+    data += ra.kind == FrameKind::data;
+  }
+  CHECK(a.lines.text == b.lines.text);
+  CHECK(fast.venue() == slow.venue());
+  return data;
+}
+}  // namespace
+
+TEST_CASE("Binance depth read straight from the bytes equals the simdjson path",
+          "[venues][binance][fast]") {
+  std::size_t depth_frames = 0;
+  const auto cases = mutated_frames({"binance-futures.raw", "binance-spot.raw"},
+                                    {"@depth@", "@depth\""}, depth_frames);
+  REQUIRE(cases.size() > 1000);
   REQUIRE(depth_frames > 100);
   for (ot::binance::Market market : {ot::binance::Market::spot, ot::binance::Market::usdm}) {
     auto fast = ot::binance::make_parser(market, false, true);
     auto slow = ot::binance::make_parser(market, false, false);
-    Transcript a, b;
-    std::size_t fast_data = 0;
-    for (const auto& c : cases) {
-      Padded frame(c);
-      const auto ra = fast->parse(frame.view(), 7, a);
-      const auto rb = slow->parse(frame.view(), 7, b);
-      INFO("frame " << c);
-      REQUIRE(ra.kind == rb.kind);
-      REQUIRE(ra.error == rb.error);
-      REQUIRE(a.lines.text.size() == b.lines.text.size());
-      fast_data += ra.kind == FrameKind::data;
-    }
-    CHECK(a.lines.text == b.lines.text);
-    CHECK(fast->venue() == slow->venue());
-    CHECK(fast_data > depth_frames);
+    CHECK(compare_paths(cases, *fast, *slow) > depth_frames);
   }
+}
+
+TEST_CASE("OKX books read straight from the bytes equal the simdjson path", "[venues][okx][fast]") {
+  std::size_t book_frames = 0;
+  const auto cases = mutated_frames({"okx.raw"}, {"\"channel\":\"books\""}, book_frames);
+  REQUIRE(book_frames >= 290);
+  auto fast = ot::okx::make_parser(true);
+  auto slow = ot::okx::make_parser(false);
+  CHECK(compare_paths(cases, *fast, *slow) > book_frames);
 }
 
 TEST_CASE("OKX books carry the venue checksum, and ours matches it", "[venues][okx]") {

@@ -216,98 +216,56 @@ class Parser final : public FrameParser {
   // an escape, a number that is not a plain integer) returns nullopt and the
   // frame goes the general way, which gives the same events.
   std::optional<FrameResult> fast_depth(std::string_view frame, Nanos recv, EventListener& out) {
-    constexpr std::string_view kHead = "{\"stream\":\"";
-    constexpr std::string_view kData = "\",\"data\":{";
-    if (!frame.starts_with(kHead) || frame.back() != '}') return std::nullopt;
-    const char* p = frame.data() + kHead.size();
-    const char* const end = frame.data() + frame.size();  // end[-1] is '}'
-    // A string's text, up to its closing quote (p is past the opening one).
-    auto text = [&](std::string_view& v) {
-      const char* start = p;
-      while (p != end && *p != '"') {
-        // Escapes, control bytes and anything not ASCII (left to simdjson's
-        // UTF-8 check) go the general way.
-        const auto c = static_cast<unsigned char>(*p);
-        if (c == '\\' || c < 0x20 || c >= 0x80) return false;
-        ++p;
-      }
-      if (p == end) return false;
-      v = std::string_view(start, static_cast<std::size_t>(p++ - start));
-      return true;
-    };
-    // A JSON integer of at most 18 digits (no leading zeros, as JSON says).
-    auto integer = [&](std::optional<std::int64_t>& v) {
-      const bool negative = *p == '-';
-      p += negative;
-      const char* start = p;
-      std::int64_t x = 0;
-      unsigned d;
-      while ((d = static_cast<unsigned>(*p - '0')) <= 9) x = x * 10 + d, ++p;
-      const auto n = p - start;
-      if (n == 0 || n > 18 || (n > 1 && *start == '0')) return false;
-      v = negative ? -x : x;
-      return true;
-    };
+    if (frame.empty() || frame.back() != '}') return std::nullopt;
+    ExactReader r(frame);
     std::string_view stream;
-    if (!text(stream) || classify(stream) != StreamKind::depth) return std::nullopt;
-    --p;  // back on the closing quote
-    if (static_cast<std::size_t>(end - p) < kData.size() + 1 ||
-        std::string_view(p, kData.size()) != kData) {
+    if (!r.literal("{\"stream\":") || !r.string(stream) || classify(stream) != StreamKind::depth ||
+        !r.literal(",\"data\":{")) {
       return std::nullopt;
     }
-    p += kData.size();
     Depth d;
     BookUpdate& u = d.u;
     std::string_view key, ignored;
     for (;;) {
-      if (*p++ != '"' || !text(key) || *p++ != ':') return std::nullopt;
+      if (!r.key(key)) return std::nullopt;
       bool ok;
       if (key.size() == 1) {
         switch (key[0]) {
           case 'e':
-            ok = *p++ == '"' && text(ignored);
+            ok = r.string(ignored);
             break;
           case 's':
-            ok = *p++ == '"' && text(u.symbol);
+            ok = r.string(u.symbol);
             break;
           case 'E':
-            ok = integer(d.event_time);
+            ok = r.integer(d.event_time);
             break;
           case 'T':
-            ok = integer(d.tx_time);
+            ok = r.integer(d.tx_time);
             break;
           case 'U':
-            ok = integer(u.first_seq);
+            ok = r.integer(u.first_seq);
             break;
           case 'u':
-            ok = integer(u.seq);
+            ok = r.integer(u.seq);
             break;
           case 'b':
-          case 'a': {
-            auto& levels = key[0] == 'b' ? bids_ : asks_;
-            const char* start = p;
-            p = detail::scan_canonical_levels(p, end, levels);
-            if (p == nullptr) return std::nullopt;
-            (key[0] == 'b' ? u.bids_json : u.asks_json) =
-                std::string_view(start, static_cast<std::size_t>(p - start));
-            (key[0] == 'b' ? d.have_bids : d.have_asks) = true;
-            ok = true;
+            ok = r.levels(bids_, &u.bids_json) && (d.have_bids = true);
             break;
-          }
+          case 'a':
+            ok = r.levels(asks_, &u.asks_json) && (d.have_asks = true);
+            break;
           default:
             return std::nullopt;
         }
       } else if (key == "pu") {
-        ok = integer(u.prev_seq);
+        ok = r.integer(u.prev_seq);
       } else {
         return std::nullopt;
       }
-      if (!ok || p >= end) return std::nullopt;
-      if (*p == ',') {
-        ++p;
-        continue;
-      }
-      if (*p != '}' || end - p != 2 || p[1] != '}') return std::nullopt;
+      if (!ok || r.at_end()) return std::nullopt;
+      if (r.byte(',')) continue;
+      if (!r.literal("}}") || !r.at_end()) return std::nullopt;
       break;
     }
     return finish_depth(d, false, stream, recv, out);

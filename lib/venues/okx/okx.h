@@ -11,7 +11,9 @@
 
 namespace ot::okx {
 
-std::unique_ptr<FrameParser> make_parser();
+// `fast`: book frames in the venue's exact layout are read straight from the
+// bytes; anything else (and everything with fast false) goes through simdjson.
+std::unique_ptr<FrameParser> make_parser(bool fast = true);
 
 // OKX's book checksum: CRC32 (signed 32-bit) of
 // "bid1px:bid1sz:ask1px:ask1sz:bid2px:…" over the top 25 levels of each
