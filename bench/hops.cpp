@@ -1,10 +1,13 @@
 // ot-bench-hops: the bare hop latency of a pipe and of a ZeroMQ ipc socket
 // between two processes — the limits the tick-to-trade chain is measured
 // against. Ping-pong of a 200-byte line, one way = round trip / 2;
-// percentiles of N round trips.
+// percentiles of N round trips, back to back, or with --gap-us G a pause of
+// G microseconds after each (both sides idle between messages, as the
+// stages of a chain fed by market data are).
 //
-//   ot-bench-hops [--count N]
+//   ot-bench-hops [--count N] [--gap-us G]
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,14 +24,24 @@ namespace {
 
 using ot::mono_ns;
 constexpr std::size_t kSize = 200;
+int gap_us = 0;  // pause after each round trip
+int warmup = 1000;
+
+void pause() {
+  if (gap_us <= 0) return;
+  timespec ts{gap_us / 1000000, static_cast<long>(gap_us % 1000000) * 1000};
+  ::nanosleep(&ts, nullptr);
+}
 
 void report(const char* what, std::vector<long long>& rtt) {
   std::sort(rtt.begin(), rtt.end());
   auto at = [&](double p) {
     return rtt[std::min(rtt.size() - 1, static_cast<std::size_t>(p * rtt.size()))] / 2.0 / 1000.0;
   };
-  std::printf("%s one-way (RTT/2) over %zu round trips: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n",
-              what, rtt.size(), at(0.5), at(0.99), at(0.999));
+  std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
+  std::printf(
+      "%s one-way (RTT/2) over %zu round trips%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", what,
+      rtt.size(), how.c_str(), at(0.5), at(0.99), at(0.999));
 }
 
 void read_full(int fd, char* p, std::size_t n) {
@@ -49,18 +62,19 @@ void pipes(int count) {
   std::fflush(stdout);
   pid_t pid = ::fork();
   if (pid == 0) {
-    for (int i = 0; i < count + 1000; ++i) {
+    for (int i = 0; i < count + warmup; ++i) {
       read_full(a[0], buf, kSize);
       if (::write(b[1], buf, kSize) != static_cast<ssize_t>(kSize)) ::_exit(1);
     }
     ::_exit(0);
   }
   std::vector<long long> rtt;
-  for (int i = 0; i < count + 1000; ++i) {
+  for (int i = 0; i < count + warmup; ++i) {
     const long long t = mono_ns();
     if (::write(a[1], buf, kSize) != static_cast<ssize_t>(kSize)) std::exit(1);
     read_full(b[0], buf, kSize);
-    if (i >= 1000) rtt.push_back(mono_ns() - t);  // after a warm-up
+    if (i >= warmup) rtt.push_back(mono_ns() - t);  // after a warm-up
+    pause();
   }
   ::waitpid(pid, nullptr, 0);
   report("pipe", rtt);
@@ -76,7 +90,7 @@ void zmq_ipc(int count) {
     zmq::socket_t in(ctx, zmq::socket_type::pull), out(ctx, zmq::socket_type::push);
     in.connect(there);
     out.connect(back);
-    for (int i = 0; i < count + 1000; ++i) {
+    for (int i = 0; i < count + warmup; ++i) {
       zmq::message_t m;
       if (!in.recv(m)) std::exit(1);
       out.send(m, zmq::send_flags::none);
@@ -92,12 +106,13 @@ void zmq_ipc(int count) {
   in.bind(back);
   std::string payload(kSize, 'x');
   std::vector<long long> rtt;
-  for (int i = 0; i < count + 1000; ++i) {
+  for (int i = 0; i < count + warmup; ++i) {
     const long long t = mono_ns();
     out.send(zmq::buffer(payload), zmq::send_flags::none);
     zmq::message_t m;
     if (!in.recv(m)) std::exit(1);
-    if (i >= 1000) rtt.push_back(mono_ns() - t);
+    if (i >= warmup) rtt.push_back(mono_ns() - t);
+    pause();
   }
   ::waitpid(pid, nullptr, 0);
   report("zeromq ipc", rtt);
@@ -107,7 +122,23 @@ void zmq_ipc(int count) {
 
 int main(int argc, char** argv) {
   int count = 20000;
-  if (argc == 3 && std::string(argv[1]) == "--count") count = std::atoi(argv[2]);
+  const char* usage = "usage: ot-bench-hops [--count N] [--gap-us G]\n";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--count") {
+      count = std::atoi(argv[i + 1]);
+    } else if (flag == "--gap-us") {
+      gap_us = std::atoi(argv[i + 1]);
+    } else {
+      std::fprintf(stderr, "ot-bench-hops: unknown option %s\n%s", argv[i], usage);
+      return 2;
+    }
+  }
+  if (count <= 0 || gap_us < 0 || argc % 2 == 0) {
+    std::fprintf(stderr, "%s", usage);
+    return 2;
+  }
+  if (gap_us > 0) warmup = std::min(warmup, std::max(10, count / 10));
   pipes(count);
   zmq_ipc(count);
   return 0;

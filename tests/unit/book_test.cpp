@@ -73,6 +73,11 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
   std::mt19937_64 rng(42);
   for (int round = 0; round < 20; ++round) {
     L2Book b;
+    // The same levels, handed over with their values and text as a scanner
+    // does, into a book that keeps the text: its top_text must stay equal
+    // to the formatted one through moves of the window and tick changes.
+    L2Book kept;
+    kept.keep_text(true);
     std::map<std::int64_t, std::string> ref[2];  // price in 1e-4 units -> qty text
     const std::int64_t tick = std::vector<std::int64_t>{1, 5, 10, 100, 2500}[round % 5];
     std::int64_t mid = 1'000'000 + static_cast<std::int64_t>(rng() % 1000) * tick;
@@ -95,6 +100,11 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
       std::string text = ot::Decimal{price, 4}.to_string();
       if (price % 10000 == 0 && rng() % 2 == 0) text = std::to_string(price / 10000);
       REQUIRE(b.apply(side == 0 ? BookSide::bid : BookSide::ask, text, qty));
+      ot::PriceLevel level{text, qty};
+      level.price_value = *ot::Decimal::parse(text);
+      level.qty_value = *ot::Decimal::parse(qty);
+      if (rng() % 10 == 0) level.qty_value.scale = -1;  // text only: nothing kept
+      REQUIRE(kept.apply(side == 0 ? BookSide::bid : BookSide::ask, level));
       if (del)
         ref[side].erase(price);
       else
@@ -118,6 +128,15 @@ TEST_CASE("L2Book matches a reference map under random updates", "[book][propert
           // Point look-ups: every stored level, and prices with none
           // (empty ticks, off the grid, at a coarser or finer scale).
           const BookSide bs = s == 0 ? BookSide::bid : BookSide::ask;
+          std::string arena_b, arena_k;
+          std::vector<ot::PriceLevel> text_b, text_k;
+          b.top_text(bs, 1'000'000, arena_b, text_b);
+          kept.top_text(bs, 1'000'000, arena_k, text_k);
+          REQUIRE(text_b.size() == text_k.size());
+          for (std::size_t i = 0; i < text_b.size(); ++i) {
+            REQUIRE(text_b[i].price == text_k[i].price);
+            REQUIRE(text_b[i].qty == text_k[i].qty);
+          }
           for (const auto& [px, q] : ref[s]) {
             REQUIRE(b.qty_at(bs, ot::Decimal{px, 4}).to_string() == q);
             if (px % 10000 == 0) REQUIRE(b.qty_at(bs, ot::Decimal{px / 10000, 0}).to_string() == q);
