@@ -103,6 +103,10 @@ int main(int argc, char** argv) {
   } else {
     go.venue = lo.venue;
     go.orders_per_10s = 1e9;  // measuring latency, not the venue's limits
+    // The gateway's I/O runs on this thread: an order goes on the wire from
+    // the call that hands it over, and the engine's poll after each frame
+    // serves the responses and the private stream.
+    go.inline_io = true;
     go.rest_url = lo.rest_url;
     go.ws_url = lo.ws_url;
     if (!load_credentials(lo.venue, "", go.credentials, err) ||

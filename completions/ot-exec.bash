@@ -10,6 +10,6 @@ _ot_exec() {
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --fills-out|--fills-subscribers|--fills-wait-ms|--order-latency-us|--report-latency-us|--maker-fee|--taker-fee) return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --strict --quiet --stats --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --io-thread --strict --quiet --stats --help --version" -- "$cur"))
 }
 complete -F _ot_exec ot-exec

@@ -6,6 +6,8 @@
 // I/O does it inside poll().
 #pragma once
 
+#include <functional>
+
 #include "core/events.h"
 #include "core/orders.h"
 #include "exec/order_tracker.h"
@@ -44,6 +46,16 @@ class Gateway {
   virtual int wake_fd() const { return -1; }
   // Work in flight (requests not yet answered).
   virtual bool busy() const { return false; }
+  // Whether the gateway's network I/O runs on the engine's thread, driven
+  // by run_io() while the engine waits for input (and by poll()).
+  virtual bool inline_io() const { return false; }
+  // Inline gateways: runs the network I/O until `ready()` holds (checked
+  // whenever `fd` polls readable; -1 for none), a report waits for poll(),
+  // or `timeout_ms` passed. Returns ready().
+  virtual bool run_io(int fd, const std::function<bool()>& ready, int timeout_ms) {
+    (void)fd, (void)timeout_ms;
+    return ready();
+  }
 
  protected:
   ExecListener& listener() { return *listener_; }

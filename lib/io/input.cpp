@@ -300,6 +300,23 @@ bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeou
   return has_target && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) != 0;
 }
 
+int readiness_fd(const LineInput::WaitTarget& target) {
+  if (target.zmq_socket == nullptr) return target.fd;
+  int fd = -1;
+  std::size_t size = sizeof fd;
+  return zmq_getsockopt(target.zmq_socket, ZMQ_FD, &fd, &size) == 0 ? fd : -1;
+}
+
+bool readable_now(const LineInput::WaitTarget& target) {
+  if (target.zmq_socket != nullptr) {
+    int events = 0;
+    std::size_t size = sizeof events;
+    return zmq_getsockopt(target.zmq_socket, ZMQ_EVENTS, &events, &size) == 0 &&
+           (events & ZMQ_POLLIN) != 0;
+  }
+  return target.fd >= 0 && wait_readable(target, 0);
+}
+
 struct FeedbackInput::Impl {
   zmq::context_t ctx{1};
   zmq::socket_t sock{ctx, zmq::socket_type::sub};

@@ -86,6 +86,11 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
 // The same, also returning when `extra_fd` is readable (false then).
 bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeout_ms);
+// For event loops that wait on descriptors: one that polls readable when
+// `target` may have data (a ZeroMQ socket's ZMQ_FD, which signals state
+// changes edge-triggered), and whether it has data now.
+int readiness_fd(const LineInput::WaitTarget& target);
+bool readable_now(const LineInput::WaitTarget& target);
 
 // The executions feedback endpoint (ot-exec --fills-out), read by ot-strat
 // and ot-risk next to their main input: a SUB socket with no high-water

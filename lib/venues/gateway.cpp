@@ -56,15 +56,81 @@ void ThreadedGateway::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ThreadedGateway::start() {
+void ThreadedGateway::start(bool inline_io) {
   work_ =
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           io_.get_executor());
   boost::asio::post(io_, [this] { run(); });
-  thread_ = std::thread([this] { io_.run(); });
+  inline_ = inline_io;
+  if (inline_) {
+    run_ready();
+  } else {
+    thread_ = std::thread([this] { io_.run(); });
+  }
 }
 
-void ThreadedGateway::post(std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }
+void ThreadedGateway::post(std::function<void()> fn) {
+  boost::asio::post(io_, std::move(fn));
+  if (inline_) run_ready();
+}
+
+void ThreadedGateway::run_ready() {
+  if (running_) return;  // the loop already running picks it up
+  running_ = true;
+  io_.poll();
+  running_ = false;
+}
+
+bool ThreadedGateway::has_items() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !items_.empty();
+}
+
+bool ThreadedGateway::run_io(int fd, const std::function<bool()>& ready, int timeout_ms) {
+  namespace asio = boost::asio;
+  if (!inline_ || running_) return ready();
+  if (fd != watch_fd_) {
+    watch_.reset();
+    watch_fd_ = -1;
+    if (fd >= 0) {
+      // A duplicate, so that closing the watch leaves the caller's open.
+      const int dup = ::dup(fd);
+      try {
+        if (dup >= 0) watch_ = std::make_unique<asio::posix::stream_descriptor>(io_, dup);
+        watch_fd_ = fd;
+      } catch (const boost::system::system_error&) {
+        ::close(dup);  // not pollable (a regular file): ready() is asked every millisecond
+      }
+    }
+  }
+  auto fired = std::make_shared<bool>(false);
+  auto arm = [&] {
+    *fired = false;
+    watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                       [fired](const boost::system::error_code&) { *fired = true; });
+  };
+  running_ = true;
+  bool got = ready();
+  if (!got && watch_) arm();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!got && !has_items()) {
+    const auto step =
+        watch_ ? until
+               : std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(1));
+    if (io_.run_one_until(step) == 0 && std::chrono::steady_clock::now() >= until) break;
+    if (!watch_ || *fired) {
+      got = ready();
+      // ZeroMQ's descriptor also signals other state changes: wait again.
+      if (!got && watch_) arm();
+    }
+  }
+  if (watch_ && !*fired) {
+    watch_->cancel();
+    io_.poll();  // the cancelled wait completes
+  }
+  running_ = false;
+  return got || ready();
+}
 
 void ThreadedGateway::push(Item item) {
   {
@@ -93,6 +159,7 @@ void ThreadedGateway::report_status(std::string venue, std::string symbol, std::
 }
 
 void ThreadedGateway::poll(Nanos now) {
+  if (inline_) run_ready();
   std::uint64_t count = 0;
   [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
   std::deque<Item> items;

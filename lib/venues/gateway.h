@@ -1,13 +1,16 @@
 // Gateways to real venues for ot-exec: each runs its network I/O (signed
-// REST, private WebSocket streams) on its own thread with an io_context;
-// the engine's thread hands it orders and collects its reports through
-// poll(), woken by wake_fd(). What is common lives here; what is a venue's
-// under lib/venues/<venue>/.
+// REST, private WebSocket streams) with an io_context, on the engine's
+// thread (inline: an order goes on the wire from the call that hands it
+// over, and the engine runs the I/O while it waits for input) or on a
+// thread of its own, woken by a hand-off. Either way the engine collects
+// reports through poll(), woken by wake_fd(). What is common lives here;
+// what is a venue's under lib/venues/<venue>/.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -33,6 +36,9 @@ struct GatewayOptions {
   // Orders per 10 seconds the gateway allows itself (0: the venue's
   // documented default).
   double orders_per_10s = 0;
+  // Network I/O on the caller's thread (see Gateway::run_io) instead of a
+  // thread of its own.
+  bool inline_io = false;
 };
 
 // The gateway for a venue; nullptr (and `error`) if there is none.
@@ -64,8 +70,12 @@ class ThreadedGateway : public Gateway {
   ~ThreadedGateway() override;
   void poll(Nanos now) override;
   int wake_fd() const override { return wake_fd_; }
-  // Starts the network thread (after construction).
-  void start();
+  bool inline_io() const override { return inline_; }
+  bool run_io(int fd, const std::function<bool()>& ready, int timeout_ms) override;
+  // Starts the network I/O (after construction): on a thread of its own, or
+  // with `inline_io` on the caller's, which drives it through run_io() and
+  // poll().
+  void start(bool inline_io = false);
 
  protected:
   ThreadedGateway();
@@ -75,7 +85,8 @@ class ThreadedGateway : public Gateway {
   // thread never sees their members destroyed.
   void stop();
   boost::asio::io_context& io() { return io_; }
-  // Runs `fn` on the network thread.
+  // Runs `fn` on the network thread (inline: now, with what it makes ready,
+  // so that a request is on the wire when the engine's call returns).
   void post(std::function<void()> fn);
   // From the network thread: queue a report / a status for the engine.
   void report(OwnedExec e);
@@ -90,8 +101,15 @@ class ThreadedGateway : public Gateway {
     std::string venue, symbol, event, detail;
   };
   void push(Item item);
+  bool has_items();
+  // Inline: runs the handlers that are ready (not from inside one).
+  void run_ready();
 
   boost::asio::io_context io_;
+  bool inline_ = false;
+  bool running_ = false;                                          // inside run_ready() / run_io()
+  std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;  // run_io's fd (a dup)
+  int watch_fd_ = -1;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::mutex mu_;

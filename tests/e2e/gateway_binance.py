@@ -51,40 +51,47 @@ with tempfile.TemporaryDirectory() as tmp:
     def sim(*args):
         return start_sim("binance-futures", CAPTURE, ["--speed", "0", "--taker-fee", "0.0004"] + list(args), tmp)
 
-    # Place, fill, amend, cancel, reject.
-    s, port = sim()
-    r = exec_run(port, [
-        order(1),                                           # rests
-        order(2, qty="400", price=None, kind="market"),     # two fills: 297 then 103
-        order(3, price="7.590"),
-        json.dumps({"type": "amend", "id": "o3", "qty": "3", "price": "7.595"}),
-        json.dumps({"type": "cancel", "id": "o1"}),
-        order(4, price="7.620", tif="post_only"),           # would take: rejected
-        json.dumps({"type": "cancel", "id": "o1"}),          # already canceled
-    ])
-    ex = execs(r.stdout)
-    by = {}
-    for e in ex:
-        by.setdefault(e["id"], []).append(e)
-    check(r.returncode == 0, f"ot-exec against the simulated venue ({r.returncode}) {r.stderr.decode()[-300:]}")
-    check([e["status"] for e in by.get("o2", [])] == ["new", "partial", "filled"],
-          f"market order: new, partial, filled ({[e['status'] for e in by.get('o2', [])]})")
-    fills = [e for e in by.get("o2", []) if "qty" in e]
-    check([(f["price"], f["qty"]) for f in fills] == [("7.6120", "297"), ("7.6130", "103")],
-          "market order: fills at the book's levels")
-    check(fills and fills[0].get("fee") == "0.9043056" and fills[0].get("liquidity") == "taker",
-          "fills carry the venue's fee and liquidity")
-    check([e["status"] for e in by.get("o1", [])] == ["new", "canceled"], "limit order: new then canceled")
-    amended = [e for e in by.get("o3", []) if e.get("reason") == "amended"]
-    check(len(amended) == 1 and amended[0]["order_price"] == "7.595" and amended[0]["leaves"] == "3",
-          "amend: new price and quantity confirmed")
-    rej = by.get("o4", [])
-    check(len(rej) == 1 and rej[0]["status"] == "rejected" and "-2010" in rej[0]["reason"],
-          f"post-only order that would take: rejected with the venue's code ({rej})")
-    check(any(st["event"] == "cancel_reject" and "-2011" in st["detail"] for st in statuses(r.stdout)),
-          "cancel of a canceled order: cancel_reject with -2011")
-    seqs = [e["seq"] for e in ex]
-    check(seqs == list(range(1, len(seqs) + 1)), "reports numbered without a gap")
+    # Place, fill, amend, cancel, reject: with the venue's I/O on ot-exec's
+    # own thread (the default), and on a thread of its own.
+    s = None
+    for mode in ((), ("--io-thread",)):
+        if s is not None:  # a fresh venue: the same client order ids again
+            s.send_signal(signal.SIGTERM)
+            s.wait(timeout=10)
+        s, port = sim()
+        print(f"ot-exec {' '.join(mode) or '(network I/O on the engine thread)'}:")
+        r = exec_run(port, [
+            order(1),                                           # rests
+            order(2, qty="400", price=None, kind="market"),     # two fills: 297 then 103
+            order(3, price="7.590"),
+            json.dumps({"type": "amend", "id": "o3", "qty": "3", "price": "7.595"}),
+            json.dumps({"type": "cancel", "id": "o1"}),
+            order(4, price="7.620", tif="post_only"),           # would take: rejected
+            json.dumps({"type": "cancel", "id": "o1"}),          # already canceled
+        ], extra=mode)
+        ex = execs(r.stdout)
+        by = {}
+        for e in ex:
+            by.setdefault(e["id"], []).append(e)
+        check(r.returncode == 0, f"ot-exec against the simulated venue ({r.returncode}) {r.stderr.decode()[-300:]}")
+        check([e["status"] for e in by.get("o2", [])] == ["new", "partial", "filled"],
+              f"market order: new, partial, filled ({[e['status'] for e in by.get('o2', [])]})")
+        fills = [e for e in by.get("o2", []) if "qty" in e]
+        check([(f["price"], f["qty"]) for f in fills] == [("7.6120", "297"), ("7.6130", "103")],
+              "market order: fills at the book's levels")
+        check(fills and fills[0].get("fee") == "0.9043056" and fills[0].get("liquidity") == "taker",
+              "fills carry the venue's fee and liquidity")
+        check([e["status"] for e in by.get("o1", [])] == ["new", "canceled"], "limit order: new then canceled")
+        amended = [e for e in by.get("o3", []) if e.get("reason") == "amended"]
+        check(len(amended) == 1 and amended[0]["order_price"] == "7.595" and amended[0]["leaves"] == "3",
+              "amend: new price and quantity confirmed")
+        rej = by.get("o4", [])
+        check(len(rej) == 1 and rej[0]["status"] == "rejected" and "-2010" in rej[0]["reason"],
+              f"post-only order that would take: rejected with the venue's code ({rej})")
+        check(any(st["event"] == "cancel_reject" and "-2011" in st["detail"] for st in statuses(r.stdout)),
+              "cancel of a canceled order: cancel_reject with -2011")
+        seqs = [e["seq"] for e in ex]
+        check(seqs == list(range(1, len(seqs) + 1)), "reports numbered without a gap")
 
     # A wrong secret: the venue's signature error.
     r = exec_run(port, [order(10)], secret="wrong")

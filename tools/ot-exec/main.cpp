@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   app.add_option("--orders-per-10s", go.orders_per_10s,
                  "Own order budget per 10 s (default: the venue's limit)")
       ->check(CLI::NonNegativeNumber);
+  bool io_thread = false;
+  app.add_flag("--io-thread", io_thread,
+               "Run the venue's network I/O on a thread of its own (default: on the engine's "
+               "thread, which puts each order on the wire itself)");
   app.add_option("--linger-ms", linger_ms,
                  "At the end of input, wait this long for answers to requests in flight");
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
     gateway = std::make_unique<PaperVenue>(pc);
   } else {
     go.venue = venue;
+    go.inline_io = !io_thread;
     if (!load_credentials(venue, key_file, go.credentials, err) ||
         !(gateway = make_gateway(go, err))) {
       diag.error("", err);
@@ -116,7 +121,10 @@ int main(int argc, char** argv) {
     // A network gateway: wait for input or for its reports.
     const int wake = gateway->wake_fd();
     in->set_wait_hook([&, wake](const LineInput::WaitTarget& t) {
-      const bool ready = wait_readable(t, wake, 200);
+      const bool ready = gateway->inline_io()
+                             ? gateway->run_io(
+                                   readiness_fd(t), [&t] { return readable_now(t); }, 200)
+                             : wait_readable(t, wake, 200);
       engine.poll(now_ns());
       out->flush();
       if (fills) fills->flush();
@@ -138,7 +146,11 @@ int main(int argc, char** argv) {
   // Answers to requests still in flight.
   for (const Nanos until = mono_ns() + static_cast<Nanos>(linger_ms) * 1'000'000;
        gateway->wake_fd() >= 0 && !tool::g_stop && mono_ns() < until;) {
-    wait_readable(LineInput::WaitTarget{}, gateway->wake_fd(), 50);
+    if (gateway->inline_io())
+      gateway->run_io(
+          -1, [] { return false; }, 50);
+    else
+      wait_readable(LineInput::WaitTarget{}, gateway->wake_fd(), 50);
     engine.poll(now_ns());
     if (!gateway->busy()) break;
   }
