@@ -93,6 +93,31 @@ with tempfile.TemporaryDirectory() as tmp:
         seqs = [e["seq"] for e in ex]
         check(seqs == list(range(1, len(seqs) + 1)), "reports numbered without a gap")
 
+    # Orders over a ZeroMQ endpoint (ot-risk PUSH -> ot-exec PULL): the
+    # engine thread waits on the socket's descriptor while it serves the venue.
+    s.send_signal(signal.SIGTERM)
+    s.wait(timeout=10)
+    s, port = sim()
+    endpoint = f"ipc://{tmp}/orders"
+    env = dict(os.environ, OT_BINANCE_FUTURES_API_KEY=KEY, OT_BINANCE_FUTURES_API_SECRET=SECRET)
+    ex_proc = subprocess.Popen([tool("ot-exec"), "--venue", "binance-futures", "--in", endpoint,
+                                "--rest-url", f"http://127.0.0.1:{port}",
+                                "--ws-url", f"ws://127.0.0.1:{port}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(0.5)
+    pushed = run([tool("ot-risk"), "--out", endpoint],
+                 stdin=("\n".join([order(1), order(2, qty="400", price=None, kind="market")])
+                        + "\n").encode())
+    time.sleep(2)  # the reports of two orders
+    ex_proc.send_signal(signal.SIGTERM)
+    out, err = ex_proc.communicate(timeout=20)
+    statuses_o2 = [e["status"] for e in execs(out) if e["id"] == "o2"]
+    check(pushed.returncode == 0 and ex_proc.returncode == 0,
+          f"orders over ZeroMQ: both programs exit 0 ({pushed.returncode}, {ex_proc.returncode}) "
+          f"{err.decode()[-300:]}")
+    check(statuses_o2 == ["new", "partial", "filled"],
+          f"orders over ZeroMQ reach the venue and its reports come back ({statuses_o2})")
+
     # A wrong secret: the venue's signature error.
     r = exec_run(port, [order(10)], secret="wrong")
     ex = execs(r.stdout)
