@@ -27,7 +27,7 @@ bool ExecEngine::open_journal(const std::string& path, bool sync, std::string& e
           return;
         }
         if (ev_.kind == EventType::order) {
-          tracker_.add(ev_.order);
+          if (used_.insert(ev_.order.id)) tracker_.add(ev_.order);
         } else if (ev_.kind == EventType::exec) {
           if (ev_.exec.seq && *ev_.exec.seq > seq_) seq_ = *ev_.exec.seq;
           if (tracker_.find(ev_.exec.id) != nullptr) tracker_.apply(ev_.exec);
@@ -39,9 +39,9 @@ bool ExecEngine::open_journal(const std::string& path, bool sync, std::string& e
     gateway_.restore(*o);
     ++stats_.restored;
   }
-  if (stats_.restored > 0 || tracker_.size() > 0) {
+  if (stats_.restored > 0 || used_.size() > 0) {
     diag_.warning(path, fmt::format("journal: {} orders known, {} open restored, last seq {}",
-                                    tracker_.size(), stats_.restored, seq_));
+                                    used_.size(), stats_.restored, seq_));
   }
   return true;
 }
@@ -100,23 +100,34 @@ void ExecEngine::journal_event(std::string_view line, const auto& event) {
 void ExecEngine::do_submit(Order o, std::string_view line, std::string_view w) {
   if (o.ts == 0) o.ts = last_ts_;
   last_ts_ = std::max(last_ts_, o.ts);
-  if (!tracker_.add(o)) {
-    ++stats_.duplicate_orders;
-    const TrackedOrder* t = tracker_.find(o.id);
-    diag_.warning(w, fmt::format("order {}: client order id already used (state {}); not sent "
-                                 "again",
-                                 o.id, to_string(t->status)));
+  if (o.id.size() > kMaxIdBytes) {
+    diag_.warning(
+        w, fmt::format("order: client order id longer than {} bytes; not sent", kMaxIdBytes));
     return;
   }
+  if (!used_.insert(o.id)) {
+    ++stats_.duplicate_orders;
+    const TrackedOrder* t = tracker_.find(o.id);
+    diag_.warning(w,
+                  fmt::format("order {}: client order id already used ({}); not sent again", o.id,
+                              t != nullptr ? "state " + std::string(to_string(t->status))
+                                           : std::string("an order final long ago")));
+    return;
+  }
+  tracker_.add(o);
   ++stats_.orders;
   journal_event(line, o);
   gateway_.submit(o);
 }
 
+std::string_view ExecEngine::unknown_id(std::string_view id) const {
+  return used_.contains(id) ? "the order was final long ago" : "unknown client order id";
+}
+
 void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) {
   ++stats_.cancels;
   if (tracker_.find(c.id) == nullptr) {
-    diag_.warning(w, fmt::format("cancel {}: unknown client order id", c.id));
+    diag_.warning(w, fmt::format("cancel {}: {}", c.id, unknown_id(c.id)));
     return;
   }
   if (c.ts == 0) c.ts = last_ts_;
@@ -127,7 +138,7 @@ void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) 
 void ExecEngine::do_amend(Amend a, std::string_view line, std::string_view w) {
   ++stats_.amends;
   if (tracker_.find(a.id) == nullptr) {
-    diag_.warning(w, fmt::format("amend {}: unknown client order id", a.id));
+    diag_.warning(w, fmt::format("amend {}: {}", a.id, unknown_id(a.id)));
     return;
   }
   if (a.ts == 0) a.ts = last_ts_;

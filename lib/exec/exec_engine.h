@@ -24,6 +24,7 @@
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/string_map.h"
 #include "exec/gateway.h"
 #include "exec/journal.h"
 #include "exec/order_tracker.h"
@@ -74,7 +75,14 @@ class ExecEngine final : public ExecListener {
   // Advances the gateway's time-driven work.
   void poll(Nanos now) { gateway_.poll(now); }
 
+  // Open orders and the most recent final ones (kKeepFinal); every client
+  // order id ever used is remembered apart (ids_used()), compactly, so a
+  // long session neither grows by a whole order record per order nor lets
+  // an id be used twice.
   const OrderTracker& orders() const { return tracker_; }
+  std::size_t ids_used() const { return used_.size(); }
+  static constexpr std::size_t kKeepFinal = 65536;
+  static constexpr std::size_t kMaxIdBytes = 1024;
   const ExecEngineStats& stats() const { return stats_; }
   // Output or journal failure (the run must stop: nothing may go unrecorded).
   const std::string& fatal() const { return fatal_; }
@@ -98,6 +106,8 @@ class ExecEngine final : public ExecListener {
   void do_cancel(Cancel c, std::string_view line, std::string_view where);
   void do_amend(Amend a, std::string_view line, std::string_view where);
   void journal_event(std::string_view line, const auto& event);
+  // Why a cancel or amend names no order the tracker holds.
+  std::string_view unknown_id(std::string_view id) const;
   void journal(std::string_view line);
   std::string where(std::string_view source, std::uint64_t line_number) const;
 
@@ -107,7 +117,8 @@ class ExecEngine final : public ExecListener {
   std::function<void(const Exec&, std::string_view)> report_listener_;
   bool report_lines_ = true;
   Diagnostics& diag_;
-  OrderTracker tracker_;
+  OrderTracker tracker_{kKeepFinal};
+  CompactStringSet used_;  // every client order id of the session
   Journal journal_;
   EventDecoder decoder_;
   DecodedEvent ev_;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "core/decimal.h"
 #include "core/event_decoder.h"
@@ -336,4 +337,28 @@ TEST_CASE("events encode to the documented NDJSON and decode back", "[core][code
       CHECK_FALSE(err.empty());
     }
   }
+}
+
+TEST_CASE("CompactStringSet holds what a std::set holds", "[core][strings]") {
+  std::mt19937_64 rng(3);
+  ot::CompactStringSet set;
+  std::set<std::string> ref;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const std::size_t n = rng() % 40;  // the empty string too, and some long ids
+    for (std::size_t k = 0; k < n; ++k) s.push_back(static_cast<char>('a' + rng() % 3));
+    if (rng() % 1000 == 0) s.assign(70000 + rng() % 3, 'q');  // long ones too
+    const bool fresh = ref.insert(s).second;
+    REQUIRE(set.insert(s) == fresh);
+    if (i % 1000 == 0) {
+      for (int probe = 0; probe < 50; ++probe) {
+        std::string q;
+        for (std::size_t k = 0, m = rng() % 40; k < m; ++k)
+          q.push_back(static_cast<char>('a' + rng() % 3));
+        REQUIRE(set.contains(q) == (ref.count(q) == 1));
+      }
+    }
+  }
+  CHECK(set.size() == ref.size());
+  for (const auto& s : ref) REQUIRE(set.contains(s));
 }

@@ -512,6 +512,35 @@ TEST_CASE("paper venue latency delays arrival and reports", "[trade][paper]") {
   CHECK(r[1].price->to_string() == "7.615");
 }
 
+TEST_CASE("the exec engine refuses a reused id after forgetting the order", "[trade][orders]") {
+  // More final orders than the engine keeps: the first one's record is gone,
+  // its id is still refused, and a cancel of it says why.
+  PaperRun run;
+  const std::string book =
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297000000"]]})";
+  run.feed(book);
+  const std::size_t n = ot::ExecEngine::kKeepFinal + 10;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string id = "x";
+    id += std::to_string(i);
+    run.feed(order_line(id, "buy", "1", nullptr, "market"));
+  }
+  run.out.lines.clear();
+  CHECK(run.engine.ids_used() == n);
+  CHECK(run.engine.orders().size() <= ot::ExecEngine::kKeepFinal);
+  CHECK(run.engine.orders().find("x0") == nullptr);
+  run.feed(order_line("x0", "buy", "1", nullptr, "market"));
+  run.feed(order_line("x5", "buy", "1", nullptr, "market"));
+  CHECK(reports(run.out.lines).empty());
+  CHECK(run.engine.stats().duplicate_orders == 2);
+  run.feed(order_line("fresh", "buy", "1", nullptr, "market"));
+  CHECK(reports(run.out.lines).size() == 2);  // new, filled
+  // A client order id longer than any venue takes is refused, not sent.
+  run.feed(
+      order_line(std::string(ot::ExecEngine::kMaxIdBytes + 1, 'z'), "buy", "1", nullptr, "market"));
+  CHECK(reports(run.out.lines).size() == 2);
+}
+
 TEST_CASE("journal: whole records only, restart restores and never re-sends", "[trade][journal]") {
   char tmpl[] = "/tmp/ot-journal-XXXXXX";
   const int fd = mkstemp(tmpl);
