@@ -63,8 +63,7 @@ class OrderTracker {
 
   // `keep_final`: how many orders in a final state to remember (the most
   // recent ones) besides every open order; older final orders are forgotten,
-  // so a long session's tracker stays small. The default keeps everything,
-  // which the exec engine needs to refuse any client order id used before.
+  // so a long session's tracker stays small. The default keeps everything.
   explicit OrderTracker(std::size_t keep_final = kKeepAll) : keep_final_(keep_final) {}
   static constexpr std::size_t kKeepAll = static_cast<std::size_t>(-1);
 
