@@ -107,10 +107,9 @@ BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view sy
 
 const BookEngine::Entry* BookEngine::find(std::string_view venue, std::string_view symbol) const {
   if (const Entry* e = recent_.find(venue, symbol)) return e;
-  std::string key(venue);
-  key.push_back('\0');
-  key.append(symbol);
-  auto it = books_.find(key);
+  key_.assign(venue).push_back('\0');
+  key_.append(symbol);
+  auto it = books_.find(std::string_view(key_));
   return it == books_.end() ? nullptr : recent_.put(venue, symbol, it->second.get());
 }
 

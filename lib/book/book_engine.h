@@ -107,11 +107,11 @@ class BookEngine {
   std::string_view source_;
   std::uint64_t line_number_ = 0;
   std::string where_;
-  std::string key_;
+  mutable std::string key_;  // scratch "venue\0symbol" for look-ups
   std::string line_;
   std::string topic_;
   std::vector<Level> top_bids_, top_asks_;
-  std::unordered_map<std::string, std::unique_ptr<Entry>> books_;
+  StringMap<std::unique_ptr<Entry>> books_;
   Entry* latest_ = nullptr;
   mutable RecentKeys<Entry> recent_;
   std::function<void(const TopOfBookEvent&)> top_listener_;
