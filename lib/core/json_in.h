@@ -83,6 +83,17 @@ inline const char* read_plain_decimal(const char* p, const char* const limit, De
   return p;
 }
 
+// The closing quote of a JSON string's text starting at p, if the text is
+// plain: ASCII, no escapes, no control bytes. nullptr at anything else (left
+// to a reader that validates it) or when no quote comes before `limit`.
+inline const char* plain_text_end(const char* p, const char* const limit) {
+  for (; p != limit && *p != '"'; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '\\' || c < 0x20 || c >= 0x80) return nullptr;
+  }
+  return p != limit ? p : nullptr;
+}
+
 // Canonical levels only ([["p","q"],...] with plain decimals, no
 // whitespace; with `extra_members`, further plain string members are
 // skipped and flagged) starting at p, which must be '['; reads no byte at or past
@@ -105,15 +116,10 @@ inline const char* scan_canonical_levels(const char* p, const char* const limit,
     p = read_plain_decimal(q + 3, limit, l.qty_value);
     l.qty = std::string_view(q + 3, static_cast<std::size_t>(p - q - 3));
     // Further members (OKX: liquidated orders, order count), skipped when
-    // the caller takes them: plain ASCII strings, no escapes (anything else
-    // is left to a reader that validates it).
+    // the caller takes them: plain strings only.
     while (extra_members != nullptr && limit - p >= 3 && p[0] == '"' && p[1] == ',' &&
            p[2] == '"') {
-      for (p += 3; p != limit && *p != '"'; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (c == '\\' || c < 0x20 || c >= 0x80) return nullptr;
-      }
-      if (p == limit) return nullptr;
+      if ((p = plain_text_end(p + 3, limit)) == nullptr) return nullptr;
       *extra_members = true;
     }
     if (limit - p < 3 || p[0] != '"' || p[1] != ']') return nullptr;
@@ -152,18 +158,22 @@ struct ExactReader {
   bool byte(char c) { return p != end && *p == c ? (++p, true) : false; }
   // A string's text up to its closing quote, p just past the opening one.
   bool text(std::string_view& v) {
-    const char* start = p;
-    while (p != end && *p != '"') {
-      const auto c = static_cast<unsigned char>(*p);
-      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
-      ++p;
-    }
-    if (p == end) return false;
-    v = std::string_view(start, static_cast<std::size_t>(p++ - start));
+    const char* close = detail::plain_text_end(p, end);
+    if (close == nullptr) return false;
+    v = std::string_view(p, static_cast<std::size_t>(close - p));
+    p = close + 1;
     return true;
   }
   // A quoted string.
   bool string(std::string_view& v) { return byte('"') && text(v); }
+  // After an object member read (`ok`): `more` when a comma follows,
+  // `done` when `close` follows and ends the frame, `off` otherwise.
+  enum class Next { more, done, off };
+  Next after_member(bool ok, std::string_view close) {
+    if (!ok || at_end()) return Next::off;
+    if (byte(',')) return Next::more;
+    return literal(close) && at_end() ? Next::done : Next::off;
+  }
   // "key": (the key's text into `k`).
   bool key(std::string_view& k) { return string(k) && byte(':'); }
   // A JSON integer of at most 18 digits (no leading zeros, as JSON says).

@@ -58,9 +58,8 @@ void OrderTracker::closed(TrackedOrder& o) {
   if (keep_final_ == kKeepAll) return;
   finals_.push_back(&o);
   while (finals_.size() > keep_final_ && finals_.size() > 1) {
-    const std::string id = finals_.front()->id;
+    orders_.erase(orders_.find(finals_.front()->id));  // found by view: no copy of the id
     finals_.pop_front();
-    orders_.erase(id);
   }
 }
 

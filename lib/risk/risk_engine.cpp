@@ -49,17 +49,14 @@ const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
   return it == portfolios_.end() ? nullptr : &it->second;
 }
 
-std::string_view RiskEngine::mark_key(std::string_view venue, std::string_view symbol) {
+std::string_view RiskEngine::mark_key(std::string_view venue, std::string_view symbol) const {
   key_.assign(venue).push_back(':');
   key_.append(symbol);
   return key_;
 }
 
 std::optional<Decimal> RiskEngine::mid(std::string_view venue, std::string_view symbol) const {
-  thread_local std::string k;
-  k.assign(venue).push_back(':');
-  k.append(symbol);
-  auto it = mids_.find(std::string_view(k));
+  auto it = mids_.find(mark_key(venue, symbol));
   if (it == mids_.end()) return std::nullopt;
   return it->second;
 }

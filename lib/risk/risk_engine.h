@@ -91,7 +91,7 @@ class RiskEngine {
   std::optional<Decimal> mid(std::string_view venue, std::string_view symbol) const;
   static std::string key(std::string_view venue, std::string_view symbol);
   // The same "venue:symbol" key built in key_ (no allocation once grown).
-  std::string_view mark_key(std::string_view venue, std::string_view symbol);
+  std::string_view mark_key(std::string_view venue, std::string_view symbol) const;
 
   RiskLimits limits_;
   LineSink& out_;
@@ -122,7 +122,7 @@ class RiskEngine {
   std::int64_t last_seq_ = 0;
   std::uint64_t next_hedge_ = 1;
   std::string id_;
-  std::string key_;  // scratch "venue:symbol"
+  mutable std::string key_;  // scratch "venue:symbol" (mark_key)
   RiskEngineStats stats_;
 };
 

@@ -26,6 +26,17 @@ using ot::Decimal;
 
 Decimal dec(const char* s) { return *Decimal::parse(s); }
 
+// A limit order on the paper venue at price 1 (views into `id`).
+ot::Order paper_order(std::string_view id, const char* qty) {
+  ot::Order o;
+  o.id = id;
+  o.venue = "paper";
+  o.symbol = "X";
+  o.qty = dec(qty);
+  o.price = dec("1");
+  return o;
+}
+
 struct Lines final : ot::LineSink {
   void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
   std::vector<std::string> lines;
@@ -198,12 +209,7 @@ TEST_CASE("trading events encode and decode back", "[trade][codec]") {
 
 TEST_CASE("order state machine", "[trade][orders]") {
   ot::OrderTracker t;
-  ot::Order o;
-  o.id = "a";
-  o.venue = "paper";
-  o.symbol = "X";
-  o.qty = dec("10");
-  o.price = dec("1");
+  const ot::Order o = paper_order("a", "10");
   REQUIRE(t.add(o));
   CHECK_FALSE(t.add(o));
   ot::Exec e;
@@ -249,12 +255,7 @@ TEST_CASE("a tracker keeps open orders and only the latest final ones", "[trade]
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) ids.push_back(std::string("o").append(std::to_string(i)));
   for (const auto& id : ids) {
-    ot::Order o;
-    o.id = id;
-    o.venue = "paper";
-    o.symbol = "X";
-    o.qty = dec("1");
-    o.price = dec("1");
+    const ot::Order o = paper_order(id, "1");
     REQUIRE(t.add(o));
     REQUIRE(all.add(o));
   }

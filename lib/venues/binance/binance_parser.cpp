@@ -263,10 +263,9 @@ class Parser final : public FrameParser {
       } else {
         return std::nullopt;
       }
-      if (!ok || r.at_end()) return std::nullopt;
-      if (r.byte(',')) continue;
-      if (!r.literal("}}") || !r.at_end()) return std::nullopt;
-      break;
+      const auto next = r.after_member(ok, "}}");
+      if (next == ExactReader::Next::off) return std::nullopt;
+      if (next == ExactReader::Next::done) break;
     }
     return finish_depth(d, false, stream, recv, out);
   }

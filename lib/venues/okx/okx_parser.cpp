@@ -1,7 +1,6 @@
 #include <libdeflate.h>
 #include <simdjson.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -205,10 +204,9 @@ class Parser final : public FrameParser {
       } else {
         return std::nullopt;
       }
-      if (!ok || r.at_end()) return std::nullopt;
-      if (r.byte(',')) continue;
-      if (!r.literal("}]}") || !r.at_end()) return std::nullopt;
-      break;
+      const auto next = r.after_member(ok, "}]}");
+      if (next == ExactReader::Next::off) return std::nullopt;
+      if (next == ExactReader::Next::done) break;
     }
     if (!have_bids || !have_asks) return std::nullopt;
     finish_book(u, out);
