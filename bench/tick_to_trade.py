@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tick-to-trade: ot-sim stamps each market data frame that changes a top of
-book when it sends it, and each order request when it arrives (both on its
-own monotonic clock); an order is matched to the latest frame of its symbol
+book when it sends it, and each order request when it arrives (the kernel's
+send and receive stamps, on ot-sim's monotonic clock); an order is matched to the latest frame of its symbol
 whose best bid equals the order's price (the probe strategy buys at the bid
 of every top change). Measured for:
   - the five programs over pipes:

@@ -1,5 +1,9 @@
 #include "sim/sim_server.h"
 
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <list>
@@ -37,6 +42,72 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
+
+// Kernel time stamps for the tick-to-trade log: a frame is sent when the
+// kernel hands its last byte to the network device, an order arrives when
+// the kernel receives its first bytes, so neither includes this server's
+// own scheduling. Both are turned from the realtime clock of the stamps
+// into the monotonic clock of the log.
+Nanos to_mono(const timespec& ts) {
+  const Nanos at = static_cast<Nanos>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  const Nanos real = now_ns();
+  return at > 0 && at <= real ? mono_ns() - (real - at) : mono_ns();
+}
+
+void stamp_receives(int fd) {
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+}
+
+// Send stamps on `fd` for the writes from now (on) or not (off). Only
+// around a write whose stamps last_sent() then drains: a stamp left in the
+// error queue would make the socket poll as failed.
+void stamp_sends(int fd, bool on) {
+  const int flags =
+      on ? SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY
+         : 0;
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags);
+}
+
+// The latest send stamp queued on `fd` (the error queue is drained).
+std::optional<Nanos> last_sent(int fd) {
+  std::optional<Nanos> last;
+  for (;;) {
+    alignas(cmsghdr) char control[256];
+    msghdr m{};
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    if (::recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return last;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+        scm_timestamping ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        if (ts.ts[0].tv_sec != 0) last = to_mono(ts.ts[0]);
+      }
+    }
+  }
+}
+
+// When the bytes waiting on `fd` were received (MSG_PEEK: they stay).
+std::optional<Nanos> first_received(int fd) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  if (::recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) <= 0) return std::nullopt;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return to_mono(ts);
+    }
+  }
+  return std::nullopt;
+}
 
 struct Played {
   Nanos recv;
@@ -231,6 +302,12 @@ class Server {
   const SimOptions& options() const { return o_; }
   std::list<ConnectionBase*>& connections() { return conns_; }
   std::uint64_t next_connection_index() { return ++conn_count_; }
+  // Tick-to-trade log: frame `stamp` ("<symbol> <best bid>") went to the
+  // socket at monotonic time `at`.
+  void log_frame(Nanos at, std::string_view stamp) {
+    std::fprintf(latency_log_, "F %lld %.*s\n", static_cast<long long>(at),
+                 static_cast<int>(stamp.size()), stamp.data());
+  }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -238,6 +315,7 @@ class Server {
   asio::awaitable<void> ticker();
   asio::awaitable<void> watch_stop(const volatile std::sig_atomic_t* stop);
   asio::awaitable<void> serve(tcp::socket socket);
+  asio::awaitable<Nanos> arrival(beast::tcp_stream& stream);
   template <class Stream>
   asio::awaitable<void> serve_stream(Stream& stream);
   bool anyone_subscribed() const;
@@ -297,11 +375,7 @@ class ConnectionBase : public SimConnection {
     if (index <= drops.size()) drop_after_ = drops[index - 1];
   }
 
-  void send(std::string text) override {
-    if (closing_) return;  // cut: what follows is lost, as on a real drop
-    queue_.push_back(std::move(text));
-    wake_.cancel();
-  }
+  void send(std::string text) override { queue(std::move(text), {}); }
   void subscribe(const std::string& topic) override { topics_.insert(topic); }
   void close() override {
     closing_ = true;
@@ -314,9 +388,10 @@ class ConnectionBase : public SimConnection {
   std::size_t backlog() const { return queue_.size(); }
 
   // A captured frame for this client; counts towards the drop fault.
-  void deliver(const std::string& frame) {
+  // `stamp`, if not empty, goes to the latency log when the frame is written.
+  void deliver(const std::string& frame, const std::string& stamp) {
     if (closing_) return;
-    send(frame);
+    queue(frame, stamp);
     ++delivered_;
     const auto every = server_.options().malformed_every;
     if (every > 0 && delivered_ % every == 0) send(malformed(delivered_ / every));
@@ -327,6 +402,15 @@ class ConnectionBase : public SimConnection {
   }
 
  protected:
+  struct Outgoing {
+    std::string text;
+    std::string stamp;
+  };
+  void queue(std::string text, std::string stamp) {
+    if (closing_) return;  // cut: what follows is lost, as on a real drop
+    queue_.push_back(Outgoing{std::move(text), std::move(stamp)});
+    wake_.cancel();
+  }
   static std::string malformed(std::uint64_t k) {
     switch (k % 4) {
       case 0:
@@ -342,7 +426,7 @@ class ConnectionBase : public SimConnection {
 
   Server& server_;
   asio::steady_timer wake_;
-  std::deque<std::string> queue_;
+  std::deque<Outgoing> queue_;
   std::set<std::string> topics_;
   std::uint64_t delivered_ = 0;
   std::uint64_t drop_after_ = 0;
@@ -389,15 +473,24 @@ class Connection final : public ConnectionBase {
   asio::awaitable<void> write_all() {
     for (;;) {
       while (!queue_.empty() && !gone_) {
-        std::string msg = std::move(queue_.front());
+        Outgoing msg = std::move(queue_.front());
         queue_.pop_front();
-        if (!msg.empty() && msg[0] == '\x01') {  // binary garbage fault
+        if (!msg.text.empty() && msg.text[0] == '\x01') {  // binary garbage fault
           ws_.binary(true);
-          co_await ws_.async_write(asio::buffer(msg), asio::use_awaitable);
+          co_await ws_.async_write(asio::buffer(msg.text), asio::use_awaitable);
           ws_.text(true);
           continue;
         }
-        co_await ws_.async_write(asio::buffer(msg), asio::use_awaitable);
+        if (msg.stamp.empty()) {
+          co_await ws_.async_write(asio::buffer(msg.text), asio::use_awaitable);
+          continue;
+        }
+        const int fd = beast::get_lowest_layer(ws_).socket().native_handle();
+        stamp_sends(fd, true);
+        const Nanos before = mono_ns();
+        co_await ws_.async_write(asio::buffer(msg.text), asio::use_awaitable);
+        stamp_sends(fd, false);
+        server_.log_frame(last_sent(fd).value_or(before), msg.stamp);
       }
       if (closing_ || gone_) {
         // Drop the TCP connection without a close handshake, like a venue
@@ -462,10 +555,13 @@ asio::awaitable<void> Server::serve_stream(Stream& stream) {
   beast::flat_buffer buf;
   for (;;) {
     http::request<http::string_body> req;
+    const Nanos arrived =
+        latency_log_ && buf.size() == 0 ? co_await arrival(beast::get_lowest_layer(stream)) : 0;
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     co_await http::async_read(stream, buf, req, asio::use_awaitable);
     if (latency_log_ && req.method() == http::verb::post) {
-      std::fprintf(latency_log_, "O %lld %s %s\n", static_cast<long long>(mono_ns()),
+      std::fprintf(latency_log_, "O %lld %s %s\n",
+                   static_cast<long long>(arrived != 0 ? arrived : mono_ns()),
                    std::string(req.target()).c_str(), req.body().c_str());
     }
     if (websocket::is_upgrade(req)) {
@@ -518,6 +614,18 @@ asio::awaitable<void> Server::serve_stream(Stream& stream) {
   }
 }
 
+// Waits (up to the idle timeout) until a request's first bytes are in, and
+// returns when the kernel received them: the moment the order reached the
+// venue, not the moment this loop got to it.
+asio::awaitable<Nanos> Server::arrival(beast::tcp_stream& stream) {
+  tcp::socket& sock = stream.socket();
+  asio::steady_timer idle(sock.get_executor(), std::chrono::seconds(30));
+  auto first = co_await (sock.async_wait(tcp::socket::wait_read, asio::use_awaitable) ||
+                         idle.async_wait(asio::use_awaitable));
+  if (first.index() == 1) throw boost::system::system_error(asio::error::timed_out);
+  co_return first_received(sock.native_handle()).value_or(mono_ns());
+}
+
 asio::awaitable<void> Server::serve(tcp::socket socket) {
   try {
     if (tls_) {
@@ -538,6 +646,7 @@ asio::awaitable<void> Server::accept_loop() {
   for (;;) {
     tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
     s.set_option(tcp::no_delay(true));
+    if (latency_log_) stamp_receives(s.native_handle());
     asio::co_spawn(ioc_, serve(std::move(s)), asio::detached);
   }
 }
@@ -580,6 +689,7 @@ asio::awaitable<void> Server::player() {
     if (track) top_of(p.route->symbol, bid0, ask0);
     market_.play(p);
     if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) continue;
+    std::string stamp;  // a top-changing frame: logged when written
     if (track) {
       std::optional<Level> bid1, ask1;
       top_of(p.route->symbol, bid1, ask1);
@@ -587,12 +697,11 @@ asio::awaitable<void> Server::player() {
         return a.has_value() == b.has_value() && (!a || (a->price == b->price && a->qty == b->qty));
       };
       if (bid1 && (!same(bid0, bid1) || !same(ask0, ask1))) {
-        std::fprintf(latency_log_, "F %lld %s %s\n", static_cast<long long>(mono_ns()),
-                     p.route->symbol.c_str(), bid1->price.to_string().c_str());
+        stamp = p.route->symbol + " " + bid1->price.to_string();
       }
     }
     for (ConnectionBase* c : conns_) {
-      if (c->wants(p.route->topic)) c->deliver(p.frame);
+      if (c->wants(p.route->topic)) c->deliver(p.frame, stamp);
     }
   }
   ended_at_ = mono_ns();

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->group(oe);
   app.add_option("--latency-log", o.latency_log,
-                 "Tick-to-trade: log top-changing frames and order arrivals here");
+                 "Tick-to-trade: log when top-changing frames leave and orders arrive");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   {
