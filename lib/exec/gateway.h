@@ -42,7 +42,9 @@ class Gateway {
   // delivers what the venue reported since.
   virtual void poll(Nanos now) = 0;
   // A descriptor that becomes readable when poll() has reports to deliver
-  // (network gateways); -1 if reports only follow calls (the paper venue).
+  // (network gateways: an inline one never makes it readable, as its
+  // reports come in run_io() and poll()); -1 if reports only follow calls
+  // (the paper venue).
   virtual int wake_fd() const { return -1; }
   // Work in flight (requests not yet answered).
   virtual bool busy() const { return false; }

@@ -7,9 +7,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <zmq.hpp>
+
+#include "core/time.h"
 
 namespace ot {
 namespace {
@@ -321,11 +324,12 @@ struct FeedbackInput::Impl {
   zmq::context_t ctx{1};
   zmq::socket_t sock{ctx, zmq::socket_type::sub};
   std::string buf;
+  Nanos looked = 0;  // monotonic time of the last drain
 
-  bool recv_one(const std::function<void(std::string_view)>& fn, bool block) {
+  bool recv_one(const std::function<void(std::string_view)>& fn) {
     zmq::message_t msg;
     for (;;) {
-      if (!sock.recv(msg, block ? zmq::recv_flags::none : zmq::recv_flags::dontwait)) return false;
+      if (!sock.recv(msg, zmq::recv_flags::dontwait)) return false;
       if (!sock.get(zmq::sockopt::rcvmore)) break;  // skip the topic frame
     }
     buf.assign(static_cast<const char*>(msg.data()), msg.size());
@@ -357,32 +361,36 @@ std::unique_ptr<FeedbackInput> open_feedback(const std::string& uri, std::string
 std::size_t FeedbackInput::drain(const std::function<void(std::string_view)>& fn) {
   std::size_t n = 0;
   try {
-    while (impl_->recv_one(fn, false)) ++n;
+    while (impl_->recv_one(fn)) ++n;
   } catch (const zmq::error_t&) {
   }
+  impl_->looked = mono_ns();
   return n;
+}
+
+std::size_t FeedbackInput::catch_up(const std::function<void(std::string_view)>& fn) {
+  return mono_ns() - impl_->looked > 100'000 ? drain(fn) : 0;
 }
 
 bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
                          const std::function<void(std::string_view)>& fn) {
-  zmq::pollitem_t items[2] = {{impl_->sock.handle(), 0, ZMQ_POLLIN, 0},
-                              {main.zmq_socket, main.fd, ZMQ_POLLIN, 0}};
-  const bool has_main = main.fd >= 0 || main.zmq_socket != nullptr;
+  // ZeroMQ's descriptor (ZMQ_FD) polls readable when the socket has news
+  // for its user; a socket read until it had nothing (drain() does so, as
+  // does the main input before it waits) has none pending. So one poll(2)
+  // waits on both, and ZMQ_EVENTS is asked only of a main socket that
+  // signalled.
+  const int fills_fd = readiness_fd(LineInput::WaitTarget{-1, impl_->sock.handle()});
+  const int main_fd = readiness_fd(main);
+  const Nanos until = timeout_ms < 0 ? 0 : mono_ns() + Nanos{timeout_ms} * 1'000'000;
   for (;;) {
-    int rc = 0;
-    try {
-      rc = zmq::poll(items, has_main ? 2 : 1, std::chrono::milliseconds(timeout_ms));
-    } catch (const zmq::error_t&) {
-      return false;  // EINTR: let the caller look at its stop flag
-    }
-    if (rc <= 0) return false;
-    if (has_main && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
-      if (items[0].revents & ZMQ_POLLIN) drain(fn);
-      return true;
-    }
-    if (items[0].revents & ZMQ_POLLIN) drain(fn);
-    if (timeout_ms >= 0) return false;  // let the caller run its timers
-    if (has_main && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) return true;
+    pollfd fds[2] = {{fills_fd, POLLIN, 0}, {main_fd, POLLIN, 0}};
+    int left = -1;
+    if (timeout_ms >= 0) left = static_cast<int>(std::max<Nanos>(0, until - mono_ns()) / 1'000'000);
+    const int rc = ::poll(fds, main_fd >= 0 ? 2 : 1, left);
+    if (rc < 0) return false;  // EINTR: let the caller look at its stop flag
+    if (fds[1].revents != 0 && (main.zmq_socket == nullptr || readable_now(main))) return true;
+    if (fds[0].revents != 0) drain(fn);
+    if (rc == 0 || timeout_ms >= 0) return false;  // let the caller run its timers
   }
 }
 

@@ -106,9 +106,16 @@ class FeedbackInput {
   // Calls fn(line) for every message already received; never blocks.
   // `line` is followed by kLinePadding readable bytes.
   std::size_t drain(const std::function<void(std::string_view)>& fn);
+  // drain() if the endpoint was last looked at more than 100 µs ago (by
+  // drain, wait or catch_up): for a busy main input, read between its
+  // lines, so feedback is never more than that late while the main input
+  // is read right after wait() at no cost.
+  std::size_t catch_up(const std::function<void(std::string_view)>& fn);
   // Waits until `main` is readable or `timeout_ms` passes (-1: no limit),
   // handing feedback messages to fn as they arrive. True if `main` is
-  // readable.
+  // readable (feedback that came with it may wait for the next catch_up).
+  // `main` must have been read until it had nothing (the main input does
+  // so before it waits), as ZeroMQ's descriptors only signal news.
   bool wait(const LineInput::WaitTarget& main, int timeout_ms,
             const std::function<void(std::string_view)>& fn);
   const std::string& name() const { return name_; }

@@ -79,6 +79,7 @@ void ThreadedGateway::run_ready() {
   running_ = true;
   io_.poll();
   running_ = false;
+  io_ran_ = true;
 }
 
 bool ThreadedGateway::has_items() {
@@ -129,6 +130,7 @@ bool ThreadedGateway::run_io(int fd, const std::function<bool()>& ready, int tim
     io_.poll();  // the cancelled wait completes
   }
   running_ = false;
+  io_ran_ = true;
   return got || ready();
 }
 
@@ -137,6 +139,7 @@ void ThreadedGateway::push(Item item) {
     std::lock_guard<std::mutex> lock(mu_);
     items_.push_back(std::move(item));
   }
+  if (inline_) return;  // pushed on the engine's own thread: nothing to wake
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -159,9 +162,15 @@ void ThreadedGateway::report_status(std::string venue, std::string symbol, std::
 }
 
 void ThreadedGateway::poll(Nanos now) {
-  if (inline_) run_ready();
-  std::uint64_t count = 0;
-  [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+  if (inline_) {
+    // The I/O that ran since the last poll (waiting for input, sending a
+    // request) is enough; otherwise give it a turn.
+    if (!io_ran_) run_ready();
+    io_ran_ = false;
+  } else {
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+  }
   std::deque<Item> items;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -107,7 +107,8 @@ class ThreadedGateway : public Gateway {
 
   boost::asio::io_context io_;
   bool inline_ = false;
-  bool running_ = false;                                          // inside run_ready() / run_io()
+  bool running_ = false;  // inside run_ready() / run_io()
+  bool io_ran_ = false;   // run_ready() / run_io() ran since the last poll()
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;  // run_io's fd (a dup)
   int watch_fd_ = -1;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

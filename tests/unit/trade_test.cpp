@@ -621,6 +621,9 @@ TEST_CASE("positions: average cost, realized and unrealized PnL", "[trade][posit
 
 // ---- Binance order entry ----
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "net/crypto.h"
 #include "venues/binance/binance_orders.h"
 
@@ -640,6 +643,33 @@ TEST_CASE("Binance signatures equal the documented example", "[trade][binance][s
         "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
   CHECK(ot::net::equal_constant_time("abc", "abc"));
   CHECK_FALSE(ot::net::equal_constant_time("abc", "abd"));
+}
+
+TEST_CASE("HMAC-SHA256 with kept key states equals OpenSSL's one-shot HMAC", "[trade][sign]") {
+  // RFC 4231 test case 6: a key longer than the block is hashed first.
+  const std::string long_key(131, '\xaa');
+  CHECK(ot::net::hmac_sha256_hex(long_key,
+                                 "Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // RFC 4231 test case 2, then case 6 again: the kept state follows the key.
+  CHECK(ot::net::hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(ot::net::hmac_sha256_hex(long_key,
+                                 "Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  std::mt19937 rng(7);
+  for (int i = 0; i < 300; ++i) {
+    std::string key(rng() % 3 == 0 ? rng() % 130 : 64, '\0'), data(rng() % 300, '\0');
+    for (char& c : key) c = static_cast<char>(rng());
+    for (char& c : data) c = static_cast<char>(rng());
+    unsigned char want[32];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), want, &n);
+    char hex[65];
+    for (unsigned k = 0; k < 32; ++k) std::snprintf(hex + 2 * k, 3, "%02x", want[k]);
+    CHECK(ot::net::hmac_sha256_hex(key, data) == hex);
+  }
 }
 
 TEST_CASE("Binance order parameters and user stream events", "[trade][binance]") {

@@ -86,7 +86,6 @@ int main(int argc, char** argv) {
   auto in = open_input(in_uri, io, err);
   OutputOptions oo;
   oo.push = out_pattern == "push";
-  oo.flush_each_line = true;
   auto out = in ? open_output(out_uri, oo, err) : nullptr;
   std::unique_ptr<LineOutput> fills;
   if (out && !fills_uri.empty()) {
@@ -137,10 +136,17 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  // During a burst of input, reports are delivered after each line (a
+  // gateway thread's) or every millisecond (inline I/O, which also runs
+  // whenever a request is sent).
   std::string_view line;
+  Nanos polled = 0;
   while (!tool::g_stop && in->next(line)) {
     engine.process_line(line, in->name(), in->line_number());
-    if (gateway->wake_fd() >= 0) engine.poll(now_ns());
+    if (gateway->wake_fd() >= 0 && (!gateway->inline_io() || mono_ns() - polled > 1'000'000)) {
+      engine.poll(now_ns());
+      polled = mono_ns();
+    }
     if (!engine.fatal().empty()) break;
   }
   // Answers to requests still in flight.

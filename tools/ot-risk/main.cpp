@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   std::string_view line;
   std::uint64_t n = 0;
   while (!tool::g_stop && in->next(line)) {
-    if (fills) fills->drain(on_fill);
+    if (fills) fills->catch_up(on_fill);
     if ((++n & 1023) == 0) housekeeping();
     engine.process_line(line, in->name(), in->line_number());
   }

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   runner.start();
   std::string_view line;
   while (!tool::g_stop && in->next(line)) {
-    if (fills) fills->drain(on_fill);
+    if (fills) fills->catch_up(on_fill);
     runner.process_line(line, in->name(), in->line_number());
   }
   if (fills) fills->drain(on_fill);
