@@ -5,12 +5,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
+#include <charconv>
 
 namespace ot::net {
 
@@ -60,6 +62,7 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<TlsStream> secure;
   beast::flat_buffer buffer;
+  std::string out;  // the request on its way (capacity kept between requests)
 
   bool connected() const { return plain || secure; }
 
@@ -75,13 +78,13 @@ struct HttpClient::Impl {
     buffer.clear();
   }
 
+  // Writes `out` and reads the response, with one deadline for both (a
+  // tcp_stream's expiry covers every operation until it is changed).
   template <class Stream>
-  asio::awaitable<Response> exchange(Stream& s, http::request<http::string_body>& req,
-                                     std::chrono::milliseconds deadline) {
+  asio::awaitable<Response> exchange(Stream& s, std::chrono::milliseconds deadline) {
     beast::get_lowest_layer(s).expires_after(deadline);
-    co_await http::async_write(s, req, asio::use_awaitable);
+    co_await asio::async_write(s, asio::buffer(out), asio::use_awaitable);
     http::response<http::string_body> res;
-    beast::get_lowest_layer(s).expires_after(deadline);
     co_await http::async_read(s, buffer, res, asio::use_awaitable);
     Response out;
     out.status = res.result_int();
@@ -105,25 +108,48 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(asio::any_io_executor ex, Url base, asio::ssl::context& tls)
-    : impl_(std::make_unique<Impl>(Impl{ex, std::move(base), tls, nullptr, nullptr, {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{ex, std::move(base), tls, nullptr, nullptr, {}, {}})) {}
 HttpClient::~HttpClient() = default;
 
 void HttpClient::close() { impl_->close(); }
 
+namespace {
+
+// The request's bytes, written straight into `out`: an order's request is
+// built on every order, and Beast's message and serializer would allocate
+// per header. Values with a line break would forge headers: refused.
+bool format_request(std::string& out, std::string_view method, std::string_view target,
+                    std::string_view host, const Headers& headers, std::string_view body) {
+  auto plain = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
+  if (!plain(method) || !plain(target) || method.find(' ') != std::string_view::npos) return false;
+  out.clear();
+  out.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host);
+  out.append("\r\nUser-Agent: optitrade/0.1\r\n");
+  for (const auto& [k, v] : headers) {
+    if (!plain(k) || !plain(v) || k.find(':') != std::string::npos) return false;
+    out.append(k).append(": ").append(v).append("\r\n");
+  }
+  if (!body.empty() || method != "GET") {
+    char n[24];
+    const auto end = std::to_chars(n, n + sizeof n, body.size()).ptr;
+    out.append("Content-Length: ").append(n, end).append("\r\n");
+  }
+  out.append("\r\n").append(body);
+  return true;
+}
+
+}  // namespace
+
 asio::awaitable<Response> HttpClient::request(std::string_view method, const std::string& target,
                                               const Headers& headers, const std::string& body,
                                               std::chrono::milliseconds deadline) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, impl_->base.host);
-  req.set(http::field::user_agent, "optitrade/0.1");
-  req.keep_alive(true);
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.body() = body;
-  req.prepare_payload();
+  if (!format_request(impl_->out, method, target, impl_->base.host, headers, body)) {
+    throw boost::system::system_error(asio::error::invalid_argument);
+  }
   if (!impl_->connected()) co_await impl_->connect(deadline);
   try {
-    if (impl_->secure) co_return co_await impl_->exchange(*impl_->secure, req, deadline);
-    co_return co_await impl_->exchange(*impl_->plain, req, deadline);
+    if (impl_->secure) co_return co_await impl_->exchange(*impl_->secure, deadline);
+    co_return co_await impl_->exchange(*impl_->plain, deadline);
   } catch (...) {
     impl_->close();
     throw;

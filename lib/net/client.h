@@ -32,9 +32,12 @@ class HttpClient {
  public:
   HttpClient(boost::asio::any_io_executor ex, Url base, boost::asio::ssl::context& tls);
   ~HttpClient();
-  // `method` is GET, POST, PUT or DELETE; `target` the path and query.
-  // Throws boost::system::system_error on a network failure (the
-  // connection is dropped; the next request reconnects).
+  // `method` is GET, POST, PUT or DELETE; `target` the path and query;
+  // `deadline` bounds the connection (if one is made) and then the request
+  // and its response together. Throws boost::system::system_error on a
+  // network failure (the connection is dropped; the next request
+  // reconnects) or on a line break in the method, target or a header
+  // (invalid_argument; nothing is sent).
   boost::asio::awaitable<Response> request(std::string_view method, const std::string& target,
                                            const Headers& headers, const std::string& body,
                                            std::chrono::milliseconds deadline);

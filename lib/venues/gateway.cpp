@@ -70,6 +70,14 @@ void ThreadedGateway::start(bool inline_io) {
 }
 
 void ThreadedGateway::post(std::function<void()> fn) {
+  if (inline_ && !running_) {
+    // The engine's thread is the network thread: run it now, not after a
+    // turn of the event loop. (Gateways post only requests, which do not
+    // depend on the handlers that may be ready.)
+    fn();
+    run_ready();
+    return;
+  }
   boost::asio::post(io_, std::move(fn));
   if (inline_) run_ready();
 }
