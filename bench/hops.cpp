@@ -5,12 +5,18 @@
 // G microseconds after each (both sides idle between messages, as the
 // stages of a chain fed by market data are).
 //
-//   ot-bench-hops [--count N] [--gap-us G]
+// With --ring K, also a message's trip around a ring of K hops: this
+// process and K - 1 relays that copy each 600-byte message (a market data
+// line) from one pipe (ZeroMQ socket) to the next, the shape of the
+// five-program chain with no work done in it.
+//
+//   ot-bench-hops [--count N] [--gap-us G] [--ring K]
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,6 +48,16 @@ void report(const char* what, std::vector<long long>& rtt) {
   std::printf(
       "%s one-way (RTT/2) over %zu round trips%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", what,
       rtt.size(), how.c_str(), at(0.5), at(0.99), at(0.999));
+}
+
+void report_trip(const char* what, int hops, std::vector<long long>& trip) {
+  std::sort(trip.begin(), trip.end());
+  auto at = [&](double p) {
+    return trip[std::min(trip.size() - 1, static_cast<std::size_t>(p * trip.size()))] / 1000.0;
+  };
+  std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
+  std::printf("%s ring of %d hops over %zu trips%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n",
+              what, hops, trip.size(), how.c_str(), at(0.5), at(0.99), at(0.999));
 }
 
 void read_full(int fd, char* p, std::size_t n) {
@@ -78,6 +94,88 @@ void pipes(int count) {
   }
   ::waitpid(pid, nullptr, 0);
   report("pipe", rtt);
+}
+
+// A message around `hops` pipes: relay k reads pipe k-1 and writes pipe k;
+// this process writes pipe 0 and reads the last.
+void pipe_ring(int count, int hops) {
+  constexpr std::size_t kLine = 600;
+  std::vector<std::array<int, 2>> p(static_cast<std::size_t>(hops));
+  for (auto& fds : p) {
+    if (::pipe(fds.data()) != 0) std::exit(1);
+  }
+  std::fflush(stdout);
+  std::vector<pid_t> relays;
+  for (int k = 1; k < hops; ++k) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      char buf[kLine];
+      for (int i = 0; i < count + warmup; ++i) {
+        read_full(p[static_cast<std::size_t>(k - 1)][0], buf, kLine);
+        if (::write(p[static_cast<std::size_t>(k)][1], buf, kLine) != static_cast<ssize_t>(kLine))
+          ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    relays.push_back(pid);
+  }
+  char buf[kLine];
+  std::memset(buf, 'x', sizeof buf);
+  std::vector<long long> trip;
+  for (int i = 0; i < count + warmup; ++i) {
+    const long long t = mono_ns();
+    if (::write(p[0][1], buf, kLine) != static_cast<ssize_t>(kLine)) std::exit(1);
+    read_full(p.back()[0], buf, kLine);
+    if (i >= warmup) trip.push_back(mono_ns() - t);
+    pause();
+  }
+  for (pid_t pid : relays) ::waitpid(pid, nullptr, 0);
+  report_trip("pipe", hops, trip);
+}
+
+// The same over ZeroMQ ipc: every PULL binds endpoint k, the PUSH before it
+// connects.
+void zmq_ring(int count, int hops) {
+  constexpr std::size_t kLine = 600;
+  const std::string dir = "/tmp/ot-ring-" + std::to_string(::getpid()) + "-";
+  auto ep = [&](int k) { return "ipc://" + dir + std::to_string(k); };
+  std::fflush(stdout);
+  std::vector<pid_t> relays;
+  for (int k = 1; k < hops; ++k) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      zmq::context_t ctx(1);
+      zmq::socket_t in(ctx, zmq::socket_type::pull), out(ctx, zmq::socket_type::push);
+      in.bind(ep(k - 1));
+      out.connect(ep(k));
+      for (int i = 0; i < count + warmup; ++i) {
+        zmq::message_t m;
+        if (!in.recv(m)) ::_exit(1);
+        out.send(m, zmq::send_flags::none);
+      }
+      in.close();
+      out.close();
+      ctx.close();
+      ::_exit(0);
+    }
+    relays.push_back(pid);
+  }
+  zmq::context_t ctx(1);
+  zmq::socket_t out(ctx, zmq::socket_type::push), in(ctx, zmq::socket_type::pull);
+  in.bind(ep(hops - 1));
+  out.connect(ep(0));
+  std::string payload(kLine, 'x');
+  std::vector<long long> trip;
+  for (int i = 0; i < count + warmup; ++i) {
+    const long long t = mono_ns();
+    out.send(zmq::buffer(payload), zmq::send_flags::none);
+    zmq::message_t m;
+    if (!in.recv(m)) std::exit(1);
+    if (i >= warmup) trip.push_back(mono_ns() - t);
+    pause();
+  }
+  for (pid_t pid : relays) ::waitpid(pid, nullptr, 0);
+  report_trip("zeromq ipc", hops, trip);
 }
 
 void zmq_ipc(int count) {
@@ -121,25 +219,31 @@ void zmq_ipc(int count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int count = 20000;
-  const char* usage = "usage: ot-bench-hops [--count N] [--gap-us G]\n";
+  int count = 20000, ring = 0;
+  const char* usage = "usage: ot-bench-hops [--count N] [--gap-us G] [--ring K]\n";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--count") {
       count = std::atoi(argv[i + 1]);
     } else if (flag == "--gap-us") {
       gap_us = std::atoi(argv[i + 1]);
+    } else if (flag == "--ring") {
+      ring = std::atoi(argv[i + 1]);
     } else {
       std::fprintf(stderr, "ot-bench-hops: unknown option %s\n%s", argv[i], usage);
       return 2;
     }
   }
-  if (count <= 0 || gap_us < 0 || argc % 2 == 0) {
+  if (count <= 0 || gap_us < 0 || ring < 0 || ring == 1 || argc % 2 == 0) {
     std::fprintf(stderr, "%s", usage);
     return 2;
   }
   if (gap_us > 0) warmup = std::min(warmup, std::max(10, count / 10));
   pipes(count);
   zmq_ipc(count);
+  if (ring > 1) {
+    pipe_ring(count, ring);
+    zmq_ring(count, ring);
+  }
   return 0;
 }
