@@ -54,6 +54,7 @@ class Timed final : public Gateway {
   }
   void cancel(const Cancel& c) override { inner_.cancel(c); }
   void amend(const Amend& a) override { inner_.amend(a); }
+  bool takes_market_data() const override { return inner_.takes_market_data(); }
   void on_book(const BookUpdate& u) override { inner_.on_book(u); }
   void on_trade(const Trade& t) override { inner_.on_trade(t); }
   void restore(const TrackedOrder& o) override { inner_.restore(o); }

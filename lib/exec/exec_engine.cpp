@@ -5,12 +5,18 @@
 namespace ot {
 
 namespace {
-constexpr EventTypes kDecoded = {EventType::book,   EventType::trade, EventType::order,
-                                 EventType::cancel, EventType::amend, EventType::exec};
-}
+constexpr EventTypes kMarket = {EventType::book,   EventType::trade, EventType::order,
+                                EventType::cancel, EventType::amend, EventType::exec};
+constexpr EventTypes kOrders = {EventType::order, EventType::cancel, EventType::amend,
+                                EventType::exec};
+}  // namespace
 
 ExecEngine::ExecEngine(Gateway& gateway, LineSink& out, Diagnostics& diag)
-    : gateway_(gateway), out_(out), diag_(diag), decoder_(kDecoded), encoder_(capture_) {
+    : gateway_(gateway),
+      out_(out),
+      diag_(diag),
+      decoder_(gateway.takes_market_data() ? kMarket : kOrders),
+      encoder_(capture_) {
   gateway_.set_listener(*this);
 }
 

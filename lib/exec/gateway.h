@@ -31,7 +31,10 @@ class Gateway {
   virtual void submit(const Order& o) = 0;
   virtual void cancel(const Cancel& c) = 0;
   virtual void amend(const Amend& a) = 0;
-  // Market data carried by the stream (the paper venue matches against it).
+  // Market data carried by the stream (the paper venue matches against it),
+  // handed over only when takes_market_data(): the engine does not decode
+  // book and trade lines for a gateway that ignores them.
+  virtual bool takes_market_data() const { return false; }
   virtual void on_book(const BookUpdate&) {}
   virtual void on_trade(const Trade&) {}
   // After a restart: an order the journal shows as open. The gateway

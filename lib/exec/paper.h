@@ -68,6 +68,7 @@ class PaperVenue final : public Gateway {
   void submit(const Order& o) override;
   void cancel(const Cancel& c) override;
   void amend(const Amend& a) override;
+  bool takes_market_data() const override { return true; }
   void on_book(const BookUpdate& u) override;
   void on_trade(const Trade& t) override;
   // Fused use (ot-backtest without market-data latency): match against the
