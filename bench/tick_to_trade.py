@@ -97,8 +97,12 @@ def main():
     a = ap.parse_args()
     qos = None
     if a.idle_poll:
-        qos = os.open("/dev/cpu_dma_latency", os.O_WRONLY)  # released at exit
-        os.write(qos, (0).to_bytes(4, "little"))
+        try:
+            qos = os.open("/dev/cpu_dma_latency", os.O_WRONLY)  # released at exit
+            os.write(qos, (0).to_bytes(4, "little"))
+        except OSError as e:
+            sys.exit(f"tick_to_trade.py: error: --idle-poll: /dev/cpu_dma_latency: {e.strerror}"
+                     " (it needs root)")
         print("idle CPUs poll: PM QoS request of 0 us held on /dev/cpu_dma_latency")
     env = dict(os.environ, OT_BINANCE_FUTURES_API_KEY="ot-sim-key",
                OT_BINANCE_FUTURES_API_SECRET="ot-sim-secret")
