@@ -39,25 +39,30 @@ void pause() {
   ::nanosleep(&ts, nullptr);
 }
 
-void report(const char* what, std::vector<long long>& rtt) {
-  std::sort(rtt.begin(), rtt.end());
-  auto at = [&](double p) {
-    return rtt[std::min(rtt.size() - 1, static_cast<std::size_t>(p * rtt.size()))] / 2.0 / 1000.0;
-  };
-  std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
-  std::printf(
-      "%s one-way (RTT/2) over %zu round trips%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", what,
-      rtt.size(), how.c_str(), at(0.5), at(0.99), at(0.999));
+// Times `count` calls of trip() after `warmup` untimed ones, pausing after
+// each.
+template <class Trip>
+std::vector<long long> time_trips(int count, Trip trip) {
+  std::vector<long long> ns;
+  ns.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count + warmup; ++i) {
+    const long long t = mono_ns();
+    trip();
+    if (i >= warmup) ns.push_back(mono_ns() - t);
+    pause();
+  }
+  return ns;
 }
 
-void report_trip(const char* what, int hops, std::vector<long long>& trip) {
-  std::sort(trip.begin(), trip.end());
+// "<what> over <n> <unit>[, G us apart]: p50 …" of the times divided by `per`.
+void report(const std::string& what, const char* unit, std::vector<long long> ns, double per) {
+  std::sort(ns.begin(), ns.end());
   auto at = [&](double p) {
-    return trip[std::min(trip.size() - 1, static_cast<std::size_t>(p * trip.size()))] / 1000.0;
+    return ns[std::min(ns.size() - 1, static_cast<std::size_t>(p * ns.size()))] / per / 1000.0;
   };
   std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
-  std::printf("%s ring of %d hops over %zu trips%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n",
-              what, hops, trip.size(), how.c_str(), at(0.5), at(0.99), at(0.999));
+  std::printf("%s over %zu %s%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", what.c_str(),
+              ns.size(), unit, how.c_str(), at(0.5), at(0.99), at(0.999));
 }
 
 void read_full(int fd, char* p, std::size_t n) {
@@ -84,16 +89,12 @@ void pipes(int count) {
     }
     ::_exit(0);
   }
-  std::vector<long long> rtt;
-  for (int i = 0; i < count + warmup; ++i) {
-    const long long t = mono_ns();
+  auto rtt = time_trips(count, [&] {
     if (::write(a[1], buf, kSize) != static_cast<ssize_t>(kSize)) std::exit(1);
     read_full(b[0], buf, kSize);
-    if (i >= warmup) rtt.push_back(mono_ns() - t);  // after a warm-up
-    pause();
-  }
+  });
   ::waitpid(pid, nullptr, 0);
-  report("pipe", rtt);
+  report("pipe one-way (RTT/2)", "round trips", std::move(rtt), 2);
 }
 
 // A message around `hops` pipes: relay k reads pipe k-1 and writes pipe k;
@@ -121,16 +122,12 @@ void pipe_ring(int count, int hops) {
   }
   char buf[kLine];
   std::memset(buf, 'x', sizeof buf);
-  std::vector<long long> trip;
-  for (int i = 0; i < count + warmup; ++i) {
-    const long long t = mono_ns();
+  auto trips = time_trips(count, [&] {
     if (::write(p[0][1], buf, kLine) != static_cast<ssize_t>(kLine)) std::exit(1);
     read_full(p.back()[0], buf, kLine);
-    if (i >= warmup) trip.push_back(mono_ns() - t);
-    pause();
-  }
+  });
   for (pid_t pid : relays) ::waitpid(pid, nullptr, 0);
-  report_trip("pipe", hops, trip);
+  report("pipe ring of " + std::to_string(hops) + " hops", "trips", std::move(trips), 1);
 }
 
 // The same over ZeroMQ ipc: every PULL binds endpoint k, the PUSH before it
@@ -165,17 +162,13 @@ void zmq_ring(int count, int hops) {
   in.bind(ep(hops - 1));
   out.connect(ep(0));
   std::string payload(kLine, 'x');
-  std::vector<long long> trip;
-  for (int i = 0; i < count + warmup; ++i) {
-    const long long t = mono_ns();
+  auto trips = time_trips(count, [&] {
     out.send(zmq::buffer(payload), zmq::send_flags::none);
     zmq::message_t m;
     if (!in.recv(m)) std::exit(1);
-    if (i >= warmup) trip.push_back(mono_ns() - t);
-    pause();
-  }
+  });
   for (pid_t pid : relays) ::waitpid(pid, nullptr, 0);
-  report_trip("zeromq ipc", hops, trip);
+  report("zeromq ipc ring of " + std::to_string(hops) + " hops", "trips", std::move(trips), 1);
 }
 
 void zmq_ipc(int count) {
@@ -203,17 +196,13 @@ void zmq_ipc(int count) {
   out.bind(there);
   in.bind(back);
   std::string payload(kSize, 'x');
-  std::vector<long long> rtt;
-  for (int i = 0; i < count + warmup; ++i) {
-    const long long t = mono_ns();
+  auto rtt = time_trips(count, [&] {
     out.send(zmq::buffer(payload), zmq::send_flags::none);
     zmq::message_t m;
     if (!in.recv(m)) std::exit(1);
-    if (i >= warmup) rtt.push_back(mono_ns() - t);
-    pause();
-  }
+  });
   ::waitpid(pid, nullptr, 0);
-  report("zeromq ipc", rtt);
+  report("zeromq ipc one-way (RTT/2)", "round trips", std::move(rtt), 2);
 }
 
 }  // namespace

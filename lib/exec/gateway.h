@@ -54,9 +54,10 @@ class Gateway {
   // Whether the gateway's network I/O runs on the engine's thread, driven
   // by run_io() while the engine waits for input (and by poll()).
   virtual bool inline_io() const { return false; }
-  // Inline gateways: runs the network I/O until `ready()` holds (checked
-  // whenever `fd` polls readable; -1 for none), a report waits for poll(),
-  // or `timeout_ms` passed. Returns ready().
+  // Where the engine waits for input: until `ready()` holds (asked whenever
+  // `fd` polls readable; -1 for none), a report waits for poll(), or
+  // `timeout_ms` passed; an inline gateway runs its network I/O meanwhile.
+  // Returns ready(). (Without network I/O: ready() at once.)
   virtual bool run_io(int fd, const std::function<bool()>& ready, int timeout_ms) {
     (void)fd, (void)timeout_ms;
     return ready();

@@ -291,18 +291,6 @@ bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms) {
   }
 }
 
-bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeout_ms) {
-  zmq::pollitem_t items[2] = {{nullptr, extra_fd, ZMQ_POLLIN, 0},
-                              {target.zmq_socket, target.fd, ZMQ_POLLIN, 0}};
-  const bool has_target = target.fd >= 0 || target.zmq_socket != nullptr;
-  try {
-    zmq::poll(items, has_target ? 2 : 1, std::chrono::milliseconds(timeout_ms));
-  } catch (const zmq::error_t&) {
-    return false;
-  }
-  return has_target && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) != 0;
-}
-
 int readiness_fd(const LineInput::WaitTarget& target) {
   if (target.zmq_socket == nullptr) return target.fd;
   int fd = -1;

@@ -84,8 +84,6 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions
 
 // Waits until `target` is readable or `timeout_ms` passes (-1: no limit).
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
-// The same, also returning when `extra_fd` is readable (false then).
-bool wait_readable(const LineInput::WaitTarget& target, int extra_fd, int timeout_ms);
 // For event loops that wait on descriptors: one that polls readable when
 // `target` may have data (a ZeroMQ socket's ZMQ_FD, which signals state
 // changes edge-triggered), and whether it has data now.

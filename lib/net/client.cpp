@@ -62,7 +62,7 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<TlsStream> secure;
   beast::flat_buffer buffer;
-  std::string out;  // the request on its way (capacity kept between requests)
+  std::string request;  // the request's bytes (capacity kept between requests)
 
   bool connected() const { return plain || secure; }
 
@@ -78,12 +78,12 @@ struct HttpClient::Impl {
     buffer.clear();
   }
 
-  // Writes `out` and reads the response, with one deadline for both (a
+  // Writes `request` and reads the response, with one deadline for both (a
   // tcp_stream's expiry covers every operation until it is changed).
   template <class Stream>
   asio::awaitable<Response> exchange(Stream& s, std::chrono::milliseconds deadline) {
     beast::get_lowest_layer(s).expires_after(deadline);
-    co_await asio::async_write(s, asio::buffer(out), asio::use_awaitable);
+    co_await asio::async_write(s, asio::buffer(request), asio::use_awaitable);
     http::response<http::string_body> res;
     co_await http::async_read(s, buffer, res, asio::use_awaitable);
     Response out;
@@ -143,7 +143,7 @@ bool format_request(std::string& out, std::string_view method, std::string_view 
 asio::awaitable<Response> HttpClient::request(std::string_view method, const std::string& target,
                                               const Headers& headers, const std::string& body,
                                               std::chrono::milliseconds deadline) {
-  if (!format_request(impl_->out, method, target, impl_->base.host, headers, body)) {
+  if (!format_request(impl_->request, method, target, impl_->base.host, headers, body)) {
     throw boost::system::system_error(asio::error::invalid_argument);
   }
   if (!impl_->connected()) co_await impl_->connect(deadline);

@@ -1,5 +1,6 @@
 #include "venues/gateway.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -87,7 +88,7 @@ void ThreadedGateway::run_ready() {
   running_ = true;
   io_.poll();
   running_ = false;
-  io_ran_ = true;
+  io_at_ = mono_ns();
 }
 
 bool ThreadedGateway::has_items() {
@@ -97,7 +98,13 @@ bool ThreadedGateway::has_items() {
 
 bool ThreadedGateway::run_io(int fd, const std::function<bool()>& ready, int timeout_ms) {
   namespace asio = boost::asio;
-  if (!inline_ || running_) return ready();
+  if (!inline_) {
+    // The network thread signals reports on the wake descriptor.
+    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    ::poll(fds, 2, timeout_ms);
+    return ready();
+  }
+  if (running_) return ready();
   if (fd != watch_fd_) {
     watch_.reset();
     watch_fd_ = -1;
@@ -138,7 +145,7 @@ bool ThreadedGateway::run_io(int fd, const std::function<bool()>& ready, int tim
     io_.poll();  // the cancelled wait completes
   }
   running_ = false;
-  io_ran_ = true;
+  io_at_ = mono_ns();
   return got || ready();
 }
 
@@ -171,10 +178,10 @@ void ThreadedGateway::report_status(std::string venue, std::string symbol, std::
 
 void ThreadedGateway::poll(Nanos now) {
   if (inline_) {
-    // The I/O that ran since the last poll (waiting for input, sending a
-    // request) is enough; otherwise give it a turn.
-    if (!io_ran_) run_ready();
-    io_ran_ = false;
+    // I/O that ran within the last millisecond (waiting for input, sending
+    // a request) is enough; otherwise give it a turn, so that during a long
+    // burst of input the venue is still served every millisecond.
+    if (mono_ns() - io_at_ > 1'000'000) run_ready();
   } else {
     std::uint64_t count = 0;
     [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);

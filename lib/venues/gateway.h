@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "exec/credentials.h"
 #include "exec/gateway.h"
@@ -108,7 +109,7 @@ class ThreadedGateway : public Gateway {
   boost::asio::io_context io_;
   bool inline_ = false;
   bool running_ = false;  // inside run_ready() / run_io()
-  bool io_ran_ = false;   // run_ready() / run_io() ran since the last poll()
+  Nanos io_at_ = 0;       // when run_ready() / run_io() last ran (monotonic)
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;  // run_io's fd (a dup)
   int watch_fd_ = -1;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
@@ -117,6 +118,16 @@ class ThreadedGateway : public Gateway {
   std::deque<Item> items_;
   int wake_fd_ = -1;
 };
+
+// Makes a venue's gateway from `args` then `o`, and starts its network I/O
+// on the engine's thread or a thread of its own, as `o.inline_io` says.
+template <class G, class... Args>
+std::unique_ptr<Gateway> start_gateway(GatewayOptions o, Args&&... args) {
+  const bool inline_io = o.inline_io;
+  auto g = std::make_unique<G>(std::forward<Args>(args)..., std::move(o));
+  g->start(inline_io);
+  return g;
+}
 
 // A gateway that sends orders, cancels and amends as REST requests, one at a
 // time and in order, and hears of executions on a private stream (Binance,

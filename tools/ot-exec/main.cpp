@@ -118,12 +118,9 @@ int main(int argc, char** argv) {
   ExecEngine engine(*gateway, *out, diag);
   if (gateway->wake_fd() >= 0) {
     // A network gateway: wait for input or for its reports.
-    const int wake = gateway->wake_fd();
-    in->set_wait_hook([&, wake](const LineInput::WaitTarget& t) {
-      const bool ready = gateway->inline_io()
-                             ? gateway->run_io(
-                                   readiness_fd(t), [&t] { return readable_now(t); }, 200)
-                             : wait_readable(t, wake, 200);
+    in->set_wait_hook([&](const LineInput::WaitTarget& t) {
+      const bool ready = gateway->run_io(
+          readiness_fd(t), [&t] { return readable_now(t); }, 200);
       engine.poll(now_ns());
       out->flush();
       if (fills) fills->flush();
@@ -136,27 +133,17 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  // During a burst of input, reports are delivered after each line (a
-  // gateway thread's) or every millisecond (inline I/O, which also runs
-  // whenever a request is sent).
   std::string_view line;
-  Nanos polled = 0;
   while (!tool::g_stop && in->next(line)) {
     engine.process_line(line, in->name(), in->line_number());
-    if (gateway->wake_fd() >= 0 && (!gateway->inline_io() || mono_ns() - polled > 1'000'000)) {
-      engine.poll(now_ns());
-      polled = mono_ns();
-    }
+    if (gateway->wake_fd() >= 0) engine.poll(now_ns());
     if (!engine.fatal().empty()) break;
   }
   // Answers to requests still in flight.
   for (const Nanos until = mono_ns() + static_cast<Nanos>(linger_ms) * 1'000'000;
        gateway->wake_fd() >= 0 && !tool::g_stop && mono_ns() < until;) {
-    if (gateway->inline_io())
-      gateway->run_io(
-          -1, [] { return false; }, 50);
-    else
-      wait_readable(LineInput::WaitTarget{}, gateway->wake_fd(), 50);
+    gateway->run_io(
+        -1, [] { return false; }, 50);
     engine.poll(now_ns());
     if (!gateway->busy()) break;
   }

@@ -288,10 +288,7 @@ std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
     error = "bad --rest-url or --ws-url";
     return nullptr;
   }
-  const bool inline_io = o.inline_io;  // o is moved from next
-  auto g = std::make_unique<AlpacaGateway>(std::move(o));
-  g->start(inline_io);
-  return g;
+  return start_gateway<AlpacaGateway>(std::move(o));
 }
 
 }  // namespace ot::alpaca

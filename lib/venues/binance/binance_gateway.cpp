@@ -403,10 +403,7 @@ std::unique_ptr<Gateway> make_gateway(Market m, GatewayOptions o, std::string& e
     error = "bad --rest-url or --ws-url";
     return nullptr;
   }
-  const bool inline_io = o.inline_io;  // o is moved from next
-  auto g = std::make_unique<BinanceGateway>(m, std::move(o));
-  g->start(inline_io);
-  return g;
+  return start_gateway<BinanceGateway>(std::move(o), m);
 }
 
 }  // namespace ot::binance

@@ -406,10 +406,7 @@ std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
     error = "bad --ws-url";
     return nullptr;
   }
-  const bool inline_io = o.inline_io;  // o is moved from next
-  auto g = std::make_unique<DeribitGateway>(std::move(o));
-  g->start(inline_io);
-  return g;
+  return start_gateway<DeribitGateway>(std::move(o));
 }
 
 }  // namespace ot::deribit

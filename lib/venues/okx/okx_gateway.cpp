@@ -282,10 +282,7 @@ std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
     error = "OKX needs a passphrase: set OT_OKX_PASSPHRASE or put passphrase = … in the key file";
     return nullptr;
   }
-  const bool inline_io = o.inline_io;  // o is moved from next
-  auto g = std::make_unique<OkxGateway>(std::move(o));
-  g->start(inline_io);
-  return g;
+  return start_gateway<OkxGateway>(std::move(o));
 }
 
 }  // namespace ot::okx
