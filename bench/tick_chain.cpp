@@ -9,10 +9,15 @@
 //
 //   ot-tick-chain --venue binance-futures --symbols BTCUSDT --ws-url ws://…
 //       --rest-url http://… --duration 10 [--limits risk.toml]
-//   ot-tick-chain --replay capture.raw
+//   ot-tick-chain --replay capture.raw [--gap-us G]
+//
+// Replaying, --gap-us G pauses G µs before each frame: the CPU sits idle as
+// it does between a live chain's frames, and the figure shows what a cold
+// start of the same work costs on this machine.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <vector>
 
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
   LiveOptions lo;
   GatewayOptions go;
   std::string symbols, limits_path, replay;
+  int gap_us = 0;
   lo.venue = "binance-futures";
   app.add_option("--venue", lo.venue, "Venue (binance, binance-futures, binance-delivery)");
   app.add_option("--symbols", symbols, "Symbols");
@@ -86,6 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--replay", replay,
                  "Instead: play this capture through the chain in the process, with the paper "
                  "venue, timing each frame that makes an order (the CPU path alone)");
+  app.add_option("--gap-us", gap_us, "Replaying: pause this long before each frame (idle CPU)")
+      ->check(CLI::Range(0, 10'000'000));
   app.add_option("--limits", limits_path, "ot-risk limits");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   lo.symbols = split_list(symbols);
@@ -193,6 +201,10 @@ int main(int argc, char** argv) {
         guard = std::make_unique<BookSyncGuard>(find_venue(parser->venue())->book_rules(), feed,
                                                 nullptr);
       }
+      if (gap_us > 0) {
+        const timespec pause{gap_us / 1'000'000, static_cast<long>(gap_us % 1'000'000) * 1000};
+        ::nanosleep(&pause, nullptr);
+      }
       g_frame_start = mono_ns();
       parser->parse(f, recv, *guard);
       timed.flush();
@@ -216,8 +228,9 @@ int main(int argc, char** argv) {
   };
   std::fprintf(stderr,
                "ot-tick-chain: in-process %s latency over %zu orders: p50 %.2f us, "
-               "p99 %.2f us, p99.9 %.2f us (frames %lu)\n",
+               "p99 %.2f us, p99.9 %.2f us (frames %lu%s)\n",
                replay.empty() ? "frame-received-to-order" : "frame-to-order (CPU path)", s.size(),
-               pct(0.5), pct(0.99), pct(0.999), stats.frames);
+               pct(0.5), pct(0.99), pct(0.999), stats.frames,
+               gap_us > 0 ? (", " + std::to_string(gap_us) + " us apart").c_str() : "");
   return ok ? 0 : 1;
 }
