@@ -103,6 +103,7 @@ struct Instrument {
   std::size_t index = 0;
   double mid = 0;
   bool inverse = false;
+  double size = 1;  // contract size: one unit of qty in coin (linear) or USD (inverse)
   Amount realized;  // as of the last fill
   std::deque<Lot> lots;
   std::optional<double> funding_rate;
@@ -371,8 +372,9 @@ class Run final : public EventListener {
     if (!e.qty || !e.price) return;
     Instrument& in = instrument(e.venue, e.symbol, true);
     const double px = e.price->to_double(), qty = e.qty->to_double();
+    const double units = qty * in.size;  // in coin (linear) or USD (inverse)
     ++fills_count_;
-    volume_ += in.inverse ? qty : px * qty;
+    volume_ += in.inverse ? units : px * units;
     if (e.fee) fees_ += Amount::of(*e.fee);
     const PositionState* p = risk_->positions().find(e.venue, e.symbol);
     if (p) {
@@ -473,7 +475,7 @@ class Run final : public EventListener {
       if (!in->funding_rate || in->mark <= 0) continue;
       const PositionState* p = risk_->positions().find(in->venue, in->symbol);
       if (!p || p->qty.is_zero()) continue;
-      const double qty = p->qty.to_double();
+      const double qty = p->qty.to_double() * in->size;
       funding_ -=
           in->inverse ? qty / in->mark * *in->funding_rate : qty * in->mark * *in->funding_rate;
     }
@@ -515,6 +517,7 @@ class Run final : public EventListener {
       owned->symbol = symbol;
       owned->index = kUntraded;
       owned->inverse = is_inverse(venue, symbol);
+      owned->size = contract_size(venue, symbol).value_or(Decimal{1, 0}).to_double();
       in = owned.get();
       by_key_.emplace(key_, in);
       instruments_.push_back(std::move(owned));

@@ -9,6 +9,7 @@ namespace ot {
 struct PaperVenue::Market {
   std::string venue, symbol;
   bool inverse = false;  // sizes in quote units, settled in the coin
+  Decimal size{1, 0};    // one unit of qty in its value unit (contract size)
   L2Book own_book;
   const L2Book* shared = nullptr;  // the book engine's, when it is shared
   bool has_book = false;
@@ -126,6 +127,7 @@ PaperVenue::Market* PaperVenue::market_for(std::string_view venue, std::string_v
     m->venue = venue;
     m->symbol = symbol;
     m->inverse = is_inverse(venue, symbol);
+    m->size = contract_size(venue, symbol).value_or(Decimal{1, 0});
   }
   return recent_markets_.put(venue, symbol, m.get());
 }
@@ -302,10 +304,13 @@ void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liqu
   r.e.qty = qty;
   r.e.liquidity = liq;
   // Fees on what the fill is worth in its settlement currency: the quote for
-  // linear contracts, the coin (size / price) for inverse ones.
+  // linear contracts, the coin (USD / price) for inverse ones; a quantity
+  // of contracts is worth qty × contract size units.
+  const Decimal size = w.market != nullptr ? w.market->size : Decimal{1, 0};
+  const Amount units = Amount::of(qty).times(size);
   const Amount value = w.market != nullptr && w.market->inverse
-                           ? Amount::of(qty).divided_by(Amount::of(price))
-                           : notional;
+                           ? units.divided_by(Amount::of(price))
+                           : units.times(price);
   r.e.fee =
       value.times(liq == Liquidity::maker ? config_.maker_fee : config_.taker_fee).to_decimal(12);
   r.trade_id = "PT" + std::to_string(next_trade_id_++);

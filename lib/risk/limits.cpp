@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "venues/venue.h"
+
 namespace ot {
 namespace {
 
@@ -158,6 +160,20 @@ bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
           }
           l.greeks[std::string(kk.str())] = g;
         }
+      } else if (section == "contracts") {
+        for (const auto& [kk, vv] : t) {
+          const std::string_view key = kk.str();
+          const std::size_t colon = key.find(':');
+          if (colon == 0 || colon == std::string_view::npos || colon + 1 == key.size()) {
+            throw Bad{where(vv) + "[contracts]: '" + std::string(key) +
+                      "' is not \"venue:symbol\""};
+          }
+          const Decimal size = decimal_of(vv, key);
+          if (size.mantissa <= 0) {
+            throw Bad{where(vv) + "[contracts]: " + std::string(key) + ": size must be positive"};
+          }
+          l.contracts[std::string(key)] = size;
+        }
       } else {
         throw Bad{where(v) + "unknown section [" + std::string(section) + "]"};
       }
@@ -173,6 +189,14 @@ bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
     error = b.what;
   }
   return false;
+}
+
+void RiskLimits::apply_contract_sizes() const {
+  for (const auto& [k, size] : contracts) {
+    const std::size_t colon = k.find(':');
+    set_contract_size(std::string_view(k).substr(0, colon), std::string_view(k).substr(colon + 1),
+                      size);
+  }
 }
 
 bool load_limits(const std::string& path, RiskLimits& out, std::string& error) {

@@ -27,6 +27,9 @@
 //   max_gamma = 0.02
 //   max_vega = 500
 //   premium_adjusted = true   # hedge the premium-adjusted delta
+//
+//   [contracts]               # one contract in its value unit, where the
+//   "okx:SOL-USDT-SWAP" = "1" # venue's rules do not fix it (here 1 SOL)
 #pragma once
 
 #include <map>
@@ -69,6 +72,10 @@ struct RiskLimits {
   SymbolLimits defaults;
   std::map<std::string, SymbolLimits> symbols;  // "symbol" or "venue:symbol"
   std::map<std::string, GreekLimits> greeks;    // "venue:CURRENCY"
+  std::map<std::string, Decimal> contracts;     // "venue:symbol" → contract size
+
+  // Gives the [contracts] sizes to the process (ot::set_contract_size).
+  void apply_contract_sizes() const;
 
   // The limits that apply to one instrument.
   const SymbolLimits& for_symbol(std::string_view venue, std::string_view symbol) const;

@@ -6,18 +6,20 @@ namespace ot {
 
 Amount PositionState::avg_price() const {
   if (qty.is_zero() || cost.is_zero()) return Amount{};
-  // Linear: cost / qty. Inverse: qty / coin cost (harmonic mean).
-  return inverse ? qty.abs().divided_by(cost.abs()) : cost.abs().divided_by(qty.abs());
+  // Linear: cost / value units. Inverse: USD / coin cost (harmonic mean).
+  const Amount units = qty.abs().times(size);
+  return inverse ? units.divided_by(cost.abs()) : cost.abs().divided_by(units);
 }
 
 Amount PositionState::unrealized() const {
   if (!mark || qty.is_zero() || mark->mantissa <= 0) return Amount{};
   const Amount m = Amount::of(*mark);
+  const Amount units = qty.times(size);
   if (inverse) {
-    // qty USD: coin value now qty/mark against coin cost paid `cost`.
-    return cost - qty.divided_by(m);
+    // USD amount: coin value now units/mark against coin cost paid `cost`.
+    return cost - units.divided_by(m);
   }
-  return qty.times(*mark) - cost;
+  return units.times(*mark) - cost;
 }
 
 Position PositionState::as_event(int decimals) const {
@@ -49,6 +51,9 @@ PositionState& PositionBook::get(std::string_view venue, std::string_view symbol
   p.venue = venue;
   p.symbol = symbol;
   p.inverse = is_inverse(venue, symbol);
+  const std::optional<Decimal> size = contract_size(venue, symbol);
+  p.size_known = size.has_value();
+  p.size = size.value_or(Decimal{1, 0});
   order_.push_back(k);
   return p;
 }
@@ -62,7 +67,9 @@ const PositionState& PositionBook::fill(std::string_view venue, std::string_view
   const Amount q = side == Side::buy ? Amount::of(qty) : -Amount::of(qty);
   const Amount px = Amount::of(price);
   // Value of `n` units at this fill's price, in the cost's terms.
-  auto value = [&](Amount n) { return p.inverse ? n.divided_by(px) : n.times(price); };
+  auto value = [&](Amount n) {
+    return p.inverse ? n.times(p.size).divided_by(px) : n.times(p.size).times(price);
+  };
   if (p.qty.is_zero() || p.qty.sign() == q.sign()) {
     p.qty += q;
     p.cost += value(q);

@@ -3,9 +3,16 @@
 // Linear instruments (spot, USD-M futures, options quoted in coin): PnL in
 // the quote currency, average cost = Σ price·qty / Σ qty over the fills
 // that opened the position. Inverse instruments (Deribit futures and
-// perpetuals, Binance COIN-M, OKX -USD- swaps; sized in USD): PnL in the
+// perpetuals, Binance COIN-M, OKX -USD- swaps; valued in USD): PnL in the
 // coin, the average price is the harmonic one, a closed USD amount Q
 // realizes Q·(1/entry − 1/exit) for a long.
+//
+// Quantities stay in the venue's units (contracts where it counts
+// contracts); values use the contract size (ot::contract_size: 100 USD per
+// Binance COIN-M BTC contract, 0.01 BTC per OKX BTC-USDT-SWAP contract, …),
+// so a quantity q is worth q·size·price (linear) or q·size USD (inverse).
+// An instrument whose size is not known is valued at size 1 and says so
+// (size_known).
 //
 // A fill that reduces the position realizes PnL on the closed part at the
 // average cost; one that crosses zero closes the old position and opens the
@@ -30,8 +37,10 @@ namespace ot {
 struct PositionState {
   std::string venue, symbol;
   bool inverse = false;
-  Amount qty;       // signed
-  Amount cost;      // linear: Σ price·qty of the open part; inverse: Σ qty/price (coin)
+  Decimal size{1, 0};  // one unit of qty in the value unit (coin or USD)
+  bool size_known = true;
+  Amount qty;   // signed, in the venue's units
+  Amount cost;  // linear: Σ price·qty·size of the open part; inverse: Σ qty·size/price (coin)
   Amount realized;  // quote currency (linear) or coin (inverse)
   Amount fees;
   std::optional<Decimal> mark;

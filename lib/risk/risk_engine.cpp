@@ -33,6 +33,7 @@ RiskEngine::RiskEngine(RiskLimits limits, LineSink& out, Diagnostics& diag)
       feedback_decoder_(kFeedback),
       encoder_(out) {
   tokens_ = limits_.account.order_burst;
+  limits_.apply_contract_sizes();
 }
 
 RiskEngine::~RiskEngine() = default;
@@ -229,7 +230,7 @@ void RiskEngine::recompute_greeks(std::string_view venue, const std::string& cur
     pf.forward = info->forward;
     const PositionState* p = positions_.find(info->venue, info->symbol);
     if (p == nullptr || p->qty.is_zero()) continue;
-    const double q = p->qty.to_double();
+    const double q = p->qty.times(p->size).to_double();
     const bool pa = g == nullptr || g->premium_adjusted;
     pf.delta += q * (pa && info->inst.inverse ? info->greeks.delta_pa : info->greeks.delta);
     pf.gamma += q * info->greeks.gamma;
@@ -248,7 +249,8 @@ void RiskEngine::recompute_greeks(std::string_view venue, const std::string& cur
     auto m = mid(p->venue, p->symbol);
     const double f = m ? m->to_double() : pf.forward;
     if (f <= 0) continue;
-    pf.delta += p->inverse ? p->qty.to_double() / f : p->qty.to_double();
+    const double units = p->qty.times(p->size).to_double();
+    pf.delta += p->inverse ? units / f : units;
     any = true;
   }
   const bool had = portfolios_.count(pk) != 0;
@@ -312,6 +314,11 @@ void RiskEngine::hedge(std::string_view venue, const std::string& currency, cons
 
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (killed_) return "kill switch: " + kill_reason_;
+  const std::optional<Decimal> size = contract_size(o.venue, o.symbol);
+  if (!size) {
+    return fmt::format("contract size of {} {} unknown: give it under [contracts] in the limits",
+                       o.venue, o.symbol);
+  }
   const SymbolLimits& l = limits_.for_symbol(o.venue, o.symbol);
   const auto m = mid(o.venue, o.symbol);
   if (l.max_order_qty && compare(o.qty, *l.max_order_qty) > 0) {
@@ -331,8 +338,10 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (l.max_notional) {
     const std::optional<Decimal> px = o.price ? o.price : m;
     if (!px) return "no reference price for the notional limit";
-    const Amount notional =
-        is_inverse(o.venue, o.symbol) ? Amount::of(o.qty) : Amount::product(o.qty, *px);
+    // In the instrument's value unit: USD for inverse contracts, the quote
+    // currency for linear ones.
+    const Amount units = Amount::of(o.qty).times(*size);
+    const Amount notional = is_inverse(o.venue, o.symbol) ? units : units.times(*px);
     if (notional > Amount::of(*l.max_notional)) {
       return fmt::format("notional {} above max_notional {}", notional.to_string(8),
                          l.max_notional->to_string());

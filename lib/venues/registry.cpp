@@ -1,5 +1,6 @@
 // The venue registry: adding a venue means one folder and one line here.
 #include "core/message.h"
+#include "core/string_map.h"
 #include "venues/binance/binance_venue.h"
 #include "venues/deribit/deribit_venue.h"
 #include "venues/okx/okx_venue.h"
@@ -24,6 +25,39 @@ const Venue* find_venue(std::string_view name) {
 bool is_inverse(std::string_view venue, std::string_view symbol) {
   const Venue* v = find_venue(venue);
   return v != nullptr && v->inverse(symbol);
+}
+
+namespace {
+
+StringMap<Decimal>& given_sizes() {
+  static StringMap<Decimal> sizes;
+  return sizes;
+}
+
+// "venue:symbol" in a scratch buffer (no allocation per look-up).
+const std::string& size_key(std::string_view venue, std::string_view symbol) {
+  thread_local std::string k;
+  k.assign(venue).push_back(':');
+  k.append(symbol);
+  return k;
+}
+
+}  // namespace
+
+std::optional<Decimal> contract_size(std::string_view venue, std::string_view symbol) {
+  const auto& given = given_sizes();
+  if (!given.empty()) {
+    auto it = given.find(size_key(venue, symbol));
+    if (it != given.end()) return it->second;
+  }
+  const Venue* v = find_venue(venue);
+  return v != nullptr ? v->contract_size(symbol) : Decimal{1, 0};
+}
+
+bool set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size) {
+  if (size.mantissa <= 0) return false;
+  given_sizes()[size_key(venue, symbol)] = size;
+  return true;
 }
 
 std::vector<std::string_view> venue_names() {

@@ -118,11 +118,22 @@ class Venue {
   virtual std::string default_ws_url() const = 0;
   virtual std::string default_rest_url() const = 0;
   virtual BookRules book_rules() const = 0;
-  // Whether `symbol` is an inverse contract here (coin-margined, sized in
+  // Whether `symbol` is an inverse contract here (coin-margined, valued in
   // USD; PnL in the coin).
   virtual bool inverse(std::string_view symbol) const {
     (void)symbol;
     return false;
+  }
+  // What one unit of `symbol`'s quantity is worth in the instrument's value
+  // unit: the coin for linear instruments, USD for inverse ones. 1 where the
+  // quantity is already in those units (spot, Binance USD-M, Deribit);
+  // the contract's face value where it counts contracts (Binance COIN-M:
+  // 100 USD for BTC, 10 USD for the others; OKX swaps, futures and
+  // options); nullopt where the venue's rules do not fix it (most OKX
+  // linear contracts: set it with set_contract_size()).
+  virtual std::optional<Decimal> contract_size(std::string_view symbol) const {
+    (void)symbol;
+    return Decimal{1, 0};
   }
 };
 
@@ -132,6 +143,14 @@ const Venue* find_venue(std::string_view name);
 // Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized)
 // contract, as the venue (lib/venues/<venue>/) says; false for unknown venues.
 bool is_inverse(std::string_view venue, std::string_view symbol);
+// One unit of `symbol`'s quantity on `venue` in its value unit (see
+// Venue::contract_size): a size given to set_contract_size() first, then the
+// venue's rules; nullopt if neither knows it (1 for unknown venues).
+std::optional<Decimal> contract_size(std::string_view venue, std::string_view symbol);
+// Gives (or corrects) the contract size of one instrument, for the whole
+// process. Not thread-safe: call it at start-up, before lookups from other
+// threads. False (nothing changed) unless `size` is positive.
+bool set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size);
 std::vector<std::string_view> venue_names();
 
 // A parser for the venue a capture frame comes from, guessed from the

@@ -53,9 +53,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check([e["status"] for e in x2] == ["new", "partial", "filled"],
           f"market order: new, partial, filled ({[e['status'] for e in x2]})")
     fills = [(e["price"], e["qty"], e["fee"]) for e in x2 if "qty" in e]
-    # BTC-USD-220527 is inverse: the fee (5 bp taker) is in the coin, on
-    # size / price, to the 12 decimals the venue reports.
-    want = [(px, q, Decimal(q) / Decimal(px) * Decimal("0.0005"))
+    # BTC-USD-220527 is inverse, in contracts of 100 USD: the fee (5 bp
+    # taker) is in the coin, on contracts × 100 / price, to the 12 decimals
+    # the venue reports.
+    want = [(px, q, Decimal(q) * 100 / Decimal(px) * Decimal("0.0005"))
             for px, q in (("30238.8", "2"), ("30249.5", "2"))]
     check(len(fills) == 2 and all(f[:2] == w[:2] and abs(Decimal(f[2]) - w[2]) < Decimal("1e-12")
                                   for f, w in zip(fills, want)),

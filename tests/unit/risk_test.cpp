@@ -297,6 +297,48 @@ max_open_orders = 4
              Catch::Contains("\"qty\":\"1\"") && Catch::Contains("\"avg_price\":\"49990\""));
 }
 
+TEST_CASE("contract sizes: notional in contracts' value, unknown sizes refused",
+          "[risk][limits][contracts]") {
+  Gate g(R"(
+[defaults]
+max_notional = "1000"
+[contracts]
+"okx:SOL-USDT-SWAP" = "1"
+)");
+  // OKX BTC-USDT-SWAP counts contracts of 0.01 BTC: 3 are worth 900 USDT at
+  // 30000, 4 are 1200.
+  g.bbo("30000", "30000.1", "BTC-USDT-SWAP", "okx");
+  CHECK(g.order("a", "buy", "3", "30000", "BTC-USDT-SWAP", "okx") == "");
+  CHECK_THAT(g.order("b", "buy", "4", "30000", "BTC-USDT-SWAP", "okx"),
+             Catch::Contains("notional 1200 above"));
+  // Coin-margined: 10 BTC-USD-SWAP contracts are 1000 USD, 11 are 1100.
+  g.bbo("30000", "30000.1", "BTC-USD-SWAP", "okx");
+  CHECK(g.order("c", "buy", "10", "30000", "BTC-USD-SWAP", "okx") == "");
+  CHECK_THAT(g.order("d", "buy", "11", "30000", "BTC-USD-SWAP", "okx"),
+             Catch::Contains("notional 1100 above"));
+  // Binance COIN-M ETHUSD_PERP: 10 USD a contract.
+  g.bbo("2000", "2000.1", "ETHUSD_PERP", "binance-delivery");
+  CHECK_THAT(g.order("e", "buy", "101", "2000", "ETHUSD_PERP", "binance-delivery"),
+             Catch::Contains("notional 1010 above"));
+  // A size the venue's rules do not fix: refused unless the limits give it.
+  g.bbo("1", "1.001", "DOGE-USDT-SWAP", "okx");
+  CHECK_THAT(g.order("f", "buy", "1", "1", "DOGE-USDT-SWAP", "okx"),
+             Catch::Contains("contract size of okx DOGE-USDT-SWAP unknown") &&
+                 Catch::Contains("[contracts]"));
+  g.bbo("100", "100.01", "SOL-USDT-SWAP", "okx");
+  CHECK(g.order("h", "buy", "10", "100", "SOL-USDT-SWAP", "okx") == "");
+  CHECK(ot::contract_size("okx", "SOL-USDT-SWAP")->to_string() == "1");
+
+  ot::RiskLimits l;
+  std::string err;
+  CHECK_FALSE(ot::parse_limits("[contracts]\nSOL-USDT-SWAP = \"1\"\n", l, err));
+  CHECK_THAT(err, Catch::Contains("line 2") && Catch::Contains("venue:symbol"));
+  CHECK_FALSE(ot::parse_limits("[contracts]\n\"okx:X-USDT-SWAP\" = \"0\"\n", l, err));
+  CHECK_THAT(err, Catch::Contains("positive"));
+  CHECK_FALSE(ot::parse_limits("[contracts]\n\"okx:X-USDT-SWAP\" = 0.5\n", l, err));
+  CHECK_THAT(err, Catch::Contains("decimal"));
+}
+
 TEST_CASE("kill switch: control message, kill file, loss limit", "[risk][kill]") {
   Gate g(R"(
 [account]

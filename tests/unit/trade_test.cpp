@@ -310,6 +310,23 @@ TEST_CASE("paper venue: fees in the settlement currency", "[trade][paper]") {
     if (x.fee) fees.push_back(x.fee->to_string());
   }
   CHECK(fees == std::vector<std::string>{"0.000001", "0.05"});  // 0.002 × 50000 × 0.0005
+
+  // Contracts pay on what they are worth: 2 OKX BTC-USDT-SWAP contracts
+  // are 0.02 BTC (0.02 × 50000 × 0.0005 USDT); 2 Binance COIN-M BTCUSD_PERP
+  // contracts are 200 USD (200 / 50000 × 0.0005 BTC).
+  run.feed(
+      R"({"type":"book","venue":"okx","symbol":"BTC-USDT-SWAP","recv":1,"snapshot":true,"bids":[["49999.5","100"]],"asks":[["50000","100"]]})");
+  run.feed(
+      R"({"type":"order","id":"c1","venue":"okx","symbol":"BTC-USDT-SWAP","side":"buy","qty":"2","kind":"market"})");
+  run.feed(
+      R"({"type":"book","venue":"binance-delivery","symbol":"BTCUSD_PERP","recv":1,"snapshot":true,"bids":[["49999.5","100"]],"asks":[["50000","100"]]})");
+  run.feed(
+      R"({"type":"order","id":"c2","venue":"binance-delivery","symbol":"BTCUSD_PERP","side":"buy","qty":"2","kind":"market"})");
+  fees.clear();
+  for (const auto& x : reports(run.out.lines)) {
+    if (x.fee) fees.push_back(x.fee->to_string());
+  }
+  CHECK(fees == std::vector<std::string>{"0.000001", "0.05", "0.5", "0.000002"});
 }
 
 TEST_CASE("paper venue: queue position, trades through, book crossing", "[trade][paper]") {
@@ -617,6 +634,37 @@ TEST_CASE("positions: average cost, realized and unrealized PnL", "[trade][posit
   CHECK_FALSE(ot::is_inverse("okx", "BTC-USDT-SWAP"));
   CHECK_FALSE(ot::is_inverse("deribit", "BTC-27DEC24-60000-C"));
   CHECK(ot::is_inverse("deribit", "BTC-27DEC24"));
+}
+
+TEST_CASE("positions value contracts at their size", "[trade][positions][contracts]") {
+  ot::PositionBook b;
+  // OKX BTC-USDT-SWAP: 100 contracts of 0.01 BTC bought at 30000, sold at
+  // 30100: 1 BTC × 100 USDT.
+  b.fill("okx", "BTC-USDT-SWAP", ot::Side::buy, dec("30000"), dec("100"), dec("0"), 1);
+  const auto* lin = b.find("okx", "BTC-USDT-SWAP");
+  CHECK(lin->avg_price().to_string() == "30000");
+  b.mark("okx", "BTC-USDT-SWAP", dec("30050"));
+  CHECK(lin->unrealized().to_string() == "50");
+  b.fill("okx", "BTC-USDT-SWAP", ot::Side::sell, dec("30100"), dec("100"), dec("0"), 2);
+  CHECK(lin->realized.to_string() == "100");
+  CHECK(lin->qty.is_zero());
+  // Binance COIN-M BTCUSD_PERP: 10 contracts of 100 USD long at 40000,
+  // closed at 50000: 1000 × (1/40000 − 1/50000) BTC.
+  b.fill("binance-delivery", "BTCUSD_PERP", ot::Side::buy, dec("40000"), dec("10"), dec("0"), 3);
+  const auto* inv = b.find("binance-delivery", "BTCUSD_PERP");
+  CHECK(inv->inverse);
+  CHECK(inv->avg_price().to_string() == "40000");
+  CHECK(inv->as_event().qty.to_string() == "10");  // the venue's units
+  b.fill("binance-delivery", "BTCUSD_PERP", ot::Side::sell, dec("50000"), dec("10"), dec("0"), 4);
+  CHECK(inv->realized.to_string() == "0.005");
+  // OKX BTC-USD-SWAP is 100 USD a contract, like Binance's.
+  b.fill("okx", "BTC-USD-SWAP", ot::Side::sell, dec("50000"), dec("1"), dec("0"), 5);
+  b.mark("okx", "BTC-USD-SWAP", dec("40000"));
+  CHECK(b.find("okx", "BTC-USD-SWAP")->unrealized().to_string() ==
+        "0.0005");  // 100/40000 − 100/50000
+  // Unknown sizes are valued at 1 and say so.
+  b.fill("okx", "DOGE-USDT-SWAP", ot::Side::buy, dec("0.1"), dec("10"), dec("0"), 6);
+  CHECK_FALSE(b.find("okx", "DOGE-USDT-SWAP")->size_known);
 }
 
 // ---- Binance order entry ----

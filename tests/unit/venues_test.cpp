@@ -1,3 +1,5 @@
+#include <simdjson.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -8,6 +10,7 @@
 #include "venues/alpaca/alpaca_orders.h"
 #include "venues/binance/binance_parser.h"
 #include "venues/deribit/deribit.h"
+#include "venues/okx/instrument.h"
 #include "venues/okx/okx.h"
 #include "venues/venue.h"
 
@@ -409,4 +412,62 @@ TEST_CASE("alpaca: order body, trade updates, order objects, errors", "[venues][
   CHECK(ot::alpaca::error_text(422, R"({"code":40010001,"message":"qty must be > 0"})") ==
         "alpaca 40010001: qty must be > 0");
   CHECK(ot::alpaca::error_text(502, "<html>") == "alpaca HTTP 502: <html>");
+}
+
+TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
+  using ot::okx::InstrumentName;
+  auto n = ot::okx::parse_instrument("BTC-USD-241227-60000-C");
+  CHECK(n.kind == InstrumentName::option);
+  CHECK(n.base == "BTC");
+  CHECK(n.quote == "USD");
+  CHECK(ot::okx::parse_instrument("BTC-USD-241227").kind == InstrumentName::futures);
+  CHECK(ot::okx::parse_instrument("ETH-USDT-SWAP").kind == InstrumentName::swap);
+  CHECK(ot::okx::parse_instrument("BTC-USDT").kind == InstrumentName::spot);
+  for (const char* bad : {"BTC", "BTC--SWAP", "BTC-USD-2412", "BTC-USD-241227-60000-X", ""}) {
+    CHECK(ot::okx::parse_instrument(bad).kind == InstrumentName::unknown);
+  }
+  auto size = [](const char* venue, const char* symbol) {
+    auto s = ot::contract_size(venue, symbol);
+    return s ? s->to_string() : std::string("unknown");
+  };
+  // Against OKX's own instruments lists: ctVal × ctMult, and ctType.
+  for (const char* file :
+       {"okx/http_get_instruments_swap.json", "okx/http_get_instruments_futures.json",
+        "okx/http_get_instruments_option.json"}) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    REQUIRE(parser.load(ot::test::data_path(file)).get(doc) == simdjson::SUCCESS);
+    int checked = 0;
+    for (auto inst : doc["data"].get_array()) {
+      const std::string_view id = inst["instId"].get_string().value();
+      const auto ct_val = ot::Decimal::parse(inst["ctVal"].get_string().value());
+      const auto ct_mult = ot::Decimal::parse(inst["ctMult"].get_string().value());
+      REQUIRE((ct_val && ct_mult));
+      const double want = ct_val->to_double() * ct_mult->to_double();
+      INFO(id);
+      REQUIRE(ot::contract_size("okx", id));
+      CHECK(ot::contract_size("okx", id)->to_double() == Approx(want));
+      CHECK(ot::is_inverse("okx", id) == (inst["ctType"].get_string().value() == "inverse"));
+      ++checked;
+    }
+    CHECK(checked > 0);
+  }
+  CHECK(size("okx", "BTC-USD-SWAP") == "100");
+  CHECK(size("okx", "BTC-USD-241227") == "100");
+  CHECK(size("okx", "ETH-USD-SWAP") == "10");
+  CHECK(size("okx", "BTC-USDT-SWAP") == "0.01");
+  CHECK(size("okx", "ETH-USDT-SWAP") == "0.1");
+  CHECK(size("okx", "BTC-USD-241217-92000-C") == "0.01");
+  CHECK(size("okx", "BTC-USDT") == "1");
+  CHECK(size("okx", "PEPE-USDT-SWAP") == "unknown");
+  CHECK(size("binance-delivery", "BTCUSD_PERP") == "100");
+  CHECK(size("binance-delivery", "ETHUSD_241227") == "10");
+  CHECK(size("binance-futures", "BTCUSDT") == "1");
+  CHECK(size("deribit", "BTC-PERPETUAL") == "1");
+  CHECK(size("nowhere", "X") == "1");
+  CHECK_FALSE(ot::is_inverse("okx", "BTC-USD-241227-60000-C"));  // options are valued in coin
+  CHECK(ot::is_inverse("okx", "BTC-USD-241227"));
+  CHECK_FALSE(ot::set_contract_size("okx", "PEPE-USDT-SWAP", ot::Decimal{0, 0}));
+  CHECK(ot::set_contract_size("okx", "PEPE-USDT-SWAP", ot::Decimal{1000000, 0}));
+  CHECK(size("okx", "PEPE-USDT-SWAP") == "1000000");
 }

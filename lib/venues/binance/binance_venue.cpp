@@ -91,8 +91,13 @@ class BinanceVenue final : public Venue {
     r.needs_rest_snapshot = true;
     return r;
   }
-  // COIN-M contracts are all inverse.
+  // COIN-M contracts are all inverse, and count contracts of 100 USD
+  // (BTCUSD_…) or 10 USD (every other coin).
   bool inverse(std::string_view) const override { return market_ == Market::coinm; }
+  std::optional<Decimal> contract_size(std::string_view symbol) const override {
+    if (market_ != Market::coinm) return Decimal{1, 0};
+    return Decimal{symbol.starts_with("BTCUSD") ? 100 : 10, 0};
+  }
 
  private:
   Market market_;

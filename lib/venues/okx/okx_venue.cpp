@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "venues/okx/instrument.h"
 #include "venues/okx/okx.h"
 
 namespace ot::okx {
@@ -65,9 +66,15 @@ class OkxVenue final : public Venue {
     r.checksum_depth = kChecksumDepth;
     return r;
   }
-  // Coin-margined swaps and futures: BTC-USD-SWAP, BTC-USD-220527.
+  // Coin-margined swaps and futures: BTC-USD-SWAP, BTC-USD-220527 (not
+  // the options, BTC-USD-220527-30000-C, which are valued in the coin).
   bool inverse(std::string_view symbol) const override {
-    return symbol.find("-USD-") != std::string_view::npos;
+    const okx::InstrumentName n = okx::parse_instrument(symbol);
+    return n.quote == "USD" &&
+           (n.kind == okx::InstrumentName::swap || n.kind == okx::InstrumentName::futures);
+  }
+  std::optional<Decimal> contract_size(std::string_view symbol) const override {
+    return okx::contract_size(okx::parse_instrument(symbol));
   }
 };
 

@@ -1,0 +1,33 @@
+// OKX instrument names and what one contract of each is worth.
+//
+//   BTC-USDT                 spot
+//   BTC-USDT-SWAP            linear perpetual (USDT-margined)
+//   BTC-USD-SWAP             inverse perpetual (coin-margined)
+//   BTC-USD-241227           futures (inverse here; BTC-USDT-241227 linear)
+//   BTC-USD-241227-60000-C   option (valued in the coin)
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/decimal.h"
+
+namespace ot::okx {
+
+struct InstrumentName {
+  enum Kind { unknown, spot, swap, futures, option } kind = unknown;
+  std::string_view base, quote;  // views into the name
+};
+
+// The parts of an OKX instrument name; kind unknown if it has none of the
+// shapes above.
+InstrumentName parse_instrument(std::string_view name);
+
+// One contract in the instrument's value unit, as OKX's instruments list
+// gives it (ctVal × ctMult): 1 for spot; coin-margined swaps and futures
+// 100 USD for BTC, 10 USD for the others; options 0.01 BTC or 0.1 ETH;
+// USDT-margined BTC 0.01 BTC, ETH 0.1 ETH. nullopt for the rest, whose
+// sizes vary by instrument (give them with ot::set_contract_size).
+std::optional<Decimal> contract_size(const InstrumentName& n);
+
+}  // namespace ot::okx
