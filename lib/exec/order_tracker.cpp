@@ -45,7 +45,24 @@ bool OrderTracker::add(const Order& o) {
   t.updated = o.ts;
   t.added = added_++;
   open_.emplace_back(t.added, &t);  // the newest number: the vector stays sorted
+  const std::string_view mk = market_key(t.venue, t.symbol);
+  auto m = open_by_market_.find(mk);
+  if (m == open_by_market_.end())
+    m = open_by_market_.emplace(std::string(mk), std::vector<TrackedOrder*>{}).first;
+  m->second.push_back(&t);
   return true;
+}
+
+std::string_view OrderTracker::market_key(std::string_view venue, std::string_view symbol) const {
+  market_key_.assign(venue).push_back('\x1f');
+  market_key_.append(symbol);
+  return market_key_;
+}
+
+const std::vector<TrackedOrder*>* OrderTracker::open_in(std::string_view venue,
+                                                        std::string_view symbol) const {
+  auto m = open_by_market_.find(market_key(venue, symbol));
+  return m == open_by_market_.end() ? nullptr : &m->second;
 }
 
 // An order reached a final state: off the open list, and the oldest final
@@ -55,6 +72,12 @@ void OrderTracker::closed(TrackedOrder& o) {
                                    [](const std::pair<std::uint64_t, TrackedOrder*>& x,
                                       std::uint64_t n) { return x.first < n; });
   if (at != open_.end() && at->second == &o) open_.erase(at);
+  auto m = open_by_market_.find(market_key(o.venue, o.symbol));
+  if (m != open_by_market_.end()) {
+    auto& list = m->second;
+    const auto it = std::find(list.begin(), list.end(), &o);
+    if (it != list.end()) list.erase(it);
+  }
   if (keep_final_ == kKeepAll) return;
   finals_.push_back(&o);
   while (finals_.size() > keep_final_ && finals_.size() > 1) {

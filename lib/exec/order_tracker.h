@@ -87,11 +87,26 @@ class OrderTracker {
   void for_each_open(Fn&& fn) const {
     for (const auto& [n, o] : open_) fn(*o);
   }
+  // The same for the open orders of one instrument only: as many steps as
+  // it has open orders, however many the others have.
+  template <class Fn>
+  void for_each_open_in(std::string_view venue, std::string_view symbol, Fn&& fn) const {
+    if (const auto* list = open_in(venue, symbol)) {
+      for (const TrackedOrder* o : *list) fn(*o);
+    }
+  }
+  std::size_t open_count_in(std::string_view venue, std::string_view symbol) const {
+    const auto* list = open_in(venue, symbol);
+    return list ? list->size() : 0;
+  }
   // Orders held (every open one and the final ones kept).
   std::size_t size() const { return orders_.size(); }
 
  private:
   void closed(TrackedOrder& o);
+  const std::vector<TrackedOrder*>* open_in(std::string_view venue, std::string_view symbol) const;
+  // "venue\x1fsymbol" in a scratch buffer (no allocation per look-up).
+  std::string_view market_key(std::string_view venue, std::string_view symbol) const;
 
   std::size_t keep_final_;
   std::uint64_t added_ = 0;
@@ -99,6 +114,9 @@ class OrderTracker {
   // Open orders by the number they were added with, ascending.
   std::vector<std::pair<std::uint64_t, TrackedOrder*>> open_;
   std::deque<const TrackedOrder*> finals_;  // oldest first, when not keeping all
+  // Open orders per instrument, in the order they were added.
+  StringMap<std::vector<TrackedOrder*>> open_by_market_;
+  mutable std::string market_key_;
 };
 
 }  // namespace ot

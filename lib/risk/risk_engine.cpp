@@ -347,13 +347,17 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
                          l.max_notional->to_string());
     }
   }
-  long open_symbol = 0, open_all = 0;
+  // Only this instrument's open orders are looked at: the others count.
+  long open_symbol = 0;
+  long open_all = static_cast<long>(tracker_.open_count());
+  if (!replaces.empty()) {
+    const TrackedOrder* r = tracker_.find(replaces);
+    if (r != nullptr && r->open()) --open_all;
+  }
   Decimal same_side{0, 0};
   std::string self_trade;
-  tracker_.for_each_open([&](const TrackedOrder& t) {
+  tracker_.for_each_open_in(o.venue, o.symbol, [&](const TrackedOrder& t) {
     if (t.id == replaces) return;
-    ++open_all;
-    if (t.venue != o.venue || t.symbol != o.symbol) return;
     ++open_symbol;
     if (t.side == o.side) {
       same_side = add(same_side, t.leaves());

@@ -291,6 +291,59 @@ TEST_CASE("a tracker keeps open orders and only the latest final ones", "[trade]
   }
 }
 
+TEST_CASE("a tracker lists each instrument's open orders", "[trade][orders]") {
+  // Orders on three symbols, some ended by fills or cancels: each
+  // instrument's list holds its own open orders, in the order added.
+  ot::OrderTracker t(2);
+  const char* symbols[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+  std::map<std::string, std::vector<std::string>> want;
+  for (int i = 0; i < 30; ++i) {
+    std::string id("m");
+    id += std::to_string(i);
+    ot::Order o = paper_order(id, "2");
+    o.symbol = symbols[i % 3];
+    REQUIRE(t.add(o));
+    ot::Exec e;
+    e.id = o.id;
+    e.status = ot::ExecStatus::new_;
+    e.filled = dec("0");
+    e.leaves = dec("2");
+    REQUIRE(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+    if (i % 4 == 1) {  // filled in two parts
+      e.status = ot::ExecStatus::partial;
+      e.qty = dec("1");
+      e.price = dec("100");
+      e.filled = dec("1");
+      e.leaves = dec("1");
+      REQUIRE(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+      e.status = ot::ExecStatus::filled;
+      e.filled = dec("2");
+      e.leaves = dec("0");
+      REQUIRE(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+    } else if (i % 5 == 2) {
+      e.status = ot::ExecStatus::canceled;
+      REQUIRE(t.apply(e).kind == ot::OrderTracker::Applied::ok);
+    } else {
+      want[std::string(o.symbol)].push_back(std::string(o.id));
+    }
+  }
+  std::size_t total = 0;
+  for (const char* s : symbols) {
+    std::vector<std::string> got;
+    t.for_each_open_in("paper", s, [&](const ot::TrackedOrder& o) {
+      CHECK(o.symbol == s);
+      CHECK(o.open());
+      got.push_back(o.id);
+    });
+    CHECK(got == want[s]);
+    CHECK(t.open_count_in("paper", s) == want[s].size());
+    total += got.size();
+  }
+  CHECK(total == t.open_count());
+  CHECK(t.open_count_in("binance", "BTCUSDT") == 0);
+  CHECK(t.open_count_in("paper", "XRPUSDT") == 0);
+}
+
 TEST_CASE("paper venue: fees in the settlement currency", "[trade][paper]") {
   // Deribit's BTC-PERPETUAL is inverse: 100 USD bought at 50000 is worth
   // 0.002 BTC, so a 5 bp taker fee is 0.000001 BTC. A linear contract pays
