@@ -532,6 +532,12 @@ void RiskEngine::resume(std::string_view reason) {
   day_start_pnl_ = peak_pnl_ = positions_.equity_pnl();
 }
 
+void RiskEngine::poll_kill_file(Nanos mono_now) {
+  if (kill_file_checked_ >= 0 && mono_now - kill_file_checked_ < 100'000'000) return;
+  kill_file_checked_ = mono_now;
+  check_kill_file();
+}
+
 void RiskEngine::check_kill_file() {
   if (killed_ || limits_.account.kill_file.empty()) return;
   struct stat st {};

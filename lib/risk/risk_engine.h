@@ -60,6 +60,9 @@ class RiskEngine {
   void resume(std::string_view reason);
   // Trips the kill switch if the limits' kill file exists.
   void check_kill_file();
+  // The same, at most once per 100 ms of `mono_now` (monotonic ns), so that
+  // a caller may ask on every wake-up without a stat(2) per message.
+  void poll_kill_file(Nanos mono_now);
   bool killed() const { return killed_; }
 
   const PositionBook& positions() const { return positions_; }
@@ -115,6 +118,7 @@ class RiskEngine {
   double tokens_ = 0;
   Nanos tokens_at_ = 0;
   bool killed_ = false;
+  Nanos kill_file_checked_ = -1;  // monotonic; -1: never
   std::string kill_reason_;
   std::int64_t day_ = -1;
   Amount day_start_pnl_, peak_pnl_;

@@ -373,6 +373,15 @@ max_order_qty = "10"
   { std::ofstream("/tmp/ot-risk-test-kill") << "stop\n"; }
   f.engine->check_kill_file();
   CHECK(f.engine->killed());
+  // Polled: one look per 100 ms.
+  Gate p("[account]\nkill_file = \"/tmp/ot-risk-test-kill\"\n");
+  std::remove("/tmp/ot-risk-test-kill");
+  p.engine->poll_kill_file(1'000'000'000);
+  { std::ofstream("/tmp/ot-risk-test-kill") << "stop\n"; }
+  p.engine->poll_kill_file(1'050'000'000);
+  CHECK_FALSE(p.engine->killed());
+  p.engine->poll_kill_file(1'100'000'000);
+  CHECK(p.engine->killed());
   std::remove("/tmp/ot-risk-test-kill");
 }
 

@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "../common/tool.h"
+#include "core/time.h"
 #include "io/input.h"
 #include "io/output.h"
 #include "risk/risk_engine.h"
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
   auto on_fill = [&](std::string_view line) { engine.process_feedback(line); };
   auto housekeeping = [&] {
     if (g_kill) engine.kill("signal SIGUSR2");
-    engine.check_kill_file();
+    engine.poll_kill_file(mono_ns());
   };
   in->set_idle_hook([&] {
     housekeeping();
