@@ -60,6 +60,17 @@ bool set_contract_size(std::string_view venue, std::string_view symbol, const De
   return true;
 }
 
+bool set_contract_size(std::string_view spec) {
+  const std::size_t colon = spec.find(':'), eq = spec.rfind('=');
+  if (colon == 0 || colon == std::string_view::npos || eq == std::string_view::npos ||
+      eq <= colon + 1) {
+    return false;
+  }
+  const std::optional<Decimal> size = Decimal::parse(spec.substr(eq + 1));
+  return size &&
+         set_contract_size(spec.substr(0, colon), spec.substr(colon + 1, eq - colon - 1), *size);
+}
+
 std::vector<std::string_view> venue_names() {
   std::vector<std::string_view> names;
   for (const Venue* v : kVenues) names.push_back(v->name());

@@ -151,6 +151,9 @@ std::optional<Decimal> contract_size(std::string_view venue, std::string_view sy
 // process. Not thread-safe: call it at start-up, before lookups from other
 // threads. False (nothing changed) unless `size` is positive.
 bool set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size);
+// The same from "VENUE:SYMBOL=SIZE" (a command line's form); false if `spec`
+// is not of that form or SIZE is not a positive decimal.
+bool set_contract_size(std::string_view spec);
 std::vector<std::string_view> venue_names();
 
 // A parser for the venue a capture frame comes from, guessed from the

@@ -470,4 +470,10 @@ TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
   CHECK_FALSE(ot::set_contract_size("okx", "PEPE-USDT-SWAP", ot::Decimal{0, 0}));
   CHECK(ot::set_contract_size("okx", "PEPE-USDT-SWAP", ot::Decimal{1000000, 0}));
   CHECK(size("okx", "PEPE-USDT-SWAP") == "1000000");
+  CHECK(ot::set_contract_size("okx:SHIB-USDT-SWAP=1000000"));
+  CHECK(size("okx", "SHIB-USDT-SWAP") == "1000000");
+  for (const char* bad :
+       {"okx:SHIB-USDT-SWAP", ":X=1", "okx:=1", "okx:X=", "okx:X=-1", "okx:X=a", "okxX=1"}) {
+    CHECK_FALSE(ot::set_contract_size(bad));
+  }
 }

@@ -1,12 +1,13 @@
 // ot-exec: orders in, execution reports out (paper venue; journal; fills
 // endpoint for the feedback loop).
 #include "../common/tool.h"
-#include "core/time.h"
 #include "exec/exec_engine.h"
+#include "exec/exec_loop.h"
 #include "exec/paper.h"
 #include "io/input.h"
 #include "io/output.h"
 #include "venues/gateway.h"
+#include "venues/venue.h"
 
 int main(int argc, char** argv) {
   using namespace ot;
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--maker-fee", maker_fee, "Paper: maker fee rate (0.0002 = 2 bp; < 0 rebate)");
   app.add_option("--taker-fee", taker_fee, "Paper: taker fee rate");
+  std::vector<std::string> sizes;
+  app.add_option("--contract-size", sizes,
+                 "Paper: VENUE:SYMBOL=SIZE, what one contract is worth where the venue's rules "
+                 "do not say (repeatable)");
   app.add_flag("--strict", strict, "Exit 1 if any line was malformed");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
@@ -73,6 +78,15 @@ int main(int argc, char** argv) {
   if (!mf || !tf) {
     tool::usage_error("ot-exec", "--maker-fee/--taker-fee: expected a decimal rate such as 0.0002");
     return tool::kExitUsage;
+  }
+  for (const auto& s : sizes) {
+    if (!set_contract_size(s)) {
+      tool::usage_error("ot-exec",
+                        "--contract-size: expected VENUE:SYMBOL=SIZE with a positive "
+                        "decimal SIZE, not '" +
+                            s + "'");
+      return tool::kExitUsage;
+    }
   }
   pc.maker_fee = *mf;
   pc.taker_fee = *tf;
@@ -100,7 +114,6 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  in->set_idle_hook([&out] { out->flush(); });
   if (is_zmq_uri(in_uri)) tool::install_stop_signals();
 
   std::unique_ptr<Gateway> gateway;
@@ -116,42 +129,13 @@ int main(int argc, char** argv) {
     }
   }
   ExecEngine engine(*gateway, *out, diag);
-  if (gateway->wake_fd() >= 0) {
-    // A network gateway: wait for input or for its reports.
-    in->set_wait_hook([&](const LineInput::WaitTarget& t) {
-      const bool ready = gateway->run_io(
-          readiness_fd(t), [&t] { return readable_now(t); }, 200);
-      engine.poll(now_ns());
-      out->flush();
-      if (fills) fills->flush();
-      if (tool::g_stop) return LineInput::WaitResult::stop;
-      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
-    });
-  }
   if (fills) engine.set_fills(fills.get());
   if (!journal_path.empty() && !engine.open_journal(journal_path, journal_sync, err)) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  std::string_view line;
-  while (!tool::g_stop && in->next(line)) {
-    engine.process_line(line, in->name(), in->line_number());
-    if (gateway->wake_fd() >= 0) engine.poll(now_ns());
-    if (!engine.fatal().empty()) break;
-  }
-  // Answers to requests still in flight.
-  for (const Nanos until = mono_ns() + static_cast<Nanos>(linger_ms) * 1'000'000;
-       gateway->wake_fd() >= 0 && !tool::g_stop && mono_ns() < until;) {
-    gateway->run_io(
-        -1, [] { return false; }, 50);
-    engine.poll(now_ns());
-    if (!gateway->busy()) break;
-  }
-  if (gateway->wake_fd() >= 0) engine.poll(now_ns());
-  if (gateway->busy()) {
-    diag.warning("",
-                 "requests still unanswered at exit; the journal lets a restart reconcile them");
-  }
+  run_exec_loop(*in, engine, *gateway, *out, fills.get(), ExecLoopOptions{linger_ms, &tool::g_stop},
+                diag);
   int rc = tool::end_of_run(*in, *out, diag);
   if (!engine.fatal().empty()) {
     diag.error("", engine.fatal());

@@ -1,0 +1,46 @@
+#include "exec/exec_loop.h"
+
+#include "core/time.h"
+
+namespace ot {
+
+void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutput& out,
+                   LineOutput* fills, const ExecLoopOptions& options, Diagnostics& diag) {
+  auto stopped = [&options] { return options.stop != nullptr && *options.stop != 0; };
+  const bool network = gateway.wake_fd() >= 0;
+  in.set_idle_hook([&out] { out.flush(); });
+  if (network) {
+    // Wait for input or for the gateway's reports.
+    in.set_wait_hook([&](const LineInput::WaitTarget& t) {
+      const bool ready = gateway.run_io(
+          readiness_fd(t), [&t] { return readable_now(t); }, 200);
+      engine.poll(now_ns());
+      out.flush();
+      if (fills != nullptr) fills->flush();
+      if (stopped()) return LineInput::WaitResult::stop;
+      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+    });
+  }
+  std::string_view line;
+  while (!stopped() && in.next(line)) {
+    engine.process_line(line, in.name(), in.line_number());
+    if (network) engine.poll(now_ns());
+    if (!engine.fatal().empty()) break;
+  }
+  if (!network) return;
+  // Answers to requests still in flight.
+  for (const Nanos until = mono_ns() + static_cast<Nanos>(options.linger_ms) * 1'000'000;
+       !stopped() && mono_ns() < until;) {
+    gateway.run_io(
+        -1, [] { return false; }, 50);
+    engine.poll(now_ns());
+    if (!gateway.busy()) break;
+  }
+  engine.poll(now_ns());
+  if (gateway.busy()) {
+    diag.warning("",
+                 "requests still unanswered at exit; the journal lets a restart reconcile them");
+  }
+}
+
+}  // namespace ot
