@@ -45,11 +45,16 @@ bool OrderTracker::add(const Order& o) {
   t.updated = o.ts;
   t.added = added_++;
   open_.emplace_back(t.added, &t);  // the newest number: the vector stays sorted
-  const std::string_view mk = market_key(t.venue, t.symbol);
-  auto m = open_by_market_.find(mk);
-  if (m == open_by_market_.end())
-    m = open_by_market_.emplace(std::string(mk), std::vector<TrackedOrder*>{}).first;
-  m->second.push_back(&t);
+  auto* list = recent_markets_.find(t.venue, t.symbol);
+  if (list == nullptr) {
+    const std::string_view mk = market_key(t.venue, t.symbol);
+    auto m = open_by_market_.find(mk);
+    if (m == open_by_market_.end())
+      m = open_by_market_.emplace(std::string(mk), std::vector<TrackedOrder*>{}).first;
+    list = recent_markets_.put(t.venue, t.symbol, &m->second);
+  }
+  list->push_back(&t);
+  t.market_open = list;
   return true;
 }
 
@@ -61,8 +66,11 @@ std::string_view OrderTracker::market_key(std::string_view venue, std::string_vi
 
 const std::vector<TrackedOrder*>* OrderTracker::open_in(std::string_view venue,
                                                         std::string_view symbol) const {
+  if (const auto* list = recent_markets_.find(venue, symbol)) return list;
   auto m = open_by_market_.find(market_key(venue, symbol));
-  return m == open_by_market_.end() ? nullptr : &m->second;
+  if (m == open_by_market_.end()) return nullptr;
+  // The map's nodes stay put and are never erased: the cache may point at them.
+  return recent_markets_.put(venue, symbol, const_cast<std::vector<TrackedOrder*>*>(&m->second));
 }
 
 // An order reached a final state: off the open list, and the oldest final
@@ -72,11 +80,10 @@ void OrderTracker::closed(TrackedOrder& o) {
                                    [](const std::pair<std::uint64_t, TrackedOrder*>& x,
                                       std::uint64_t n) { return x.first < n; });
   if (at != open_.end() && at->second == &o) open_.erase(at);
-  auto m = open_by_market_.find(market_key(o.venue, o.symbol));
-  if (m != open_by_market_.end()) {
-    auto& list = m->second;
-    const auto it = std::find(list.begin(), list.end(), &o);
-    if (it != list.end()) list.erase(it);
+  if (auto* list = o.market_open) {
+    const auto it = std::find(list->begin(), list->end(), &o);
+    if (it != list->end()) list->erase(it);
+    o.market_open = nullptr;
   }
   if (keep_final_ == kKeepAll) return;
   finals_.push_back(&o);

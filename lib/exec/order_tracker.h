@@ -45,6 +45,8 @@ struct TrackedOrder {
   Nanos ts = 0;             // order time
   Nanos updated = 0;        // last report time
   std::uint64_t added = 0;  // the tracker's count when it was added
+  // The tracker's list of its instrument's open orders (while open).
+  std::vector<TrackedOrder*>* market_open = nullptr;
 
   Decimal leaves() const;
   bool open() const { return !is_final(status); }
@@ -116,6 +118,7 @@ class OrderTracker {
   std::deque<const TrackedOrder*> finals_;  // oldest first, when not keeping all
   // Open orders per instrument, in the order they were added.
   StringMap<std::vector<TrackedOrder*>> open_by_market_;
+  mutable RecentKeys<std::vector<TrackedOrder*>> recent_markets_;
   mutable std::string market_key_;
 };
 

@@ -312,9 +312,18 @@ void RiskEngine::hedge(std::string_view venue, const std::string& currency, cons
   encoder_.write(o);
 }
 
+const std::optional<Decimal>& RiskEngine::contract_size_of(std::string_view venue,
+                                                           std::string_view symbol) {
+  if (const auto* s = recent_sizes_.find(venue, symbol)) return *s;
+  const std::string_view k = mark_key(venue, symbol);
+  auto it = sizes_.find(k);
+  if (it == sizes_.end()) it = sizes_.emplace(std::string(k), contract_size(venue, symbol)).first;
+  return *recent_sizes_.put(venue, symbol, &it->second);
+}
+
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (killed_) return "kill switch: " + kill_reason_;
-  const std::optional<Decimal> size = contract_size(o.venue, o.symbol);
+  const std::optional<Decimal>& size = contract_size_of(o.venue, o.symbol);
   if (!size) {
     return fmt::format("contract size of {} {} unknown: give it under [contracts] in the limits",
                        o.venue, o.symbol);
