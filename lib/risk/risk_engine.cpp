@@ -46,7 +46,7 @@ std::string RiskEngine::key(std::string_view venue, std::string_view symbol) {
 }
 
 const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
-  auto it = portfolios_.find(std::string(k));
+  auto it = portfolios_.find(k);
   return it == portfolios_.end() ? nullptr : &it->second;
 }
 
@@ -399,12 +399,12 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (auto inst = deribit::parse_instrument(o.symbol);
       inst && o.venue == "deribit" && inst->kind == deribit::InstrumentKind::option) {
     const GreekLimits* g = limits_.for_underlying(o.venue, inst->currency);
-    auto info = options_.find(key(o.venue, o.symbol));
+    auto info = options_.find(mark_key(o.venue, o.symbol));
     if (g != nullptr && (g->max_gamma || g->max_vega)) {
       if (info == options_.end() || !info->second->priced)
         return "no greeks yet for " + std::string(o.symbol);
       const double q = o.qty.to_double() * (o.side == Side::buy ? 1 : -1);
-      const Portfolio* pf = portfolio(key(o.venue, inst->currency));
+      const Portfolio* pf = portfolio(mark_key(o.venue, inst->currency));
       const double gamma0 = pf ? pf->gamma : 0, vega0 = pf ? pf->vega : 0;
       const double gamma1 = gamma0 + q * info->second->greeks.gamma;
       const double vega1 = vega0 + q * info->second->greeks.vega;
@@ -485,7 +485,8 @@ void RiskEngine::on_exec(const Exec& e) {
 void RiskEngine::emit_position(const PositionState& p) {
   Position ev = p.as_event();
   ev.ts = now_;
-  if (auto it = options_.find(key(p.venue, p.symbol)); it != options_.end() && it->second->priced) {
+  if (auto it = options_.find(mark_key(p.venue, p.symbol));
+      it != options_.end() && it->second->priced) {
     const double q = p.qty.to_double();
     ev.delta = q * it->second->greeks.delta;
     ev.gamma = q * it->second->greeks.gamma;
@@ -493,7 +494,13 @@ void RiskEngine::emit_position(const PositionState& p) {
     ev.theta = q * it->second->greeks.theta;
   }
   encoder_.write(ev);
-  position_emitted_[key(p.venue, p.symbol)] = now_;
+  // Looked up by the scratch key: a key string is made once per instrument.
+  auto emitted = position_emitted_.find(mark_key(p.venue, p.symbol));
+  if (emitted == position_emitted_.end()) {
+    position_emitted_.emplace(key_, now_);
+  } else {
+    emitted->second = now_;
+  }
 }
 
 void RiskEngine::update_pnl() {
