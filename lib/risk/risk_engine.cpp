@@ -188,13 +188,23 @@ void RiskEngine::on_ticker(const Ticker& t0) {
   if (t.recv > now_) now_ = t.recv;
   auto inst = deribit::parse_instrument(t.symbol);
   if (t.venue != "deribit" || !inst) return;
-  const std::string k = key(t.venue, t.symbol);
+  // Found by the scratch key: a key string is made once per instrument.
+  const std::string_view k = mark_key(t.venue, t.symbol);
   if (inst->kind != deribit::InstrumentKind::option) {
     // Futures and perpetual tickers mark the hedge instrument.
-    if (auto m = Decimal::parse(t[TickerField::mark])) mids_[k] = *m;
+    if (auto m = Decimal::parse(t[TickerField::mark])) {
+      auto it = mids_.find(k);
+      if (it == mids_.end()) {
+        mids_.emplace(std::string(k), *m);
+      } else {
+        it->second = *m;
+      }
+    }
     return;
   }
-  auto& info = options_[k];
+  auto found = options_.find(k);
+  if (found == options_.end()) found = options_.emplace(std::string(k), nullptr).first;
+  auto& info = found->second;
   if (!info) {
     info = std::make_unique<OptionInfo>();
     info->venue = t.venue;
