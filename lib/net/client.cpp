@@ -13,6 +13,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <charconv>
+#include <type_traits>
 
 namespace ot::net {
 
@@ -79,11 +80,23 @@ struct HttpClient::Impl {
   }
 
   // Writes `request` and reads the response, with one deadline for both (a
-  // tcp_stream's expiry covers every operation until it is changed).
+  // tcp_stream's expiry covers every operation until it is changed). Over
+  // plain TCP the request is written in this call, before the deadline's
+  // timer is armed and with no turn of the event loop: what the socket
+  // takes at once (all of it, when the last answer has been read) is sent
+  // here, any rest by an asynchronous write.
   template <class Stream>
   asio::awaitable<Response> exchange(Stream& s, std::chrono::milliseconds deadline) {
+    std::size_t sent = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      boost::system::error_code ec;  // a failure shows in the asynchronous write
+      s.socket().non_blocking(true, ec);
+      if (!ec) sent = s.socket().write_some(asio::buffer(request), ec);
+    }
     beast::get_lowest_layer(s).expires_after(deadline);
-    co_await asio::async_write(s, asio::buffer(request), asio::use_awaitable);
+    if (sent < request.size()) {
+      co_await asio::async_write(s, asio::buffer(request) + sent, asio::use_awaitable);
+    }
     http::response<http::string_body> res;
     co_await http::async_read(s, buffer, res, asio::use_awaitable);
     Response out;
