@@ -1,5 +1,7 @@
 #include "exec/exec_loop.h"
 
+#include <string>
+
 #include "core/time.h"
 
 namespace ot {
@@ -28,18 +30,29 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
     if (!engine.fatal().empty()) break;
   }
   if (!network) return;
-  // Answers to requests still in flight.
+  // Answers to requests still in flight, and the first report of every order
+  // sent: a venue that answers the request and reports on its private stream
+  // (Binance) may still owe it, or the stream may be reconnecting.
+  auto unacked = [&engine] {
+    std::size_t n = 0;
+    engine.orders().for_each_open([&n](const TrackedOrder& o) { n += o.acked ? 0 : 1; });
+    return n;
+  };
   for (const Nanos until = mono_ns() + static_cast<Nanos>(options.linger_ms) * 1'000'000;
        !stopped() && mono_ns() < until;) {
     gateway.run_io(
         -1, [] { return false; }, 50);
     engine.poll(now_ns());
-    if (!gateway.busy()) break;
+    if (!gateway.busy() && unacked() == 0) break;
   }
   engine.poll(now_ns());
   if (gateway.busy()) {
     diag.warning("",
                  "requests still unanswered at exit; the journal lets a restart reconcile them");
+  } else if (const std::size_t n = unacked()) {
+    diag.warning("", std::to_string(n) +
+                         " orders not yet acknowledged by the venue at exit; the journal lets a "
+                         "restart reconcile them");
   }
 }
 

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
                "Run the venue's network I/O on a thread of its own (default: on the engine's "
                "thread, which puts each order on the wire itself)");
   app.add_option("--linger-ms", linger_ms,
-                 "At the end of input, wait this long for answers to requests in flight");
+                 "At the end of input, wait this long for answers and first reports still due");
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
       ->check(CLI::IsMember({"push", "pub"}));
