@@ -75,6 +75,8 @@ struct HttpClient::Impl {
     } else {
       plain = std::make_unique<beast::tcp_stream>(ex);
       co_await connect_tcp(*plain, base, deadline);
+      // exchange() writes each request with a send that must not block.
+      plain->socket().non_blocking(true);
     }
     buffer.clear();
   }
@@ -89,9 +91,9 @@ struct HttpClient::Impl {
   asio::awaitable<Response> exchange(Stream& s, std::chrono::milliseconds deadline) {
     std::size_t sent = 0;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      boost::system::error_code ec;  // a failure shows in the asynchronous write
-      s.socket().non_blocking(true, ec);
-      if (!ec) sent = s.socket().write_some(asio::buffer(request), ec);
+      // Non-blocking since connect(); a failure shows in the asynchronous write.
+      boost::system::error_code ec;
+      sent = s.socket().write_some(asio::buffer(request), ec);
     }
     beast::get_lowest_layer(s).expires_after(deadline);
     if (sent < request.size()) {

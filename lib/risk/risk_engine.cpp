@@ -322,19 +322,23 @@ void RiskEngine::hedge(std::string_view venue, const std::string& currency, cons
   encoder_.write(o);
 }
 
-const std::optional<Decimal>& RiskEngine::contract_size_of(std::string_view venue,
-                                                           std::string_view symbol) {
-  if (const auto* s = recent_sizes_.find(venue, symbol)) return *s;
+const RiskEngine::Terms& RiskEngine::terms_of(std::string_view venue, std::string_view symbol) {
+  if (const Terms* t = recent_terms_.find(venue, symbol)) return *t;
   const std::string_view k = mark_key(venue, symbol);
-  auto it = sizes_.find(k);
-  if (it == sizes_.end()) it = sizes_.emplace(std::string(k), contract_size(venue, symbol)).first;
-  return *recent_sizes_.put(venue, symbol, &it->second);
+  auto it = terms_.find(k);
+  if (it == terms_.end()) {
+    it =
+        terms_
+            .emplace(std::string(k), Terms{contract_size(venue, symbol), is_inverse(venue, symbol)})
+            .first;
+  }
+  return *recent_terms_.put(venue, symbol, &it->second);
 }
 
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (killed_) return "kill switch: " + kill_reason_;
-  const std::optional<Decimal>& size = contract_size_of(o.venue, o.symbol);
-  if (!size) {
+  const Terms& terms = terms_of(o.venue, o.symbol);
+  if (!terms.size) {
     return fmt::format("contract size of {} {} unknown: give it under [contracts] in the limits",
                        o.venue, o.symbol);
   }
@@ -359,8 +363,8 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     if (!px) return "no reference price for the notional limit";
     // In the instrument's value unit: USD for inverse contracts, the quote
     // currency for linear ones.
-    const Amount units = Amount::of(o.qty).times(*size);
-    const Amount notional = is_inverse(o.venue, o.symbol) ? units : units.times(*px);
+    const Amount units = Amount::of(o.qty).times(*terms.size);
+    const Amount notional = terms.inverse ? units : units.times(*px);
     if (notional > Amount::of(*l.max_notional)) {
       return fmt::format("notional {} above max_notional {}", notional.to_string(8),
                          l.max_notional->to_string());

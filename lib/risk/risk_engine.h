@@ -92,7 +92,13 @@ class RiskEngine {
              Portfolio& pf);
   void status(std::string_view event, std::string_view detail);
   std::optional<Decimal> mid(std::string_view venue, std::string_view symbol) const;
-  const std::optional<Decimal>& contract_size_of(std::string_view venue, std::string_view symbol);
+  // An instrument's contract terms, looked up once (ot::contract_size,
+  // ot::is_inverse).
+  struct Terms {
+    std::optional<Decimal> size;
+    bool inverse = false;
+  };
+  const Terms& terms_of(std::string_view venue, std::string_view symbol);
   static std::string key(std::string_view venue, std::string_view symbol);
   // The same "venue:symbol" key built in key_ (no allocation once grown).
   std::string_view mark_key(std::string_view venue, std::string_view symbol) const;
@@ -110,9 +116,8 @@ class RiskEngine {
   PositionBook positions_;
   StringMap<Decimal> mids_;
   RecentKeys<Decimal> recent_mids_;
-  // Contract sizes looked up once per instrument (ot::contract_size).
-  StringMap<std::optional<Decimal>> sizes_;
-  RecentKeys<std::optional<Decimal>> recent_sizes_;
+  StringMap<Terms> terms_;
+  RecentKeys<Terms> recent_terms_;
   StringMap<Nanos> position_emitted_;
   StringMap<std::unique_ptr<OptionInfo>> options_;
   StringMap<Portfolio> portfolios_;
