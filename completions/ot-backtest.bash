@@ -9,8 +9,9 @@ _ot_backtest() {
     --store|--report) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --db|--venue|--from|--to|--param|--symbols|--order-latency|--report-latency|--market-latency|--maker-fee|--taker-fee|--capital|--bar|--candle-venue|--candle-symbol|--seed|--fail-if|--jobs|-j) return ;;
+    --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--data --store --db --venue --from --to --strategy --config --param --symbols --limits --order-latency --report-latency --market-latency --maker-fee --taker-fee --capital --bar --candle-venue --candle-symbol --seed --report --fail-if --jobs --progress --quiet --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--data --store --db --venue --from --to --strategy --config --param --symbols --limits --order-latency --report-latency --market-latency --maker-fee --taker-fee --capital --bar --candle-venue --candle-symbol --seed --report --fail-if --jobs --progress --instruments --contract-size --quiet --help --version" -- "$cur"))
   [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -F _ot_backtest ot-backtest

@@ -9,7 +9,8 @@ _ot_exec() {
     --journal|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --fills-out|--fills-subscribers|--fills-wait-ms|--order-latency-us|--report-latency-us|--maker-fee|--taker-fee) return ;;
+    --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --io-thread --strict --quiet --stats --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --io-thread --strict --instruments --contract-size --quiet --stats --help --version" -- "$cur"))
 }
 complete -F _ot_exec ot-exec

@@ -7,7 +7,8 @@ _ot_risk() {
     --limits|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --fills) return ;;
+    --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --quiet --stats --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --instruments --contract-size --quiet --stats --help --version" -- "$cur"))
 }
 complete -F _ot_risk ot-risk

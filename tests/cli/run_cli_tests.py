@@ -7,6 +7,7 @@
 OT_UPDATE=1 rewrites the expectations from the current programs (review the
 diff before committing)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -50,5 +51,35 @@ for tool in sorted(os.listdir(HERE)):
         else:
             passed += 1
             print(f"ok: {name}")
+# Every long option a program's --help lists is in its man page and in its
+# bash, zsh and fish completions (--help and --version aside).
+for tool in sorted(os.listdir(HERE)):
+    if not os.path.isdir(os.path.join(HERE, tool)) or tool.startswith("_"):
+        continue
+    def help_of(*args):
+        return subprocess.run([os.path.join(BIN, tool), *args, "--help"], capture_output=True,
+                              text=True, timeout=60).stdout
+    help_text = help_of()
+    subcommands = re.findall(r"^  ([a-z][a-z0-9-]*) ", help_text.partition("Subcommands:")[2], re.M)
+    help_text += "".join(help_of(sub) for sub in subcommands)
+    options = sorted(set(re.findall(r"^  (?:-\w,)?--([a-z][a-z0-9-]*)", help_text, re.M))
+                     - {"help", "version"})
+    root = os.path.join(HERE, "../..")
+    docs = {"man page": f"man/{tool}.1", "bash": f"completions/{tool}.bash",
+            "zsh": f"completions/_{tool}", "fish": f"completions/{tool}.fish"}
+    for what, path in docs.items():
+        text = read(os.path.join(root, path)).decode()
+        if what == "man page":
+            text = text.replace("\\-", "-")
+        # --name (bash, zsh, man), -l name or a "for p in ... name" loop (fish)
+        missing = [o for o in options if not re.search(
+            rf"--{o}(?![\w-])|-l {o}(?![\w-])|^for p in .*(?<![\w-]){o}(?![\w-])", text, re.M)]
+        name = f"{tool} {what} has every option of --help ({len(options)})"
+        if options and not missing:
+            passed += 1
+            print(f"ok: {name}")
+        else:
+            failed += 1
+            print(f"FAIL: {name}: missing {', '.join('--' + o for o in missing) or 'all'}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
