@@ -1,4 +1,9 @@
 // The venue registry: adding a venue means one folder and one line here.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "core/message.h"
 #include "core/string_map.h"
 #include "venues/binance/binance_venue.h"
@@ -69,6 +74,44 @@ bool set_contract_size(std::string_view spec) {
   const std::optional<Decimal> size = Decimal::parse(spec.substr(eq + 1));
   return size &&
          set_contract_size(spec.substr(0, colon), spec.substr(colon + 1, eq - colon - 1), *size);
+}
+
+std::optional<std::string> Venue::read_contract_sizes(std::string_view, const SizeSink&) const {
+  return std::string(name()) +
+         " quantities are already in the coin or in USD: it has no contract sizes to load";
+}
+
+InstrumentsLoad load_instruments(std::string_view spec) {
+  InstrumentsLoad r;
+  const std::size_t colon = spec.find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon + 1 == spec.size()) {
+    r.error = "expected VENUE:FILE, not '" + std::string(spec) + "'";
+    return r;
+  }
+  const std::string_view venue = spec.substr(0, colon);
+  const std::string path(spec.substr(colon + 1));
+  const Venue* v = find_venue(venue);
+  if (v == nullptr) {
+    r.error = "unknown venue '" + std::string(venue) + "'";
+    return r;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream body;
+  if (!in || !(body << in.rdbuf())) {
+    r.error = path + ": cannot read: " + std::strerror(errno);
+    return r;
+  }
+  std::vector<std::pair<std::string, Decimal>> sizes;
+  if (auto err =
+          v->read_contract_sizes(body.view(), [&](std::string_view symbol, const Decimal& size) {
+            sizes.emplace_back(symbol, size);
+          })) {
+    r.error = path + ": " + *err;
+    return r;
+  }
+  for (const auto& [symbol, size] : sizes)
+    r.sizes += set_contract_size(venue, symbol, size) ? 1 : 0;
+  return r;
 }
 
 std::vector<std::string_view> venue_names() {

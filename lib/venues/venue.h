@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -135,6 +136,14 @@ class Venue {
     (void)symbol;
     return Decimal{1, 0};
   }
+  // Reads the contract sizes in the venue's own list of instruments (the
+  // body of its REST answer: OKX's /api/v5/public/instruments, Binance
+  // COIN-M's /dapi/v1/exchangeInfo) and gives each to `each`. An error
+  // message if the body is not such a list; venues whose quantities are
+  // already in value units have no sizes to read and always say so.
+  using SizeSink = std::function<void(std::string_view symbol, const Decimal& size)>;
+  virtual std::optional<std::string> read_contract_sizes(std::string_view body,
+                                                         const SizeSink& each) const;
 };
 
 // The registry: every venue the toolkit knows, by name ("binance",
@@ -154,6 +163,14 @@ bool set_contract_size(std::string_view venue, std::string_view symbol, const De
 // The same from "VENUE:SYMBOL=SIZE" (a command line's form); false if `spec`
 // is not of that form or SIZE is not a positive decimal.
 bool set_contract_size(std::string_view spec);
+// Loads "VENUE:FILE", a venue's instruments list saved to a file (see
+// Venue::read_contract_sizes), and gives every size in it to
+// set_contract_size(). How many sizes were loaded, or what is wrong.
+struct InstrumentsLoad {
+  std::size_t sizes = 0;
+  std::string error;  // empty on success
+};
+InstrumentsLoad load_instruments(std::string_view spec);
 std::vector<std::string_view> venue_names();
 
 // A parser for the venue a capture frame comes from, guessed from the

@@ -22,14 +22,7 @@
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char t[] = "/tmp/ot-store-test-XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
+using ot::test::TempDir;
 
 std::vector<std::string> read_all(const std::string& dir, const ot::StoreFilter& f = {}) {
   std::string err;

@@ -477,3 +477,96 @@ TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
     CHECK_FALSE(ot::set_contract_size(bad));
   }
 }
+
+TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contracts]") {
+  using ot::test::data_path;
+  auto size = [](std::string_view venue, std::string_view symbol) {
+    auto s = ot::contract_size(venue, symbol);
+    return s ? s->to_string() : std::string("unknown");
+  };
+  // OKX: every contract of the lists, ctVal × ctMult; spot pairs have none.
+  std::vector<std::pair<std::string, std::string>> got;
+  auto each = [&](std::string_view id, const ot::Decimal& s) {
+    got.emplace_back(id, s.to_string());
+  };
+  const ot::Venue* okx = ot::find_venue("okx");
+  REQUIRE(okx);
+  CHECK_FALSE(okx->read_contract_sizes(
+      ot::test::read_file(data_path("okx/http_get_instruments_option.json")), each));
+  CHECK_FALSE(okx->read_contract_sizes(
+      ot::test::read_file(data_path("okx/http_get_instruments_swap.json")), each));
+  CHECK_FALSE(
+      okx->read_contract_sizes(ot::test::read_file(data_path("okx/ws_instruments.json")), each));
+  CHECK_FALSE(okx->read_contract_sizes(
+      ot::test::read_file(data_path("okx/http_get_instruments_spot.json")), each));
+  const std::vector<std::pair<std::string, std::string>> want = {{"BTC-USD-241217-92000-C", "0.01"},
+                                                                 {"BTC-USD-241217-92000-P", "0.01"},
+                                                                 {"BTC-USD-241217-94000-C", "0.01"},
+                                                                 {"BTC-USD-241217-94000-P", "0.01"},
+                                                                 {"BTC-USD-SWAP", "100"},
+                                                                 {"ETH-USDT-SWAP", "0.1"},
+                                                                 {"BTC-USDT-SWAP", "0.01"},
+                                                                 {"BTC-USDT-SWAP", "0.01"}};
+  CHECK(got == want);
+
+  // Loading a file gives the sizes to the process, also where the venue's
+  // rules know none; a later list or set_contract_size() corrects one.
+  ot::test::TempDir dir;
+  const std::string list = dir.path + "/okx.json";
+  ot::test::write_file(list, R"({"code":"0","msg":"","data":[
+    {"instType":"SWAP","instId":"ORDI-USDT-SWAP","ctVal":"1000","ctMult":"1","ctType":"linear"},
+    {"instType":"FUTURES","instId":"SOL-USDT-250328","ctVal":"1","ctMult":"0.1","ctType":"linear"},
+    {"instType":"SPOT","instId":"ORDI-USDT","ctVal":"","ctMult":"","ctType":""}]})");
+  CHECK(size("okx", "ORDI-USDT-SWAP") == "unknown");
+  ot::InstrumentsLoad r = ot::load_instruments("okx:" + list);
+  CHECK(r.error.empty());
+  CHECK(r.sizes == 2);
+  CHECK(size("okx", "ORDI-USDT-SWAP") == "1000");
+  CHECK(size("okx", "SOL-USDT-250328") == "0.1");
+  CHECK(size("okx", "ORDI-USDT") == "1");
+
+  // Binance COIN-M: GET /dapi/v1/exchangeInfo, "contractSize" per symbol.
+  const std::string info = dir.path + "/dapi.json";
+  ot::test::write_file(info, R"({"timezone":"UTC","serverTime":1,"symbols":[
+    {"symbol":"BTCUSD_PERP","pair":"BTCUSD","contractType":"PERPETUAL","contractSize":100,
+     "marginAsset":"BTC","contractStatus":"TRADING"},
+    {"symbol":"XYZUSD_PERP","pair":"XYZUSD","contractType":"PERPETUAL","contractSize":5,
+     "marginAsset":"XYZ","contractStatus":"TRADING"}]})");
+  CHECK(size("binance-delivery", "XYZUSD_PERP") == "10");  // the rule for coins other than BTC
+  r = ot::load_instruments("binance-delivery:" + info);
+  CHECK(r.error.empty());
+  CHECK(r.sizes == 2);
+  CHECK(size("binance-delivery", "XYZUSD_PERP") == "5");
+  CHECK(size("binance-delivery", "BTCUSD_PERP") == "100");
+
+  // What is wrong is said, and nothing is loaded.
+  const std::string bad = dir.path + "/bad.json";
+  auto error_of = [&](std::string_view venue, std::string_view body) {
+    ot::test::write_file(bad, body);
+    const ot::InstrumentsLoad l = ot::load_instruments(std::string(venue) + ":" + bad);
+    CHECK(l.sizes == 0);
+    return l.error;
+  };
+  using Catch::Matchers::Contains;
+  CHECK_THAT(error_of("okx", R"({"code":"51001","msg":"Instrument ID does not exist","data":[]})"),
+             Contains("code 51001: Instrument ID does not exist"));
+  CHECK_THAT(error_of("okx", "{\"data\":"), Contains("not JSON"));
+  CHECK_THAT(error_of("okx", R"({"code":"0"})"), Contains("no \"data\""));
+  CHECK_THAT(error_of("okx", R"({"code":"0","data":[{"instType":"SWAP","instId":"A-B-SWAP",
+             "ctVal":"0","ctMult":"1"}]})"),
+             Contains("A-B-SWAP: ctVal '0'"));
+  CHECK_THAT(error_of("okx", R"({"code":"0","data":[{"instType":"SWAP","instId":"A-B-SWAP"}]})"),
+             Contains("A-B-SWAP: no ctVal"));
+  CHECK_THAT(error_of("binance-delivery", R"({"code":-1121,"msg":"Invalid symbol."})"),
+             Contains("code -1121: Invalid symbol."));
+  CHECK_THAT(
+      error_of("binance-delivery", R"({"symbols":[{"symbol":"BTCUSDT","status":"TRADING"}]})"),
+      Contains("no symbol or contractSize"));
+  CHECK_THAT(error_of("binance-futures", R"({"symbols":[]})"),
+             Contains("binance-futures quantities are already in the coin"));
+  CHECK_THAT(error_of("deribit", R"({"result":[]})"), Contains("no contract sizes to load"));
+  CHECK_THAT(ot::load_instruments("nowhere:" + bad).error, Contains("unknown venue 'nowhere'"));
+  CHECK_THAT(ot::load_instruments("okx:" + dir.path + "/missing.json").error,
+             Contains("missing.json: cannot read"));
+  CHECK_THAT(ot::load_instruments("okx.json").error, Contains("expected VENUE:FILE"));
+}

@@ -10,11 +10,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/diagnostics.h"
 #include "core/message.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "venues/venue.h"
 
 namespace ot::tool {
 
@@ -108,6 +110,45 @@ inline int end_of_run(const LineInput& in, LineOutput& out, Diagnostics& diag) {
 inline void usage_error(const std::string& program, const std::string& message) {
   std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n", program.c_str(),
                message.c_str(), program.c_str());
+}
+
+// What one contract is worth, for programs that value positions and fees:
+// --instruments VENUE:FILE (a venue's instruments list) and --contract-size
+// VENUE:SYMBOL=SIZE, which wins over a list.
+struct ContractOptions {
+  std::vector<std::string> instruments;
+  std::vector<std::string> sizes;
+};
+
+inline void add_contract_options(CLI::App& app, ContractOptions& o) {
+  app.add_option("--instruments", o.instruments,
+                 "VENUE:FILE, the venue's instruments list saved from its REST API (OKX "
+                 "/api/v5/public/instruments, Binance COIN-M /dapi/v1/exchangeInfo): every "
+                 "contract's size (repeatable)");
+  app.add_option("--contract-size", o.sizes,
+                 "VENUE:SYMBOL=SIZE, what one contract is worth where the venue's rules do "
+                 "not say (repeatable)");
+}
+
+// Gives the sizes to the process; false after a usage error on stderr.
+inline bool apply_contract_options(const std::string& program, const ContractOptions& o) {
+  for (const auto& spec : o.instruments) {
+    const InstrumentsLoad r = load_instruments(spec);
+    if (!r.error.empty()) {
+      usage_error(program, "--instruments: " + r.error);
+      return false;
+    }
+  }
+  for (const auto& s : o.sizes) {
+    if (!set_contract_size(s)) {
+      usage_error(program,
+                  "--contract-size: expected VENUE:SYMBOL=SIZE with a positive decimal SIZE, "
+                  "not '" +
+                      s + "'");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace ot::tool

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   app.add_option("--param", params, "NAME=VALUE; NAME=A,B,C runs a grid")->take_all();
   app.add_option("--symbols", c.symbols, "One strategy instance per symbol")->delimiter(',');
   app.add_option("--limits", c.limits_file, "ot-risk limits file");
+  tool::ContractOptions contracts;
+  tool::add_contract_options(app, contracts);
   app.add_option("--order-latency", order_lat, "Strategy to venue: 250us, uniform:A,B, ...");
   app.add_option("--report-latency", report_lat, "Venue to strategy for executions");
   app.add_option("--market-latency", market_lat, "Venue to strategy for market data");
@@ -71,7 +73,10 @@ int main(int argc, char** argv) {
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
   std::vector<std::pair<std::string, std::string>> grid_params;
-  if (!split_params(params, grid_params)) return tool::kExitUsage;
+  if (!split_params(params, grid_params) ||
+      !tool::apply_contract_options("ot-backtest", contracts)) {
+    return tool::kExitUsage;
+  }
   std::vector<Threshold> thresholds(fail_if.size());
   std::string err;
   for (std::size_t i = 0; i < fail_if.size(); ++i) {
@@ -122,34 +127,7 @@ int main(int argc, char** argv) {
   if (bar_on) std::fputs("\n", stderr);
 
   tool::StderrDiagnostics diag("ot-backtest", quiet);
-  int rc = tool::kExitOk;
-  for (std::size_t i = 0; i < combos.size(); ++i) {
-    if (!ok[i]) {
-      rc = results[i].config_error ? tool::kExitUsage : tool::kExitFailure;
-      continue;
-    }
-    std::printf("%s\n", results[i].summary.c_str());
-    const std::string dir = combos.size() == 1 ? report : report + "/run-" + std::to_string(i + 1);
-    if (!report.empty() && !write_report(dir, results[i], err)) {
-      diag.error("", err);
-      rc = tool::kExitFailure;
-    }
-    for (const auto& t : thresholds) {
-      if (!crossed(t, results[i])) continue;
-      diag.warning(combos.size() == 1 ? "" : "run " + std::to_string(i + 1),
-                   "threshold crossed: " + t.text + " (" + t.metric + " is " +
-                       std::to_string(results[i].metric(t.metric)) + ")");
-      if (rc == tool::kExitOk) rc = 3;
-    }
-  }
-  if (combos.size() > 1 && !report.empty()) {
-    std::FILE* f = std::fopen((report + "/grid.csv").c_str(), "w");
-    const std::string csv = grid_csv(combos, results);
-    if (!f || std::fwrite(csv.data(), 1, csv.size(), f) != csv.size() || std::fclose(f) != 0) {
-      diag.error("", "cannot write " + report + "/grid.csv");
-      rc = tool::kExitFailure;
-    }
-  }
+  const int rc = publish_results(combos, results, ok, report, thresholds, diag);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) return tool::kExitFailure;
   return rc;
 }

@@ -64,10 +64,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--maker-fee", maker_fee, "Paper: maker fee rate (0.0002 = 2 bp; < 0 rebate)");
   app.add_option("--taker-fee", taker_fee, "Paper: taker fee rate");
-  std::vector<std::string> sizes;
-  app.add_option("--contract-size", sizes,
-                 "Paper: VENUE:SYMBOL=SIZE, what one contract is worth where the venue's rules "
-                 "do not say (repeatable)");
+  tool::ContractOptions contracts;
+  tool::add_contract_options(app, contracts);
   app.add_flag("--strict", strict, "Exit 1 if any line was malformed");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
@@ -79,15 +77,7 @@ int main(int argc, char** argv) {
     tool::usage_error("ot-exec", "--maker-fee/--taker-fee: expected a decimal rate such as 0.0002");
     return tool::kExitUsage;
   }
-  for (const auto& s : sizes) {
-    if (!set_contract_size(s)) {
-      tool::usage_error("ot-exec",
-                        "--contract-size: expected VENUE:SYMBOL=SIZE with a positive "
-                        "decimal SIZE, not '" +
-                            s + "'");
-      return tool::kExitUsage;
-    }
-  }
+  if (!tool::apply_contract_options("ot-exec", contracts)) return tool::kExitUsage;
   pc.maker_fee = *mf;
   pc.taker_fee = *tf;
   pc.order_latency = static_cast<Nanos>(order_latency_us * 1000);

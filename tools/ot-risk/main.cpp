@@ -30,9 +30,12 @@ int main(int argc, char** argv) {
   app.add_option("--out-pattern", out_pattern, "ZeroMQ output: push (default) or pub")
       ->check(CLI::IsMember({"push", "pub"}));
   app.add_option("--fills", fills_uri, "Executions endpoint of ot-exec (--fills-out)");
+  tool::ContractOptions contracts;
+  tool::add_contract_options(app, contracts);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
+  if (!tool::apply_contract_options("ot-risk", contracts)) return tool::kExitUsage;
 
   tool::StderrDiagnostics diag("ot-risk", quiet);
   std::string err;

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   app.add_option("--maker-fee", maker_fee, "The account's maker fee rate")->group(oe);
   app.add_option("--taker-fee", taker_fee, "The account's taker fee rate")->group(oe);
   app.add_flag("--duplicate-acks", o.account.duplicate_acks, "Send every ack twice")->group(oe);
+  tool::ContractOptions contracts;
+  tool::add_contract_options(app, contracts);
   app.add_option("--rate-limit", o.account.rate_limit,
                  "Orders per second before 429 responses (0: no limit)")
       ->check(CLI::NonNegativeNumber)
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
     o.account.maker_fee = *mf;
     o.account.taker_fee = *tf;
   }
+  if (!tool::apply_contract_options("ot-sim", contracts)) return tool::kExitUsage;
   if (find_venue(o.venue) == nullptr && !sim_orders_only(o.venue)) {
     tool::usage_error("ot-sim", "unknown venue '" + o.venue + "'");
     return tool::kExitUsage;

@@ -1,5 +1,7 @@
 #include "venues/okx/instrument.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <array>
 
@@ -56,6 +58,60 @@ std::optional<Decimal> contract_size(const InstrumentName& n) {
       return std::nullopt;
     case InstrumentName::unknown:
       break;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// a × b, exact; nullopt past 18 digits or a scale of 18.
+std::optional<Decimal> times(const Decimal& a, const Decimal& b) {
+  __int128 m = static_cast<__int128>(a.mantissa) * b.mantissa;
+  int scale = a.scale + b.scale;
+  while (scale > 0 && m % 10 == 0) {
+    m /= 10;
+    --scale;
+  }
+  constexpr std::int64_t kMax = 999'999'999'999'999'999;
+  if (scale > 18 || m > kMax || m < -kMax) return std::nullopt;
+  return Decimal{static_cast<std::int64_t>(m), scale};
+}
+
+}  // namespace
+
+std::optional<std::string> read_contract_sizes(
+    std::string_view body, const std::function<void(std::string_view, const Decimal&)>& each) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.parse(body.data(), body.size()).get(root)) {
+    return std::string("not JSON: ") + simdjson::error_message(e);
+  }
+  std::string_view code;
+  if (!root["code"].get(code) && code != "0") {
+    std::string_view msg;
+    if (root["msg"].get(msg)) msg = {};
+    return "the venue answered code " + std::string(code) + ": " + std::string(msg);
+  }
+  simdjson::dom::array data;
+  if (root["data"].get(data)) return std::string("no \"data\" list of instruments");
+  std::size_t index = 0;
+  for (simdjson::dom::element inst : data) {
+    std::string_view id, type, ct_val, ct_mult;
+    if (inst["instId"].get(id) || inst["instType"].get(type)) {
+      return "instrument " + std::to_string(index) + ": no instId or instType";
+    }
+    ++index;
+    if (type != "SWAP" && type != "FUTURES" && type != "OPTION") continue;
+    if (inst["ctVal"].get(ct_val) || inst["ctMult"].get(ct_mult)) {
+      return std::string(id) + ": no ctVal or ctMult";
+    }
+    const auto val = Decimal::parse(ct_val), mult = Decimal::parse(ct_mult);
+    const auto size = val && mult ? times(*val, *mult) : std::nullopt;
+    if (!size || size->mantissa <= 0) {
+      return std::string(id) + ": ctVal '" + std::string(ct_val) + "' × ctMult '" +
+             std::string(ct_mult) + "' is not a positive size";
+    }
+    each(id, *size);
   }
   return std::nullopt;
 }

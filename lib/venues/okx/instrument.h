@@ -7,7 +7,9 @@
 //   BTC-USD-241227-60000-C   option (valued in the coin)
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/decimal.h"
@@ -29,5 +31,13 @@ InstrumentName parse_instrument(std::string_view name);
 // USDT-margined BTC 0.01 BTC, ETH 0.1 ETH. nullopt for the rest, whose
 // sizes vary by instrument (give them with ot::set_contract_size).
 std::optional<Decimal> contract_size(const InstrumentName& n);
+
+// Reads the body of GET /api/v5/public/instruments (or a push of the
+// "instruments" channel, which carries the same "data" list): each swap,
+// futures and option contract's size, ctVal × ctMult, goes to `each` (spot
+// and margin pairs have none). An error message if the body is not such a
+// list, or the venue answered with an error code.
+std::optional<std::string> read_contract_sizes(
+    std::string_view body, const std::function<void(std::string_view, const Decimal&)>& each);
 
 }  // namespace ot::okx
