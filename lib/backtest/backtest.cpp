@@ -24,8 +24,7 @@
 #include "io/output.h"
 #include "risk/positions.h"
 #include "risk/risk_engine.h"
-#include "store/file_store.h"
-#include "store/pg_store.h"
+#include "store/location.h"
 #include "store/record_key.h"
 #include "strat/runner.h"
 
@@ -717,15 +716,11 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
   Progress prog(progress, total);
 
   if (!c.store_dir.empty() || !c.db_url.empty()) {
-    std::unique_ptr<RecordSource> src;
-    if (!c.store_dir.empty()) {
-      src = FileStoreReader::open(c.store_dir, c.filter, err);
-    } else {
-      PgOptions po;
-      po.url = c.db_url;
-      po.schema = c.db_schema;
-      src = open_pg_source(po, c.filter, err);
-    }
+    StoreLocation at;
+    at.files.dir = c.store_dir;
+    at.pg.url = c.db_url;
+    at.pg.schema = c.db_schema;
+    auto src = open_store_source(at, c.filter, err);
     if (!src) {
       diag.error("", err);
       return false;

@@ -4,8 +4,7 @@
 #include <unistd.h>
 
 #include "../common/tool.h"
-#include "store/file_store.h"
-#include "store/pg_store.h"
+#include "store/location.h"
 
 namespace {
 
@@ -88,38 +87,28 @@ int main(int argc, char** argv) {
     tool::usage_error("ot-store", "--dir and --db exclude each other");
     return tool::kExitUsage;
   }
-  if (c.dir.empty()) c.dir = default_store_dir();
+  StoreLocation at;
+  at.files.dir = c.dir.empty() ? default_store_dir() : c.dir;
+  at.files.sync = sync;
+  at.files.segment_bytes = segment_mb << 20;
+  at.pg.url = c.db;
+  at.pg.schema = c.schema;
+  at.pg.spool_dir = spool;
+  at.pg.drain_wait_s = drain_wait;
   tool::StderrDiagnostics diag("ot-store", quiet);
   std::string err;
-  PgOptions pg;
-  pg.url = c.db;
-  pg.schema = c.schema;
-  pg.spool_dir = spool;
-  pg.drain_wait_s = drain_wait;
 
   if (w->parsed()) {
-    std::unique_ptr<RecordSink> sink;
-    if (c.db.empty()) {
-      FileStoreOptions fo;
-      fo.dir = c.dir;
-      fo.sync = sync;
-      fo.segment_bytes = segment_mb << 20;
-      sink = FileStoreWriter::open(fo, err);
-    } else {
-      sink = open_pg_sink(pg, diag, err);
-    }
-    auto in = open_input(in_uri, err);
-    if (!sink || !in) {
+    auto sink = open_store_sink(at, diag, err);
+    auto in = sink ? open_input(in_uri, err) : nullptr;
+    if (!in) {
       diag.error("", err);
       return tool::kExitFailure;
     }
     tool::install_stop_signals();
-    WriteOptions wo;
-    wo.raw = c.raw;
-    wo.venue = venue;
-    wo.filter = *filter;
     WriteStats st;
-    const bool ok = run_write(*in, *sink, wo, diag, st, &tool::g_stop);
+    const bool ok =
+        run_write(*in, *sink, WriteOptions{c.raw, venue, *filter}, diag, st, &tool::g_stop);
     if (print_stats) {
       std::fprintf(stderr, "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu\n",
                    static_cast<unsigned long long>(st.lines),
@@ -130,12 +119,9 @@ int main(int argc, char** argv) {
     return ok && in->error().empty() ? tool::kExitOk : tool::kExitFailure;
   }
   if (r->parsed()) {
-    std::unique_ptr<RecordSource> source =
-        c.db.empty() ? std::unique_ptr<RecordSource>(FileStoreReader::open(c.dir, *filter, err))
-                     : open_pg_source(pg, *filter, err);
-    OutputOptions oo;
-    auto out = open_output(out_uri, oo, err);
-    if (!source || !out) {
+    auto source = open_store_source(at, *filter, err);
+    auto out = source ? open_output(out_uri, OutputOptions{}, err) : nullptr;
+    if (!out) {
       diag.error("", err);
       return tool::kExitFailure;
     }
@@ -153,9 +139,7 @@ int main(int argc, char** argv) {
     return ok ? tool::kExitOk : tool::kExitFailure;
   }
   std::vector<StoredSeries> rows;
-  const bool ok =
-      c.db.empty() ? list_store(c.dir, *filter, rows, err) : list_pg(pg, *filter, rows, err);
-  if (!ok) {
+  if (!list_series(at, *filter, rows, err)) {
     diag.error("", err);
     return tool::kExitFailure;
   }
