@@ -38,8 +38,17 @@ BIN = os.path.join(ROOT, "build", "bin")
 GEN = os.path.join(ROOT, "..", "shared", "tools", "gen-depth-capture")
 
 
+CPUS = {}  # program -> --cpu list (--cpus)
+
+
 def tool(name):
-    return os.path.join(BIN, name)
+    """The program's path, with its --cpu option when --cpus pins it."""
+    path = os.path.join(BIN, name)
+    return f"{path} --cpu {CPUS[name]}" if name in CPUS else path
+
+
+def argv(name):
+    return tool(name).split()
 
 
 def percentiles(xs):
@@ -52,7 +61,7 @@ def start_sim(capture, speed, log, tmp):
     port_file = os.path.join(tmp, "port")
     if os.path.exists(port_file):
         os.remove(port_file)
-    sim = subprocess.Popen([tool("ot-sim"), "--venue", "binance-futures", "--data", capture,
+    sim = subprocess.Popen(argv("ot-sim") + ["--venue", "binance-futures", "--data", capture,
                             "--speed", str(speed), "--latency-log", log, "--port-file", port_file,
                             "--linger", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not os.path.exists(port_file):
@@ -94,7 +103,19 @@ def main():
     ap.add_argument("--speed", type=float, default=0.2)
     ap.add_argument("--idle-poll", action="store_true",
                     help="hold /dev/cpu_dma_latency at 0 for the run (root)")
+    ap.add_argument("--cpus", metavar="'S F B T R E'",
+                    help="--cpu lists (or -) for ot-sim, ot-feed, ot-book, ot-strat, ot-risk and "
+                         "ot-exec; the fused run takes ot-feed's (for machines with a core per "
+                         "program; the bare hops are not pinned)")
     a = ap.parse_args()
+    if a.cpus:
+        names = ("ot-sim", "ot-feed", "ot-book", "ot-strat", "ot-risk", "ot-exec")
+        lists = a.cpus.split()
+        if len(lists) != len(names):
+            sys.exit("tick_to_trade.py: error: --cpus takes six lists, one per program")
+        CPUS.update({n: c for n, c in zip(names, lists) if c != "-"})
+        if "ot-feed" in CPUS:
+            CPUS["ot-tick-chain"] = CPUS["ot-feed"]
     qos = None
     if a.idle_poll:
         try:
@@ -138,9 +159,9 @@ def main():
             fills = f"ipc://{tmp}/{mode}-fills"
             sim, port = start_sim(capture, a.speed, log, tmp)
             ws, rest = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
-            feed = [tool("ot-feed"), "live", "--venue", "binance-futures", "--symbols", "BTCUSDT",
+            feed = argv("ot-feed") + ["live", "--venue", "binance-futures", "--symbols", "BTCUSDT",
                     "--channels", "book", "--ws-url", ws, "--rest-url", rest, "--duration", str(duration)]
-            exe = [tool("ot-exec"), "--venue", "binance-futures", "--rest-url", rest, "--ws-url", ws,
+            exe = argv("ot-exec") + ["--venue", "binance-futures", "--rest-url", rest, "--ws-url", ws,
                    "--fills-out", fills, "--fills-subscribers", "2", "-q",
                    "--orders-per-10s", "1000000"]
             extra = ""
@@ -157,12 +178,12 @@ def main():
                 ep = {k: f"ipc://{tmp}/{mode}-{k}" for k in ("md", "bbo", "strat", "risk")}
                 procs = [subprocess.Popen(exe + ["--in", ep["risk"]], env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL),
-                         subprocess.Popen([tool("ot-risk"), "--in", ep["strat"], "--out", ep["risk"],
+                         subprocess.Popen(argv("ot-risk") + ["--in", ep["strat"], "--out", ep["risk"],
                                            "--fills", fills], stderr=subprocess.DEVNULL),
-                         subprocess.Popen([tool("ot-strat"), "--in", ep["bbo"], "--out", ep["strat"],
+                         subprocess.Popen(argv("ot-strat") + ["--in", ep["bbo"], "--out", ep["strat"],
                                            "--fills", fills, "probe", "--symbol", "BTCUSDT"],
                                           stderr=subprocess.DEVNULL),
-                         subprocess.Popen([tool("ot-book"), "--in", ep["md"], "--out", ep["bbo"]],
+                         subprocess.Popen(argv("ot-book") + ["--in", ep["md"], "--out", ep["bbo"]],
                                           stderr=subprocess.DEVNULL)]
                 time.sleep(0.5)
                 subprocess.run(feed + ["--out", ep["md"]], env=env, stderr=subprocess.DEVNULL,
@@ -172,7 +193,7 @@ def main():
                     p.send_signal(signal.SIGTERM)
                     p.wait(timeout=30)
             else:
-                r = subprocess.run([tool("ot-tick-chain"), "--symbols", "BTCUSDT", "--ws-url", ws,
+                r = subprocess.run(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
                                     "--rest-url", rest, "--duration", str(duration)], env=env,
                                    capture_output=True, text=True, timeout=duration + 60)
                 extra = [l for l in r.stderr.splitlines() if "in-process" in l]

@@ -6,13 +6,14 @@ _ot_feed() {
   sub=${COMP_WORDS[1]}
   local venues="binance binance-futures binance-delivery okx deribit"
   case $prev in
+    --cpu) return ;;
     --venue) COMPREPLY=($(compgen -W "$venues" -- "$cur")); return ;;
     --channels) COMPREPLY=($(compgen -W "book trade quote ticker book,trade,quote" -- "$cur")); return ;;
     --record|--out|--ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --speed|--symbols|--ws-url|--rest-url|--duration) return ;;
   esac
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "replay live --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "replay live --cpu --help --version" -- "$cur"))
   elif [ "$sub" = replay ]; then
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "--speed --venue --raw --out --strict --stats --quiet --help" -- "$cur"))

@@ -4,11 +4,12 @@ _ot_risk() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
+    --cpu) return ;;
     --limits|--in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --fills) return ;;
     --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --instruments --contract-size --quiet --stats --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --instruments --contract-size --quiet --stats --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_risk ot-risk

@@ -4,6 +4,7 @@ _ot_store() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
+    --cpu) return ;;
     --dir|--spool) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "book trade quote ticker bbo depth status order cancel amend exec position greeks control" -- "$cur")); return ;;
@@ -11,7 +12,7 @@ _ot_store() {
     --db|--schema|--symbol|--from|--to|--segment-mb|--drain-wait) return ;;
   esac
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "write read ls --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "write read ls --cpu --help --version" -- "$cur"))
     return
   fi
   COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --spool --drain-wait --stats --json --quiet --help" -- "$cur"))

@@ -1,3 +1,4 @@
+#include <sched.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 
 #include "feed/book_sync.h"
 #include "feed/replay.h"
+#include "io/cpu.h"
 #include "io/input.h"
 #include "io/output.h"
 #include "net/net.h"
@@ -153,4 +155,29 @@ TEST_CASE("URLs for venues and local servers", "[net]") {
   CHECK(ot::net::parse_url("https://www.okx.com")->port == "443");
   CHECK_FALSE(ot::net::parse_url("ftp://x"));
   CHECK_FALSE(ot::net::parse_url("ws://"));
+}
+
+TEST_CASE("--cpu lists and pinning", "[io][cpu]") {
+  using V = std::vector<int>;
+  CHECK(ot::parse_cpu_list("3") == V{3});
+  CHECK(ot::parse_cpu_list("2,3") == V{2, 3});
+  CHECK(ot::parse_cpu_list("0-3,8") == V{0, 1, 2, 3, 8});
+  CHECK(ot::parse_cpu_list("1-1") == V{1});
+  for (const char* bad : {"", "a", "3-1", "1,,2", "-1", "1024", "2-", ",1", "1,", "0x1", " 1"}) {
+    INFO(bad);
+    CHECK_FALSE(ot::parse_cpu_list(bad));
+  }
+  cpu_set_t before;
+  REQUIRE(::sched_getaffinity(0, sizeof before, &before) == 0);
+  std::string err;
+  REQUIRE(ot::pin_to_cpus("0", err));
+  cpu_set_t now;
+  REQUIRE(::sched_getaffinity(0, sizeof now, &now) == 0);
+  CHECK(CPU_COUNT(&now) == 1);
+  CHECK(CPU_ISSET(0, &now));
+  CHECK_FALSE(ot::pin_to_cpus("1000", err));  // no such CPU here
+  CHECK(err == "--cpu 1000: Invalid argument");
+  CHECK_FALSE(ot::pin_to_cpus("x", err));
+  CHECK(err.find("expected CPU numbers") != std::string::npos);
+  REQUIRE(::sched_setaffinity(0, sizeof before, &before) == 0);
 }

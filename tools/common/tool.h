@@ -14,6 +14,7 @@
 
 #include "core/diagnostics.h"
 #include "core/message.h"
+#include "io/cpu.h"
 #include "io/input.h"
 #include "io/output.h"
 #include "venues/venue.h"
@@ -63,9 +64,19 @@ class StderrDiagnostics final : public Diagnostics {
 
 // Parses the command line; on failure prints CLI11's message with a hint and
 // returns the exit status to use (0 for --help / --version, 2 otherwise).
+// Every program gets --cpu here: it binds the program to those CPUs.
 inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  std::string cpus;
+  app.add_option("--cpu", cpus,
+                 "Run on these CPUs only: 3, 2,3 or 0-3 (a core of its own for low latency)");
   try {
     app.parse(argc, argv);
+    std::string error;
+    if (!cpus.empty() && !pin_to_cpus(cpus, error)) {
+      std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n",
+                   app.get_name().c_str(), error.c_str(), app.get_name().c_str());
+      return kExitUsage;
+    }
     return std::nullopt;
   } catch (const CLI::CallForHelp& e) {
     std::fputs(app.help().c_str(), stdout);
