@@ -109,8 +109,9 @@ InstrumentsLoad load_instruments(std::string_view spec) {
     r.error = path + ": " + *err;
     return r;
   }
-  for (const auto& [symbol, size] : sizes)
-    r.sizes += set_contract_size(venue, symbol, size) ? 1 : 0;
+  for (const auto& [symbol, size] : sizes) {
+    if (set_contract_size(venue, symbol, size)) ++r.sizes;
+  }
   return r;
 }
 
