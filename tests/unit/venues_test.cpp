@@ -414,6 +414,16 @@ TEST_CASE("alpaca: order body, trade updates, order objects, errors", "[venues][
   CHECK(ot::alpaca::error_text(502, "<html>") == "alpaca HTTP 502: <html>");
 }
 
+namespace {
+
+// An instrument's contract size as text, "unknown" if nothing gives it.
+std::string size(std::string_view venue, std::string_view symbol) {
+  auto s = ot::contract_size(venue, symbol);
+  return s ? s->to_string() : std::string("unknown");
+}
+
+}  // namespace
+
 TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
   using ot::okx::InstrumentName;
   auto n = ot::okx::parse_instrument("BTC-USD-241227-60000-C");
@@ -426,10 +436,6 @@ TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
   for (const char* bad : {"BTC", "BTC--SWAP", "BTC-USD-2412", "BTC-USD-241227-60000-X", ""}) {
     CHECK(ot::okx::parse_instrument(bad).kind == InstrumentName::unknown);
   }
-  auto size = [](const char* venue, const char* symbol) {
-    auto s = ot::contract_size(venue, symbol);
-    return s ? s->to_string() : std::string("unknown");
-  };
   // Against OKX's own instruments lists: ctVal × ctMult, and ctType.
   for (const char* file :
        {"okx/http_get_instruments_swap.json", "okx/http_get_instruments_futures.json",
@@ -480,10 +486,6 @@ TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
 
 TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contracts]") {
   using ot::test::data_path;
-  auto size = [](std::string_view venue, std::string_view symbol) {
-    auto s = ot::contract_size(venue, symbol);
-    return s ? s->to_string() : std::string("unknown");
-  };
   // OKX: every contract of the lists, ctVal × ctMult; spot pairs have none.
   std::vector<std::pair<std::string, std::string>> got;
   auto each = [&](std::string_view id, const ot::Decimal& s) {
@@ -491,14 +493,12 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
   };
   const ot::Venue* okx = ot::find_venue("okx");
   REQUIRE(okx);
-  CHECK_FALSE(okx->read_contract_sizes(
-      ot::test::read_file(data_path("okx/http_get_instruments_option.json")), each));
-  CHECK_FALSE(okx->read_contract_sizes(
-      ot::test::read_file(data_path("okx/http_get_instruments_swap.json")), each));
-  CHECK_FALSE(
-      okx->read_contract_sizes(ot::test::read_file(data_path("okx/ws_instruments.json")), each));
-  CHECK_FALSE(okx->read_contract_sizes(
-      ot::test::read_file(data_path("okx/http_get_instruments_spot.json")), each));
+  for (const char* file :
+       {"okx/http_get_instruments_option.json", "okx/http_get_instruments_swap.json",
+        "okx/ws_instruments.json", "okx/http_get_instruments_spot.json"}) {
+    INFO(file);
+    CHECK_FALSE(okx->read_contract_sizes(ot::test::read_file(data_path(file)), each));
+  }
   const std::vector<std::pair<std::string, std::string>> want = {{"BTC-USD-241217-92000-C", "0.01"},
                                                                  {"BTC-USD-241217-92000-P", "0.01"},
                                                                  {"BTC-USD-241217-94000-C", "0.01"},
