@@ -57,6 +57,54 @@ struct EventDecoder::Impl {
   std::vector<PriceLevel> bids;
   std::vector<PriceLevel> asks;
   std::string type;
+  bool side_seen = false, qty_seen = false;  // of the order being decoded
+
+  // After a failure on an order, cancel or amend: what can still be read of
+  // the fields that name it, each on its own, so that it can be rejected by
+  // id. Leaves `out.kind` as it is.
+  void salvage(std::string_view line, DecodedEvent& out) {
+    std::string_view id, venue, symbol, strategy;
+    std::optional<Side> side;
+    try {
+      od::document doc = parser.iterate(line.data(), line.size(), line.size() + 64);
+      for (auto f : doc.get_object()) {
+        std::string_view key = f.unescaped_key();
+        auto text = [&](std::string_view& into) {
+          std::string_view t;
+          if (f.value().get_string().get(t) == simdjson::SUCCESS) into = t;
+        };
+        if (key == "id") {
+          text(id);
+        } else if (key == "venue") {
+          text(venue);
+        } else if (key == "symbol") {
+          text(symbol);
+        } else if (key == "strategy") {
+          text(strategy);
+        } else if (key == "side") {
+          std::string_view t;
+          if (f.value().get_string().get(t) == simdjson::SUCCESS) side = parse_side(t);
+        }
+      }
+    } catch (const simdjson::simdjson_error&) {
+      // A line broken further on: keep what came before the break.
+    }
+    auto fill = [&](auto& e) {
+      e = {};
+      e.id = id;
+      e.venue = venue;
+      e.symbol = symbol;
+      e.strategy = strategy;
+    };
+    if (out.kind == EventType::order) {
+      fill(out.order);
+      out.order.side = side.value_or(Side::buy);
+    } else if (out.kind == EventType::cancel) {
+      fill(out.cancel);
+    } else {
+      fill(out.amend);
+    }
+  }
 
   static void levels(od::value v, std::vector<PriceLevel>& out) {
     od::array a = v.get_array();
@@ -169,9 +217,9 @@ struct EventDecoder::Impl {
         else if (key == "ts")
           o.ts = v.get_int64();
         else if (key == "side")
-          o.side = enum_of(parse_side, v, key);
+          o.side = enum_of(parse_side, v, key), side_seen = true;
         else if (key == "qty")
-          o.qty = decimal_of(v, key);
+          o.qty = decimal_of(v, key), qty_seen = true;
         else if (key == "price")
           o.price = decimal_of(v, key);
         else if (key == "kind")
@@ -267,7 +315,8 @@ struct EventDecoder::Impl {
   }
 
   // Checks the fields without which an event of a wanted type is unusable.
-  static void require(DecodedEvent& out) {
+  // (Whether an order's values make sense is order_problem()'s to say.)
+  void require(DecodedEvent& out) const {
     auto need = [](bool ok, std::string_view name) {
       if (!ok) throw BadField{name, "missing"};
     };
@@ -285,7 +334,8 @@ struct EventDecoder::Impl {
         need(!out.order.id.empty(), "id");
         need(!out.order.venue.empty(), "venue");
         need(!out.order.symbol.empty(), "symbol");
-        need(out.order.qty.mantissa > 0, "qty");
+        need(side_seen, "side");
+        need(qty_seen, "qty");
         need(out.order.kind == OrderKind::market || out.order.price.has_value(), "price");
         break;
       case EventType::cancel:
@@ -354,7 +404,8 @@ struct EventDecoder::Impl {
     out.kind = event_type_of(type);
   }
 
-  static void reset(DecodedEvent& out) {
+  void reset(DecodedEvent& out) {
+    side_seen = qty_seen = false;
     switch (out.kind) {
       case EventType::book:
         out.book = {};
@@ -413,6 +464,13 @@ bool EventDecoder::decode(std::string_view line, DecodedEvent& out, std::string&
     error = "malformed event: field '" + std::string(f.name) + "': " + f.what;
   }
   out.decoded = false;
+  const bool request =
+      out.kind == EventType::order || out.kind == EventType::cancel || out.kind == EventType::amend;
+  if (request && impl_->wanted.contains(out.kind)) {
+    impl_->salvage(line, out);
+  } else {
+    out.kind = EventType::unknown;
+  }
   return false;
 }
 

@@ -75,6 +75,10 @@ class EventDecoder {
   // `line` must be followed by kLinePadding readable bytes. Returns false and
   // sets `error` when the line is not a JSON object with a string `type`, or
   // a wanted event lacks a required field or has one of the wrong type.
+  // When it returns false for a wanted order, cancel or amend, `out.kind`
+  // names that type and the event holds what could be read of its id,
+  // venue, symbol, side and strategy, so that its owner can answer the id
+  // with a reject; after any other failure `out.kind` is unknown.
   bool decode(std::string_view line, DecodedEvent& out, std::string& error);
 
  private:

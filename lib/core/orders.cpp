@@ -40,6 +40,26 @@ std::optional<Liquidity> parse_liquidity(std::string_view s) {
   return lookup<Liquidity>(kLiquidity, s);
 }
 
+std::string_view order_problem(const Order& o) {
+  if (o.id.empty()) return "missing client order id";
+  if (o.id.size() > kMaxOrderIdBytes) return "client order id longer than 1024 bytes";
+  if (o.qty.mantissa <= 0) return "quantity must be positive";
+  if (o.qty.to_double() > kMaxOrderQty) return "quantity out of range (above 1e15)";
+  if (o.kind == OrderKind::limit && !o.price) return "limit order needs a price";
+  if (o.price) {
+    if (o.price->mantissa <= 0) return "price must be positive";
+    if (o.price->to_double() * o.qty.to_double() > kMaxOrderNotional) {
+      return "notional out of range (price x quantity above 1e15)";
+    }
+    if (o.price->scale + o.qty.scale > kMaxOrderScaleSum) {
+      return "price and quantity have more than 18 decimals together (not exact)";
+    }
+  } else if (o.qty.scale > kMaxMarketQtyScale) {
+    return "market order quantity has more than 10 decimals";
+  }
+  return {};
+}
+
 OwnedOrder::OwnedOrder(const Order& o)
     : id(o.id), venue(o.venue), symbol(o.symbol), strategy(o.strategy), order(o) {}
 

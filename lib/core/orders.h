@@ -8,6 +8,7 @@
 // are exact decimals; only greeks, which are model outputs, are doubles.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,6 +58,22 @@ struct Order {
   std::string_view strategy;
   Nanos ts = 0;
 };
+
+// Bounds on what an order may ask for, so that every amount derived from it
+// (notional, average price, fee) is exact in Amount (core/amount.h).
+inline constexpr std::size_t kMaxOrderIdBytes = 1024;
+inline constexpr double kMaxOrderNotional = 1e15;  // |price| x qty, in price units
+inline constexpr double kMaxOrderQty = 1e15;
+// Decimals of price plus decimals of qty (a limit order's fills are priced
+// at its limit or better, on the book's grid), and a market order's qty.
+inline constexpr int kMaxOrderScaleSum = 18;
+inline constexpr int kMaxMarketQtyScale = 10;
+
+// Why `o` cannot be carried out (empty or over-long id, quantity not
+// positive, a limit without a positive price, amounts out of the exact
+// range), or empty when it can. The same rules hold in ot-risk, ot-exec and
+// the paper venue.
+std::string_view order_problem(const Order& o);
 
 // `cancel`: cancel order `id` (venue and symbol help gateways that need them).
 struct Cancel {

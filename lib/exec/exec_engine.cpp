@@ -63,13 +63,20 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
   if (!decoder_.decode(line, ev_, error_)) {
     ++stats_.malformed;
     diag_.error(where(source, line_number), error_);
+    // An order, cancel or amend that could not be read is answered by id.
+    if (ev_.kind == EventType::order) refuse(ev_.order, error_);
+    if (ev_.kind == EventType::cancel) refuse(request_of(ev_.cancel), error_);
+    if (ev_.kind == EventType::amend) refuse(request_of(ev_.amend), error_);
     return false;
   }
   switch (ev_.kind) {
     case EventType::book:
+      last_ts_ = std::max(last_ts_, ev_.book.recv != 0 ? ev_.book.recv : ev_.book.ts.value_or(0));
       gateway_.on_book(ev_.book);
       break;
     case EventType::trade:
+      last_ts_ =
+          std::max(last_ts_, ev_.trade.recv != 0 ? ev_.trade.recv : ev_.trade.ts.value_or(0));
       gateway_.on_trade(ev_.trade);
       break;
     case EventType::order:
@@ -103,22 +110,26 @@ void ExecEngine::journal_event(std::string_view line, const auto& event) {
   journal(capture_.line_);
 }
 
+void ExecEngine::refuse(const Order& request, std::string_view reason) {
+  ++stats_.refused;
+  publish(refusal(tracker_, request, reason, last_ts_), true);
+}
+
 void ExecEngine::do_submit(Order o, std::string_view line, std::string_view w) {
   if (o.ts == 0) o.ts = last_ts_;
   last_ts_ = std::max(last_ts_, o.ts);
-  if (o.id.size() > kMaxIdBytes) {
-    diag_.warning(
-        w, fmt::format("order: client order id longer than {} bytes; not sent", kMaxIdBytes));
-    return;
+  if (auto problem = order_problem(o); !problem.empty()) {
+    diag_.warning(w, fmt::format("order {}: {}; not sent", o.id.substr(0, 64), problem));
+    return refuse(o, problem);
   }
   if (!used_.insert(o.id)) {
     ++stats_.duplicate_orders;
     const TrackedOrder* t = tracker_.find(o.id);
-    diag_.warning(w,
-                  fmt::format("order {}: client order id already used ({}); not sent again", o.id,
-                              t != nullptr ? "state " + std::string(to_string(t->status))
-                                           : std::string("an order final long ago")));
-    return;
+    const std::string why = fmt::format(
+        "client order id already used ({}); not sent again",
+        t != nullptr ? "state " + std::string(to_string(t->status)) : "an order final long ago");
+    diag_.warning(w, fmt::format("order {}: {}", o.id, why));
+    return refuse(o, why);
   }
   tracker_.add(o);
   ++stats_.orders;
@@ -133,8 +144,9 @@ std::string_view ExecEngine::unknown_id(std::string_view id) const {
 void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) {
   ++stats_.cancels;
   if (tracker_.find(c.id) == nullptr) {
+    const std::string why = fmt::format("cancel: {}", unknown_id(c.id));
     diag_.warning(w, fmt::format("cancel {}: {}", c.id, unknown_id(c.id)));
-    return;
+    return refuse(request_of(c), why);
   }
   if (c.ts == 0) c.ts = last_ts_;
   journal_event(line, c);
@@ -143,13 +155,29 @@ void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) 
 
 void ExecEngine::do_amend(Amend a, std::string_view line, std::string_view w) {
   ++stats_.amends;
-  if (tracker_.find(a.id) == nullptr) {
+  const TrackedOrder* t = tracker_.find(a.id);
+  if (t == nullptr) {
+    const std::string why = fmt::format("amend: {}", unknown_id(a.id));
     diag_.warning(w, fmt::format("amend {}: {}", a.id, unknown_id(a.id)));
-    return;
+    return refuse(request_of(a), why);
+  }
+  // The order as it would be after the amend must be one that can be sent.
+  if (auto problem = order_problem(amended(*t, a)); !problem.empty()) {
+    const std::string why = fmt::format("amend rejected: {}", problem);
+    diag_.warning(w, fmt::format("amend {}: {}", a.id, why));
+    return refuse(request_of(a), why);
   }
   if (a.ts == 0) a.ts = last_ts_;
   journal_event(line, a);
   gateway_.amend(a);
+}
+
+void ExecEngine::finish() {
+  if (const std::size_t n = gateway_.finish()) {
+    diag_.warning("", fmt::format("end of input with requests still on their way to the venue: "
+                                  "{} (orders among them expired)",
+                                  n));
+  }
 }
 
 void ExecEngine::publish(const Exec& e, bool to_journal) {

@@ -41,6 +41,7 @@ struct ExecEngineStats {
   std::uint64_t reports = 0;
   std::uint64_t fills = 0;
   std::uint64_t refused_reports = 0;
+  std::uint64_t refused = 0;  // orders, cancels and amends answered without being sent
   std::uint64_t restored = 0;
 };
 
@@ -74,6 +75,10 @@ class ExecEngine final : public ExecListener {
   void amend(const Amend& a, std::string_view where = "amend");
   // Advances the gateway's time-driven work.
   void poll(Nanos now) { gateway_.poll(now); }
+  // End of input: the gateway settles what is in flight on the stream's
+  // clock (Gateway::finish), with a warning for requests that never
+  // reached the venue.
+  void finish();
 
   // Open orders and the most recent final ones (kKeepFinal); every client
   // order id ever used is remembered apart (ids_used()), compactly, so a
@@ -82,7 +87,6 @@ class ExecEngine final : public ExecListener {
   const OrderTracker& orders() const { return tracker_; }
   std::size_t ids_used() const { return used_.size(); }
   static constexpr std::size_t kKeepFinal = 65536;
-  static constexpr std::size_t kMaxIdBytes = 1024;
   const ExecEngineStats& stats() const { return stats_; }
   // Output or journal failure (the run must stop: nothing may go unrecorded).
   const std::string& fatal() const { return fatal_; }
@@ -100,6 +104,8 @@ class ExecEngine final : public ExecListener {
     std::string topic_, line_;
   };
   void publish(const Exec& e, bool journal);
+  // Answers a request that is not sent (see refusal() in order_tracker.h).
+  void refuse(const Order& request, std::string_view reason);
   // The work of submit/cancel/amend; `line` is the event's own text when it
   // came as a line (journaled as is), empty when it came as a struct.
   void do_submit(Order o, std::string_view line, std::string_view where);

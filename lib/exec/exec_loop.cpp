@@ -29,7 +29,7 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
     if (network) engine.poll(now_ns());
     if (!engine.fatal().empty()) break;
   }
-  if (!network) return;
+  if (!network) return engine.finish();
   // Answers to requests still in flight, and the first report of every order
   // sent: a venue that answers the request and reports on its private stream
   // (Binance) may still owe it, or the stream may be reconnecting.

@@ -6,6 +6,7 @@
 // I/O does it inside poll().
 #pragma once
 
+#include <cstddef>
 #include <functional>
 
 #include "core/events.h"
@@ -44,6 +45,10 @@ class Gateway {
   // Advances time-driven work (latency queues, network) to `now`, and
   // delivers what the venue reported since.
   virtual void poll(Nanos now) = 0;
+  // The input has ended and nothing will move the clock again: a gateway
+  // on the stream's clock (the paper venue) settles what is still in flight.
+  // Returns how many requests it settled without them reaching the venue.
+  virtual std::size_t finish() { return 0; }
   // A descriptor that becomes readable when poll() has reports to deliver
   // (network gateways: an inline one never makes it readable, as its
   // reports come in run_io() and poll()); -1 if reports only follow calls

@@ -174,4 +174,56 @@ std::vector<const TrackedOrder*> OrderTracker::open_orders() const {
   return out;
 }
 
+Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view reason, Nanos ts) {
+  Exec e;
+  e.reason = reason;
+  e.ts = ts;
+  if (const TrackedOrder* t = tracker.find(request.id)) {
+    e.id = t->id;
+    e.venue = t->venue;
+    e.symbol = t->symbol;
+    e.strategy = t->strategy;
+    e.side = t->side;
+    e.status = t->status;
+    e.filled = t->filled;
+    e.leaves = t->leaves();
+    e.order_price = t->price;
+    e.venue_id = t->venue_id;
+    return e;
+  }
+  e.id = request.id;
+  e.venue = request.venue;
+  e.symbol = request.symbol;
+  e.strategy = request.strategy;
+  e.side = request.side;
+  e.status = ExecStatus::rejected;
+  e.filled = Decimal{0, 0};
+  e.leaves = Decimal{0, 0};
+  e.order_price = request.price;
+  return e;
+}
+
+namespace {
+template <class Request>
+Order request_fields(const Request& r) {
+  Order o;
+  o.id = r.id;
+  o.venue = r.venue;
+  o.symbol = r.symbol;
+  o.strategy = r.strategy;
+  o.ts = r.ts;
+  return o;
+}
+}  // namespace
+
+Order request_of(const Cancel& c) { return request_fields(c); }
+Order request_of(const Amend& a) { return request_fields(a); }
+
+Order amended(const TrackedOrder& t, const Amend& a) {
+  Order o = t.as_order();
+  if (a.qty) o.qty = *a.qty;
+  if (a.price) o.price = *a.price;
+  return o;
+}
+
 }  // namespace ot

@@ -122,4 +122,18 @@ class OrderTracker {
   mutable std::string market_key_;
 };
 
+// The report that answers a request that cannot be carried out, `reason`
+// saying why. For an id the tracker holds, that order's current state is
+// restated (status, filled, leaves and price unchanged, no fill), so every
+// tracker takes it as a repeat and the working order stays as it is. For
+// any other id it is `rejected`, with the request's venue, symbol and side.
+// A cancel or amend is passed as an Order holding its id, venue, symbol and
+// strategy. The views point into the tracker's record and `request`.
+Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view reason, Nanos ts);
+// A cancel or amend as the request refusal() takes.
+Order request_of(const Cancel& c);
+Order request_of(const Amend& a);
+// The order `t` would be after amend `a` (views into both).
+Order amended(const TrackedOrder& t, const Amend& a);
+
 }  // namespace ot

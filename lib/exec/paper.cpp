@@ -1,6 +1,7 @@
 #include "exec/paper.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "venues/venue.h"
 
@@ -8,8 +9,9 @@ namespace ot {
 
 struct PaperVenue::Market {
   std::string venue, symbol;
-  bool inverse = false;  // sizes in quote units, settled in the coin
-  Decimal size{1, 0};    // one unit of qty in its value unit (contract size)
+  bool inverse = false;    // sizes in quote units, settled in the coin
+  Decimal size{1, 0};      // one unit of qty in its value unit (contract size)
+  Decimal position{0, 0};  // signed: what our fills on this market add up to
   L2Book own_book;
   const L2Book* shared = nullptr;  // the book engine's, when it is shared
   bool has_book = false;
@@ -48,6 +50,7 @@ struct PaperVenue::Working {
   Side side = Side::buy;
   OrderKind kind = OrderKind::limit;
   Tif tif = Tif::gtc;
+  bool reduce_only = false;
   Decimal qty;
   Decimal filled{0, 0};
   std::optional<Decimal> price;
@@ -66,6 +69,7 @@ struct PaperVenue::Working {
     w->side = o.side;
     w->kind = o.kind;
     w->tif = o.tif;
+    w->reduce_only = o.reduce_only;
     w->qty = o.qty;
     w->price = o.kind == OrderKind::limit ? o.price : std::nullopt;
     return w;
@@ -147,6 +151,24 @@ void PaperVenue::set_clock(Nanos t) {
 }
 
 void PaperVenue::poll(Nanos now) { set_clock(now); }
+
+std::size_t PaperVenue::finish() {
+  set_clock(now_);
+  const std::size_t unsent = pending_.size();
+  // No market event will move the clock again: what is still on its way to
+  // the venue never reaches it, and what the venue sent still arrives.
+  for (Pending& p : pending_) {
+    if (p.kind == Pending::submit) {
+      report(*p.order, ExecStatus::expired, "input ended before the order reached the venue");
+    } else {
+      venue_status(p.kind == Pending::cancel ? "cancel_reject" : "amend_reject", p.id,
+                   "input ended before the request reached the venue");
+    }
+  }
+  pending_.clear();
+  deliver(std::numeric_limits<Nanos>::max());
+  return unsent;
+}
 
 void PaperVenue::deliver(Nanos until) {
   while (!reports_.empty() && reports_.front().at <= until) {
@@ -295,6 +317,10 @@ void PaperVenue::report(const Working& w, ExecStatus status, std::string_view re
 
 void PaperVenue::fill(Working& w, const Decimal& price, const Decimal& qty, Liquidity liq) {
   w.filled = add(w.filled, qty);
+  if (w.market != nullptr) {
+    w.market->position =
+        w.side == Side::buy ? add(w.market->position, qty) : sub(w.market->position, qty);
+  }
   const Amount notional = Amount::product(price, qty);
   w.notional += notional;
   const bool complete = compare(w.filled, w.qty) >= 0;
@@ -321,13 +347,23 @@ void PaperVenue::arrive(Pending& p) {
   if (p.kind == Pending::submit) {
     Working& w = *p.order;
     if (!seen_ids_.emplace(w.id, true).second) return reject(p, "duplicate client order id");
-    if (w.qty.mantissa <= 0) return reject(p, "quantity must be positive");
-    if (w.kind == OrderKind::limit && (!w.price || w.price->mantissa <= 0)) {
-      return reject(p, "limit order needs a positive price");
-    }
+    Order terms;
+    terms.id = w.id;
+    terms.kind = w.kind;
+    terms.qty = w.qty;
+    terms.price = w.price;
+    if (auto problem = order_problem(terms); !problem.empty()) return reject(p, problem);
     Market* m = market_for(w.venue, w.symbol);
     if (!m->has_book && !m->bars) {
       return reject(p, "no market data for " + w.venue + " " + w.symbol);
+    }
+    if (w.reduce_only) {
+      // It may close what the position holds on the other side, no more.
+      const Decimal held = w.side == Side::sell ? m->position : negate(m->position);
+      if (compare(w.qty, held) > 0) {
+        return reject(p, "reduce_only order would increase the position (position " +
+                             m->position.to_string() + ")");
+      }
     }
     w.market = m;
     if (w.tif == Tif::post_only) {
@@ -350,6 +386,9 @@ void PaperVenue::arrive(Pending& p) {
     return report(w, ExecStatus::canceled, "canceled");
   }
   // Amend.
+  if ((p.qty && p.qty->mantissa <= 0) || (p.price && p.price->mantissa <= 0)) {
+    return venue_status("amend_reject", p.id, "quantity and price must be positive");
+  }
   if (p.qty && compare(*p.qty, w.filled) <= 0) {
     w.done = true;
     return report(w, ExecStatus::canceled, "amended below filled quantity");

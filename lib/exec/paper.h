@@ -29,8 +29,12 @@
 // (maker). Market and ioc orders wait for the next bar instead of expiring.
 // Time in force: gtc rests; ioc and market orders expire their remainder;
 // fok expires unless the whole quantity is available at once; post_only is
-// rejected if it would cross. Fees: qty × price × rate (maker or taker; a
-// negative rate is a rebate), in the quote currency.
+// rejected if it would cross; reduce_only is rejected on arrival unless the
+// venue's own fills on that market hold at least its quantity on the other
+// side. Orders that order_problem() refuses are rejected. Fees: qty × price
+// × rate (maker or taker; a negative rate is a rebate) on linear contracts,
+// in the quote currency; on inverse contracts qty × size / price × rate, in
+// the coin.
 //
 // Threading: single-threaded.
 #pragma once
@@ -84,6 +88,11 @@ class PaperVenue final : public Gateway {
   void on_candle(const Candle& c);
   void restore(const TrackedOrder& o) override;
   void poll(Nanos now) override;
+  // End of input: orders still on their way expire ("input ended before the
+  // order reached the venue"), cancels and amends on their way are refused
+  // (cancel_reject / amend_reject), and every report still in flight is
+  // delivered.
+  std::size_t finish() override;
 
   Nanos now() const { return now_; }
   std::size_t working_orders() const { return working_.size(); }

@@ -13,6 +13,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <type_traits>
 
 namespace ot::net {
@@ -159,9 +160,20 @@ asio::awaitable<Response> HttpClient::request(std::string_view method, const std
                                               const Headers& headers, const std::string& body,
                                               std::chrono::milliseconds deadline) {
   if (!format_request(impl_->request, method, target, impl_->base.host, headers, body)) {
-    throw boost::system::system_error(asio::error::invalid_argument);
+    throw NotSent(asio::error::invalid_argument);
   }
-  if (!impl_->connected()) co_await impl_->connect(deadline);
+  if (!impl_->connected()) {
+    std::optional<NotSent> failed;
+    try {
+      co_await impl_->connect(deadline);
+    } catch (const boost::system::system_error& e) {
+      failed.emplace(e.code());
+    }
+    if (failed) {
+      impl_->close();  // a half-made connection is not one to reuse
+      throw *failed;
+    }
+  }
   try {
     if (impl_->secure) co_return co_await impl_->exchange(*impl_->secure, deadline);
     co_return co_await impl_->exchange(*impl_->plain, deadline);

@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/system/system_error.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -28,6 +29,15 @@ struct Response {
   std::string header(std::string_view name) const;
 };
 
+// What HttpClient::request throws when the request certainly did not leave
+// this host: the connection or the TLS handshake (certificate verification
+// included) failed, or the request was refused before sending. An order
+// behind it can be reported rejected; after any other failure it may have
+// reached the venue.
+struct NotSent : boost::system::system_error {
+  using boost::system::system_error::system_error;
+};
+
 class HttpClient {
  public:
   HttpClient(boost::asio::any_io_executor ex, Url base, boost::asio::ssl::context& tls);
@@ -36,8 +46,8 @@ class HttpClient {
   // `deadline` bounds the connection (if one is made) and then the request
   // and its response together. Throws boost::system::system_error on a
   // network failure (the connection is dropped; the next request
-  // reconnects) or on a line break in the method, target or a header
-  // (invalid_argument; nothing is sent).
+  // reconnects), as NotSent when nothing was sent: connecting failed, or a
+  // line break in the method, target or a header (invalid_argument).
   boost::asio::awaitable<Response> request(std::string_view method, const std::string& target,
                                            const Headers& headers, const std::string& body,
                                            std::chrono::milliseconds deadline);

@@ -78,6 +78,10 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
     ++stats_.malformed;
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
                 error_);
+    // The gate answers a request it cannot read; nothing of it goes on.
+    if (ev_.kind == EventType::order) reject(ev_.order, error_);
+    if (ev_.kind == EventType::cancel) reject(request_of(ev_.cancel), error_);
+    if (ev_.kind == EventType::amend) reject(request_of(ev_.amend), error_);
     return false;
   }
   switch (ev_.kind) {
@@ -98,19 +102,16 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
       }
       return true;  // consumed
     case EventType::amend: {
+      if (ev_.amend.ts > now_) now_ = ev_.amend.ts;
       const TrackedOrder* t = tracker_.find(ev_.amend.id);
-      if (killed_ || t == nullptr) {
-        status("amend_reject",
-               fmt::format("{}: {}", ev_.amend.id, killed_ ? "kill switch on" : "unknown order"));
+      if (t == nullptr) {
+        reject(request_of(ev_.amend), "amend: unknown order");
         return true;
       }
-      Order o = t->as_order();
-      if (ev_.amend.qty) o.qty = *ev_.amend.qty;
-      if (ev_.amend.price) o.price = *ev_.amend.price;
       // The order's own working quantity is not additional exposure.
-      std::string why = check(o, o.id);
+      const std::string why = check(amended(*t, ev_.amend), t->id);
       if (!why.empty()) {
-        status("amend_reject", fmt::format("{}: {}", o.id, why));
+        reject(request_of(ev_.amend), "amend rejected: " + why);
         return true;
       }
       break;
@@ -336,6 +337,7 @@ const RiskEngine::Terms& RiskEngine::terms_of(std::string_view venue, std::strin
 }
 
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
+  if (auto problem = order_problem(o); !problem.empty()) return std::string(problem);
   if (killed_) return "kill switch: " + kill_reason_;
   const Terms& terms = terms_of(o.venue, o.symbol);
   if (!terms.size) {
@@ -399,6 +401,20 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     return fmt::format("{} open orders in all (account max_open_orders {})", open_all,
                        *limits_.account.max_open_orders);
   }
+  if (o.reduce_only) {
+    // Only what is left of the position after the same side's working
+    // reduce-only orders may be closed; never opened or flipped.
+    const PositionState* p = positions_.find(o.venue, o.symbol);
+    const Amount held = p ? (o.side == Side::sell ? p->qty : -p->qty) : Amount{};
+    Amount reducing = Amount::of(o.qty);
+    tracker_.for_each_open_in(o.venue, o.symbol, [&](const TrackedOrder& t) {
+      if (t.id != replaces && t.reduce_only && t.side == o.side) reducing += Amount::of(t.leaves());
+    });
+    if (reducing > held) {
+      return fmt::format("reduce_only {} {} would not only reduce the position {}",
+                         to_string(o.side), o.qty.to_string(), p ? p->qty.to_string() : "0");
+    }
+  }
   if (l.max_position) {
     const PositionState* p = positions_.find(o.venue, o.symbol);
     Amount worst = p ? p->qty : Amount{};
@@ -452,30 +468,19 @@ bool RiskEngine::approve(const Order& o) {
       tokens_ -= 1.0;
     }
   }
-  if (why.empty() && !tracker_.add(o)) why = "duplicate client order id";
+  if (why.empty() && tracker_.find(o.id) != nullptr) why = "duplicate client order id";
   if (!why.empty()) {
     reject(o, why);
     return false;
   }
+  tracker_.add(o);
   ++stats_.approved;
   return true;
 }
 
-void RiskEngine::reject(const Order& o, std::string_view reason) {
+void RiskEngine::reject(const Order& request, std::string_view reason) {
   ++stats_.rejected;
-  Exec e;
-  e.id = o.id;
-  e.venue = o.venue;
-  e.symbol = o.symbol;
-  e.side = o.side;
-  e.status = ExecStatus::rejected;
-  e.filled = Decimal{0, 0};
-  e.leaves = Decimal{0, 0};
-  e.order_price = o.price;
-  e.reason = reason;
-  e.strategy = o.strategy;
-  e.ts = now_;
-  encoder_.write(e);
+  encoder_.write(refusal(tracker_, request, reason, now_));
 }
 
 void RiskEngine::on_exec(const Exec& e) {

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/time.h"
+#include "net/client.h"
 
 namespace ot {
 
@@ -289,6 +290,12 @@ boost::asio::awaitable<void> RestGateway::request_loop() {
     co_await before_each();
     try {
       co_await handle(r);
+    } catch (const net::NotSent& ex) {
+      // Certainly not at the venue: the order is rejected, not queried.
+      report_status(venue_, "", "error", std::string("REST: ") + ex.what());
+      if (r.kind == Request::submit) {
+        report_reject(*r.order, venue_, std::string("not sent: ") + ex.what());
+      }
     } catch (const std::exception& ex) {
       report_status(venue_, "", "error", std::string("REST: ") + ex.what());
       if (r.kind == Request::submit) query(r.order->id);

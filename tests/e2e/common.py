@@ -241,12 +241,17 @@ def check_journal_restart(exec_proc, journal, lines, cancel_id, first_n=4):
     second = exec_proc(extra=["--journal", journal])
     out2, _ = feed_slowly(second, [lines + [json.dumps({"type": "cancel", "id": cancel_id})]],
                           pause=1.0)
-    acks = {}
+    acks, restated = {}, set()
     for e in exec_events(out1) + exec_events(out2):
-        if e["status"] == "new":
+        if "already used" in e.get("reason", ""):
+            restated.add(e["id"])  # re-sent: answered with its state, not sent
+        elif e["status"] == "new":
             acks[e["id"]] = acks.get(e["id"], 0) + 1
     ids = [json.loads(l)["id"] for l in lines]
     check(all(acks.get(i) == 1 for i in ids), f"restart: every order acknowledged exactly once ({acks})")
+    journaled = {e["id"] for e in exec_events(out1)}
+    check(journaled and journaled <= restated,
+          f"restart: each re-sent order is answered with its state ({sorted(restated)})")
     check(not [e for e in exec_events(out2) if e["status"] == "rejected"],
           "restart: nothing rejected (no duplicate sent)")
     check(any(e["id"] == cancel_id and e["status"] == "canceled" for e in exec_events(out2)),

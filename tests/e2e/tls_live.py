@@ -39,9 +39,32 @@ with tempfile.TemporaryDirectory() as tmp:
     untrusted = live("localhost", [], 1.5)
     check("certificate verify failed" in untrusted.stderr.decode() and not untrusted.stdout.strip(),
           "an untrusted certificate is refused")
+    check(untrusted.returncode == 1 and "never connected" in untrusted.stderr.decode(),
+          f"ot-feed live that never connected exits 1 ({untrusted.returncode})")
     wrong_host = live("127.0.0.1", ["--ca-file", cert], 1.5)
     check("certificate verify failed" in wrong_host.stderr.decode() and not wrong_host.stdout.strip(),
           "a certificate for another host name is refused")
+    sim.terminate()
+    sim.wait(timeout=20)
+
+    # ot-exec over https:// that fails verification sends nothing, and every
+    # order is answered with a reject that says why.
+    futures = os.path.join(DATA, "binance-futures.raw")
+    sim, port = start_sim("binance-futures", futures, ["--tls-cert", cert, "--tls-key", key], tmp)
+    orders = [json.dumps({"type": "order", "id": f"t{i}", "venue": "binance-futures",
+                          "symbol": "SUSHIUSDT", "side": "buy", "qty": "1", "price": "7.600",
+                          "kind": "limit", "tif": "gtc"}) for i in range(2)]
+    env = dict(os.environ, OT_BINANCE_FUTURES_API_KEY="ot-sim-key",
+               OT_BINANCE_FUTURES_API_SECRET="ot-sim-secret")
+    r = subprocess.run([tool("ot-exec"), "--venue", "binance-futures",
+                        "--rest-url", f"https://localhost:{port}", "--ws-url", f"wss://localhost:{port}",
+                        "--linger-ms", "3000"], input=("\n".join(orders) + "\n").encode(),
+                       capture_output=True, env=env, timeout=60)
+    rejects = [e for e in events(r.stdout.decode()) if e["type"] == "exec"]
+    check(sorted(e["id"] for e in rejects) == ["t0", "t1"]
+          and all(e["status"] == "rejected" and "not sent" in e["reason"]
+                  and "certificate verify failed" in e["reason"] for e in rejects),
+          f"ot-exec over https:// failing verification rejects each order ({rejects})")
     sim.terminate()
     sim.wait(timeout=20)
 

@@ -166,12 +166,18 @@ with tempfile.TemporaryDirectory() as tmp:
     out1, _ = first.communicate(timeout=20)
     second = run([tool("ot-exec"), "--journal", journal],
                  stdin=("\n".join([book_line] + orders + ['{"type":"cancel","id":"k3"}']) + "\n").encode())
-    acks = {}
+    acks, restated = {}, set()
     for e in lines_of(out1, "exec") + lines_of(second.stdout, "exec"):
-        if e["status"] == "new":
+        if "already used" in e.get("reason", ""):
+            restated.add(e["id"])  # a re-sent id answered with its state, not sent
+        elif e["status"] == "new":
             acks[e["id"]] = acks.get(e["id"], 0) + 1
     check(all(acks.get(f"k{i}") == 1 for i in range(40)),
           f"kill -9 and restart: every order acknowledged exactly once ({len(acks)} of 40)")
+    journaled = {e["id"] for e in lines_of(out1, "exec")}
+    check(journaled and journaled <= restated,
+          f"kill -9 and restart: each re-sent order is answered with its state "
+          f"({len(journaled & restated)} of {len(journaled)})")
     check(b"not sent again" in second.stderr, "restart: re-sent client ids are recognized")
     canceled = [e for e in lines_of(second.stdout, "exec") if e["id"] == "k3" and e["status"] == "canceled"]
     check(len(canceled) == 1, "restart: an order from before the crash is still working and cancelable")

@@ -461,9 +461,14 @@ TEST_CASE("paper venue: taking liquidity and time in force", "[trade][paper]") {
   CHECK(r.back().status == "canceled");
   run.feed(R"({"type":"cancel","id":"g1"})");  // already final: a status, no exec
   CHECK(reports(run.out.lines).size() == r.size());
-  // Re-sending an id is idempotent: not sent again.
+  // Re-sending an id is idempotent: not sent again, and answered with the
+  // order's state as it is.
   run.feed(order_line("g1", "buy", "10", "7.600"));
-  CHECK(reports(run.out.lines).size() == r.size());
+  auto again = reports(run.out.lines);
+  REQUIRE(again.size() == r.size() + 1);
+  CHECK(again.back().id == "g1");
+  CHECK(again.back().status == "canceled");
+  CHECK_THAT(again.back().reason, Catch::Contains("already used"));
   CHECK(run.engine.stats().duplicate_orders == 1);
 }
 
@@ -602,14 +607,23 @@ TEST_CASE("the exec engine refuses a reused id after forgetting the order", "[tr
   CHECK(run.engine.orders().find("x0") == nullptr);
   run.feed(order_line("x0", "buy", "1", nullptr, "market"));
   run.feed(order_line("x5", "buy", "1", nullptr, "market"));
-  CHECK(reports(run.out.lines).empty());
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 2);  // answered, not sent
+  for (const auto& e : r) {
+    CHECK(e.status == "rejected");
+    CHECK_THAT(e.reason, Catch::Contains("final long ago"));
+  }
   CHECK(run.engine.stats().duplicate_orders == 2);
   run.feed(order_line("fresh", "buy", "1", nullptr, "market"));
-  CHECK(reports(run.out.lines).size() == 2);  // new, filled
-  // A client order id longer than any venue takes is refused, not sent.
-  run.feed(
-      order_line(std::string(ot::ExecEngine::kMaxIdBytes + 1, 'z'), "buy", "1", nullptr, "market"));
-  CHECK(reports(run.out.lines).size() == 2);
+  CHECK(reports(run.out.lines).size() == 4);  // new, filled
+  // A client order id longer than any venue takes is rejected, not sent.
+  const std::string long_id(ot::kMaxOrderIdBytes + 1, 'z');
+  run.feed(order_line(long_id, "buy", "1", nullptr, "market"));
+  r = reports(run.out.lines);
+  REQUIRE(r.size() == 5);
+  CHECK(r.back().id == long_id);
+  CHECK(r.back().status == "rejected");
+  CHECK_THAT(r.back().reason, Catch::Contains("longer than 1024"));
 }
 
 TEST_CASE("journal: whole records only, restart restores and never re-sends", "[trade][journal]") {
@@ -644,8 +658,15 @@ TEST_CASE("journal: whole records only, restart restores and never re-sends", "[
   again.feed(order_line("j2", "buy", "1", nullptr, "market"));
   again.feed(order_line("j3", "buy", "1", "7.600"));
   auto r = reports(again.out.lines);
-  REQUIRE(r.size() == 1);  // only j3 is new
-  CHECK(r[0].id == "j3");
+  // j1 and j2 are not sent again: their state is restated. Only j3 is new.
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].id == "j1");
+  CHECK(r[0].status == "new");
+  CHECK(r[1].id == "j2");
+  CHECK(r[1].status == "filled");
+  CHECK(r[1].filled.to_string() == "1");
+  CHECK(r[2].id == "j3");
+  CHECK(r[2].status == "new");
   CHECK(r[0].seq == 4);  // the endpoint's sequence continues
   again.feed(R"({"type":"cancel","id":"j1"})");
   r = reports(again.out.lines);

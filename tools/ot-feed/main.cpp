@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
     lo.symbols = split_list(symbols);
     LiveStats stats;
     ok = run_live(lo, *out, diag, &tool::g_stop, stats);
+    if (ok && stats.connects == 0) {
+      diag.error("", "never connected to the venue");
+      ok = false;
+    }
     malformed = stats.errors;
     if (print_stats) {
       std::fprintf(stderr,
