@@ -6,7 +6,11 @@
 //   - market events go to the gateway (the paper venue matches on them) and
 //     pass through;
 //   - an order whose client id was seen before (in this run or in the
-//     journal) is not sent again: re-sending is idempotent;
+//     journal) is not sent again: re-sending is idempotent, and the order's
+//     state is restated;
+//   - every order, cancel or amend that is not sent (unreadable, refused by
+//     order_problem, an unknown id) is answered by id (refusal() in
+//     order_tracker.h);
 //   - `exec` events from upstream (ot-risk's rejects) pass through and are
 //     published on the executions endpoint too, so the strategy hears them;
 //   - every published report carries `seq`, the endpoint's own sequence

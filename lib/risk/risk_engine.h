@@ -1,9 +1,12 @@
 // The engine behind ot-risk: a gate between strategies and ot-exec.
 //
-//   - orders are checked against the limits (risk/limits.h): approved ones
-//     pass on, a rejected one becomes an `exec` with status rejected and a
-//     reason (ot-exec passes it to the executions endpoint, so the strategy
-//     hears it);
+//   - orders are checked against the shared order rules (order_problem),
+//     reduce_only against the position, then the limits (risk/limits.h):
+//     approved ones pass on, a rejected one becomes an `exec` with status
+//     rejected and a reason (ot-exec passes it to the executions endpoint,
+//     so the strategy hears it); an unreadable order, cancel or amend, a
+//     re-sent id and a refused amend are answered by id as refusal() says
+//     (order_tracker.h) and not passed on;
 //   - executions (from the endpoint, or the stream) update order states and
 //     positions; `position` events go out on each fill, and on mark changes
 //     at most once a second per instrument;
@@ -81,7 +84,9 @@ class RiskEngine {
   // Why `o` breaks a limit (empty if it does not); `replaces` names an open
   // order it amends, whose own exposure does not count.
   std::string check(const Order& o, std::string_view replaces = {});
-  void reject(const Order& o, std::string_view reason);
+  // Answers `request` (an order, or a cancel or amend as request_of gives
+  // it) with refusal(): rejected, or its order's state restated.
+  void reject(const Order& request, std::string_view reason);
   void on_exec(const Exec& e);
   void on_top(const TopOfBookEvent& t);
   void on_ticker(const Ticker& t);
