@@ -453,3 +453,45 @@ max_gamma = 0.002
              Catch::Contains("gamma"));
   CHECK_FALSE(g.out.of("greeks").empty());
 }
+
+TEST_CASE("reduce_only orders may only reduce the position", "[risk][limits]") {
+  Gate g("");
+  g.bbo("50000", "50001");
+  auto reduce = [&](const std::string& id, const char* side, const char* qty) {
+    g.feed("{\"type\":\"order\",\"id\":\"" + id +
+           "\",\"venue\":\"binance\",\"symbol\":\"BTCUSDT\",\"side\":\"" + side + "\",\"qty\":\"" +
+           qty + "\",\"kind\":\"market\",\"reduce_only\":true}");
+    auto r = g.out.of("exec");
+    return !r.empty() && r.back().find("\"id\":\"" + id + "\"") != std::string::npos;
+  };
+  CHECK(reduce("r1", "sell", "1"));  // flat: nothing to reduce
+  CHECK(g.order("b", "buy", "2", "50000") == "");
+  g.exec("b", "filled", "buy", "50000", "2", "2", "0");
+  CHECK(reduce("r2", "buy", "1"));   // long: a buy would add
+  CHECK(reduce("r3", "sell", "3"));  // would flip to short
+  CHECK_FALSE(reduce("r4", "sell", "1.5"));
+  CHECK(reduce("r5", "sell", "1"));  // with r4 working: 2.5 > 2
+  CHECK_FALSE(reduce("r6", "sell", "0.5"));
+  CHECK(g.engine->stats().rejected == 4);
+}
+
+TEST_CASE("the gate answers unreadable requests and refused amends by id", "[risk][orders]") {
+  Gate g("");
+  g.bbo("50000", "50001");
+  g.feed(R"({"type":"order","id":"x","venue":"binance","symbol":"BTCUSDT","qty":"1","price":"1"})");
+  auto e = g.out.of("exec");
+  REQUIRE(e.size() == 1);
+  CHECK_THAT(e[0], Catch::Contains("\"id\":\"x\"") && Catch::Contains("\"status\":\"rejected\"") &&
+                       Catch::Contains("field 'side': missing"));
+  CHECK(g.out.of("order").empty());
+  CHECK(g.order("ok", "buy", "1", "50000") == "");
+  g.feed(R"({"type":"amend","id":"ok","price":"-1"})");
+  e = g.out.of("exec");
+  REQUIRE(e.size() == 2);
+  // Restated, not rejected: the order still works at the venue.
+  CHECK_THAT(e[1], Catch::Contains("\"status\":\"new\"") && Catch::Contains("\"leaves\":\"1\"") &&
+                       Catch::Contains("amend rejected: price must be positive"));
+  CHECK(g.out.of("amend").empty());
+  CHECK(g.order("ok", "buy", "1", "50000") == "duplicate client order id");
+  CHECK_THAT(g.out.of("exec").back(), Catch::Contains("\"status\":\"new\""));
+}

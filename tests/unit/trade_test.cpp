@@ -1050,3 +1050,53 @@ TEST_CASE("OKX signatures, order bodies and the orders channel", "[trade][okx]")
   CHECK(evs[0].exec.venue_id == "77");
   CHECK(ot::okx::parse_orders(R"({"event":"login","code":"0"})").empty());
 }
+
+TEST_CASE("paper venue: reduce_only against its own fills", "[trade][paper]") {
+  PaperRun run;
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1,"snapshot":true,"bids":[["7.611","60"]],"asks":[["7.612","297"]]})");
+  auto reduce = [](const char* id, const char* side, const char* qty) {
+    return std::string(R"({"type":"order","id":")") + id +
+           R"(","venue":"binance-futures","symbol":"SUSHIUSDT","side":")" + side + R"(","qty":")" +
+           qty + R"(","kind":"market","reduce_only":true})";
+  };
+  run.feed(reduce("r1", "sell", "1"));
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == "rejected");
+  CHECK_THAT(r[0].reason, Catch::Contains("reduce_only"));
+  run.feed(order_line("b", "buy", "5", nullptr, "market"));
+  run.feed(reduce("r2", "sell", "6"));
+  CHECK(reports(run.out.lines).back().status == "rejected");
+  run.feed(reduce("r3", "sell", "5"));
+  r = reports(run.out.lines);
+  CHECK(r.back().id == "r3");
+  CHECK(r.back().status == "filled");
+  run.feed(reduce("r4", "sell", "1"));  // flat again
+  CHECK(reports(run.out.lines).back().status == "rejected");
+}
+
+TEST_CASE("paper venue: the end of input settles what is in flight", "[trade][paper]") {
+  ot::PaperConfig cfg;
+  cfg.order_latency = 1000;
+  cfg.report_latency = 5000;
+  PaperRun run(cfg);
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1000,"snapshot":true,"bids":[["7.611","60"]],"asks":[["7.612","297"]]})");
+  run.feed(
+      R"({"type":"order","id":"a","venue":"binance-futures","symbol":"SUSHIUSDT","side":"buy","qty":"1","kind":"market","ts":900})");
+  run.feed(
+      R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":2000,"bids":[["7.610","1"]],"asks":[]})");
+  // a arrived at 1900 and filled; its reports are due at 6900.
+  run.feed(
+      R"({"type":"order","id":"late","venue":"binance-futures","symbol":"SUSHIUSDT","side":"buy","qty":"1","price":"7.6","ts":9000})");
+  CHECK(reports(run.out.lines).empty());
+  run.engine.finish();
+  auto r = reports(run.out.lines);
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].id == "a");
+  CHECK(r[1].status == "filled");
+  CHECK(r[2].id == "late");
+  CHECK(r[2].status == "expired");
+  CHECK_THAT(r[2].reason, Catch::Contains("input ended"));
+}
