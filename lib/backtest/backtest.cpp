@@ -173,6 +173,13 @@ class Run final : public EventListener {
         diag_.error("", c_.strategy + ": " + err);
         return false;
       }
+      // The instrument it trades is reported from its first market event.
+      Target target;
+      for (const auto& e : params->entries()) {
+        if (e.name == "symbol") target.symbol = params->get(e);
+        if (e.name == "venue") target.venue = params->get(e);
+      }
+      if (!target.symbol.empty()) targets_.push_back(std::move(target));
       RunnerOptions ro;
       ro.id_prefix = c_.strategy + (sym.empty() ? "" : "-" + sym);
       ro.session = "bt";
@@ -255,21 +262,28 @@ class Run final : public EventListener {
 
   void on_candle(const Candle& k) {
     if (bar_ == 0 && c_.bar == 0) bar_ = k.close_time - k.open_time;  // returns per bar
+    // Until the first close the instrument is priced at the first open.
+    if (Instrument& in = instrument(k.venue, k.symbol, false); in.mid <= 0) {
+      if (auto open = Decimal::parse(k.open)) in.mid = open->to_double();
+    }
     before(k.open_time);
     paper_->on_candle(k);
-    // The strategy sees the bar at its close, as a top of book at the close.
-    before(k.close_time);
+    // The strategy sees the bar at its close, as a top of book at the close;
+    // the equity point at the close is taken after it, priced at that close.
+    before(k.close_time, false);
     auto close = Decimal::parse(k.close);
     auto volume = Decimal::parse(k.volume);
-    if (!close || !volume) return;
-    TopOfBookEvent t;
-    t.venue = k.venue;
-    t.symbol = k.symbol;
-    t.ts = t.recv = k.close_time;
-    t.bid = t.ask = *close;
-    t.bid_qty = t.ask_qty = *volume;
-    t.has_bid = t.has_ask = true;
-    on_top(t);
+    if (close && volume) {
+      TopOfBookEvent t;
+      t.venue = k.venue;
+      t.symbol = k.symbol;
+      t.ts = t.recv = k.close_time;
+      t.bid = t.ask = *close;
+      t.bid_qty = t.ask_qty = *volume;
+      t.has_bid = t.has_ask = true;
+      on_top(t);
+    }
+    sample_until(k.close_time, true);
   }
 
   // An event line (followed by kLinePadding bytes) from an event file or the store.
@@ -406,8 +420,9 @@ class Run final : public EventListener {
   // ------------------------------------------------------------ the clock
 
   // Everything due before an event at `t`: delayed market data, timers,
-  // funding, equity samples.
-  void before(Nanos t) {
+  // funding, equity samples (the one at `t` itself too unless
+  // `sample_at_t` is false: the caller takes it after the event).
+  void before(Nanos t, bool sample_at_t = true) {
     if (t < now_) t = now_;
     if (start_ == 0) {
       start_ = t;
@@ -421,12 +436,17 @@ class Run final : public EventListener {
       if (next_funding_ > 0) pay_funding();
       next_funding_ = (t / kFundingPeriod + 1) * kFundingPeriod;
     }
+    sample_until(t, sample_at_t);
+    now_ = t;
+  }
+
+  // The equity points due by `t` (at `t` itself when `inclusive`).
+  void sample_until(Nanos t, bool inclusive) {
     if (next_sample_ == 0) next_sample_ = (t / bar_ + 1) * bar_;
-    while (next_sample_ <= t) {
+    while (next_sample_ < t || (inclusive && next_sample_ == t)) {
       sample(next_sample_, false);
       next_sample_ += bar_;
     }
-    now_ = t;
   }
 
   void run_timers(Nanos t) {
@@ -520,6 +540,9 @@ class Run final : public EventListener {
       in = owned.get();
       by_key_.emplace(key_, in);
       instruments_.push_back(std::move(owned));
+      trading = trading || std::any_of(targets_.begin(), targets_.end(), [&](const Target& t) {
+                  return t.symbol == symbol && (t.venue.empty() || t.venue == venue);
+                });
     }
     if (trading && !traded(*in)) {
       in->index = r_.symbols.size();
@@ -611,6 +634,10 @@ class Run final : public EventListener {
   }
 
   static constexpr std::size_t kUntraded = static_cast<std::size_t>(-1);
+  struct Target {
+    std::string venue, symbol;  // venue empty: any
+  };
+  std::vector<Target> targets_;  // the strategies' instruments
 
   const BacktestConfig& c_;
   Diagnostics& diag_;

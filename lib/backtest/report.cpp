@@ -62,13 +62,6 @@ std::vector<std::pair<Nanos, double>> thin(const std::vector<std::pair<Nanos, do
   return out;
 }
 
-std::string tick_label(double v, bool percent) {
-  if (percent) return fmt::format("{:.2f}%", v * 100);
-  const double a = std::abs(v);
-  if (a != 0 && (a >= 1e6 || a < 1e-3)) return fmt::format("{:.3g}", v);
-  return fmt::format("{:.6g}", v);
-}
-
 std::string time_label(Nanos t, Nanos span) {
   const std::string iso = format_time(t);  // 2022-05-13T16:27:05.507000000Z
   if (span > 2 * 86'400'000'000'000LL) return iso.substr(0, 10);
@@ -89,8 +82,26 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
 
 }  // namespace
 
+AxisTicks axis_ticks(double lo, double hi) {
+  AxisTicks out;
+  if (!(hi > lo) || !std::isfinite(hi - lo)) return out;
+  const double raw = (hi - lo) / 4;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double f = raw / mag;
+  const double step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+  out.decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  for (double k = std::ceil(lo / step); k * step <= hi; k += 1) out.values.push_back(k * step);
+  return out;
+}
+
+std::string tick_label(double v, int decimals) {
+  const std::string text = fmt::format("{:.{}f}", v, decimals);
+  // A tick at zero reads "0", never "-0.00".
+  return text.find_first_not_of("-0.") == std::string::npos ? text.substr(text[0] == '-') : text;
+}
+
 std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& series,
-                      const std::vector<ChartMarker>& markers, bool percent) {
+                      const std::vector<ChartMarker>& markers, bool percent, TimeSpan span) {
   const int W = 900, H = 280, L = 80, R = 20, T = 30, B = 40;
   Nanos t0 = 0, t1 = 0;
   double y0 = 0, y1 = 0;
@@ -109,6 +120,7 @@ std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& 
     for (const auto& [t, y] : s.points) extend(t, y);
   }
   for (const auto& m : markers) extend(m.t, m.y);
+  if (span.to > span.from) t0 = span.from, t1 = span.to;
   if (t1 == t0) t1 = t0 + 1;
   if (y1 == y0) {
     const double pad = y0 == 0 ? 1 : std::abs(y0) * 0.01;
@@ -127,13 +139,15 @@ std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& 
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
       "fill=\"white\"/>\n<text x=\"{}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{}</text>\n",
       W, H, W, H, L, esc(title));
-  for (int i = 0; i <= 4; ++i) {
-    const double v = y0 + (y1 - y0) * i / 4;
-    const double y = Y(v);
+  // Percent axes step in percent points.
+  const double unit = percent ? 100 : 1;
+  AxisTicks ticks = axis_ticks(y0 * unit, y1 * unit);
+  for (double v : ticks.values) {
+    const double y = Y(v / unit);
     s += fmt::format(
         "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{}\" "
         "y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-        L, W - R, y, y, L - 6, y + 4, esc(tick_label(v, percent)));
+        L, W - R, y, y, L - 6, y + 4, esc(tick_label(v, ticks.decimals) + (percent ? "%" : "")));
   }
   for (int i = 0; i <= 5; ++i) {
     const Nanos t = t0 + (t1 - t0) * i / 5;
@@ -215,11 +229,15 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
   for (const auto& f : r.fills) {
     if (f.symbol == 0) marks.push_back(ChartMarker{f.t, f.price, f.buy});
   }
-  const std::string svg_equity = svg_chart("Equity", {eq});
-  const std::string svg_dd = svg_chart("Drawdown", {dd}, {}, true);
-  const std::string svg_inv = svg_chart("Inventory", inv);
-  const std::string svg_price = svg_chart(
-      "Price and fills" + (r.symbols.empty() ? "" : " (" + r.symbols[0] + ")"), price, marks);
+  // One time axis for all four: the run's.
+  const TimeSpan span =
+      r.equity.empty() ? TimeSpan{} : TimeSpan{r.equity.front().t, r.equity.back().t};
+  const std::string svg_equity = svg_chart("Equity", {eq}, {}, false, span);
+  const std::string svg_dd = svg_chart("Drawdown", {dd}, {}, true, span);
+  const std::string svg_inv = svg_chart("Inventory", inv, {}, false, span);
+  const std::string svg_price =
+      svg_chart("Price and fills" + (r.symbols.empty() ? "" : " (" + r.symbols[0] + ")"), price,
+                marks, false, span);
   for (const auto& [name, svg] :
        {std::pair{"equity.svg", &svg_equity}, std::pair{"drawdown.svg", &svg_dd},
         std::pair{"inventory.svg", &svg_inv}, std::pair{"price.svg", &svg_price}}) {

@@ -26,8 +26,23 @@ struct ChartMarker {
   double y;
   bool up;  // a buy (triangle up, green) or a sell (down, red)
 };
+// `span` fixes the time axis (so a report's charts share one); {0, 0}
+// fits it to the data.
+struct TimeSpan {
+  Nanos from = 0, to = 0;
+};
 std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& series,
-                      const std::vector<ChartMarker>& markers = {}, bool percent = false);
+                      const std::vector<ChartMarker>& markers = {}, bool percent = false,
+                      TimeSpan span = {});
+// Value-axis ticks: multiples of a round step (1, 2 or 5 × 10^k) inside
+// [lo, hi], about four of them, and the decimals that tell them apart.
+struct AxisTicks {
+  std::vector<double> values;
+  int decimals = 0;
+};
+AxisTicks axis_ticks(double lo, double hi);
+// A tick's text with `decimals` decimals.
+std::string tick_label(double v, int decimals);
 
 // `--param k=a,b,c` lists: every combination, the last parameter varying
 // fastest. A value without commas is a single choice.

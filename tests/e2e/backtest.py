@@ -117,9 +117,66 @@ fills = [json.loads(l) for l in open(f"{tmp}/mom/fills.ndjson")]
 check(all(f["ts"] % 60_000_000_000 == 0 for f in fills), "candle fills happen at a bar's open")
 rows = list(csv.DictReader(open(f"{tmp}/mom/equity.csv")))
 check(len(rows) >= len(raw) - 2, f"equity sampled per bar ({len(rows)} points)")
+
+
+def equity_at_closes(candle_lines, fills, capital):
+    """Equity at each bar's close, computed from the candles and the fills
+    alone: the fills before the close, the position priced at that close."""
+    import datetime
+    closes = {}
+    for l in candle_lines:
+        f = l.split(",")
+        if f[0] == "timestamp":
+            continue
+        if f[0].isdigit():
+            opened = int(f[0]) * 1_000_000
+        else:
+            d = datetime.datetime.strptime(f[0], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
+            opened = int(d.timestamp()) * 1_000_000_000
+        closes[opened + 60 * 10**9] = Decimal(f[4])
+    out, cash, pos, i = {}, Decimal(0), Decimal(0), 0
+    fills = sorted(fills, key=lambda e: e["ts"])
+    for t in sorted(closes):
+        while i < len(fills) and fills[i]["ts"] < t:
+            e = fills[i]
+            q, p = Decimal(e["qty"]), Decimal(e["price"])
+            sgn = 1 if e["side"] == "buy" else -1
+            cash -= sgn * q * p + Decimal(e.get("fee", "0"))
+            pos += sgn * q
+            i += 1
+        out[t] = (capital + cash + pos * closes[t], pos, closes[t])
+    return out
+
+
+model = equity_at_closes(raw, fills, Decimal(100000))
+sym = [k for k in rows[0] if k.startswith("price ")][0]
+diffs = [(r["time"], r["equity"], model[int(r["time"])][0]) for r in rows
+         if int(r["time"]) in model and (abs(Decimal(r["equity"]) - model[int(r["time"])][0]) > Decimal("1e-6")
+                                        or Decimal(r[sym]) != model[int(r["time"])][2])]
+matched = sum(1 for r in rows if int(r["time"]) in model)
+check(matched >= len(raw) - 2 and not diffs,
+      f"candles: the equity at every close is the fills' cash flow and the position at that "
+      f"close ({matched} rows; first differences {diffs[:3]})")
+check(float(rows[0][sym]) > 0 and all(float(r[sym]) > 0 for r in rows[1:]),
+      "equity.csv: the price is there from the first bar, before any order")
 r = bt(["--data", os.path.join(DATA, "candles/binance-adabtc-1m-2021-11-27.csv"),
         "--candle-symbol", "ADABTC", "--strategy", "meanrev", "--param", "qty=1000"])
 check(r.returncode == 0 and summary(r)["events"] == 10, "Binance kline CSV layout")
+r = bt(["--data", os.path.join(DATA, "candles/binance-adabtc-1m-2021-11-27.csv"),
+        "--candle-symbol", "ADABTC", "--strategy", "momentum", "--param", "qty=1000",
+        "--param", "fast=60", "--param", "slow=180", "--param", "warmup=0", "--report", f"{tmp}/ada"])
+for name in ["equity.svg", "drawdown.svg", "price.svg"]:
+    root = ET.parse(f"{tmp}/ada/{name}").getroot()
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")
+              if t.get("text-anchor") == "end"]
+    check(len(labels) >= 2 and len(set(labels)) == len(labels),
+          f"{name}: value ticks that differ on a small range ({labels})")
+spans = set()
+for name in ["equity.svg", "drawdown.svg", "inventory.svg", "price.svg"]:
+    root = ET.parse(f"{tmp}/ada/{name}").getroot()
+    spans.add(tuple(t.text for t in root.iter("{http://www.w3.org/2000/svg}text")
+                    if t.get("text-anchor") == "middle"))
+check(len(spans) == 1, f"the report's charts share one time axis ({spans})")
 
 # 6. Funding from ticker events.
 def ev(**kw):
