@@ -208,6 +208,7 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
     case ApplyResult::bad_level: {
       if (r.kind == ApplyResult::gap) ++stats_.gaps;
       if (r.kind == ApplyResult::checksum_mismatch) ++stats_.checksum_mismatches;
+      if (r.kind == ApplyResult::bad_level) ++stats_.bad_levels;
       const std::string what =
           e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
       diag_.error(where(), what);
@@ -225,17 +226,18 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
                 u.snapshot ? std::string_view("snapshot") : std::string_view("resynced"));
   }
   ++e.applied;
-  if (options_.emit_bbo || top_listener_) emit_bbo(e);
+  // A book that just became valid always says what its top is, empty or not.
+  if (options_.emit_bbo || top_listener_) emit_bbo(e, !was_valid);
   if (options_.depth_levels > 0) emit_depth(e);
   if (options_.book_every > 0 && e.applied % options_.book_every == 0) emit_book(e);
 }
 
-void BookEngine::emit_bbo(Entry& e) {
+void BookEngine::emit_bbo(Entry& e, bool always) {
   const L2Book& book = e.book.book();
   TopOfBook top;
   if (auto b = book.best(BookSide::bid)) top.bid = b->price, top.bid_qty = b->qty;
   if (auto a = book.best(BookSide::ask)) top.ask = a->price, top.ask_qty = a->qty;
-  if (same(top.bid, e.last_top.bid) && same(top.bid_qty, e.last_top.bid_qty) &&
+  if (!always && same(top.bid, e.last_top.bid) && same(top.bid_qty, e.last_top.bid_qty) &&
       same(top.ask, e.last_top.ask) && same(top.ask_qty, e.last_top.ask_qty)) {
     return;
   }
@@ -259,8 +261,17 @@ void BookEngine::emit_bbo(Entry& e) {
   j.field("symbol", e.symbol);
   j.field("ts", e.ts);
   j.field("recv", e.recv);
-  if (top.bid) decimal_field(line_, "bid", *top.bid), decimal_field(line_, "bid_qty", *top.bid_qty);
-  if (top.ask) decimal_field(line_, "ask", *top.ask), decimal_field(line_, "ask_qty", *top.ask_qty);
+  // An empty side is null: known to be empty, not unknown.
+  if (top.bid) {
+    decimal_field(line_, "bid", *top.bid), decimal_field(line_, "bid_qty", *top.bid_qty);
+  } else {
+    line_.append(",\"bid\":null,\"bid_qty\":null");
+  }
+  if (top.ask) {
+    decimal_field(line_, "ask", *top.ask), decimal_field(line_, "ask_qty", *top.ask_qty);
+  } else {
+    line_.append(",\"ask\":null,\"ask_qty\":null");
+  }
   if (top.bid && top.ask) {
     DerivedFigures d = derive(*top.bid, *top.bid_qty, *top.ask, *top.ask_qty);
     decimal_field(line_, "mid", d.mid);

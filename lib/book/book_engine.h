@@ -36,6 +36,7 @@ struct BookEngineStats {
   std::uint64_t malformed = 0;
   std::uint64_t book_updates = 0;
   std::uint64_t gaps = 0;
+  std::uint64_t bad_levels = 0;  // updates refused for a level that is not a valid one
   std::uint64_t checksum_mismatches = 0;
   std::uint64_t checksums_verified = 0;
 };
@@ -93,7 +94,8 @@ class BookEngine {
   const std::string& where();
   void on_status(const Status& s);
   void emit_status(const Entry& e, Nanos ts, std::string_view event, std::string_view detail);
-  void emit_bbo(Entry& e);
+  // Writes the top of book if it changed (or `always`).
+  void emit_bbo(Entry& e, bool always);
   void emit_depth(Entry& e);
   void emit_book(const Entry& e);
 

@@ -224,7 +224,7 @@ bool L2Book::apply(BookSide side, std::string_view price_text, std::string_view 
 }
 
 bool L2Book::apply_slow(BookSide side, const Decimal& p, const Decimal& q, const PriceLevel* text) {
-  if (q.mantissa < 0 || p.mantissa < 0) return false;
+  if (q.mantissa < 0 || p.mantissa <= 0) return false;
   if (p.scale > scale_) {
     const std::int64_t f = pow10(p.scale - scale_);
     // Keep every key within 18 digits after rescaling.

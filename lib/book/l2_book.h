@@ -38,7 +38,8 @@ class L2Book {
 
   void clear();
   // Sets `price` to `qty` (qty zero deletes). Returns false, leaving the book
-  // unchanged, if either text is not a decimal, a value is negative, or the
+  // unchanged, if either text is not a decimal, the price is not above
+  // zero, the quantity is negative, or the
   // price needs more than 18 digits at the book's scale.
   bool apply(BookSide side, std::string_view price, std::string_view qty);
   // A level as a producer handed it over: its values if it read them, else
@@ -183,7 +184,8 @@ class L2Book {
  private:
   bool apply(BookSide side, const Decimal& price, const Decimal& qty, const PriceLevel* text) {
     // Fast path: a price no finer than the book's scale.
-    if (price.scale == scale_ && (price.mantissa | qty.mantissa) >= 0) {
+    // (A price must be above zero, a quantity not below.)
+    if (price.scale == scale_ && ((price.mantissa - 1) | qty.mantissa) >= 0) {
       ++updates_;
       side_of(side).set(side == BookSide::bid ? price.mantissa : -price.mantissa,
                         static_cast<std::int8_t>(price.scale), qty, text);

@@ -181,6 +181,7 @@ struct EventDecoder::Impl {
       case EventType::quote: {
         auto& q = out.top;
         if (header(q, key, v)) return;
+        if (v.is_null()) return;  // an empty side
         if (key == "ts")
           q.ts = v.get_int64();
         else if (key == "recv")

@@ -71,6 +71,13 @@ SyncStats BookSyncGuard::stats() const {
   return s;
 }
 
+bool BookSyncGuard::take_error(std::string& detail) {
+  if (error_.empty()) return false;
+  detail.swap(error_);
+  error_.clear();
+  return true;
+}
+
 void BookSyncGuard::lost_sync(SymbolState& st, const BookUpdate& u, std::string_view event,
                               const std::string& detail) {
   Status s;
@@ -111,6 +118,9 @@ bool BookSyncGuard::forward(SymbolState& st, const BookUpdate& u) {
       lost_sync(st, u, "checksum_mismatch", r.detail);
       return false;
     case ApplyResult::bad_level:
+      ++stats_.bad_levels;
+      error_.assign(u.venue).append(" ").append(u.symbol).append(": ").append(r.detail);
+      error_.append(" (book invalid until the next snapshot)");
       lost_sync(st, u, "error", r.detail);
       return false;
   }
@@ -152,7 +162,7 @@ void BookSyncGuard::on_book(const BookUpdate& u) {
   }
   st.waiting = false;
   st.requested = false;
-  forward(st, u);
+  if (!forward(st, u)) return;  // a bad snapshot: waiting again
   if (st.ever_synced) {
     Status s{u.venue, u.symbol, u.recv, "resync", "book resynchronized from snapshot"};
     out_.on_status(s);

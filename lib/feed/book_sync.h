@@ -41,6 +41,7 @@ struct SyncStats {
   std::uint64_t checksum_mismatches = 0;
   std::uint64_t checksums_verified = 0;
   std::uint64_t withheld = 0;  // deltas not forwarded while out of sync
+  std::uint64_t bad_levels = 0;  // updates refused for a level that is not a valid one
 };
 
 class BookSyncGuard final : public EventListener {
@@ -56,6 +57,11 @@ class BookSyncGuard final : public EventListener {
 
   // The connection dropped: every book must resync. Emits nothing.
   void reset_all();
+  // Whether an update since the last call was refused for a bad level (a
+  // price or quantity that is not a decimal, a price not above zero, a
+  // negative quantity): the frame that carried it is a bad frame, to be
+  // reported and counted like one. `detail` says which book and why.
+  bool take_error(std::string& detail);
   SyncStats stats() const;
 
  private:
@@ -75,6 +81,7 @@ class BookSyncGuard final : public EventListener {
   // moves) and its state: consecutive updates are usually for one symbol.
   RecentKeys<SymbolState> recent_;  // the last few symbols looked up
   SyncStats stats_;
+  std::string error_;  // the last bad level's detail, until taken
 };
 
 }  // namespace ot

@@ -123,6 +123,10 @@ class LiveFeed final : public SyncActions {
       ++stats_.errors;
       diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames), r.error);
     }
+    if (guard_.take_error(bad_level_)) {
+      ++stats_.errors;
+      diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames), bad_level_);
+    }
   }
 
   asio::awaitable<void> watch_stop(const volatile std::sig_atomic_t* stop) {
@@ -335,6 +339,7 @@ class LiveFeed final : public SyncActions {
   NullSink null_;
   EventEncoder encoder_;
   BookSyncGuard guard_;
+  std::string bad_level_;
   std::unique_ptr<LineOutput> record_;
   std::set<std::string> fetching_;
   std::string frame_;

@@ -61,7 +61,7 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
   CountingListener counted(events, stats.events);
   std::vector<Source> sources(inputs.size());
   bool ok = true;
-  std::string where;
+  std::string where, bad_level;
 
   // Reads the next usable line of a source (skipping bad stamps).
   auto advance = [&](Source& s) {
@@ -168,6 +168,10 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
         where = s.in->name() + ":" + std::to_string(s.in->line_number());
         diag.error(where, r.error);
         break;
+    }
+    if (s.guard->take_error(bad_level)) {
+      ++stats.errors;
+      diag.error(s.in->name() + ":" + std::to_string(s.in->line_number()), bad_level);
     }
     advance(s);
   }

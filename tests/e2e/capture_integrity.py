@@ -38,7 +38,7 @@ for venue, name in CAPTURES.items():
     bbos = [e for e in events(out) if e["type"] == "bbo"]
     check(len(bbos) > 0, f"{venue}: bbo events emitted ({len(bbos)})")
     foreign = [e for e in bbos for k in ("bid", "bid_qty", "ask", "ask_qty")
-               if k in e and e[k] not in venue_text]
+               if e.get(k) is not None and e[k] not in venue_text]
     check(not foreign, f"{venue}: bbo prices and sizes are the venue's own digits {foreign[:1]}")
     if venue == "okx":
         check(ok_sums == 290 and bad_sums == 0, f"okx: model verifies 290 checksums ({ok_sums})")

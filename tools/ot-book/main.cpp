@@ -113,12 +113,12 @@ int main(int argc, char** argv) {
   if (print_stats) {
     std::fprintf(stderr,
                  "ot-book: stats: lines=%lu malformed=%lu book_updates=%lu gaps=%lu "
-                 "checksum_mismatches=%lu checksums_verified=%lu\n",
+                 "checksum_mismatches=%lu checksums_verified=%lu bad_levels=%lu\n",
                  s.lines, s.malformed, s.book_updates, s.gaps, s.checksum_mismatches,
-                 s.checksums_verified);
+                 s.checksums_verified, s.bad_levels);
   }
   if (!in->error().empty()) return tool::kExitFailure;
-  if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0)) {
+  if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0 || s.bad_levels > 0)) {
     return tool::kExitFailure;
   }
   return tool::kExitOk;
