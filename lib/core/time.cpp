@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 namespace ot {
 namespace {
@@ -43,6 +44,12 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexce
   return true;
 }
 
+int days_in_month(int y, int m) noexcept {
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 void put2(char* p, unsigned v) noexcept {
   p[0] = static_cast<char>('0' + v / 10);
   p[1] = static_cast<char>('0' + v % 10);
@@ -78,7 +85,7 @@ std::optional<Nanos> parse_iso8601(std::string_view s) noexcept {
     days = last_days;
   } else {
     if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+        !digits(s, 8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
       return std::nullopt;
     }
     days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
@@ -86,7 +93,8 @@ std::optional<Nanos> parse_iso8601(std::string_view s) noexcept {
     last_days = days;
     have_date = true;
   }
-  if (h > 23 || mi > 59 || se > 60) return std::nullopt;
+  // No leap seconds: the venues' own clocks (and Unix time) have none.
+  if (h > 23 || mi > 59 || se > 59) return std::nullopt;
   std::size_t i = 19;
   Nanos frac = 0;
   if (i < s.size() && s[i] == '.') {
@@ -100,7 +108,14 @@ std::optional<Nanos> parse_iso8601(std::string_view s) noexcept {
     for (; n < 9; ++n) frac *= 10;
   }
   if (i + 1 != s.size() || s[i] != 'Z') return std::nullopt;
-  return ((days * 24 + h) * 60 + mi) * 60 * 1'000'000'000LL + se * 1'000'000'000LL + frac;
+  // Past 2262-04-11T23:47:16.854775807Z (or before 1677) nanoseconds since
+  // the epoch no longer fit in 64 bits.
+  const __int128 t =
+      (static_cast<__int128>(days) * 86400 + (h * 60 + mi) * 60 + se) * 1'000'000'000 + frac;
+  if (t > std::numeric_limits<Nanos>::max() || t < std::numeric_limits<Nanos>::min()) {
+    return std::nullopt;
+  }
+  return static_cast<Nanos>(t);
 }
 
 char* format_capture_stamp(char* out, Nanos t) noexcept {

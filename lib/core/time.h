@@ -24,7 +24,10 @@ inline std::optional<Nanos> ns_from_ms(std::int64_t ms) noexcept {
   return ms * 1'000'000;
 }
 
-// Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z"; nullopt when malformed.
+// Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z" (digits past the ninth
+// fractional one are dropped); nullopt when malformed, for a day the month
+// does not have (2021-02-31), a second of 60, and times that 64-bit
+// nanoseconds cannot hold (after 2262-04-11T23:47:16.854775807Z).
 std::optional<Nanos> parse_iso8601(std::string_view text) noexcept;
 // "2022-05-13T16:27:05.507260300Z" (UTC, nine fractional digits).
 std::string format_iso8601(Nanos t);

@@ -276,6 +276,16 @@ TEST_CASE("capture stamps round-trip at 100 ns", "[core][time]") {
   CHECK(std::string(buf, ot::format_capture_stamp(buf, *t)) == "2021-10-12T00:28:32.0633569Z");
   CHECK(ot::parse_iso8601("2024-02-29T23:59:59Z").value() == 1709251199000000000LL);
   CHECK_FALSE(ot::parse_iso8601("2021-13-12T00:28:32.06Z"));
+  CHECK_FALSE(ot::parse_iso8601("2021-02-31T00:00:00Z"));
+  CHECK_FALSE(ot::parse_iso8601("2023-02-29T00:00:00Z"));
+  CHECK_FALSE(ot::parse_iso8601("2021-04-31T00:00:00Z"));
+  CHECK(ot::parse_iso8601("2000-02-29T00:00:00Z"));
+  CHECK_FALSE(ot::parse_iso8601("1900-02-29T00:00:00Z"));
+  CHECK_FALSE(ot::parse_iso8601("2016-12-31T23:59:60Z"));
+  // The last nanosecond 64 bits hold, and the next.
+  CHECK(ot::parse_iso8601("2262-04-11T23:47:16.854775807Z").value() == INT64_MAX);
+  CHECK_FALSE(ot::parse_iso8601("2262-04-11T23:47:16.854775808Z"));
+  CHECK_FALSE(ot::parse_iso8601("9999-12-31T23:59:59Z"));
   CHECK_FALSE(ot::parse_iso8601("2021-10-12 00:28:32Z"));
   CHECK_FALSE(ot::parse_iso8601("2021-10-12T00:28:32.06"));
 }
