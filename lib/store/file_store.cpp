@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -198,6 +200,7 @@ bool day_in_range(const std::string& day, const StoreFilter& f) {
 template <class Fn>
 void for_each_partition(const std::string& root, const StoreFilter& f, Fn fn) {
   for (const auto& v : subdirs(root)) {
+    if (v.starts_with('.')) continue;  // .commits (encoded names never start with '.')
     const std::string venue = decode_name(v);
     if (!contains(f.venues, venue)) continue;
     for (const auto& s : subdirs(root + "/" + v)) {
@@ -214,7 +217,36 @@ void for_each_partition(const std::string& root, const StoreFilter& f, Fn fn) {
   }
 }
 
+// DIR/.commits/<first seq of a writer's run>: 16 bytes, the run's first seq
+// and the last seq it committed, rewritten at the end of every flush.
+std::string commit_path(const std::string& dir, std::uint64_t start) {
+  return dir + "/.commits/" + std::to_string(start);
+}
+
 }  // namespace
+
+void CommitTable::load(const std::string& dir) {
+  runs_.clear();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir + "/.commits", ec)) {
+    std::string data;
+    if (!read_file(e.path().string(), data) || data.size() < 16) continue;
+    std::uint64_t start = 0, committed = 0;
+    std::memcpy(&start, data.data(), 8);
+    std::memcpy(&committed, data.data() + 8, 8);
+    runs_.emplace_back(start, committed);
+  }
+  std::sort(runs_.begin(), runs_.end());
+}
+
+bool CommitTable::visible(std::uint64_t seq) const {
+  // Before the first run that keeps a commit file: a store written before
+  // there were any, where every record with its '\n' counts.
+  if (runs_.empty() || seq < runs_.front().first) return true;
+  auto it = std::upper_bound(runs_.begin(), runs_.end(),
+                             std::pair{seq, std::numeric_limits<std::uint64_t>::max()});
+  return seq <= std::prev(it)->second;
+}
 
 bool matches(const StoreFilter& f, std::string_view venue, std::string_view symbol,
              std::string_view type) {
@@ -329,7 +361,29 @@ std::unique_ptr<FileStoreWriter> FileStoreWriter::open(const FileStoreOptions& o
   w->lock_fd_ = fd;
   // Numbers this run's records after everything written before it.
   w->seq_ = static_cast<std::uint64_t>(now_ns());
+  w->commits_.load(options.dir);
+  // This run's commit file, committing nothing yet, before any record.
+  fs::create_directories(options.dir + "/.commits", ec);
+  const std::string commits = commit_path(options.dir, w->seq_);
+  w->commit_fd_ = ::open(commits.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  w->first_seq_ = w->seq_;
+  if (ec || w->commit_fd_ < 0 || !w->commit(w->seq_ - 1) || ::fsync(w->commit_fd_) != 0) {
+    error = sys_error("cannot create", commits);
+    return nullptr;
+  }
+  if (int dfd = ::open((options.dir + "/.commits").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return w;
+}
+
+bool FileStoreWriter::commit(std::uint64_t last) {
+  char rec[16];
+  std::memcpy(rec, &first_seq_, 8);
+  std::memcpy(rec + 8, &last, 8);
+  return ::pwrite(commit_fd_, rec, sizeof rec, 0) == static_cast<ssize_t>(sizeof rec);
 }
 
 FileStoreWriter::~FileStoreWriter() {
@@ -338,10 +392,11 @@ FileStoreWriter::~FileStoreWriter() {
   for (auto& p : partitions_) {
     if (p->fd >= 0) ::close(p->fd);
   }
+  if (commit_fd_ >= 0) ::close(commit_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-FileStoreWriter::Partition& FileStoreWriter::partition(const RecordKey& key) {
+FileStoreWriter::Partition* FileStoreWriter::partition(const RecordKey& key, std::string& error) {
   const Nanos day = key.time >= 0 ? key.time / kDay : (key.time - kDay + 1) / kDay;
   key_.assign(key.venue);
   key_ += '\0';
@@ -351,17 +406,28 @@ FileStoreWriter::Partition& FileStoreWriter::partition(const RecordKey& key) {
   key_ += '\0';
   key_.append(reinterpret_cast<const char*>(&day), sizeof day);
   auto it = index_.find(key_);
-  if (it != index_.end()) return *partitions_[it->second];
+  if (it != index_.end()) return partitions_[it->second].get();
+  const std::string venue = encode_name(key.venue), symbol = encode_name(key.symbol),
+                    type = encode_name(key.type);
+  for (const auto& [what, name] :
+       {std::pair{"venue", &venue}, std::pair{"symbol", &symbol}, std::pair{"type", &type}}) {
+    if (name->size() > kMaxName) {
+      error = std::string(what) + " too long for a store name (" + std::to_string(name->size()) +
+              " bytes encoded, at most " + std::to_string(kMaxName) + ")";
+      return nullptr;
+    }
+  }
   auto p = std::make_unique<Partition>();
-  p->dir = options_.dir + "/" + encode_name(key.venue) + "/" + encode_name(key.symbol) + "/" +
-           utc_day(key.time) + "/" + encode_name(key.type);
+  p->dir = options_.dir + "/" + venue + "/" + symbol + "/" + utc_day(key.time) + "/" + type;
   index_.emplace(key_, partitions_.size());
   partitions_.push_back(std::move(p));
-  return *partitions_.back();
+  return partitions_.back().get();
 }
 
-void FileStoreWriter::append(const RecordKey& key, std::string_view line) {
-  Partition& p = partition(key);
+bool FileStoreWriter::append(const RecordKey& key, std::string_view line, std::string& error) {
+  Partition* found = partition(key, error);
+  if (found == nullptr) return false;
+  Partition& p = *found;
   const std::size_t before = p.buf.size();
   append_record_prefix(p.buf, key.time, seq_++);
   p.buf.append(line);
@@ -373,14 +439,30 @@ void FileStoreWriter::append(const RecordKey& key, std::string_view line) {
   p.used = ++tick_;
   pending_ += p.buf.size() - before;
   ++records_;
+  return true;
 }
 
 namespace {
 
+// The bytes of `data` (whole records) up to its first record no commit
+// covers.
+std::size_t committed_prefix(std::string_view data, const CommitTable& commits) {
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    const std::size_t nl = data.find('\n', pos);
+    Nanos time = 0;
+    std::uint64_t seq = 0;
+    std::string_view line;
+    if (!parse_record(data.substr(pos, nl - pos), time, seq, line) || !commits.visible(seq)) break;
+    pos = nl + 1;
+  }
+  return pos;
+}
+
 // Prepares a partition for appending: removes leftovers of an interrupted
 // seal, reopens a segment left open (cutting a torn tail) or starts a new one.
-bool open_partition(const std::string& dir, bool& scanned, int& fd, std::uint64_t& number,
-                    SegmentInfo& info, std::string& error) {
+bool open_partition(const std::string& dir, const CommitTable& commits, bool& scanned, int& fd,
+                    std::uint64_t& number, SegmentInfo& info, std::string& error) {
   if (fd >= 0) return true;
   std::error_code ec;
   if (!scanned) {
@@ -409,7 +491,10 @@ bool open_partition(const std::string& dir, bool& scanned, int& fd, std::uint64_
         error = sys_error("cannot read", path);
         return false;
       }
-      const std::size_t keep = data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1;
+      // Cut a torn tail, and what an interrupted flush wrote but never
+      // committed (readers do not see it either).
+      std::size_t keep = data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1;
+      keep = committed_prefix(std::string_view(data).substr(0, keep), commits);
       if (keep != data.size() && ::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
         error = sys_error("cannot cut the torn tail of", path);
         return false;
@@ -431,11 +516,12 @@ bool open_partition(const std::string& dir, bool& scanned, int& fd, std::uint64_
 }  // namespace
 
 bool FileStoreWriter::flush(std::string& error) {
+  bool wrote = false;
   for (auto& pp : partitions_) {
     Partition& p = *pp;
     if (p.buf.empty()) continue;
     const bool was_open = p.fd >= 0;
-    if (!open_partition(p.dir, p.scanned, p.fd, p.number, p.info, error)) return false;
+    if (!open_partition(p.dir, commits_, p.scanned, p.fd, p.number, p.info, error)) return false;
     if (!was_open) ++open_count_;
     if (!write_all(p.fd, p.buf.data(), p.buf.size())) {
       error = sys_error("cannot write", segment_path(p.dir, p.number, false));
@@ -453,7 +539,18 @@ bool FileStoreWriter::flush(std::string& error) {
     pending_ -= p.buf.size();
     p.buf.clear();
     p.buf_count = 0;
-    if (p.info.raw_bytes >= options_.segment_bytes && !seal(p, error)) return false;
+    wrote = true;
+  }
+  if (!wrote) return true;
+  // Only now are this flush's records visible, all of them at once: a crash
+  // in the loop above leaves them unseen and cut by the next writer, so
+  // what survives is always a prefix of what was appended.
+  if (!commit(seq_ - 1) || (options_.sync && ::fdatasync(commit_fd_) != 0)) {
+    error = sys_error("cannot commit in", options_.dir + "/.commits");
+    return false;
+  }
+  for (auto& p : partitions_) {
+    if (p->fd >= 0 && p->info.raw_bytes >= options_.segment_bytes && !seal(*p, error)) return false;
   }
   while (open_count_ > options_.max_open) {
     Partition* lru = nullptr;
@@ -574,6 +671,7 @@ std::unique_ptr<FileStoreReader> FileStoreReader::open(const std::string& dir,
   }
   std::unique_ptr<FileStoreReader> r(new FileStoreReader());
   r->filter_ = filter;
+  r->commits_.load(dir);
   for_each_partition(dir, filter,
                      [&](const std::string& venue, const std::string& symbol, const std::string&,
                          const std::string& type, const std::string& path) {
@@ -662,6 +760,7 @@ bool FileStoreReader::advance(Cursor& c) {
         error_ = "corrupt record in " + c.dir;
         return false;
       }
+      if (!c.sealed && !commits_.visible(c.seq)) continue;  // written, never committed
       if (filter_.from && c.time < *filter_.from) continue;
       if (filter_.to && c.time > *filter_.to) continue;
       return true;
@@ -742,6 +841,8 @@ bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<S
     return false;
   }
   std::map<std::tuple<std::string, std::string, std::string>, StoredSeries> series;
+  CommitTable commits;
+  commits.load(dir);
   for_each_partition(dir, filter,
                      [&](const std::string& venue, const std::string& symbol, const std::string&,
                          const std::string& type, const std::string& path) {
@@ -759,7 +860,8 @@ bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<S
                          } else {
                            std::string data;
                            if (!read_file(seg, data)) continue;
-                           info = scan_records(data);
+                           const std::string_view whole(data.data(), data.rfind('\n') + 1);
+                           info = scan_records(whole.substr(0, committed_prefix(whole, commits)));
                          }
                          if (info.count == 0) continue;
                          s.first = s.records == 0 ? info.first : std::min(s.first, info.first);

@@ -12,9 +12,13 @@
 // the writer's records so that reading restores the written order among
 // equal times.
 //
-// Crash safety (kill -9, power loss with sync): a record becomes visible
-// when its '\n' is in the file; readers stop at the last '\n', so a torn
-// tail is never seen, and the next writer cuts it off before appending.
+// Crash safety (kill -9, power loss with sync): what survives a crash is
+// always a prefix of what was appended. A flush writes each partition's
+// records, then commits them all at once: DIR/.commits/<run> holds the last
+// seq the writer's run committed, and readers see only committed records
+// (and, in a store written before commit files, every record with its
+// '\n'). Readers stop at the last '\n', so a torn tail is never seen; the
+// next writer cuts torn tails and uncommitted records before appending.
 // Sealing writes NNNNNN.zst.tmp, syncs it, renames it over and only then
 // removes the .ndjson; a reader seeing both takes the .zst. One writer per
 // directory at a time (an exclusive lock on DIR/.lock); any number of
@@ -35,6 +39,16 @@
 
 namespace ot {
 
+// Which records the writers' runs committed (DIR/.commits).
+class CommitTable {
+ public:
+  void load(const std::string& dir);
+  bool visible(std::uint64_t seq) const;
+
+ private:
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs_;  // first seq, last committed
+};
+
 struct FileStoreOptions {
   std::string dir;
   std::size_t segment_bytes = 8u << 20;  // seal an open segment past this size
@@ -51,10 +65,12 @@ class FileStoreWriter final : public RecordSink {
   ~FileStoreWriter() override;  // close() if not done
 
   // Queues a record (`line` without '\n'). Nothing is written until
-  // flush(); records are not visible to readers before.
-  void append(const RecordKey& key, std::string_view line) override;
+  // flush(); records are not visible to readers before. Refuses a record
+  // whose venue, symbol or type, percent-encoded, is longer than a file
+  // name may be (255 bytes).
+  bool append(const RecordKey& key, std::string_view line, std::string& error) override;
   // Writes queued records to their segments (one write per partition),
-  // seals segments grown past the limit. False on an I/O error (then
+  // commits them, seals segments grown past the limit. False on an I/O error (then
   // `error`); records already written stay.
   bool flush(std::string& error) override;
   // Bytes queued and not yet written.
@@ -67,11 +83,18 @@ class FileStoreWriter final : public RecordSink {
  private:
   struct Partition;
   explicit FileStoreWriter(FileStoreOptions options);
-  Partition& partition(const RecordKey& key);
+  // The record's partition, or nullptr (and `error`) for a name too long.
+  Partition* partition(const RecordKey& key, std::string& error);
+  static constexpr std::size_t kMaxName = 255;  // NAME_MAX
   bool seal(Partition& p, std::string& error);
+  // Marks every record up to seq `last` committed.
+  bool commit(std::uint64_t last);
 
   FileStoreOptions options_;
   int lock_fd_ = -1;
+  int commit_fd_ = -1;
+  std::uint64_t first_seq_ = 0;  // this run's first seq
+  CommitTable commits_;          // the runs before this one
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::unordered_map<std::string, std::size_t> index_;  // partition key -> partitions_
   std::string key_;
@@ -106,6 +129,7 @@ class FileStoreReader final : public RecordSource {
   std::vector<Cursor*> heap_;
   Cursor* current_ = nullptr;
   StoreFilter filter_;
+  CommitTable commits_;
   std::string error_;
 };
 

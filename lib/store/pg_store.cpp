@@ -424,7 +424,7 @@ class PgSink final : public RecordSink {
     return true;
   }
 
-  void append(const RecordKey& key, std::string_view line) override {
+  bool append(const RecordKey& key, std::string_view line, std::string&) override {
     const std::size_t before = queue_.size();
     append_record_prefix(queue_, key.time, seq_++);
     queue_.append(key.venue.empty() ? std::string_view("_") : key.venue);
@@ -436,6 +436,7 @@ class PgSink final : public RecordSink {
     queue_.append(line);
     queue_ += '\n';
     pending_ += queue_.size() - before;
+    return true;
   }
 
   std::size_t pending_bytes() const override { return pending_; }

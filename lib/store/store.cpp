@@ -55,7 +55,11 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       ++stats.filtered;
       continue;
     }
-    sink.append(key, line);
+    if (!sink.append(key, line, error)) {
+      ++stats.refused;
+      diag.error(in.name() + ":" + std::to_string(in.line_number()), error + " (skipped)");
+      continue;
+    }
     ++stats.stored;
     if (sink.pending_bytes() >= options.flush_bytes) flush();
   }

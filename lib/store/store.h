@@ -63,7 +63,9 @@ struct StoredSeries {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  virtual void append(const RecordKey& key, std::string_view line) = 0;
+  // Queues a record, or refuses it (false, `error` says why: a name the
+  // sink cannot file) and carries on.
+  virtual bool append(const RecordKey& key, std::string_view line, std::string& error) = 0;
   virtual bool flush(std::string& error) = 0;
   virtual std::size_t pending_bytes() const = 0;
   // flush() and release everything; the sink takes no more records.
@@ -90,7 +92,7 @@ struct WriteOptions {
 };
 
 struct WriteStats {
-  std::uint64_t lines = 0, stored = 0, filtered = 0, malformed = 0;
+  std::uint64_t lines = 0, stored = 0, filtered = 0, malformed = 0, refused = 0;
 };
 
 // Reads `in` to its end (or a stop signal, through `stop`), filing each line

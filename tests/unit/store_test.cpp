@@ -99,7 +99,7 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
       const std::string sym = i % 2 ? "A" : "B";
       const std::string line = "{\"type\":\"trade\",\"symbol\":\"" + sym +
                                "\",\"recv\":" + std::to_string(1000 + i) + "}";
-      w->append(ot::RecordKey{"v", sym, "trade", 1000 + i}, line);
+      REQUIRE(w->append(ot::RecordKey{"v", sym, "trade", 1000 + i}, line, err));
       written.push_back(line);
       if (i % 7 == 0) REQUIRE(w->flush(err));
     }
@@ -127,7 +127,7 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   CHECK(read_all(t.path) == written);
   auto w = ot::FileStoreWriter::open(o, err);
   REQUIRE(w);
-  w->append(ot::RecordKey{"v", "A", "trade", 2000}, "{\"late\":1}");
+  REQUIRE(w->append(ot::RecordKey{"v", "A", "trade", 2000}, "{\"late\":1}", err));
   REQUIRE(w->close(err));
   CHECK(!std::filesystem::exists(seg + ".ndjson"));
   CHECK(read_all(t.path).back() == "{\"late\":1}");

@@ -110,11 +110,13 @@ int main(int argc, char** argv) {
     const bool ok =
         run_write(*in, *sink, WriteOptions{c.raw, venue, *filter}, diag, st, &tool::g_stop);
     if (print_stats) {
-      std::fprintf(stderr, "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu\n",
-                   static_cast<unsigned long long>(st.lines),
-                   static_cast<unsigned long long>(st.stored),
-                   static_cast<unsigned long long>(st.filtered),
-                   static_cast<unsigned long long>(st.malformed));
+      std::fprintf(
+          stderr,
+          "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu refused=%llu\n",
+          static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.stored),
+          static_cast<unsigned long long>(st.filtered),
+          static_cast<unsigned long long>(st.malformed),
+          static_cast<unsigned long long>(st.refused));
     }
     return ok && in->error().empty() ? tool::kExitOk : tool::kExitFailure;
   }
