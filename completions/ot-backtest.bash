@@ -12,7 +12,7 @@ _ot_backtest() {
     --db|--venue|--from|--to|--param|--symbols|--order-latency|--report-latency|--market-latency|--maker-fee|--taker-fee|--capital|--bar|--candle-venue|--candle-symbol|--seed|--fail-if|--jobs|-j) return ;;
     --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--data --store --db --venue --from --to --strategy --config --param --symbols --limits --order-latency --report-latency --market-latency --maker-fee --taker-fee --capital --bar --candle-venue --candle-symbol --seed --report --fail-if --jobs --progress --instruments --contract-size --quiet --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--data --store --db --venue --from --to --strategy --config --param --symbols --limits --order-latency --report-latency --market-latency --maker-fee --taker-fee --capital --bar --candle-venue --candle-symbol --seed --report --fail-if --jobs --progress --instruments --contract-size --strict --quiet --cpu --help --version" -- "$cur"))
   [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -F _ot_backtest ot-backtest

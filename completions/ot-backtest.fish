@@ -23,6 +23,7 @@ complete -c ot-backtest -l report -x -a '(__fish_complete_directories)' -d 'Repo
 complete -c ot-backtest -l fail-if -x -d 'Exit 3 when crossed'
 complete -c ot-backtest -s j -l jobs -x -d 'Parallel runs'
 complete -c ot-backtest -l progress -x -a 'auto always never' -d 'Progress bar'
+complete -c ot-backtest -l strict -d 'Exit 1 if any input was dropped or refused'
 complete -c ot-backtest -s q -l quiet -d 'No diagnostics'
 complete -c ot-backtest -l instruments -x -d 'VENUE:FILE instruments list'
 complete -c ot-backtest -l contract-size -x -d 'VENUE:SYMBOL=SIZE'

@@ -11,7 +11,7 @@ complete -c ot-feed -n '__fish_seen_subcommand_from live' -l record -r -d 'Recor
 complete -c ot-feed -n '__fish_seen_subcommand_from live' -l duration -x -d Seconds
 complete -c ot-feed -n '__fish_seen_subcommand_from live' -l ca-file -r -d 'CA certificate'
 complete -c ot-feed -l out -r -d 'Output URI'
-complete -c ot-feed -l strict -d 'Exit 1 if anything was dropped'
+complete -c ot-feed -l strict -d 'Exit 1 if any input was dropped or refused'
 complete -c ot-feed -l stats -d 'Print counters'
 complete -c ot-feed -s q -l quiet -d 'No diagnostics'
 complete -c ot-feed -l cpu -x -d 'Run on these CPUs only'

@@ -10,6 +10,6 @@ _ot_risk() {
     --fills) return ;;
     --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --instruments --contract-size --quiet --stats --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--limits --in --in-pattern --out --out-pattern --fills --instruments --contract-size --strict --quiet --stats --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_risk ot-risk

@@ -15,6 +15,6 @@ _ot_store() {
     COMPREPLY=($(compgen -W "write read ls --cpu --help --version" -- "$cur"))
     return
   fi
-  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --spool --drain-wait --stats --json --quiet --help" -- "$cur"))
+  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --spool --drain-wait --stats --json --strict --quiet --help" -- "$cur"))
 }
 complete -F _ot_store ot-store

@@ -16,7 +16,7 @@ _ot_strat() {
     --source) COMPREPLY=($(compgen -W "mid trades" -- "$cur")); return ;;
     --fills|--id-prefix|--session|--symbol|--venue|--qty) return ;;
   esac
-  local common="--in --in-pattern --out --out-pattern --fills --id-prefix --session --top-source --clock --config --quiet --stats --cpu --help --version"
+  local common="--in --in-pattern --out --out-pattern --fills --id-prefix --session --top-source --clock --config --strict --quiet --stats --cpu --help --version"
   case $strategy in
     mm) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --gamma --kappa --sigma --vol-halflife --horizon --max-inventory --min-spread-ticks --requote-ticks --min-requote-ms --tick --reject-pause-ms" -- "$cur")) ;;
     momentum) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --fast --slow --threshold-bps --source --long-only --warmup" -- "$cur")) ;;

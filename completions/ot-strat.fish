@@ -10,6 +10,7 @@ complete -c ot-strat -l session -x -d 'Client order id session'
 complete -c ot-strat -l top-source -x -a 'bbo quote any' -d 'Top of book events'
 complete -c ot-strat -l clock -x -a 'stream wall' -d 'Clock'
 complete -c ot-strat -l config -r -d 'TOML parameters'
+complete -c ot-strat -l strict -d 'Exit 1 if any input was dropped or refused'
 complete -c ot-strat -s q -l quiet -d 'No diagnostics'
 complete -c ot-strat -l stats -d 'Print counters'
 for p in venue symbol qty

@@ -76,6 +76,7 @@ struct BacktestResult {
   std::vector<FillPoint> fills;
   std::vector<std::string> fill_lines;  // the exec events with a fill, as written
   std::uint64_t events = 0, bytes = 0;
+  std::uint64_t dropped = 0;  // records, lines and frames skipped as unusable (reported)
   bool config_error = false;  // the run failed on the config (a usage error), not the data
   double metric(std::string_view name) const;
 };

@@ -128,10 +128,8 @@ bool BookEngine::process_line(std::string_view line, std::string_view source,
   source_ = source;
   line_number_ = line_number;
   ++stats_.lines;
-  std::size_t b = 0, e = line.size();
-  while (b < e && (line[b] == ' ' || line[b] == '\t')) ++b;
-  while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
-  if (b == e) return true;  // blank lines carry nothing
+  if (is_blank(line)) return true;
+  const std::size_t b = line.find_first_not_of(" \t"), e = line.find_last_not_of(" \t") + 1;
   if (line[b] != '{' || line[e - 1] != '}' || !decoder_.decode(line, decoded_, error_)) {
     ++stats_.malformed;
     diag_.error(where(), line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"

@@ -39,7 +39,9 @@ ApplyResult CheckedBook::apply(const BookUpdate& u) {
     just_snapshotted_ = true;
     if (!apply_levels(u)) {
       state_ = BookState::invalid;
-      return {ApplyResult::bad_level, "snapshot has a bad level (not a decimal, a price not above 0, or a negative quantity)"};
+      return {
+          ApplyResult::bad_level,
+          "snapshot has a bad level (not a decimal, a price not above 0, or a negative quantity)"};
     }
     state_ = BookState::valid;
     ApplyResult r = verify_checksum(u);
@@ -76,7 +78,8 @@ ApplyResult CheckedBook::apply(const BookUpdate& u) {
   }
   if (!apply_levels(u)) {
     state_ = BookState::invalid;
-    return {ApplyResult::bad_level, "bad level (not a decimal, a price not above 0, or a negative quantity)"};
+    return {ApplyResult::bad_level,
+            "bad level (not a decimal, a price not above 0, or a negative quantity)"};
   }
   if (u.seq) last_seq_ = u.seq;
   just_snapshotted_ = false;

@@ -51,6 +51,12 @@ class EventTypes {
   std::uint32_t bits_ = 0;
 };
 
+// A line of nothing but spaces and tabs: it carries nothing, and every
+// consumer of events skips it silently (man ot-events.7).
+inline bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
 struct DecodedEvent {
   std::string_view type;  // as written ("book", "status", ...; empty if absent)
   EventType kind = EventType::unknown;

@@ -60,6 +60,7 @@ void ExecEngine::journal(std::string_view line) {
 bool ExecEngine::process_line(std::string_view line, std::string_view source,
                               std::uint64_t line_number) {
   ++stats_.lines;
+  if (is_blank(line)) return true;
   if (!decoder_.decode(line, ev_, error_)) {
     ++stats_.malformed;
     diag_.error(where(source, line_number), error_);

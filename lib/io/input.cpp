@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <zmq.hpp>
 
@@ -127,17 +128,37 @@ class StreamLineInput final : public LineInput {
 
   bool next(std::string_view& line) override {
     for (;;) {
+      // Only bytes not looked at yet are searched: a long line costs one pass.
       const char* nl =
-          static_cast<const char*>(std::memchr(buf_.data() + begin_, '\n', end_ - begin_));
+          static_cast<const char*>(std::memchr(buf_.data() + scanned_, '\n', end_ - scanned_));
+      if (nl == nullptr) scanned_ = end_;
       if (nl != nullptr || eof_) {
-        if (nl == nullptr && begin_ == end_) return false;
+        if (nl == nullptr && begin_ == end_ && !skipping_) return false;
         const std::size_t stop = nl != nullptr ? static_cast<std::size_t>(nl - buf_.data()) : end_;
-        std::size_t len = stop - begin_;
-        if (len > 0 && buf_[begin_ + len - 1] == '\r') --len;
-        line = std::string_view(buf_.data() + begin_, len);
-        begin_ = nl != nullptr ? stop + 1 : end_;
+        const std::size_t start = begin_;
+        const bool dropped = skipping_;
+        begin_ = scanned_ = nl != nullptr ? stop + 1 : end_;
+        skipping_ = false;
         ++line_number_;
+        if (dropped) {
+          bad_line(line_number_,
+                   "line longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
+          continue;
+        }
+        std::size_t len = stop - start;
+        if (len > max_) {
+          bad_line(line_number_,
+                   "line longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
+          continue;
+        }
+        if (len > 0 && buf_[stop - 1] == '\r') --len;
+        line = std::string_view(buf_.data() + start, len);
         return true;
+      }
+      if (end_ - begin_ > max_) {
+        // Too long to hand out: forget it up to here and look for its end.
+        skipping_ = true;
+        begin_ = scanned_ = end_;
       }
       if (!fill()) return false;
     }
@@ -154,6 +175,7 @@ class StreamLineInput final : public LineInput {
     if (begin_ > 0) {
       std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
       end_ -= begin_;
+      scanned_ -= begin_;
       begin_ = 0;
     }
     if (buf_.size() - kLinePadding - end_ < kInitial / 4) buf_.resize(buf_.size() * 2);
@@ -183,6 +205,9 @@ class StreamLineInput final : public LineInput {
   std::vector<char> buf_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::size_t scanned_ = 0;  // [begin_, scanned_) holds no '\n'
+  std::size_t max_ = max_line_bytes();
+  bool skipping_ = false;  // inside a line too long to keep
   bool eof_ = false;
   std::uint64_t line_number_ = 0;
 };
@@ -215,6 +240,11 @@ class ZmqLineInput final : public LineInput {
         return false;
       }
       if (sock_.get(zmq::sockopt::rcvmore)) continue;  // topic frame
+      if (msg.size() > max_) {
+        bad_line(0,
+                 "message longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
+        continue;
+      }
       buf_.assign(static_cast<const char*>(msg.data()), msg.size());
       while (!buf_.empty() && (buf_.back() == '\n' || buf_.back() == '\r')) buf_.pop_back();
       std::size_t n = buf_.size();
@@ -233,9 +263,22 @@ class ZmqLineInput final : public LineInput {
   std::string name_;
   std::string error_;
   std::string buf_;
+  std::size_t max_ = max_line_bytes();
 };
 
 }  // namespace
+
+std::size_t max_line_bytes() {
+  static const std::size_t limit = [] {
+    constexpr std::size_t kDefault = 16u << 20;
+    const char* env = std::getenv("OT_MAX_LINE");
+    if (env == nullptr || *env == '\0') return kDefault;
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(env, &end, 10);
+    return *end == '\0' && v >= 4096 ? static_cast<std::size_t>(v) : kDefault;
+  }();
+  return limit;
+}
 
 bool is_zmq_uri(std::string_view uri) {
   return uri.rfind("tcp://", 0) == 0 || uri.rfind("ipc://", 0) == 0 ||

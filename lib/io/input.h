@@ -17,11 +17,18 @@ namespace ot {
 
 inline constexpr std::size_t kLinePadding = 64;
 
+// The longest line an input hands out: 16 MiB, or $OT_MAX_LINE bytes (at
+// least 4096). A longer line (a file or pipe with no newline, a huge
+// message) is skipped and reported through the bad-line hook, never held
+// whole: memory stays bounded and reading stays linear in the input.
+std::size_t max_line_bytes();
+
 class LineInput {
  public:
   virtual ~LineInput() = default;
-  // Next line without its '\n' (and without a trailing '\r'). Returns false at
-  // end of input or on a read error (then error() is non-empty). The view is
+  // Next line without its '\n' (and without a trailing '\r'); over-long
+  // ones are reported to the bad-line hook and skipped. Returns false at end
+  // of input or on a read error (then error() is non-empty). The view is
   // valid until the next call.
   virtual bool next(std::string_view& line) = 0;
   // 1-based number of the line last returned (0 for message inputs).
@@ -52,6 +59,13 @@ class LineInput {
   void set_wait_hook(std::function<WaitResult(const WaitTarget&)> hook) {
     wait_hook_ = std::move(hook);
   }
+  // Called for each line the input drops itself (longer than
+  // max_line_bytes()), with its line number (0 for messages) and why.
+  void set_bad_line_hook(std::function<void(std::uint64_t, std::string_view)> hook) {
+    bad_line_hook_ = std::move(hook);
+  }
+  // Lines dropped that way so far.
+  std::uint64_t bad_lines() const { return bad_lines_; }
 
  protected:
   void idle() {
@@ -59,10 +73,16 @@ class LineInput {
   }
   bool has_wait_hook() const { return static_cast<bool>(wait_hook_); }
   WaitResult wait(const WaitTarget& t) { return wait_hook_(t); }
+  void bad_line(std::uint64_t number, std::string_view why) {
+    ++bad_lines_;
+    if (bad_line_hook_) bad_line_hook_(number, why);
+  }
 
  private:
   std::function<void()> idle_hook_;
   std::function<WaitResult(const WaitTarget&)> wait_hook_;
+  std::function<void(std::uint64_t, std::string_view)> bad_line_hook_;
+  std::uint64_t bad_lines_ = 0;
 };
 
 // ZeroMQ pattern of an endpoint: PUB/SUB for market data fan-out (a slow

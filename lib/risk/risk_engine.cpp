@@ -74,6 +74,7 @@ void RiskEngine::status(std::string_view event, std::string_view detail) {
 bool RiskEngine::process_line(std::string_view line, std::string_view source,
                               std::uint64_t line_number) {
   ++stats_.lines;
+  if (is_blank(line)) return true;
   if (!decoder_.decode(line, ev_, error_)) {
     ++stats_.malformed;
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
@@ -457,6 +458,12 @@ void RiskEngine::on_order(const Order& o, std::string_view line) {
 bool RiskEngine::approve(const Order& o) {
   ++stats_.orders;
   if (o.ts > now_) now_ = o.ts;
+  if (auto problem = order_problem(o); !problem.empty()) {
+    ++stats_.invalid;
+    diag_.error(fmt::format("order {}", o.id.substr(0, 64)), problem);
+    reject(o, problem);
+    return false;
+  }
   std::string why = check(o);
   if (why.empty() && limits_.account.order_rate > 0) {
     const double dt = tokens_at_ == 0 ? 0 : static_cast<double>(now_ - tokens_at_) * 1e-9;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/event_decoder.h"
 #include "core/event_encoder.h"
 #include "io/input.h"
 #include "store/file_store.h"
@@ -37,7 +38,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   while (ok && !(stop && *stop) && in.next(line)) {
     ++stats.lines;
     // Events are parsed in place; an empty line is a disconnect in a capture.
-    if (!options.raw && line.empty()) continue;
+    if (!options.raw && is_blank(line)) continue;
     bool good;
     if (options.raw) {
       good = raw.key(line, key, error);

@@ -33,6 +33,7 @@ void StrategyRunner::note(std::string_view message) { diag_.warning(strategy_.na
 bool StrategyRunner::process_line(std::string_view line, std::string_view source,
                                   std::uint64_t line_number) {
   ++stats_.lines;
+  if (is_blank(line)) return true;
   if (!decoder_.decode(line, ev_, error_)) {
     ++stats_.malformed;
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),

@@ -115,6 +115,46 @@ TEST_CASE("inputs read plain, gzip and zstd files line by line", "[io]") {
   rmdir(dir);
 }
 
+TEST_CASE("over-long lines are skipped and reported, never held whole", "[io]") {
+  // Through a pipe, as a producer with no newline would send them: one
+  // line past the limit ended by a newline, a good line, one past the
+  // limit at the end of input.
+  const std::size_t over = ot::max_line_bytes() + 100;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::thread writer([&] {
+    const std::string chunk(1 << 16, 'x');
+    auto put = [&](std::string_view s) {
+      while (!s.empty()) {
+        const ssize_t n = ::write(fds[1], s.data(), s.size());
+        REQUIRE(n > 0);
+        s.remove_prefix(static_cast<std::size_t>(n));
+      }
+    };
+    for (std::size_t sent = 0; sent < over; sent += chunk.size()) put(chunk);
+    put("\n{\"type\":\"ok\"}\n");
+    for (std::size_t sent = 0; sent < over; sent += chunk.size()) put(chunk);
+    ::close(fds[1]);
+  });
+  std::string err;
+  auto in = ot::open_input("/dev/fd/" + std::to_string(fds[0]), err);
+  REQUIRE(in);
+  std::vector<std::uint64_t> reported;
+  in->set_bad_line_hook([&](std::uint64_t n, std::string_view why) {
+    reported.push_back(n);
+    CHECK_THAT(std::string(why), Catch::Contains("OT_MAX_LINE"));
+  });
+  std::vector<std::string> lines;
+  std::string_view line;
+  while (in->next(line)) lines.emplace_back(line);
+  writer.join();
+  ::close(fds[0]);
+  CHECK(lines == std::vector<std::string>{"{\"type\":\"ok\"}"});
+  CHECK(reported == std::vector<std::uint64_t>{1, 3});
+  CHECK(in->bad_lines() == 2);
+  CHECK(in->error().empty());
+}
+
 TEST_CASE("ZeroMQ output publishes topic and line; input subscribes", "[io][zmq]") {
   char path[] = "/tmp/ot-zmq-XXXXXX";
   int fd = mkstemp(path);

@@ -3,6 +3,7 @@
 // summary, reports, thresholds for cron, parameter grids.
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "../common/tool.h"
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   std::string report, order_lat = "0", report_lat = "0", market_lat = "0", maker = "0", taker = "0",
                       bar, progress = "auto", from, to;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  bool quiet = false;
+  bool quiet = false, strict = false;
   app.add_option("--data,data", c.data, "Captures, event files (.ndjson) or candle CSVs");
   app.add_option("--store", c.store_dir, "Or an ot-store directory");
   app.add_option("--db", c.db_url, "Or an ot-store PostgreSQL database");
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   app.add_option("--jobs,-j", jobs, "Grid runs in parallel")->check(CLI::Range(1, 256));
   app.add_option("--progress", progress, "auto (on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
@@ -129,5 +131,7 @@ int main(int argc, char** argv) {
   tool::StderrDiagnostics diag("ot-backtest", quiet);
   const int rc = publish_results(combos, results, ok, report, thresholds, diag);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) return tool::kExitFailure;
-  return rc;
+  const bool dropped =
+      std::any_of(results.begin(), results.end(), [](const auto& r) { return r.dropped > 0; });
+  return strict && dropped ? tool::kExitFailure : rc;
 }

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   app.add_option("--top", top, "Draw a live N-level ladder when stdout is a terminal")
       ->check(CLI::Range(1, 200));
   app.add_flag("--pass-book", pass_book, "Also pass the input book events through");
-  app.add_flag("--strict", strict, "Exit 1 if any line was malformed or a book broke");
+  tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  tool::report_bad_lines(*in, diag);
   in->set_idle_hook([&out] { out->flush(); });
   // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
   // cleanly (books emitted, output flushed). On a stream, EOF does that.
@@ -118,7 +119,8 @@ int main(int argc, char** argv) {
                  s.checksums_verified, s.bad_levels);
   }
   if (!in->error().empty()) return tool::kExitFailure;
-  if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0 || s.bad_levels > 0)) {
+  if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0 || s.bad_levels > 0 ||
+                 in->bad_lines() > 0)) {
     return tool::kExitFailure;
   }
   return tool::kExitOk;

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   app.add_option("--taker-fee", taker_fee, "Paper: taker fee rate");
   tool::ContractOptions contracts;
   tool::add_contract_options(app, contracts);
-  app.add_flag("--strict", strict, "Exit 1 if any line was malformed");
+  tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  tool::report_bad_lines(*in, diag);
   if (is_zmq_uri(in_uri)) tool::install_stop_signals();
 
   std::unique_ptr<Gateway> gateway;
@@ -138,11 +139,13 @@ int main(int argc, char** argv) {
   const auto& s = engine.stats();
   if (print_stats) {
     std::fprintf(stderr,
-                 "ot-exec: stats: lines=%lu malformed=%lu orders=%lu duplicates=%lu cancels=%lu "
-                 "amends=%lu reports=%lu fills=%lu open=%zu\n",
-                 s.lines, s.malformed, s.orders, s.duplicate_orders, s.cancels, s.amends, s.reports,
-                 s.fills, engine.orders().open_count());
+                 "ot-exec: stats: lines=%lu malformed=%lu orders=%lu duplicates=%lu refused=%lu "
+                 "cancels=%lu amends=%lu reports=%lu fills=%lu open=%zu\n",
+                 s.lines, s.malformed, s.orders, s.duplicate_orders, s.refused, s.cancels, s.amends,
+                 s.reports, s.fills, engine.orders().open_count());
   }
-  if (strict && s.malformed > 0) rc = tool::kExitFailure;
+  // A re-sent id is not a refusal here: re-sending is idempotent.
+  const std::uint64_t dropped = s.malformed + s.refused - s.duplicate_orders + in->bad_lines();
+  if (strict && dropped > 0) rc = tool::kExitFailure;
   return rc;
 }

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
 
   for (auto* sub : {replay, live}) {
     sub->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
-    sub->add_flag("--strict", strict, "Exit 1 if any frame was malformed");
+    tool::add_strict_flag(*sub, strict);
     sub->add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
     sub->add_flag("--stats", print_stats, "Print counters on stderr at the end");
   }
@@ -75,11 +75,13 @@ int main(int argc, char** argv) {
         return tool::kExitFailure;
       }
       in->set_idle_hook([&out] { out->flush(); });
+      tool::report_bad_lines(*in, diag);
       inputs.push_back(std::move(in));
     }
     ReplayStats stats;
     ok = run_replay(inputs, ro, *out, diag, stats);
     malformed = stats.errors;
+    for (const auto& in : inputs) malformed += in->bad_lines();
     if (print_stats) {
       std::fprintf(stderr,
                    "ot-feed: stats: lines=%lu frames=%lu events=%lu control=%lu skipped=%lu "

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ot-risk 0.1.0");
   std::string limits_path, in_uri = "-", out_uri = "-", fills_uri;
   std::string in_pattern = "push", out_pattern = "push";
-  bool quiet = false, print_stats = false;
+  bool quiet = false, print_stats = false, strict = false;
   app.add_option("--limits", limits_path, "Limits file (TOML; see ot-risk(1))")
       ->check(CLI::ExistingFile);
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--fills", fills_uri, "Executions endpoint of ot-exec (--fills-out)");
   tool::ContractOptions contracts;
   tool::add_contract_options(app, contracts);
+  tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  tool::report_bad_lines(*in, diag);
   std::unique_ptr<FeedbackInput> fills;
   if (!fills_uri.empty() && !(fills = open_feedback(fills_uri, err))) {
     diag.error("", err);
@@ -88,14 +90,15 @@ int main(int argc, char** argv) {
     engine.process_line(line, in->name(), in->line_number());
   }
   if (fills) fills->drain(on_fill);
-  const int rc = tool::end_of_run(*in, *out, diag);
+  int rc = tool::end_of_run(*in, *out, diag);
+  const auto& s = engine.stats();
   if (print_stats) {
-    const auto& s = engine.stats();
     std::fprintf(stderr,
-                 "ot-risk: stats: lines=%lu malformed=%lu orders=%lu approved=%lu rejected=%lu "
-                 "fills=%lu kills=%lu hedges=%lu\n",
-                 s.lines, s.malformed, s.orders, s.approved, s.rejected, s.fills, s.kills,
-                 s.hedges);
+                 "ot-risk: stats: lines=%lu malformed=%lu invalid=%lu orders=%lu approved=%lu "
+                 "rejected=%lu fills=%lu kills=%lu hedges=%lu\n",
+                 s.lines, s.malformed, s.invalid, s.orders, s.approved, s.rejected, s.fills,
+                 s.kills, s.hedges);
   }
+  if (strict && s.malformed + s.invalid + in->bad_lines() > 0) rc = tool::kExitFailure;
   return rc;
 }

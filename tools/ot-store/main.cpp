@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Common c;
   std::string in_uri = "-", out_uri = "-", venue;
-  bool sync = false, quiet = false, json = false, print_stats = false;
+  bool sync = false, quiet = false, json = false, print_stats = false, strict = false;
   std::size_t segment_mb = 8;
   std::string spool;
   int drain_wait = 30;
@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
                 "PostgreSQL: at the end, seconds to wait for an unreachable database")
       ->check(CLI::Range(0, 86400));
   w->add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  tool::add_strict_flag(*w, strict);
   auto* r = app.add_subcommand("read", "Write stored events (time ordered) to stdout or --out");
   add_common(r, c, true);
   r->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
       diag.error("", err);
       return tool::kExitFailure;
     }
+    tool::report_bad_lines(*in, diag);
     tool::install_stop_signals();
     WriteStats st;
     const bool ok =
@@ -118,7 +120,8 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(st.malformed),
           static_cast<unsigned long long>(st.refused));
     }
-    return ok && in->error().empty() ? tool::kExitOk : tool::kExitFailure;
+    const bool dropped = st.malformed + st.refused + in->bad_lines() > 0;
+    return ok && in->error().empty() && !(strict && dropped) ? tool::kExitOk : tool::kExitFailure;
   }
   if (r->parsed()) {
     auto source = open_store_source(at, *filter, err);

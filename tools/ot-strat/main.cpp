@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   std::string in_uri = "-", out_uri = "-", fills_uri, in_pattern = "pub", out_pattern = "push";
   std::string clock = "stream";
   RunnerOptions ro;
-  bool quiet = false, print_stats = false;
+  bool quiet = false, print_stats = false, strict = false;
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: pub (SUB, default) or push (PULL)")
       ->check(CLI::IsMember({"push", "pub"}));
@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"bbo", "quote", "any"}));
   app.add_option("--clock", clock, "stream (time of the events) or wall (timers run when idle)")
       ->check(CLI::IsMember({"stream", "wall"}));
+  tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
 
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
+  tool::report_bad_lines(*in, diag);
   std::unique_ptr<FeedbackInput> fills;
   if (!fills_uri.empty() && !(fills = open_feedback(fills_uri, err))) {
     diag.error("", err);
@@ -135,7 +137,8 @@ int main(int argc, char** argv) {
   }
   if (fills) fills->drain(on_fill);
   runner.stop();
-  const int rc = tool::end_of_run(*in, *out, diag);
+  int rc = tool::end_of_run(*in, *out, diag);
+  if (strict && runner.stats().malformed + in->bad_lines() > 0) rc = tool::kExitFailure;
   if (print_stats) {
     const auto& s = runner.stats();
     std::fprintf(stderr,
