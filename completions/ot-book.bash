@@ -9,6 +9,6 @@ _ot_book() {
     --in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --top) return ;;
   esac
-  COMPREPLY=($(compgen -W "--in --out --emit --top --pass-book --strict --stats --quiet --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--in --out --emit --top --pass-book --max-books --strict --stats --quiet --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_book ot-book

@@ -1,5 +1,7 @@
 #include "book/book_engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "core/json_out.h"
@@ -83,12 +85,13 @@ const BookEngineStats& BookEngine::stats() const {
   return stats_;
 }
 
-BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view symbol) {
-  if (Entry* e = recent_.find(venue, symbol)) return *(latest_ = e);
+BookEngine::Entry* BookEngine::entry(std::string_view venue, std::string_view symbol) {
+  if (Entry* e = recent_.find(venue, symbol)) return latest_ = e;
   key_.assign(venue).push_back('\0');
   key_.append(symbol);
   auto it = books_.find(key_);
   if (it == books_.end()) {
+    if (options_.max_books > 0 && books_.size() >= options_.max_books) return nullptr;
     const Venue* v = find_venue(venue);
     auto e =
         std::make_unique<Entry>(Entry{std::string(venue),
@@ -101,8 +104,7 @@ BookEngine::Entry& BookEngine::entry(std::string_view venue, std::string_view sy
                                       0});
     it = books_.emplace(key_, std::move(e)).first;
   }
-  latest_ = recent_.put(venue, symbol, it->second.get());
-  return *latest_;
+  return latest_ = recent_.put(venue, symbol, it->second.get());
 }
 
 const BookEngine::Entry* BookEngine::find(std::string_view venue, std::string_view symbol) const {
@@ -156,10 +158,10 @@ void BookEngine::on_status(const Status& s) {
   }
   const std::string detail = "upstream " + std::string(s.event);
   if (!s.symbol.empty()) {
-    Entry& e = entry(s.venue, s.symbol);
-    if (e.book.valid()) {
-      e.book.invalidate();
-      emit_status(e, s.ts, "book_invalid", detail);
+    Entry* e = entry(s.venue, s.symbol);
+    if (e != nullptr && e->book.valid()) {
+      e->book.invalidate();
+      emit_status(*e, s.ts, "book_invalid", detail);
     }
     return;
   }
@@ -189,7 +191,14 @@ void BookEngine::emit_status(const Entry& e, Nanos ts, std::string_view event,
 void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   ++stats_.book_updates;
   if (options_.pass_book && !line.empty()) out_.write_line("book", line);
-  Entry& e = entry(u.venue, u.symbol);
+  Entry* found = entry(u.venue, u.symbol);
+  if (found == nullptr) {
+    ++stats_.over_cap;
+    diag_.error(where(), fmt::format("{} {}: more than {} books (--max-books); update dropped",
+                                     u.venue, u.symbol, options_.max_books));
+    return;
+  }
+  Entry& e = *found;
   const bool was_valid = e.book.valid();
   ApplyResult r = e.book.apply(u);
   e.ts = u.ts.value_or(u.recv);

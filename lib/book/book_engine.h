@@ -29,6 +29,9 @@ struct BookEngineOptions {
   std::uint64_t book_every = 0;  // --emit book=N: full book every N updates (0 = off)
   bool book_at_end = false;      // full books at end of input (--emit book with no N)
   bool pass_book = false;        // also pass the input book events through
+  // Books kept at most (--max-books); updates for an instrument beyond them
+  // are reported and dropped. 0: no cap.
+  std::size_t max_books = 100000;
 };
 
 struct BookEngineStats {
@@ -39,6 +42,7 @@ struct BookEngineStats {
   std::uint64_t bad_levels = 0;  // updates refused for a level that is not a valid one
   std::uint64_t checksum_mismatches = 0;
   std::uint64_t checksums_verified = 0;
+  std::uint64_t over_cap = 0;  // book updates dropped: max_books reached
 };
 
 // Derived top-of-book figures, as exact decimal text.
@@ -88,7 +92,8 @@ class BookEngine {
   const Entry* find(std::string_view venue, std::string_view symbol) const;
 
  private:
-  Entry& entry(std::string_view venue, std::string_view symbol);
+  // The instrument's book, made on first use; nullptr past max_books.
+  Entry* entry(std::string_view venue, std::string_view symbol);
   void on_book(const BookUpdate& u, std::string_view line);
   // The current line's name for messages.
   const std::string& where();

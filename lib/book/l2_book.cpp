@@ -29,7 +29,9 @@ constexpr std::int64_t kMaxMantissa[19] = {kMaxKey,
                                            kMaxKey / 10000000000000000LL,
                                            kMaxKey / 100000000000000000LL,
                                            kMaxKey / 1000000000000000000LL};
-constexpr std::int64_t kInitialSlots = 4096;
+// A side's window starts small (a thin book costs a few KiB) and doubles
+// while it holds fewer than twice the side's levels.
+constexpr std::int64_t kInitialSlots = 64;
 constexpr std::int64_t kMaxSlots = 1 << 18;  // 2 MiB per side at most
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -120,8 +122,10 @@ void L2Book::Ladder::relayout(std::int64_t new_tick, std::int64_t center_key) {
   });
   std::int64_t slots =
       std::max<std::int64_t>(kInitialSlots, static_cast<std::int64_t>(qty_.size()));
-  // Grow the window when the levels kept far from it are many.
+  // Grow the window when the levels kept far from it are many, and with
+  // the number of levels.
   if (far_.size() > 256 && far_.size() > dense_count_ && slots < kMaxSlots) slots *= 2;
+  while (slots < 2 * static_cast<std::int64_t>(all.size()) && slots < kMaxSlots) slots *= 2;
   set_tick(new_tick);
   base_ = floor_div(center_key, tick_) - slots + slots / 8;
   qty_.assign(static_cast<std::size_t>(slots), 0);

@@ -73,6 +73,10 @@ class L2Book {
   Decimal qty_at(BookSide side, const Decimal& price) const;
   // Total number of level changes applied since construction.
   std::uint64_t updates() const { return updates_; }
+  // Bytes the book holds beyond the object itself: it follows the levels
+  // held (a side's window doubles while it holds fewer than twice its
+  // levels), not the prices they span.
+  std::size_t memory_bytes() const { return bids_.memory_bytes() + asks_.memory_bytes(); }
 
   // The top `n` levels of a side as text: views in `out` point into `arena`
   // or, for kept text, into the book (valid until the book changes).
@@ -101,6 +105,11 @@ class L2Book {
     Decimal get(std::int64_t key) const;
     void rescale(std::int64_t factor);
     std::int64_t max_abs_key() const;
+    std::size_t memory_bytes() const {
+      return qty_.capacity() * sizeof(std::int64_t) + bits_.capacity() * sizeof(std::uint64_t) +
+             scales_.capacity() * sizeof(Scales) + text_.capacity() * sizeof(LevelText) +
+             far_.capacity() * sizeof(FarLevel);
+    }
 
    private:
     struct FarLevel {

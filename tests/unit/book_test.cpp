@@ -67,6 +67,37 @@ TEST_CASE("L2Book keeps sides sorted and exact", "[book]") {
   }
 }
 
+TEST_CASE("L2Book memory follows the levels held", "[book][memory]") {
+  // A two-level book with the venue's text kept (OKX): a few KiB.
+  L2Book thin;
+  thin.keep_text(true);
+  REQUIRE(thin.apply(BookSide::bid, "29000.1", "2"));
+  REQUIRE(thin.apply(BookSide::ask, "29000.2", "1"));
+  CHECK(thin.memory_bytes() <= 10 * 1024);
+  // Prices at zero or below are no level; negative sizes neither.
+  CHECK_FALSE(thin.apply(BookSide::ask, "0", "1"));
+  CHECK_FALSE(thin.apply(BookSide::ask, "-0", "1"));
+  CHECK_FALSE(thin.apply(BookSide::ask, "-1", "1"));
+  CHECK_FALSE(thin.apply(BookSide::ask, "29001", "-1"));
+  CHECK(thin.depth(BookSide::ask) == 1);
+  // A deep book grows with its levels: 5000 contiguous levels a side, all
+  // kept and in order.
+  L2Book deep;
+  for (int i = 1; i <= 5000; ++i) {
+    REQUIRE(deep.apply(BookSide::bid, ot::Decimal{100000 - i, 1}, ot::Decimal{i, 0}));
+    REQUIRE(deep.apply(BookSide::ask, ot::Decimal{100000 + i, 1}, ot::Decimal{i, 0}));
+  }
+  CHECK(deep.depth(BookSide::bid) == 5000);
+  CHECK(deep.best(BookSide::bid)->price.to_string() == "9999.9");
+  CHECK(deep.best(BookSide::ask)->price.to_string() == "10000.1");
+  std::vector<ot::Level> top;
+  deep.top(BookSide::ask, 5000, top);
+  REQUIRE(top.size() == 5000);
+  CHECK(top.back().price.to_string() == "10500.0");
+  // Slots of 8 bytes, at most four per level a side.
+  CHECK(deep.memory_bytes() <= 2 * 4 * 5000 * 8 + 4096);
+}
+
 TEST_CASE("L2Book matches a reference map under random updates", "[book][property]") {
   // Prices on several grids and scales, far levels, moving tops, deletes of
   // missing levels: the tick ladder must always agree with a std::map.

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> emits;
   std::string in_uri = "-", out_uri = "-";
   int top = 0;
+  std::size_t max_books = BookEngineOptions{}.max_books;
   bool strict = false, quiet = false, pass_book = false, print_stats = false;
   app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
   app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--top", top, "Draw a live N-level ladder when stdout is a terminal")
       ->check(CLI::Range(1, 200));
   app.add_flag("--pass-book", pass_book, "Also pass the input book events through");
+  app.add_option("--max-books", max_books,
+                 "Keep at most N books (default 100000, 0: no cap); updates beyond are dropped");
   tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
 
   BookEngineOptions opt;
   opt.pass_book = pass_book;
+  opt.max_books = max_books;
   if (emits.empty()) emits.push_back("bbo");
   for (const auto& e : emits) {
     try {
@@ -120,7 +124,7 @@ int main(int argc, char** argv) {
   }
   if (!in->error().empty()) return tool::kExitFailure;
   if (strict && (s.malformed > 0 || s.gaps > 0 || s.checksum_mismatches > 0 || s.bad_levels > 0 ||
-                 in->bad_lines() > 0)) {
+                 s.over_cap > 0 || in->bad_lines() > 0)) {
     return tool::kExitFailure;
   }
   return tool::kExitOk;
