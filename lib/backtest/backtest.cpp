@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <atomic>
@@ -55,41 +54,6 @@ std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   if (v == 0) return "0";
   return fmt::format("{:.10g}", v);
-}
-
-bool load_strategy_config(const std::string& path, std::string_view section, Params& params,
-                          std::string& error) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    error = fmt::format("{}:{}: {}", path, e.source().begin.line, e.description());
-    return false;
-  }
-  const toml::table* s = t[section].as_table();
-  if (!s) return true;
-  for (const auto& [key, node] : *s) {
-    std::string name(key.str());
-    std::replace(name.begin(), name.end(), '-', '_');
-    std::string value;
-    if (auto v = node.value<std::string>()) {
-      value = *v;
-    } else if (node.is_integer()) {
-      value = std::to_string(*node.value<std::int64_t>());
-    } else if (node.is_floating_point()) {
-      value = fmt::format("{}", *node.value<double>());
-    } else if (node.is_boolean()) {
-      value = *node.value<bool>() ? "true" : "false";
-    } else {
-      error = fmt::format("{}: [{}] {}: unsupported value", path, section, name);
-      return false;
-    }
-    if (!params.set(name, value, error)) {
-      error = fmt::format("{}: [{}] {}", path, section, error);
-      return false;
-    }
-  }
-  return true;
 }
 
 struct Lot {

@@ -58,6 +58,12 @@ inline Amount min(Amount a, Amount b) noexcept { return a < b ? a : b; }
 Decimal add(const Decimal& a, const Decimal& b) noexcept;
 Decimal sub(const Decimal& a, const Decimal& b) noexcept;
 inline Decimal negate(Decimal d) noexcept { return Decimal{-d.mantissa, d.scale}; }
+// What is left of `qty` after `filled`, never below zero (a venue that
+// reports more filled than ordered leaves nothing, not a negative rest).
+inline Decimal remaining(const Decimal& qty, const Decimal& filled) noexcept {
+  const Decimal r = sub(qty, filled);
+  return r.mantissa < 0 ? Decimal{0, r.scale} : r;
+}
 // `v` rounded to a multiple of `tick` (down, up or nearest), at tick's scale.
 enum class Round { down, up, nearest };
 Decimal round_to_tick(double v, const Decimal& tick, Round mode) noexcept;

@@ -184,7 +184,11 @@ struct ExactReader {
     const char* start = p;
     std::int64_t x = 0;
     unsigned d;
-    while ((d = static_cast<unsigned>(*p - '0')) <= 9) x = x * 10 + d, ++p;
+    // Digits past the 18th are counted, not added: they would overflow.
+    while ((d = static_cast<unsigned>(*p - '0')) <= 9) {
+      if (p - start < 18) x = x * 10 + d;
+      ++p;
+    }
     const auto n = p - start;
     if (n == 0 || n > 18 || (n > 1 && *start == '0')) return false;
     v = negative ? -x : x;

@@ -24,6 +24,13 @@ inline std::optional<Nanos> ns_from_ms(std::int64_t ms) noexcept {
   return ms * 1'000'000;
 }
 
+// |a − b| <= tolerance, without overflow whatever a and b are (clock skew
+// checks on times a client sent).
+inline bool within(std::int64_t a, std::int64_t b, std::int64_t tolerance) noexcept {
+  const __int128 d = static_cast<__int128>(a) - b;
+  return d <= tolerance && d >= -tolerance;
+}
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z" (digits past the ninth
 // fractional one are dropped); nullopt when malformed, for a day the month
 // does not have (2021-02-31), a second of 60, and times that 64-bit

@@ -1,3 +1,7 @@
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -90,4 +94,38 @@ std::string Params::get(const Entry& e) const {
   return {};
 }
 
+bool load_strategy_config(const std::string& path, std::string_view section, Params& params,
+                          std::string& error) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    error = fmt::format("{}:{}: {}", path, e.source().begin.line, e.description());
+    return false;
+  }
+  const toml::table* s = t[section].as_table();
+  if (!s) return true;
+  for (const auto& [key, node] : *s) {
+    std::string name(key.str());
+    std::replace(name.begin(), name.end(), '-', '_');
+    std::string value;
+    if (auto v = node.value<std::string>()) {
+      value = *v;
+    } else if (node.is_integer()) {
+      value = std::to_string(*node.value<std::int64_t>());
+    } else if (node.is_floating_point()) {
+      value = fmt::format("{}", *node.value<double>());
+    } else if (node.is_boolean()) {
+      value = *node.value<bool>() ? "true" : "false";
+    } else {
+      error = fmt::format("{}: [{}] {}: unsupported value", path, section, name);
+      return false;
+    }
+    if (!params.set(name, value, error)) {
+      error = fmt::format("{}: [{}] {}", path, section, error);
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace ot

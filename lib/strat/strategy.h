@@ -65,6 +65,14 @@ class Params {
   std::vector<Entry> entries_;
 };
 
+// Reads the [section] table of a strategy TOML file (ot-backtest --config)
+// into `params` (dashes in keys read as underscores). False (and `error`,
+// with the file and line) for a file that is not TOML, a value of another
+// type than string, integer, float or boolean, or one `params` refuses; a
+// file without the section sets nothing.
+bool load_strategy_config(const std::string& path, std::string_view section, Params& params,
+                          std::string& error);
+
 // What a strategy asks for.
 struct OrderRequest {
   std::string_view venue;

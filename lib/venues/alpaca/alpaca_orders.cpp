@@ -46,8 +46,7 @@ bool fill_state(dom::element o, OrderState& s) {
   e.side = text(o, "side") == "sell" ? Side::sell : Side::buy;
   const auto qty = decimal(o, "qty");
   e.filled = decimal(o, "filled_qty").value_or(Decimal{0, 0});
-  e.leaves = qty ? sub(*qty, e.filled) : Decimal{0, 0};
-  if (e.leaves.mantissa < 0) e.leaves = Decimal{0, 0};
+  e.leaves = qty ? remaining(*qty, e.filled) : Decimal{0, 0};
   e.order_price = decimal(o, "limit_price");
   e.avg_price = decimal(o, "filled_avg_price");
   if (e.filled.is_zero()) e.avg_price.reset();

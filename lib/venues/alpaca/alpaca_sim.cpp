@@ -62,7 +62,7 @@ class AlpacaSim final : public SimProtocol {
     if (streams_.count(&c) == 0) return market_->on_message(text, c, m, x);
     dom::parser p;
     try {
-      dom::element msg = p.parse(text.data(), text.size());
+      dom::element msg = p.parse(std::string(text));
       const std::string action = field(msg, "action");
       if (action == "auth" || action == "authenticate") {
         std::string key = field(msg, "key"), secret = field(msg, "secret");
@@ -143,7 +143,7 @@ class AlpacaSim final : public SimProtocol {
       dom::parser p;
       std::optional<Decimal> qty, price;
       try {
-        dom::element b = p.parse(req.body.data(), req.body.size());
+        dom::element b = p.parse(std::string(req.body));
         qty = Decimal::parse(field(b, "qty"));
         price = Decimal::parse(field(b, "limit_price"));
       } catch (const simdjson::simdjson_error&) {
@@ -217,7 +217,7 @@ class AlpacaSim final : public SimProtocol {
     std::optional<Decimal> qty, price;
     dom::parser p;
     try {
-      dom::element b = p.parse(body.data(), body.size());
+      dom::element b = p.parse(std::string(body));
       client = field(b, "client_order_id");
       symbol = field(b, "symbol");
       side = field(b, "side");

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "core/amount.h"
+#include "core/time.h"
 #include "net/crypto.h"
 
 namespace ot::binance {
@@ -176,7 +177,7 @@ std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std
     ev.id.assign(x == "CANCELED" && !C.empty() ? C : c);
     ev.exec.status = *st;
     ev.exec.filled = *filled;
-    ev.exec.leaves = is_final(*st) ? Decimal{0, qty->scale} : sub(*qty, *filled);
+    ev.exec.leaves = is_final(*st) ? Decimal{0, qty->scale} : remaining(*qty, *filled);
     ev.exec.order_price = positive(text("p"));
     ev.exec.avg_price = positive(text("ap"));
     if (x == "TRADE") {
@@ -192,7 +193,7 @@ std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std
     if (!r.empty() && r != "NONE") ev.reason.assign(r);
     if (x == "AMENDMENT") ev.reason = "amended";
     if (x == "CANCELED" && ev.reason.empty()) ev.reason = "canceled";
-    ev.exec.ts = number("T") * 1'000'000;
+    ev.exec.ts = ns_from_ms(number("T")).value_or(0);
     ev.exec.venue = venue_name(m);
     return ev;
   } catch (const simdjson::simdjson_error&) {

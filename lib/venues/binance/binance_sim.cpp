@@ -212,7 +212,7 @@ class BinanceSim final : public SimProtocol {
     const std::string rw = form_value(params, "recvWindow");
     const long long window = rw.empty() ? 5000 : std::atoll(rw.c_str());
     const long long now_ms = now_ns() / 1'000'000;
-    if (ts.empty() || std::llabs(now_ms - std::atoll(ts.c_str())) > window) {
+    if (ts.empty() || !within(now_ms, std::atoll(ts.c_str()), window)) {
       return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
     }
     return std::nullopt;

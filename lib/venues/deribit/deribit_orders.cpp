@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "core/amount.h"
+#include "core/time.h"
 #include "net/crypto.h"
 
 namespace ot::deribit {
@@ -106,7 +107,7 @@ std::vector<PrivateEvent> parse_private(std::string_view json) {
       ev.exec.side = d["direction"].get_string().value() == "buy" ? Side::buy : Side::sell;
       const std::int64_t ms = trades ? d["timestamp"].get_int64().value()
                                      : d["last_update_timestamp"].get_int64().value();
-      ev.exec.ts = ms * 1'000'000;
+      ev.exec.ts = ns_from_ms(ms).value_or(0);
       ev.exec.venue = "deribit";
       if (trades) {
         ev.trade_id.assign(d["trade_id"].get_string().value());
@@ -122,7 +123,7 @@ std::vector<PrivateEvent> parse_private(std::string_view json) {
         auto amount = number_of(d["amount"].value());
         if (!filled || !amount) return;
         ev.exec.filled = *filled;
-        ev.exec.leaves = sub(*amount, *filled);
+        ev.exec.leaves = remaining(*amount, *filled);
         auto st = state_of(ev.state, !filled->is_zero());
         if (!st) return;
         ev.exec.status = *st;

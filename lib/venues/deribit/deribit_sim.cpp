@@ -172,7 +172,7 @@ class DeribitSim final : public SimProtocol {
     simdjson::dom::parser p;
     simdjson::dom::element params;
     try {
-      params = p.parse(text.data(), text.size())["params"];
+      params = p.parse(std::string(text))["params"];
     } catch (const simdjson::simdjson_error&) {
       return c.send(error(id, -32602, "Invalid params"));
     }
@@ -186,10 +186,10 @@ class DeribitSim final : public SimProtocol {
       const std::string ts = str("timestamp"), nonce = str("nonce"), data = str("data");
       const std::string expected =
           client_signature(x.account().api_secret, std::atoll(ts.c_str()), nonce, data);
-      const long long skew = std::llabs(now_ns() / 1'000'000 - std::atoll(ts.c_str()));
+      const bool fresh = within(now_ns() / 1'000'000, std::atoll(ts.c_str()), 60'000);
       if (str("grant_type") != "client_signature" ||
           !net::equal_constant_time(str("client_id"), x.account().api_key) ||
-          !net::equal_constant_time(str("signature"), expected) || skew > 60'000) {
+          !net::equal_constant_time(str("signature"), expected) || !fresh) {
         return c.send(error(id, 13004, "invalid_credentials"));
       }
       authed_.insert(&c);

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/amount.h"
+#include "core/time.h"
 #include "net/crypto.h"
 
 namespace ot::okx {
@@ -108,7 +109,7 @@ std::vector<OrderEvent> parse_orders(std::string_view json) {
                        : st == "partially_filled" ? ExecStatus::partial
                        : st == "filled"           ? ExecStatus::filled
                                                   : ExecStatus::canceled;
-      ev.exec.leaves = is_final(ev.exec.status) ? Decimal{0, sz->scale} : sub(*sz, *acc);
+      ev.exec.leaves = is_final(ev.exec.status) ? Decimal{0, sz->scale} : remaining(*sz, *acc);
       if (auto px = Decimal::parse(text("px")); px && !px->is_zero()) ev.exec.order_price = px;
       if (auto avg = Decimal::parse(text("avgPx")); avg && !avg->is_zero()) ev.exec.avg_price = avg;
       auto fill_sz = Decimal::parse(text("fillSz"));
@@ -121,7 +122,7 @@ std::vector<OrderEvent> parse_orders(std::string_view json) {
       if (text("amendResult") == "0") ev.reason = "amended";
       if (ev.exec.status == ExecStatus::canceled) ev.reason = "canceled";
       auto u = text("uTime");
-      ev.exec.ts = std::atoll(std::string(u).c_str()) * 1'000'000;
+      ev.exec.ts = ns_from_ms(std::atoll(std::string(u).c_str())).value_or(0);
       out.push_back(std::move(ev));
     }
   } catch (const simdjson::simdjson_error&) {

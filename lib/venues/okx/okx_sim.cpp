@@ -231,7 +231,7 @@ class OkxSim final : public SimProtocol {
       return reply(401, "50105", "Invalid OK-ACCESS-PASSPHRASE");
     }
     auto t = parse_iso8601(ts);
-    if (!t || std::llabs(*t - now_ns()) > 30'000'000'000LL) {
+    if (!t || !within(*t, now_ns(), 30'000'000'000LL)) {
       return reply(401, "50102", "Timestamp request expired");
     }
     const std::string sig = rest_signature(a.api_secret, ts, req.method, req.target, req.body);
@@ -254,7 +254,7 @@ class OkxSim final : public SimProtocol {
     };
     if (req.method == "POST") {
       try {
-        body = p.parse(req.body.data(), req.body.size());
+        body = p.parse(std::string(req.body));
       } catch (const simdjson::simdjson_error&) {
         return reply(400, "50002", "Json data format error");
       }
@@ -329,14 +329,14 @@ class OkxSim final : public SimProtocol {
   void login(std::string_view text, SimConnection& c, const SimExchange& x) {
     simdjson::dom::parser p;
     try {
-      simdjson::dom::element a = p.parse(text.data(), text.size())["args"].at(0);
+      simdjson::dom::element a = p.parse(std::string(text))["args"].at(0);
       const SimAccount& acc = x.account();
       const std::string ts(a["timestamp"].get_string().value());
       const std::string sig = net::hmac_sha256_base64(acc.api_secret, ts + "GET/users/self/verify");
-      const long long skew = std::llabs(std::atoll(ts.c_str()) - now_ns() / 1'000'000'000);
+      const bool fresh = within(std::atoll(ts.c_str()), now_ns() / 1'000'000'000, 30);
       if (!net::equal_constant_time(a["apiKey"].get_string().value(), acc.api_key) ||
           !net::equal_constant_time(a["passphrase"].get_string().value(), acc.api_passphrase) ||
-          !net::equal_constant_time(a["sign"].get_string().value(), sig) || skew > 30) {
+          !net::equal_constant_time(a["sign"].get_string().value(), sig) || !fresh) {
         c.send(R"({"event":"error","code":"60009","msg":"Login failed.","connId":"sim"})");
         return;
       }

@@ -1,0 +1,73 @@
+// What users and venues hand over as files: the risk limits TOML, a
+// strategy's TOML section, the venues' instruments lists (OKX, Binance
+// COIN-M) and contract-size specs. Each is taken or refused with a reason.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "fuzz.h"
+#include "risk/limits.h"
+#include "strat/strategy.h"
+#include "venues/venue.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const unsigned what = ot::fuzz::pick(data, size, 5);
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  switch (what) {
+    case 0: {
+      ot::RiskLimits limits;
+      if (!ot::parse_limits(text, limits, error) && error.empty()) {
+        ot::fuzz::fail("limits refused without a reason");
+      }
+      break;
+    }
+    case 1: {
+      static const std::string path = [] {
+        char t[] = "/tmp/ot-fuzz-config-XXXXXX";
+        const int fd = ::mkstemp(t);
+        if (fd >= 0) ::close(fd);
+        return std::string(t);
+      }();
+      if (FILE* f = std::fopen(path.c_str(), "wb")) {
+        std::fwrite(text.data(), 1, text.size(), f);
+        std::fclose(f);
+      }
+      double gamma = 0.1;
+      std::int64_t levels = 1;
+      std::string symbol;
+      ot::Decimal qty{1, 0};
+      bool post_only = false;
+      ot::Params params;
+      params.add("gamma", gamma, "");
+      params.add("levels", levels, "");
+      params.add("symbol", symbol, "");
+      params.add("qty", qty, "");
+      params.add("post_only", post_only, "");
+      if (!ot::load_strategy_config(path, "mm", params, error) && error.empty()) {
+        ot::fuzz::fail("strategy config refused without a reason");
+      }
+      break;
+    }
+    case 2:
+    case 3: {
+      const ot::Venue* v = ot::find_venue(what == 2 ? "okx" : "binance-delivery");
+      std::size_t sizes = 0;
+      const auto err = v->read_contract_sizes(text, [&](std::string_view, const ot::Decimal& s) {
+        if (s.mantissa <= 0) ot::fuzz::fail("a contract size that is not positive");
+        ++sizes;
+      });
+      if (err && err->empty()) ot::fuzz::fail("an instruments list refused without a reason");
+      break;
+    }
+    default:
+      // "VENUE:SYMBOL=SIZE": taken only with a positive size.
+      if (ot::set_contract_size(text)) {
+        const auto eq = text.rfind('=');
+        const auto s = ot::Decimal::parse(std::string_view(text).substr(eq + 1));
+        if (!s || s->mantissa <= 0) ot::fuzz::fail("a contract size spec taken with a bad size");
+      }
+      break;
+  }
+  return 0;
+}
