@@ -4,6 +4,8 @@
 # execs/s and coverage per harness. An input that makes a harness fail is
 # saved under tests/fuzz/corpus/<harness>/ (the normal tests run it from
 # then on) and the script exits 1.
+# Runs start from the seeds alone with libFuzzer's seed OT_FUZZ_SEED
+# (default 1), so a run is repeatable on a given build.
 #   bash scripts/fuzz.sh [SECONDS_PER_HARNESS] [HARNESS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +20,15 @@ printf '| harness | seconds | execs | execs/s | coverage (edges) | features | re
 printf '| --- | ---: | ---: | ---: | ---: | ---: | --- |\n'
 for h in "${harnesses[@]}"; do
   work="build-fuzz/corpus/$h"
+  rm -rf "$work"
   mkdir -p "$work" "build-fuzz/crashes/$h"
   log="build-fuzz/$h.log"
   status=0
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "build-fuzz/fuzz_$h" "$work" "tests/fuzz/corpus/$h" -dict=tests/fuzz/venues.dict \
     -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$h/" >"$log" 2>&1 || status=$?
+    -seed="${OT_FUZZ_SEED:-1}" -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$h/" \
+    >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
