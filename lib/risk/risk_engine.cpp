@@ -110,7 +110,9 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
         return true;
       }
       // The order's own working quantity is not additional exposure.
-      const std::string why = check(amended(*t, ev_.amend), t->id);
+      const Order o = amended(*t, ev_.amend);
+      const std::string_view problem = order_problem(o);
+      const std::string why = problem.empty() ? check(o, t->id) : std::string(problem);
       if (!why.empty()) {
         reject(request_of(ev_.amend), "amend rejected: " + why);
         return true;
@@ -338,7 +340,6 @@ const RiskEngine::Terms& RiskEngine::terms_of(std::string_view venue, std::strin
 }
 
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
-  if (auto problem = order_problem(o); !problem.empty()) return std::string(problem);
   if (killed_) return "kill switch: " + kill_reason_;
   const Terms& terms = terms_of(o.venue, o.symbol);
   if (!terms.size) {

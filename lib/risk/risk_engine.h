@@ -84,7 +84,8 @@ class RiskEngine {
   struct OptionInfo;
   void on_order(const Order& o, std::string_view line);
   // Why `o` breaks a limit (empty if it does not); `replaces` names an open
-  // order it amends, whose own exposure does not count.
+  // order it amends, whose own exposure does not count. The order rules
+  // (order_problem) are the caller's to check first.
   std::string check(const Order& o, std::string_view replaces = {});
   // Answers `request` (an order, or a cancel or amend as request_of gives
   // it) with refusal(): rejected, or its order's state restated.
