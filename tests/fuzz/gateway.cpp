@@ -1,7 +1,7 @@
 // What the venue gateways read from a venue that may be hostile or broken:
-// Binance user data stream events, OKX orders channel pushes and REST
-// answers, Deribit private notifications, Alpaca orders, trade_updates and
-// error bodies. Each is read or ignored; what is read makes a report the
+// Binance user data stream events, error answers and order queries, OKX
+// orders channel pushes, REST answers and their failures, Deribit private notifications, Alpaca
+// orders, trade_updates and error bodies. Each is read or ignored; what is read makes a report the
 // order state machine can judge: never a negative quantity left working
 // (a venue that reports more filled than ordered leaves 0; the tracker then
 // refuses the report).
@@ -18,7 +18,7 @@ void check(const ot::Exec& e) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const unsigned which = ot::fuzz::pick(data, size, 7);
+  const unsigned which = ot::fuzz::pick(data, size, 9);
   const std::string json(reinterpret_cast<const char*>(data), size);
   switch (which) {
     case 0:
@@ -44,8 +44,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto st = ot::alpaca::parse_order(json)) st->bind(), check(st->exec);
       for (auto& st : ot::alpaca::parse_trade_update(json)) st.bind(), check(st.exec);
       break;
-    default:
+    case 6:
       (void)ot::alpaca::error_text(400, json);
+      break;
+    case 7:
+      // Binance REST: an error answer, and the order query of a reconnect.
+      (void)ot::binance::parse_api_error(400, json).text();
+      if (auto a = ot::binance::parse_query_answer(json)) {
+        if (a->leaves.mantissa < 0) ot::fuzz::fail("a query answer with negative leaves");
+      }
+      break;
+    default:
+      (void)ot::okx::answer_failure(200, json);
       break;
   }
   return 0;

@@ -80,7 +80,7 @@ for l in sorted(lines)[:120]:
 for capture in ("binance-spot.raw", "okx.raw", "deribit.raw"):
     head = "".join(open(os.path.join(DATA, capture)).readlines()[:12]).encode()
     put("capture", head, 0)
-    put("capture", gzip.compress(head), 1)
+    put("capture", gzip.compress(head, mtime=0), 1)
     z = subprocess.run(["zstd", "-q", "-c"], input=head, capture_output=True).stdout
     put("capture", z, 2)
 
@@ -115,6 +115,11 @@ put("gateway", json.dumps({"stream": "trade_updates", "data": {"event": "fill", 
     "filled_qty": "1", "filled_avg_price": "30000", "status": "filled", "limit_price": "30000"},
     "price": "30000", "qty": "1", "timestamp": "2022-05-13T16:27:05.507Z"}}), 5)
 put("gateway", '{"code":40010001,"message":"invalid qty"}', 6)
+for text in list(shared("binance", "order_response")) + list(shared("binance", "new_order")):
+    put("gateway", text, 7)
+put("gateway", '{"code":-2013,"msg":"Order does not exist."}', 7)
+for text in list(shared("okx", "http_place_order")) + list(shared("okx", "http_cancel")):
+    put("gateway", text, 8)
 
 # sim: REST requests (selector venue, then 0) and WebSocket frames (then 1).
 # venues: 0 binance, 1 binance-futures, 2 okx, 3 deribit, 4 alpaca.

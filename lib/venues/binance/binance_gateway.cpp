@@ -31,26 +31,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-struct ApiError {
-  unsigned http = 0;
-  int code = 0;
-  std::string msg;
-  std::string text() const { return fmt::format("binance {} (HTTP {}): {}", code, http, msg); }
-};
-
-ApiError api_error(const net::Response& r) {
-  ApiError e;
-  e.http = r.status;
-  simdjson::dom::parser p;
-  try {
-    simdjson::dom::element doc = p.parse(r.body);
-    e.code = static_cast<int>(doc["code"].get_int64().value());
-    e.msg = std::string(doc["msg"].get_string().value());
-  } catch (const simdjson::simdjson_error&) {
-    e.msg = r.body.substr(0, 200);
-  }
-  return e;
-}
+ApiError api_error(const net::Response& r) { return parse_api_error(r.status, r.body); }
 
 class BinanceGateway final : public RestGateway {
  public:
@@ -241,51 +222,33 @@ class BinanceGateway final : public RestGateway {
         report_status(venue(), o.symbol, "error", o.id + ": query: " + e.text());
       co_return;
     }
-    simdjson::dom::parser p;
-    try {
-      simdjson::dom::element d = p.parse(res.body);
-      const std::string_view st = d["status"].get_string().value();
-      auto filled = Decimal::parse(d["executedQty"].get_string().value());
-      auto orig = Decimal::parse(d["origQty"].get_string().value());
-      std::optional<Decimal> avg;
-      if (auto a = d["avgPrice"]; !a.error()) avg = Decimal::parse(a.get_string().value());
-      if (auto q = d["cummulativeQuoteQty"]; !q.error() && filled && !filled->is_zero()) {
-        auto quote = Decimal::parse(q.get_string().value());
-        if (quote) avg = Amount::of(*quote).divided_by(Amount::of(*filled)).to_decimal(8);
-      }
-      if (!filled || !orig) co_return;
-      OwnedExec e;
-      e.id = o.id;
-      e.venue = o.venue;
-      e.symbol = o.symbol;
-      e.strategy = o.strategy;
-      e.exec.side = o.order.side;
-      e.exec.filled = *filled;
-      e.exec.order_price = o.order.price;
-      e.exec.avg_price = avg;
-      e.exec.ts = now_ns();
-      e.exec.status = st == "NEW"                ? ExecStatus::new_
-                      : st == "PARTIALLY_FILLED" ? ExecStatus::partial
-                      : st == "FILLED"           ? ExecStatus::filled
-                      : st == "CANCELED"         ? ExecStatus::canceled
-                      : st == "REJECTED"         ? ExecStatus::rejected
-                                                 : ExecStatus::expired;
-      e.exec.leaves = is_final(e.exec.status) ? Decimal{0, orig->scale} : sub(*orig, *filled);
-      // Fills we did not hear about: one report for the difference, at the
-      // average price of what was missed.
-      const Decimal missed = sub(*filled, k.filled);
-      if (missed.mantissa > 0 && avg) {
-        const Amount total = Amount::product(*avg, *filled);
-        const Amount missed_value = total - k.notional;
-        e.exec.qty = missed;
-        e.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
-        e.reason = "reconciled after a reconnect";
-      }
-      k.filled = *filled;
-      k.status = e.exec.status;
-      report(std::move(e));
-    } catch (const simdjson::simdjson_error&) {
+    const auto a = parse_query_answer(res.body);
+    if (!a) co_return;
+    OwnedExec e;
+    e.id = o.id;
+    e.venue = o.venue;
+    e.symbol = o.symbol;
+    e.strategy = o.strategy;
+    e.exec.side = o.order.side;
+    e.exec.filled = a->filled;
+    e.exec.order_price = o.order.price;
+    e.exec.avg_price = a->avg_price;
+    e.exec.ts = now_ns();
+    e.exec.status = a->status;
+    e.exec.leaves = a->leaves;
+    // Fills we did not hear about: one report for the difference, at the
+    // average price of what was missed.
+    const Decimal missed = sub(a->filled, k.filled);
+    if (missed.mantissa > 0 && a->avg_price) {
+      const Amount total = Amount::product(*a->avg_price, a->filled);
+      const Amount missed_value = total - k.notional;
+      e.exec.qty = missed;
+      e.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
+      e.reason = "reconciled after a reconnect";
     }
+    k.filled = a->filled;
+    k.status = e.exec.status;
+    report(std::move(e));
   }
 
   asio::awaitable<void> stream_loop() {

@@ -228,4 +228,52 @@ std::string form_value(std::string_view form, std::string_view name) {
   return {};
 }
 
+std::string ApiError::text() const {
+  return fmt::format("binance {} (HTTP {}): {}", code, http, msg);
+}
+
+ApiError parse_api_error(unsigned http_status, std::string_view body) {
+  ApiError e;
+  e.http = http_status;
+  simdjson::dom::parser p;
+  try {
+    simdjson::dom::element doc = p.parse(std::string(body));
+    e.code = static_cast<int>(doc["code"].get_int64().value());
+    e.msg = std::string(doc["msg"].get_string().value());
+  } catch (const simdjson::simdjson_error&) {
+    e.msg = std::string(body.substr(0, 200));
+  }
+  return e;
+}
+
+std::optional<QueryAnswer> parse_query_answer(std::string_view body) {
+  simdjson::dom::parser p;
+  try {
+    simdjson::dom::element d = p.parse(std::string(body));
+    const std::string_view st = d["status"].get_string().value();
+    auto filled = Decimal::parse(d["executedQty"].get_string().value());
+    auto orig = Decimal::parse(d["origQty"].get_string().value());
+    if (!filled || !orig) return std::nullopt;
+    QueryAnswer a;
+    a.filled = *filled;
+    a.orig = *orig;
+    if (auto v = d["avgPrice"]; !v.error()) a.avg_price = Decimal::parse(v.get_string().value());
+    if (auto q = d["cummulativeQuoteQty"]; !q.error() && !filled->is_zero()) {
+      if (auto quote = Decimal::parse(q.get_string().value())) {
+        a.avg_price = Amount::of(*quote).divided_by(Amount::of(*filled)).to_decimal(8);
+      }
+    }
+    a.status = st == "NEW"                ? ExecStatus::new_
+               : st == "PARTIALLY_FILLED" ? ExecStatus::partial
+               : st == "FILLED"           ? ExecStatus::filled
+               : st == "CANCELED"         ? ExecStatus::canceled
+               : st == "REJECTED"         ? ExecStatus::rejected
+                                          : ExecStatus::expired;
+    a.leaves = is_final(a.status) ? Decimal{0, orig->scale} : remaining(*orig, *filled);
+    return a;
+  } catch (const simdjson::simdjson_error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace ot::binance

@@ -49,6 +49,27 @@ struct OrderEvent {
 // (account updates, listenKeyExpired: see `kind`). Throws nothing.
 std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std::string* kind);
 
+// A REST error answer {"code":-2010,"msg":"..."} (code 0 and the body's
+// start as msg when it is not one).
+struct ApiError {
+  unsigned http = 0;
+  int code = 0;
+  std::string msg;
+  std::string text() const;
+};
+ApiError parse_api_error(unsigned http_status, std::string_view body);
+
+// The answer to GET order (reconciliation after a reconnect): status,
+// executed and original quantities, leaves (never below zero), and the
+// average price (avgPrice, or cummulativeQuoteQty / executedQty). nullopt
+// if the body is not such an answer.
+struct QueryAnswer {
+  ExecStatus status = ExecStatus::new_;
+  Decimal filled, orig, leaves;
+  std::optional<Decimal> avg_price;
+};
+std::optional<QueryAnswer> parse_query_answer(std::string_view body);
+
 // The value of `name` in an x-www-form-urlencoded string ("" if absent).
 std::string form_value(std::string_view form, std::string_view name);
 

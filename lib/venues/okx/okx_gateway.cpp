@@ -86,29 +86,7 @@ class OkxGateway final : public RestGateway {
     report_reject(o, "okx", std::move(reason));
   }
 
-  // "code" and the first data item's sCode/sMsg of an OKX answer.
-  static std::string failure(const net::Response& r) {
-    simdjson::dom::parser p;
-    try {
-      simdjson::dom::element d = p.parse(r.body);
-      const std::string_view code = d["code"].get_string().value();
-      auto data = d["data"];
-      if (!data.error() && data.is_array() && data.get_array().size() > 0) {
-        const std::string_view s = data.at(0)["sCode"].get_string().value();
-        if (s != "0") {
-          return fmt::format("okx {}: {}", s,
-                             std::string_view(data.at(0)["sMsg"].get_string().value()));
-        }
-      }
-      if (code != "0") {
-        return fmt::format("okx {} (HTTP {}): {}", code, r.status,
-                           std::string_view(d["msg"].get_string().value()));
-      }
-      return r.status == 200 ? "" : fmt::format("HTTP {}", r.status);
-    } catch (const simdjson::simdjson_error&) {
-      return fmt::format("HTTP {}: {}", r.status, r.body.substr(0, 120));
-    }
-  }
+  static std::string failure(const net::Response& r) { return answer_failure(r.status, r.body); }
 
   asio::awaitable<void> handle(Request& r) override {
     if (r.kind == Request::submit) {

@@ -131,4 +131,27 @@ std::vector<OrderEvent> parse_orders(std::string_view json) {
   return out;
 }
 
+std::string answer_failure(unsigned http_status, std::string_view body) {
+  simdjson::dom::parser p;
+  try {
+    simdjson::dom::element d = p.parse(std::string(body));
+    const std::string_view code = d["code"].get_string().value();
+    auto data = d["data"];
+    if (!data.error() && data.is_array() && data.get_array().size() > 0) {
+      const std::string_view s = data.at(0)["sCode"].get_string().value();
+      if (s != "0") {
+        return fmt::format("okx {}: {}", s,
+                           std::string_view(data.at(0)["sMsg"].get_string().value()));
+      }
+    }
+    if (code != "0") {
+      return fmt::format("okx {} (HTTP {}): {}", code, http_status,
+                         std::string_view(d["msg"].get_string().value()));
+    }
+    return http_status == 200 ? "" : fmt::format("HTTP {}", http_status);
+  } catch (const simdjson::simdjson_error&) {
+    return fmt::format("HTTP {}: {}", http_status, body.substr(0, 120));
+  }
+}
+
 }  // namespace ot::okx

@@ -44,5 +44,8 @@ struct OrderEvent {
 // The orders channel's pushes (and REST order data arrays): one event per
 // order object; empty for anything else.
 std::vector<OrderEvent> parse_orders(std::string_view json);
+// Why a REST answer failed: the first data item's sCode/sMsg, else "code"
+// and "msg", else the HTTP status; empty for a success.
+std::string answer_failure(unsigned http_status, std::string_view body);
 
 }  // namespace ot::okx
