@@ -696,20 +696,14 @@ bool is_event_file(const std::string& path) {
 
 bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& outer,
                   const ProgressFn& progress) {
-  // Past the setup, every error is a record, line or frame skipped.
+  // A setup that succeeds reports no error, so in a run that succeeds
+  // every error is a record, line or frame skipped.
   CountingDiagnostics diag(outer);
   Run run(c, diag, result);
   if (!run.setup()) {
     result.config_error = true;
     return false;
   }
-  const std::uint64_t setup_errors = diag.errors();
-  struct Dropped {
-    const CountingDiagnostics& diag;
-    std::uint64_t before;
-    BacktestResult& result;
-    ~Dropped() { result.dropped = diag.errors() - before; }
-  } dropped{diag, setup_errors, result};
   std::string err;
   std::uint64_t total = 0;
   for (const auto& f : c.data) total += file_size(f);
@@ -758,10 +752,7 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
         diag.error("", err);
         return false;
       }
-      LineInput& ref = *in;
-      in->set_bad_line_hook([&diag, &ref](std::uint64_t n, std::string_view why) {
-        diag.error(ref.name() + ":" + std::to_string(n), why);
-      });
+      report_bad_lines(*in, diag);
       inputs.push_back(std::move(in));
     }
     auto bytes = [&] {
@@ -835,6 +826,7 @@ bool run_backtest(const BacktestConfig& c, BacktestResult& result, Diagnostics& 
     for (const auto& f : c.data) result.bytes += file_size(f);
   }
   run.finish();
+  result.dropped = diag.errors();
   if (progress) progress(1.0);
   return true;
 }

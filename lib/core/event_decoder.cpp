@@ -44,6 +44,19 @@ E enum_of(std::optional<E> (*parse)(std::string_view), od::value v, std::string_
 
 }  // namespace
 
+std::optional<Order> request_in(const DecodedEvent& ev) {
+  switch (ev.kind) {
+    case EventType::order:
+      return ev.order;
+    case EventType::cancel:
+      return request_of(ev.cancel);
+    case EventType::amend:
+      return request_of(ev.amend);
+    default:
+      return std::nullopt;
+  }
+}
+
 EventType event_type_of(std::string_view type) {
   for (std::size_t i = 1; i < kTypeNames.size(); ++i) {
     if (kTypeNames[i] == type) return static_cast<EventType>(i);

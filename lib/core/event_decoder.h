@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,10 @@ struct DecodedEvent {
   Control control;
   bool decoded = false;  // false: a type this decoder passes through
 };
+
+// The order, cancel or amend `ev` holds as an Order (request_of), nullopt
+// for any other kind: after a failed decode, the request to answer by id.
+std::optional<Order> request_in(const DecodedEvent& ev);
 
 class EventDecoder {
  public:

@@ -60,6 +60,22 @@ std::string_view order_problem(const Order& o) {
   return {};
 }
 
+namespace {
+template <class Request>
+Order request_fields(const Request& r) {
+  Order o;
+  o.id = r.id;
+  o.venue = r.venue;
+  o.symbol = r.symbol;
+  o.strategy = r.strategy;
+  o.ts = r.ts;
+  return o;
+}
+}  // namespace
+
+Order request_of(const Cancel& c) { return request_fields(c); }
+Order request_of(const Amend& a) { return request_fields(a); }
+
 OwnedOrder::OwnedOrder(const Order& o)
     : id(o.id), venue(o.venue), symbol(o.symbol), strategy(o.strategy), order(o) {}
 

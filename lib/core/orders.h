@@ -72,7 +72,7 @@ inline constexpr int kMaxMarketQtyScale = 10;
 // Why `o` cannot be carried out (empty or over-long id, quantity not
 // positive, a limit without a positive price, amounts out of the exact
 // range), or empty when it can. The same rules hold in ot-risk, ot-exec and
-// the paper venue.
+// the paper venue. The text is static: it outlives `o`.
 std::string_view order_problem(const Order& o);
 
 // `cancel`: cancel order `id` (venue and symbol help gateways that need them).
@@ -189,6 +189,11 @@ struct OwnedExec {
     exec.strategy = strategy;
   }
 };
+
+// A cancel or amend as an Order holding its id, venue, symbol, strategy and
+// ts (what a reply to the request names: refusal() in exec/order_tracker.h).
+Order request_of(const Cancel& c);
+Order request_of(const Amend& a);
 
 // An order that owns its strings.
 struct OwnedOrder {

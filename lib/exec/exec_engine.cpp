@@ -65,9 +65,7 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
     ++stats_.malformed;
     diag_.error(where(source, line_number), error_);
     // An order, cancel or amend that could not be read is answered by id.
-    if (ev_.kind == EventType::order) refuse(ev_.order, error_);
-    if (ev_.kind == EventType::cancel) refuse(request_of(ev_.cancel), error_);
-    if (ev_.kind == EventType::amend) refuse(request_of(ev_.amend), error_);
+    if (auto request = request_in(ev_)) refuse(*request, error_);
     return false;
   }
   switch (ev_.kind) {
@@ -145,9 +143,8 @@ std::string_view ExecEngine::unknown_id(std::string_view id) const {
 void ExecEngine::do_cancel(Cancel c, std::string_view line, std::string_view w) {
   ++stats_.cancels;
   if (tracker_.find(c.id) == nullptr) {
-    const std::string why = fmt::format("cancel: {}", unknown_id(c.id));
     diag_.warning(w, fmt::format("cancel {}: {}", c.id, unknown_id(c.id)));
-    return refuse(request_of(c), why);
+    return refuse(request_of(c), fmt::format("cancel: {}", unknown_id(c.id)));
   }
   if (c.ts == 0) c.ts = last_ts_;
   journal_event(line, c);
@@ -158,9 +155,8 @@ void ExecEngine::do_amend(Amend a, std::string_view line, std::string_view w) {
   ++stats_.amends;
   const TrackedOrder* t = tracker_.find(a.id);
   if (t == nullptr) {
-    const std::string why = fmt::format("amend: {}", unknown_id(a.id));
     diag_.warning(w, fmt::format("amend {}: {}", a.id, unknown_id(a.id)));
-    return refuse(request_of(a), why);
+    return refuse(request_of(a), fmt::format("amend: {}", unknown_id(a.id)));
   }
   // The order as it would be after the amend must be one that can be sent.
   if (auto problem = order_problem(amended(*t, a)); !problem.empty()) {

@@ -203,22 +203,6 @@ Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view
   return e;
 }
 
-namespace {
-template <class Request>
-Order request_fields(const Request& r) {
-  Order o;
-  o.id = r.id;
-  o.venue = r.venue;
-  o.symbol = r.symbol;
-  o.strategy = r.strategy;
-  o.ts = r.ts;
-  return o;
-}
-}  // namespace
-
-Order request_of(const Cancel& c) { return request_fields(c); }
-Order request_of(const Amend& a) { return request_fields(a); }
-
 Order amended(const TrackedOrder& t, const Amend& a) {
   Order o = t.as_order();
   if (a.qty) o.qty = *a.qty;

@@ -130,9 +130,6 @@ class OrderTracker {
 // A cancel or amend is passed as an Order holding its id, venue, symbol and
 // strategy. The views point into the tracker's record and `request`.
 Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view reason, Nanos ts);
-// A cancel or amend as the request refusal() takes.
-Order request_of(const Cancel& c);
-Order request_of(const Amend& a);
 // The order `t` would be after amend `a` (views into both).
 Order amended(const TrackedOrder& t, const Amend& a);
 

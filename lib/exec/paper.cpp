@@ -92,6 +92,7 @@ struct PaperVenue::Pending {
   std::unique_ptr<Working> order;  // submit
   std::string id;                  // cancel, amend
   std::optional<Decimal> qty, price;
+  std::string_view problem;  // submit: order_problem() (static text)
 };
 
 struct PaperVenue::Report {
@@ -228,6 +229,7 @@ void PaperVenue::submit(const Order& o) {
   Pending p;
   p.kind = Pending::submit;
   p.order = Working::of(o);
+  p.problem = order_problem(o);  // refused when it arrives, as a venue would
   send(std::move(p), o.ts);
 }
 
@@ -347,12 +349,7 @@ void PaperVenue::arrive(Pending& p) {
   if (p.kind == Pending::submit) {
     Working& w = *p.order;
     if (!seen_ids_.emplace(w.id, true).second) return reject(p, "duplicate client order id");
-    Order terms;
-    terms.id = w.id;
-    terms.kind = w.kind;
-    terms.qty = w.qty;
-    terms.price = w.price;
-    if (auto problem = order_problem(terms); !problem.empty()) return reject(p, problem);
+    if (!p.problem.empty()) return reject(p, p.problem);
     Market* m = market_for(w.venue, w.symbol);
     if (!m->has_book && !m->bars) {
       return reject(p, "no market data for " + w.venue + " " + w.symbol);

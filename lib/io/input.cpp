@@ -121,6 +121,11 @@ class ZstdSource final : public ByteSource {
   bool frame_done_ = true;
 };
 
+std::string too_long(std::string_view what, std::size_t max) {
+  return std::string(what) + " longer than " + std::to_string(max) +
+         " bytes (OT_MAX_LINE); skipped";
+}
+
 class StreamLineInput final : public LineInput {
  public:
   StreamLineInput(std::unique_ptr<ByteSource> src, std::string name)
@@ -140,15 +145,9 @@ class StreamLineInput final : public LineInput {
         begin_ = scanned_ = nl != nullptr ? stop + 1 : end_;
         skipping_ = false;
         ++line_number_;
-        if (dropped) {
-          bad_line(line_number_,
-                   "line longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
-          continue;
-        }
         std::size_t len = stop - start;
-        if (len > max_) {
-          bad_line(line_number_,
-                   "line longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
+        if (dropped || len > max_) {
+          bad_line(line_number_, too_long("line", max_));
           continue;
         }
         if (len > 0 && buf_[stop - 1] == '\r') --len;
@@ -241,8 +240,7 @@ class ZmqLineInput final : public LineInput {
       }
       if (sock_.get(zmq::sockopt::rcvmore)) continue;  // topic frame
       if (msg.size() > max_) {
-        bad_line(0,
-                 "message longer than " + std::to_string(max_) + " bytes (OT_MAX_LINE); skipped");
+        bad_line(0, too_long("message", max_));
         continue;
       }
       buf_.assign(static_cast<const char*>(msg.data()), msg.size());
@@ -278,6 +276,12 @@ std::size_t max_line_bytes() {
     return *end == '\0' && v >= 4096 ? static_cast<std::size_t>(v) : kDefault;
   }();
   return limit;
+}
+
+void report_bad_lines(LineInput& in, Diagnostics& diag) {
+  in.set_bad_line_hook([&in, &diag](std::uint64_t n, std::string_view why) {
+    diag.error(n > 0 ? in.name() + ":" + std::to_string(n) : in.name(), why);
+  });
 }
 
 bool is_zmq_uri(std::string_view uri) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/diagnostics.h"
+
 namespace ot {
 
 inline constexpr std::size_t kLinePadding = 64;
@@ -84,6 +86,10 @@ class LineInput {
   std::function<void(std::uint64_t, std::string_view)> bad_line_hook_;
   std::uint64_t bad_lines_ = 0;
 };
+
+// Reports the lines `in` drops itself (longer than max_line_bytes()) to
+// `diag` as errors ("name:line"); in.bad_lines() counts them.
+void report_bad_lines(LineInput& in, Diagnostics& diag);
 
 // ZeroMQ pattern of an endpoint: PUB/SUB for market data fan-out (a slow
 // subscriber may miss data), PUSH/PULL for the order path (never drops:

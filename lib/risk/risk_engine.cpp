@@ -80,9 +80,7 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
                 error_);
     // The gate answers a request it cannot read; nothing of it goes on.
-    if (ev_.kind == EventType::order) reject(ev_.order, error_);
-    if (ev_.kind == EventType::cancel) reject(request_of(ev_.cancel), error_);
-    if (ev_.kind == EventType::amend) reject(request_of(ev_.amend), error_);
+    if (auto request = request_in(ev_)) reject(*request, error_);
     return false;
   }
   switch (ev_.kind) {
@@ -476,12 +474,11 @@ bool RiskEngine::approve(const Order& o) {
       tokens_ -= 1.0;
     }
   }
-  if (why.empty() && tracker_.find(o.id) != nullptr) why = "duplicate client order id";
+  if (why.empty() && !tracker_.add(o)) why = "duplicate client order id";
   if (!why.empty()) {
     reject(o, why);
     return false;
   }
-  tracker_.add(o);
   ++stats_.approved;
   return true;
 }

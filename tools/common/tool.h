@@ -124,14 +124,6 @@ inline void add_strict_flag(CLI::App& app, bool& strict) {
                "Exit 1 if any input was dropped or refused (lines, frames, levels, orders)");
 }
 
-// Reports the lines `in` drops itself (longer than OT_MAX_LINE) as errors;
-// in.bad_lines() counts them.
-inline void report_bad_lines(LineInput& in, Diagnostics& diag) {
-  in.set_bad_line_hook([&in, &diag](std::uint64_t n, std::string_view why) {
-    diag.error(n > 0 ? in.name() + ":" + std::to_string(n) : in.name(), why);
-  });
-}
-
 inline void usage_error(const std::string& program, const std::string& message) {
   std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n", program.c_str(),
                message.c_str(), program.c_str());

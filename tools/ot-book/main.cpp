@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  tool::report_bad_lines(*in, diag);
+  report_bad_lines(*in, diag);
   in->set_idle_hook([&out] { out->flush(); });
   // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
   // cleanly (books emitted, output flushed). On a stream, EOF does that.

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  tool::report_bad_lines(*in, diag);
+  report_bad_lines(*in, diag);
   if (is_zmq_uri(in_uri)) tool::install_stop_signals();
 
   std::unique_ptr<Gateway> gateway;

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
         return tool::kExitFailure;
       }
       in->set_idle_hook([&out] { out->flush(); });
-      tool::report_bad_lines(*in, diag);
+      report_bad_lines(*in, diag);
       inputs.push_back(std::move(in));
     }
     ReplayStats stats;

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     diag.error("", err);
     return tool::kExitFailure;
   }
-  tool::report_bad_lines(*in, diag);
+  report_bad_lines(*in, diag);
   std::unique_ptr<FeedbackInput> fills;
   if (!fills_uri.empty() && !(fills = open_feedback(fills_uri, err))) {
     diag.error("", err);

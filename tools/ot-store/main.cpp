@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       diag.error("", err);
       return tool::kExitFailure;
     }
-    tool::report_bad_lines(*in, diag);
+    report_bad_lines(*in, diag);
     tool::install_stop_signals();
     WriteStats st;
     const bool ok =
