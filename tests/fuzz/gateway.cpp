@@ -1,6 +1,7 @@
 // What the venue gateways read from a venue that may be hostile or broken:
 // Binance user data stream events, error answers and order queries, OKX
-// orders channel pushes, REST answers and their failures, Deribit private notifications, Alpaca
+// orders channel pushes, REST answers and their failures, Deribit private
+// notifications, JSON-RPC answers and order states, Alpaca
 // orders, trade_updates and error bodies. Each is read or ignored; what is read makes a report the
 // order state machine can judge: never a negative quantity left working
 // (a venue that reports more filled than ordered leaves 0; the tracker then
@@ -18,7 +19,7 @@ void check(const ot::Exec& e) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const unsigned which = ot::fuzz::pick(data, size, 9);
+  const unsigned which = ot::fuzz::pick(data, size, 10);
   const std::string json(reinterpret_cast<const char*>(data), size);
   switch (which) {
     case 0:
@@ -54,8 +55,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (a->leaves.mantissa < 0) ot::fuzz::fail("a query answer with negative leaves");
       }
       break;
-    default:
+    case 8:
       (void)ot::okx::answer_failure(200, json);
+      break;
+    default:
+      // Deribit JSON-RPC: an answer to a request, and the order state of a
+      // reconnect.
+      if (auto a = ot::deribit::parse_rpc_answer(json)) (void)a->error_text();
+      if (auto st = ot::deribit::parse_order_states(json)) {
+        for (auto& ev : *st) ev.bind(), check(ev.exec);
+      }
       break;
   }
   return 0;

@@ -98,7 +98,9 @@ for spec in ("okx:BTC-USDT-SWAP=0.01", "binance-delivery:BTCUSD_PERP=100", "x:y=
     put("config", spec, 4)
 
 # gateway: Binance user data events (0 spot, 1 USD-M), OKX orders pushes (3),
-# Deribit private notifications (4), Alpaca orders and trade updates (5).
+# Deribit private notifications (4), Alpaca orders and trade updates (5),
+# Alpaca errors (6), Binance REST answers (7), OKX REST answers (8), Deribit
+# JSON-RPC answers and order states (9).
 for text in shared("binance", "execution_report"):
     put("gateway", text, 0)
 for text in shared("binance", "order_update"):
@@ -120,6 +122,11 @@ for text in list(shared("binance", "order_response")) + list(shared("binance", "
 put("gateway", '{"code":-2013,"msg":"Order does not exist."}', 7)
 for text in list(shared("okx", "http_place_order")) + list(shared("okx", "http_cancel")):
     put("gateway", text, 8)
+for text in list(shared("deribit", "ws_error")) + list(shared("deribit", "ws_order_")):
+    put("gateway", text, 9)
+    result = json.loads(text).get("result")
+    if isinstance(result, dict):
+        put("gateway", json.dumps([result.get("order", result)], separators=(",", ":")), 9)
 
 # sim: REST requests (selector venue, then 0) and WebSocket frames (then 1).
 # venues: 0 binance, 1 binance-futures, 2 okx, 3 deribit, 4 alpaca.

@@ -996,6 +996,40 @@ TEST_CASE("Deribit client signature, order params and private notifications", "[
   CHECK_FALSE(evs[0].exec.order_price);  // a market order's price 0 is no price
   CHECK(ot::deribit::parse_private(R"({"jsonrpc":"2.0","method":"heartbeat"})").empty());
   CHECK(ot::deribit::parse_private("garbage").empty());
+
+  SECTION("answers to requests") {
+    auto a = ot::deribit::parse_rpc_answer(R"({"jsonrpc":"2.0","id":7,"result":0})");
+    REQUIRE(a);
+    CHECK(a->id == 7);
+    CHECK_FALSE(a->failed);
+    CHECK(a->result == "0");
+    a = ot::deribit::parse_rpc_answer(
+        R"({"jsonrpc":"2.0","id":8,"error":{"code":10028,"message":"too_many_requests"}})");
+    REQUIRE(a);
+    CHECK(a->failed);
+    CHECK(a->error_text() == "deribit 10028: too_many_requests");
+    // An error without a code or a message is still an error: the order it
+    // answers is rejected, not left waiting.
+    a = ot::deribit::parse_rpc_answer(R"({"id":9,"error":{}})");
+    REQUIRE(a);
+    CHECK(a->failed);
+    CHECK(a->error_text() == "deribit 0: (no message)");
+    CHECK_FALSE(ot::deribit::parse_rpc_answer(R"({"id":"x","result":1})"));
+    CHECK_FALSE(ot::deribit::parse_rpc_answer(R"({"id":3})"));
+    CHECK_FALSE(ot::deribit::parse_rpc_answer("{"));
+  }
+  SECTION("order state after a reconnect") {
+    auto st = ot::deribit::parse_order_states("[" + order + "]");
+    REQUIRE(st);
+    REQUIRE(st->size() == 1);
+    CHECK((*st)[0].exec.filled.to_string() == "20");
+    CHECK((*st)[0].label == "hedge-BTC-1");
+    st = ot::deribit::parse_order_states("[]");
+    REQUIRE(st);
+    CHECK(st->empty());
+    CHECK_FALSE(ot::deribit::parse_order_states("null"));
+    CHECK_FALSE(ot::deribit::parse_order_states(R"([{"label":"x"}])"));
+  }
 }
 
 // ---- OKX order entry ----

@@ -13,7 +13,6 @@
 #include "venues/deribit/deribit_gateway.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -259,72 +258,65 @@ class DeribitGateway final : public ThreadedGateway {
       for (auto& ev : parse_private(text)) on_private(ev);
       return;
     }
-    simdjson::dom::parser p;
-    try {
-      simdjson::dom::element d = p.parse(text);
-      auto idv = d["id"];
-      if (idv.error() || !idv.is_int64()) return;
-      auto it = pending_.find(idv.get_int64().value());
-      if (it == pending_.end()) return;
-      const Pending pend = it->second;
-      pending_.erase(it);
-      if (pend.kind != Pending::other) --in_flight_;
-      auto err = d["error"];
-      if (!err.error()) {
-        const std::int64_t code = err["code"].get_int64().value();
-        const std::string msg(err["message"].get_string().value());
-        const std::string text_err = fmt::format("deribit {}: {}", code, msg);
-        if (code == 10028) {
-          backoff_until_ = mono_ns() + 1'000'000'000;
-          report_status("deribit", "", "rate_limited", "too_many_requests: backing off for 1 s");
-        }
-        auto k = known_.find(pend.label);
-        if (pend.kind == Pending::order && k != known_.end()) {
-          k->second.final = true;
-          reject(*k->second.order, text_err);
-        } else if (pend.kind == Pending::cancel) {
-          report_status("deribit", "", "cancel_reject", pend.label + ": " + text_err);
-        } else if (pend.kind == Pending::amend) {
-          report_status("deribit", "", "amend_reject", pend.label + ": " + text_err);
-        }
-        return;
+    auto answer = parse_rpc_answer(text);
+    if (!answer) return;
+    auto it = pending_.find(answer->id);
+    if (it == pending_.end()) return;
+    const Pending pend = it->second;
+    pending_.erase(it);
+    if (pend.kind != Pending::other) --in_flight_;
+    if (answer->failed) {
+      const std::string text_err = answer->error_text();
+      if (answer->error_code == 10028) {
+        backoff_until_ = mono_ns() + 1'000'000'000;
+        report_status("deribit", "", "rate_limited", "too_many_requests: backing off for 1 s");
       }
-      if (pend.kind == Pending::cancel &&
-          std::string(simdjson::minify(d["result"].value())) == "0") {
-        report_status("deribit", "", "cancel_reject", pend.label + ": not open at the venue");
+      auto k = known_.find(pend.label);
+      if (pend.kind == Pending::order && k != known_.end()) {
+        k->second.final = true;
+        reject(*k->second.order, text_err);
+      } else if (pend.kind == Pending::cancel) {
+        report_status("deribit", "", "cancel_reject", pend.label + ": " + text_err);
+      } else if (pend.kind == Pending::amend) {
+        report_status("deribit", "", "amend_reject", pend.label + ": " + text_err);
       }
-      if (pend.kind == Pending::query) reconcile(pend.label, d["result"]);
-    } catch (const simdjson::simdjson_error&) {
+      return;
     }
+    if (pend.kind == Pending::cancel && answer->result == "0") {
+      report_status("deribit", "", "cancel_reject", pend.label + ": not open at the venue");
+    }
+    if (pend.kind == Pending::query) reconcile(pend.label, answer->result);
   }
 
-  void reconcile(const std::string& label, simdjson::dom::element result) {
+  void reconcile(const std::string& label, std::string_view result) {
     auto k = known_.find(label);
     if (k == known_.end()) return;
-    if (!result.is_array() || result.get_array().size() == 0) {
+    auto states = parse_order_states(result);
+    if (!states) {
+      report_status("deribit", "", "error",
+                    label + ": unreadable order state after a reconnect: " +
+                        std::string(result.substr(0, 200)));
+      return;
+    }
+    if (states->empty()) {
       k->second.final = true;
       return reject(*k->second.order, "not at the venue (the request did not arrive)");
     }
     // As an order notification, with a fill for what we missed.
-    const std::string wrapped =
-        R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.orders.any.any.raw","data":)" +
-        std::string(simdjson::minify(result.at(0).value())) + "}}";
-    for (auto& ev : parse_private(wrapped)) {
-      Known& kn = k->second;
-      const Decimal missed = sub(ev.exec.filled, kn.filled);
-      if (missed.mantissa > 0 && ev.exec.avg_price) {
-        const Amount missed_value =
-            Amount::product(*ev.exec.avg_price, ev.exec.filled) - kn.notional;
-        PrivateEvent fill = ev;
-        fill.is_trade = true;
-        fill.state = is_final(ev.exec.status) ? "filled" : "open";
-        fill.exec.qty = missed;
-        fill.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
-        fill.exec.fee = Decimal{0, 0};
-        on_private(fill, "reconciled after a reconnect");
-      }
-      on_private(ev);
+    PrivateEvent& ev = states->front();
+    Known& kn = k->second;
+    const Decimal missed = sub(ev.exec.filled, kn.filled);
+    if (missed.mantissa > 0 && ev.exec.avg_price) {
+      const Amount missed_value = Amount::product(*ev.exec.avg_price, ev.exec.filled) - kn.notional;
+      PrivateEvent fill = ev;
+      fill.is_trade = true;
+      fill.state = is_final(ev.exec.status) ? "filled" : "open";
+      fill.exec.qty = missed;
+      fill.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
+      fill.exec.fee = Decimal{0, 0};
+      on_private(fill, "reconciled after a reconnect");
     }
+    on_private(ev);
   }
 
   void on_private(PrivateEvent& ev, std::string reason = {}) {

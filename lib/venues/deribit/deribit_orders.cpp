@@ -86,6 +86,53 @@ std::optional<ExecStatus> state_of(std::string_view s, bool partly) {
 
 }  // namespace
 
+namespace {
+
+// One order (user.orders) or trade (user.trades) object; nullopt if a field
+// the report needs is missing or unreadable. Throws simdjson_error on a
+// missing member (the callers catch it).
+std::optional<PrivateEvent> private_event(simdjson::dom::element d, bool trades) {
+  PrivateEvent ev;
+  ev.is_trade = trades;
+  auto label = d["label"];
+  if (!label.error() && label.is_string()) ev.label.assign(label.get_string().value());
+  ev.symbol.assign(d["instrument_name"].get_string().value());
+  ev.order_id.assign(d["order_id"].get_string().value());
+  ev.exec.side = d["direction"].get_string().value() == "buy" ? Side::buy : Side::sell;
+  const std::int64_t ms =
+      trades ? d["timestamp"].get_int64().value() : d["last_update_timestamp"].get_int64().value();
+  ev.exec.ts = ns_from_ms(ms).value_or(0);
+  ev.exec.venue = "deribit";
+  if (trades) {
+    ev.trade_id.assign(d["trade_id"].get_string().value());
+    ev.state.assign(d["state"].get_string().value());
+    ev.exec.price = number_of(d["price"].value());
+    ev.exec.qty = number_of(d["amount"].value());
+    ev.exec.fee = number_of(d["fee"].value());
+    ev.exec.liquidity =
+        d["liquidity"].get_string().value() == "M" ? Liquidity::maker : Liquidity::taker;
+    return ev;
+  }
+  ev.state.assign(d["order_state"].get_string().value());
+  auto filled = number_of(d["filled_amount"].value());
+  auto amount = number_of(d["amount"].value());
+  if (!filled || !amount) return std::nullopt;
+  ev.exec.filled = *filled;
+  ev.exec.leaves = remaining(*amount, *filled);
+  auto st = state_of(ev.state, !filled->is_zero());
+  if (!st) return std::nullopt;
+  ev.exec.status = *st;
+  if (is_final(*st)) ev.exec.leaves = Decimal{0, amount->scale};
+  auto px = number_of(d["price"].value());
+  if (px && !px->is_zero()) ev.exec.order_price = px;  // market orders: 0
+  auto avg = number_of(d["average_price"].value());
+  if (avg && !avg->is_zero()) ev.exec.avg_price = avg;
+  ev.amount = amount->to_double();
+  return ev;
+}
+
+}  // namespace
+
 std::vector<PrivateEvent> parse_private(std::string_view json) {
   std::vector<PrivateEvent> out;
   thread_local simdjson::dom::parser parser;
@@ -98,43 +145,7 @@ std::vector<PrivateEvent> parse_private(std::string_view json) {
     const bool trades = channel.rfind("user.trades.", 0) == 0;
     if (!trades && channel.rfind("user.orders.", 0) != 0) return out;
     auto one = [&](simdjson::dom::element d) {
-      PrivateEvent ev;
-      ev.is_trade = trades;
-      auto label = d["label"];
-      if (!label.error() && label.is_string()) ev.label.assign(label.get_string().value());
-      ev.symbol.assign(d["instrument_name"].get_string().value());
-      ev.order_id.assign(d["order_id"].get_string().value());
-      ev.exec.side = d["direction"].get_string().value() == "buy" ? Side::buy : Side::sell;
-      const std::int64_t ms = trades ? d["timestamp"].get_int64().value()
-                                     : d["last_update_timestamp"].get_int64().value();
-      ev.exec.ts = ns_from_ms(ms).value_or(0);
-      ev.exec.venue = "deribit";
-      if (trades) {
-        ev.trade_id.assign(d["trade_id"].get_string().value());
-        ev.state.assign(d["state"].get_string().value());
-        ev.exec.price = number_of(d["price"].value());
-        ev.exec.qty = number_of(d["amount"].value());
-        ev.exec.fee = number_of(d["fee"].value());
-        ev.exec.liquidity =
-            d["liquidity"].get_string().value() == "M" ? Liquidity::maker : Liquidity::taker;
-      } else {
-        ev.state.assign(d["order_state"].get_string().value());
-        auto filled = number_of(d["filled_amount"].value());
-        auto amount = number_of(d["amount"].value());
-        if (!filled || !amount) return;
-        ev.exec.filled = *filled;
-        ev.exec.leaves = remaining(*amount, *filled);
-        auto st = state_of(ev.state, !filled->is_zero());
-        if (!st) return;
-        ev.exec.status = *st;
-        if (is_final(*st)) ev.exec.leaves = Decimal{0, amount->scale};
-        auto px = number_of(d["price"].value());
-        if (px && !px->is_zero()) ev.exec.order_price = px;  // market orders: 0
-        auto avg = number_of(d["average_price"].value());
-        if (avg && !avg->is_zero()) ev.exec.avg_price = avg;
-        ev.amount = amount->to_double();
-      }
-      out.push_back(std::move(ev));
+      if (auto ev = private_event(d, trades)) out.push_back(std::move(*ev));
     };
     if (data.is_array()) {
       for (auto d : data.get_array()) one(d);
@@ -143,6 +154,53 @@ std::vector<PrivateEvent> parse_private(std::string_view json) {
     }
   } catch (const simdjson::simdjson_error&) {
     out.clear();
+  }
+  return out;
+}
+
+std::string RpcAnswer::error_text() const {
+  return fmt::format("deribit {}: {}", error_code, error_message);
+}
+
+std::optional<RpcAnswer> parse_rpc_answer(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root)) return std::nullopt;
+  std::int64_t id = 0;
+  if (root["id"].get_int64().get(id)) return std::nullopt;
+  RpcAnswer a;
+  a.id = id;
+  simdjson::dom::element err;
+  if (!root["error"].get(err)) {
+    a.failed = true;
+    std::int64_t code = 0;
+    if (!err["code"].get_int64().get(code)) a.error_code = code;
+    std::string_view msg;
+    if (!err["message"].get_string().get(msg)) {
+      a.error_message.assign(msg);
+    } else {
+      a.error_message = "(no message)";
+    }
+    return a;
+  }
+  simdjson::dom::element result;
+  if (root["result"].get(result)) return std::nullopt;
+  a.result = simdjson::minify(result);
+  return a;
+}
+
+std::optional<std::vector<PrivateEvent>> parse_order_states(std::string_view result) {
+  thread_local simdjson::dom::parser parser;
+  std::vector<PrivateEvent> out;
+  try {
+    simdjson::dom::array orders = parser.parse(result.data(), result.size()).get_array();
+    for (simdjson::dom::element d : orders) {
+      auto ev = private_event(d, false);
+      if (!ev) return std::nullopt;
+      out.push_back(std::move(*ev));
+    }
+  } catch (const simdjson::simdjson_error&) {
+    return std::nullopt;
   }
   return out;
 }

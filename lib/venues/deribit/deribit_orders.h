@@ -42,4 +42,24 @@ struct PrivateEvent {
 // empty if it is anything else.
 std::vector<PrivateEvent> parse_private(std::string_view json);
 
+// A JSON-RPC answer to one of our requests, by its integer id: either an
+// error (a code, 0 if the venue gave none, and a message) or a result, kept
+// as minified JSON. nullopt if the text is not such an answer (a
+// notification, an answer without an integer id, unreadable JSON).
+struct RpcAnswer {
+  std::int64_t id = 0;
+  bool failed = false;  // an "error" member: error_code and error_message
+  std::int64_t error_code = 0;
+  std::string error_message;
+  std::string result;              // "" when failed
+  std::string error_text() const;  // "deribit CODE: MESSAGE"
+};
+std::optional<RpcAnswer> parse_rpc_answer(std::string_view json);
+
+// The result of private/get_order_state_by_label (reconciliation after a
+// reconnect): the orders with that label, each as a user.orders
+// notification reads. An empty vector: no such order at the venue.
+// nullopt: the result is not an array of readable order objects.
+std::optional<std::vector<PrivateEvent>> parse_order_states(std::string_view result);
+
 }  // namespace ot::deribit
