@@ -1,7 +1,8 @@
 // ot-tick-chain: the tick-to-trade chain fused in one process — the live
-// feed (Beast WebSocket), ot-book's engine, a strategy, ot-risk's engine and
-// ot-exec's engine with a venue gateway — wired by in-process line sinks
-// instead of pipes. Used by bench/tick_to_trade.py against ot-sim.
+// feed (Beast WebSocket) into lib/chain's FusedChain (ot-book's engine, a
+// strategy, ot-risk's engine and ot-exec's engine) over a venue gateway, as
+// structs instead of lines through pipes. Used by bench/tick_to_trade.py
+// against ot-sim.
 //
 // Besides what ot-sim measures on the wire, it measures inside the process:
 // from the moment a frame was read off the socket (the event's `recv`) to
@@ -22,17 +23,13 @@
 #include <vector>
 
 #include "../tools/common/tool.h"
-#include "book/book_engine.h"
+#include "chain/fused_chain.h"
 #include "core/time.h"
-#include "exec/exec_engine.h"
 #include "exec/paper.h"
 #include "feed/book_sync.h"
 #include "feed/live.h"
 #include "feed/replay.h"
 #include "io/input.h"
-#include "io/output.h"
-#include "risk/risk_engine.h"
-#include "strat/runner.h"
 #include "venues/gateway.h"
 
 namespace {
@@ -125,45 +122,19 @@ int main(int argc, char** argv) {
     }
   }
   Timed timed(*gateway);
-  NullLineSink null;
   auto strategy = make_strategy("probe");
   Params params;
   strategy->params(params);
-  // Struct hand-off between the engines: book → (top of book) → risk marks
-  // and strategy → (order) → risk check → exec. Only the executions travel
-  // back as lines, as they would from the endpoint.
-  std::unique_ptr<ExecEngine> exec;
-  std::unique_ptr<RiskEngine> risk;
-  std::unique_ptr<StrategyRunner> runner;
-  PaddedLineSink fills([&](std::string_view line) {
-    runner->process_feedback(line);
-    risk->process_feedback(line);
-  });
-  PaddedLineSink rejects([&](std::string_view line) { exec->process_line(line, "risk", 0); });
-  struct Sink final : StrategyRunner::OrderSink {
-    RiskEngine* risk;
-    ExecEngine* exec;
-    void on_order(const Order& o) override {
-      if (risk->approve(o)) exec->submit(o);
-    }
-    void on_cancel(const Cancel& c) override { exec->cancel(c); }
-    void on_amend(const Amend& a) override { exec->amend(a); }
-  } sink;
-  exec = std::make_unique<ExecEngine>(timed, null, diag);
-  timed.relay(*exec);
-  exec->set_fills(&fills);
-  risk = std::make_unique<RiskEngine>(limits, rejects, diag);
-  runner =
-      std::make_unique<StrategyRunner>(*strategy, null, diag, RunnerOptions{"p", "fused", "bbo"});
-  sink.risk = risk.get();
-  sink.exec = exec.get();
-  runner->set_order_sink(&sink);
-  runner->start();
-  BookEngine book(BookEngineOptions{}, null, diag);
-  book.set_top_listener([&](const TopOfBookEvent& t) {
-    risk->on_top_of_book(t);
-    runner->on_top(t);
-  });
+  // The fused chain (lib/chain): book → top of book → risk marks and the
+  // strategy → order → risk check → exec, as structs; the reports back as
+  // structs too. The venue's market data is fed here, after the chain.
+  FusedChainOptions fo;
+  fo.limits = std::move(limits);
+  fo.venue_sees_market = false;
+  FusedChain chain(timed, std::move(fo), diag);
+  timed.relay(chain.exec());
+  chain.add_strategy(*strategy, RunnerOptions{"p", "fused", "bbo"});
+  chain.start();
   tool::install_stop_signals();
   LiveStats stats;
   bool ok = true;
@@ -171,10 +142,10 @@ int main(int argc, char** argv) {
     // The feed's own parser and sync guard, frame by frame, into the book as
     // structs; the paper venue sees the same market.
     struct Feed final : EventListener {
-      BookEngine* book;
+      FusedChain* chain;
       Gateway* venue;
       void on_book(const BookUpdate& u) override {
-        book->apply(u);
+        chain->on_book(u);
         venue->on_book(u);
       }
       void on_trade(const Trade& t) override { venue->on_trade(t); }
@@ -182,7 +153,7 @@ int main(int argc, char** argv) {
       void on_ticker(const Ticker&) override {}
       void on_status(const Status&) override {}
     } feed;
-    feed.book = &book;
+    feed.chain = &chain;
     feed.venue = gateway.get();
     std::ifstream in(replay);
     std::string line, padded;
@@ -213,8 +184,8 @@ int main(int argc, char** argv) {
     g_frame_start = 0;
   } else {
     PaddedLineSink to_book([&](std::string_view line) {
-      book.process_line(line, "feed", 0);
-      exec->poll(now_ns());  // then the reports from the gateway's thread
+      chain.book().process_line(line, "feed", 0);
+      chain.poll(now_ns());  // then the reports from the gateway's thread
     });
     ok = run_live(lo, to_book, diag, &tool::g_stop, stats);
   }

@@ -2,38 +2,15 @@
 
 #include <deque>
 
+#include "core/owned_events.h"
+
 namespace ot {
-
-// An owned copy of a buffered delta.
-struct BookSyncGuard::Owned {
-  std::string venue, symbol;
-  BookUpdate u;
-  std::vector<std::string> text;
-  std::vector<PriceLevel> bids, asks;
-
-  explicit Owned(const BookUpdate& src) : venue(src.venue), symbol(src.symbol), u(src) {
-    text.reserve((src.bids.size() + src.asks.size()) * 2);
-    for (const auto& l : src.bids) text.emplace_back(l.price), text.emplace_back(l.qty);
-    for (const auto& l : src.asks) text.emplace_back(l.price), text.emplace_back(l.qty);
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < src.bids.size(); ++i, k += 2)
-      bids.push_back({text[k], text[k + 1]});
-    for (std::size_t i = 0; i < src.asks.size(); ++i, k += 2)
-      asks.push_back({text[k], text[k + 1]});
-    u.venue = venue;
-    u.symbol = symbol;
-    u.bids = bids;
-    u.asks = asks;
-    u.bids_json = {};  // pointed into the frame, which is gone
-    u.asks_json = {};
-  }
-};
 
 struct BookSyncGuard::SymbolState {
   explicit SymbolState(BookRules r) : book(r, r.checksum != nullptr) {}
   CheckedBook book;
-  std::deque<std::unique_ptr<Owned>> buffer;
-  bool waiting = true;     // no snapshot applied yet, or lost sync
+  std::deque<std::unique_ptr<OwnedMarketEvent>> buffer;  // deltas
+  bool waiting = true;                                   // no snapshot applied yet, or lost sync
   bool requested = false;  // a snapshot / resubscription was asked for
   bool ever_synced = false;
 };
@@ -137,7 +114,7 @@ void BookSyncGuard::on_book(const BookUpdate& u) {
     ++stats_.withheld;
     if (rules_.needs_rest_snapshot) {
       if (st.buffer.size() >= kMaxBuffered) st.buffer.pop_front();
-      st.buffer.push_back(std::make_unique<Owned>(u));
+      st.buffer.push_back(std::make_unique<OwnedMarketEvent>(u));
       if (actions_ != nullptr && !st.requested) {
         actions_->request_snapshot(u.symbol);
         st.requested = true;
@@ -147,11 +124,11 @@ void BookSyncGuard::on_book(const BookUpdate& u) {
   }
   // A snapshot while waiting.
   const std::int64_t snap_seq = u.seq.value_or(0);
-  while (!st.buffer.empty() && st.buffer.front()->u.seq.value_or(0) <= snap_seq) {
+  while (!st.buffer.empty() && st.buffer.front()->book().seq.value_or(0) <= snap_seq) {
     st.buffer.pop_front();
   }
-  if (!st.buffer.empty() && st.buffer.front()->u.first_seq &&
-      *st.buffer.front()->u.first_seq > snap_seq + 1) {
+  if (!st.buffer.empty() && st.buffer.front()->book().first_seq &&
+      *st.buffer.front()->book().first_seq > snap_seq + 1) {
     // The snapshot predates the buffered deltas: ask again, keep the buffer.
     Status s{u.venue, u.symbol, u.recv, "gap",
              "snapshot older than buffered updates; fetching another"};
@@ -171,7 +148,7 @@ void BookSyncGuard::on_book(const BookUpdate& u) {
   auto buffered = std::move(st.buffer);
   st.buffer.clear();
   for (auto& b : buffered) {
-    if (!forward(st, b->u)) break;
+    if (!forward(st, b->book())) break;
   }
 }
 

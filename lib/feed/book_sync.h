@@ -40,7 +40,7 @@ struct SyncStats {
   std::uint64_t gaps = 0;
   std::uint64_t checksum_mismatches = 0;
   std::uint64_t checksums_verified = 0;
-  std::uint64_t withheld = 0;  // deltas not forwarded while out of sync
+  std::uint64_t withheld = 0;    // deltas not forwarded while out of sync
   std::uint64_t bad_levels = 0;  // updates refused for a level that is not a valid one
 };
 
@@ -65,7 +65,6 @@ class BookSyncGuard final : public EventListener {
   SyncStats stats() const;
 
  private:
-  struct Owned;
   struct SymbolState;
   SymbolState& state(std::string_view symbol);
   void lost_sync(SymbolState& st, const BookUpdate& u, std::string_view event,
