@@ -3,6 +3,7 @@
 #include <random>
 #include <set>
 
+#include "core/amount.h"
 #include "core/decimal.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
@@ -13,6 +14,7 @@
 #include "test_util.h"
 
 using ot::Decimal;
+using ot::test::dec;
 
 TEST_CASE("Decimal parses venue text and prints it back digit for digit", "[core][decimal]") {
   for (const char* s : {"7.6110", "0.35130000", "30261", "0", "0.0", "-0.0015",
@@ -371,4 +373,88 @@ TEST_CASE("CompactStringSet holds what a std::set holds", "[core][strings]") {
   }
   CHECK(set.size() == ref.size());
   for (const auto& s : ref) REQUIRE(set.contains(s));
+}
+
+TEST_CASE("Amount: exact money arithmetic", "[core][amount]") {
+  using ot::Amount;
+  CHECK(Amount::product(dec("7.6110"), dec("6")).to_string() == "45.666");
+  CHECK(Amount::product(dec("0.00000001"), dec("0.0000000001")).to_string() ==
+        "0.000000000000000001");
+  CHECK(Amount::of(dec("10")).divided_by(Amount::of(dec("3"))).to_string(6) == "3.333333");
+  CHECK(Amount::of(dec("-10")).divided_by(Amount::of(dec("3"))).to_string(2) == "-3.33");
+  CHECK(Amount::of(dec("2")).divided_by(Amount::of(dec("3"))).to_string(3) == "0.667");
+  CHECK(Amount::of(dec("123.45")).times(dec("0.0002")).to_string() == "0.02469");
+  CHECK((Amount::of(dec("1.5")) - Amount::of(dec("2"))).to_string() == "-0.5");
+  CHECK(Amount::of(dec("0")).to_string() == "0");
+  CHECK(Amount::from_double(-1.25).to_string() == "-1.25");
+  CHECK(ot::round_to_tick(7.61149, dec("0.001"), ot::Round::nearest).to_string() == "7.611");
+  CHECK(ot::round_to_tick(7.6115, dec("0.001"), ot::Round::nearest).to_string() == "7.612");
+  CHECK(ot::round_to_tick(7.6119, dec("0.001"), ot::Round::down).to_string() == "7.611");
+  CHECK(ot::round_to_tick(-7.6111, dec("0.001"), ot::Round::down).to_string() == "-7.612");
+  CHECK(ot::round_to_tick(7.6111, dec("0.005"), ot::Round::up).to_string() == "7.615");
+  CHECK(ot::add(dec("1.5"), dec("0.25")).to_string() == "1.75");
+  CHECK(ot::sub(dec("1"), dec("0.001")).to_string() == "0.999");
+}
+
+TEST_CASE("trading events encode and decode back", "[core][codec]") {
+  Lines sink;
+  ot::EventEncoder enc(sink);
+  ot::Order o;
+  o.id = "mm-1";
+  o.venue = "binance";
+  o.symbol = "BTCUSDT";
+  o.side = ot::Side::sell;
+  o.qty = dec("0.010");
+  o.price = dec("30261.5");
+  o.tif = ot::Tif::post_only;
+  o.strategy = "mm";
+  o.ts = 5;
+  enc.write(o);
+  CHECK(
+      sink.lines.back() ==
+      R"({"type":"order","id":"mm-1","venue":"binance","symbol":"BTCUSDT","ts":5,"side":"sell","qty":"0.010","price":"30261.5","kind":"limit","tif":"post_only","strategy":"mm"})");
+  ot::Exec e;
+  e.id = "mm-1";
+  e.venue = "binance";
+  e.symbol = "BTCUSDT";
+  e.side = ot::Side::sell;
+  e.status = ot::ExecStatus::partial;
+  e.price = dec("30261.5");
+  e.qty = dec("0.004");
+  e.filled = dec("0.004");
+  e.leaves = dec("0.006");
+  e.fee = dec("0.0242092");
+  e.liquidity = ot::Liquidity::maker;
+  e.seq = 7;
+  enc.write(e);
+  ot::EventDecoder decoder({ot::EventType::order, ot::EventType::exec});
+  ot::DecodedEvent ev;
+  std::string err;
+  ot::test::Padded p0{sink.lines[0]};
+  REQUIRE(decoder.decode(p0.view(), ev, err));
+  CHECK(ev.order.id == "mm-1");
+  CHECK(ev.order.tif == ot::Tif::post_only);
+  CHECK(ev.order.price->to_string() == "30261.5");
+  CHECK(ev.order.qty.to_string() == "0.010");
+  ot::test::Padded p1{sink.lines[1]};
+  REQUIRE(decoder.decode(p1.view(), ev, err));
+  CHECK(ev.exec.status == ot::ExecStatus::partial);
+  CHECK(ev.exec.leaves.to_string() == "0.006");
+  CHECK(ev.exec.liquidity == ot::Liquidity::maker);
+  CHECK(*ev.exec.seq == 7);
+  // Required fields and bad values are reported by name.
+  for (const char* bad :
+       {R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1"})",
+        R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"abc"})",
+        R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"1","side":"up"})",
+        R"({"type":"exec","status":"new"})"}) {
+    ot::test::Padded p{bad};
+    CHECK_FALSE(decoder.decode(p.view(), ev, err));
+    CHECK_THAT(err, Catch::Contains("field"));
+  }
+  // `type` after other members still decodes.
+  ot::test::Padded late{R"({"id":"c1","type":"cancel"})"};
+  ot::EventDecoder cdec({ot::EventType::cancel});
+  REQUIRE(cdec.decode(late.view(), ev, err));
+  CHECK(ev.cancel.id == "c1");
 }

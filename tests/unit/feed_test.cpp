@@ -197,7 +197,7 @@ TEST_CASE("URLs for venues and local servers", "[net]") {
   CHECK_FALSE(ot::net::parse_url("ws://"));
 }
 
-TEST_CASE("--cpu lists and pinning", "[io][cpu]") {
+TEST_CASE("cpu lists (--cpu) and pinning", "[io][cpu]") {
   using V = std::vector<int>;
   CHECK(ot::parse_cpu_list("3") == V{3});
   CHECK(ot::parse_cpu_list("2,3") == V{2, 3});

@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "core/decimal.h"
+#include "core/diagnostics.h"
+#include "core/event_encoder.h"
 #include "core/events.h"
+#include "core/orders.h"
 
 namespace ot::test {
 
@@ -37,6 +41,37 @@ struct TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path); }
   std::string path;
+};
+
+// A decimal from text that is known to be one.
+inline Decimal dec(const char* s) { return *Decimal::parse(s); }
+
+// A limit order on the paper venue at price 1 (views into `id`).
+inline Order paper_order(std::string_view id, const char* qty) {
+  Order o;
+  o.id = id;
+  o.venue = "paper";
+  o.symbol = "X";
+  o.qty = dec(qty);
+  o.price = dec("1");
+  return o;
+}
+
+// Keeps every line written to it.
+struct Lines final : LineSink {
+  void write_line(std::string_view, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+
+// Keeps every message, as "where: message".
+struct Quiet final : Diagnostics {
+  void error(std::string_view w, std::string_view m) override {
+    errors.push_back(std::string(w) + ": " + std::string(m));
+  }
+  void warning(std::string_view w, std::string_view m) override {
+    warnings.push_back(std::string(w) + ": " + std::string(m));
+  }
+  std::vector<std::string> errors, warnings;
 };
 
 // A frame with the 64 bytes of padding the parsers may read.
