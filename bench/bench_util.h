@@ -12,6 +12,7 @@
 
 #include "core/time.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "io/input.h"
 
 namespace ot::bench {

@@ -29,8 +29,9 @@
 #include "feed/book_sync.h"
 #include "feed/live.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "io/input.h"
-#include "venues/gateway.h"
+#include "venues/network_gateway.h"
 
 namespace {
 

@@ -6,6 +6,7 @@
 
 #include "core/time.h"
 #include "feed/book_sync.h"
+#include "io/capture_line.h"
 #include "venues/venue.h"
 
 namespace ot {
@@ -42,19 +43,6 @@ void sleep_until_mono(Nanos t) {
   if (t <= now) return;
   std::this_thread::sleep_for(std::chrono::nanoseconds(t - now));
 }
-
-}  // namespace
-
-bool split_capture_line(std::string_view line, Nanos& recv, std::string_view& frame) {
-  if (line.size() < 30 || line[28] != ' ') return false;
-  auto t = parse_iso8601(line.substr(0, 28));
-  if (!t) return false;
-  recv = *t;
-  frame = line.substr(29);
-  return true;
-}
-
-namespace {
 
 bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
                  EventListener& events, LineSink* raw_out, Diagnostics& diag, ReplayStats& stats) {

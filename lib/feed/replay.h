@@ -51,8 +51,5 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
 bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
                 EventListener& out, Diagnostics& diag, ReplayStats& stats);
 
-// Splits a capture line into its receive time and frame. False if the line
-// does not start with a valid 28-character stamp and a space.
-bool split_capture_line(std::string_view line, Nanos& recv, std::string_view& frame);
 
 }  // namespace ot

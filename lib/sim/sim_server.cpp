@@ -28,6 +28,7 @@
 #include "core/time.h"
 #include "exec/paper.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "io/input.h"
 #include "venues/sim_protocol.h"
 #include "venues/venue.h"

@@ -3,7 +3,7 @@
 #include <simdjson.h>
 
 #include "core/json_in.h"
-#include "feed/replay.h"
+#include "io/capture_line.h"
 #include "venues/venue.h"
 
 namespace ot {

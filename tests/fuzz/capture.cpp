@@ -7,6 +7,7 @@
 
 #include "feed/replay.h"
 #include "fuzz.h"
+#include "io/capture_line.h"
 #include "io/input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -14,6 +14,7 @@
 #include "exec/exec_engine.h"
 #include "exec/paper.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "test_util.h"
 
 namespace ot::test::exec {

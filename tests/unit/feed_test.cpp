@@ -7,6 +7,7 @@
 
 #include "feed/book_sync.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "io/cpu.h"
 #include "io/input.h"
 #include "io/output.h"

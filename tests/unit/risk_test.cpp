@@ -4,6 +4,7 @@
 
 #include "core/decimal.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "risk/black76.h"
 #include "test_util.h"
 #include "venues/deribit/instrument.h"

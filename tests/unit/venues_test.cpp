@@ -6,6 +6,7 @@
 
 #include "core/event_encoder.h"
 #include "feed/replay.h"
+#include "io/capture_line.h"
 #include "test_util.h"
 #include "venues/alpaca/alpaca_orders.h"
 #include "venues/binance/binance_parser.h"

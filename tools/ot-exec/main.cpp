@@ -6,7 +6,7 @@
 #include "exec/paper.h"
 #include "io/input.h"
 #include "io/output.h"
-#include "venues/gateway.h"
+#include "venues/network_gateway.h"
 #include "venues/venue.h"
 
 int main(int argc, char** argv) {
@@ -22,11 +22,10 @@ int main(int argc, char** argv) {
   GatewayOptions go;
   std::string key_file;
   int linger_ms = 3000;
-  app.add_option(
-         "--venue", venue,
-         "Where orders go: paper, binance, binance-futures, binance-delivery, okx, deribit, alpaca")
-      ->check(CLI::IsMember(
-          {"paper", "binance", "binance-futures", "binance-delivery", "okx", "deribit", "alpaca"}));
+  std::vector<std::string> venues{"paper"};
+  for (auto v : gateway_venue_names()) venues.emplace_back(v);
+  app.add_option("--venue", venue, "Where orders go: paper, " + gateway_venues())
+      ->check(CLI::IsMember(venues));
   app.add_option("--rest-url", go.rest_url, "Venue REST base URL (http:// for ot-sim)");
   app.add_option("--ws-url", go.ws_url, "Venue private stream base URL (ws:// for ot-sim)");
   app.add_option("--ca-file", go.ca_file, "Also trust this CA certificate (ot-sim's)");

@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
   auto* live = app.add_subcommand("live", "Connect to a venue and stream its market data");
   LiveOptions lo;
   std::string symbols, channels = "book,trade,quote";
-  live->add_option("--venue", lo.venue, "binance, binance-futures, binance-delivery, okx, deribit")
-      ->required();
+  std::string venues;
+  for (auto v : venue_names()) venues += (venues.empty() ? "" : ", ") + std::string(v);
+  live->add_option("--venue", lo.venue, venues)->required();
   live->add_option("--symbols", symbols, "Comma-separated venue symbols")->required();
   live->add_option("--channels", channels, "Any of book,trade,quote,ticker");
   live->add_option("--ws-url", lo.ws_url, "WebSocket base URL (ws:// or wss://)");

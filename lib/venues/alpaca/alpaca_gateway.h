@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "venues/gateway.h"
+#include "venues/network_gateway.h"
 
 namespace ot::alpaca {
 

@@ -5,7 +5,6 @@
 
 #include "core/amount.h"
 #include "core/time.h"
-#include "exec/order_tracker.h"
 
 namespace ot::alpaca {
 namespace {
@@ -21,17 +20,6 @@ std::string_view text(dom::element e, std::string_view key) {
 std::optional<Decimal> decimal(dom::element e, std::string_view key) {
   const std::string_view t = text(e, key);
   return t.empty() ? std::nullopt : Decimal::parse(t);
-}
-
-std::string_view tif_name(Tif t) {
-  switch (t) {
-    case Tif::ioc:
-      return "ioc";
-    case Tif::fok:
-      return "fok";
-    default:
-      return "gtc";
-  }
 }
 
 // The order object's fields into `s` (status from the object, or `event`).
@@ -69,6 +57,17 @@ std::optional<ExecStatus> status_of_order(std::string_view st) {
 }
 
 }  // namespace
+
+std::string_view tif_name(Tif t) {
+  switch (t) {
+    case Tif::ioc:
+      return "ioc";
+    case Tif::fok:
+      return "fok";
+    default:
+      return "gtc";
+  }
+}
 
 void OrderState::bind() {
   exec.id = client_id;
@@ -166,62 +165,6 @@ std::string error_text(unsigned http_status, std::string_view body) {
   } catch (const simdjson::simdjson_error&) {
   }
   return fmt::format("alpaca HTTP {}: {}", http_status, body.substr(0, 120));
-}
-
-// A JSON string, or null when empty.
-std::string quoted_or_null(std::string_view v) {
-  if (v.empty()) return "null";
-  std::string out;
-  out.reserve(v.size() + 2);
-  out += '"';
-  out.append(v);
-  out += '"';
-  return out;
-}
-
-std::string order_object(const TrackedOrder& t, std::string_view venue_id,
-                         std::string_view replaces, Nanos now) {
-  auto opt = [](const std::optional<Decimal>& d) {
-    return quoted_or_null(d ? d->to_string() : std::string());
-  };
-  std::string_view status = "new";
-  switch (t.status) {
-    case ExecStatus::partial:
-      status = "partially_filled";
-      break;
-    case ExecStatus::filled:
-      status = "filled";
-      break;
-    case ExecStatus::canceled:
-      status = "canceled";
-      break;
-    case ExecStatus::expired:
-      status = "expired";
-      break;
-    case ExecStatus::rejected:
-      status = "rejected";
-      break;
-    default:
-      break;
-  }
-  std::optional<Decimal> avg;
-  if (!t.filled.is_zero()) avg = t.notional.divided_by(Amount::of(t.filled)).to_decimal(9);
-  const std::string created = format_iso8601(t.ts != 0 ? t.ts : now);
-  const std::string updated = format_iso8601(t.updated != 0 ? t.updated : now);
-  return fmt::format(
-      R"({{"id":"{}","client_order_id":"{}","created_at":"{}","updated_at":"{}",)"
-      R"("submitted_at":"{}","filled_at":{},"expired_at":null,"canceled_at":null,)"
-      R"("failed_at":null,"replaced_at":null,"replaced_by":null,"replaces":{},)"
-      R"("asset_class":"crypto","symbol":"{}","notional":null,"qty":"{}","filled_qty":"{}",)"
-      R"("filled_avg_price":{},"order_class":"","order_type":"{}","type":"{}","side":"{}",)"
-      R"("time_in_force":"{}","limit_price":{},"stop_price":null,"status":"{}",)"
-      R"("extended_hours":false,"legs":null}})",
-      venue_id, t.id, created, updated, created,
-      quoted_or_null(t.status == ExecStatus::filled ? std::string_view(updated) : ""),
-      quoted_or_null(replaces), t.symbol, t.qty.to_string(), t.filled.to_string(), opt(avg),
-      t.kind == OrderKind::market ? "market" : "limit",
-      t.kind == OrderKind::market ? "market" : "limit", t.side == Side::buy ? "buy" : "sell",
-      tif_name(t.tif), opt(t.price), status);
 }
 
 }  // namespace ot::alpaca

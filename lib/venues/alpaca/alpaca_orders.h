@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "core/orders.h"
-#include "exec/order_tracker.h"
 
 namespace ot::alpaca {
 
@@ -32,6 +31,9 @@ struct OrderState {
   void bind();
 };
 
+// Alpaca's time_in_force value for a Tif: ioc, fok, else gtc.
+std::string_view tif_name(Tif t);
+
 // The order object of a REST answer; nullopt if `json` is not one.
 std::optional<OrderState> parse_order(std::string_view json);
 // The events of a stream message (empty for authorization / listening
@@ -39,9 +41,5 @@ std::optional<OrderState> parse_order(std::string_view json);
 std::vector<OrderState> parse_trade_update(std::string_view json);
 // Alpaca's error answer {"code":40010001,"message":"..."} as text.
 std::string error_text(unsigned http_status, std::string_view body);
-
-// The order object the simulated venue returns.
-std::string order_object(const TrackedOrder& t, std::string_view venue_id,
-                         std::string_view replaces, Nanos now);
 
 }  // namespace ot::alpaca

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "venues/binance/binance_parser.h"
-#include "venues/gateway.h"
+#include "venues/network_gateway.h"
 
 namespace ot::binance {
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "exec/credentials.h"
 #include "exec/gateway.h"
@@ -44,7 +45,9 @@ struct GatewayOptions {
 
 // The gateway for a venue; nullptr (and `error`) if there is none.
 std::unique_ptr<Gateway> make_gateway(const GatewayOptions& options, std::string& error);
-// Venues with a gateway, for --help.
+// Venues with a gateway, in the registry's order; and as one
+// comma-separated string, for --help and messages.
+std::vector<std::string_view> gateway_venue_names();
 std::string gateway_venues();
 
 // A local budget of orders per 10 seconds (a token bucket on the

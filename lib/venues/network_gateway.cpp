@@ -1,4 +1,4 @@
-#include "venues/gateway.h"
+#include "venues/network_gateway.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
