@@ -125,7 +125,8 @@ class LiveFeed final : public SyncActions {
     }
     if (guard_.take_error(bad_level_)) {
       ++stats_.errors;
-      diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames), bad_level_);
+      diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames),
+                  bad_level_);
     }
   }
 

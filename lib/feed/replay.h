@@ -51,5 +51,4 @@ bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOpt
 bool run_replay(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOptions& options,
                 EventListener& out, Diagnostics& diag, ReplayStats& stats);
 
-
 }  // namespace ot
