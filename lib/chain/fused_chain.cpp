@@ -4,7 +4,7 @@ namespace ot {
 
 FusedChain::FusedChain(Gateway& venue, FusedChainOptions options, Diagnostics& diag)
     : venue_(venue),
-      options_(std::move(options)),
+      venue_sees_market_(options.venue_sees_market),
       diag_(diag),
       rejects_([this](std::string_view l) { exec_->process_line(l, "risk", 0); }),
       book_out_([this](std::string_view l) {
@@ -15,8 +15,8 @@ FusedChain::FusedChain(Gateway& venue, FusedChainOptions options, Diagnostics& d
   exec_ = std::make_unique<ExecEngine>(venue_, null_, diag_);
   venue_.set_listener(*exec_);
   exec_->set_report_listener([this](const Exec& e, std::string_view) { on_report(e); }, false);
-  risk_ = std::make_unique<RiskEngine>(options_.limits, rejects_, diag_);
-  book_ = std::make_unique<BookEngine>(options_.book, book_out_, diag_);
+  risk_ = std::make_unique<RiskEngine>(std::move(options.limits), rejects_, diag_);
+  book_ = std::make_unique<BookEngine>(options.book, book_out_, diag_);
   book_->set_top_listener([this](const TopOfBookEvent& t) {
     if (hold_top_) {
       held_top_ = t;  // handed on once the venue has seen the same update
@@ -43,7 +43,7 @@ void FusedChain::stop() {
 }
 
 void FusedChain::on_book(const BookUpdate& u) {
-  if (!options_.venue_sees_market || !venue_.takes_market_data()) return book_->apply(u);
+  if (!venue_sees_market_ || !venue_.takes_market_data()) return book_->apply(u);
   hold_top_ = true;
   book_->apply(u);
   hold_top_ = false;
@@ -56,7 +56,7 @@ void FusedChain::on_book(const BookUpdate& u) {
 }
 
 void FusedChain::on_trade(const Trade& t) {
-  if (options_.venue_sees_market && venue_.takes_market_data()) venue_.on_trade(t);
+  if (venue_sees_market_ && venue_.takes_market_data()) venue_.on_trade(t);
   for (auto& r : runners_) r->on_trade(t);
 }
 

@@ -102,7 +102,7 @@ class FusedChain final : private StrategyRunner::OrderSink {
   void handle_report(const Exec& e);
 
   Gateway& venue_;
-  FusedChainOptions options_;
+  const bool venue_sees_market_;
   Diagnostics& diag_;
   NullLineSink null_;
   // Risk's rejects, as lines, into the exec engine.
