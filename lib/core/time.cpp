@@ -8,10 +8,7 @@
 #include <limits>
 
 namespace ot {
-namespace {
 
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's
-// civil-days algorithm).
 std::int64_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -20,6 +17,8 @@ std::int64_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
+
+namespace {
 
 void civil_from_days(std::int64_t z, int& y, unsigned& m, unsigned& d) noexcept {
   z += 719468;

@@ -31,6 +31,10 @@ inline bool within(std::int64_t a, std::int64_t b, std::int64_t tolerance) noexc
   return d <= tolerance && d >= -tolerance;
 }
 
+// Days since 1970-01-01 of a civil date (proleptic Gregorian calendar;
+// Howard Hinnant's civil-days algorithm).
+std::int64_t days_from_civil(int year, unsigned month, unsigned day) noexcept;
+
 // Parses "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z" (digits past the ninth
 // fractional one are dropped); nullopt when malformed, for a day the month
 // does not have (2021-02-31), a second of 60, and times that 64-bit

@@ -20,7 +20,8 @@
 //   [symbols."BTCUSDT"]       # any venue; or "binance-futures:BTCUSDT"
 //   max_position = "2"
 //
-//   [greeks."deribit:BTC"]    # options portfolio per venue and currency
+//   [greeks."deribit:BTC"]    # options portfolio per venue and underlying
+//                             # (Instrument::underlying: "okx:BTC-USD")
 //   delta_band = 0.5          # hedge when |delta − target| exceeds this (coin)
 //   delta_target = 0
 //   hedge_symbol = "BTC-PERPETUAL"
@@ -71,7 +72,7 @@ struct RiskLimits {
   AccountLimits account;
   SymbolLimits defaults;
   std::map<std::string, SymbolLimits> symbols;  // "symbol" or "venue:symbol"
-  std::map<std::string, GreekLimits> greeks;    // "venue:CURRENCY"
+  std::map<std::string, GreekLimits> greeks;    // "venue:UNDERLYING"
   std::map<std::string, Decimal> contracts;     // "venue:symbol" → contract size
 
   // Gives the [contracts] sizes to the process (ot::set_contract_size).
@@ -79,7 +80,7 @@ struct RiskLimits {
 
   // The limits that apply to one instrument.
   const SymbolLimits& for_symbol(std::string_view venue, std::string_view symbol) const;
-  const GreekLimits* for_underlying(std::string_view venue, std::string_view currency) const;
+  const GreekLimits* for_underlying(std::string_view venue, std::string_view underlying) const;
 };
 
 // Parses a limits file. False (and `error` with the line) on bad syntax, an

@@ -5,8 +5,6 @@
 
 #include <cmath>
 
-#include "venues/deribit/instrument.h"
-
 namespace ot {
 
 namespace {
@@ -16,14 +14,6 @@ constexpr EventTypes kMain = {EventType::bbo,   EventType::quote,  EventType::ti
 constexpr EventTypes kFeedback = {EventType::exec};
 constexpr Nanos kSecond = 1'000'000'000;
 }  // namespace
-
-struct RiskEngine::OptionInfo {
-  std::string venue, symbol;
-  deribit::Instrument inst;
-  double iv = 0, forward = 0, rate = 0;
-  Greeks greeks;
-  bool priced = false;
-};
 
 RiskEngine::RiskEngine(RiskLimits limits, LineSink& out, Diagnostics& diag)
     : limits_(std::move(limits)),
@@ -43,11 +33,6 @@ std::string RiskEngine::key(std::string_view venue, std::string_view symbol) {
   k.push_back(':');
   k.append(symbol);
   return k;
-}
-
-const RiskEngine::Portfolio* RiskEngine::portfolio(std::string_view k) const {
-  auto it = portfolios_.find(k);
-  return it == portfolios_.end() ? nullptr : &it->second;
 }
 
 std::string_view RiskEngine::mark_key(std::string_view venue, std::string_view symbol) const {
@@ -184,119 +169,69 @@ void RiskEngine::on_top(const TopOfBookEvent& t) {
   }
 }
 
-void RiskEngine::on_ticker(const Ticker& t0) {
-  Ticker t = t0;
+void RiskEngine::on_ticker(const Ticker& t) {
   if (t.ts && *t.ts > now_) now_ = *t.ts;
   if (t.recv > now_) now_ = t.recv;
-  auto inst = deribit::parse_instrument(t.symbol);
-  if (t.venue != "deribit" || !inst) return;
-  // Found by the scratch key: a key string is made once per instrument.
-  const std::string_view k = mark_key(t.venue, t.symbol);
-  if (inst->kind != deribit::InstrumentKind::option) {
+  const std::optional<Instrument>& inst = terms_.of(t.venue, t.symbol).instrument;
+  if (!inst || inst->kind == InstrumentKind::spot) return;
+  Ticker fields = t;
+  const std::optional<Decimal> mark = Decimal::parse(fields[TickerField::mark]);
+  if (!inst->option()) {
     // Futures and perpetual tickers mark the hedge instrument.
-    if (auto m = Decimal::parse(t[TickerField::mark])) {
+    if (mark) {
+      const std::string_view k = mark_key(t.venue, t.symbol);
       auto it = mids_.find(k);
       if (it == mids_.end()) {
-        mids_.emplace(std::string(k), *m);
+        mids_.emplace(std::string(k), *mark);
       } else {
-        it->second = *m;
+        it->second = *mark;
       }
     }
     return;
   }
-  auto found = options_.find(k);
-  if (found == options_.end()) found = options_.emplace(std::string(k), nullptr).first;
-  auto& info = found->second;
-  if (!info) {
-    info = std::make_unique<OptionInfo>();
-    info->venue = t.venue;
-    info->symbol = t.symbol;
-    info->inst = *inst;
-  }
-  auto num = [&](TickerField f) -> std::optional<double> {
-    auto d = Decimal::parse(t[f]);
-    return d ? std::optional<double>(d->to_double()) : std::nullopt;
-  };
-  auto iv = num(TickerField::mark_iv);
-  auto fwd = num(TickerField::underlying);
-  if (!fwd) fwd = num(TickerField::index);
-  if (!iv || !fwd || *fwd <= 0) return;
-  info->iv = *iv / 100.0;
-  info->forward = *fwd;
-  info->rate = num(TickerField::interest_rate).value_or(0);
-  const Nanos when = t.ts.value_or(now_);
-  info->greeks = black76(info->forward, inst->strike, year_fraction(when, inst->expiry), info->iv,
-                         info->rate, inst->call);
-  info->priced = true;
-  if (auto m = Decimal::parse(t[TickerField::mark])) positions_.mark(t.venue, t.symbol, *m);
-  recompute_greeks(t.venue, inst->currency);
+  if (!options_.price(t, *inst, now_)) return;
+  if (mark) positions_.mark(t.venue, t.symbol, *mark);
+  recompute_greeks(t.venue, inst->underlying);
 }
 
-void RiskEngine::recompute_greeks(std::string_view venue, const std::string& currency) {
-  const std::string pk = key(venue, currency);
-  const GreekLimits* g = limits_.for_underlying(venue, currency);
-  Portfolio pf;
-  bool any = false;
-  for (const auto& [k, info] : options_) {
-    if (info->venue != venue || info->inst.currency != currency || !info->priced) continue;
-    pf.forward = info->forward;
-    const PositionState* p = positions_.find(info->venue, info->symbol);
-    if (p == nullptr || p->qty.is_zero()) continue;
-    const double q = p->qty.times(p->size).to_double();
-    const bool pa = g == nullptr || g->premium_adjusted;
-    pf.delta += q * (pa && info->inst.inverse ? info->greeks.delta_pa : info->greeks.delta);
-    pf.gamma += q * info->greeks.gamma;
-    pf.vega += q * info->greeks.vega;
-    pf.theta += q * info->greeks.theta;
-    any = true;
-  }
-  // Futures and perpetuals of the same currency: an inverse contract of Q
-  // USD is Q / F coin of delta.
-  for (const PositionState* p : positions_.all()) {
-    if (p->venue != venue || p->qty.is_zero()) continue;
-    auto inst = deribit::parse_instrument(p->symbol);
-    if (!inst || inst->currency != currency || inst->kind == deribit::InstrumentKind::option) {
-      continue;
-    }
-    auto m = mid(p->venue, p->symbol);
-    const double f = m ? m->to_double() : pf.forward;
-    if (f <= 0) continue;
-    const double units = p->qty.times(p->size).to_double();
-    pf.delta += p->inverse ? units / f : units;
-    any = true;
-  }
-  const bool had = portfolios_.count(pk) != 0;
-  if (!any && !had) return;
-  if (pf.forward == 0 && had) pf.forward = portfolios_[pk].forward;
-  portfolios_[pk] = pf;
+void RiskEngine::recompute_greeks(std::string_view venue, const std::string& underlying) {
+  const GreekLimits* g = limits_.for_underlying(venue, underlying);
+  const OptionsPortfolio* pf = options_.recompute(
+      venue, underlying, positions_, terms_,
+      [&](std::string_view symbol) { return mid(venue, symbol); },
+      g == nullptr || g->premium_adjusted);
+  if (pf == nullptr) return;
   PortfolioGreeks e;
   e.venue = venue;
-  e.underlying = currency;
-  e.delta = pf.delta;
-  e.gamma = pf.gamma;
-  e.vega = pf.vega;
-  e.theta = pf.theta;
+  e.underlying = underlying;
+  e.delta = pf->delta;
+  e.gamma = pf->gamma;
+  e.vega = pf->vega;
+  e.theta = pf->theta;
   e.ts = now_;
   encoder_.write(e);
-  if (g != nullptr && g->delta_band > 0) hedge(venue, currency, *g, portfolios_[pk]);
+  if (g != nullptr && g->delta_band > 0) hedge(venue, underlying, *g, *pf);
 }
 
-void RiskEngine::hedge(std::string_view venue, const std::string& currency, const GreekLimits& g,
-                       Portfolio& pf) {
-  const std::string pk = key(venue, currency);
+void RiskEngine::hedge(std::string_view venue, const std::string& underlying, const GreekLimits& g,
+                       const OptionsPortfolio& pf) {
   if (killed_) return;
+  const std::string pk = key(venue, underlying);
   auto it = hedge_orders_.find(pk);
   if (it != hedge_orders_.end()) {
     const TrackedOrder* o = tracker_.find(it->second);
     if (o != nullptr && o->open()) return;  // one hedge at a time
     hedge_orders_.erase(it);
   }
-  const double off = pf.delta - g.delta_target;
-  if (std::fabs(off) <= g.delta_band) return;
   auto hedge_mid = mid(venue, g.hedge_symbol);
   const double f = hedge_mid ? hedge_mid->to_double() : pf.forward;
   if (f <= 0) return;
-  auto inst = deribit::parse_instrument(g.hedge_symbol);
+  // A hedge symbol its venue does not describe is taken as linear.
+  const InstrumentTerms& terms = terms_.of(venue, g.hedge_symbol);
+  Instrument linear;
+  linear.contract_size = terms.size;
+  const auto size = hedge_size(pf.delta, g, terms.instrument ? *terms.instrument : linear, f);
+  if (!size) return;
   Order o;
   o.venue = venue;
   o.symbol = g.hedge_symbol;
@@ -304,19 +239,9 @@ void RiskEngine::hedge(std::string_view venue, const std::string& currency, cons
   o.tif = Tif::ioc;
   o.strategy = "hedge";
   o.ts = now_;
-  if (inst && inst->inverse) {
-    const double size = deribit::contract_size_usd(currency);
-    const double usd = std::round(-off * f / size) * size;
-    if (usd == 0) return;
-    o.side = usd > 0 ? Side::buy : Side::sell;
-    o.qty = Decimal{static_cast<std::int64_t>(std::fabs(usd)), 0};
-  } else {
-    const Amount q = Amount::from_double(std::fabs(off));
-    o.side = off < 0 ? Side::buy : Side::sell;
-    o.qty = q.to_decimal(6).value_or(Decimal{});
-    if (o.qty.is_zero()) return;
-  }
-  id_ = fmt::format("hedge-{}-{}", currency, next_hedge_++);
+  o.side = size->side;
+  o.qty = size->qty;
+  id_ = fmt::format("hedge-{}-{}", underlying, next_hedge_++);
   o.id = id_;
   tracker_.add(o);
   hedge_orders_[pk] = id_;
@@ -324,22 +249,9 @@ void RiskEngine::hedge(std::string_view venue, const std::string& currency, cons
   encoder_.write(o);
 }
 
-const RiskEngine::Terms& RiskEngine::terms_of(std::string_view venue, std::string_view symbol) {
-  if (const Terms* t = recent_terms_.find(venue, symbol)) return *t;
-  const std::string_view k = mark_key(venue, symbol);
-  auto it = terms_.find(k);
-  if (it == terms_.end()) {
-    it =
-        terms_
-            .emplace(std::string(k), Terms{contract_size(venue, symbol), is_inverse(venue, symbol)})
-            .first;
-  }
-  return *recent_terms_.put(venue, symbol, &it->second);
-}
-
 std::string RiskEngine::check(const Order& o, std::string_view replaces) {
   if (killed_) return "kill switch: " + kill_reason_;
-  const Terms& terms = terms_of(o.venue, o.symbol);
+  const InstrumentTerms& terms = terms_.of(o.venue, o.symbol);
   if (!terms.size) {
     return fmt::format("contract size of {} {} unknown: give it under [contracts] in the limits",
                        o.venue, o.symbol);
@@ -426,25 +338,10 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
     }
   }
   // Options: gamma and vega limits of the underlying's portfolio.
-  if (auto inst = deribit::parse_instrument(o.symbol);
-      inst && o.venue == "deribit" && inst->kind == deribit::InstrumentKind::option) {
-    const GreekLimits* g = limits_.for_underlying(o.venue, inst->currency);
-    auto info = options_.find(mark_key(o.venue, o.symbol));
-    if (g != nullptr && (g->max_gamma || g->max_vega)) {
-      if (info == options_.end() || !info->second->priced)
-        return "no greeks yet for " + std::string(o.symbol);
-      const double q = o.qty.to_double() * (o.side == Side::buy ? 1 : -1);
-      const Portfolio* pf = portfolio(mark_key(o.venue, inst->currency));
-      const double gamma0 = pf ? pf->gamma : 0, vega0 = pf ? pf->vega : 0;
-      const double gamma1 = gamma0 + q * info->second->greeks.gamma;
-      const double vega1 = vega0 + q * info->second->greeks.vega;
-      if (g->max_gamma && std::fabs(gamma1) > *g->max_gamma &&
-          std::fabs(gamma1) > std::fabs(gamma0)) {
-        return fmt::format("portfolio gamma would be {:.6f} (max_gamma {})", gamma1, *g->max_gamma);
-      }
-      if (g->max_vega && std::fabs(vega1) > *g->max_vega && std::fabs(vega1) > std::fabs(vega0)) {
-        return fmt::format("portfolio vega would be {:.4f} (max_vega {})", vega1, *g->max_vega);
-      }
+  if (terms.instrument && terms.instrument->option()) {
+    const GreekLimits* g = limits_.for_underlying(o.venue, terms.instrument->underlying);
+    if (g != nullptr) {
+      if (std::string why = options_.check(o, *terms.instrument, *g); !why.empty()) return why;
     }
   }
   return {};
@@ -501,21 +398,21 @@ void RiskEngine::on_exec(const Exec& e) {
   if (auto m = mid(e.venue, e.symbol)) positions_.mark(e.venue, e.symbol, *m);
   emit_position(p);
   update_pnl();
-  if (auto inst = deribit::parse_instrument(e.symbol); inst && e.venue == "deribit") {
-    recompute_greeks(e.venue, inst->currency);
+  const std::optional<Instrument>& inst = terms_.of(e.venue, e.symbol).instrument;
+  if (inst && (inst->option() || options_.has_portfolio(e.venue, inst->underlying))) {
+    recompute_greeks(e.venue, inst->underlying);
   }
 }
 
 void RiskEngine::emit_position(const PositionState& p) {
   Position ev = p.as_event();
   ev.ts = now_;
-  if (auto it = options_.find(mark_key(p.venue, p.symbol));
-      it != options_.end() && it->second->priced) {
-    const double q = p.qty.to_double();
-    ev.delta = q * it->second->greeks.delta;
-    ev.gamma = q * it->second->greeks.gamma;
-    ev.vega = q * it->second->greeks.vega;
-    ev.theta = q * it->second->greeks.theta;
+  if (const OptionGreeks* option = options_.priced(p.venue, p.symbol)) {
+    const double q = p.qty.times(p.size).to_double();
+    ev.delta = q * option->greeks.delta;
+    ev.gamma = q * option->greeks.gamma;
+    ev.vega = q * option->greeks.vega;
+    ev.theta = q * option->greeks.theta;
   }
   encoder_.write(ev);
   // Looked up by the scratch key: a key string is made once per instrument.

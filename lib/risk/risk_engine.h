@@ -14,11 +14,12 @@
 //     and the kill switch (kill(), a kill file, a `control` event
 //     {"command":"kill"}) cancel every open order, reject new ones and say
 //     so in a `status` event until {"command":"resume"};
-//   - Deribit options: greeks from each `ticker` (Black-76, risk/black76.h),
-//     portfolio greeks per venue and currency as `greeks` events, gamma and
-//     vega limits on new option orders, and delta hedging in the configured
-//     future or perpetual when |delta − target| leaves the band (inverse
-//     contracts sized in USD multiples of the contract size).
+//   - options, on any venue that describes them (Deribit, OKX): greeks from
+//     each `ticker` (risk/greeks.h), portfolio greeks per venue and
+//     underlying as `greeks` events, gamma and vega limits on new option
+//     orders, and delta hedging in the configured future or perpetual when
+//     |delta − target| leaves the band (sized in the hedge's contracts and
+//     lots: USD for coin-margined ones).
 //
 // Time is the stream's: the latest event's time.
 // Threading: single-threaded.
@@ -33,7 +34,7 @@
 #include "core/event_encoder.h"
 #include "core/string_map.h"
 #include "exec/order_tracker.h"
-#include "risk/black76.h"
+#include "risk/greeks.h"
 #include "risk/limits.h"
 #include "risk/positions.h"
 
@@ -72,15 +73,10 @@ class RiskEngine {
   const PositionBook& positions() const { return positions_; }
   const OrderTracker& orders() const { return tracker_; }
   const RiskEngineStats& stats() const { return stats_; }
-  struct Portfolio {
-    double delta = 0, gamma = 0, vega = 0, theta = 0;
-    double forward = 0;  // last underlying price seen
-  };
-  // Portfolio greeks of "venue:CURRENCY" (nullptr if none).
-  const Portfolio* portfolio(std::string_view key) const;
+  // Portfolio greeks of "venue:UNDERLYING" (nullptr if none).
+  const OptionsPortfolio* portfolio(std::string_view key) const { return options_.portfolio(key); }
 
  private:
-  struct OptionInfo;
   void on_order(const Order& o, std::string_view line);
   // Why `o` breaks a limit (empty if it does not); `replaces` names an open
   // order it amends, whose own exposure does not count. The order rules
@@ -94,18 +90,11 @@ class RiskEngine {
   void on_ticker(const Ticker& t);
   void emit_position(const PositionState& p);
   void update_pnl();
-  void recompute_greeks(std::string_view venue, const std::string& currency);
-  void hedge(std::string_view venue, const std::string& currency, const GreekLimits& g,
-             Portfolio& pf);
+  void recompute_greeks(std::string_view venue, const std::string& underlying);
+  void hedge(std::string_view venue, const std::string& underlying, const GreekLimits& g,
+             const OptionsPortfolio& pf);
   void status(std::string_view event, std::string_view detail);
   std::optional<Decimal> mid(std::string_view venue, std::string_view symbol) const;
-  // An instrument's contract terms, looked up once (ot::contract_size,
-  // ot::is_inverse).
-  struct Terms {
-    std::optional<Decimal> size;
-    bool inverse = false;
-  };
-  const Terms& terms_of(std::string_view venue, std::string_view symbol);
   static std::string key(std::string_view venue, std::string_view symbol);
   // The same "venue:symbol" key built in key_ (no allocation once grown).
   std::string_view mark_key(std::string_view venue, std::string_view symbol) const;
@@ -123,11 +112,9 @@ class RiskEngine {
   PositionBook positions_;
   StringMap<Decimal> mids_;
   RecentKeys<Decimal> recent_mids_;
-  StringMap<Terms> terms_;
-  RecentKeys<Terms> recent_terms_;
+  TermsCache terms_;
   StringMap<Nanos> position_emitted_;
-  StringMap<std::unique_ptr<OptionInfo>> options_;
-  StringMap<Portfolio> portfolios_;
+  OptionsBook options_;
   StringMap<std::string> hedge_orders_;  // portfolio → working hedge id
   std::string error_;
   Nanos now_ = 0;

@@ -32,6 +32,14 @@ bool is_inverse(std::string_view venue, std::string_view symbol) {
   return v != nullptr && v->inverse(symbol);
 }
 
+std::optional<Instrument> describe_instrument(std::string_view venue, std::string_view symbol) {
+  const Venue* v = find_venue(venue);
+  if (v == nullptr) return std::nullopt;
+  std::optional<Instrument> in = v->describe(symbol);
+  if (in) in->contract_size = contract_size(venue, symbol);
+  return in;
+}
+
 namespace {
 
 StringMap<Decimal>& given_sizes() {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/events.h"
+#include "core/instrument.h"
 
 namespace ot {
 
@@ -119,6 +120,14 @@ class Venue {
   virtual std::string default_ws_url() const = 0;
   virtual std::string default_rest_url() const = 0;
   virtual BookRules book_rules() const = 0;
+  // `symbol`'s terms in common words (core/instrument.h), read from its
+  // name; nullopt if the name is not one of this venue's instrument
+  // shapes. The contract size is the venue's rule (contract_size());
+  // describe_instrument() overlays the sizes given at start-up.
+  virtual std::optional<Instrument> describe(std::string_view symbol) const {
+    (void)symbol;
+    return std::nullopt;
+  }
   // Whether `symbol` is an inverse contract here (coin-margined, valued in
   // USD; PnL in the coin).
   virtual bool inverse(std::string_view symbol) const {
@@ -152,6 +161,9 @@ const Venue* find_venue(std::string_view name);
 // Whether `symbol` on `venue` is an inverse (coin-margined, USD-sized)
 // contract, as the venue (lib/venues/<venue>/) says; false for unknown venues.
 bool is_inverse(std::string_view venue, std::string_view symbol);
+// `symbol` on `venue` in common terms (Venue::describe), with the contract
+// size contract_size() gives; nullopt for unknown venues and names.
+std::optional<Instrument> describe_instrument(std::string_view venue, std::string_view symbol);
 // One unit of `symbol`'s quantity on `venue` in its value unit (see
 // Venue::contract_size): a size given to set_contract_size() first, then the
 // venue's rules; nullopt if neither knows it (1 for unknown venues).

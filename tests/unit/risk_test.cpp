@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "core/decimal.h"
@@ -7,7 +8,6 @@
 #include "io/capture_line.h"
 #include "risk/black76.h"
 #include "test_util.h"
-#include "venues/deribit/instrument.h"
 #include "venues/venue.h"
 
 namespace {
@@ -38,36 +38,6 @@ struct TickerCollector final : ot::EventListener {
 };
 
 }  // namespace
-
-TEST_CASE("Deribit instrument names", "[risk][deribit]") {
-  auto o = ot::deribit::parse_instrument("BTC-27DEC24-60000-C");
-  REQUIRE(o);
-  CHECK(o->kind == ot::deribit::InstrumentKind::option);
-  CHECK(o->currency == "BTC");
-  CHECK(o->strike == 60000);
-  CHECK(o->call);
-  CHECK(o->underlying_future == "BTC-27DEC24");
-  // 2024-12-27 08:00:00 UTC
-  CHECK(o->expiry == 1735286400LL * 1'000'000'000LL);
-  auto p = ot::deribit::parse_instrument("ETH-5JAN25-3500-P");
-  REQUIRE(p);
-  CHECK_FALSE(p->call);
-  CHECK(p->expiry == 1736064000LL * 1'000'000'000LL);
-  auto x = ot::deribit::parse_instrument("XRP_USDC-30JUN25-0d625-C");
-  REQUIRE(x);
-  CHECK(x->strike == Approx(0.625));
-  CHECK_FALSE(x->inverse);
-  auto f = ot::deribit::parse_instrument("BTC-27DEC24");
-  REQUIRE(f);
-  CHECK(f->kind == ot::deribit::InstrumentKind::future);
-  auto perp = ot::deribit::parse_instrument("BTC-PERPETUAL");
-  REQUIRE(perp);
-  CHECK(perp->kind == ot::deribit::InstrumentKind::perpetual);
-  for (const char* bad : {"", "BTC", "BTC-32DEC24-1-C", "BTC-27XXX24-1-C", "BTC-27DEC24-1-X",
-                          "BTC-27DEC24-abc-C", "-PERPETUAL"}) {
-    CHECK_FALSE(ot::deribit::parse_instrument(bad));
-  }
-}
 
 TEST_CASE("Black-76 satisfies put-call parity and textbook values", "[risk][black76]") {
   const double F = 100, K = 95, T = 0.5, s = 0.3, r = 0.02;
@@ -114,11 +84,12 @@ TEST_CASE("Greeks match Deribit on every ticker of the capture", "[risk][black76
   double worst_delta = 0, worst_gamma = 0, worst_mark = 0;
   for (const auto& row : tickers.rows) {
     INFO(row.symbol << " ts=" << row.ts);
-    auto inst = ot::deribit::parse_instrument(row.symbol);
+    auto inst = ot::describe_instrument("deribit", row.symbol);
     REQUIRE(inst);
-    REQUIRE(inst->kind == ot::deribit::InstrumentKind::option);
+    REQUIRE(inst->option());
     const double t = ot::year_fraction(row.ts, inst->expiry);
-    auto g = ot::black76(row.underlying, inst->strike, t, row.mark_iv / 100, row.rate, inst->call);
+    auto g =
+        ot::black76(row.underlying, inst->strike, t, row.mark_iv / 100, row.rate, inst->call());
     CHECK(std::fabs(g.delta - row.delta) <= 0.0001);
     CHECK(std::fabs(g.gamma - row.gamma) <= 0.000005);
     CHECK(std::fabs(g.vega - row.vega) <= std::max(0.001 * std::fabs(row.vega), 0.000005));
@@ -453,6 +424,63 @@ max_gamma = 0.002
   CHECK_THAT(g.order("big", "buy", "1000", "0.2", "BTC-25MAR22-30000-C", "deribit"),
              Catch::Contains("gamma"));
   CHECK_FALSE(g.out.of("greeks").empty());
+}
+
+TEST_CASE("OKX options: greeks from opt-summary, a hedge in whole swap contracts",
+          "[risk][hedge][okx]") {
+  Gate g(R"(
+[greeks."okx:BTC-USD"]
+delta_band = 0.05
+hedge_symbol = "BTC-USD-SWAP"
+max_vega = 1000
+)");
+  // OKX's sample push, through the venue's parser.
+  std::ifstream in(ot::test::data_path("okx/ws_opt_summary.json"));
+  std::stringstream items;
+  items << in.rdbuf();
+  ot::test::Padded frame(R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":)" +
+                         items.str() + "}");
+  Sink events;
+  ot::EventEncoder enc(events);
+  REQUIRE(ot::find_venue("okx")->make_parser()->parse(frame.view(), 1, enc).kind ==
+          ot::FrameKind::data);
+  const auto tickers = events.of("ticker");
+  REQUIRE(tickers.size() == 2);
+  g.ts = 1711612800000000000;  // the push's time: a year before expiry
+  for (const auto& t : tickers) g.feed(t);
+  g.bbo("92100", "92101", "BTC-USD-SWAP", "okx");
+  // Sell 100 calls of 0.01 BTC: one BTC of calls.
+  REQUIRE(g.order("opt", "sell", "100", "0.1", "BTC-USD-250328-92000-C", "okx") == "");
+  g.exec("opt", "filled", "sell", "0.1", "100", "100", "0", "BTC-USD-250328-92000-C", "okx");
+  const auto* pf = g.engine->portfolio("okx:BTC-USD");
+  REQUIRE(pf != nullptr);
+  // Black-76 at 53 % over 365 days, premium-adjusted (coin-margined):
+  // N(d1) − V/F, times −1 BTC.
+  const auto want = ot::black76(92150.50, 92000, 1.0, 0.53, 0, true);
+  CHECK(pf->delta == Approx(-want.delta_pa));
+  CHECK(pf->vega == Approx(-want.vega));
+  CHECK_THAT(g.out.of("greeks").back(), Catch::Contains(R"("underlying":"BTC-USD")"));
+  auto hedges = g.out.of("order");
+  REQUIRE(hedges.size() == 2);
+  // Whole contracts of 100 USD: delta × F / 100.
+  ot::EventDecoder d({ot::EventType::order});
+  ot::DecodedEvent ev;
+  std::string err;
+  ot::test::Padded hp{hedges.back()};
+  REQUIRE(d.decode(hp.view(), ev, err));
+  CHECK(ev.order.symbol == "BTC-USD-SWAP");
+  CHECK(ev.order.side == ot::Side::buy);
+  CHECK(ev.order.qty.scale == 0);
+  CHECK(ev.order.qty.to_double() == std::round(-pf->delta * 92100.5 / 100));
+  // The vega limit counts contracts at their size: 0.01 BTC each.
+  const double room = 1000 + pf->vega;  // vega left before the limit
+  const long under = static_cast<long>(room / (want.vega * 0.01)) - 10;
+  CHECK(g.order("fits", "sell", std::to_string(under).c_str(), "0.1", "BTC-USD-250328-92000-C",
+                "okx") == "");
+  const long over = under + 1000;
+  CHECK_THAT(
+      g.order("big", "sell", std::to_string(over).c_str(), "0.1", "BTC-USD-250328-92000-C", "okx"),
+      Catch::Contains("vega"));
 }
 
 TEST_CASE("reduce_only orders may only reduce the position", "[risk][limits]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "core/event_encoder.h"
 #include "feed/replay.h"
@@ -309,6 +310,16 @@ TEST_CASE("sessions speak each venue's subscription protocol", "[venues][session
   CHECK(okx->on_connected()[0].text ==
         R"({"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]})");
   CHECK(okx->keepalive()->text == "ping");
+  // Options' volatilities and greeks come once per family, with tickers.
+  auto opt = ot::find_venue("okx")->make_session(ot::Subscription{
+      {"BTC-USD-250328-92000-C", "BTC-USD-250328-92000-P", "ETH-USD-250328-3000-C"},
+      {false, false, false, true}});
+  CHECK(opt->on_connected()[0].text ==
+        R"({"op":"subscribe","args":[{"channel":"tickers","instId":"BTC-USD-250328-92000-C"},)"
+        R"({"channel":"opt-summary","instFamily":"BTC-USD"},)"
+        R"({"channel":"tickers","instId":"BTC-USD-250328-92000-P"},)"
+        R"({"channel":"tickers","instId":"ETH-USD-250328-3000-C"},)"
+        R"({"channel":"opt-summary","instFamily":"ETH-USD"}]})");
   CHECK(okx->resubscribe_book("BTC-USDT").size() == 2);
 
   auto der = ot::find_venue("deribit")->make_session(
@@ -331,6 +342,33 @@ struct Collect final : ot::LineSink {
   std::vector<std::string> lines;
 };
 }  // namespace
+
+TEST_CASE("OKX opt-summary pushes become option tickers, IVs in percent", "[venues][okx]") {
+  std::ifstream in(ot::test::data_path("okx/ws_opt_summary.json"));
+  std::stringstream items;
+  items << in.rdbuf();
+  Padded frame(R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":)" + items.str() +
+               "}");
+  auto parser = ot::find_venue("okx")->make_parser();
+  Collect sink;
+  ot::EventEncoder enc(sink);
+  REQUIRE(parser->parse(frame.view(), 7, enc).kind == FrameKind::data);
+  REQUIRE(sink.lines.size() == 2);
+  CHECK(sink.lines[0] ==
+        R"({"type":"ticker","venue":"okx","symbol":"BTC-USD-250328-92000-C",)"
+        R"("ts":1711612800000000000,"recv":7,"underlying":"92150.50","mark_iv":"53",)"
+        R"("bid_iv":"52","ask_iv":"55","delta":"0.5312","gamma":"0.0000134","vega":"0.0038",)"
+        R"("theta":"-0.0015"})");
+  CHECK_THAT(sink.lines[1], Catch::Contains(R"("symbol":"BTC-USD-250328-92000-P")") &&
+                                Catch::Contains(R"("mark_iv":"52")"));
+  Padded nameless(
+      R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":[{"markVol":"0.5"}]})");
+  CHECK(parser->parse(nameless.view(), 8, enc).kind == FrameKind::error);
+  Padded bad_vol(
+      R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":[{"instId":"BTC-USD-250328-92000-C","markVol":"x"}]})");
+  CHECK(parser->parse(bad_vol.view(), 9, enc).kind == FrameKind::error);
+  CHECK(sink.lines.size() == 2);
+}
 
 TEST_CASE("Binance levels are copied verbatim only when already canonical",
           "[venues][binance][codec]") {
@@ -424,6 +462,117 @@ std::string size(std::string_view venue, std::string_view symbol) {
 }
 
 }  // namespace
+
+TEST_CASE("instruments in common terms, as OKX's instruments lists give them",
+          "[venues][instruments]") {
+  // Kind, family, settlement currency, margin, expiry, strike, right and lot,
+  // field by field against OKX's own answers.
+  for (const char* file :
+       {"okx/http_get_instruments_swap.json", "okx/http_get_instruments_futures.json",
+        "okx/http_get_instruments_option.json", "okx/http_get_instruments_spot.json"}) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    REQUIRE(parser.load(ot::test::data_path(file)).get(doc) == simdjson::SUCCESS);
+    int checked = 0;
+    for (auto item : doc["data"].get_array()) {
+      auto text = [&](const char* key) {
+        std::string_view v;
+        return item[key].get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+      };
+      const std::string id = text("instId"), type = text("instType");
+      INFO(id);
+      const auto in = ot::describe_instrument("okx", id);
+      REQUIRE(in);
+      if (type == "SPOT") {
+        CHECK(in->kind == ot::InstrumentKind::spot);
+        CHECK(in->underlying == id);
+        CHECK(in->currency == text("quoteCcy"));
+        CHECK_FALSE(in->inverse);
+        ++checked;
+        continue;
+      }
+      CHECK(in->kind == (type == "SWAP"      ? ot::InstrumentKind::perpetual
+                         : type == "FUTURES" ? ot::InstrumentKind::future
+                                             : ot::InstrumentKind::option));
+      CHECK(in->underlying == text("instFamily"));
+      CHECK(in->currency == text("settleCcy"));
+      // Coin-margined: settled in the coin the family is priced in.
+      CHECK(in->inverse == (text("settleCcy") + "-USD" == text("instFamily")));
+      CHECK(ot::is_inverse("okx", id) == (text("ctType") == "inverse"));
+      if (in->lot) CHECK(in->lot->to_string() == text("lotSz"));
+      if (type != "SWAP") {
+        CHECK(in->expiry == std::stoll(text("expTime")) * 1'000'000);
+      }
+      if (type == "OPTION") {
+        CHECK(in->strike == std::stod(text("stk")));
+        CHECK(in->right == (text("optType") == "C" ? ot::OptionRight::call : ot::OptionRight::put));
+      }
+      ++checked;
+    }
+    CHECK(checked > 0);
+  }
+  CHECK_FALSE(ot::describe_instrument("okx", "BTC-USD-241317-92000-C"));  // no 13th month
+  CHECK_FALSE(ot::describe_instrument("okx", "BTC-USD-241217-0-C"));
+}
+
+TEST_CASE("instruments in common terms: Deribit and Binance names", "[venues][instruments]") {
+  auto o = ot::describe_instrument("deribit", "BTC-27DEC24-60000-C");
+  REQUIRE(o);
+  CHECK(o->kind == ot::InstrumentKind::option);
+  CHECK(o->underlying == "BTC");
+  CHECK(o->currency == "BTC");
+  CHECK(o->inverse);
+  CHECK_FALSE(o->usd_quantity());
+  CHECK(o->strike == 60000);
+  CHECK(o->call());
+  // 2024-12-27 08:00:00 UTC
+  CHECK(o->expiry == 1735286400LL * 1'000'000'000LL);
+  auto p = ot::describe_instrument("deribit", "ETH-5JAN25-3500-P");
+  REQUIRE(p);
+  CHECK(p->right == ot::OptionRight::put);
+  CHECK(p->expiry == 1736064000LL * 1'000'000'000LL);
+  auto x = ot::describe_instrument("deribit", "XRP_USDC-30JUN25-0d625-C");
+  REQUIRE(x);
+  CHECK(x->strike == Approx(0.625));
+  CHECK(x->underlying == "XRP_USDC");
+  CHECK(x->currency == "USDC");
+  CHECK_FALSE(x->inverse);
+  auto f = ot::describe_instrument("deribit", "BTC-27DEC24");
+  REQUIRE(f);
+  CHECK(f->kind == ot::InstrumentKind::future);
+  CHECK(f->lot->to_string() == "10");
+  auto perp = ot::describe_instrument("deribit", "ETH-PERPETUAL");
+  REQUIRE(perp);
+  CHECK(perp->kind == ot::InstrumentKind::perpetual);
+  CHECK(perp->usd_quantity());
+  CHECK(perp->lot->to_string() == "1");
+  CHECK(perp->contract_size->to_string() == "1");
+  CHECK_FALSE(ot::describe_instrument("deribit", "BTC_USDC-PERPETUAL")->lot);
+  for (const char* bad : {"", "BTC", "BTC-32DEC24-1-C", "BTC-27XXX24-1-C", "BTC-27DEC24-1-X",
+                          "BTC-27DEC24-abc-C", "-PERPETUAL"}) {
+    CHECK_FALSE(ot::describe_instrument("deribit", bad));
+  }
+  auto spot = ot::describe_instrument("binance", "BTCUSDT");
+  REQUIRE(spot);
+  CHECK(spot->kind == ot::InstrumentKind::spot);
+  auto usdm = ot::describe_instrument("binance-futures", "BTCUSDT_250328");
+  REQUIRE(usdm);
+  CHECK(usdm->kind == ot::InstrumentKind::future);
+  CHECK(usdm->underlying == "BTCUSDT");
+  CHECK(usdm->currency == "USDT");
+  CHECK(usdm->expiry == 1743148800LL * 1'000'000'000LL);  // 2025-03-28 08:00 UTC
+  auto coinm = ot::describe_instrument("binance-delivery", "ETHUSD_PERP");
+  REQUIRE(coinm);
+  CHECK(coinm->kind == ot::InstrumentKind::perpetual);
+  CHECK(coinm->currency == "ETH");
+  CHECK(coinm->usd_quantity());
+  CHECK(coinm->contract_size->to_string() == "10");
+  CHECK_FALSE(ot::describe_instrument("binance-delivery", "BTCUSDT"));
+  CHECK_FALSE(ot::describe_instrument("nowhere", "BTC-PERPETUAL"));
+  // A size given at start-up wins over the venue's rule.
+  REQUIRE(ot::set_contract_size("okx", "DOGE-USDT-SWAP", ot::Decimal{1000, 0}));
+  CHECK(ot::describe_instrument("okx", "DOGE-USDT-SWAP")->contract_size->to_string() == "1000");
+}
 
 TEST_CASE("contract sizes from the venues' rules", "[venues][contracts]") {
   using ot::okx::InstrumentName;

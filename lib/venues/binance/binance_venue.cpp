@@ -89,6 +89,40 @@ std::optional<std::string> read_coinm_sizes(std::string_view body, const Venue::
   return std::nullopt;
 }
 
+// Binance's instrument names: spot pairs "BTCUSDT"; USD-M perpetuals
+// "BTCUSDT" and quarterlies "BTCUSDT_250328"; COIN-M perpetuals
+// "BTCUSD_PERP" and quarterlies "BTCUSD_250328", coin-margined and traded
+// in whole contracts. Quarterlies expire at 08:00 UTC.
+std::optional<Instrument> describe_symbol(Market m, std::string_view symbol) {
+  if (symbol.empty()) return std::nullopt;
+  Instrument in;
+  const std::size_t cut = symbol.find('_');
+  const std::string_view pair = symbol.substr(0, cut);
+  const std::string_view tail = cut == std::string_view::npos ? "" : symbol.substr(cut + 1);
+  in.underlying = std::string(pair);
+  if (m == Market::spot) {
+    if (!tail.empty()) return std::nullopt;
+    return in;
+  }
+  in.kind = InstrumentKind::perpetual;
+  if (m == Market::coinm) {
+    if (!pair.ends_with("USD") || pair.size() == 3 || tail.empty()) return std::nullopt;
+    in.inverse = true;
+    in.currency = std::string(pair.substr(0, pair.size() - 3));
+    in.lot = Decimal{1, 0};
+  } else {
+    for (std::string_view quote : {"USDT", "USDC"}) {
+      if (pair.ends_with(quote)) in.currency = std::string(quote);
+    }
+  }
+  if (tail.empty() || tail == "PERP") return in;
+  const auto expiry = parse_yymmdd(tail, 8);
+  if (!expiry) return std::nullopt;
+  in.kind = InstrumentKind::future;
+  in.expiry = *expiry;
+  return in;
+}
+
 class BinanceVenue final : public Venue {
  public:
   explicit BinanceVenue(Market m) : market_(m) {}
@@ -125,6 +159,11 @@ class BinanceVenue final : public Venue {
     BookRules r;
     r.needs_rest_snapshot = true;
     return r;
+  }
+  std::optional<Instrument> describe(std::string_view symbol) const override {
+    auto in = describe_symbol(market_, symbol);
+    if (in) in->contract_size = contract_size(symbol);
+    return in;
   }
   // COIN-M contracts are all inverse, and count contracts of 100 USD
   // (BTCUSD_…) or 10 USD (every other coin).

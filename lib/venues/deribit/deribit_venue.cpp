@@ -71,10 +71,15 @@ class DeribitVenue final : public Venue {
   std::string default_ws_url() const override { return "wss://www.deribit.com"; }
   std::string default_rest_url() const override { return "https://www.deribit.com"; }
   BookRules book_rules() const override { return {}; }
+  std::optional<Instrument> describe(std::string_view symbol) const override {
+    auto in = deribit::describe(symbol);
+    if (in) in->contract_size = contract_size(symbol);
+    return in;
+  }
   // Futures and perpetuals on the coin; not options, not the USDC-settled.
   bool inverse(std::string_view symbol) const override {
-    auto in = parse_instrument(symbol);
-    return in && in->inverse && in->kind != InstrumentKind::option;
+    auto in = deribit::describe(symbol);
+    return in && in->usd_quantity();
   }
 };
 

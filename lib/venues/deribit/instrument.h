@@ -1,37 +1,22 @@
-// Deribit instrument names: options "BTC-27DEC24-60000-C" (underlying,
-// expiry day, strike, C/P; a 'd' in the strike is a decimal point, as in
+// Deribit instrument names: options "BTC-27DEC24-60000-C" (currency, expiry
+// day, strike, C/P; a 'd' in the strike is a decimal point, as in
 // "XRP_USDC-30JUN25-0d625-C"), futures "BTC-27DEC24", perpetuals
-// "BTC-PERPETUAL". Deribit options and futures expire at 08:00 UTC.
+// "BTC-PERPETUAL". Options and futures expire at 08:00 UTC. Instruments of
+// a plain currency ("BTC", "ETH") are coin-margined; the "_USDC" ones are
+// linear, settled in USDC.
 #pragma once
 
 #include <optional>
-#include <string>
 #include <string_view>
 
-#include "core/time.h"
+#include "core/instrument.h"
 
 namespace ot::deribit {
 
-enum class InstrumentKind { option, future, perpetual };
-
-struct Instrument {
-  InstrumentKind kind = InstrumentKind::perpetual;
-  std::string currency;  // "BTC", "ETH", "XRP_USDC"
-  Nanos expiry = 0;      // options and futures
-  double strike = 0;     // options
-  bool call = false;     // options
-  // The future an option is priced off ("BTC-27DEC24"), or the perpetual.
-  std::string underlying_future;
-  // Coin-margined (inverse): premium and PnL in the coin; linear for the
-  // USDC-settled "_USDC" instruments.
-  bool inverse = true;
-};
-
-// nullopt if `name` is not a Deribit option, future or perpetual name.
-std::optional<Instrument> parse_instrument(std::string_view name);
-
-// Deribit's inverse futures and perpetuals are sized in USD: BTC contracts
-// are multiples of 10 USD, others of 1 USD.
-double contract_size_usd(std::string_view currency);
+// `name` in common terms: the underlying is Deribit's currency ("BTC",
+// "XRP_USDC"); inverse futures and perpetuals trade in lots of 10 USD (BTC)
+// or 1 USD (the other coins). nullopt if `name` is not a Deribit option,
+// future or perpetual name. The contract size is left to the registry.
+std::optional<Instrument> describe(std::string_view name);
 
 }  // namespace ot::deribit

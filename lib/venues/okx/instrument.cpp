@@ -32,13 +32,55 @@ InstrumentName parse_instrument(std::string_view name) {
     r.kind = InstrumentName::swap;
   } else if (n == 3 && parts[2].size() == 6 && digits(parts[2])) {
     r.kind = InstrumentName::futures;
+    r.expiry = parts[2];
   } else if (n == 5 && parts[2].size() == 6 && digits(parts[2]) &&
              (parts[4] == "C" || parts[4] == "P")) {
     r.kind = InstrumentName::option;
+    r.expiry = parts[2];
+    r.strike = parts[3];
+    r.right = parts[4];
   } else {
     r.base = r.quote = {};
   }
   return r;
+}
+
+std::optional<Instrument> describe(std::string_view name) {
+  const InstrumentName n = parse_instrument(name);
+  Instrument in;
+  const bool coin_margined = n.quote == "USD";
+  in.inverse = coin_margined && n.kind != InstrumentName::spot;
+  in.currency = std::string(in.inverse ? n.base : n.quote);
+  in.underlying = std::string(name.substr(0, n.base.size() + 1 + n.quote.size()));
+  in.contract_size = contract_size(n);
+  switch (n.kind) {
+    case InstrumentName::unknown:
+      return std::nullopt;
+    case InstrumentName::spot:
+      in.kind = InstrumentKind::spot;
+      return in;
+    case InstrumentName::swap:
+      in.kind = InstrumentKind::perpetual;
+      break;
+    case InstrumentName::futures:
+      in.kind = InstrumentKind::future;
+      break;
+    case InstrumentName::option: {
+      in.kind = InstrumentKind::option;
+      const auto strike = Decimal::parse(n.strike);
+      if (!strike || strike->mantissa <= 0) return std::nullopt;
+      in.strike = strike->to_double();
+      in.right = n.right == "C" ? OptionRight::call : OptionRight::put;
+      break;
+    }
+  }
+  if (!n.expiry.empty()) {
+    const auto expiry = parse_yymmdd(n.expiry, 8);
+    if (!expiry) return std::nullopt;
+    in.expiry = *expiry;
+  }
+  if (in.inverse || in.option()) in.lot = Decimal{1, 0};
+  return in;
 }
 
 std::optional<Decimal> contract_size(const InstrumentName& n) {

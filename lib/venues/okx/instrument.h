@@ -5,6 +5,8 @@
 //   BTC-USD-SWAP             inverse perpetual (coin-margined)
 //   BTC-USD-241227           futures (inverse here; BTC-USDT-241227 linear)
 //   BTC-USD-241227-60000-C   option (valued in the coin)
+//
+// Futures and options expire at 08:00 UTC of the day their name gives.
 #pragma once
 
 #include <functional>
@@ -13,17 +15,26 @@
 #include <string_view>
 
 #include "core/decimal.h"
+#include "core/instrument.h"
 
 namespace ot::okx {
 
 struct InstrumentName {
   enum Kind { unknown, spot, swap, futures, option } kind = unknown;
-  std::string_view base, quote;  // views into the name
+  // Views into the name: "BTC", "USD", "241227", "60000", "C" (the last
+  // three empty where the kind has none).
+  std::string_view base, quote, expiry, strike, right;
 };
 
 // The parts of an OKX instrument name; kind unknown if it has none of the
 // shapes above.
 InstrumentName parse_instrument(std::string_view name);
+
+// `name` in common terms: the underlying is OKX's instrument family
+// ("BTC-USD"), or the pair itself for spot; contracts quoted in USD are
+// coin-margined and trade in whole contracts, as options do. nullopt if the
+// name has none of the shapes above.
+std::optional<Instrument> describe(std::string_view name);
 
 // One contract in the instrument's value unit, as OKX's instruments list
 // gives it (ctVal × ctMult): 1 for spot; coin-margined swaps and futures

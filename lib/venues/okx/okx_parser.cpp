@@ -1,6 +1,7 @@
 #include <libdeflate.h>
 #include <simdjson.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,7 @@ void read_levels(od::value v, std::vector<PriceLevel>& out) {
   scan_string_levels(std::string_view(levels.raw_json()), out);  // 4 members: never canonical
 }
 
-enum class Channel { unknown, books, bbo, trades, tickers };
+enum class Channel { unknown, books, bbo, trades, tickers, opt_summary };
 
 Channel classify(std::string_view c) {
   if (c == "books" || c == "books-l2-tbt" || c == "books50-l2-tbt" || c == "books5") {
@@ -48,6 +49,7 @@ Channel classify(std::string_view c) {
   if (c == "bbo-tbt") return Channel::bbo;
   if (c == "trades" || c == "trades-all") return Channel::trades;
   if (c == "tickers") return Channel::tickers;
+  if (c == "opt-summary") return Channel::opt_summary;
   return Channel::unknown;
 }
 
@@ -99,7 +101,10 @@ class Parser final : public FrameParser {
         if (ch == Channel::unknown) {
           return FrameResult::fail("unknown channel '" + std::string(channel_name) + "'");
         }
-        if (inst.empty()) return FrameResult::fail("data without instId");
+        // opt-summary names a family in its arg, and each option in its item.
+        if (inst.empty() && ch != Channel::opt_summary) {
+          return FrameResult::fail("data without instId");
+        }
         // Keep the instrument: later strings reuse the parser's buffer.
         inst_.assign(inst);
         for (auto item : field.value().get_array()) {
@@ -116,6 +121,9 @@ class Parser final : public FrameParser {
               break;
             case Channel::tickers:
               ticker(obj, recv, out);
+              break;
+            case Channel::opt_summary:
+              option_summary(obj, recv, out);
               break;
             default:
               break;
@@ -292,8 +300,63 @@ class Parser final : public FrameParser {
     out.on_ticker(t);
   }
 
+  // One option of an opt-summary push: its volatilities, which OKX gives
+  // as fractions (0.53), in percent as tickers carry them (53), the forward
+  // as the underlying price, and OKX's Black-Scholes greeks (deltaBS…).
+  void option_summary(od::object obj, Nanos recv, EventListener& out) {
+    Ticker t;
+    t.venue = "okx";
+    t.recv = recv;
+    inst_.clear();
+    std::size_t vols = 0;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      if (key == "instId") {
+        inst_.assign(std::string_view(field.value().get_string()));
+        continue;
+      }
+      if (key == "ts") {
+        t.ts = parse_ms(field.value().get_string());
+        continue;
+      }
+      TickerField f = TickerField::count;
+      if (key == "markVol" || key == "bidVol" || key == "askVol") {
+        const auto fraction = Decimal::parse(std::string_view(field.value().get_string()));
+        if (!fraction) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+        vol_[vols] = percent(*fraction).to_string();
+        f = key == "markVol"  ? TickerField::mark_iv
+            : key == "bidVol" ? TickerField::bid_iv
+                              : TickerField::ask_iv;
+        t[f] = vol_[vols++];
+        continue;
+      }
+      if (key == "fwdPx")
+        f = TickerField::underlying;
+      else if (key == "deltaBS" || key == "deltaBs")
+        f = TickerField::delta;
+      else if (key == "gammaBS" || key == "gammaBs")
+        f = TickerField::gamma;
+      else if (key == "vegaBS" || key == "vegaBs")
+        f = TickerField::vega;
+      else if (key == "thetaBS" || key == "thetaBs")
+        f = TickerField::theta;
+      if (f != TickerField::count) t[f] = field.value().get_string();
+    }
+    if (inst_.empty()) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    t.symbol = inst_;
+    out.on_ticker(t);
+  }
+
+  // A fraction as a percentage: the decimal point two places on.
+  static Decimal percent(Decimal d) {
+    d.scale -= 2;
+    while (d.scale < 0) d.mantissa *= 10, ++d.scale;
+    return d;
+  }
+
   bool fast_;
   od::parser parser_;
+  std::array<std::string, 3> vol_;
   std::vector<PriceLevel> bids_;
   std::vector<PriceLevel> asks_;
   std::string inst_;

@@ -1,5 +1,6 @@
 #include "venues/okx/okx_venue.h"
 
+#include <algorithm>
 #include <string>
 
 #include "venues/okx/instrument.h"
@@ -22,11 +23,21 @@ class Session final : public SessionProtocol {
       if (!args.empty()) args += ',';
       args += arg(ch, inst);
     };
+    std::vector<std::string_view> families;
     for (const auto& s : sub_.symbols) {
       if (sub_.channels.book) add("books", s);
       if (sub_.channels.quote) add("bbo-tbt", s);
       if (sub_.channels.trade) add("trades", s);
       if (sub_.channels.ticker) add("tickers", s);
+      // Options' volatilities and greeks come per family, in opt-summary.
+      const InstrumentName n = parse_instrument(s);
+      const std::string_view family(s.data(), n.base.size() + 1 + n.quote.size());
+      if (sub_.channels.ticker && n.kind == InstrumentName::option &&
+          std::find(families.begin(), families.end(), family) == families.end()) {
+        families.push_back(family);
+        if (!args.empty()) args += ',';
+        args += "{\"channel\":\"opt-summary\",\"instFamily\":\"" + std::string(family) + "\"}";
+      }
     }
     return {Outgoing{"{\"op\":\"subscribe\",\"args\":[" + args + "]}"}};
   }
@@ -65,6 +76,9 @@ class OkxVenue final : public Venue {
     r.checksum = &okx::checksum;
     r.checksum_depth = kChecksumDepth;
     return r;
+  }
+  std::optional<Instrument> describe(std::string_view symbol) const override {
+    return okx::describe(symbol);
   }
   // Coin-margined swaps and futures: BTC-USD-SWAP, BTC-USD-220527 (not
   // the options, BTC-USD-220527-30000-C, which are valued in the coin).
