@@ -1,9 +1,10 @@
 # ot_add_tool(NAME SOURCES... LIBS ...): a program with its man page and
-# shell completions, installed together.
+# shell completions, installed together. Every tool includes
+# tools/common/tool.h, whose contract-size options read the venue registry.
 function(ot_add_tool name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ot_options ${ARG_LIBS})
+  target_link_libraries(${name} PRIVATE ot_options ot::venues ${ARG_LIBS})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   set(src ${PROJECT_SOURCE_DIR})

@@ -9,6 +9,7 @@
 #include "../common/tool.h"
 #include "backtest/backtest.h"
 #include "backtest/report.h"
+#include "publish.h"
 
 namespace {
 
