@@ -1,5 +1,6 @@
 #include "venues/network_gateway.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -208,6 +209,29 @@ void ThreadedGateway::poll(Nanos now) {
   }
 }
 
+std::optional<MissedFill> missed_fill(const Decimal& filled,
+                                      const std::optional<Decimal>& avg_price,
+                                      const Decimal& known_filled, const Amount& known_notional) {
+  const Decimal missed = sub(filled, known_filled);
+  if (missed.mantissa <= 0 || !avg_price) return std::nullopt;
+  const Amount value = Amount::product(*avg_price, filled) - known_notional;
+  const auto price = value.divided_by(Amount::of(missed)).to_decimal(8);
+  if (!price) return std::nullopt;
+  return MissedFill{missed, *price};
+}
+
+RestGateway::RestGateway(std::string venue, std::string stream, GatewayOptions o,
+                         double orders_per_10s)
+    : o_(std::move(o)),
+      tls_(net::make_client_tls(o_.ca_file)),
+      rest_url_(*net::parse_url(o_.rest_url)),
+      ws_url_(*net::parse_url(o_.ws_url)),
+      venue_(std::move(venue)),
+      stream_(std::move(stream)),
+      budget_(o_.orders_per_10s > 0 ? o_.orders_per_10s : orders_per_10s) {}
+
+RestGateway::~RestGateway() = default;
+
 void RestGateway::submit(const Order& o) {
   ++in_flight_;
   post([this, order = OwnedOrder(o)]() mutable {
@@ -240,6 +264,24 @@ void RestGateway::amend(const Amend& a) {
   });
 }
 
+void RestGateway::restore(const TrackedOrder& t) {
+  ++in_flight_;
+  post([this, order = OwnedOrder(t.as_order()), filled = t.filled, notional = t.notional,
+        venue_id = t.venue_id, final = !t.open()]() mutable {
+    Known& k = known_[order.id];
+    k.order = std::make_shared<OwnedOrder>(std::move(order));
+    k.filled = filled;
+    k.notional = notional;
+    k.venue_id = venue_id;
+    k.final = final;
+    on_restore(k);
+    Request r;
+    r.kind = Request::query;
+    r.id = k.order->id;
+    enqueue(std::move(r));
+  });
+}
+
 void RestGateway::query(std::string id) {
   ++in_flight_;
   Request r;
@@ -248,25 +290,130 @@ void RestGateway::query(std::string id) {
   enqueue(std::move(r));
 }
 
-void RestGateway::post_query(std::string id, std::function<void()> remember) {
-  ++in_flight_;
-  post([this, id = std::move(id), remember = std::move(remember)] {
-    remember();
-    Request r;
-    r.kind = Request::query;
-    r.id = id;
-    enqueue(std::move(r));
-  });
-}
-
 void RestGateway::enqueue(Request r) {
   queue_.push_back(std::move(r));
   if (wake_) wake_->cancel();
 }
 
-void RestGateway::start_requests() {
+RestGateway::Known* RestGateway::find(const std::string& id) {
+  auto it = known_.find(id);
+  return it == known_.end() || !it->second.order ? nullptr : &it->second;
+}
+
+bool RestGateway::any_open() const {
+  for (auto it = known_.begin(); it != known_.end(); ++it) {
+    if (it->second.order && !it->second.final) return true;
+  }
+  return false;
+}
+
+void RestGateway::reject(const OwnedOrder& o, std::string reason) {
+  known_[o.id].final = true;
+  report_reject(o, venue_, std::move(reason));
+}
+
+void RestGateway::back_off(int seconds, const std::string& why) {
+  backoff_until_ = mono_ns() + static_cast<Nanos>(seconds) * 1'000'000'000;
+  report_status(venue_, "", "rate_limited", fmt::format("{}: backing off for {} s", why, seconds));
+}
+
+void RestGateway::on_report(Known& k, OwnedExec e) {
+  if (k.final) return;
+  if (e.exec.qty && e.exec.price) k.notional += Amount::product(*e.exec.price, *e.exec.qty);
+  k.filled = e.exec.filled;
+  k.final = is_final(e.exec.status);
+  e.id = k.order->id;
+  e.venue = venue_;
+  e.strategy = k.order->strategy;
+  report(std::move(e));
+}
+
+void RestGateway::on_queried(Known& k, OwnedExec e) {
+  if (auto m = missed_fill(e.exec.filled, e.exec.avg_price, k.filled, k.notional)) {
+    e.exec.qty = m->qty;
+    e.exec.price = m->price;
+    e.exec.fee.reset();  // not told: the venue's fill history has it
+    e.reason = "reconciled after a reconnect";
+  } else {
+    e.exec.qty.reset();
+    e.exec.price.reset();
+  }
+  on_report(k, std::move(e));
+}
+
+void RestGateway::run() {
+  http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
   wake_ = std::make_unique<boost::asio::steady_timer>(io());
+  on_start();  // first: a spawned loop may run at once
   boost::asio::co_spawn(io(), request_loop(), boost::asio::detached);
+  boost::asio::co_spawn(io(), stream_loop(), boost::asio::detached);
+}
+
+boost::asio::awaitable<void> RestGateway::stream_loop() {
+  namespace asio = boost::asio;
+  int attempt = 0;
+  for (;;) {
+    net::WsClient ws(io().get_executor(), tls_);
+    try {
+      co_await open_stream(ws);
+      attempt = 0;
+      stream_up_ = true;
+      report_status(venue_, "", "connected", stream_);
+      // Anything that happened while we were away.
+      for (auto it = known_.begin(); it != known_.end(); ++it) {
+        if (it->second.order && !it->second.final) query(it->first);
+      }
+      reconnecting_ = false;
+      for (;;) {
+        const std::string text = co_await ws.read();
+        co_await keep_alive(ws);
+        on_message(text);
+      }
+    } catch (const std::exception& e) {
+      report_status(venue_, "", "disconnected", stream_ + ": " + e.what());
+      stream_failed_ = true;
+      reconnecting_ = any_open();
+    }
+    ws.close();
+    asio::steady_timer t(io());
+    t.expires_after(reconnect_delay(attempt++));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+}
+
+boost::asio::awaitable<void> RestGateway::handle(Request& r) {
+  if (r.kind == Request::submit) {
+    const OwnedOrder& o = *r.order;
+    if (find(o.id) != nullptr) co_return;  // already sent: never twice
+    known_[o.id].order = r.order;
+    const std::string refused = refusal(o);
+    if (!refused.empty()) {
+      reject(o, "not sent: " + refused);
+    } else if (mono_ns() < backoff_until_) {
+      reject(o, fmt::format("not sent: the venue asked to back off ({} s left)",
+                            (backoff_until_ - mono_ns()) / 1'000'000'000 + 1));
+    } else if (!budget_.take()) {
+      reject(o, fmt::format("not sent: order rate budget of {} per 10 s spent", budget_.per_10s()));
+    } else {
+      co_await send_order(o);
+    }
+    co_return;
+  }
+  Known* k = find(r.id);
+  if (k == nullptr) {
+    if (r.kind != Request::query) {
+      report_status(venue_, "", r.kind == Request::amend ? "amend_reject" : "cancel_reject",
+                    r.id + ": not an order of this gateway");
+    }
+    co_return;
+  }
+  if (r.kind == Request::cancel) {
+    co_await send_cancel(*k);
+  } else if (r.kind == Request::amend) {
+    co_await send_amend(*k, r.qty, r.price);
+  } else {
+    co_await query_order(*k);
+  }
 }
 
 boost::asio::awaitable<void> RestGateway::request_loop() {
@@ -293,9 +440,7 @@ boost::asio::awaitable<void> RestGateway::request_loop() {
     } catch (const net::NotSent& ex) {
       // Certainly not at the venue: the order is rejected, not queried.
       report_status(venue_, "", "error", std::string("REST: ") + ex.what());
-      if (r.kind == Request::submit) {
-        report_reject(*r.order, venue_, std::string("not sent: ") + ex.what());
-      }
+      if (r.kind == Request::submit) reject(*r.order, std::string("not sent: ") + ex.what());
     } catch (const std::exception& ex) {
       report_status(venue_, "", "error", std::string("REST: ") + ex.what());
       if (r.kind == Request::submit) query(r.order->id);

@@ -16,15 +16,19 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/amount.h"
 #include "exec/credentials.h"
 #include "exec/gateway.h"
+#include "net/client.h"
 
 namespace ot {
 
@@ -132,56 +136,135 @@ std::unique_ptr<Gateway> start_gateway(GatewayOptions o, Args&&... args) {
   return g;
 }
 
+// What a reconnect finds an order had that was not heard of: the venue
+// says `filled` in all at `avg_price`, and `known_filled` for
+// `known_notional` (Σ price × qty) was heard of. The missed quantity and
+// its average price; nullopt when nothing was missed (or no average is
+// known).
+struct MissedFill {
+  Decimal qty, price;
+};
+std::optional<MissedFill> missed_fill(const Decimal& filled,
+                                      const std::optional<Decimal>& avg_price,
+                                      const Decimal& known_filled, const Amount& known_notional);
+
 // A gateway that sends orders, cancels and amends as REST requests, one at a
-// time and in order, and hears of executions on a private stream (Binance,
-// OKX, Alpaca). Requests wait up to 10 s for the stream (stream_up_, or
-// stream_failed_) before the first is sent, so no report is missed. A
-// request that fails on the network is followed by a query of its order:
-// it may or may not have arrived. busy() while requests are in flight or the
-// stream is being got back with orders open (reconnecting_).
+// time and in order, and hears of executions on a private WebSocket stream
+// (Binance, OKX, Alpaca). The loops are here; a venue supplies hooks.
 //
-// Threading: submit/cancel/amend/post_query from the engine's thread;
+// The stream: open_stream (connect, authenticate, subscribe) → query every
+// order still open (what happened while away) → read, each message to
+// on_message, until the stream fails → wait reconnect_delay → again, with
+// `connected` and `disconnected` status events. busy() while requests are in
+// flight or the stream is being got back with orders open.
+//
+// The requests: they wait up to 10 s for the stream (until it is up, or has
+// failed once) before the first is sent, so no report is missed. An order
+// is sent once per id, and refused here (an `exec` rejected, with the
+// reason) when the venue cannot take it, asked us to back off, or the order
+// budget is spent. A request that fails on the network is followed by a
+// query of its order: it may or may not have arrived.
+//
+// Threading: submit/cancel/amend/restore from the engine's thread; hooks and
 // everything else on the network thread.
 class RestGateway : public ThreadedGateway {
  public:
   void submit(const Order& o) override;
   void cancel(const Cancel& c) override;
   void amend(const Amend& a) override;
+  // A restart: order `t` (open, from the journal) is known again, then
+  // queried.
+  void restore(const TrackedOrder& t) override;
   bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
 
  protected:
+  // What the gateway knows of one of its orders.
+  struct Known {
+    std::shared_ptr<OwnedOrder> order;
+    std::string venue_id;  // Alpaca: the latest in a chain of replacements
+    Decimal filled{0, 0};
+    Amount notional;  // Σ fill price × qty heard of
+    bool final = false;
+  };
+
+  // `venue` names the gateway in status events and reports, `stream` its
+  // private stream; `orders_per_10s` is the budget unless o.orders_per_10s
+  // sets one.
+  RestGateway(std::string venue, std::string stream, GatewayOptions o, double orders_per_10s);
+  ~RestGateway() override;
+
+  // ---- hooks (network thread) ----
+  // Connects `ws`, authenticates and subscribes; throws when refused (after
+  // a status event saying why).
+  virtual boost::asio::awaitable<void> open_stream(net::WsClient& ws) = 0;
+  // One message of the stream: reports through on_report().
+  virtual void on_message(const std::string& text) = 0;
+  // After each message read (OKX: a ping now and then).
+  virtual boost::asio::awaitable<void> keep_alive(net::WsClient&) { co_return; }
+  // Why the venue cannot take `o` (empty: it can).
+  virtual std::string refusal(const OwnedOrder&) const { return {}; }
+  // The REST calls. send_order rejects the order when the venue refuses it;
+  // its reports then come on the stream. query_order asks for k's state
+  // (then on_queried(), or reject() when the venue never had it).
+  virtual boost::asio::awaitable<void> send_order(const OwnedOrder& o) = 0;
+  virtual boost::asio::awaitable<void> send_cancel(Known& k) = 0;
+  virtual boost::asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& qty,
+                                                  const std::optional<Decimal>& price) = 0;
+  virtual boost::asio::awaitable<void> query_order(Known& k) = 0;
+  // Once the I/O runs (Binance: its listen-key keep-alive).
+  virtual void on_start() {}
+  // Order k is known again after a restart (Alpaca: its venue id).
+  virtual void on_restore(Known&) {}
+  // Before the first request (after the wait for the stream), and before
+  // each (Binance: the clock sync, the used-weight pause).
+  virtual boost::asio::awaitable<void> before_first() { co_return; }
+  virtual boost::asio::awaitable<void> before_each() { co_return; }
+
+  // ---- for the hooks ----
+  // Order `o` rejected (an `exec`, with `reason`); it is final.
+  void reject(const OwnedOrder& o, std::string reason);
+  // The venue asked for a pause (`why`: "HTTP 429"): orders are refused for
+  // `seconds`, with a rate_limited status event.
+  void back_off(int seconds, const std::string& why);
+  // What the venue says of order `k` (`e`'s symbol, exec, venue and trade
+  // ids, reason): counted into k and reported under k's id and strategy.
+  // Nothing is reported once k is final (a repeat).
+  void on_report(Known& k, OwnedExec e);
+  // A queried state of order `k` (cumulative filled, average price): the
+  // fill that was missed, if any, is reported as one fill at its average
+  // price, with the reason "reconciled after a reconnect".
+  void on_queried(Known& k, OwnedExec e);
+  // The order named `id`, if it is one of ours.
+  Known* find(const std::string& id);
+  const std::string& venue() const { return venue_; }
+
+  const GatewayOptions o_;
+  boost::asio::ssl::context tls_;
+  net::Url rest_url_, ws_url_;
+  std::unique_ptr<net::HttpClient> http_;  // the REST connection
+
+ private:
   struct Request {
     enum Kind { submit, cancel, amend, query } kind = submit;
     std::shared_ptr<OwnedOrder> order;  // submit
     std::string id;                     // the others
     std::optional<Decimal> qty, price;  // amend
   };
-  // `venue` names the gateway in status events.
-  explicit RestGateway(std::string venue) : venue_(std::move(venue)) {}
-
-  // Network thread: starts the request loop (from run()).
-  void start_requests();
-  // Network thread: queues a query of order `id`.
+  void run() final;
+  boost::asio::awaitable<void> request_loop();
+  boost::asio::awaitable<void> handle(Request& r);
+  boost::asio::awaitable<void> stream_loop();
+  void enqueue(Request r);
+  // Queues a query of order `id`.
   void query(std::string id);
-  // Engine thread (restarts): runs `remember` on the network thread, then
-  // queries order `id`; counted in flight from now.
-  void post_query(std::string id, std::function<void()> remember);
+  bool any_open() const;
 
-  // The venue's side of one request.
-  virtual boost::asio::awaitable<void> handle(Request& r) = 0;
-  // Before the first request (after the wait for the stream), and before
-  // each (Binance: the clock sync, the used-weight pause).
-  virtual boost::asio::awaitable<void> before_first() { co_return; }
-  virtual boost::asio::awaitable<void> before_each() { co_return; }
-
+  std::string venue_, stream_;
+  OrderBudget budget_;
+  Nanos backoff_until_ = 0;
+  std::map<std::string, Known> known_;
   bool stream_up_ = false, stream_failed_ = false;
   std::atomic<bool> reconnecting_{false};
-
- private:
-  boost::asio::awaitable<void> request_loop();
-  void enqueue(Request r);
-
-  std::string venue_;
   std::unique_ptr<boost::asio::steady_timer> wake_;
   std::deque<Request> queue_;
   std::atomic<int> in_flight_{0};

@@ -12,15 +12,11 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <map>
 
-#include "core/amount.h"
 #include "core/time.h"
 #include "net/client.h"
 #include "venues/binance/binance_orders.h"
@@ -33,54 +29,24 @@ using namespace std::chrono_literals;
 
 ApiError api_error(const net::Response& r) { return parse_api_error(r.status, r.body); }
 
+// Binance's documented order limits, per 10 s.
+double default_orders_per_10s(Market m) { return m == Market::spot ? 50 : 300; }
+
 class BinanceGateway final : public RestGateway {
  public:
   BinanceGateway(Market market, GatewayOptions o)
-      : RestGateway(std::string(venue_name(market))),
-        market_(market),
-        o_(std::move(o)),
-        tls_(net::make_client_tls(o_.ca_file)),
-        rest_url_(*net::parse_url(o_.rest_url)),
-        ws_url_(*net::parse_url(o_.ws_url)),
-        budget_(per_10s()) {}
+      : RestGateway(std::string(venue_name(market)), "user data stream", std::move(o),
+                    default_orders_per_10s(market)),
+        market_(market) {}
   ~BinanceGateway() override { stop(); }
 
-  // ---- engine thread ----
-  void restore(const TrackedOrder& t) override {
-    post_query(t.id, [this, order = OwnedOrder(t.as_order()), filled = t.filled,
-                      status = t.status]() mutable {
-      auto& k = known_[order.id];
-      k.order = std::make_shared<OwnedOrder>(std::move(order));
-      k.filled = filled;
-      k.status = status;
-      k.notional = Amount{};
-    });
-  }
-
  private:
-  struct Known {
-    std::shared_ptr<OwnedOrder> order;
-    Decimal filled{0, 0};
-    Amount notional;
-    ExecStatus status = ExecStatus::new_;
-  };
-
-  double per_10s() const {
-    if (o_.orders_per_10s > 0) return o_.orders_per_10s;
-    return market_ == Market::spot ? 50 : 300;  // Binance's documented order limits
-  }
-
   // ---- network thread ----
-  void run() override {
-    http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
+  void on_start() override {
     // Listen keys on their own connection: one request at a time on each.
     key_http_ = std::make_unique<net::HttpClient>(io().get_executor(), rest_url_, tls_);
-    start_requests();
-    asio::co_spawn(io(), stream_loop(), asio::detached);
     asio::co_spawn(io(), keepalive_loop(), asio::detached);
   }
-
-  std::string venue() const { return std::string(venue_name(market_)); }
 
   // A signed request; returns the response (network errors throw).
   asio::awaitable<net::Response> signed_request(std::string_view method, std::string_view path,
@@ -108,9 +74,7 @@ class BinanceGateway final : public RestGateway {
     if (r.status == 429 || r.status == 418) {
       const std::string ra = r.header("retry-after");
       const int s = ra.empty() ? (r.status == 418 ? 120 : 10) : std::atoi(ra.c_str());
-      backoff_until_ = mono_ns() + static_cast<Nanos>(s) * 1'000'000'000;
-      report_status(venue(), "", "rate_limited",
-                    fmt::format("HTTP {}: backing off for {} s", r.status, s));
+      back_off(s, fmt::format("HTTP {}", r.status));
     }
   }
 
@@ -130,11 +94,6 @@ class BinanceGateway final : public RestGateway {
     }
   }
 
-  void reject(const OwnedOrder& o, std::string reason) {
-    known_[o.id].status = ExecStatus::rejected;
-    report_reject(o, o.venue, std::move(reason));
-  }
-
   // Orders wait for the user data stream (RestGateway), then for a synced
   // clock; each waits for the next minute when the used weight is close to
   // the venue's limit.
@@ -149,71 +108,49 @@ class BinanceGateway final : public RestGateway {
     }
   }
 
-  asio::awaitable<void> handle(Request& r) override {
+  asio::awaitable<void> send_order(const OwnedOrder& o) override {
     const OrderApi api = order_api(market_);
-    if (r.kind == Request::submit) {
-      const OwnedOrder& o = *r.order;
-      if (known_.count(o.id) != 0 && known_[o.id].order) {
-        co_return;  // already sent: never twice
-      }
-      if (mono_ns() < backoff_until_) {
-        reject(o, fmt::format("not sent: the venue asked to back off ({} s left)",
-                              (backoff_until_ - mono_ns()) / 1'000'000'000 + 1));
-        co_return;
-      }
-      if (!budget_.take()) {
-        reject(o,
-               fmt::format("not sent: order rate budget of {} per 10 s spent", budget_.per_10s()));
-        co_return;
-      }
-      known_[o.id].order = r.order;
-      const std::string params = new_order_params(o.view(), market_);
-      net::Response res = co_await signed_request("POST", api.order, params);
-      if (res.status == 400 && api_error(res).code == -1021) {
-        co_await sync_clock();
-        res = co_await signed_request("POST", api.order, params);
-      }
-      if (res.status != 200) {
-        reject(o, api_error(res).text());
-      }
-      // Success: the user data stream reports the order's life.
-      co_return;
+    const std::string params = new_order_params(o.view(), market_);
+    net::Response res = co_await signed_request("POST", api.order, params);
+    if (res.status == 400 && api_error(res).code == -1021) {
+      co_await sync_clock();
+      res = co_await signed_request("POST", api.order, params);
     }
-    auto it = known_.find(r.id);
-    if (it == known_.end() || !it->second.order) {
-      report_status(venue(), "", r.kind == Request::amend ? "amend_reject" : "cancel_reject",
-                    r.id + ": not an order of this gateway");
-      co_return;
-    }
-    const OwnedOrder& o = *it->second.order;
-    const std::string base = fmt::format("symbol={}&origClientOrderId={}", o.symbol, o.id);
-    if (r.kind == Request::cancel) {
-      net::Response res = co_await signed_request("DELETE", api.order, base);
-      if (res.status != 200) {
-        report_status(venue(), o.symbol, "cancel_reject", o.id + ": " + api_error(res).text());
-      }
-    } else if (r.kind == Request::amend) {
-      const Decimal qty = r.qty.value_or(o.order.qty);
-      const std::optional<Decimal> price = r.price ? r.price : o.order.price;
-      std::string params =
-          base + fmt::format("&side={}&quantity={}", o.order.side == Side::buy ? "BUY" : "SELL",
-                             qty.to_string());
-      if (price) params += "&price=" + price->to_string();
-      net::Response res = co_await signed_request("PUT", api.order, params);
-      if (res.status != 200) {
-        report_status(venue(), o.symbol, "amend_reject", o.id + ": " + api_error(res).text());
-      }
-    } else {
-      co_await reconcile_one(it->second);
+    // Success: the user data stream reports the order's life.
+    if (res.status != 200) reject(o, api_error(res).text());
+  }
+
+  static std::string order_params(const OwnedOrder& o) {
+    return fmt::format("symbol={}&origClientOrderId={}", o.symbol, o.id);
+  }
+
+  asio::awaitable<void> send_cancel(Known& k) override {
+    const OwnedOrder& o = *k.order;
+    net::Response res =
+        co_await signed_request("DELETE", order_api(market_).order, order_params(o));
+    if (res.status != 200) {
+      report_status(venue(), o.symbol, "cancel_reject", o.id + ": " + api_error(res).text());
     }
   }
 
-  // Asks the venue for an order's state and reports what we missed.
-  asio::awaitable<void> reconcile_one(Known& k) {
+  asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& new_qty,
+                                   const std::optional<Decimal>& new_price) override {
     const OwnedOrder& o = *k.order;
-    const OrderApi api = order_api(market_);
-    net::Response res = co_await signed_request(
-        "GET", api.order, fmt::format("symbol={}&origClientOrderId={}", o.symbol, o.id));
+    const Decimal qty = new_qty.value_or(o.order.qty);
+    const std::optional<Decimal> price = new_price ? new_price : o.order.price;
+    std::string params =
+        order_params(o) + fmt::format("&side={}&quantity={}",
+                                      o.order.side == Side::buy ? "BUY" : "SELL", qty.to_string());
+    if (price) params += "&price=" + price->to_string();
+    net::Response res = co_await signed_request("PUT", order_api(market_).order, params);
+    if (res.status != 200) {
+      report_status(venue(), o.symbol, "amend_reject", o.id + ": " + api_error(res).text());
+    }
+  }
+
+  asio::awaitable<void> query_order(Known& k) override {
+    const OwnedOrder& o = *k.order;
+    net::Response res = co_await signed_request("GET", order_api(market_).order, order_params(o));
     if (res.status != 200) {
       const ApiError e = api_error(res);
       if (e.code == -2013)
@@ -225,73 +162,27 @@ class BinanceGateway final : public RestGateway {
     const auto a = parse_query_answer(res.body);
     if (!a) co_return;
     OwnedExec e;
-    e.id = o.id;
-    e.venue = o.venue;
     e.symbol = o.symbol;
-    e.strategy = o.strategy;
     e.exec.side = o.order.side;
+    e.exec.status = a->status;
     e.exec.filled = a->filled;
+    e.exec.leaves = a->leaves;
     e.exec.order_price = o.order.price;
     e.exec.avg_price = a->avg_price;
     e.exec.ts = now_ns();
-    e.exec.status = a->status;
-    e.exec.leaves = a->leaves;
-    // Fills we did not hear about: one report for the difference, at the
-    // average price of what was missed.
-    const Decimal missed = sub(a->filled, k.filled);
-    if (missed.mantissa > 0 && a->avg_price) {
-      const Amount total = Amount::product(*a->avg_price, a->filled);
-      const Amount missed_value = total - k.notional;
-      e.exec.qty = missed;
-      e.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
-      e.reason = "reconciled after a reconnect";
-    }
-    k.filled = a->filled;
-    k.status = e.exec.status;
-    report(std::move(e));
+    on_queried(k, std::move(e));
   }
 
-  asio::awaitable<void> stream_loop() {
+  asio::awaitable<void> open_stream(net::WsClient& ws) override {
     const OrderApi api = order_api(market_);
-    int attempt = 0;
-    for (;;) {
-      net::WsClient ws(io().get_executor(), tls_);
-      try {
-        net::Response r =
-            co_await key_http_->request("POST", std::string(api.listen_key), key_header(), "", 10s);
-        if (r.status != 200) throw std::runtime_error("listen key: " + api_error(r).text());
-        simdjson::dom::parser p;
-        listen_key_ = std::string(p.parse(r.body)["listenKey"].get_string().value());
-        net::Url url = ws_url_;
-        url.target = std::string(api.user_stream) + listen_key_;
-        co_await ws.connect(url, 10s);
-        attempt = 0;
-        report_status(venue(), "", "connected", "user data stream");
-        stream_up_ = true;
-        // Anything that happened while we were away.
-        // (No structured bindings here: GCC 12 miscompiles them in coroutines.)
-        for (auto it = known_.begin(); it != known_.end(); ++it) {
-          if (it->second.order && !is_final(it->second.status)) {
-            query(it->first);
-          }
-        }
-        reconnecting_ = false;
-        for (;;) {
-          const std::string text = co_await ws.read();
-          on_stream(text);
-        }
-      } catch (const std::exception& e) {
-        report_status(venue(), "", "disconnected", std::string("user data stream: ") + e.what());
-        stream_failed_ = true;
-        for (auto it = known_.begin(); it != known_.end(); ++it) {
-          if (it->second.order && !is_final(it->second.status)) reconnecting_ = true;
-        }
-      }
-      ws.close();
-      asio::steady_timer t(io());
-      t.expires_after(reconnect_delay(attempt++));
-      co_await t.async_wait(asio::use_awaitable);
-    }
+    net::Response r =
+        co_await key_http_->request("POST", std::string(api.listen_key), key_header(), "", 10s);
+    if (r.status != 200) throw std::runtime_error("listen key: " + api_error(r).text());
+    simdjson::dom::parser p;
+    listen_key_ = std::string(p.parse(r.body)["listenKey"].get_string().value());
+    net::Url url = ws_url_;
+    url.target = std::string(api.user_stream) + listen_key_;
+    co_await ws.connect(url, 10s);
   }
 
   asio::awaitable<void> keepalive_loop() {
@@ -308,7 +199,7 @@ class BinanceGateway final : public RestGateway {
     }
   }
 
-  void on_stream(const std::string& text) {
+  void on_message(const std::string& text) override {
     std::string kind;
     auto ev = parse_order_event(text, market_, &kind);
     if (!ev) {
@@ -317,36 +208,22 @@ class BinanceGateway final : public RestGateway {
       }
       return;
     }
-    auto it = known_.find(ev->id);
-    if (it == known_.end() || !it->second.order) return;  // not placed by us
-    Known& k = it->second;
-    if (ev->exec.qty && ev->exec.price)
-      k.notional += Amount::product(*ev->exec.price, *ev->exec.qty);
-    k.filled = ev->exec.filled;
-    k.status = ev->exec.status;
+    Known* k = find(ev->id);
+    if (k == nullptr) return;  // not placed by us
     OwnedExec e;
-    e.id = ev->id;
-    e.venue = venue();
     e.symbol = ev->symbol;
     e.reason = ev->reason;
     e.venue_id = ev->venue_id;
     e.trade_id = ev->trade_id;
-    e.strategy = k.order->strategy;
     e.exec = ev->exec;
-    report(std::move(e));
+    on_report(*k, std::move(e));
   }
 
   Market market_;
-  GatewayOptions o_;
-  asio::ssl::context tls_;
-  net::Url rest_url_, ws_url_;
-  std::unique_ptr<net::HttpClient> http_, key_http_;
-  std::map<std::string, Known> known_;
+  std::unique_ptr<net::HttpClient> key_http_;
   std::string listen_key_;
   std::int64_t clock_offset_ms_ = 0;
   int used_weight_ = 0;
-  Nanos backoff_until_ = 0;
-  OrderBudget budget_;
 };
 
 }  // namespace

@@ -305,14 +305,12 @@ class DeribitGateway final : public ThreadedGateway {
     // As an order notification, with a fill for what we missed.
     PrivateEvent& ev = states->front();
     Known& kn = k->second;
-    const Decimal missed = sub(ev.exec.filled, kn.filled);
-    if (missed.mantissa > 0 && ev.exec.avg_price) {
-      const Amount missed_value = Amount::product(*ev.exec.avg_price, ev.exec.filled) - kn.notional;
+    if (auto m = missed_fill(ev.exec.filled, ev.exec.avg_price, kn.filled, kn.notional)) {
       PrivateEvent fill = ev;
       fill.is_trade = true;
       fill.state = is_final(ev.exec.status) ? "filled" : "open";
-      fill.exec.qty = missed;
-      fill.exec.price = missed_value.divided_by(Amount::of(missed)).to_decimal(8);
+      fill.exec.qty = m->qty;
+      fill.exec.price = m->price;
       fill.exec.fee = Decimal{0, 0};
       on_private(fill, "reconciled after a reconnect");
     }
