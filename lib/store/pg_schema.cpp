@@ -1,0 +1,341 @@
+#include "store/pg_schema.h"
+
+#include <algorithm>
+
+#include "store/pg_store.h"
+
+namespace ot {
+namespace pg {
+
+const std::vector<Table>& tables() {
+  using T = ColType;
+  static const std::vector<Table> all = {
+      {"book",
+       {{"ts", "ts", T::bigint},
+        {"snapshot", "snapshot", T::boolean},
+        {"first_seq", "first_seq", T::bigint},
+        {"venue_seq", "seq", T::bigint},
+        {"prev_seq", "prev_seq", T::bigint},
+        {"checksum", "checksum", T::bigint}}},
+      {"trade",
+       {{"ts", "ts", T::bigint},
+        {"price", "price", T::numeric},
+        {"qty", "qty", T::numeric},
+        {"side", "side", T::text},
+        {"trade_id", "id", T::text}}},
+      {"quote",
+       {{"ts", "ts", T::bigint},
+        {"venue_seq", "seq", T::bigint},
+        {"bid", "bid", T::numeric},
+        {"bid_qty", "bid_qty", T::numeric},
+        {"ask", "ask", T::numeric},
+        {"ask_qty", "ask_qty", T::numeric}}},
+      {"bbo",
+       {{"ts", "ts", T::bigint},
+        {"bid", "bid", T::numeric},
+        {"bid_qty", "bid_qty", T::numeric},
+        {"ask", "ask", T::numeric},
+        {"ask_qty", "ask_qty", T::numeric},
+        {"mid", "mid", T::numeric},
+        {"spread", "spread", T::numeric}}},
+      {"ticker",
+       {{"ts", "ts", T::bigint},
+        {"last", "last", T::numeric},
+        {"mark", "mark", T::numeric},
+        {"index_price", "index", T::numeric},
+        {"underlying", "underlying", T::numeric},
+        {"mark_iv", "mark_iv", T::numeric},
+        {"funding_rate", "funding_rate", T::numeric},
+        {"open_interest", "open_interest", T::numeric}}},
+      {"depth", {{"ts", "ts", T::bigint}}},
+      {"status",
+       {{"ts", "ts", T::bigint}, {"status", "event", T::text}, {"detail", "detail", T::text}}},
+      {"order",
+       {{"ts", "ts", T::bigint},
+        {"id", "id", T::text},
+        {"side", "side", T::text},
+        {"qty", "qty", T::numeric},
+        {"price", "price", T::numeric},
+        {"kind", "kind", T::text},
+        {"tif", "tif", T::text},
+        {"strategy", "strategy", T::text}}},
+      {"cancel",
+       {{"ts", "ts", T::bigint}, {"id", "id", T::text}, {"strategy", "strategy", T::text}}},
+      {"amend",
+       {{"ts", "ts", T::bigint},
+        {"id", "id", T::text},
+        {"qty", "qty", T::numeric},
+        {"price", "price", T::numeric}}},
+      {"exec",
+       {{"ts", "ts", T::bigint},
+        {"id", "id", T::text},
+        {"status", "status", T::text},
+        {"side", "side", T::text},
+        {"price", "price", T::numeric},
+        {"qty", "qty", T::numeric},
+        {"filled", "filled", T::numeric},
+        {"leaves", "leaves", T::numeric},
+        {"fee", "fee", T::numeric},
+        {"liquidity", "liquidity", T::text},
+        {"reason", "reason", T::text},
+        {"exec_seq", "seq", T::bigint}}},
+      {"position",
+       {{"ts", "ts", T::bigint},
+        {"qty", "qty", T::numeric},
+        {"avg_price", "avg_price", T::numeric},
+        {"realized_pnl", "realized_pnl", T::numeric},
+        {"unrealized_pnl", "unrealized_pnl", T::numeric},
+        {"fees", "fees", T::numeric}}},
+      {"greeks",
+       {{"ts", "ts", T::bigint},
+        {"underlying", "underlying", T::text},
+        {"delta", "delta", T::real},
+        {"gamma", "gamma", T::real},
+        {"vega", "vega", T::real},
+        {"theta", "theta", T::real}}},
+      {"control",
+       {{"ts", "ts", T::bigint},
+        {"command", "command", T::text},
+        {"target", "target", T::text},
+        {"detail", "detail", T::text}}},
+      {"raw", {}},
+      {"other", {{"type", "type", T::text}}},
+  };
+  return all;
+}
+
+const Table& table_named(std::string_view name) {
+  for (const auto& t : tables()) {
+    if (name == t.name) return t;
+  }
+  return tables().back();
+}
+
+const char* sql_type(ColType t) {
+  switch (t) {
+    case ColType::text:
+      return "text";
+    case ColType::numeric:
+      return "numeric";
+    case ColType::bigint:
+      return "bigint";
+    case ColType::boolean:
+      return "boolean";
+    case ColType::real:
+      return "double precision";
+  }
+  return "text";
+}
+
+std::string ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string column_list(const Table& t) {
+  std::string cols = "time, seq, venue, symbol, digest, event";
+  for (const auto& c : t.columns) cols += ", " + ident(c.name);
+  return cols;
+}
+
+bool is_integer(std::string_view v) {
+  if (!v.empty() && v[0] == '-') v.remove_prefix(1);
+  return !v.empty() && v.size() <= 18 &&
+         std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_decimal(std::string_view v) {
+  if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
+  bool digits = false, dot = false;
+  std::size_t i = 0;
+  for (; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (!digits) return false;
+  if (i == v.size()) return true;
+  if (v[i] != 'e' && v[i] != 'E') return false;
+  ++i;
+  if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+  return i < v.size() && std::all_of(v.begin() + static_cast<long>(i), v.end(),
+                                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// ------------------------------------------------------------------ libpq RAII
+
+std::string conn_error(PGconn* c) {
+  std::string e = c ? PQerrorMessage(c) : "out of memory";
+  while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
+  for (auto& ch : e) {
+    if (ch == '\n') ch = ' ';
+  }
+  return e;
+}
+
+Conn connect(const std::string& url, std::string& error) {
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), "5", "ot-store", nullptr};
+  Conn c(PQconnectdbParams(keys, values, 1));
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+    error = "cannot connect to the database: " + conn_error(c.get());
+    return nullptr;
+  }
+  // Quiet notices ("relation already exists, skipping").
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
+  return c;
+}
+
+bool exec(PGconn* c, const std::string& sql, std::string& error,
+          const std::vector<std::string>& params, ExecStatusType want, Result* keep) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  Result r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+  const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (got != want) {
+    error = conn_error(c);
+    if (r && PQresultErrorMessage(r.get())[0] != '\0') {
+      error = PQresultErrorMessage(r.get());
+      while (!error.empty() && error.back() == '\n') error.pop_back();
+      for (auto& ch : error) {
+        if (ch == '\n' || ch == '\t') ch = ' ';
+      }
+    }
+    return false;
+  }
+  if (keep) *keep = std::move(r);
+  return true;
+}
+
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string q(const std::string& schema, std::string_view table) {
+  return ident(schema) + "." + ident(table);
+}
+
+bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::string& error) {
+  if (!exec(c, "CREATE SCHEMA IF NOT EXISTS " + ident(schema), error)) return false;
+  // TimescaleDB when it is installed and loadable; native partitions else.
+  Result r;
+  timescale = false;
+  if (exec(c, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", error, {},
+           PGRES_TUPLES_OK, &r) &&
+      PQntuples(r.get()) == 1) {
+    std::string ignored;
+    exec(c, "SAVEPOINT ts", ignored);
+    timescale = exec(c, "CREATE EXTENSION IF NOT EXISTS timescaledb", ignored);
+    if (!timescale) exec(c, "ROLLBACK TO SAVEPOINT ts", ignored);
+  }
+  if (timescale && !exec(c,
+                         "CREATE OR REPLACE FUNCTION " + q(schema, "now_ns") +
+                             "() RETURNS bigint LANGUAGE sql STABLE AS "
+                             "$$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$",
+                         error)) {
+    return false;
+  }
+  for (const auto& t : tables()) {
+    std::string cols =
+        "time bigint NOT NULL, seq bigint NOT NULL, venue text NOT NULL, symbol text NOT NULL, "
+        "digest bigint NOT NULL, event text NOT NULL";
+    for (const auto& col : t.columns) cols += ", " + ident(col.name) + " " + sql_type(col.type);
+    const std::string name = q(schema, t.name);
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + name + " (" + cols + ")";
+    if (!timescale) sql += " PARTITION BY RANGE (time)";
+    if (!exec(c, sql, error)) return false;
+    if (!exec(c,
+              "CREATE UNIQUE INDEX IF NOT EXISTS " + ident(std::string(t.name) + "_key") + " ON " +
+                  name + " (time, venue, symbol, digest)",
+              error)) {
+      return false;
+    }
+    if (timescale) {
+      const std::string lit = "'" + schema + "." + t.name + "'";
+      if (!exec(c,
+                "SELECT create_hypertable(" + lit +
+                    "::regclass, 'time', chunk_time_interval => 86400000000000, "
+                    "if_not_exists => true)",
+                error, {}, PGRES_TUPLES_OK) ||
+          !exec(c,
+                "SELECT set_integer_now_func(" + lit + "::regclass, '" + schema +
+                    ".now_ns'::regproc, replace_if_exists => true)",
+                error, {}, PGRES_TUPLES_OK) ||
+          !exec(c,
+                "ALTER TABLE " + name +
+                    " SET (timescaledb.compress, timescaledb.compress_segmentby = "
+                    "'venue, symbol', timescaledb.compress_orderby = 'time, seq')",
+                error) ||
+          !exec(c,
+                "SELECT add_compression_policy(" + lit +
+                    "::regclass, compress_after => 604800000000000::bigint, "
+                    "if_not_exists => true)",
+                error, {}, PGRES_TUPLES_OK)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace pg
+
+std::uint64_t fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+void copy_escape(std::string_view v, std::string& out) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+std::string_view pg_table_for(std::string_view type) {
+  for (const auto& t : pg::tables()) {
+    if (type == t.name && type != "other") return t.name;
+  }
+  return "other";
+}
+
+}  // namespace ot

@@ -1,0 +1,71 @@
+// The PostgreSQL store's parts shared by its sink and its source
+// (pg_store.h has the schema's description): the tables and their typed
+// columns, libpq handles, statements, and the schema's creation.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace ot::pg {
+
+constexpr Nanos kDay = 86'400'000'000'000LL;
+
+enum class ColType { text, numeric, bigint, boolean, real };
+
+struct Column {
+  const char* name;  // SQL column
+  const char* key;   // event field
+  ColType type;
+};
+
+struct Table {
+  const char* name;
+  std::vector<Column> columns;
+};
+
+// Every table, "other" last.
+const std::vector<Table>& tables();
+// The table named `name` ("other" if none is).
+const Table& table_named(std::string_view name);
+const char* sql_type(ColType t);
+// `name` quoted as an SQL identifier.
+std::string ident(std::string_view name);
+// A table's columns, in COPY order.
+std::string column_list(const Table& t);
+// Whether `v` can go in a bigint / a numeric column.
+bool is_integer(std::string_view v);
+bool is_decimal(std::string_view v);
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Conn = std::unique_ptr<PGconn, ConnDeleter>;
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// The connection's last error, on one line.
+std::string conn_error(PGconn* c);
+// A connection (5 s timeout, notices quiet); nullptr and `error` if none.
+Conn connect(const std::string& url, std::string& error);
+// Runs one statement (PQexecParams, text parameters). False and `error`
+// unless it returns `want`; the result in `keep` if asked.
+bool exec(PGconn* c, const std::string& sql, std::string& error,
+          const std::vector<std::string>& params = {}, ExecStatusType want = PGRES_COMMAND_OK,
+          Result* keep = nullptr);
+// A text[] literal of `items`.
+std::string array_literal(const std::vector<std::string>& items);
+// schema.table, quoted.
+std::string q(const std::string& schema, std::string_view table);
+// Creates the schema and its tables if absent: TimescaleDB hypertables
+// when the extension loads (`timescale` says), native partitions else.
+bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::string& error);
+
+}  // namespace ot::pg

@@ -1,0 +1,490 @@
+// The PostgreSQL sink: batches, COPY into staging, the spool (pg_store.h).
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/json_in.h"
+#include "io/input.h"
+#include "store/file_store.h"
+#include "store/pg_schema.h"
+#include "store/pg_store.h"
+
+namespace fs = std::filesystem;
+
+namespace ot {
+namespace {
+
+using namespace pg;
+
+std::string default_spool(const PgOptions& o) {
+  std::string base;
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) {
+    base = x;
+  } else {
+    const char* home = std::getenv("HOME");
+    base = std::string(home && *home ? home : ".") + "/.local/state";
+  }
+  char h[17];
+  std::snprintf(h, sizeof h, "%016llx", static_cast<unsigned long long>(fnv1a64(o.url)));
+  return base + "/optitrade/spool/" + encode_name(o.schema) + "-" + h;
+}
+
+bool write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// A queued record: "<time> <seq> <venue>\t<symbol>\t<type>\t<line>", the
+// spool's line format too.
+struct QueuedRecord {
+  Nanos time = 0;
+  std::uint64_t seq = 0;
+  std::string_view venue, symbol, type, line;
+};
+
+bool parse_queued(std::string_view rec, QueuedRecord& r) {
+  const char* p = rec.data();
+  const char* end = p + rec.size();
+  auto a = std::from_chars(p, end, r.time);
+  if (a.ec != std::errc() || a.ptr == end || *a.ptr != ' ') return false;
+  auto b = std::from_chars(a.ptr + 1, end, r.seq);
+  if (b.ec != std::errc() || b.ptr == end || *b.ptr != ' ') return false;
+  std::string_view rest(b.ptr + 1, static_cast<std::size_t>(end - b.ptr - 1));
+  std::string_view* parts[3] = {&r.venue, &r.symbol, &r.type};
+  for (auto* part : parts) {
+    const std::size_t tab = rest.find('\t');
+    if (tab == std::string_view::npos) return false;
+    *part = rest.substr(0, tab);
+    rest.remove_prefix(tab + 1);
+  }
+  r.line = rest;
+  return true;
+}
+
+class PgSink final : public RecordSink {
+ public:
+  PgSink(PgOptions o, Diagnostics& diag) : opt_(std::move(o)), diag_(diag) {
+    if (opt_.spool_dir.empty()) opt_.spool_dir = default_spool(opt_);
+    seq_ = static_cast<std::uint64_t>(now_ns());
+  }
+  ~PgSink() override {
+    if (spool_fd_ >= 0) ::close(spool_fd_);
+  }
+
+  bool start(std::string& error) {
+    std::error_code ec;
+    fs::create_directories(opt_.spool_dir, ec);
+    if (ec) {
+      error = "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message();
+      return false;
+    }
+    try_connect(true);
+    if (conn_ == nullptr && !last_error_.empty() && fatal_) {
+      error = last_error_;
+      return false;
+    }
+    return true;
+  }
+
+  bool append(const RecordKey& key, std::string_view line, std::string&) override {
+    const std::size_t before = queue_.size();
+    append_record_prefix(queue_, key.time, seq_++);
+    queue_.append(key.venue.empty() ? std::string_view("_") : key.venue);
+    queue_ += '\t';
+    queue_.append(key.symbol.empty() ? std::string_view("_") : key.symbol);
+    queue_ += '\t';
+    queue_.append(key.type);
+    queue_ += '\t';
+    queue_.append(line);
+    queue_ += '\n';
+    pending_ += queue_.size() - before;
+    return true;
+  }
+
+  std::size_t pending_bytes() const override { return pending_; }
+
+  bool flush(std::string& error) override {
+    if (queue_.empty() && !spooled_) return true;
+    if (!conn_) try_connect(false);
+    if (conn_ && spooled_ && !drain()) drop_connection();
+    if (conn_ && !spooled_ && !queue_.empty()) {
+      if (!insert(queue_)) {
+        if (fatal_) {
+          error = last_error_;
+          return false;
+        }
+        drop_connection();
+      }
+      if (conn_) clear_queue();
+    }
+    if (!queue_.empty()) {
+      if (!spool(error)) return false;
+      clear_queue();
+    }
+    return true;
+  }
+
+  bool close(std::string& error) override {
+    if (!flush(error)) return false;
+    const Nanos deadline = now_ns() + static_cast<Nanos>(opt_.drain_wait_s) * 1'000'000'000LL;
+    while (spooled_) {
+      if (now_ns() > deadline) {
+        error = "the database is unreachable (" + last_error_ + "); " +
+                std::to_string(spooled_records_) + " records wait in " + opt_.spool_dir +
+                " and go in at the next run";
+        return false;
+      }
+      next_attempt_ = 0;
+      if (!flush(error)) return false;
+      if (spooled_) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (spool_fd_ >= 0) ::close(spool_fd_);
+    spool_fd_ = -1;
+    return true;
+  }
+
+ private:
+  void clear_queue() {
+    queue_.clear();
+    pending_ = 0;
+  }
+
+  void drop_connection() {
+    if (conn_)
+      diag_.warning(
+          "", "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
+    conn_.reset();
+    staged_ = false;
+    next_attempt_ = now_ns() + backoff_;
+    backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
+  }
+
+  void try_connect(bool first) {
+    if (!first && now_ns() < next_attempt_) return;
+    std::string error;
+    Conn c = connect(opt_.url, error);
+    if (!c) {
+      if (first || last_error_ != error) {
+        diag_.warning("", error + "; spooling to " + opt_.spool_dir);
+      }
+      last_error_ = error;
+      next_attempt_ = now_ns() + backoff_;
+      backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
+      return;
+    }
+    if (!ensure_schema(c.get(), opt_.schema, timescale_, error)) {
+      last_error_ = "cannot set up schema " + opt_.schema + ": " + error;
+      if (PQstatus(c.get()) == CONNECTION_OK) fatal_ = true;
+      return;
+    }
+    if (!first) diag_.warning("", "database connection back; draining the spool");
+    conn_ = std::move(c);
+    backoff_ = 200'000'000;
+    // Spool files left by an earlier run or an outage drain first.
+    spooled_ = spooled_ || !spool_files().empty();
+  }
+
+  bool stage() {
+    if (staged_) return true;
+    for (const auto& t : tables()) {
+      if (!exec(conn_.get(),
+                "CREATE TEMP TABLE IF NOT EXISTS " + ident(std::string("stage_") + t.name) +
+                    " (LIKE " + q(opt_.schema, t.name) + ") ON COMMIT DELETE ROWS",
+                last_error_)) {
+        return false;
+      }
+    }
+    staged_ = true;
+    return true;
+  }
+
+  // Builds the COPY rows of `records` (queued-record lines) per table.
+  bool build_rows(std::string_view records, std::map<std::string, std::string>& rows,
+                  std::set<std::pair<std::string, Nanos>>& days) {
+    std::size_t pos = 0;
+    QueuedRecord r;
+    while (pos < records.size()) {
+      std::size_t nl = records.find('\n', pos);
+      if (nl == std::string_view::npos) break;  // a torn spool tail
+      const std::string_view rec = records.substr(pos, nl - pos);
+      pos = nl + 1;
+      if (!parse_queued(rec, r)) {
+        diag_.error(opt_.spool_dir, "skipping a malformed spooled record");
+        continue;
+      }
+      const std::string_view tname = pg_table_for(r.type);
+      const Table& t = table_named(tname);
+      std::string& out = rows[t.name];
+      char num[32];
+      out.append(num, std::to_chars(num, num + sizeof num, r.time).ptr);
+      out += '\t';
+      out.append(num, std::to_chars(num, num + sizeof num, r.seq).ptr);
+      out += '\t';
+      copy_escape(r.venue, out);
+      out += '\t';
+      copy_escape(r.symbol, out);
+      out += '\t';
+      out.append(
+          num,
+          std::to_chars(num, num + sizeof num, static_cast<std::int64_t>(fnv1a64(r.line))).ptr);
+      out += '\t';
+      copy_escape(r.line, out);
+      typed_columns(t, r, out);
+      out += '\n';
+      const Nanos day = (r.time >= 0 ? r.time / kDay : (r.time - kDay + 1) / kDay) * kDay;
+      days.emplace(t.name, day);
+    }
+    return true;
+  }
+
+  // The table's typed columns from the event's fields (NULL when absent or
+  // not of the column's type).
+  void typed_columns(const Table& t, const QueuedRecord& r, std::string& out) {
+    if (t.columns.empty()) return;
+    values_.assign(t.columns.size(), std::nullopt);
+    if (std::string_view(t.name) == "other") {
+      values_[0] = r.type;
+    } else {
+      padded_.assign(r.line);
+      padded_.append(kLinePadding, '\0');
+      try {
+        auto doc = parser_.iterate(
+            simdjson::padded_string_view(padded_.data(), r.line.size(), padded_.size()));
+        for (auto field : doc.get_object()) {
+          const std::string_view k = field.unescaped_key();
+          for (std::size_t i = 0; i < t.columns.size(); ++i) {
+            if (k != t.columns[i].key) continue;
+            auto v = field.value();
+            const simdjson::ondemand::json_type jt = v.type().value();
+            if (jt == simdjson::ondemand::json_type::string) {
+              values_[i] = std::string_view(v.get_string().value());
+            } else if (jt == simdjson::ondemand::json_type::number ||
+                       jt == simdjson::ondemand::json_type::boolean) {
+              values_[i] = trim_raw(v.raw_json_token());
+            }
+            break;
+          }
+        }
+      } catch (const simdjson::simdjson_error&) {
+        // Leaves what was found; the event text is stored whole anyway.
+      }
+    }
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      out += '\t';
+      const auto& v = values_[i];
+      bool ok = v.has_value();
+      if (ok) {
+        switch (t.columns[i].type) {
+          case ColType::numeric:
+          case ColType::real:
+            ok = is_decimal(*v);
+            break;
+          case ColType::bigint:
+            ok = is_integer(*v);
+            break;
+          case ColType::boolean:
+            ok = *v == "true" || *v == "false";
+            break;
+          case ColType::text:
+            break;
+        }
+      }
+      if (ok) {
+        copy_escape(*v, out);
+      } else {
+        out += "\\N";
+      }
+    }
+  }
+
+  static std::string_view trim_raw(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
+                          s.back() == '\t' || s.back() == ',' || s.back() == '}'))
+      s.remove_suffix(1);
+    return s;
+  }
+
+  // One transaction: partitions, COPY into staging, move without duplicates.
+  bool insert(std::string_view records) {
+    std::map<std::string, std::string> rows;
+    std::set<std::pair<std::string, Nanos>> days;
+    build_rows(records, rows, days);
+    if (rows.empty()) return true;
+    PGconn* c = conn_.get();
+    if (!stage() || !exec(c, "BEGIN", last_error_)) return classify();
+    if (!timescale_) {
+      for (const auto& [table, day] : days) {
+        const std::string part = table + "_" + utc_day(day).replace(4, 1, "").replace(6, 1, "");
+        if (partitions_.count(part)) continue;
+        if (!exec(c,
+                  "CREATE TABLE IF NOT EXISTS " + q(opt_.schema, part) + " PARTITION OF " +
+                      q(opt_.schema, table) + " FOR VALUES FROM (" + std::to_string(day) +
+                      ") TO (" + std::to_string(day + kDay) + ")",
+                  last_error_)) {
+          return classify();
+        }
+        new_partitions_.push_back(part);
+      }
+    }
+    for (const auto& [table, data] : rows) {
+      const Table& t = table_named(table);
+      const std::string cols = column_list(t);
+      const std::string stage_name = ident(std::string("stage_") + t.name);
+      if (!exec(c, "COPY " + stage_name + " (" + cols + ") FROM STDIN", last_error_, {},
+                PGRES_COPY_IN)) {
+        return classify();
+      }
+      if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 ||
+          PQputCopyEnd(c, nullptr) != 1) {
+        last_error_ = conn_error(c);
+        return classify();
+      }
+      Result r(PQgetResult(c));
+      if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+        last_error_ = r ? PQresultErrorMessage(r.get()) : conn_error(c);
+        while (PGresult* more = PQgetResult(c)) PQclear(more);
+        return classify();
+      }
+      while (PGresult* more = PQgetResult(c)) PQclear(more);
+      if (!exec(c,
+                "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
+                    " FROM " + stage_name + " ON CONFLICT DO NOTHING",
+                last_error_)) {
+        return classify();
+      }
+    }
+    if (!exec(c, "COMMIT", last_error_)) return classify();
+    for (auto& p : new_partitions_) partitions_.insert(std::move(p));
+    new_partitions_.clear();
+    return true;
+  }
+
+  // After a failure: a lost connection is an outage (spool and retry);
+  // anything else is fatal.
+  bool classify() {
+    new_partitions_.clear();
+    while (!last_error_.empty() && last_error_.back() == '\n') last_error_.pop_back();
+    if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
+      std::string ignored;
+      exec(conn_.get(), "ROLLBACK", ignored);
+      if (PQstatus(conn_.get()) == CONNECTION_OK) fatal_ = true;
+    }
+    return false;
+  }
+
+  std::vector<std::string> spool_files() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(opt_.spool_dir, ec)) {
+      const std::string n = e.path().filename().string();
+      if (n.starts_with("spool-") && n.ends_with(".ndjson")) out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  bool spool(std::string& error) {
+    if (spool_fd_ < 0) {
+      auto files = spool_files();
+      std::uint64_t n = 1;
+      if (!files.empty()) {
+        const std::string last = fs::path(files.back()).filename().string();
+        n = std::strtoull(last.c_str() + 6, nullptr, 10) + 1;
+      }
+      char name[40];
+      std::snprintf(name, sizeof name, "spool-%012llu.ndjson", static_cast<unsigned long long>(n));
+      const std::string path = opt_.spool_dir + "/" + name;
+      spool_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (spool_fd_ < 0) {
+        error = "cannot open the spool " + path + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+    if (!write_all(spool_fd_, queue_.data(), queue_.size()) || ::fdatasync(spool_fd_) != 0) {
+      error = "cannot write the spool in " + opt_.spool_dir + ": " + std::strerror(errno);
+      return false;
+    }
+    spooled_ = true;
+    spooled_records_ += static_cast<std::uint64_t>(std::count(queue_.begin(), queue_.end(), '\n'));
+    return true;
+  }
+
+  // Inserts every spool file, oldest first, removing each once committed.
+  bool drain() {
+    if (spool_fd_ >= 0) {
+      ::close(spool_fd_);
+      spool_fd_ = -1;
+    }
+    for (const auto& path : spool_files()) {
+      std::string data;
+      {
+        auto in = open_input(path, last_error_);
+        if (!in) return false;
+        std::string_view line;
+        // Batches of about 16 MiB, each its own transaction.
+        while (in->next(line)) {
+          data.append(line);
+          data += '\n';
+          if (data.size() >= (16u << 20)) {
+            if (!insert(data)) return false;
+            data.clear();
+          }
+        }
+      }
+      if (!data.empty() && !insert(data)) return false;
+      ::unlink(path.c_str());
+    }
+    spooled_ = false;
+    spooled_records_ = 0;
+    return true;
+  }
+
+  PgOptions opt_;
+  Diagnostics& diag_;
+  Conn conn_;
+  bool timescale_ = false;
+  bool staged_ = false;
+  bool fatal_ = false;
+  bool spooled_ = false;
+  std::uint64_t spooled_records_ = 0;
+  int spool_fd_ = -1;
+  std::string queue_;
+  std::size_t pending_ = 0;
+  std::uint64_t seq_ = 0;
+  Nanos next_attempt_ = 0;
+  Nanos backoff_ = 200'000'000;
+  std::string last_error_;
+  std::set<std::string> partitions_;
+  std::vector<std::string> new_partitions_;
+  simdjson::ondemand::parser parser_;
+  std::string padded_;
+  // Views into the record or the parser's buffer, used before the next parse.
+  std::vector<std::optional<std::string_view>> values_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordSink> open_pg_sink(const PgOptions& options, Diagnostics& diag,
+                                         std::string& error) {
+  auto sink = std::make_unique<PgSink>(options, diag);
+  if (!sink->start(error)) return nullptr;
+  return sink;
+}
+
+}  // namespace ot

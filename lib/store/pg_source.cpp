@@ -1,0 +1,186 @@
+// The PostgreSQL source and listing (pg_store.h): a cursor over the
+// selected tables in time order.
+#include <algorithm>
+#include <cstdlib>
+#include <tuple>
+
+#include "store/pg_schema.h"
+#include "store/pg_store.h"
+
+namespace ot {
+namespace {
+
+using namespace pg;
+
+// The WHERE clause and parameters of a filter over one table.
+std::string where_clause(const StoreFilter& f, const Table& t, std::vector<std::string>& params) {
+  std::vector<std::string> conds;
+  auto param = [&](std::string v) {
+    params.push_back(std::move(v));
+    return "$" + std::to_string(params.size());
+  };
+  if (!f.venues.empty())
+    conds.push_back("venue = ANY(" + param(array_literal(f.venues)) + "::text[])");
+  if (!f.symbols.empty()) {
+    std::string c = "symbol = ANY(" + param(array_literal(f.symbols)) + "::text[])";
+    if (f.raw) c = "(" + c + " OR symbol = '_')";
+    conds.push_back(c);
+  }
+  if (std::string_view(t.name) == "other" && !f.types.empty()) {
+    conds.push_back("type = ANY(" + param(array_literal(f.types)) + "::text[])");
+  }
+  if (f.from) conds.push_back("time >= " + param(std::to_string(*f.from)) + "::bigint");
+  if (f.to) conds.push_back("time <= " + param(std::to_string(*f.to)) + "::bigint");
+  std::string out;
+  for (std::size_t i = 0; i < conds.size(); ++i) out += (i ? " AND " : " WHERE ") + conds[i];
+  return out;
+}
+
+// Tables that exist and can hold types matching the filter.
+std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
+                                          const StoreFilter& f, std::string& error) {
+  std::vector<const Table*> out;
+  for (const auto& t : tables()) {
+    const std::string_view name = t.name;
+    if (name == "other") {
+      const bool any_other =
+          f.types.empty() || std::any_of(f.types.begin(), f.types.end(), [](const auto& ty) {
+            return pg_table_for(ty) == "other";
+          });
+      if (!any_other) continue;
+    } else if (!f.types.empty() &&
+               std::find(f.types.begin(), f.types.end(), name) == f.types.end()) {
+      continue;
+    }
+    Result r;
+    if (!exec(c, "SELECT to_regclass($1)", error, {schema + "." + std::string(name)},
+              PGRES_TUPLES_OK, &r)) {
+      return {};
+    }
+    if (!PQgetisnull(r.get(), 0, 0)) out.push_back(&t);
+  }
+  return out;
+}
+
+class PgSource final : public RecordSource {
+ public:
+  bool open(const PgOptions& o, const StoreFilter& f, std::string& error) {
+    conn_ = connect(o.url, error);
+    if (!conn_) return false;
+    auto selected = selected_tables(conn_.get(), o.schema, f, error);
+    if (!error.empty()) return false;
+    if (selected.empty()) return true;
+    std::string sql;
+    std::vector<std::string> params;
+    for (const Table* t : selected) {
+      if (!sql.empty()) sql += " UNION ALL ";
+      const std::string type_expr =
+          std::string_view(t->name) == "other" ? "type" : "'" + std::string(t->name) + "'::text";
+      sql += "SELECT time, seq, venue, symbol, " + type_expr + " AS type, event FROM " +
+             q(o.schema, t->name) + where_clause(f, *t, params);
+    }
+    Result r;
+    if (!exec(conn_.get(), "SELECT DISTINCT venue FROM (" + sql + ") s", error, params,
+              PGRES_TUPLES_OK, &r)) {
+      return false;
+    }
+    for (int i = 0; i < PQntuples(r.get()); ++i) venues_.emplace_back(PQgetvalue(r.get(), i, 0));
+    if (!exec(conn_.get(), "BEGIN READ ONLY", error) ||
+        !exec(conn_.get(), "DECLARE records NO SCROLL CURSOR FOR " + sql + " ORDER BY time, seq",
+              error, params)) {
+      return false;
+    }
+    open_ = true;
+    return true;
+  }
+
+  bool next(StoredRecord& r) override {
+    if (!open_) return false;
+    if (row_ >= rows_) {
+      if (!exec(conn_.get(), "FETCH FORWARD 20000 FROM records", error_, {}, PGRES_TUPLES_OK,
+                &batch_)) {
+        open_ = false;
+        return false;
+      }
+      row_ = 0;
+      rows_ = PQntuples(batch_.get());
+      if (rows_ == 0) {
+        open_ = false;
+        std::string ignored;
+        exec(conn_.get(), "COMMIT", ignored);
+        return false;
+      }
+    }
+    PGresult* b = batch_.get();
+    r.time = std::strtoll(PQgetvalue(b, row_, 0), nullptr, 10);
+    r.seq = std::strtoull(PQgetvalue(b, row_, 1), nullptr, 10);
+    r.venue = std::string_view(PQgetvalue(b, row_, 2), PQgetlength(b, row_, 2));
+    r.symbol = std::string_view(PQgetvalue(b, row_, 3), PQgetlength(b, row_, 3));
+    r.type = std::string_view(PQgetvalue(b, row_, 4), PQgetlength(b, row_, 4));
+    r.line = std::string_view(PQgetvalue(b, row_, 5), PQgetlength(b, row_, 5));
+    ++row_;
+    return true;
+  }
+
+  const std::string& error() const override { return error_; }
+  std::vector<std::string> venues() const override { return venues_; }
+
+ private:
+  Conn conn_;
+  Result batch_;
+  int row_ = 0, rows_ = 0;
+  bool open_ = false;
+  std::string error_;
+  std::vector<std::string> venues_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordSource> open_pg_source(const PgOptions& options, const StoreFilter& filter,
+                                             std::string& error) {
+  auto source = std::make_unique<PgSource>();
+  if (!source->open(options, filter, error)) return nullptr;
+  return source;
+}
+
+bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<StoredSeries>& out,
+             std::string& error) {
+  Conn c = connect(options.url, error);
+  if (!c) return false;
+  auto selected = selected_tables(c.get(), options.schema, filter, error);
+  if (!error.empty()) return false;
+  for (const Table* t : selected) {
+    std::vector<std::string> params;
+    const std::string type_expr =
+        std::string_view(t->name) == "other" ? "type" : "'" + std::string(t->name) + "'::text";
+    Result r;
+    if (!exec(c.get(),
+              "SELECT venue, symbol, " + type_expr +
+                  ", count(*), min(time), max(time), count(DISTINCT time / 86400000000000), "
+                  "sum(pg_column_size(t.*)), sum(octet_length(event) + 1) FROM " +
+                  q(options.schema, t->name) + " t" + where_clause(filter, *t, params) +
+                  " GROUP BY 1, 2, 3",
+              error, params, PGRES_TUPLES_OK, &r)) {
+      return false;
+    }
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      StoredSeries s;
+      s.venue = PQgetvalue(r.get(), i, 0);
+      s.symbol = PQgetvalue(r.get(), i, 1);
+      s.type = PQgetvalue(r.get(), i, 2);
+      s.records = std::strtoull(PQgetvalue(r.get(), i, 3), nullptr, 10);
+      s.first = std::strtoll(PQgetvalue(r.get(), i, 4), nullptr, 10);
+      s.last = std::strtoll(PQgetvalue(r.get(), i, 5), nullptr, 10);
+      s.days = std::strtoull(PQgetvalue(r.get(), i, 6), nullptr, 10);
+      s.bytes = std::strtoull(PQgetvalue(r.get(), i, 7), nullptr, 10);
+      s.raw_bytes = std::strtoull(PQgetvalue(r.get(), i, 8), nullptr, 10);
+      out.push_back(std::move(s));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.venue, a.symbol, a.type) < std::tie(b.venue, b.symbol, b.type);
+  });
+  return true;
+}
+
+}  // namespace ot
