@@ -1,0 +1,250 @@
+// lib/io: capture lines, line inputs (files, pipes, compressed), outputs,
+// ZeroMQ endpoints (PUB/SUB, PUSH/PULL, the lossless executions feedback)
+// and CPU pinning.
+#include <sched.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "io/capture_line.h"
+#include "io/cpu.h"
+#include "io/input.h"
+#include "io/output.h"
+#include "test_util.h"
+
+namespace {
+
+// A fresh ipc:// endpoint (a path under /tmp that nothing else uses).
+struct IpcEndpoint {
+  IpcEndpoint() {
+    char t[] = "/tmp/ot-zmq-XXXXXX";
+    const int fd = ::mkstemp(t);
+    ::close(fd);
+    path = t;
+    uri = "ipc://" + path;
+  }
+  ~IpcEndpoint() { std::remove(path.c_str()); }
+  std::string path, uri;
+};
+
+}  // namespace
+
+TEST_CASE("capture lines split into stamp and frame", "[feed][replay]") {
+  ot::Nanos t = 0;
+  std::string_view frame;
+  REQUIRE(ot::split_capture_line("2021-10-12T00:28:32.0633569Z {\"a\":1}", t, frame));
+  CHECK(t == 1633998512063356900LL);
+  CHECK(frame == "{\"a\":1}");
+  CHECK_FALSE(ot::split_capture_line("garbage", t, frame));
+  CHECK_FALSE(ot::split_capture_line("2021-10-12T00:28:32.0633569Z", t, frame));
+}
+
+TEST_CASE("inputs read plain, gzip and zstd files line by line", "[io]") {
+  char dir[] = "/tmp/ot-io-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string base = dir;
+  for (const std::string ext : {"", ".gz", ".zst"}) {
+    const std::string path = base + "/lines.txt" + ext;
+    std::string err;
+    {
+      auto out = ot::open_output(path, {}, err);
+      REQUIRE(out);
+      for (int i = 0; i < 20000; ++i) out->write_line({}, "line " + std::to_string(i));
+      REQUIRE(out->flush());
+    }
+    auto in = ot::open_input(path, err);
+    REQUIRE(in);
+    std::string_view line;
+    int n = 0;
+    while (in->next(line)) {
+      REQUIRE(line == "line " + std::to_string(n));
+      ++n;
+    }
+    CHECK(n == 20000);
+    CHECK(in->error().empty());
+    CHECK(in->line_number() == 20000);
+    std::remove(path.c_str());
+  }
+  std::string err;
+  CHECK_FALSE(ot::open_input(base + "/missing.raw", err));
+  CHECK(err.find("missing.raw") != std::string::npos);
+  rmdir(dir);
+}
+
+TEST_CASE("inputs strip CR, count lines, and pad every line they hand out", "[io]") {
+  ot::test::TempDir dir;
+  const std::string path = dir.path + "/crlf.txt";
+  ot::test::write_file(path, "one\r\n\ntwo\nthree");
+  std::string err;
+  auto in = ot::open_input(path, err);
+  REQUIRE(in);
+  CHECK(in->name().find("crlf.txt") != std::string::npos);
+  std::vector<std::string> lines;
+  std::vector<std::uint64_t> numbers;
+  std::string_view line;
+  while (in->next(line)) {
+    lines.emplace_back(line);
+    numbers.push_back(in->line_number());
+    // The padding parsers read past the end: kLinePadding bytes are there.
+    const volatile char* end = line.data() + line.size();
+    for (std::size_t i = 0; i < ot::kLinePadding; ++i) (void)end[i];
+  }
+  CHECK(lines == std::vector<std::string>{"one", "", "two", "three"});
+  CHECK(numbers == std::vector<std::uint64_t>{1, 2, 3, 4});
+  CHECK(in->bytes_read() == 15);  // every byte of the file
+  CHECK(in->error().empty());
+}
+
+TEST_CASE("outputs report where they cannot write", "[io]") {
+  std::string err;
+  CHECK_FALSE(ot::open_output("/nonexistent-dir/x.txt", {}, err));
+  CHECK(err.find("/nonexistent-dir/x.txt") != std::string::npos);
+  CHECK(ot::is_zmq_uri("tcp://127.0.0.1:5555"));
+  CHECK(ot::is_zmq_uri("ipc:///tmp/x"));
+  CHECK_FALSE(ot::is_zmq_uri("tcp.log"));
+  CHECK_FALSE(ot::is_zmq_uri("-"));
+}
+
+TEST_CASE("ZeroMQ PUSH/PULL (the order path) delivers every line, in order", "[io][zmq]") {
+  IpcEndpoint ep;
+  std::string err;
+  ot::OutputOptions oo;
+  oo.push = true;
+  auto out = ot::open_output(ep.uri, oo, err);
+  REQUIRE(out);
+  ot::InputOptions io;
+  io.pattern = ot::ZmqPattern::pushpull;
+  auto in = ot::open_input(ep.uri, io, err);
+  REQUIRE(in);
+  // Sent before the reader reads: PUSH queues, nothing is dropped.
+  for (int i = 0; i < 1000; ++i) out->write_line("order", "line " + std::to_string(i));
+  REQUIRE(out->flush());
+  std::string_view line;
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(in->next(line));
+    REQUIRE(line == "line " + std::to_string(i));
+  }
+}
+
+TEST_CASE("the executions feedback endpoint loses nothing and never blocks", "[io][zmq]") {
+  IpcEndpoint ep;
+  std::string err;
+  ot::OutputOptions oo;
+  oo.no_drop = true;
+  oo.subscriber_wait_ms = 5000;
+  auto feedback = ot::open_feedback(ep.uri, err);
+  REQUIRE(feedback);
+  std::vector<std::string> got;
+  auto keep = [&](std::string_view l) { got.emplace_back(l); };
+  CHECK(feedback->drain(keep) == 0);  // nothing yet: returns at once
+  std::thread pub([&] {
+    auto out = ot::open_output(ep.uri, oo, err);  // waits for the subscriber
+    REQUIRE(out);
+    for (int i = 0; i < 500; ++i) out->write_line("exec", "exec " + std::to_string(i));
+    REQUIRE(out->flush());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const ot::LineInput::WaitTarget none;
+  while (got.size() < 500 && std::chrono::steady_clock::now() < until) {
+    feedback->wait(none, 50, keep);
+    feedback->drain(keep);
+  }
+  pub.join();
+  REQUIRE(got.size() == 500);
+  for (int i = 0; i < 500; ++i)
+    CHECK(got[static_cast<std::size_t>(i)] == "exec " + std::to_string(i));
+}
+
+TEST_CASE("over-long lines are skipped and reported, never held whole", "[io]") {
+  // Through a pipe, as a producer with no newline would send them: one
+  // line past the limit ended by a newline, a good line, one past the
+  // limit at the end of input.
+  const std::size_t over = ot::max_line_bytes() + 100;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::thread writer([&] {
+    const std::string chunk(1 << 16, 'x');
+    auto put = [&](std::string_view s) {
+      while (!s.empty()) {
+        const ssize_t n = ::write(fds[1], s.data(), s.size());
+        REQUIRE(n > 0);
+        s.remove_prefix(static_cast<std::size_t>(n));
+      }
+    };
+    for (std::size_t sent = 0; sent < over; sent += chunk.size()) put(chunk);
+    put("\n{\"type\":\"ok\"}\n");
+    for (std::size_t sent = 0; sent < over; sent += chunk.size()) put(chunk);
+    ::close(fds[1]);
+  });
+  std::string err;
+  auto in = ot::open_input("/dev/fd/" + std::to_string(fds[0]), err);
+  REQUIRE(in);
+  std::vector<std::uint64_t> reported;
+  in->set_bad_line_hook([&](std::uint64_t n, std::string_view why) {
+    reported.push_back(n);
+    CHECK_THAT(std::string(why), Catch::Contains("OT_MAX_LINE"));
+  });
+  std::vector<std::string> lines;
+  std::string_view line;
+  while (in->next(line)) lines.emplace_back(line);
+  writer.join();
+  ::close(fds[0]);
+  CHECK(lines == std::vector<std::string>{"{\"type\":\"ok\"}"});
+  CHECK(reported == std::vector<std::uint64_t>{1, 3});
+  CHECK(in->bad_lines() == 2);
+  CHECK(in->error().empty());
+}
+
+TEST_CASE("ZeroMQ output publishes topic and line; input subscribes", "[io][zmq]") {
+  char path[] = "/tmp/ot-zmq-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  const std::string uri = std::string("ipc://") + path;
+  std::string err;
+  auto out = ot::open_output(uri, {}, err);
+  REQUIRE(out);
+  auto in = ot::open_input(uri, err);
+  REQUIRE(in);
+  // PUB/SUB joins asynchronously: publish until the subscriber hears.
+  std::string_view line;
+  std::thread pub([&] {
+    for (int i = 0; i < 200; ++i) {
+      out->write_line("bbo.okx.BTC-USDT", R"({"type":"bbo"})");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  REQUIRE(in->next(line));
+  CHECK(line == R"({"type":"bbo"})");
+  pub.join();
+  std::remove(path);
+}
+
+TEST_CASE("cpu lists (--cpu) and pinning", "[io][cpu]") {
+  using V = std::vector<int>;
+  CHECK(ot::parse_cpu_list("3") == V{3});
+  CHECK(ot::parse_cpu_list("2,3") == V{2, 3});
+  CHECK(ot::parse_cpu_list("0-3,8") == V{0, 1, 2, 3, 8});
+  CHECK(ot::parse_cpu_list("1-1") == V{1});
+  for (const char* bad : {"", "a", "3-1", "1,,2", "-1", "1024", "2-", ",1", "1,", "0x1", " 1"}) {
+    INFO(bad);
+    CHECK_FALSE(ot::parse_cpu_list(bad));
+  }
+  cpu_set_t before;
+  REQUIRE(::sched_getaffinity(0, sizeof before, &before) == 0);
+  std::string err;
+  REQUIRE(ot::pin_to_cpus("0", err));
+  cpu_set_t now;
+  REQUIRE(::sched_getaffinity(0, sizeof now, &now) == 0);
+  CHECK(CPU_COUNT(&now) == 1);
+  CHECK(CPU_ISSET(0, &now));
+  CHECK_FALSE(ot::pin_to_cpus("1000", err));  // no such CPU here
+  CHECK(err == "--cpu 1000: Invalid argument");
+  CHECK_FALSE(ot::pin_to_cpus("x", err));
+  CHECK(err.find("expected CPU numbers") != std::string::npos);
+  REQUIRE(::sched_setaffinity(0, sizeof before, &before) == 0);
+}
