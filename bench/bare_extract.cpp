@@ -9,12 +9,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: ot-bare-extract CAPTURE\n");
     return 2;
   }
-  std::string err;
-  auto in = ot::open_input(argv[1], err);
-  if (!in) {
-    std::fprintf(stderr, "ot-bare-extract: error: %s\n", err.c_str());
+  auto opened = ot::open_input(argv[1]);
+  if (!opened) {
+    std::fprintf(stderr, "ot-bare-extract: error: %s\n", opened.error().message().c_str());
     return 1;
   }
+  auto in = std::move(opened).value();
   simdjson::ondemand::parser parser;
   std::uint64_t sum = 0, frames = 0;
   std::string_view line;

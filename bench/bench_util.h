@@ -27,9 +27,9 @@ struct Capture {
 
 inline Capture load_capture(const std::string& path) {
   Capture c;
-  std::string err;
-  auto in = open_input(path, err);
-  if (!in) return c;
+  auto opened = open_input(path);
+  if (!opened) return c;
+  auto in = std::move(opened).value();
   std::string_view line;
   while (in->next(line)) {
     Nanos t;

@@ -121,12 +121,12 @@ bool play_store(const BacktestConfig& c, LineReader& lines, Diagnostics& diag) {
   at.files.dir = c.store_dir;
   at.pg.url = c.db_url;
   at.pg.schema = c.db_schema;
-  std::string err;
-  auto src = open_store_source(at, c.filter, err);
-  if (!src) {
-    diag.error("", err);
+  auto opened = open_store_source(at, c.filter);
+  if (!opened) {
+    diag.error("", opened.error().message());
     return false;
   }
+  auto src = std::move(opened).value();
   StoredRecord rec;
   std::string padded;
   while (src->next(rec)) {
@@ -240,13 +240,13 @@ bool play_data(const BacktestConfig& c, MarketDataListener& out, Diagnostics& di
     return false;
   }
   std::vector<std::unique_ptr<LineInput>> inputs;
-  std::string err;
   for (const auto& f : c.data) {
-    auto in = open_input(f, err);
-    if (!in) {
-      diag.error("", err);
+    auto opened = open_input(f);
+    if (!opened) {
+      diag.error("", opened.error().message());
       return false;
     }
+    auto in = std::move(opened).value();
     report_bad_lines(*in, diag);
     inputs.push_back(std::move(in));
   }

@@ -66,10 +66,13 @@ class LiveFeed final : public SyncActions {
 
   bool open_record() {
     if (o_.record.empty()) return true;
-    std::string err;
-    record_ = open_output(o_.record, OutputOptions{true}, err);
-    if (!record_) diag_.error("", err);
-    return record_ != nullptr;
+    auto opened = open_output(o_.record, OutputOptions{true});
+    if (!opened) {
+      diag_.error("", opened.error().message());
+      return false;
+    }
+    record_ = std::move(opened).value();
+    return true;
   }
 
   void run(const volatile std::sig_atomic_t* stop) {
@@ -365,8 +368,8 @@ std::vector<std::string> split_list(const std::string& list) {
   return out;
 }
 
-bool parse_channels(const std::string& list, Channels& out, std::string& error) {
-  out = Channels{false, false, false, false};
+Result<Channels> parse_channels(const std::string& list) {
+  Channels out{false, false, false, false};
   for (const auto& c : split_list(list)) {
     if (c == "book")
       out.book = true;
@@ -376,16 +379,14 @@ bool parse_channels(const std::string& list, Channels& out, std::string& error) 
       out.quote = true;
     else if (c == "ticker")
       out.ticker = true;
-    else {
-      error = "unknown channel '" + c + "' (expected book, trade, quote, ticker)";
-      return false;
-    }
+    else
+      return Error(ErrorCode::invalid_argument,
+                   "unknown channel '" + c + "' (expected book, trade, quote, ticker)");
   }
   if (!out.book && !out.trade && !out.quote && !out.ticker) {
-    error = "no channels given";
-    return false;
+    return Error(ErrorCode::invalid_argument, "no channels given");
   }
-  return true;
+  return out;
 }
 
 bool run_live(const LiveOptions& options, LineSink& out, Diagnostics& diag,

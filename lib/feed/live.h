@@ -20,6 +20,7 @@
 
 #include "book/book_engine.h"
 #include "core/event_encoder.h"
+#include "core/result.h"
 #include "venues/venue.h"
 
 namespace ot {
@@ -52,8 +53,8 @@ struct LiveStats {
 bool run_live(const LiveOptions& options, LineSink& out, Diagnostics& diag,
               const volatile std::sig_atomic_t* stop, LiveStats& stats);
 
-// "book,trade" -> Channels; false with `error` for an unknown name.
-bool parse_channels(const std::string& list, Channels& out, std::string& error);
+// "book,trade" -> Channels (invalid_argument: an unknown name, or none).
+Result<Channels> parse_channels(const std::string& list);
 std::vector<std::string> split_list(const std::string& list);
 
 }  // namespace ot

@@ -39,20 +39,21 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
   return cpus;
 }
 
-bool pin_to_cpus(std::string_view list, std::string& error) {
+Result<> pin_to_cpus(std::string_view list) {
   const auto cpus = parse_cpu_list(list);
   if (!cpus) {
-    error = "--cpu: expected CPU numbers such as 3, 2,3 or 0-3, not '" + std::string(list) + "'";
-    return false;
+    return Error(
+        ErrorCode::invalid_argument,
+        "--cpu: expected CPU numbers such as 3, 2,3 or 0-3, not '" + std::string(list) + "'");
   }
   cpu_set_t set;
   CPU_ZERO(&set);
   for (int c : *cpus) CPU_SET(c, &set);
   if (::sched_setaffinity(0, sizeof set, &set) != 0) {
-    error = "--cpu " + std::string(list) + ": " + std::strerror(errno);
-    return false;
+    // EINVAL: a CPU this machine or cpuset lacks, the caller's mistake.
+    return os_error("--cpu " + std::string(list), errno);
   }
-  return true;
+  return {};
 }
 
 }  // namespace ot

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
+
 namespace ot {
 
 // "3", "2,3", "0-3,8" (the kernel's cpulist format); nullopt unless every
@@ -16,8 +18,8 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view text);
 
 // Binds the calling thread, and so every thread it starts later, to `cpus`
 // (sched_setaffinity). Call it first thing, before threads are started.
-// False and `error` if the list is malformed or the kernel refuses (a CPU
-// this machine or cpuset lacks).
-bool pin_to_cpus(std::string_view list, std::string& error);
+// invalid_argument if the list is malformed or names a CPU this machine or
+// cpuset lacks; another error if the kernel refuses otherwise.
+Result<> pin_to_cpus(std::string_view list);
 
 }  // namespace ot

@@ -289,35 +289,26 @@ bool is_zmq_uri(std::string_view uri) {
          uri.rfind("inproc://", 0) == 0;
 }
 
-std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error) {
-  return open_input(uri, InputOptions{}, error);
-}
-
-std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions& options,
-                                      std::string& error) {
+Result<std::unique_ptr<LineInput>> open_input(const std::string& uri, const InputOptions& options) {
   if (uri.empty() || uri == "-") {
-    return std::make_unique<StreamLineInput>(std::make_unique<FdSource>(0, false), "<stdin>");
+    return std::unique_ptr<LineInput>(
+        std::make_unique<StreamLineInput>(std::make_unique<FdSource>(0, false), "<stdin>"));
   }
   if (is_zmq_uri(uri)) {
     try {
-      return std::make_unique<ZmqLineInput>(uri, options.pattern);
+      return std::unique_ptr<LineInput>(std::make_unique<ZmqLineInput>(uri, options.pattern));
     } catch (const zmq::error_t& e) {
-      error = uri + ": " + e.what();
-      return nullptr;
+      return Error(ErrorCode::invalid_argument, uri + ": " + e.what());
     }
   }
   int fd = ::open(uri.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = uri + ": " + std::strerror(errno);
-    return nullptr;
-  }
+  if (fd < 0) return os_error(uri, errno);
   std::unique_ptr<ByteSource> src;
   if (uri.ends_with(".gz")) {
     gzFile f = gzdopen(fd, "rb");
     if (f == nullptr) {
       ::close(fd);
-      error = uri + ": cannot open gzip stream";
-      return nullptr;
+      return Error(ErrorCode::io_error, uri + ": cannot open gzip stream");
     }
     gzbuffer(f, 1 << 17);
     src = std::make_unique<GzSource>(f);
@@ -326,7 +317,7 @@ std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions
   } else {
     src = std::make_unique<FdSource>(fd, true);
   }
-  return std::make_unique<StreamLineInput>(std::move(src), uri);
+  return std::unique_ptr<LineInput>(std::make_unique<StreamLineInput>(std::move(src), uri));
 }
 
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms) {
@@ -384,12 +375,11 @@ FeedbackInput::FeedbackInput(const std::string& uri) : impl_(std::make_unique<Im
 
 FeedbackInput::~FeedbackInput() = default;
 
-std::unique_ptr<FeedbackInput> open_feedback(const std::string& uri, std::string& error) {
+Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
   try {
     return std::make_unique<FeedbackInput>(uri);
   } catch (const zmq::error_t& e) {
-    error = uri + ": " + e.what();
-    return nullptr;
+    return Error(ErrorCode::invalid_argument, uri + ": " + e.what());
   }
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "core/result.h"
 
 namespace ot {
 
@@ -102,11 +103,10 @@ struct InputOptions {
 
 // Opens `uri`: "-" (stdin), a file path (".gz" and ".zst" decompressed by
 // extension), or "tcp://…" / "ipc://…" (ZeroMQ SUB, connect, all topics, the
-// last frame of each message is the line). On failure returns nullptr and
-// sets `error`.
-std::unique_ptr<LineInput> open_input(const std::string& uri, std::string& error);
-std::unique_ptr<LineInput> open_input(const std::string& uri, const InputOptions& options,
-                                      std::string& error);
+// last frame of each message is the line). Errors: not_found / io_error
+// (the file), invalid_argument (a malformed endpoint).
+Result<std::unique_ptr<LineInput>> open_input(const std::string& uri,
+                                              const InputOptions& options = {});
 
 // Waits until `target` is readable or `timeout_ms` passes (-1: no limit).
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
@@ -120,8 +120,9 @@ bool readable_now(const LineInput::WaitTarget& target);
 // and ot-risk next to their main input: a SUB socket with no high-water
 // mark (nothing is dropped on the receiving side).
 class FeedbackInput;
-// Opens the executions endpoint at `uri`; nullptr (and `error`) on failure.
-std::unique_ptr<FeedbackInput> open_feedback(const std::string& uri, std::string& error);
+// Opens the executions endpoint at `uri` (invalid_argument: a malformed
+// endpoint).
+Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri);
 
 class FeedbackInput {
  public:

@@ -189,28 +189,25 @@ class ZmqOutput final : public LineOutput {
 
 }  // namespace
 
-std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOptions& options,
-                                        std::string& error) {
+Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
+                                                const OutputOptions& options) {
+  using Out = std::unique_ptr<LineOutput>;
   if (uri.empty() || uri == "-") {
-    return std::make_unique<StreamOutput>(1, false, Codec::plain, options, "<stdout>");
+    return Out(std::make_unique<StreamOutput>(1, false, Codec::plain, options, "<stdout>"));
   }
   if (is_zmq_uri(uri)) {
     try {
-      return std::make_unique<ZmqOutput>(uri, options);
+      return Out(std::make_unique<ZmqOutput>(uri, options));
     } catch (const zmq::error_t& e) {
-      error = uri + ": " + e.what();
-      return nullptr;
+      return Error(ErrorCode::invalid_argument, uri + ": " + e.what());
     }
   }
   int fd = ::open(uri.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = uri + ": " + std::strerror(errno);
-    return nullptr;
-  }
+  if (fd < 0) return os_error(uri, errno);
   Codec codec = uri.ends_with(".gz")    ? Codec::gzip
                 : uri.ends_with(".zst") ? Codec::zstd
                                         : Codec::plain;
-  return std::make_unique<StreamOutput>(fd, true, codec, options, uri);
+  return Out(std::make_unique<StreamOutput>(fd, true, codec, options, uri));
 }
 
 }  // namespace ot

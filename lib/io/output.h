@@ -69,8 +69,9 @@ class PaddedLineSink final : public LineSink {
 };
 
 // Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,
-// bound). On failure returns nullptr and sets `error`.
-std::unique_ptr<LineOutput> open_output(const std::string& uri, const OutputOptions& options,
-                                        std::string& error);
+// bound). Errors: not_found / io_error (the file), invalid_argument (a
+// malformed endpoint, or one that cannot be bound).
+Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
+                                                const OutputOptions& options = {});
 
 }  // namespace ot

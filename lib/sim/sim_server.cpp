@@ -749,13 +749,12 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
   // from its first frame.
   std::string data_venue = o.venue;
   if (sim_orders_only(o.venue) && !o.data.empty()) {
-    std::string err;
-    auto in = open_input(o.data.front(), err);
+    auto in = open_input(o.data.front());
     std::string_view line;
     Nanos recv = 0;
     std::string_view frame;
     std::string padded;
-    while (in && in->next(line)) {
+    while (in && (*in)->next(line)) {
       if (!split_capture_line(line, recv, frame)) continue;
       padded.assign(frame);
       padded.append(kLinePadding, '\0');
@@ -773,12 +772,12 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
   }
   std::vector<Played> timeline;
   for (const auto& path : o.data) {
-    std::string err;
-    auto in = open_input(path, err);
-    if (!in) {
-      diag.error("", err);
+    auto opened = open_input(path);
+    if (!opened) {
+      diag.error("", opened.error().message());
       return false;
     }
+    auto in = std::move(opened).value();
     std::string_view line;
     while (in->next(line)) {
       Played p;

@@ -338,24 +338,16 @@ struct FileStoreWriter::Partition {
 
 FileStoreWriter::FileStoreWriter(FileStoreOptions options) : options_(std::move(options)) {}
 
-std::unique_ptr<FileStoreWriter> FileStoreWriter::open(const FileStoreOptions& options,
-                                                       std::string& error) {
+Result<std::unique_ptr<FileStoreWriter>> FileStoreWriter::open(const FileStoreOptions& options) {
   std::error_code ec;
   fs::create_directories(options.dir, ec);
-  if (ec) {
-    error = "cannot create " + options.dir + ": " + ec.message();
-    return nullptr;
-  }
+  if (ec) return Error(ErrorCode::io_error, "cannot create " + options.dir + ": " + ec.message());
   const std::string lock = options.dir + "/.lock";
   int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = sys_error("cannot open", lock);
-    return nullptr;
-  }
+  if (fd < 0) return os_error("cannot open " + lock, errno);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    error = options.dir + " is in use by another writer";
-    return nullptr;
+    return Error(ErrorCode::unavailable, options.dir + " is in use by another writer");
   }
   std::unique_ptr<FileStoreWriter> w(new FileStoreWriter(options));
   w->lock_fd_ = fd;
@@ -368,15 +360,14 @@ std::unique_ptr<FileStoreWriter> FileStoreWriter::open(const FileStoreOptions& o
   w->commit_fd_ = ::open(commits.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   w->first_seq_ = w->seq_;
   if (ec || w->commit_fd_ < 0 || !w->commit(w->seq_ - 1) || ::fsync(w->commit_fd_) != 0) {
-    error = sys_error("cannot create", commits);
-    return nullptr;
+    return Error(ErrorCode::io_error, sys_error("cannot create", commits));
   }
   if (int dfd = ::open((options.dir + "/.commits").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
-  return w;
+  return std::unique_ptr<FileStoreWriter>(std::move(w));
 }
 
 bool FileStoreWriter::commit(std::uint64_t last) {
@@ -661,14 +652,10 @@ struct Later {
 
 }  // namespace
 
-std::unique_ptr<FileStoreReader> FileStoreReader::open(const std::string& dir,
-                                                       const StoreFilter& filter,
-                                                       std::string& error) {
+Result<std::unique_ptr<FileStoreReader>> FileStoreReader::open(const std::string& dir,
+                                                               const StoreFilter& filter) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    error = "no store at " + dir;
-    return nullptr;
-  }
+  if (!fs::is_directory(dir, ec)) return Error(ErrorCode::not_found, "no store at " + dir);
   std::unique_ptr<FileStoreReader> r(new FileStoreReader());
   r->filter_ = filter;
   r->commits_.load(dir);
@@ -685,13 +672,10 @@ std::unique_ptr<FileStoreReader> FileStoreReader::open(const std::string& dir,
                      });
   for (auto& c : r->cursors_) {
     if (r->advance(*c)) r->heap_.push_back(c.get());
-    if (!r->error_.empty()) {
-      error = r->error_;
-      return nullptr;
-    }
+    if (!r->error_.empty()) return Error(ErrorCode::corrupt, r->error_);
   }
   std::make_heap(r->heap_.begin(), r->heap_.end(), Later{});
-  return r;
+  return std::unique_ptr<FileStoreReader>(std::move(r));
 }
 
 FileStoreReader::~FileStoreReader() = default;
@@ -833,13 +817,10 @@ bool FileStoreReader::next(StoredRecord& r) {
 
 // ---------------------------------------------------------------- ls
 
-bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<StoredSeries>& out,
-                std::string& error) {
+Result<std::vector<StoredSeries>> list_store(const std::string& dir, const StoreFilter& filter) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    error = "no store at " + dir;
-    return false;
-  }
+  if (!fs::is_directory(dir, ec)) return Error(ErrorCode::not_found, "no store at " + dir);
+  std::vector<StoredSeries> out;
   std::map<std::tuple<std::string, std::string, std::string>, StoredSeries> series;
   CommitTable commits;
   commits.load(dir);
@@ -877,7 +858,7 @@ bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<S
   for (auto& [k, s] : series) {
     if (s.records > 0) out.push_back(s);
   }
-  return true;
+  return out;
 }
 
 }  // namespace ot

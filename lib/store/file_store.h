@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/result.h"
 #include "store/store.h"
 
 namespace ot {
@@ -59,9 +60,9 @@ struct FileStoreOptions {
 
 class FileStoreWriter final : public RecordSink {
  public:
-  // Takes the directory's lock (creating DIR), or returns nullptr and sets
-  // `error` (another writer holds it, no permission, ...).
-  static std::unique_ptr<FileStoreWriter> open(const FileStoreOptions& options, std::string& error);
+  // Takes the directory's lock (creating DIR). Errors: unavailable (another
+  // writer holds it), io_error (no permission, ...).
+  static Result<std::unique_ptr<FileStoreWriter>> open(const FileStoreOptions& options);
   ~FileStoreWriter() override;  // close() if not done
 
   // Queues a record (`line` without '\n'). Nothing is written until
@@ -110,8 +111,10 @@ class FileStoreWriter final : public RecordSink {
 // order (ties in written order).
 class FileStoreReader final : public RecordSource {
  public:
-  static std::unique_ptr<FileStoreReader> open(const std::string& dir, const StoreFilter& filter,
-                                               std::string& error);
+  // Errors: not_found (no store at `dir`), corrupt (a segment that cannot
+  // be read).
+  static Result<std::unique_ptr<FileStoreReader>> open(const std::string& dir,
+                                                       const StoreFilter& filter);
   ~FileStoreReader() override;
   // False at the end or on an error (then error() is non-empty). The views
   // are valid until the next call.
@@ -133,10 +136,9 @@ class FileStoreReader final : public RecordSource {
   std::string error_;
 };
 
-// Lists what `dir` holds, sorted by venue, symbol, type. False (and
-// `error`) if the directory cannot be read.
-bool list_store(const std::string& dir, const StoreFilter& filter, std::vector<StoredSeries>& out,
-                std::string& error);
+// Lists what `dir` holds, sorted by venue, symbol, type (not_found: no
+// store at `dir`).
+Result<std::vector<StoredSeries>> list_store(const std::string& dir, const StoreFilter& filter);
 
 // The default directory: $XDG_DATA_HOME/optitrade/store (or
 // ~/.local/share/optitrade/store).

@@ -2,22 +2,23 @@
 
 namespace ot {
 
-std::unique_ptr<RecordSink> open_store_sink(const StoreLocation& at, Diagnostics& diag,
-                                            std::string& error) {
-  if (at.database()) return open_pg_sink(at.pg, diag, error);
-  return FileStoreWriter::open(at.files, error);
+Result<std::unique_ptr<RecordSink>> open_store_sink(const StoreLocation& at, Diagnostics& diag) {
+  if (at.database()) return open_pg_sink(at.pg, diag);
+  auto w = FileStoreWriter::open(at.files);
+  if (!w) return w.error();
+  return std::unique_ptr<RecordSink>(std::move(w).value());
 }
 
-std::unique_ptr<RecordSource> open_store_source(const StoreLocation& at, const StoreFilter& filter,
-                                                std::string& error) {
-  if (at.database()) return open_pg_source(at.pg, filter, error);
-  return FileStoreReader::open(at.files.dir, filter, error);
+Result<std::unique_ptr<RecordSource>> open_store_source(const StoreLocation& at,
+                                                        const StoreFilter& filter) {
+  if (at.database()) return open_pg_source(at.pg, filter);
+  auto r = FileStoreReader::open(at.files.dir, filter);
+  if (!r) return r.error();
+  return std::unique_ptr<RecordSource>(std::move(r).value());
 }
 
-bool list_series(const StoreLocation& at, const StoreFilter& filter, std::vector<StoredSeries>& out,
-                 std::string& error) {
-  return at.database() ? list_pg(at.pg, filter, out, error)
-                       : list_store(at.files.dir, filter, out, error);
+Result<std::vector<StoredSeries>> list_series(const StoreLocation& at, const StoreFilter& filter) {
+  return at.database() ? list_pg(at.pg, filter) : list_store(at.files.dir, filter);
 }
 
 }  // namespace ot

@@ -20,14 +20,12 @@ struct StoreLocation {
   bool database() const { return !pg.url.empty(); }
 };
 
-// As FileStoreWriter::open and open_pg_sink: nullptr and `error` on failure.
-std::unique_ptr<RecordSink> open_store_sink(const StoreLocation& at, Diagnostics& diag,
-                                            std::string& error);
+// As FileStoreWriter::open and open_pg_sink.
+Result<std::unique_ptr<RecordSink>> open_store_sink(const StoreLocation& at, Diagnostics& diag);
 // As FileStoreReader::open and open_pg_source.
-std::unique_ptr<RecordSource> open_store_source(const StoreLocation& at, const StoreFilter& filter,
-                                                std::string& error);
+Result<std::unique_ptr<RecordSource>> open_store_source(const StoreLocation& at,
+                                                        const StoreFilter& filter);
 // As list_store and list_pg.
-bool list_series(const StoreLocation& at, const StoreFilter& filter, std::vector<StoredSeries>& out,
-                 std::string& error);
+Result<std::vector<StoredSeries>> list_series(const StoreLocation& at, const StoreFilter& filter);
 
 }  // namespace ot

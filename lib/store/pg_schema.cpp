@@ -197,11 +197,11 @@ Conn connect(const std::string& url, std::string& error) {
 }
 
 bool exec(PGconn* c, const std::string& sql, std::string& error,
-          const std::vector<std::string>& params, ExecStatusType want, Result* keep) {
+          const std::vector<std::string>& params, ExecStatusType want, ResultPtr* keep) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  Result r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                        values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+  ResultPtr r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
   const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (got != want) {
     error = conn_error(c);
@@ -239,7 +239,7 @@ std::string q(const std::string& schema, std::string_view table) {
 bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::string& error) {
   if (!exec(c, "CREATE SCHEMA IF NOT EXISTS " + ident(schema), error)) return false;
   // TimescaleDB when it is installed and loadable; native partitions else.
-  Result r;
+  ResultPtr r;
   timescale = false;
   if (exec(c, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", error, {},
            PGRES_TUPLES_OK, &r) &&

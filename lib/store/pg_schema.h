@@ -49,7 +49,7 @@ struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
 using Conn = std::unique_ptr<PGconn, ConnDeleter>;
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 // The connection's last error, on one line.
 std::string conn_error(PGconn* c);
@@ -59,7 +59,7 @@ Conn connect(const std::string& url, std::string& error);
 // unless it returns `want`; the result in `keep` if asked.
 bool exec(PGconn* c, const std::string& sql, std::string& error,
           const std::vector<std::string>& params = {}, ExecStatusType want = PGRES_COMMAND_OK,
-          Result* keep = nullptr);
+          ResultPtr* keep = nullptr);
 // A text[] literal of `items`.
 std::string array_literal(const std::vector<std::string>& items);
 // schema.table, quoted.

@@ -87,19 +87,19 @@ class PgSink final : public RecordSink {
     if (spool_fd_ >= 0) ::close(spool_fd_);
   }
 
-  bool start(std::string& error) {
+  Result<> start() {
     std::error_code ec;
     fs::create_directories(opt_.spool_dir, ec);
     if (ec) {
-      error = "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message();
-      return false;
+      return Error(ErrorCode::io_error,
+                   "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message());
     }
     try_connect(true);
+    // Unreachable is no error (the records spool); a refused schema is.
     if (conn_ == nullptr && !last_error_.empty() && fatal_) {
-      error = last_error_;
-      return false;
+      return Error(ErrorCode::refused, last_error_);
     }
-    return true;
+    return {};
   }
 
   bool append(const RecordKey& key, std::string_view line, std::string&) override {
@@ -355,7 +355,7 @@ class PgSink final : public RecordSink {
         last_error_ = conn_error(c);
         return classify();
       }
-      Result r(PQgetResult(c));
+      ResultPtr r(PQgetResult(c));
       if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
         last_error_ = r ? PQresultErrorMessage(r.get()) : conn_error(c);
         while (PGresult* more = PQgetResult(c)) PQclear(more);
@@ -434,8 +434,12 @@ class PgSink final : public RecordSink {
     for (const auto& path : spool_files()) {
       std::string data;
       {
-        auto in = open_input(path, last_error_);
-        if (!in) return false;
+        auto opened = open_input(path);
+        if (!opened) {
+          last_error_ = opened.error().message();
+          return false;
+        }
+        auto in = std::move(opened).value();
         std::string_view line;
         // Batches of about 16 MiB, each its own transaction.
         while (in->next(line)) {
@@ -480,11 +484,10 @@ class PgSink final : public RecordSink {
 
 }  // namespace
 
-std::unique_ptr<RecordSink> open_pg_sink(const PgOptions& options, Diagnostics& diag,
-                                         std::string& error) {
+Result<std::unique_ptr<RecordSink>> open_pg_sink(const PgOptions& options, Diagnostics& diag) {
   auto sink = std::make_unique<PgSink>(options, diag);
-  if (!sink->start(error)) return nullptr;
-  return sink;
+  if (auto started = sink->start(); !started) return started.error();
+  return std::unique_ptr<RecordSink>(std::move(sink));
 }
 
 }  // namespace ot

@@ -52,7 +52,7 @@ std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
                std::find(f.types.begin(), f.types.end(), name) == f.types.end()) {
       continue;
     }
-    Result r;
+    ResultPtr r;
     if (!exec(c, "SELECT to_regclass($1)", error, {schema + "." + std::string(name)},
               PGRES_TUPLES_OK, &r)) {
       return {};
@@ -64,6 +64,7 @@ std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
 
 class PgSource final : public RecordSource {
  public:
+  bool connected() const { return conn_ != nullptr; }
   bool open(const PgOptions& o, const StoreFilter& f, std::string& error) {
     conn_ = connect(o.url, error);
     if (!conn_) return false;
@@ -79,7 +80,7 @@ class PgSource final : public RecordSource {
       sql += "SELECT time, seq, venue, symbol, " + type_expr + " AS type, event FROM " +
              q(o.schema, t->name) + where_clause(f, *t, params);
     }
-    Result r;
+    ResultPtr r;
     if (!exec(conn_.get(), "SELECT DISTINCT venue FROM (" + sql + ") s", error, params,
               PGRES_TUPLES_OK, &r)) {
       return false;
@@ -127,7 +128,7 @@ class PgSource final : public RecordSource {
 
  private:
   Conn conn_;
-  Result batch_;
+  ResultPtr batch_;
   int row_ = 0, rows_ = 0;
   bool open_ = false;
   std::string error_;
@@ -136,24 +137,28 @@ class PgSource final : public RecordSource {
 
 }  // namespace
 
-std::unique_ptr<RecordSource> open_pg_source(const PgOptions& options, const StoreFilter& filter,
-                                             std::string& error) {
+Result<std::unique_ptr<RecordSource>> open_pg_source(const PgOptions& options,
+                                                     const StoreFilter& filter) {
   auto source = std::make_unique<PgSource>();
-  if (!source->open(options, filter, error)) return nullptr;
-  return source;
+  std::string error;
+  if (!source->open(options, filter, error)) {
+    return Error(source->connected() ? ErrorCode::refused : ErrorCode::unavailable, error);
+  }
+  return std::unique_ptr<RecordSource>(std::move(source));
 }
 
-bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<StoredSeries>& out,
-             std::string& error) {
+Result<std::vector<StoredSeries>> list_pg(const PgOptions& options, const StoreFilter& filter) {
+  std::string error;
   Conn c = connect(options.url, error);
-  if (!c) return false;
+  if (!c) return Error(ErrorCode::unavailable, error);
   auto selected = selected_tables(c.get(), options.schema, filter, error);
-  if (!error.empty()) return false;
+  if (!error.empty()) return Error(ErrorCode::refused, error);
+  std::vector<StoredSeries> out;
   for (const Table* t : selected) {
     std::vector<std::string> params;
     const std::string type_expr =
         std::string_view(t->name) == "other" ? "type" : "'" + std::string(t->name) + "'::text";
-    Result r;
+    ResultPtr r;
     if (!exec(c.get(),
               "SELECT venue, symbol, " + type_expr +
                   ", count(*), min(time), max(time), count(DISTINCT time / 86400000000000), "
@@ -161,7 +166,7 @@ bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<St
                   q(options.schema, t->name) + " t" + where_clause(filter, *t, params) +
                   " GROUP BY 1, 2, 3",
               error, params, PGRES_TUPLES_OK, &r)) {
-      return false;
+      return Error(ErrorCode::refused, error);
     }
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       StoredSeries s;
@@ -180,7 +185,7 @@ bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<St
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::tie(a.venue, a.symbol, a.type) < std::tie(b.venue, b.symbol, b.type);
   });
-  return true;
+  return out;
 }
 
 }  // namespace ot

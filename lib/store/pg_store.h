@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/result.h"
 #include "store/store.h"
 
 namespace ot {
@@ -41,14 +42,14 @@ struct PgOptions {
 };
 
 // A sink writing to PostgreSQL (connects at once; an unreachable database is
-// not an error, the records spool). nullptr and `error` on a bad URL or spool
-// directory, or a schema the database refuses.
-std::unique_ptr<RecordSink> open_pg_sink(const PgOptions& options, Diagnostics& diag,
-                                         std::string& error);
-std::unique_ptr<RecordSource> open_pg_source(const PgOptions& options, const StoreFilter& filter,
-                                             std::string& error);
-bool list_pg(const PgOptions& options, const StoreFilter& filter, std::vector<StoredSeries>& out,
-             std::string& error);
+// not an error, the records spool). Errors: io_error (the spool directory),
+// refused (a schema the database refuses).
+Result<std::unique_ptr<RecordSink>> open_pg_sink(const PgOptions& options, Diagnostics& diag);
+// Errors: unavailable (the database cannot be reached), refused (a query
+// it refuses).
+Result<std::unique_ptr<RecordSource>> open_pg_source(const PgOptions& options,
+                                                     const StoreFilter& filter);
+Result<std::vector<StoredSeries>> list_pg(const PgOptions& options, const StoreFilter& filter);
 
 // Parts, exposed for tests.
 std::uint64_t fnv1a64(std::string_view bytes);

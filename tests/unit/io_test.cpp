@@ -48,15 +48,12 @@ TEST_CASE("inputs read plain, gzip and zstd files line by line", "[io]") {
   const std::string base = dir;
   for (const std::string ext : {"", ".gz", ".zst"}) {
     const std::string path = base + "/lines.txt" + ext;
-    std::string err;
     {
-      auto out = ot::open_output(path, {}, err);
-      REQUIRE(out);
+      auto out = ot::test::must(ot::open_output(path, {}));
       for (int i = 0; i < 20000; ++i) out->write_line({}, "line " + std::to_string(i));
       REQUIRE(out->flush());
     }
-    auto in = ot::open_input(path, err);
-    REQUIRE(in);
+    auto in = ot::test::must(ot::open_input(path));
     std::string_view line;
     int n = 0;
     while (in->next(line)) {
@@ -68,9 +65,10 @@ TEST_CASE("inputs read plain, gzip and zstd files line by line", "[io]") {
     CHECK(in->line_number() == 20000);
     std::remove(path.c_str());
   }
-  std::string err;
-  CHECK_FALSE(ot::open_input(base + "/missing.raw", err));
-  CHECK(err.find("missing.raw") != std::string::npos);
+  const auto missing = ot::open_input(base + "/missing.raw");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == ot::ErrorCode::not_found);
+  CHECK(missing.error().message() == base + "/missing.raw: No such file or directory");
   rmdir(dir);
 }
 
@@ -78,9 +76,7 @@ TEST_CASE("inputs strip CR, count lines, and pad every line they hand out", "[io
   ot::test::TempDir dir;
   const std::string path = dir.path + "/crlf.txt";
   ot::test::write_file(path, "one\r\n\ntwo\nthree");
-  std::string err;
-  auto in = ot::open_input(path, err);
-  REQUIRE(in);
+  auto in = ot::test::must(ot::open_input(path));
   CHECK(in->name().find("crlf.txt") != std::string::npos);
   std::vector<std::string> lines;
   std::vector<std::uint64_t> numbers;
@@ -99,9 +95,13 @@ TEST_CASE("inputs strip CR, count lines, and pad every line they hand out", "[io
 }
 
 TEST_CASE("outputs report where they cannot write", "[io]") {
-  std::string err;
-  CHECK_FALSE(ot::open_output("/nonexistent-dir/x.txt", {}, err));
-  CHECK(err.find("/nonexistent-dir/x.txt") != std::string::npos);
+  const auto nowhere = ot::open_output("/nonexistent-dir/x.txt");
+  REQUIRE_FALSE(nowhere);
+  CHECK(nowhere.error().code() == ot::ErrorCode::not_found);
+  CHECK(nowhere.error().message().find("/nonexistent-dir/x.txt") != std::string::npos);
+  const auto bad_endpoint = ot::open_output("tcp://no-such-host-name:x");
+  REQUIRE_FALSE(bad_endpoint);
+  CHECK(bad_endpoint.error().is_usage());
   CHECK(ot::is_zmq_uri("tcp://127.0.0.1:5555"));
   CHECK(ot::is_zmq_uri("ipc:///tmp/x"));
   CHECK_FALSE(ot::is_zmq_uri("tcp.log"));
@@ -110,15 +110,12 @@ TEST_CASE("outputs report where they cannot write", "[io]") {
 
 TEST_CASE("ZeroMQ PUSH/PULL (the order path) delivers every line, in order", "[io][zmq]") {
   IpcEndpoint ep;
-  std::string err;
   ot::OutputOptions oo;
   oo.push = true;
-  auto out = ot::open_output(ep.uri, oo, err);
-  REQUIRE(out);
+  auto out = ot::test::must(ot::open_output(ep.uri, oo));
   ot::InputOptions io;
   io.pattern = ot::ZmqPattern::pushpull;
-  auto in = ot::open_input(ep.uri, io, err);
-  REQUIRE(in);
+  auto in = ot::test::must(ot::open_input(ep.uri, io));
   // Sent before the reader reads: PUSH queues, nothing is dropped.
   for (int i = 0; i < 1000; ++i) out->write_line("order", "line " + std::to_string(i));
   REQUIRE(out->flush());
@@ -131,18 +128,15 @@ TEST_CASE("ZeroMQ PUSH/PULL (the order path) delivers every line, in order", "[i
 
 TEST_CASE("the executions feedback endpoint loses nothing and never blocks", "[io][zmq]") {
   IpcEndpoint ep;
-  std::string err;
   ot::OutputOptions oo;
   oo.no_drop = true;
   oo.subscriber_wait_ms = 5000;
-  auto feedback = ot::open_feedback(ep.uri, err);
-  REQUIRE(feedback);
+  auto feedback = ot::test::must(ot::open_feedback(ep.uri));
   std::vector<std::string> got;
   auto keep = [&](std::string_view l) { got.emplace_back(l); };
   CHECK(feedback->drain(keep) == 0);  // nothing yet: returns at once
   std::thread pub([&] {
-    auto out = ot::open_output(ep.uri, oo, err);  // waits for the subscriber
-    REQUIRE(out);
+    auto out = ot::test::must(ot::open_output(ep.uri, oo));  // waits for the subscriber
     for (int i = 0; i < 500; ++i) out->write_line("exec", "exec " + std::to_string(i));
     REQUIRE(out->flush());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -180,9 +174,7 @@ TEST_CASE("over-long lines are skipped and reported, never held whole", "[io]") 
     for (std::size_t sent = 0; sent < over; sent += chunk.size()) put(chunk);
     ::close(fds[1]);
   });
-  std::string err;
-  auto in = ot::open_input("/dev/fd/" + std::to_string(fds[0]), err);
-  REQUIRE(in);
+  auto in = ot::test::must(ot::open_input("/dev/fd/" + std::to_string(fds[0])));
   std::vector<std::uint64_t> reported;
   in->set_bad_line_hook([&](std::uint64_t n, std::string_view why) {
     reported.push_back(n);
@@ -205,11 +197,8 @@ TEST_CASE("ZeroMQ output publishes topic and line; input subscribes", "[io][zmq]
   REQUIRE(fd >= 0);
   close(fd);
   const std::string uri = std::string("ipc://") + path;
-  std::string err;
-  auto out = ot::open_output(uri, {}, err);
-  REQUIRE(out);
-  auto in = ot::open_input(uri, err);
-  REQUIRE(in);
+  auto out = ot::test::must(ot::open_output(uri, {}));
+  auto in = ot::test::must(ot::open_input(uri));
   // PUB/SUB joins asynchronously: publish until the subscriber hears.
   std::string_view line;
   std::thread pub([&] {
@@ -236,15 +225,18 @@ TEST_CASE("cpu lists (--cpu) and pinning", "[io][cpu]") {
   }
   cpu_set_t before;
   REQUIRE(::sched_getaffinity(0, sizeof before, &before) == 0);
-  std::string err;
-  REQUIRE(ot::pin_to_cpus("0", err));
+  REQUIRE(ot::pin_to_cpus("0"));
   cpu_set_t now;
   REQUIRE(::sched_getaffinity(0, sizeof now, &now) == 0);
   CHECK(CPU_COUNT(&now) == 1);
   CHECK(CPU_ISSET(0, &now));
-  CHECK_FALSE(ot::pin_to_cpus("1000", err));  // no such CPU here
-  CHECK(err == "--cpu 1000: Invalid argument");
-  CHECK_FALSE(ot::pin_to_cpus("x", err));
-  CHECK(err.find("expected CPU numbers") != std::string::npos);
+  const auto absent = ot::pin_to_cpus("1000");  // no such CPU here
+  REQUIRE_FALSE(absent);
+  CHECK(absent.error().message() == "--cpu 1000: Invalid argument");
+  CHECK(absent.error().is_usage());
+  const auto malformed = ot::pin_to_cpus("x");
+  REQUIRE_FALSE(malformed);
+  CHECK(malformed.error().message().find("expected CPU numbers") != std::string::npos);
+  CHECK(malformed.error().is_usage());
   REQUIRE(::sched_setaffinity(0, sizeof before, &before) == 0);
 }

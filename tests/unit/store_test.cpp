@@ -25,9 +25,7 @@ namespace {
 using ot::test::TempDir;
 
 std::vector<std::string> read_all(const std::string& dir, const ot::StoreFilter& f = {}) {
-  std::string err;
-  auto r = ot::FileStoreReader::open(dir, f, err);
-  REQUIRE(r);
+  auto r = ot::test::must(ot::FileStoreReader::open(dir, f));
   std::vector<std::string> out;
   ot::StoredRecord rec;
   while (r->next(rec)) out.emplace_back(rec.line);
@@ -90,11 +88,11 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   std::string err;
   std::vector<std::string> written;
   {
-    auto w = ot::FileStoreWriter::open(o, err);
-    REQUIRE(w);
-    std::string err2;
-    CHECK(!ot::FileStoreWriter::open(o, err2));
-    CHECK(err2.find("in use") != std::string::npos);
+    auto w = ot::test::must(ot::FileStoreWriter::open(o));
+    const auto second = ot::FileStoreWriter::open(o);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code() == ot::ErrorCode::unavailable);
+    CHECK(second.error().message().find("in use") != std::string::npos);
     for (int i = 0; i < 50; ++i) {
       const std::string sym = i % 2 ? "A" : "B";
       const std::string line = "{\"type\":\"trade\",\"symbol\":\"" + sym +
@@ -112,8 +110,7 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   f.to = 1020;
   auto some = read_all(t.path, f);
   CHECK(some.size() == 5);  // 1011, 1013, ..., 1019
-  std::vector<ot::StoredSeries> ls;
-  REQUIRE(ot::list_store(t.path, {}, ls, err));
+  const auto ls = ot::test::must(ot::list_store(t.path, {}));
   REQUIRE(ls.size() == 2);
   CHECK(ls[0].symbol == "A");
   CHECK(ls[0].records == 25);
@@ -125,8 +122,7 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   const std::string seg = t.path + "/v/A/1970-01-01/trade/000001";
   std::filesystem::copy_file(seg + ".zst", seg + ".ndjson");
   CHECK(read_all(t.path) == written);
-  auto w = ot::FileStoreWriter::open(o, err);
-  REQUIRE(w);
+  auto w = ot::test::must(ot::FileStoreWriter::open(o));
   REQUIRE(w->append(ot::RecordKey{"v", "A", "trade", 2000}, "{\"late\":1}", err));
   REQUIRE(w->close(err));
   CHECK(!std::filesystem::exists(seg + ".ndjson"));
@@ -183,8 +179,7 @@ TEST_CASE("candle files", "[backtest]") {
                          "2022-01-01 00:00:00.000000,100,110,90,105,3\n"
                          "2022-01-01 00:01:00.000000,105,106,x,104,1\n"
                          "2022-01-01 00:02:00.000000,104,108,101,107,2\n";
-  std::string err;
-  ot::CandleReader r(ot::open_input(path, err), "paper", "BTC");
+  ot::CandleReader r(ot::open_input(path).value(), "paper", "BTC");
   Quiet diag;
   ot::Candle c;
   REQUIRE(r.next(c, diag));

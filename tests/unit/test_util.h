@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "core/event_encoder.h"
 #include "core/events.h"
 #include "core/orders.h"
+#include "core/result.h"
 
 namespace ot::test {
 
@@ -42,6 +44,14 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
   std::string path;
 };
+
+// The value of a result that must hold one (else the test fails with its
+// error).
+template <class T>
+T must(Result<T> r) {
+  if (!r) FAIL(r.error().message());
+  return std::move(r).value();
+}
 
 // A decimal from text that is known to be one.
 inline Decimal dec(const char* s) { return *Decimal::parse(s); }

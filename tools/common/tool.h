@@ -38,6 +38,7 @@ class StderrDiagnostics final : public Diagnostics {
     print("warning", where, message);
   }
   std::uint64_t errors() const { return errors_; }
+  const std::string& program() const { return program_; }
   // Stop printing after this many messages (the count goes on).
   void set_limit(std::uint64_t limit) { limit_ = limit; }
 
@@ -71,10 +72,11 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
                  "Run on these CPUs only: 3, 2,3 or 0-3 (a core of its own for low latency)");
   try {
     app.parse(argc, argv);
-    std::string error;
-    if (!cpus.empty() && !pin_to_cpus(cpus, error)) {
+    if (cpus.empty()) return std::nullopt;
+    if (const Result<> pinned = pin_to_cpus(cpus); !pinned) {
       std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n",
-                   app.get_name().c_str(), error.c_str(), app.get_name().c_str());
+                   app.get_name().c_str(), pinned.error().message().c_str(),
+                   app.get_name().c_str());
       return kExitUsage;
     }
     return std::nullopt;
@@ -127,6 +129,18 @@ inline void add_strict_flag(CLI::App& app, bool& strict) {
 inline void usage_error(const std::string& program, const std::string& message) {
   std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n", program.c_str(),
                message.c_str(), program.c_str());
+}
+
+// Reports a failed call's error and returns the exit status for it: a usage
+// error (invalid_argument) with the --help hint and 2, anything else
+// through `diag` and 1.
+inline int exit_for(const Error& e, StderrDiagnostics& diag) {
+  if (e.is_usage()) {
+    usage_error(diag.program(), e.message());
+    return kExitUsage;
+  }
+  diag.error("", e.message());
+  return kExitFailure;
 }
 
 // What one contract is worth, for programs that value positions and fees:

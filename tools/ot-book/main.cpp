@@ -71,17 +71,15 @@ int main(int argc, char** argv) {
     }
   }
   tool::StderrDiagnostics diag("ot-book", quiet);
-  std::string err;
-  auto in = open_input(in_uri, err);
+  auto opened_in = open_input(in_uri);
+  if (!opened_in) return tool::exit_for(opened_in.error(), diag);
+  auto in = std::move(opened_in).value();
   const bool ladder = top > 0 && isatty(STDOUT_FILENO) && out_uri == "-";
   // Written in blocks, flushed whenever the input runs dry: per record on a
   // live stream, in large writes on a file.
-  OutputOptions oo;
-  auto out = ladder ? open_output("/dev/null", oo, err) : open_output(out_uri, oo, err);
-  if (!in || !out) {
-    diag.error("", err);
-    return tool::kExitFailure;
-  }
+  auto opened_out = open_output(ladder ? "/dev/null" : out_uri);
+  if (!opened_out) return tool::exit_for(opened_out.error(), diag);
+  auto out = std::move(opened_out).value();
   report_bad_lines(*in, diag);
   in->set_idle_hook([&out] { out->flush(); });
   // On an endpoint there is no end of input: SIGINT/SIGTERM end the run

@@ -86,22 +86,23 @@ int main(int argc, char** argv) {
   std::string err;
   InputOptions io;
   io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;
-  auto in = open_input(in_uri, io, err);
+  auto opened_in = open_input(in_uri, io);
+  if (!opened_in) return tool::exit_for(opened_in.error(), diag);
+  auto in = std::move(opened_in).value();
   OutputOptions oo;
   oo.push = out_pattern == "push";
-  auto out = in ? open_output(out_uri, oo, err) : nullptr;
+  auto opened_out = open_output(out_uri, oo);
+  if (!opened_out) return tool::exit_for(opened_out.error(), diag);
+  auto out = std::move(opened_out).value();
   std::unique_ptr<LineOutput> fills;
-  if (out && !fills_uri.empty()) {
+  if (!fills_uri.empty()) {
     OutputOptions fo;
     fo.no_drop = true;
     fo.min_subscribers = fills_subscribers;
     fo.subscriber_wait_ms = fills_wait_ms;
-    fills = open_output(fills_uri, fo, err);
-    if (!fills) out.reset();
-  }
-  if (!in || !out) {
-    diag.error("", err);
-    return tool::kExitFailure;
+    auto opened = open_output(fills_uri, fo);
+    if (!opened) return tool::exit_for(opened.error(), diag);
+    fills = std::move(opened).value();
   }
   report_bad_lines(*in, diag);
   if (is_zmq_uri(in_uri)) tool::install_stop_signals();

@@ -56,12 +56,9 @@ int main(int argc, char** argv) {
   tool::StderrDiagnostics diag("ot-feed", quiet);
   OutputOptions oo;
   oo.flush_each_line = live->parsed() || ro.speed > 0;
-  std::string err;
-  auto out = open_output(out_uri, oo, err);
-  if (!out) {
-    diag.error("", err);
-    return tool::kExitFailure;
-  }
+  auto opened_out = open_output(out_uri, oo);
+  if (!opened_out) return tool::exit_for(opened_out.error(), diag);
+  auto out = std::move(opened_out).value();
   tool::install_stop_signals();
 
   bool ok = true;
@@ -70,11 +67,9 @@ int main(int argc, char** argv) {
     if (files.empty()) files.push_back("-");
     std::vector<std::unique_ptr<LineInput>> inputs;
     for (const auto& f : files) {
-      auto in = open_input(f, err);
-      if (!in) {
-        diag.error("", err);
-        return tool::kExitFailure;
-      }
+      auto opened = open_input(f);
+      if (!opened) return tool::exit_for(opened.error(), diag);
+      auto in = std::move(opened).value();
       in->set_idle_hook([&out] { out->flush(); });
       report_bad_lines(*in, diag);
       inputs.push_back(std::move(in));
@@ -93,10 +88,9 @@ int main(int argc, char** argv) {
                    stats.checksums_verified);
     }
   } else {
-    if (!parse_channels(channels, lo.channels, err)) {
-      tool::usage_error("ot-feed", err);
-      return tool::kExitUsage;
-    }
+    const auto parsed = parse_channels(channels);
+    if (!parsed) return tool::exit_for(parsed.error(), diag);
+    lo.channels = parsed.value();
     lo.symbols = split_list(symbols);
     LiveStats stats;
     ok = run_live(lo, *out, diag, &tool::g_stop, stats);

@@ -75,8 +75,9 @@ int main(int argc, char** argv) {
     return tool::kExitUsage;
   }
   tool::StderrDiagnostics diag("ot-sim", quiet);
-  std::string err;
-  auto out = open_output("-", OutputOptions{true}, err);
+  auto opened = open_output("-", OutputOptions{true});
+  if (!opened) return tool::exit_for(opened.error(), diag);
+  auto out = std::move(opened).value();
   tool::install_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
   const bool ok = run_sim(o, *out, diag, &tool::g_stop);

@@ -97,15 +97,14 @@ int main(int argc, char** argv) {
   at.pg.spool_dir = spool;
   at.pg.drain_wait_s = drain_wait;
   tool::StderrDiagnostics diag("ot-store", quiet);
-  std::string err;
 
   if (w->parsed()) {
-    auto sink = open_store_sink(at, diag, err);
-    auto in = sink ? open_input(in_uri, err) : nullptr;
-    if (!in) {
-      diag.error("", err);
-      return tool::kExitFailure;
-    }
+    auto opened_sink = open_store_sink(at, diag);
+    if (!opened_sink) return tool::exit_for(opened_sink.error(), diag);
+    auto sink = std::move(opened_sink).value();
+    auto opened = open_input(in_uri);
+    if (!opened) return tool::exit_for(opened.error(), diag);
+    auto in = std::move(opened).value();
     report_bad_lines(*in, diag);
     tool::install_stop_signals();
     WriteStats st;
@@ -124,12 +123,12 @@ int main(int argc, char** argv) {
     return ok && in->error().empty() && !(strict && dropped) ? tool::kExitOk : tool::kExitFailure;
   }
   if (r->parsed()) {
-    auto source = open_store_source(at, *filter, err);
-    auto out = source ? open_output(out_uri, OutputOptions{}, err) : nullptr;
-    if (!out) {
-      diag.error("", err);
-      return tool::kExitFailure;
-    }
+    auto opened_source = open_store_source(at, *filter);
+    if (!opened_source) return tool::exit_for(opened_source.error(), diag);
+    auto source = std::move(opened_source).value();
+    auto opened = open_output(out_uri);
+    if (!opened) return tool::exit_for(opened.error(), diag);
+    auto out = std::move(opened).value();
     if (c.raw && source->venues().size() > 1) {
       tool::usage_error("ot-store",
                         "--raw replays one venue; several are stored, choose with --venue");
@@ -143,12 +142,9 @@ int main(int argc, char** argv) {
     }
     return ok ? tool::kExitOk : tool::kExitFailure;
   }
-  std::vector<StoredSeries> rows;
-  if (!list_series(at, *filter, rows, err)) {
-    diag.error("", err);
-    return tool::kExitFailure;
-  }
-  const std::string table = format_series(rows, json);
+  const auto rows = list_series(at, *filter);
+  if (!rows) return tool::exit_for(rows.error(), diag);
+  const std::string table = format_series(rows.value(), json);
   std::fwrite(table.data(), 1, table.size(), stdout);
   return std::fflush(stdout) == 0 && !std::ferror(stdout) ? tool::kExitOk : tool::kExitFailure;
 }

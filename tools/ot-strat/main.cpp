@@ -97,19 +97,20 @@ int main(int argc, char** argv) {
   tool::StderrDiagnostics diag("ot-strat", quiet);
   InputOptions io;
   io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;
-  auto in = open_input(in_uri, io, err);
+  auto opened_in = open_input(in_uri, io);
+  if (!opened_in) return tool::exit_for(opened_in.error(), diag);
+  auto in = std::move(opened_in).value();
   OutputOptions oo;
   oo.push = out_pattern == "push";
-  auto out = in ? open_output(out_uri, oo, err) : nullptr;
-  if (!in || !out) {
-    diag.error("", err);
-    return tool::kExitFailure;
-  }
+  auto opened_out = open_output(out_uri, oo);
+  if (!opened_out) return tool::exit_for(opened_out.error(), diag);
+  auto out = std::move(opened_out).value();
   report_bad_lines(*in, diag);
   std::unique_ptr<FeedbackInput> fills;
-  if (!fills_uri.empty() && !(fills = open_feedback(fills_uri, err))) {
-    diag.error("", err);
-    return tool::kExitFailure;
+  if (!fills_uri.empty()) {
+    auto opened = open_feedback(fills_uri);
+    if (!opened) return tool::exit_for(opened.error(), diag);
+    fills = std::move(opened).value();
   }
   StrategyRunner runner(strategy, *out, diag, ro);
   auto on_fill = [&](std::string_view line) { runner.process_feedback(line); };
