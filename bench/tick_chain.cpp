@@ -98,11 +98,14 @@ int main(int argc, char** argv) {
   lo.channels.trade = lo.channels.quote = false;
   tool::StderrDiagnostics diag("ot-tick-chain");
   diag.set_limit(20);
-  std::string err;
   RiskLimits limits;
-  if (!limits_path.empty() && !load_limits(limits_path, limits, err)) {
-    diag.error("", err);
-    return 2;
+  if (!limits_path.empty()) {
+    auto loaded = load_limits(limits_path);
+    if (!loaded) {
+      diag.error("", loaded.error().message());
+      return 2;
+    }
+    limits = std::move(loaded).value();
   }
   std::unique_ptr<Gateway> gateway;
   if (!replay.empty()) {
@@ -116,11 +119,18 @@ int main(int argc, char** argv) {
     go.inline_io = true;
     go.rest_url = lo.rest_url;
     go.ws_url = lo.ws_url;
-    if (!load_credentials(lo.venue, "", go.credentials, err) ||
-        !(gateway = make_gateway(go, err))) {
-      diag.error("", err);
+    auto credentials = load_credentials(lo.venue, "");
+    if (!credentials) {
+      diag.error("", credentials.error().message());
       return 2;
     }
+    go.credentials = std::move(credentials).value();
+    auto made = make_gateway(go);
+    if (!made) {
+      diag.error("", made.error().message());
+      return 2;
+    }
+    gateway = std::move(made).value();
   }
   Timed timed(*gateway);
   auto strategy = make_strategy("probe");

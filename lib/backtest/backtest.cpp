@@ -47,12 +47,15 @@ ConfiguredStrategy configure(const BacktestConfig& c, const std::string& sym, st
   }
   auto params = std::make_unique<Params>();
   s->params(*params);
-  if (!c.config_file.empty() && !load_strategy_config(c.config_file, c.strategy, *params, err)) {
-    return out;
+  if (!c.config_file.empty()) {
+    if (auto loaded = load_strategy_config(c.config_file, c.strategy, *params); !loaded) {
+      err = loaded.error().message();
+      return out;
+    }
   }
   for (const auto& [k, v] : c.params) {
-    if (!params->set(k, v, err)) {
-      err = "--param " + k + "=" + v + ": " + err;
+    if (auto set = params->set(k, v); !set) {
+      err = "--param " + k + "=" + v + ": " + set.error().message();
       return out;
     }
   }
@@ -60,12 +63,18 @@ ConfiguredStrategy configure(const BacktestConfig& c, const std::string& sym, st
   const bool candles = !c.data.empty() && is_candle_file(c.data.front());
   for (const auto& e : params->entries()) {
     if (!candles || params->get(e) != "") continue;
-    if (e.name == "symbol") params->set("symbol", c.candle_symbol, err);
-    if (e.name == "venue") params->set("venue", c.candle_venue, err);
+    // (Text parameters take any value.)
+    if (e.name == "symbol") (void)params->set("symbol", c.candle_symbol);
+    if (e.name == "venue") (void)params->set("venue", c.candle_venue);
   }
-  if (!sym.empty() && !params->set("symbol", sym, err)) return out;
-  if (!s->validate(err)) {
-    err = c.strategy + ": " + err;
+  if (!sym.empty()) {
+    if (auto set = params->set("symbol", sym); !set) {
+      err = set.error().message();
+      return out;
+    }
+  }
+  if (auto valid = s->validate(); !valid) {
+    err = c.strategy + ": " + valid.error().message();
     return out;
   }
   for (const auto& e : params->entries()) {
@@ -86,11 +95,14 @@ class Run final : public MarketDataListener {
   Run(const BacktestConfig& c, Diagnostics& diag, BacktestResult& r) : c_(c), diag_(diag), r_(r) {}
 
   bool setup() {
-    std::string err;
     FusedChainOptions fo;
-    if (!c_.limits_file.empty() && !load_limits(c_.limits_file, fo.limits, err)) {
-      diag_.error("", err);
-      return false;
+    if (!c_.limits_file.empty()) {
+      auto limits = load_limits(c_.limits_file);
+      if (!limits) {
+        diag_.error("", limits.error().message());
+        return false;
+      }
+      fo.limits = std::move(limits).value();
     }
     fo.venue_sees_market = !delayed();
     PaperConfig pc;
@@ -106,6 +118,7 @@ class Run final : public MarketDataListener {
     ledger_ = std::make_unique<Ledger>(chain_->risk().positions(), c_.capital, c_.bar, r_);
     const std::vector<std::string> symbols =
         c_.symbols.empty() ? std::vector<std::string>{""} : c_.symbols;
+    std::string err;
     for (const auto& sym : symbols) {
       ConfiguredStrategy s = configure(c_, sym, err);
       if (!s.strategy) {

@@ -16,17 +16,16 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-bool load_credentials(std::string_view venue, const std::string& key_file, Credentials& out,
-                      std::string& error) {
+Result<Credentials> load_credentials(std::string_view venue, const std::string& key_file) {
+  auto bad = [](std::string why) { return Error(ErrorCode::invalid_argument, std::move(why)); };
+  Credentials out;
   if (!key_file.empty()) {
     struct stat st {};
     if (::stat(key_file.c_str(), &st) != 0) {
-      error = key_file + ": cannot read the key file";
-      return false;
+      return bad(key_file + ": cannot read the key file");
     }
     if ((st.st_mode & 077) != 0) {
-      error = key_file + ": the key file is readable by group or others (chmod 600 it)";
-      return false;
+      return bad(key_file + ": the key file is readable by group or others (chmod 600 it)");
     }
     std::ifstream f(key_file);
     std::string line;
@@ -45,9 +44,8 @@ bool load_credentials(std::string_view venue, const std::string& key_file, Crede
       else if (name == "passphrase")
         out.passphrase = value;
       else {
-        error = key_file + ":" + std::to_string(number) +
-                ": expected key = …, secret = … or passphrase = …";
-        return false;
+        return bad(key_file + ":" + std::to_string(number) +
+                   ": expected key = …, secret = … or passphrase = …");
       }
     }
   } else {
@@ -61,16 +59,14 @@ bool load_credentials(std::string_view venue, const std::string& key_file, Crede
     out.secret = env("_API_SECRET");
     out.passphrase = env("_PASSPHRASE");
     if (out.key.empty() || out.secret.empty()) {
-      error = "no credentials: set " + prefix + "_API_KEY and " + prefix +
-              "_API_SECRET, or give --key-file";
-      return false;
+      return bad("no credentials: set " + prefix + "_API_KEY and " + prefix +
+                 "_API_SECRET, or give --key-file");
     }
   }
   if (out.key.empty() || out.secret.empty()) {
-    error = key_file + ": needs both key and secret";
-    return false;
+    return bad(key_file + ": needs both key and secret");
   }
-  return true;
+  return out;
 }
 
 }  // namespace ot

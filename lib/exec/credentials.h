@@ -10,13 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
+
 namespace ot {
 
 struct Credentials {
   std::string key, secret, passphrase;
 };
 
-bool load_credentials(std::string_view venue, const std::string& key_file, Credentials& out,
-                      std::string& error);
+// invalid_argument when none are set, the key file is unreadable, open to
+// others or malformed.
+Result<Credentials> load_credentials(std::string_view venue, const std::string& key_file);
 
 }  // namespace ot

@@ -24,23 +24,20 @@ std::string ExecEngine::where(std::string_view source, std::uint64_t line_number
   return line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source);
 }
 
-bool ExecEngine::open_journal(const std::string& path, bool sync, std::string& error) {
-  bool ok = journal_.open(
-      path, sync,
-      [&](std::string_view line, std::uint64_t number) {
-        if (!decoder_.decode(line, ev_, error_)) {
-          diag_.warning(fmt::format("{}:{}", path, number), error_);
-          return;
-        }
-        if (ev_.kind == EventType::order) {
-          if (used_.insert(ev_.order.id)) tracker_.add(ev_.order);
-        } else if (ev_.kind == EventType::exec) {
-          if (ev_.exec.seq && *ev_.exec.seq > seq_) seq_ = *ev_.exec.seq;
-          if (tracker_.find(ev_.exec.id) != nullptr) tracker_.apply(ev_.exec);
-        }
-      },
-      error);
-  if (!ok) return false;
+Result<> ExecEngine::open_journal(const std::string& path, bool sync) {
+  Result<> opened = journal_.open(path, sync, [&](std::string_view line, std::uint64_t number) {
+    if (!decoder_.decode(line, ev_, error_)) {
+      diag_.warning(fmt::format("{}:{}", path, number), error_);
+      return;
+    }
+    if (ev_.kind == EventType::order) {
+      if (used_.insert(ev_.order.id)) tracker_.add(ev_.order);
+    } else if (ev_.kind == EventType::exec) {
+      if (ev_.exec.seq && *ev_.exec.seq > seq_) seq_ = *ev_.exec.seq;
+      if (tracker_.find(ev_.exec.id) != nullptr) tracker_.apply(ev_.exec);
+    }
+  });
+  if (!opened) return opened;
   for (const TrackedOrder* o : tracker_.open_orders()) {
     gateway_.restore(*o);
     ++stats_.restored;
@@ -49,7 +46,7 @@ bool ExecEngine::open_journal(const std::string& path, bool sync, std::string& e
     diag_.warning(path, fmt::format("journal: {} orders known, {} open restored, last seq {}",
                                     used_.size(), stats_.restored, seq_));
   }
-  return true;
+  return {};
 }
 
 void ExecEngine::journal(std::string_view line) {

@@ -67,7 +67,7 @@ class ExecEngine final : public ExecListener {
   }
   // Opens the journal, replays it into the order tracker and hands orders
   // it shows as open to the gateway to reconcile. Call before any input.
-  bool open_journal(const std::string& path, bool sync, std::string& error);
+  Result<> open_journal(const std::string& path, bool sync);
 
   // One input line (followed by kLinePadding readable bytes). False if it
   // was malformed (reported and skipped).

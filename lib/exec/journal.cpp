@@ -13,15 +13,13 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Journal::open(const std::string& path, bool sync,
-                   const std::function<void(std::string_view, std::uint64_t)>& replay,
-                   std::string& error) {
+Result<> Journal::open(const std::string& path, bool sync,
+                       const std::function<void(std::string_view, std::uint64_t)>& replay) {
   path_ = path;
   sync_ = sync;
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) {
-    error = path + ": " + std::strerror(errno);
-    return false;
+    return os_error(path, errno);
   }
   std::string data;
   char chunk[1 << 16];
@@ -29,8 +27,7 @@ bool Journal::open(const std::string& path, bool sync,
     ssize_t r = ::pread(fd_, chunk, sizeof chunk, static_cast<off_t>(data.size()));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
-      error = path + ": " + std::strerror(errno);
-      return false;
+      return os_error(path, errno);
     }
     if (r == 0) break;
     data.append(chunk, static_cast<std::size_t>(r));
@@ -39,8 +36,7 @@ bool Journal::open(const std::string& path, bool sync,
   if (complete < data.size()) {
     // A torn last record: never half-visible.
     if (::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
-      error = path + ": " + std::strerror(errno);
-      return false;
+      return os_error(path, errno);
     }
   }
   std::string line;
@@ -58,7 +54,7 @@ bool Journal::open(const std::string& path, bool sync,
     }
     pos = nl + 1;
   }
-  return true;
+  return {};
 }
 
 bool Journal::append(std::string_view line) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
+
 namespace ot {
 
 class Journal {
@@ -28,9 +30,9 @@ class Journal {
 
   // Opens `path` (created if missing), first handing every complete record
   // to `replay(line, line_number)`; each line is followed by 64 readable
-  // padding bytes. Returns false and sets `error` on failure.
-  bool open(const std::string& path, bool sync,
-            const std::function<void(std::string_view, std::uint64_t)>& replay, std::string& error);
+  // padding bytes. Errors: the file's (os_error).
+  Result<> open(const std::string& path, bool sync,
+                const std::function<void(std::string_view, std::uint64_t)>& replay);
   // Appends one record (without its newline). False on a write error.
   bool append(std::string_view line);
   bool is_open() const { return fd_ >= 0; }

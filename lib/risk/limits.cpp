@@ -100,7 +100,8 @@ const GreekLimits* RiskLimits::for_underlying(std::string_view venue,
   return it == greeks.end() ? nullptr : &it->second;
 }
 
-bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
+Result<RiskLimits> parse_limits(std::string_view text) {
+  std::string error;
   try {
     toml::table root = toml::parse(text);
     RiskLimits l;
@@ -181,14 +182,13 @@ bool parse_limits(std::string_view text, RiskLimits& out, std::string& error) {
     if (l.account.order_rate > 0 && l.account.order_burst <= 0) {
       l.account.order_burst = l.account.order_rate;
     }
-    out = std::move(l);
-    return true;
+    return l;
   } catch (const toml::parse_error& e) {
     error = "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
   } catch (const Bad& b) {
     error = b.what;
   }
-  return false;
+  return Error(ErrorCode::invalid_argument, error);
 }
 
 void RiskLimits::apply_contract_sizes() const {
@@ -199,19 +199,14 @@ void RiskLimits::apply_contract_sizes() const {
   }
 }
 
-bool load_limits(const std::string& path, RiskLimits& out, std::string& error) {
+Result<RiskLimits> load_limits(const std::string& path) {
   std::ifstream f(path);
-  if (!f) {
-    error = path + ": cannot open";
-    return false;
-  }
+  if (!f) return Error(ErrorCode::invalid_argument, path + ": cannot open");
   std::stringstream ss;
   ss << f.rdbuf();
-  if (!parse_limits(ss.str(), out, error)) {
-    error = path + ": " + error;
-    return false;
-  }
-  return true;
+  auto limits = parse_limits(ss.str());
+  if (!limits) return limits.error().within(path);
+  return limits;
 }
 
 }  // namespace ot

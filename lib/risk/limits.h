@@ -38,6 +38,7 @@
 #include <string>
 
 #include "core/decimal.h"
+#include "core/result.h"
 
 namespace ot {
 
@@ -83,9 +84,9 @@ struct RiskLimits {
   const GreekLimits* for_underlying(std::string_view venue, std::string_view underlying) const;
 };
 
-// Parses a limits file. False (and `error` with the line) on bad syntax, an
-// unknown key or a value of the wrong type.
-bool load_limits(const std::string& path, RiskLimits& out, std::string& error);
-bool parse_limits(std::string_view text, RiskLimits& out, std::string& error);
+// Parses a limits file. invalid_argument (with the line) on bad syntax, an
+// unknown key or a value of the wrong type, or a file that cannot be read.
+Result<RiskLimits> load_limits(const std::string& path);
+Result<RiskLimits> parse_limits(std::string_view text);
 
 }  // namespace ot

@@ -25,7 +25,8 @@ class MeanReversion final : public Strategy {
     p.add("exit_z", exit_z_, "go flat within this z-score");
   }
 
-  bool validate(std::string& error) override {
+  Result<> validate() override {
+    std::string error;
     if (symbol_.empty())
       error = "meanrev: --symbol is required";
     else if (qty_.mantissa <= 0)
@@ -36,7 +37,7 @@ class MeanReversion final : public Strategy {
       error = "meanrev: --interval must be positive";
     else if (exit_z_ < 0 || entry_z_ <= exit_z_)
       error = "meanrev: need 0 <= --exit-z < --entry-z";
-    return error.empty();
+    return error.empty() ? Result<>() : Error(ErrorCode::invalid_argument, error);
   }
 
   void on_top(const TopOfBookEvent& e, StrategyContext& ctx) override {

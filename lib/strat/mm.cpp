@@ -38,7 +38,8 @@ class MarketMaker final : public Strategy {
     p.add("reject_pause_ms", reject_pause_ms_, "after a reject, wait this long before quoting, ms");
   }
 
-  bool validate(std::string& error) override {
+  Result<> validate() override {
+    std::string error;
     if (symbol_.empty())
       error = "mm: --symbol is required";
     else if (qty_.mantissa <= 0)
@@ -49,7 +50,7 @@ class MarketMaker final : public Strategy {
       error = "mm: --horizon must be positive";
     else if (max_inventory_ <= 0)
       error = "mm: --max-inventory must be positive";
-    return error.empty();
+    return error.empty() ? Result<>() : Error(ErrorCode::invalid_argument, error);
   }
 
   void on_start(StrategyContext&) override {

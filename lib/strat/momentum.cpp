@@ -25,7 +25,8 @@ class Momentum final : public Strategy {
     p.add("warmup", warmup_s_, "seconds of data before the first trade (default: slow)");
   }
 
-  bool validate(std::string& error) override {
+  Result<> validate() override {
+    std::string error;
     if (symbol_.empty())
       error = "momentum: --symbol is required";
     else if (qty_.mantissa <= 0)
@@ -34,7 +35,7 @@ class Momentum final : public Strategy {
       error = "momentum: need 0 < --fast < --slow";
     else if (source_ != "mid" && source_ != "trades")
       error = "momentum: --source is mid or trades";
-    return error.empty();
+    return error.empty() ? Result<>() : Error(ErrorCode::invalid_argument, error);
   }
 
   void on_start(StrategyContext&) override {

@@ -25,7 +25,7 @@ void Params::add(std::string name, bool& v, std::string help) {
   entries_.push_back({std::move(name), std::move(help), Kind::flag, &v});
 }
 
-bool Params::set(std::string_view name, std::string_view value, std::string& error) {
+Result<> Params::set(std::string_view name, std::string_view value) {
   for (const auto& e : entries_) {
     if (e.name != name) continue;
     const char* b = value.data();
@@ -36,43 +36,42 @@ bool Params::set(std::string_view name, std::string_view value, std::string& err
         auto r = std::from_chars(b, end, v);
         if (r.ec != std::errc() || r.ptr != end || !std::isfinite(v)) break;
         *static_cast<double*>(e.target) = v;
-        return true;
+        return {};
       }
       case Kind::integer: {
         std::int64_t v = 0;
         auto r = std::from_chars(b, end, v);
         if (r.ec != std::errc() || r.ptr != end) break;
         *static_cast<std::int64_t*>(e.target) = v;
-        return true;
+        return {};
       }
       case Kind::text:
         *static_cast<std::string*>(e.target) = std::string(value);
-        return true;
+        return {};
       case Kind::decimal: {
         auto d = Decimal::parse(value);
         if (!d) break;
         *static_cast<Decimal*>(e.target) = *d;
-        return true;
+        return {};
       }
       case Kind::flag:
         if (value == "true" || value == "1" || value.empty()) {
           *static_cast<bool*>(e.target) = true;
-          return true;
+          return {};
         }
         if (value == "false" || value == "0") {
           *static_cast<bool*>(e.target) = false;
-          return true;
+          return {};
         }
         break;
     }
     static constexpr const char* kWant[] = {"a number", "an integer", "text", "a decimal",
                                             "true or false"};
-    error = "parameter " + std::string(name) + ": expected " + kWant[static_cast<int>(e.kind)] +
-            ", got '" + std::string(value) + "'";
-    return false;
+    return Error(ErrorCode::invalid_argument, "parameter " + std::string(name) + ": expected " +
+                                                  kWant[static_cast<int>(e.kind)] + ", got '" +
+                                                  std::string(value) + "'");
   }
-  error = "unknown parameter '" + std::string(name) + "'";
-  return false;
+  return Error(ErrorCode::invalid_argument, "unknown parameter '" + std::string(name) + "'");
 }
 
 std::string Params::get(const Entry& e) const {
@@ -94,17 +93,16 @@ std::string Params::get(const Entry& e) const {
   return {};
 }
 
-bool load_strategy_config(const std::string& path, std::string_view section, Params& params,
-                          std::string& error) {
+Result<> load_strategy_config(const std::string& path, std::string_view section, Params& params) {
   toml::table t;
   try {
     t = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    error = fmt::format("{}:{}: {}", path, e.source().begin.line, e.description());
-    return false;
+    return Error(ErrorCode::invalid_argument,
+                 fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
   }
   const toml::table* s = t[section].as_table();
-  if (!s) return true;
+  if (!s) return {};
   for (const auto& [key, node] : *s) {
     std::string name(key.str());
     std::replace(name.begin(), name.end(), '-', '_');
@@ -118,14 +116,14 @@ bool load_strategy_config(const std::string& path, std::string_view section, Par
     } else if (node.is_boolean()) {
       value = *node.value<bool>() ? "true" : "false";
     } else {
-      error = fmt::format("{}: [{}] {}: unsupported value", path, section, name);
-      return false;
+      return Error(ErrorCode::invalid_argument,
+                   fmt::format("{}: [{}] {}: unsupported value", path, section, name));
     }
-    if (!params.set(name, value, error)) {
-      error = fmt::format("{}: [{}] {}", path, section, error);
-      return false;
+    if (auto set = params.set(name, value); !set) {
+      return Error(set.error().code(),
+                   fmt::format("{}: [{}] {}", path, section, set.error().message()));
     }
   }
-  return true;
+  return {};
 }
 }  // namespace ot

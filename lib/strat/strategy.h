@@ -35,6 +35,7 @@
 
 #include "core/amount.h"
 #include "core/orders.h"
+#include "core/result.h"
 #include "exec/order_tracker.h"
 
 namespace ot {
@@ -54,9 +55,9 @@ class Params {
   void add(std::string name, std::string& v, std::string help);
   void add(std::string name, Decimal& v, std::string help);
   void add(std::string name, bool& v, std::string help);
-  // Parses `value` into the parameter `name`. False (and `error`) for an
+  // Parses `value` into the parameter `name`. invalid_argument for an
   // unknown name or a value of the wrong type.
-  bool set(std::string_view name, std::string_view value, std::string& error);
+  Result<> set(std::string_view name, std::string_view value);
   // The current value as text.
   std::string get(const Entry& e) const;
   const std::vector<Entry>& entries() const { return entries_; }
@@ -66,12 +67,11 @@ class Params {
 };
 
 // Reads the [section] table of a strategy TOML file (ot-backtest --config)
-// into `params` (dashes in keys read as underscores). False (and `error`,
-// with the file and line) for a file that is not TOML, a value of another
+// into `params` (dashes in keys read as underscores). invalid_argument
+// (with the file and line) for a file that is not TOML, a value of another
 // type than string, integer, float or boolean, or one `params` refuses; a
 // file without the section sets nothing.
-bool load_strategy_config(const std::string& path, std::string_view section, Params& params,
-                          std::string& error);
+Result<> load_strategy_config(const std::string& path, std::string_view section, Params& params);
 
 // What a strategy asks for.
 struct OrderRequest {
@@ -113,11 +113,8 @@ class Strategy {
   virtual std::string_view name() const = 0;
   // Declares the parameters; called once, before on_start.
   virtual void params(Params& p) = 0;
-  // After parameters are set: validate them (false + error stops the run).
-  virtual bool validate(std::string& error) {
-    (void)error;
-    return true;
-  }
+  // After parameters are set: validate them (an error stops the run).
+  virtual Result<> validate() { return {}; }
   virtual void on_start(StrategyContext&) {}
   // Top of book: `bbo` from ot-book or a venue `quote`.
   virtual void on_top(const TopOfBookEvent&, StrategyContext&) {}

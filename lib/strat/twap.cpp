@@ -25,7 +25,8 @@ class Twap final : public Strategy {
     p.add("slippage_ticks", slippage_ticks_, "how far past the touch a child may go, ticks");
   }
 
-  bool validate(std::string& error) override {
+  Result<> validate() override {
+    std::string error;
     auto side = parse_side(side_text_);
     if (symbol_.empty())
       error = "twap: --symbol is required";
@@ -38,7 +39,7 @@ class Twap final : public Strategy {
     else if (slices_ < 1)
       error = "twap: --slices must be at least 1";
     if (side) side_ = *side;
-    return error.empty();
+    return error.empty() ? Result<>() : Error(ErrorCode::invalid_argument, error);
   }
 
   void on_top(const TopOfBookEvent& e, StrategyContext& ctx) override {

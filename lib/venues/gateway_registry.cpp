@@ -11,34 +11,29 @@ namespace {
 
 struct Entry {
   std::string_view venue;
-  std::unique_ptr<Gateway> (*make)(const GatewayOptions&, std::string&);
+  Result<std::unique_ptr<Gateway>> (*make)(const GatewayOptions&);
 };
 
 const Entry kGateways[] = {
-    {"binance", [](const GatewayOptions& o,
-                   std::string& e) { return binance::make_gateway(binance::Market::spot, o, e); }},
+    {"binance",
+     [](const GatewayOptions& o) { return binance::make_gateway(binance::Market::spot, o); }},
     {"binance-futures",
-     [](const GatewayOptions& o, std::string& e) {
-       return binance::make_gateway(binance::Market::usdm, o, e);
-     }},
+     [](const GatewayOptions& o) { return binance::make_gateway(binance::Market::usdm, o); }},
     {"binance-delivery",
-     [](const GatewayOptions& o, std::string& e) {
-       return binance::make_gateway(binance::Market::coinm, o, e);
-     }},
-    {"okx", [](const GatewayOptions& o, std::string& e) { return okx::make_gateway(o, e); }},
-    {"deribit",
-     [](const GatewayOptions& o, std::string& e) { return deribit::make_gateway(o, e); }},
-    {"alpaca", [](const GatewayOptions& o, std::string& e) { return alpaca::make_gateway(o, e); }},
+     [](const GatewayOptions& o) { return binance::make_gateway(binance::Market::coinm, o); }},
+    {"okx", [](const GatewayOptions& o) { return okx::make_gateway(o); }},
+    {"deribit", [](const GatewayOptions& o) { return deribit::make_gateway(o); }},
+    {"alpaca", [](const GatewayOptions& o) { return alpaca::make_gateway(o); }},
 };
 
 }  // namespace
 
-std::unique_ptr<Gateway> make_gateway(const GatewayOptions& o, std::string& error) {
+Result<std::unique_ptr<Gateway>> make_gateway(const GatewayOptions& o) {
   for (const Entry& g : kGateways) {
-    if (g.venue == o.venue) return g.make(o, error);
+    if (g.venue == o.venue) return g.make(o);
   }
-  error = "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")";
-  return nullptr;
+  return Error(ErrorCode::invalid_argument,
+               "no gateway for venue '" + o.venue + "' (have: " + gateway_venues() + ")");
 }
 
 std::vector<std::string_view> gateway_venue_names() {

@@ -13,6 +13,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "core/amount.h"
+#include "core/result.h"
 #include "exec/credentials.h"
 #include "exec/gateway.h"
 #include "net/client.h"
@@ -47,8 +49,10 @@ struct GatewayOptions {
   bool inline_io = false;
 };
 
-// The gateway for a venue; nullptr (and `error`) if there is none.
-std::unique_ptr<Gateway> make_gateway(const GatewayOptions& options, std::string& error);
+// The gateway for a venue, its network I/O started. invalid_argument for a
+// venue without one, a malformed URL, missing credentials or an unreadable
+// CA file.
+Result<std::unique_ptr<Gateway>> make_gateway(const GatewayOptions& options);
 // Venues with a gateway, in the registry's order; and as one
 // comma-separated string, for --help and messages.
 std::vector<std::string_view> gateway_venue_names();
@@ -128,12 +132,19 @@ class ThreadedGateway : public Gateway {
 
 // Makes a venue's gateway from `args` then `o`, and starts its network I/O
 // on the engine's thread or a thread of its own, as `o.inline_io` says.
+// invalid_argument when TLS cannot be set up (the CA file).
 template <class G, class... Args>
-std::unique_ptr<Gateway> start_gateway(GatewayOptions o, Args&&... args) {
+Result<std::unique_ptr<Gateway>> start_gateway(GatewayOptions o, Args&&... args) {
   const bool inline_io = o.inline_io;
-  auto g = std::make_unique<G>(std::forward<Args>(args)..., std::move(o));
+  const std::string ca_file = o.ca_file;
+  std::unique_ptr<G> g;
+  try {
+    g = std::make_unique<G>(std::forward<Args>(args)..., std::move(o));
+  } catch (const boost::system::system_error& e) {
+    return Error(ErrorCode::invalid_argument, "TLS setup (--ca-file " + ca_file + "): " + e.what());
+  }
   g->start(inline_io);
-  return g;
+  return std::unique_ptr<Gateway>(std::move(g));
 }
 
 // What a reconnect finds an order had that was not heard of: the venue

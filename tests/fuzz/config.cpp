@@ -13,11 +13,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const unsigned what = ot::fuzz::pick(data, size, 5);
   const std::string text(reinterpret_cast<const char*>(data), size);
-  std::string error;
   switch (what) {
     case 0: {
-      ot::RiskLimits limits;
-      if (!ot::parse_limits(text, limits, error) && error.empty()) {
+      const auto limits = ot::parse_limits(text);
+      if (!limits && limits.error().message().empty()) {
         ot::fuzz::fail("limits refused without a reason");
       }
       break;
@@ -44,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       params.add("symbol", symbol, "");
       params.add("qty", qty, "");
       params.add("post_only", post_only, "");
-      if (!ot::load_strategy_config(path, "mm", params, error) && error.empty()) {
+      const auto loaded = ot::load_strategy_config(path, "mm", params);
+      if (!loaded && loaded.error().message().empty()) {
         ot::fuzz::fail("strategy config refused without a reason");
       }
       break;

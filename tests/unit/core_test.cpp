@@ -9,6 +9,7 @@
 #include "core/event_encoder.h"
 #include "core/json_in.h"
 #include "core/json_out.h"
+#include "core/result.h"
 #include "core/string_map.h"
 #include "core/time.h"
 #include "test_util.h"
@@ -457,4 +458,30 @@ TEST_CASE("trading events encode and decode back", "[core][codec]") {
   ot::EventDecoder cdec({ot::EventType::cancel});
   REQUIRE(cdec.decode(late.view(), ev, err));
   CHECK(ev.cancel.id == "c1");
+}
+
+TEST_CASE("Result holds a value or an Error with its code and message", "[core][result]") {
+  ot::Result<int> good = 42;
+  REQUIRE(good.ok());
+  CHECK(*good == 42);
+  ot::Result<int> bad = ot::Error(ot::ErrorCode::corrupt, "x.raw:3: not JSON");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == ot::ErrorCode::corrupt);
+  CHECK_FALSE(bad.error().is_usage());
+  CHECK(bad.error().within("replay").message() == "replay: x.raw:3: not JSON");
+  ot::Result<> done;
+  CHECK(done.ok());
+  ot::Result<> failed = ot::Error(ot::ErrorCode::invalid_argument, "--speed: not a number");
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().is_usage());
+  // System errors keep the OS's reason; ENOENT and EINVAL get their own codes.
+  CHECK(ot::os_error("a.raw", ENOENT).code() == ot::ErrorCode::not_found);
+  CHECK(ot::os_error("a.raw", ENOENT).message() == "a.raw: No such file or directory");
+  CHECK(ot::os_error("--cpu 9", EINVAL).is_usage());
+  CHECK(ot::os_error("out", EACCES).code() == ot::ErrorCode::io_error);
+  CHECK(ot::error_code_name(ot::ErrorCode::unavailable) == "unavailable");
+  // Move-only values come out whole.
+  ot::Result<std::unique_ptr<int>> owned = std::make_unique<int>(7);
+  std::unique_ptr<int> p = std::move(owned).value();
+  CHECK(*p == 7);
 }

@@ -26,8 +26,7 @@ TEST_CASE("journal: whole records only, restart restores and never re-sends", "[
       R"({"type":"book","venue":"binance-futures","symbol":"SUSHIUSDT","recv":1,"snapshot":true,"bids":[["7.611","6"]],"asks":[["7.612","297"]]})";
   {
     PaperRun run;
-    std::string err;
-    REQUIRE(run.engine.open_journal(path, false, err));
+    REQUIRE(run.engine.open_journal(path, false));
     run.feed(book);
     run.feed(order_line("j1", "buy", "1", "7.600"));
     run.feed(order_line("j2", "buy", "1", nullptr, "market"));
@@ -39,8 +38,7 @@ TEST_CASE("journal: whole records only, restart restores and never re-sends", "[
     f << R"({"type":"order","id":"j3","ven)";
   }
   PaperRun again;
-  std::string err;
-  REQUIRE(again.engine.open_journal(path, false, err));
+  REQUIRE(again.engine.open_journal(path, false));
   CHECK(again.engine.stats().restored == 1);  // j1 rests again
   CHECK(again.engine.orders().find("j2")->status == ot::ExecStatus::filled);
   again.feed(book);

@@ -132,10 +132,18 @@ struct Diag final : ot::Diagnostics {
   std::vector<std::string> errors;
 };
 
+// Why a limits file is refused (the test fails if it is taken); a usage
+// error, always.
+std::string limits_error(std::string_view text) {
+  const auto l = ot::parse_limits(text);
+  if (l) FAIL("limits taken: " << text);
+  CHECK(l.error().is_usage());
+  return l.error().message();
+}
+
 struct Gate {
   explicit Gate(const char* toml) {
-    std::string err;
-    REQUIRE(ot::parse_limits(toml, limits, err));
+    limits = ot::test::must(ot::parse_limits(toml));
     engine = std::make_unique<ot::RiskEngine>(limits, out, diag);
   }
   void feed(const std::string& line) {
@@ -194,9 +202,7 @@ struct Gate {
 }  // namespace
 
 TEST_CASE("limits files: values, sections and errors", "[risk][limits]") {
-  ot::RiskLimits l;
-  std::string err;
-  REQUIRE(ot::parse_limits(R"(
+  const ot::RiskLimits l = ot::test::must(ot::parse_limits(R"(
 [account]
 max_open_orders = 3
 order_rate = 2.5
@@ -209,20 +215,18 @@ max_order_qty = "10"
 [greeks."deribit:BTC"]
 delta_band = 0.1
 hedge_symbol = "BTC-PERPETUAL"
-)",
-                           l, err));
+)"));
   CHECK(l.account.order_burst == 2.5);
   CHECK(l.for_symbol("binance", "ETHUSDT").max_order_qty->to_string() == "10");
   CHECK(l.for_symbol("binance", "ETHUSDT").price_collar_bps == 50);  // from defaults
   CHECK(l.for_symbol("okx", "ETHUSDT").max_order_qty->to_string() == "1.5");
   CHECK(l.for_underlying("deribit", "BTC")->hedge_symbol == "BTC-PERPETUAL");
-  CHECK_FALSE(ot::parse_limits("[defaults]\nmax_ordr_qty = \"1\"\n", l, err));
-  CHECK_THAT(err, Catch::Contains("line 2") && Catch::Contains("max_ordr_qty"));
-  CHECK_FALSE(ot::parse_limits("[defaults]\nmax_order_qty = 1.5\n", l, err));
-  CHECK_THAT(err, Catch::Contains("decimal"));
-  CHECK_FALSE(ot::parse_limits("[account\n", l, err));
-  CHECK_FALSE(ot::parse_limits("[greeks.\"deribit:BTC\"]\ndelta_band = 1\n", l, err));
-  CHECK_THAT(err, Catch::Contains("hedge_symbol"));
+  CHECK_THAT(limits_error("[defaults]\nmax_ordr_qty = \"1\"\n"),
+             Catch::Contains("line 2") && Catch::Contains("max_ordr_qty"));
+  CHECK_THAT(limits_error("[defaults]\nmax_order_qty = 1.5\n"), Catch::Contains("decimal"));
+  CHECK_FALSE(limits_error("[account\n").empty());
+  CHECK_THAT(limits_error("[greeks.\"deribit:BTC\"]\ndelta_band = 1\n"),
+             Catch::Contains("hedge_symbol"));
 }
 
 TEST_CASE("every pre-trade limit rejects with its reason", "[risk][limits]") {
@@ -301,14 +305,11 @@ max_notional = "1000"
   CHECK(g.order("h", "buy", "10", "100", "SOL-USDT-SWAP", "okx") == "");
   CHECK(ot::contract_size("okx", "SOL-USDT-SWAP")->to_string() == "1");
 
-  ot::RiskLimits l;
-  std::string err;
-  CHECK_FALSE(ot::parse_limits("[contracts]\nSOL-USDT-SWAP = \"1\"\n", l, err));
-  CHECK_THAT(err, Catch::Contains("line 2") && Catch::Contains("venue:symbol"));
-  CHECK_FALSE(ot::parse_limits("[contracts]\n\"okx:X-USDT-SWAP\" = \"0\"\n", l, err));
-  CHECK_THAT(err, Catch::Contains("positive"));
-  CHECK_FALSE(ot::parse_limits("[contracts]\n\"okx:X-USDT-SWAP\" = 0.5\n", l, err));
-  CHECK_THAT(err, Catch::Contains("decimal"));
+  CHECK_THAT(limits_error("[contracts]\nSOL-USDT-SWAP = \"1\"\n"),
+             Catch::Contains("line 2") && Catch::Contains("venue:symbol"));
+  CHECK_THAT(limits_error("[contracts]\n\"okx:X-USDT-SWAP\" = \"0\"\n"),
+             Catch::Contains("positive"));
+  CHECK_THAT(limits_error("[contracts]\n\"okx:X-USDT-SWAP\" = 0.5\n"), Catch::Contains("decimal"));
 }
 
 TEST_CASE("kill switch: control message, kill file, loss limit", "[risk][kill]") {

@@ -50,9 +50,8 @@ struct Loop {
     to_strategy.loop = this;
     ot::Params p;
     strategy->params(p);
-    std::string err;
-    for (auto& [k, v] : params) REQUIRE(p.set(k, v, err));
-    REQUIRE(strategy->validate(err));
+    for (auto& [k, v] : params) REQUIRE(p.set(k, v));
+    REQUIRE(strategy->validate());
     runner.start();
   }
   void market(ot::Nanos t, const char* bid, const char* ask, const char* bid_qty = "5",
@@ -105,14 +104,18 @@ TEST_CASE("parameters: typed, named, checked", "[strat][params]") {
   REQUIRE(s);
   ot::Params p;
   s->params(p);
-  std::string err;
-  CHECK(p.set("gamma", "0.5", err));
-  CHECK_FALSE(p.set("gamma", "lots", err));
-  CHECK_THAT(err, Catch::Contains("expected a number"));
-  CHECK_FALSE(p.set("qty", "1.2.3", err));
-  CHECK_FALSE(p.set("nonsense", "1", err));
-  CHECK_THAT(err, Catch::Contains("unknown parameter"));
-  CHECK_FALSE(s->validate(err));  // no symbol
+  CHECK(p.set("gamma", "0.5"));
+  const auto lots = p.set("gamma", "lots");
+  REQUIRE_FALSE(lots);
+  CHECK_THAT(lots.error().message(), Catch::Contains("expected a number"));
+  CHECK(lots.error().is_usage());
+  CHECK_FALSE(p.set("qty", "1.2.3"));
+  const auto unknown = p.set("nonsense", "1");
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.error().message(), Catch::Contains("unknown parameter"));
+  const auto invalid = s->validate();  // no symbol
+  REQUIRE_FALSE(invalid);
+  CHECK(invalid.error().message() == "mm: --symbol is required");
   CHECK(ot::make_strategy("nope") == nullptr);
   CHECK(ot::builtin_strategies().size() == 5);
 }

@@ -83,7 +83,6 @@ int main(int argc, char** argv) {
   pc.report_latency = static_cast<Nanos>(report_latency_us * 1000);
 
   tool::StderrDiagnostics diag("ot-exec", quiet);
-  std::string err;
   InputOptions io;
   io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;
   auto opened_in = open_input(in_uri, io);
@@ -113,17 +112,19 @@ int main(int argc, char** argv) {
   } else {
     go.venue = venue;
     go.inline_io = !io_thread;
-    if (!load_credentials(venue, key_file, go.credentials, err) ||
-        !(gateway = make_gateway(go, err))) {
-      diag.error("", err);
-      return tool::kExitUsage;
-    }
+    auto credentials = load_credentials(venue, key_file);
+    if (!credentials) return tool::exit_for(credentials.error(), diag);
+    go.credentials = std::move(credentials).value();
+    auto made = make_gateway(go);
+    if (!made) return tool::exit_for(made.error(), diag);
+    gateway = std::move(made).value();
   }
   ExecEngine engine(*gateway, *out, diag);
   if (fills) engine.set_fills(fills.get());
-  if (!journal_path.empty() && !engine.open_journal(journal_path, journal_sync, err)) {
-    diag.error("", err);
-    return tool::kExitFailure;
+  if (!journal_path.empty()) {
+    if (auto opened = engine.open_journal(journal_path, journal_sync); !opened) {
+      return tool::exit_for(opened.error(), diag);
+    }
   }
   run_exec_loop(*in, engine, *gateway, *out, fills.get(), ExecLoopOptions{linger_ms, &tool::g_stop},
                 diag);

@@ -39,11 +39,11 @@ int main(int argc, char** argv) {
   if (!tool::apply_contract_options("ot-risk", contracts)) return tool::kExitUsage;
 
   tool::StderrDiagnostics diag("ot-risk", quiet);
-  std::string err;
   RiskLimits limits;
-  if (!limits_path.empty() && !load_limits(limits_path, limits, err)) {
-    diag.error("", err);
-    return tool::kExitUsage;
+  if (!limits_path.empty()) {
+    auto loaded = load_limits(limits_path);
+    if (!loaded) return tool::exit_for(loaded.error(), diag);
+    limits = std::move(loaded).value();
   }
   InputOptions io;
   io.pattern = in_pattern == "push" ? ZmqPattern::pushpull : ZmqPattern::pubsub;

@@ -73,17 +73,16 @@ int main(int argc, char** argv) {
   for (auto& s : subs) {
     if (s.cmd->parsed()) chosen = &s;
   }
-  std::string err;
   for (const auto& e : chosen->params.entries()) {
     if (chosen->cmd->count(flag_name(e.name)) == 0) continue;
-    if (!chosen->params.set(e.name, chosen->values[e.name], err)) {
-      tool::usage_error("ot-strat", err);
+    if (auto set = chosen->params.set(e.name, chosen->values[e.name]); !set) {
+      tool::usage_error("ot-strat", set.error().message());
       return tool::kExitUsage;
     }
   }
   Strategy& strategy = *chosen->strategy;
-  if (!strategy.validate(err)) {
-    tool::usage_error("ot-strat", err);
+  if (auto valid = strategy.validate(); !valid) {
+    tool::usage_error("ot-strat", valid.error().message());
     return tool::kExitUsage;
   }
   if (app.count("--session") == 0) {

@@ -179,12 +179,11 @@ class AlpacaGateway final : public RestGateway {
 
 }  // namespace
 
-std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
+Result<std::unique_ptr<Gateway>> make_gateway(GatewayOptions o) {
   if (o.rest_url.empty()) o.rest_url = "https://paper-api.alpaca.markets";
   if (o.ws_url.empty()) o.ws_url = "wss://paper-api.alpaca.markets/stream";
   if (!net::parse_url(o.rest_url) || !net::parse_url(o.ws_url)) {
-    error = "bad --rest-url or --ws-url";
-    return nullptr;
+    return Error(ErrorCode::invalid_argument, "bad --rest-url or --ws-url");
   }
   return start_gateway<AlpacaGateway>(std::move(o));
 }

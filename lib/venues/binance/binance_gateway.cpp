@@ -228,7 +228,7 @@ class BinanceGateway final : public RestGateway {
 
 }  // namespace
 
-std::unique_ptr<Gateway> make_gateway(Market m, GatewayOptions o, std::string& error) {
+Result<std::unique_ptr<Gateway>> make_gateway(Market m, GatewayOptions o) {
   if (o.rest_url.empty()) {
     o.rest_url = m == Market::spot   ? "https://api.binance.com"
                  : m == Market::usdm ? "https://fapi.binance.com"
@@ -240,8 +240,7 @@ std::unique_ptr<Gateway> make_gateway(Market m, GatewayOptions o, std::string& e
                                    : "wss://dstream.binance.com";
   }
   if (!net::parse_url(o.rest_url) || !net::parse_url(o.ws_url)) {
-    error = "bad --rest-url or --ws-url";
-    return nullptr;
+    return Error(ErrorCode::invalid_argument, "bad --rest-url or --ws-url");
   }
   return start_gateway<BinanceGateway>(std::move(o), m);
 }

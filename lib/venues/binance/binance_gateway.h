@@ -8,6 +8,6 @@
 
 namespace ot::binance {
 
-std::unique_ptr<Gateway> make_gateway(Market m, GatewayOptions options, std::string& error);
+Result<std::unique_ptr<Gateway>> make_gateway(Market m, GatewayOptions options);
 
 }  // namespace ot::binance

@@ -390,11 +390,10 @@ class DeribitGateway final : public ThreadedGateway {
 
 }  // namespace
 
-std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
+Result<std::unique_ptr<Gateway>> make_gateway(GatewayOptions o) {
   if (o.ws_url.empty()) o.ws_url = "wss://www.deribit.com/ws/api/v2";
   if (!net::parse_url(o.ws_url)) {
-    error = "bad --ws-url";
-    return nullptr;
+    return Error(ErrorCode::invalid_argument, "bad --ws-url");
   }
   return start_gateway<DeribitGateway>(std::move(o));
 }

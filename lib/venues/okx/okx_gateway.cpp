@@ -142,16 +142,16 @@ class OkxGateway final : public RestGateway {
 
 }  // namespace
 
-std::unique_ptr<Gateway> make_gateway(GatewayOptions o, std::string& error) {
+Result<std::unique_ptr<Gateway>> make_gateway(GatewayOptions o) {
   if (o.rest_url.empty()) o.rest_url = "https://www.okx.com";
   if (o.ws_url.empty()) o.ws_url = "wss://ws.okx.com:8443/ws/v5/private";
   if (!net::parse_url(o.rest_url) || !net::parse_url(o.ws_url)) {
-    error = "bad --rest-url or --ws-url";
-    return nullptr;
+    return Error(ErrorCode::invalid_argument, "bad --rest-url or --ws-url");
   }
   if (o.credentials.passphrase.empty()) {
-    error = "OKX needs a passphrase: set OT_OKX_PASSPHRASE or put passphrase = … in the key file";
-    return nullptr;
+    return Error(
+        ErrorCode::invalid_argument,
+        "OKX needs a passphrase: set OT_OKX_PASSPHRASE or put passphrase = … in the key file");
   }
   return start_gateway<OkxGateway>(std::move(o));
 }

@@ -7,6 +7,6 @@
 
 namespace ot::okx {
 
-std::unique_ptr<Gateway> make_gateway(GatewayOptions options, std::string& error);
+Result<std::unique_ptr<Gateway>> make_gateway(GatewayOptions options);
 
 }  // namespace ot::okx
