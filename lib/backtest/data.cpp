@@ -166,14 +166,14 @@ bool play_events(std::vector<std::unique_ptr<LineInput>>& inputs, LineReader& li
   for (auto& in : inputs) heads.push_back(Head{in.get(), {}, 0, false});
   EventKeyReader keys;
   RecordKey key;
-  std::string where, err;
+  std::string where;
   auto advance = [&](Head& h) {
     h.live = false;
     while (h.in->next(h.line)) {
       if (h.line.empty()) continue;
       // A line without a time sorts as "now" in its file's order; the
       // decoder reports malformed lines when they are handed on.
-      h.time = keys.key(h.line, h.time, key, err) ? key.time : h.time;
+      h.time = keys.key(h.line, h.time, key) ? key.time : h.time;
       h.live = true;
       return;
     }

@@ -33,13 +33,12 @@ std::optional<Nanos> parse_duration(std::string_view text) {
   return static_cast<Nanos>(std::llround(v * scale));
 }
 
-std::optional<LatencyModel> LatencyModel::parse(std::string_view spec, std::string& error) {
+Result<LatencyModel> LatencyModel::parse(std::string_view spec) {
   LatencyModel m;
   m.spec_ = spec;
   const std::size_t colon = spec.find(':');
-  auto bad = [&](std::string why) -> std::optional<LatencyModel> {
-    error = "latency '" + std::string(spec) + "': " + why;
-    return std::nullopt;
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::invalid_argument, "latency '" + std::string(spec) + "': " + why);
   };
   if (colon == std::string_view::npos) {
     auto d = parse_duration(spec);

@@ -17,14 +17,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
 #include "core/time.h"
 
 namespace ot {
 
 class LatencyModel {
  public:
-  // Parses a spec; nullopt (and `error`) when malformed or a file is unreadable.
-  static std::optional<LatencyModel> parse(std::string_view spec, std::string& error);
+  // Parses a spec; invalid_argument when malformed or a file is unreadable.
+  static Result<LatencyModel> parse(std::string_view spec);
   // A sampler with its own generator seeded with `seed`; empty when the
   // model is a fixed delay (use fixed()).
   std::function<Nanos()> sampler(std::uint64_t seed) const;

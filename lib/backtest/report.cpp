@@ -69,15 +69,12 @@ std::string time_label(Nanos t, Nanos span) {
   return iso.substr(11, 8);
 }
 
-bool write_file(const std::string& path, const std::string& text, std::string& error) {
+Result<> write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
   f.close();
-  if (!f) {
-    error = "cannot write " + path;
-    return false;
-  }
-  return true;
+  if (!f) return Error(ErrorCode::io_error, "cannot write " + path);
+  return {};
 }
 
 }  // namespace
@@ -185,17 +182,14 @@ std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& 
   return s;
 }
 
-bool write_report(const std::string& dir, const BacktestResult& r, std::string& error) {
+Result<> write_report(const std::string& dir, const BacktestResult& r) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create " + dir + ": " + ec.message();
-    return false;
-  }
-  if (!write_file(dir + "/summary.json", r.summary + "\n", error)) return false;
+  if (ec) return Error(ErrorCode::io_error, "cannot create " + dir + ": " + ec.message());
+  if (auto w = write_file(dir + "/summary.json", r.summary + "\n"); !w) return w;
   std::string fills;
   for (const auto& l : r.fill_lines) fills += l + "\n";
-  if (!write_file(dir + "/fills.ndjson", fills, error)) return false;
+  if (auto w = write_file(dir + "/fills.ndjson", fills); !w) return w;
   std::string csv = "time,iso_time,equity,drawdown";
   for (const auto& s : r.symbols) csv += ",position " + s + ",price " + s;
   csv += "\n";
@@ -208,7 +202,7 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
     }
     csv += "\n";
   }
-  if (!write_file(dir + "/equity.csv", csv, error)) return false;
+  if (auto w = write_file(dir + "/equity.csv", csv); !w) return w;
 
   ChartSeries eq{"equity", kColors[0], {}}, dd{"drawdown", "#d62728", {}};
   for (const auto& p : r.equity) {
@@ -241,7 +235,7 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
   for (const auto& [name, svg] :
        {std::pair{"equity.svg", &svg_equity}, std::pair{"drawdown.svg", &svg_dd},
         std::pair{"inventory.svg", &svg_inv}, std::pair{"price.svg", &svg_price}}) {
-    if (!write_file(dir + "/" + name, *svg, error)) return false;
+    if (auto w = write_file(dir + "/" + name, *svg); !w) return w;
   }
   std::string rows;
   for (const auto& [k, v] : r.metrics) {
@@ -257,7 +251,7 @@ bool write_report(const std::string& dir, const BacktestResult& r, std::string& 
       "<p>Files: summary.json, fills.ndjson, equity.csv and the plots as "
       "SVG.</p>\n</body></html>\n",
       esc(r.summary), rows, svg_equity, svg_dd, svg_inv, svg_price);
-  return write_file(dir + "/report.html", html, error);
+  return write_file(dir + "/report.html", html);
 }
 
 std::vector<std::vector<std::pair<std::string, std::string>>> expand_grid(
@@ -290,11 +284,14 @@ bool known_metric(const std::string& name) {
                       [&](const char* m) { return name == m; }) != std::end(kMetricNames);
 }
 
-bool parse_threshold(const std::string& text, Threshold& out, std::string& error) {
+Result<Threshold> parse_threshold(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::invalid_argument, "--fail-if '" + text + "': " + why);
+  };
+  Threshold out;
   const std::size_t p = text.find_first_of("<>=!");
   if (p == std::string::npos || p == 0) {
-    error = "--fail-if '" + text + "': expected METRIC<VALUE (operators < <= > >= == !=)";
-    return false;
+    return bad("expected METRIC<VALUE (operators < <= > >= == !=)");
   }
   out.text = text;
   out.metric = text.substr(0, p);
@@ -304,21 +301,18 @@ bool parse_threshold(const std::string& text, Threshold& out, std::string& error
   while (!out.metric.empty() && out.metric.back() == ' ') out.metric.pop_back();
   if (out.op != "<" && out.op != "<=" && out.op != ">" && out.op != ">=" && out.op != "==" &&
       out.op != "!=") {
-    error = "--fail-if '" + text + "': unknown operator '" + out.op + "'";
-    return false;
+    return bad("unknown operator '" + out.op + "'");
   }
   if (!known_metric(out.metric)) {
-    error = "--fail-if '" + text + "': unknown metric '" + out.metric + "'";
-    return false;
+    return bad("unknown metric '" + out.metric + "'");
   }
   char* end = nullptr;
   const std::string num = text.substr(q);
   out.value = std::strtod(num.c_str(), &end);
   if (num.empty() || end == num.c_str() || *end != '\0') {
-    error = "--fail-if '" + text + "': not a number '" + num + "'";
-    return false;
+    return bad("not a number '" + num + "'");
   }
-  return true;
+  return out;
 }
 
 bool crossed(const Threshold& t, const BacktestResult& r) {

@@ -9,12 +9,12 @@
 
 #include "backtest/backtest.h"
 #include "core/diagnostics.h"
+#include "core/result.h"
 
 namespace ot {
 
-// Writes the report files into `dir` (created). False and `error` on an I/O
-// failure.
-bool write_report(const std::string& dir, const BacktestResult& r, std::string& error);
+// Writes the report files into `dir` (created); io_error on a failure.
+Result<> write_report(const std::string& dir, const BacktestResult& r);
 
 // An SVG line chart over time. Exposed for tests.
 struct ChartSeries {
@@ -55,7 +55,8 @@ struct Threshold {
   double value = 0;
   std::string text;
 };
-bool parse_threshold(const std::string& text, Threshold& out, std::string& error);
+// invalid_argument for a malformed threshold or an unknown metric.
+Result<Threshold> parse_threshold(const std::string& text);
 // True when the result crosses the threshold (the run should fail). An
 // unknown metric is an error caught by parse_threshold's caller.
 bool crossed(const Threshold& t, const BacktestResult& r);

@@ -95,6 +95,7 @@ class [[nodiscard]] Result {
     return std::get<0>(std::move(v_));
   }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   const Error& error() const {

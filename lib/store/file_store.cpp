@@ -378,8 +378,7 @@ bool FileStoreWriter::commit(std::uint64_t last) {
 }
 
 FileStoreWriter::~FileStoreWriter() {
-  std::string ignored;
-  if (!closed_) close(ignored);
+  if (!closed_) (void)close();
   for (auto& p : partitions_) {
     if (p->fd >= 0) ::close(p->fd);
   }
@@ -387,7 +386,7 @@ FileStoreWriter::~FileStoreWriter() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-FileStoreWriter::Partition* FileStoreWriter::partition(const RecordKey& key, std::string& error) {
+Result<FileStoreWriter::Partition*> FileStoreWriter::partition(const RecordKey& key) {
   const Nanos day = key.time >= 0 ? key.time / kDay : (key.time - kDay + 1) / kDay;
   key_.assign(key.venue);
   key_ += '\0';
@@ -403,9 +402,10 @@ FileStoreWriter::Partition* FileStoreWriter::partition(const RecordKey& key, std
   for (const auto& [what, name] :
        {std::pair{"venue", &venue}, std::pair{"symbol", &symbol}, std::pair{"type", &type}}) {
     if (name->size() > kMaxName) {
-      error = std::string(what) + " too long for a store name (" + std::to_string(name->size()) +
-              " bytes encoded, at most " + std::to_string(kMaxName) + ")";
-      return nullptr;
+      return Error(ErrorCode::invalid_argument, std::string(what) + " too long for a store name (" +
+                                                    std::to_string(name->size()) +
+                                                    " bytes encoded, at most " +
+                                                    std::to_string(kMaxName) + ")");
     }
   }
   auto p = std::make_unique<Partition>();
@@ -415,10 +415,10 @@ FileStoreWriter::Partition* FileStoreWriter::partition(const RecordKey& key, std
   return partitions_.back().get();
 }
 
-bool FileStoreWriter::append(const RecordKey& key, std::string_view line, std::string& error) {
-  Partition* found = partition(key, error);
-  if (found == nullptr) return false;
-  Partition& p = *found;
+Result<> FileStoreWriter::append(const RecordKey& key, std::string_view line) {
+  const Result<Partition*> found = partition(key);
+  if (!found) return found.error();
+  Partition& p = **found;
   const std::size_t before = p.buf.size();
   append_record_prefix(p.buf, key.time, seq_++);
   p.buf.append(line);
@@ -430,7 +430,7 @@ bool FileStoreWriter::append(const RecordKey& key, std::string_view line, std::s
   p.used = ++tick_;
   pending_ += p.buf.size() - before;
   ++records_;
-  return true;
+  return {};
 }
 
 namespace {
@@ -452,15 +452,14 @@ std::size_t committed_prefix(std::string_view data, const CommitTable& commits) 
 
 // Prepares a partition for appending: removes leftovers of an interrupted
 // seal, reopens a segment left open (cutting a torn tail) or starts a new one.
-bool open_partition(const std::string& dir, const CommitTable& commits, bool& scanned, int& fd,
-                    std::uint64_t& number, SegmentInfo& info, std::string& error) {
-  if (fd >= 0) return true;
+Result<> open_partition(const std::string& dir, const CommitTable& commits, bool& scanned, int& fd,
+                        std::uint64_t& number, SegmentInfo& info) {
+  if (fd >= 0) return {};
   std::error_code ec;
   if (!scanned) {
     fs::create_directories(dir, ec);
     if (ec) {
-      error = "cannot create " + dir + ": " + ec.message();
-      return false;
+      return Error(ErrorCode::io_error, "cannot create " + dir + ": " + ec.message());
     }
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
@@ -479,16 +478,14 @@ bool open_partition(const std::string& dir, const CommitTable& commits, bool& sc
       const std::string path = segment_path(dir, number, false);
       std::string data;
       if (!read_file(path, data)) {
-        error = sys_error("cannot read", path);
-        return false;
+        return Error(ErrorCode::io_error, sys_error("cannot read", path));
       }
       // Cut a torn tail, and what an interrupted flush wrote but never
       // committed (readers do not see it either).
       std::size_t keep = data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1;
       keep = committed_prefix(std::string_view(data).substr(0, keep), commits);
       if (keep != data.size() && ::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
-        error = sys_error("cannot cut the torn tail of", path);
-        return false;
+        return Error(ErrorCode::io_error, sys_error("cannot cut the torn tail of", path));
       }
       info = scan_records(std::string_view(data).substr(0, keep));
     } else {
@@ -498,29 +495,30 @@ bool open_partition(const std::string& dir, const CommitTable& commits, bool& sc
   const std::string path = segment_path(dir, number, false);
   fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
-    error = sys_error("cannot open", path);
-    return false;
+    return Error(ErrorCode::io_error, sys_error("cannot open", path));
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
-bool FileStoreWriter::flush(std::string& error) {
+Result<> FileStoreWriter::flush() {
   bool wrote = false;
   for (auto& pp : partitions_) {
     Partition& p = *pp;
     if (p.buf.empty()) continue;
     const bool was_open = p.fd >= 0;
-    if (!open_partition(p.dir, commits_, p.scanned, p.fd, p.number, p.info, error)) return false;
+    if (auto opened = open_partition(p.dir, commits_, p.scanned, p.fd, p.number, p.info); !opened) {
+      return opened;
+    }
     if (!was_open) ++open_count_;
     if (!write_all(p.fd, p.buf.data(), p.buf.size())) {
-      error = sys_error("cannot write", segment_path(p.dir, p.number, false));
-      return false;
+      return Error(ErrorCode::io_error,
+                   sys_error("cannot write", segment_path(p.dir, p.number, false)));
     }
     if (options_.sync && ::fdatasync(p.fd) != 0) {
-      error = sys_error("cannot sync", segment_path(p.dir, p.number, false));
-      return false;
+      return Error(ErrorCode::io_error,
+                   sys_error("cannot sync", segment_path(p.dir, p.number, false)));
     }
     if (p.info.count == 0) p.info.first = p.buf_first;
     p.info.first = std::min(p.info.first, p.buf_first);
@@ -532,36 +530,36 @@ bool FileStoreWriter::flush(std::string& error) {
     p.buf_count = 0;
     wrote = true;
   }
-  if (!wrote) return true;
+  if (!wrote) return {};
   // Only now are this flush's records visible, all of them at once: a crash
   // in the loop above leaves them unseen and cut by the next writer, so
   // what survives is always a prefix of what was appended.
   if (!commit(seq_ - 1) || (options_.sync && ::fdatasync(commit_fd_) != 0)) {
-    error = sys_error("cannot commit in", options_.dir + "/.commits");
-    return false;
+    return Error(ErrorCode::io_error, sys_error("cannot commit in", options_.dir + "/.commits"));
   }
   for (auto& p : partitions_) {
-    if (p->fd >= 0 && p->info.raw_bytes >= options_.segment_bytes && !seal(*p, error)) return false;
+    if (p->fd < 0 || p->info.raw_bytes < options_.segment_bytes) continue;
+    if (auto sealed = seal(*p); !sealed) return sealed;
   }
   while (open_count_ > options_.max_open) {
     Partition* lru = nullptr;
     for (auto& p : partitions_) {
       if (p->fd >= 0 && (!lru || p->used < lru->used)) lru = p.get();
     }
-    if (!lru || !seal(*lru, error)) return lru == nullptr;
+    if (!lru) break;
+    if (auto sealed = seal(*lru); !sealed) return sealed;
   }
-  return true;
+  return {};
 }
 
-bool FileStoreWriter::seal(Partition& p, std::string& error) {
-  if (p.fd < 0) return true;
+Result<> FileStoreWriter::seal(Partition& p) {
+  if (p.fd < 0) return {};
   const std::string src = segment_path(p.dir, p.number, false);
   const std::string dst = segment_path(p.dir, p.number, true);
   const std::string tmp = dst + ".tmp";
   std::string data;
   if (!read_file(src, data)) {
-    error = sys_error("cannot read", src);
-    return false;
+    return Error(ErrorCode::io_error, sys_error("cannot read", src));
   }
   std::string out(8 + kHeaderPayload + ZSTD_compressBound(data.size()), '\0');
   put_u32(out.data(), kSkippableMagic);
@@ -578,20 +576,19 @@ bool FileStoreWriter::seal(Partition& p, std::string& error) {
                                        out.size() - 8 - kHeaderPayload, data.data(), data.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) {
-    error = std::string("cannot compress ") + src + ": " + ZSTD_getErrorName(n);
-    return false;
+    return Error(ErrorCode::io_error,
+                 std::string("cannot compress ") + src + ": " + ZSTD_getErrorName(n));
   }
   out.resize(8 + kHeaderPayload + n);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 || !write_all(fd, out.data(), out.size()) || ::fsync(fd) != 0) {
-    error = sys_error("cannot write", tmp);
+    Error failed(ErrorCode::io_error, sys_error("cannot write", tmp));
     if (fd >= 0) ::close(fd);
-    return false;
+    return failed;
   }
   ::close(fd);
   if (::rename(tmp.c_str(), dst.c_str()) != 0) {
-    error = sys_error("cannot rename", tmp);
-    return false;
+    return Error(ErrorCode::io_error, sys_error("cannot rename", tmp));
   }
   if (int dfd = ::open(p.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     ::fsync(dfd);
@@ -603,17 +600,17 @@ bool FileStoreWriter::seal(Partition& p, std::string& error) {
   --open_count_;
   ++p.number;
   p.info = SegmentInfo{};
-  return true;
+  return {};
 }
 
-bool FileStoreWriter::close(std::string& error) {
-  if (closed_) return true;
-  bool ok = flush(error);
-  for (auto& p : partitions_) {
-    if (ok && !seal(*p, error)) ok = false;
-  }
+Result<> FileStoreWriter::close() {
+  if (closed_) return {};
   closed_ = true;
-  return ok;
+  if (auto flushed = flush(); !flushed) return flushed;
+  for (auto& p : partitions_) {
+    if (auto sealed = seal(*p); !sealed) return sealed;
+  }
+  return {};
 }
 
 // ---------------------------------------------------------------- reader

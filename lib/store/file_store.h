@@ -69,15 +69,15 @@ class FileStoreWriter final : public RecordSink {
   // flush(); records are not visible to readers before. Refuses a record
   // whose venue, symbol or type, percent-encoded, is longer than a file
   // name may be (255 bytes).
-  bool append(const RecordKey& key, std::string_view line, std::string& error) override;
+  Result<> append(const RecordKey& key, std::string_view line) override;
   // Writes queued records to their segments (one write per partition),
   // commits them, seals segments grown past the limit. False on an I/O error (then
   // `error`); records already written stay.
-  bool flush(std::string& error) override;
+  Result<> flush() override;
   // Bytes queued and not yet written.
   std::size_t pending_bytes() const override { return pending_; }
   // flush() and seal every open segment.
-  bool close(std::string& error) override;
+  Result<> close() override;
 
   std::uint64_t records() const { return records_; }
 
@@ -85,9 +85,9 @@ class FileStoreWriter final : public RecordSink {
   struct Partition;
   explicit FileStoreWriter(FileStoreOptions options);
   // The record's partition, or nullptr (and `error`) for a name too long.
-  Partition* partition(const RecordKey& key, std::string& error);
+  Result<Partition*> partition(const RecordKey& key);
   static constexpr std::size_t kMaxName = 255;  // NAME_MAX
-  bool seal(Partition& p, std::string& error);
+  Result<> seal(Partition& p);
   // Marks every record up to seq `last` committed.
   bool commit(std::uint64_t last);
 

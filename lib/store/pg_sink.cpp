@@ -102,7 +102,7 @@ class PgSink final : public RecordSink {
     return {};
   }
 
-  bool append(const RecordKey& key, std::string_view line, std::string&) override {
+  Result<> append(const RecordKey& key, std::string_view line) override {
     const std::size_t before = queue_.size();
     append_record_prefix(queue_, key.time, seq_++);
     queue_.append(key.venue.empty() ? std::string_view("_") : key.venue);
@@ -114,49 +114,46 @@ class PgSink final : public RecordSink {
     queue_.append(line);
     queue_ += '\n';
     pending_ += queue_.size() - before;
-    return true;
+    return {};
   }
 
   std::size_t pending_bytes() const override { return pending_; }
 
-  bool flush(std::string& error) override {
-    if (queue_.empty() && !spooled_) return true;
+  Result<> flush() override {
+    if (queue_.empty() && !spooled_) return {};
     if (!conn_) try_connect(false);
     if (conn_ && spooled_ && !drain()) drop_connection();
     if (conn_ && !spooled_ && !queue_.empty()) {
       if (!insert(queue_)) {
-        if (fatal_) {
-          error = last_error_;
-          return false;
-        }
+        if (fatal_) return Error(ErrorCode::refused, last_error_);
         drop_connection();
       }
       if (conn_) clear_queue();
     }
     if (!queue_.empty()) {
-      if (!spool(error)) return false;
+      if (auto spooled = spool(); !spooled) return spooled;
       clear_queue();
     }
-    return true;
+    return {};
   }
 
-  bool close(std::string& error) override {
-    if (!flush(error)) return false;
+  Result<> close() override {
+    if (auto flushed = flush(); !flushed) return flushed;
     const Nanos deadline = now_ns() + static_cast<Nanos>(opt_.drain_wait_s) * 1'000'000'000LL;
     while (spooled_) {
       if (now_ns() > deadline) {
-        error = "the database is unreachable (" + last_error_ + "); " +
-                std::to_string(spooled_records_) + " records wait in " + opt_.spool_dir +
-                " and go in at the next run";
-        return false;
+        return Error(ErrorCode::unavailable, "the database is unreachable (" + last_error_ + "); " +
+                                                 std::to_string(spooled_records_) +
+                                                 " records wait in " + opt_.spool_dir +
+                                                 " and go in at the next run");
       }
       next_attempt_ = 0;
-      if (!flush(error)) return false;
+      if (auto flushed = flush(); !flushed) return flushed;
       if (spooled_) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (spool_fd_ >= 0) ::close(spool_fd_);
     spool_fd_ = -1;
-    return true;
+    return {};
   }
 
  private:
@@ -399,7 +396,7 @@ class PgSink final : public RecordSink {
     return out;
   }
 
-  bool spool(std::string& error) {
+  Result<> spool() {
     if (spool_fd_ < 0) {
       auto files = spool_files();
       std::uint64_t n = 1;
@@ -412,17 +409,15 @@ class PgSink final : public RecordSink {
       const std::string path = opt_.spool_dir + "/" + name;
       spool_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (spool_fd_ < 0) {
-        error = "cannot open the spool " + path + ": " + std::strerror(errno);
-        return false;
+        return os_error("cannot open the spool " + path, errno);
       }
     }
     if (!write_all(spool_fd_, queue_.data(), queue_.size()) || ::fdatasync(spool_fd_) != 0) {
-      error = "cannot write the spool in " + opt_.spool_dir + ": " + std::strerror(errno);
-      return false;
+      return os_error("cannot write the spool in " + opt_.spool_dir, errno);
     }
     spooled_ = true;
     spooled_records_ += static_cast<std::uint64_t>(std::count(queue_.begin(), queue_.end(), '\n'));
-    return true;
+    return {};
   }
 
   // Inserts every spool file, oldest first, removing each once committed.

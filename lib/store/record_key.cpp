@@ -16,8 +16,7 @@ struct EventKeyReader::Impl {
 EventKeyReader::EventKeyReader() : impl_(std::make_unique<Impl>()) {}
 EventKeyReader::~EventKeyReader() = default;
 
-bool EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out,
-                         std::string& error) {
+Result<> EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out) {
   using namespace simdjson;
   auto& m = *impl_;
   m.venue.clear();
@@ -43,26 +42,24 @@ bool EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& out,
       }
     }
   } catch (const simdjson_error& e) {
+    std::string why;
     if (at.empty()) {
-      error = "not a JSON object";
+      why = "not a JSON object";
     } else if (at == "ts" || at == "recv") {
-      error = "\"" + std::string(at) + "\" is not an integer (nanoseconds)";
+      why = "\"" + std::string(at) + "\" is not an integer (nanoseconds)";
     } else if (at == "type" || at == "venue" || at == "symbol") {
-      error = "\"" + std::string(at) + "\" is not a string";
+      why = "\"" + std::string(at) + "\" is not a string";
     } else {
-      error = "malformed JSON after \"" + std::string(at) + "\"";
+      why = "malformed JSON after \"" + std::string(at) + "\"";
     }
-    return false;
+    return Error(ErrorCode::corrupt, std::move(why));
   }
-  if (m.type.empty()) {
-    error = "event without a string \"type\"";
-    return false;
-  }
+  if (m.type.empty()) return Error(ErrorCode::corrupt, "event without a string \"type\"");
   out.venue = m.venue;
   out.symbol = m.symbol;
   out.type = m.type;
   out.time = recv ? *recv : ts ? *ts : fallback;
-  return true;
+  return {};
 }
 
 namespace {
@@ -102,20 +99,20 @@ RawKeyReader::RawKeyReader(std::string venue) : impl_(std::make_unique<Impl>()) 
 }
 RawKeyReader::~RawKeyReader() = default;
 
-bool RawKeyReader::key(std::string_view line, RecordKey& out, std::string& error) {
+Result<> RawKeyReader::key(std::string_view line, RecordKey& out) {
   auto& m = *impl_;
   out.type = "raw";
   out.symbol = {};
   if (line.empty()) {
     out.venue = m.parser ? m.parser->venue() : std::string_view(m.venue);
     out.time = m.last;
-    return true;
+    return {};
   }
   Nanos recv = 0;
   std::string_view frame;
   if (!split_capture_line(line, recv, frame)) {
-    error = "not a capture line (expected 'YYYY-MM-DDTHH:MM:SS.fffffffZ <frame>')";
-    return false;
+    return Error(ErrorCode::corrupt,
+                 "not a capture line (expected 'YYYY-MM-DDTHH:MM:SS.fffffffZ <frame>')");
   }
   if (!m.parser) {
     if (m.venue.empty()) {
@@ -124,9 +121,9 @@ bool RawKeyReader::key(std::string_view line, RecordKey& out, std::string& error
       m.parser = v->make_parser();
     }
     if (!m.parser) {
-      error = m.venue.empty() ? "cannot tell the venue from the first frame (use --venue)"
-                              : "unknown venue '" + m.venue + "'";
-      return false;
+      return Error(ErrorCode::invalid_argument,
+                   m.venue.empty() ? "cannot tell the venue from the first frame (use --venue)"
+                                   : "unknown venue '" + m.venue + "'");
     }
   }
   m.last = recv;
@@ -135,7 +132,7 @@ bool RawKeyReader::key(std::string_view line, RecordKey& out, std::string& error
   out.time = recv;
   out.venue = m.first.found ? std::string_view(m.first.venue) : m.parser->venue();
   if (m.first.found) out.symbol = m.first.symbol;
-  return true;
+  return {};
 }
 
 }  // namespace ot

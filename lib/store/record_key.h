@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
 #include "store/file_store.h"
 
 namespace ot {
@@ -21,10 +22,10 @@ class EventKeyReader {
  public:
   EventKeyReader();
   ~EventKeyReader();
-  // `line` must be followed by kLinePadding readable bytes. False (and
-  // `error`) when it is not a JSON object with a string `type`, or a time
-  // field is not an integer.
-  bool key(std::string_view line, Nanos fallback, RecordKey& out, std::string& error);
+  // `line` must be followed by kLinePadding readable bytes. corrupt when it
+  // is not a JSON object with a string `type`, or a time field is not an
+  // integer.
+  Result<> key(std::string_view line, Nanos fallback, RecordKey& out);
 
  private:
   struct Impl;
@@ -40,8 +41,10 @@ class RawKeyReader {
  public:
   explicit RawKeyReader(std::string venue = {});
   ~RawKeyReader();
-  // `line` must be followed by kLinePadding readable bytes.
-  bool key(std::string_view line, RecordKey& out, std::string& error);
+  // `line` must be followed by kLinePadding readable bytes. corrupt for a
+  // line that is not a capture line; invalid_argument when the venue is
+  // unknown or cannot be told.
+  Result<> key(std::string_view line, RecordKey& out);
 
  private:
   struct Impl;

@@ -16,11 +16,12 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
                WriteStats& stats, const volatile std::sig_atomic_t* stop) {
   EventKeyReader events;
   RawKeyReader raw(options.venue);
-  std::string error, where, padded;
+  std::string where;
   bool ok = true;
   auto flush = [&] {
-    if (ok && !sink.flush(error)) {
-      diag.error("", error);
+    if (!ok) return;
+    if (auto flushed = sink.flush(); !flushed) {
+      diag.error("", flushed.error().message());
       ok = false;
     }
   };
@@ -39,16 +40,11 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
     ++stats.lines;
     // Events are parsed in place; an empty line is a disconnect in a capture.
     if (!options.raw && is_blank(line)) continue;
-    bool good;
-    if (options.raw) {
-      good = raw.key(line, key, error);
-    } else {
-      good = events.key(line, now_ns(), key, error);
-    }
-    if (!good) {
+    const Result<> keyed = options.raw ? raw.key(line, key) : events.key(line, now_ns(), key);
+    if (!keyed) {
       ++stats.malformed;
       where = in.name() + ":" + std::to_string(in.line_number());
-      diag.error(where, error + " (skipped)");
+      diag.error(where, keyed.error().message() + " (skipped)");
       continue;
     }
     if (!matches(options.filter, key.venue.empty() ? "_" : key.venue,
@@ -56,9 +52,10 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       ++stats.filtered;
       continue;
     }
-    if (!sink.append(key, line, error)) {
+    if (auto appended = sink.append(key, line); !appended) {
       ++stats.refused;
-      diag.error(in.name() + ":" + std::to_string(in.line_number()), error + " (skipped)");
+      diag.error(in.name() + ":" + std::to_string(in.line_number()),
+                 appended.error().message() + " (skipped)");
       continue;
     }
     ++stats.stored;
@@ -67,8 +64,8 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   if (!in.error().empty()) {
     diag.error(in.name(), in.error());
   }
-  if (!sink.close(error)) {
-    if (ok) diag.error("", error);
+  if (auto closed = sink.close(); !closed) {
+    if (ok) diag.error("", closed.error().message());
     ok = false;
   }
   return ok;

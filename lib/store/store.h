@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "core/result.h"
 #include "core/time.h"
 
 namespace ot {
@@ -63,13 +64,13 @@ struct StoredSeries {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  // Queues a record, or refuses it (false, `error` says why: a name the
-  // sink cannot file) and carries on.
-  virtual bool append(const RecordKey& key, std::string_view line, std::string& error) = 0;
-  virtual bool flush(std::string& error) = 0;
+  // Queues a record, or refuses it (invalid_argument: a name the sink
+  // cannot file) and carries on.
+  virtual Result<> append(const RecordKey& key, std::string_view line) = 0;
+  virtual Result<> flush() = 0;
   virtual std::size_t pending_bytes() const = 0;
   // flush() and release everything; the sink takes no more records.
-  virtual bool close(std::string& error) = 0;
+  virtual Result<> close() = 0;
 };
 
 // Records in time order (ties in written order).

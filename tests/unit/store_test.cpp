@@ -63,21 +63,25 @@ TEST_CASE("store names, days and times", "[store]") {
 TEST_CASE("event keys", "[store]") {
   ot::EventKeyReader keys;
   ot::RecordKey k;
-  std::string err;
   ot::test::Padded a{R"({"type":"trade","venue":"okx","symbol":"BTC-USDT","ts":5,"recv":7})"};
-  REQUIRE(keys.key(a.view(), 99, k, err));
+  REQUIRE(keys.key(a.view(), 99, k));
   CHECK(k.type == "trade");
   CHECK(k.venue == "okx");
   CHECK(k.symbol == "BTC-USDT");
   CHECK(k.time == 7);
   ot::test::Padded b{R"({"type":"control","command":"kill"})"};
-  REQUIRE(keys.key(b.view(), 99, k, err));
+  REQUIRE(keys.key(b.view(), 99, k));
   CHECK(k.time == 99);
   CHECK(k.venue.empty());
   ot::test::Padded c{R"({"venue":"okx"})"};
-  CHECK(!keys.key(c.view(), 0, k, err));
+  const auto untyped = keys.key(c.view(), 0, k);
+  REQUIRE_FALSE(untyped);
+  CHECK(untyped.error().code() == ot::ErrorCode::corrupt);
+  CHECK(untyped.error().message() == "event without a string \"type\"");
   ot::test::Padded d{R"({"type":"trade","recv":"x"})"};
-  CHECK(!keys.key(d.view(), 0, k, err));
+  const auto bad_time = keys.key(d.view(), 0, k);
+  REQUIRE_FALSE(bad_time);
+  CHECK(bad_time.error().message() == "\"recv\" is not an integer (nanoseconds)");
 }
 
 TEST_CASE("file store: segments, order, recovery", "[store]") {
@@ -85,7 +89,6 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   ot::FileStoreOptions o;
   o.dir = t.path;
   o.segment_bytes = 200;  // seal often
-  std::string err;
   std::vector<std::string> written;
   {
     auto w = ot::test::must(ot::FileStoreWriter::open(o));
@@ -97,11 +100,11 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
       const std::string sym = i % 2 ? "A" : "B";
       const std::string line = "{\"type\":\"trade\",\"symbol\":\"" + sym +
                                "\",\"recv\":" + std::to_string(1000 + i) + "}";
-      REQUIRE(w->append(ot::RecordKey{"v", sym, "trade", 1000 + i}, line, err));
+      REQUIRE(w->append(ot::RecordKey{"v", sym, "trade", 1000 + i}, line));
       written.push_back(line);
-      if (i % 7 == 0) REQUIRE(w->flush(err));
+      if (i % 7 == 0) REQUIRE(w->flush());
     }
-    REQUIRE(w->close(err));
+    REQUIRE(w->close());
   }
   CHECK(read_all(t.path) == written);
   ot::StoreFilter f;
@@ -123,8 +126,8 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   std::filesystem::copy_file(seg + ".zst", seg + ".ndjson");
   CHECK(read_all(t.path) == written);
   auto w = ot::test::must(ot::FileStoreWriter::open(o));
-  REQUIRE(w->append(ot::RecordKey{"v", "A", "trade", 2000}, "{\"late\":1}", err));
-  REQUIRE(w->close(err));
+  REQUIRE(w->append(ot::RecordKey{"v", "A", "trade", 2000}, "{\"late\":1}"));
+  REQUIRE(w->close());
   CHECK(!std::filesystem::exists(seg + ".ndjson"));
   CHECK(read_all(t.path).back() == "{\"late\":1}");
 }
@@ -141,16 +144,15 @@ TEST_CASE("COPY text escaping and the record digest", "[store]") {
 }
 
 TEST_CASE("latency models", "[backtest]") {
-  std::string err;
   CHECK(ot::parse_duration("250us") == 250'000);
   CHECK(ot::parse_duration("1.5ms") == 1'500'000);
   CHECK(ot::parse_duration("42") == 42);
   CHECK(!ot::parse_duration("5 parsecs"));
-  auto fixed = ot::LatencyModel::parse("2ms", err);
+  auto fixed = ot::LatencyModel::parse("2ms");
   REQUIRE(fixed);
   CHECK(fixed->is_fixed());
   CHECK(fixed->fixed() == 2'000'000);
-  auto u = ot::LatencyModel::parse("uniform:1ms,2ms", err);
+  auto u = ot::LatencyModel::parse("uniform:1ms,2ms");
   REQUIRE(u);
   auto a = u->sampler(7), b = u->sampler(7);
   for (int i = 0; i < 100; ++i) {
@@ -159,7 +161,7 @@ TEST_CASE("latency models", "[backtest]") {
     CHECK(x >= 1'000'000);
     CHECK(x <= 2'000'000);
   }
-  auto ln = ot::LatencyModel::parse("lognormal:1ms,0.5", err);
+  auto ln = ot::LatencyModel::parse("lognormal:1ms,0.5");
   REQUIRE(ln);
   auto s = ln->sampler(1);
   std::vector<ot::Nanos> v;
@@ -167,9 +169,11 @@ TEST_CASE("latency models", "[backtest]") {
   std::nth_element(v.begin(), v.begin() + 1000, v.end());
   CHECK(v[1000] > 900'000);  // the median
   CHECK(v[1000] < 1'100'000);
-  CHECK(!ot::LatencyModel::parse("uniform:2ms,1ms", err));
-  CHECK(!ot::LatencyModel::parse("gamma:1,2", err));
-  CHECK(!ot::LatencyModel::parse("file:/nonexistent", err));
+  CHECK(!ot::LatencyModel::parse("uniform:2ms,1ms"));
+  CHECK(!ot::LatencyModel::parse("gamma:1,2"));
+  const auto unreadable = ot::LatencyModel::parse("file:/nonexistent");
+  REQUIRE_FALSE(unreadable);
+  CHECK(unreadable.error().message() == "latency 'file:/nonexistent': cannot read /nonexistent");
 }
 
 TEST_CASE("candle files", "[backtest]") {
@@ -245,20 +249,19 @@ TEST_CASE("grids and thresholds", "[backtest]") {
         std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "x"}, {"c", "5"}});
   CHECK(g[5] ==
         std::vector<std::pair<std::string, std::string>>{{"a", "2"}, {"b", "x"}, {"c", "7"}});
-  ot::Threshold t;
-  std::string err;
-  REQUIRE(ot::parse_threshold("sharpe<1.0", t, err));
+  ot::Threshold t = ot::test::must(ot::parse_threshold("sharpe<1.0"));
   CHECK(t.metric == "sharpe");
   CHECK(t.op == "<");
   CHECK(t.value == 1.0);
-  REQUIRE(ot::parse_threshold("max_drawdown >= 0.2", t, err));
+  t = ot::test::must(ot::parse_threshold("max_drawdown >= 0.2"));
   CHECK(t.op == ">=");
   ot::BacktestResult r;
   r.metrics = {{"max_drawdown", 0.25}};
   CHECK(ot::crossed(t, r));
   r.metrics = {{"max_drawdown", 0.1}};
   CHECK(!ot::crossed(t, r));
-  CHECK(!ot::parse_threshold("luck>1", t, err));
-  CHECK(!ot::parse_threshold("sharpe~1", t, err));
-  CHECK(!ot::parse_threshold("sharpe<abc", t, err));
+  CHECK(ot::parse_threshold("luck>1").error().message() ==
+        "--fail-if 'luck>1': unknown metric 'luck'");
+  CHECK(!ot::parse_threshold("sharpe~1"));
+  CHECK(!ot::parse_threshold("sharpe<abc"));
 }

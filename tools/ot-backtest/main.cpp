@@ -80,18 +80,24 @@ int main(int argc, char** argv) {
       !tool::apply_contract_options("ot-backtest", contracts)) {
     return tool::kExitUsage;
   }
-  std::vector<Threshold> thresholds(fail_if.size());
-  std::string err;
-  for (std::size_t i = 0; i < fail_if.size(); ++i) {
-    if (!parse_threshold(fail_if[i], thresholds[i], err)) {
-      tool::usage_error("ot-backtest", err);
+  std::vector<Threshold> thresholds;
+  for (const auto& text : fail_if) {
+    auto t = parse_threshold(text);
+    if (!t) {
+      tool::usage_error("ot-backtest", t.error().message());
       return tool::kExitUsage;
     }
+    thresholds.push_back(std::move(t).value());
   }
+  std::string err;
   auto latency = [&](const std::string& spec, LatencyModel& out) {
-    auto m = LatencyModel::parse(spec, err);
-    if (m) out = *m;
-    return m.has_value();
+    auto m = LatencyModel::parse(spec);
+    if (!m) {
+      err = m.error().message();
+      return false;
+    }
+    out = std::move(m).value();
+    return true;
   };
   auto md = Decimal::parse(maker), td = Decimal::parse(taker);
   std::optional<Nanos> bar_ns = bar.empty() ? std::optional<Nanos>(0) : parse_duration(bar);

@@ -12,7 +12,6 @@ int publish_results(const std::vector<std::vector<std::pair<std::string, std::st
                     const std::string& report_dir, const std::vector<Threshold>& thresholds,
                     Diagnostics& diag) {
   int rc = 0;
-  std::string err;
   for (std::size_t i = 0; i < combos.size(); ++i) {
     if (!ok[i]) {
       rc = results[i].config_error ? tool::kExitUsage : tool::kExitFailure;
@@ -21,9 +20,11 @@ int publish_results(const std::vector<std::vector<std::pair<std::string, std::st
     std::printf("%s\n", results[i].summary.c_str());
     const std::string dir =
         combos.size() == 1 ? report_dir : report_dir + "/run-" + std::to_string(i + 1);
-    if (!report_dir.empty() && !write_report(dir, results[i], err)) {
-      diag.error("", err);
-      rc = tool::kExitFailure;
+    if (!report_dir.empty()) {
+      if (auto written = write_report(dir, results[i]); !written) {
+        diag.error("", written.error().message());
+        rc = tool::kExitFailure;
+      }
     }
     for (const auto& t : thresholds) {
       if (!crossed(t, results[i])) continue;
