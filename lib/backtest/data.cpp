@@ -73,8 +73,8 @@ class LineReader {
 
   // A line followed by kLinePadding bytes.
   void on_line(std::string_view line, std::string_view where) {
-    if (!decoder_.decode(line, ev_, err_)) {
-      diag_.error(where, err_ + " (skipped)");
+    if (auto decoded = decoder_.decode(line, ev_); !decoded) {
+      diag_.error(where, decoded.error().message() + " (skipped)");
       return;
     }
     if (!ev_.decoded) return;
@@ -101,7 +101,6 @@ class LineReader {
   BacktestResult& r_;
   EventDecoder decoder_;
   DecodedEvent ev_;
-  std::string err_;
 };
 
 std::uint64_t file_size(const std::string& path) {

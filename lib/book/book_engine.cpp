@@ -132,10 +132,14 @@ bool BookEngine::process_line(std::string_view line, std::string_view source,
   ++stats_.lines;
   if (is_blank(line)) return true;
   const std::size_t b = line.find_first_not_of(" \t"), e = line.find_last_not_of(" \t") + 1;
-  if (line[b] != '{' || line[e - 1] != '}' || !decoder_.decode(line, decoded_, error_)) {
+  if (line[b] != '{' || line[e - 1] != '}') {
     ++stats_.malformed;
-    diag_.error(where(), line[b] != '{' || line[e - 1] != '}' ? "malformed event: not a JSON object"
-                                                              : std::string_view(error_));
+    diag_.error(where(), "malformed event: not a JSON object");
+    return false;
+  }
+  if (auto decoded = decoder_.decode(line, decoded_); !decoded) {
+    ++stats_.malformed;
+    diag_.error(where(), decoded.error().message());
     return false;
   }
   if (decoded_.type == "book") {

@@ -110,7 +110,6 @@ class BookEngine {
   EventDecoder decoder_;
   DecodedEvent decoded_;
   EventEncoder encoder_;
-  std::string error_;
   std::string_view source_;
   std::uint64_t line_number_ = 0;
   std::string where_;

@@ -465,13 +465,14 @@ EventDecoder::EventDecoder(EventTypes wanted) : impl_(std::make_unique<Impl>()) 
 }
 EventDecoder::~EventDecoder() = default;
 
-bool EventDecoder::decode(std::string_view line, DecodedEvent& out, std::string& error) {
+Result<> EventDecoder::decode(std::string_view line, DecodedEvent& out) {
   // Levels from an earlier line must not leak into this one.
   impl_->bids.clear();
   impl_->asks.clear();
+  std::string error;
   try {
     impl_->decode(line, out);
-    return true;
+    return {};
   } catch (const simdjson::simdjson_error& e) {
     error = house_message("malformed event: ", e.what());
   } catch (const BadField& f) {
@@ -485,7 +486,7 @@ bool EventDecoder::decode(std::string_view line, DecodedEvent& out, std::string&
   } else {
     out.kind = EventType::unknown;
   }
-  return false;
+  return Error(ErrorCode::corrupt, std::move(error));
 }
 
 }  // namespace ot

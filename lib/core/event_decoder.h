@@ -16,6 +16,7 @@
 
 #include "core/events.h"
 #include "core/orders.h"
+#include "core/result.h"
 
 namespace ot {
 
@@ -83,14 +84,14 @@ class EventDecoder {
  public:
   explicit EventDecoder(EventTypes wanted = {EventType::book, EventType::status});
   ~EventDecoder();
-  // `line` must be followed by kLinePadding readable bytes. Returns false and
-  // sets `error` when the line is not a JSON object with a string `type`, or
-  // a wanted event lacks a required field or has one of the wrong type.
-  // When it returns false for a wanted order, cancel or amend, `out.kind`
-  // names that type and the event holds what could be read of its id,
-  // venue, symbol, side and strategy, so that its owner can answer the id
-  // with a reject; after any other failure `out.kind` is unknown.
-  bool decode(std::string_view line, DecodedEvent& out, std::string& error);
+  // `line` must be followed by kLinePadding readable bytes. corrupt when the
+  // line is not a JSON object with a string `type`, or a wanted event lacks
+  // a required field or has one of the wrong type. When it fails for a
+  // wanted order, cancel or amend, `out.kind` names that type and the event
+  // holds what could be read of its id, venue, symbol, side and strategy,
+  // so that its owner can answer the id with a reject; after any other
+  // failure `out.kind` is unknown.
+  Result<> decode(std::string_view line, DecodedEvent& out);
 
  private:
   struct Impl;

@@ -26,8 +26,8 @@ std::string ExecEngine::where(std::string_view source, std::uint64_t line_number
 
 Result<> ExecEngine::open_journal(const std::string& path, bool sync) {
   Result<> opened = journal_.open(path, sync, [&](std::string_view line, std::uint64_t number) {
-    if (!decoder_.decode(line, ev_, error_)) {
-      diag_.warning(fmt::format("{}:{}", path, number), error_);
+    if (auto decoded = decoder_.decode(line, ev_); !decoded) {
+      diag_.warning(fmt::format("{}:{}", path, number), decoded.error().message());
       return;
     }
     if (ev_.kind == EventType::order) {
@@ -58,11 +58,11 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
                               std::uint64_t line_number) {
   ++stats_.lines;
   if (is_blank(line)) return true;
-  if (!decoder_.decode(line, ev_, error_)) {
+  if (auto decoded = decoder_.decode(line, ev_); !decoded) {
     ++stats_.malformed;
-    diag_.error(where(source, line_number), error_);
+    diag_.error(where(source, line_number), decoded.error().message());
     // An order, cancel or amend that could not be read is answered by id.
-    if (auto request = request_in(ev_)) refuse(*request, error_);
+    if (auto request = request_in(ev_)) refuse(*request, decoded.error().message());
     return false;
   }
   switch (ev_.kind) {

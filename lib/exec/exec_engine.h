@@ -134,7 +134,6 @@ class ExecEngine final : public ExecListener {
   DecodedEvent ev_;
   Capture capture_;
   EventEncoder encoder_;
-  std::string error_;
   std::int64_t seq_ = 0;
   Nanos last_ts_ = 0;
   ExecEngineStats stats_;

@@ -60,12 +60,12 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
                               std::uint64_t line_number) {
   ++stats_.lines;
   if (is_blank(line)) return true;
-  if (!decoder_.decode(line, ev_, error_)) {
+  if (auto decoded = decoder_.decode(line, ev_); !decoded) {
     ++stats_.malformed;
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
-                error_);
+                decoded.error().message());
     // The gate answers a request it cannot read; nothing of it goes on.
-    if (auto request = request_in(ev_)) reject(*request, error_);
+    if (auto request = request_in(ev_)) reject(*request, decoded.error().message());
     return false;
   }
   switch (ev_.kind) {
@@ -125,8 +125,8 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
 }
 
 void RiskEngine::process_feedback(std::string_view line) {
-  if (!feedback_decoder_.decode(line, fb_, error_)) {
-    diag_.error("executions endpoint", error_);
+  if (auto decoded = feedback_decoder_.decode(line, fb_); !decoded) {
+    diag_.error("executions endpoint", decoded.error().message());
     return;
   }
   if (!fb_.decoded) return;

@@ -116,7 +116,6 @@ class RiskEngine {
   StringMap<Nanos> position_emitted_;
   OptionsBook options_;
   StringMap<std::string> hedge_orders_;  // portfolio → working hedge id
-  std::string error_;
   Nanos now_ = 0;
   double tokens_ = 0;
   Nanos tokens_at_ = 0;

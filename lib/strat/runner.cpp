@@ -34,10 +34,10 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
                                   std::uint64_t line_number) {
   ++stats_.lines;
   if (is_blank(line)) return true;
-  if (!decoder_.decode(line, ev_, error_)) {
+  if (auto decoded = decoder_.decode(line, ev_); !decoded) {
     ++stats_.malformed;
     diag_.error(line_number > 0 ? fmt::format("{}:{}", source, line_number) : std::string(source),
-                error_);
+                decoded.error().message());
     return false;
   }
   out_.write_line(ev_.type, line);
@@ -70,8 +70,8 @@ void StrategyRunner::on_top(const TopOfBookEvent& t) {
 }
 
 void StrategyRunner::process_feedback(std::string_view line) {
-  if (!feedback_decoder_.decode(line, fb_, error_)) {
-    diag_.error("executions endpoint", error_);
+  if (auto decoded = feedback_decoder_.decode(line, fb_); !decoded) {
+    diag_.error("executions endpoint", decoded.error().message());
     return;
   }
   if (!fb_.decoded) return;  // status events from the venue

@@ -101,7 +101,6 @@ class StrategyRunner final : public StrategyContext {
   // those are still recognized); the exec engine keeps every id.
   OrderTracker tracker_{1024};
   StringMap<Decimal> positions_;
-  std::string error_;
   std::string id_;
   std::string key_;
   std::uint64_t next_id_ = 1;

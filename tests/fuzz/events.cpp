@@ -26,9 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ot::fuzz::Padded line(data, size);
   ot::EventDecoder decoder(kAll);
   ot::DecodedEvent ev;
-  std::string error;
-  if (!decoder.decode(line.view(), ev, error)) {
-    if (error.empty()) ot::fuzz::fail("a refused line without a reason");
+  if (auto decoded = decoder.decode(line.view(), ev); !decoded) {
+    if (decoded.error().message().empty()) ot::fuzz::fail("a refused line without a reason");
     return 0;
   }
   if (!ev.decoded) return 0;
@@ -51,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ot::fuzz::Padded again(reinterpret_cast<const std::uint8_t*>(out.line.data()), out.line.size());
   ot::EventDecoder second(kAll);
   ot::DecodedEvent ev2;
-  if (!second.decode(again.view(), ev2, error)) ot::fuzz::fail("an encoded event does not decode");
+  if (!second.decode(again.view(), ev2)) ot::fuzz::fail("an encoded event does not decode");
   const std::string_view id = kind == ot::EventType::order  ? ev2.order.id
                               : kind == ot::EventType::exec ? ev2.exec.id
                                                             : ev2.cancel.id;

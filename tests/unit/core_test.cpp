@@ -323,9 +323,8 @@ TEST_CASE("events encode to the documented NDJSON and decode back", "[core][code
 
   ot::EventDecoder dec;
   ot::DecodedEvent ev;
-  std::string err;
   ot::test::Padded line(sink.lines[0]);
-  REQUIRE(dec.decode(line.view(), ev, err));
+  REQUIRE(dec.decode(line.view(), ev));
   CHECK(ev.type == "book");
   CHECK(ev.book.symbol == "BTC-USDT");
   CHECK(ev.book.seq == 12);
@@ -346,8 +345,10 @@ TEST_CASE("events encode to the documented NDJSON and decode back", "[core][code
          {"{\"type\":\"book\",\"venue\":\"okx\"", "[1,2]", "{\"type\":5}",
           "{\"type\":\"book\",\"venue\":\"okx\",\"symbol\":\"X\",\"bids\":[[1,2]]}"}) {
       ot::test::Padded p(bad);
-      CHECK_FALSE(dec.decode(p.view(), ev, err));
-      CHECK_FALSE(err.empty());
+      const auto decoded = dec.decode(p.view(), ev);
+      REQUIRE_FALSE(decoded);
+      CHECK(decoded.error().code() == ot::ErrorCode::corrupt);
+      CHECK_FALSE(decoded.error().message().empty());
     }
   }
 }
@@ -430,15 +431,14 @@ TEST_CASE("trading events encode and decode back", "[core][codec]") {
   enc.write(e);
   ot::EventDecoder decoder({ot::EventType::order, ot::EventType::exec});
   ot::DecodedEvent ev;
-  std::string err;
   ot::test::Padded p0{sink.lines[0]};
-  REQUIRE(decoder.decode(p0.view(), ev, err));
+  REQUIRE(decoder.decode(p0.view(), ev));
   CHECK(ev.order.id == "mm-1");
   CHECK(ev.order.tif == ot::Tif::post_only);
   CHECK(ev.order.price->to_string() == "30261.5");
   CHECK(ev.order.qty.to_string() == "0.010");
   ot::test::Padded p1{sink.lines[1]};
-  REQUIRE(decoder.decode(p1.view(), ev, err));
+  REQUIRE(decoder.decode(p1.view(), ev));
   CHECK(ev.exec.status == ot::ExecStatus::partial);
   CHECK(ev.exec.leaves.to_string() == "0.006");
   CHECK(ev.exec.liquidity == ot::Liquidity::maker);
@@ -450,13 +450,14 @@ TEST_CASE("trading events encode and decode back", "[core][codec]") {
         R"({"type":"order","id":"x","venue":"v","symbol":"s","qty":"1","price":"1","side":"up"})",
         R"({"type":"exec","status":"new"})"}) {
     ot::test::Padded p{bad};
-    CHECK_FALSE(decoder.decode(p.view(), ev, err));
-    CHECK_THAT(err, Catch::Contains("field"));
+    const auto decoded = decoder.decode(p.view(), ev);
+    REQUIRE_FALSE(decoded);
+    CHECK_THAT(decoded.error().message(), Catch::Contains("field"));
   }
   // `type` after other members still decodes.
   ot::test::Padded late{R"({"id":"c1","type":"cancel"})"};
   ot::EventDecoder cdec({ot::EventType::cancel});
-  REQUIRE(cdec.decode(late.view(), ev, err));
+  REQUIRE(cdec.decode(late.view(), ev));
   CHECK(ev.cancel.id == "c1");
 }
 

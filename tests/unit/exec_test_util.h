@@ -49,11 +49,10 @@ struct Report {
 inline std::vector<Report> reports(const std::vector<std::string>& lines) {
   ot::EventDecoder dec({ot::EventType::exec});
   ot::DecodedEvent ev;
-  std::string err;
   std::vector<Report> out;
   for (const auto& l : lines) {
     Padded p{l};
-    REQUIRE(dec.decode(p.view(), ev, err));
+    REQUIRE(dec.decode(p.view(), ev));
     if (ev.kind != ot::EventType::exec) continue;
     const auto& e = ev.exec;
     out.push_back(Report{std::string(e.id), std::string(ot::to_string(e.status)),

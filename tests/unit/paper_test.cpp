@@ -157,13 +157,12 @@ TEST_CASE("paper venue properties on a real capture", "[exec][paper][property]")
     // Last bid/ask per symbol from quote events, to place sensible prices.
     ot::EventDecoder qdec({ot::EventType::quote});
     ot::DecodedEvent q;
-    std::string err;
     std::map<std::string, std::pair<Decimal, Decimal>> top;
     int next = 0;
     for (const auto& line : events) {
       run.feed(line);
       ot::test::Padded p{line};
-      if (qdec.decode(p.view(), q, err) && q.kind == ot::EventType::quote) {
+      if (qdec.decode(p.view(), q) && q.kind == ot::EventType::quote) {
         top[std::string(q.top.symbol)] = {q.top.bid, q.top.ask};
       }
       if (rng() % 10 != 0 || top.empty()) continue;
@@ -224,7 +223,7 @@ TEST_CASE("paper venue properties on a real capture", "[exec][paper][property]")
       ot::EventDecoder d({ot::EventType::exec});
       ot::DecodedEvent ev;
       ot::test::Padded p{line};
-      REQUIRE(d.decode(p.view(), ev, err));
+      REQUIRE(d.decode(p.view(), ev));
       if (ev.kind != ot::EventType::exec || !ev.exec.qty || ev.exec.qty->mantissa == 0) continue;
       book.fill(ev.exec.venue, ev.exec.symbol, ev.exec.side, *ev.exec.price, *ev.exec.qty,
                 *ev.exec.fee, ev.exec.ts);

@@ -402,9 +402,8 @@ max_gamma = 0.002
   // USD size: delta × F rounded to 10 USD contracts.
   ot::EventDecoder d({ot::EventType::order});
   ot::DecodedEvent ev;
-  std::string err;
   ot::test::Padded hp{h};
-  REQUIRE(d.decode(hp.view(), ev, err));
+  REQUIRE(d.decode(hp.view(), ev));
   const double usd = ev.order.qty.to_double();
   CHECK(std::fmod(usd, 10.0) == 0);
   CHECK(usd == Approx(std::round(-before * 32100.25 / 10) * 10));
@@ -466,9 +465,8 @@ max_vega = 1000
   // Whole contracts of 100 USD: delta × F / 100.
   ot::EventDecoder d({ot::EventType::order});
   ot::DecodedEvent ev;
-  std::string err;
   ot::test::Padded hp{hedges.back()};
-  REQUIRE(d.decode(hp.view(), ev, err));
+  REQUIRE(d.decode(hp.view(), ev));
   CHECK(ev.order.symbol == "BTC-USD-SWAP");
   CHECK(ev.order.side == ot::Side::buy);
   CHECK(ev.order.qty.scale == 0);

@@ -72,10 +72,9 @@ struct Loop {
     std::vector<ot::Order> out;
     ot::EventDecoder d({ot::EventType::order});
     ot::DecodedEvent ev;
-    std::string err;
     for (const auto& l : to_exec.lines) {
       ot::test::Padded p{l};
-      if (d.decode(p.view(), ev, err) && ev.kind == ot::EventType::order) {
+      if (d.decode(p.view(), ev) && ev.kind == ot::EventType::order) {
         ev.order.id = {};
         ev.order.venue = {};
         ev.order.symbol = {};
