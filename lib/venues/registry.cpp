@@ -67,60 +67,62 @@ std::optional<Decimal> contract_size(std::string_view venue, std::string_view sy
   return v != nullptr ? v->contract_size(symbol) : Decimal{1, 0};
 }
 
-bool set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size) {
-  if (size.mantissa <= 0) return false;
-  given_sizes()[size_key(venue, symbol)] = size;
-  return true;
-}
-
-bool set_contract_size(std::string_view spec) {
-  const std::size_t colon = spec.find(':'), eq = spec.rfind('=');
-  if (colon == 0 || colon == std::string_view::npos || eq == std::string_view::npos ||
-      eq <= colon + 1) {
-    return false;
+Result<> set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size) {
+  if (size.mantissa <= 0) {
+    return Error(ErrorCode::invalid_argument,
+                 std::string(venue) + ":" + std::string(symbol) + ": a contract size is positive");
   }
-  const std::optional<Decimal> size = Decimal::parse(spec.substr(eq + 1));
-  return size &&
-         set_contract_size(spec.substr(0, colon), spec.substr(colon + 1, eq - colon - 1), *size);
+  given_sizes()[size_key(venue, symbol)] = size;
+  return {};
 }
 
-std::optional<std::string> Venue::read_contract_sizes(std::string_view, const SizeSink&) const {
-  return std::string(name()) +
-         " quantities are already in the coin or in USD: it has no contract sizes to load";
+Result<> set_contract_size(std::string_view spec) {
+  const std::size_t colon = spec.find(':'), eq = spec.rfind('=');
+  const std::optional<Decimal> size =
+      eq == std::string_view::npos ? std::nullopt : Decimal::parse(spec.substr(eq + 1));
+  if (colon == 0 || colon == std::string_view::npos || eq == std::string_view::npos ||
+      eq <= colon + 1 || !size || size->mantissa <= 0) {
+    return Error(
+        ErrorCode::invalid_argument,
+        "expected VENUE:SYMBOL=SIZE with a positive decimal SIZE, not '" + std::string(spec) + "'");
+  }
+  return set_contract_size(spec.substr(0, colon), spec.substr(colon + 1, eq - colon - 1), *size);
 }
 
-InstrumentsLoad load_instruments(std::string_view spec) {
-  InstrumentsLoad r;
+Result<> Venue::read_contract_sizes(std::string_view, const SizeSink&) const {
+  return Error(ErrorCode::invalid_argument,
+               std::string(name()) +
+                   " quantities are already in the coin or in USD: it has no contract sizes to "
+                   "load");
+}
+
+Result<std::size_t> load_instruments(std::string_view spec) {
+  auto bad = [](std::string why) { return Error(ErrorCode::invalid_argument, std::move(why)); };
   const std::size_t colon = spec.find(':');
   if (colon == 0 || colon == std::string_view::npos || colon + 1 == spec.size()) {
-    r.error = "expected VENUE:FILE, not '" + std::string(spec) + "'";
-    return r;
+    return bad("expected VENUE:FILE, not '" + std::string(spec) + "'");
   }
   const std::string_view venue = spec.substr(0, colon);
   const std::string path(spec.substr(colon + 1));
   const Venue* v = find_venue(venue);
-  if (v == nullptr) {
-    r.error = "unknown venue '" + std::string(venue) + "'";
-    return r;
-  }
+  if (v == nullptr) return bad("unknown venue '" + std::string(venue) + "'");
   std::ifstream in(path, std::ios::binary);
   std::ostringstream body;
   if (!in || !(body << in.rdbuf())) {
-    r.error = path + ": cannot read: " + std::strerror(errno);
-    return r;
+    return bad(path + ": cannot read: " + std::strerror(errno));
   }
   std::vector<std::pair<std::string, Decimal>> sizes;
-  if (auto err =
-          v->read_contract_sizes(body.view(), [&](std::string_view symbol, const Decimal& size) {
-            sizes.emplace_back(symbol, size);
-          })) {
-    r.error = path + ": " + *err;
-    return r;
+  if (auto read = v->read_contract_sizes(
+          body.view(),
+          [&](std::string_view symbol, const Decimal& size) { sizes.emplace_back(symbol, size); });
+      !read) {
+    return read.error().within(path);
   }
+  std::size_t loaded = 0;
   for (const auto& [symbol, size] : sizes) {
-    if (set_contract_size(venue, symbol, size)) ++r.sizes;
+    if (set_contract_size(venue, symbol, size)) ++loaded;
   }
-  return r;
+  return loaded;
 }
 
 std::vector<std::string_view> venue_names() {

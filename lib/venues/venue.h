@@ -20,6 +20,7 @@
 
 #include "core/events.h"
 #include "core/instrument.h"
+#include "core/result.h"
 
 namespace ot {
 
@@ -147,12 +148,11 @@ class Venue {
   }
   // Reads the contract sizes in the venue's own list of instruments (the
   // body of its REST answer: OKX's /api/v5/public/instruments, Binance
-  // COIN-M's /dapi/v1/exchangeInfo) and gives each to `each`. An error
-  // message if the body is not such a list; venues whose quantities are
-  // already in value units have no sizes to read and always say so.
+  // COIN-M's /dapi/v1/exchangeInfo) and gives each to `each`. corrupt if
+  // the body is not such a list; venues whose quantities are already in
+  // value units have no sizes to read and always say so (invalid_argument).
   using SizeSink = std::function<void(std::string_view symbol, const Decimal& size)>;
-  virtual std::optional<std::string> read_contract_sizes(std::string_view body,
-                                                         const SizeSink& each) const;
+  virtual Result<> read_contract_sizes(std::string_view body, const SizeSink& each) const;
 };
 
 // The registry: every venue the toolkit knows, by name ("binance",
@@ -170,19 +170,17 @@ std::optional<Instrument> describe_instrument(std::string_view venue, std::strin
 std::optional<Decimal> contract_size(std::string_view venue, std::string_view symbol);
 // Gives (or corrects) the contract size of one instrument, for the whole
 // process. Not thread-safe: call it at start-up, before lookups from other
-// threads. False (nothing changed) unless `size` is positive.
-bool set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size);
-// The same from "VENUE:SYMBOL=SIZE" (a command line's form); false if `spec`
-// is not of that form or SIZE is not a positive decimal.
-bool set_contract_size(std::string_view spec);
+// threads. invalid_argument (nothing changed) unless `size` is positive.
+Result<> set_contract_size(std::string_view venue, std::string_view symbol, const Decimal& size);
+// The same from "VENUE:SYMBOL=SIZE" (a command line's form); invalid_argument
+// if `spec` is not of that form or SIZE is not a positive decimal.
+Result<> set_contract_size(std::string_view spec);
 // Loads "VENUE:FILE", a venue's instruments list saved to a file (see
 // Venue::read_contract_sizes), and gives every size in it to
-// set_contract_size(). How many sizes were loaded, or what is wrong.
-struct InstrumentsLoad {
-  std::size_t sizes = 0;
-  std::string error;  // empty on success
-};
-InstrumentsLoad load_instruments(std::string_view spec);
+// set_contract_size(). How many sizes were loaded; invalid_argument for a
+// malformed spec, an unknown venue or an unreadable file, corrupt for a
+// file that is not the venue's list.
+Result<std::size_t> load_instruments(std::string_view spec);
 std::vector<std::string_view> venue_names();
 
 // A parser for the venue a capture frame comes from, guessed from the

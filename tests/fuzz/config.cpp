@@ -53,11 +53,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3: {
       const ot::Venue* v = ot::find_venue(what == 2 ? "okx" : "binance-delivery");
       std::size_t sizes = 0;
-      const auto err = v->read_contract_sizes(text, [&](std::string_view, const ot::Decimal& s) {
+      const auto read = v->read_contract_sizes(text, [&](std::string_view, const ot::Decimal& s) {
         if (s.mantissa <= 0) ot::fuzz::fail("a contract size that is not positive");
         ++sizes;
       });
-      if (err && err->empty()) ot::fuzz::fail("an instruments list refused without a reason");
+      if (!read && read.error().message().empty()) {
+        ot::fuzz::fail("an instruments list refused without a reason");
+      }
       break;
     }
     default:

@@ -647,7 +647,7 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
        {"okx/http_get_instruments_option.json", "okx/http_get_instruments_swap.json",
         "okx/ws_instruments.json", "okx/http_get_instruments_spot.json"}) {
     INFO(file);
-    CHECK_FALSE(okx->read_contract_sizes(ot::test::read_file(data_path(file)), each));
+    CHECK(okx->read_contract_sizes(ot::test::read_file(data_path(file)), each));
   }
   const std::vector<std::pair<std::string, std::string>> want = {{"BTC-USD-241217-92000-C", "0.01"},
                                                                  {"BTC-USD-241217-92000-P", "0.01"},
@@ -668,9 +668,7 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
     {"instType":"FUTURES","instId":"SOL-USDT-250328","ctVal":"1","ctMult":"0.1","ctType":"linear"},
     {"instType":"SPOT","instId":"ORDI-USDT","ctVal":"","ctMult":"","ctType":""}]})");
   CHECK(size("okx", "ORDI-USDT-SWAP") == "unknown");
-  ot::InstrumentsLoad r = ot::load_instruments("okx:" + list);
-  CHECK(r.error.empty());
-  CHECK(r.sizes == 2);
+  CHECK(ot::test::must(ot::load_instruments("okx:" + list)) == 2);
   CHECK(size("okx", "ORDI-USDT-SWAP") == "1000");
   CHECK(size("okx", "SOL-USDT-250328") == "0.1");
   CHECK(size("okx", "ORDI-USDT") == "1");
@@ -683,9 +681,7 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
     {"symbol":"XYZUSD_PERP","pair":"XYZUSD","contractType":"PERPETUAL","contractSize":5,
      "marginAsset":"XYZ","contractStatus":"TRADING"}]})");
   CHECK(size("binance-delivery", "XYZUSD_PERP") == "10");  // the rule for coins other than BTC
-  r = ot::load_instruments("binance-delivery:" + info);
-  CHECK(r.error.empty());
-  CHECK(r.sizes == 2);
+  CHECK(ot::test::must(ot::load_instruments("binance-delivery:" + info)) == 2);
   CHECK(size("binance-delivery", "XYZUSD_PERP") == "5");
   CHECK(size("binance-delivery", "BTCUSD_PERP") == "100");
 
@@ -693,9 +689,9 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
   const std::string bad = dir.path + "/bad.json";
   auto error_of = [&](std::string_view venue, std::string_view body) {
     ot::test::write_file(bad, body);
-    const ot::InstrumentsLoad l = ot::load_instruments(std::string(venue) + ":" + bad);
-    CHECK(l.sizes == 0);
-    return l.error;
+    const auto l = ot::load_instruments(std::string(venue) + ":" + bad);
+    REQUIRE_FALSE(l);
+    return l.error().message();
   };
   using Catch::Matchers::Contains;
   CHECK_THAT(error_of("okx", R"({"code":"51001","msg":"Instrument ID does not exist","data":[]})"),
@@ -715,8 +711,10 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
   CHECK_THAT(error_of("binance-futures", R"({"symbols":[]})"),
              Contains("binance-futures quantities are already in the coin"));
   CHECK_THAT(error_of("deribit", R"({"result":[]})"), Contains("no contract sizes to load"));
-  CHECK_THAT(ot::load_instruments("nowhere:" + bad).error, Contains("unknown venue 'nowhere'"));
-  CHECK_THAT(ot::load_instruments("okx:" + dir.path + "/missing.json").error,
+  CHECK_THAT(ot::load_instruments("nowhere:" + bad).error().message(),
+             Contains("unknown venue 'nowhere'"));
+  CHECK_THAT(ot::load_instruments("okx:" + dir.path + "/missing.json").error().message(),
              Contains("missing.json: cannot read"));
-  CHECK_THAT(ot::load_instruments("okx.json").error, Contains("expected VENUE:FILE"));
+  CHECK(ot::load_instruments("okx.json").error().is_usage());
+  CHECK_THAT(ot::load_instruments("okx.json").error().message(), Contains("expected VENUE:FILE"));
 }

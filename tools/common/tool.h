@@ -164,18 +164,14 @@ inline void add_contract_options(CLI::App& app, ContractOptions& o) {
 // Gives the sizes to the process; false after a usage error on stderr.
 inline bool apply_contract_options(const std::string& program, const ContractOptions& o) {
   for (const auto& spec : o.instruments) {
-    const InstrumentsLoad r = load_instruments(spec);
-    if (!r.error.empty()) {
-      usage_error(program, "--instruments: " + r.error);
+    if (const auto loaded = load_instruments(spec); !loaded) {
+      usage_error(program, "--instruments: " + loaded.error().message());
       return false;
     }
   }
   for (const auto& s : o.sizes) {
-    if (!set_contract_size(s)) {
-      usage_error(program,
-                  "--contract-size: expected VENUE:SYMBOL=SIZE with a positive decimal SIZE, "
-                  "not '" +
-                      s + "'");
+    if (const auto set = set_contract_size(s); !set) {
+      usage_error(program, "--contract-size: " + set.error().message());
       return false;
     }
   }

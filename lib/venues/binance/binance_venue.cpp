@@ -56,37 +56,41 @@ class Session final : public SessionProtocol {
   int request_id_ = 0;
 };
 
-std::optional<std::string> read_coinm_sizes(std::string_view body, const Venue::SizeSink& each) {
+Result<> read_coinm_sizes(std::string_view body, const Venue::SizeSink& each) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto e = parser.parse(body.data(), body.size()).get(root)) {
-    return std::string("not JSON: ") + simdjson::error_message(e);
+    return Error(ErrorCode::corrupt, std::string("not JSON: ") + simdjson::error_message(e));
   }
   std::int64_t code = 0;
   if (!root["code"].get(code)) {
     std::string_view msg;
     if (root["msg"].get(msg)) msg = {};
-    return "the venue answered code " + std::to_string(code) + ": " + std::string(msg);
+    return Error(ErrorCode::corrupt,
+                 "the venue answered code " + std::to_string(code) + ": " + std::string(msg));
   }
   simdjson::dom::array symbols;
-  if (root["symbols"].get(symbols)) return std::string("no \"symbols\" list");
+  if (root["symbols"].get(symbols))
+    return Error(ErrorCode::corrupt, std::string("no \"symbols\" list"));
   std::size_t index = 0;
   for (simdjson::dom::element s : symbols) {
     std::string_view symbol;
     simdjson::dom::element size_json;
     if (s["symbol"].get(symbol) || s["contractSize"].get(size_json)) {
-      return "symbol " + std::to_string(index) +
-             ": no symbol or contractSize (a COIN-M /dapi/v1/exchangeInfo has both)";
+      return Error(ErrorCode::corrupt,
+                   "symbol " + std::to_string(index) +
+                       ": no symbol or contractSize (a COIN-M /dapi/v1/exchangeInfo has both)");
     }
     ++index;
     const std::string text = simdjson::to_string(size_json);
     const auto size = Decimal::parse(text);
     if (!size || size->mantissa <= 0) {
-      return std::string(symbol) + ": contractSize is not a positive number";
+      return Error(ErrorCode::corrupt,
+                   std::string(symbol) + ": contractSize is not a positive number");
     }
     each(symbol, *size);
   }
-  return std::nullopt;
+  return {};
 }
 
 // Binance's instrument names: spot pairs "BTCUSDT"; USD-M perpetuals
@@ -173,8 +177,7 @@ class BinanceVenue final : public Venue {
     return Decimal{symbol.starts_with("BTCUSD") ? 100 : 10, 0};
   }
   // COIN-M's GET /dapi/v1/exchangeInfo: "contractSize" of every symbol.
-  std::optional<std::string> read_contract_sizes(std::string_view body,
-                                                 const SizeSink& each) const override {
+  Result<> read_contract_sizes(std::string_view body, const SizeSink& each) const override {
     if (market_ != Market::coinm) return Venue::read_contract_sizes(body, each);
     return read_coinm_sizes(body, each);
   }

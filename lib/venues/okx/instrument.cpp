@@ -121,41 +121,45 @@ std::optional<Decimal> times(const Decimal& a, const Decimal& b) {
 
 }  // namespace
 
-std::optional<std::string> read_contract_sizes(
-    std::string_view body, const std::function<void(std::string_view, const Decimal&)>& each) {
+Result<> read_contract_sizes(std::string_view body,
+                             const std::function<void(std::string_view, const Decimal&)>& each) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto e = parser.parse(body.data(), body.size()).get(root)) {
-    return std::string("not JSON: ") + simdjson::error_message(e);
+    return Error(ErrorCode::corrupt, std::string("not JSON: ") + simdjson::error_message(e));
   }
   std::string_view code;
   if (!root["code"].get(code) && code != "0") {
     std::string_view msg;
     if (root["msg"].get(msg)) msg = {};
-    return "the venue answered code " + std::string(code) + ": " + std::string(msg);
+    return Error(ErrorCode::corrupt,
+                 "the venue answered code " + std::string(code) + ": " + std::string(msg));
   }
   simdjson::dom::array data;
-  if (root["data"].get(data)) return std::string("no \"data\" list of instruments");
+  if (root["data"].get(data))
+    return Error(ErrorCode::corrupt, std::string("no \"data\" list of instruments"));
   std::size_t index = 0;
   for (simdjson::dom::element inst : data) {
     std::string_view id, type, ct_val, ct_mult;
     if (inst["instId"].get(id) || inst["instType"].get(type)) {
-      return "instrument " + std::to_string(index) + ": no instId or instType";
+      return Error(ErrorCode::corrupt,
+                   "instrument " + std::to_string(index) + ": no instId or instType");
     }
     ++index;
     if (type != "SWAP" && type != "FUTURES" && type != "OPTION") continue;
     if (inst["ctVal"].get(ct_val) || inst["ctMult"].get(ct_mult)) {
-      return std::string(id) + ": no ctVal or ctMult";
+      return Error(ErrorCode::corrupt, std::string(id) + ": no ctVal or ctMult");
     }
     const auto val = Decimal::parse(ct_val), mult = Decimal::parse(ct_mult);
     const auto size = val && mult ? times(*val, *mult) : std::nullopt;
     if (!size || size->mantissa <= 0) {
-      return std::string(id) + ": ctVal '" + std::string(ct_val) + "' × ctMult '" +
-             std::string(ct_mult) + "' is not a positive size";
+      return Error(ErrorCode::corrupt, std::string(id) + ": ctVal '" + std::string(ct_val) +
+                                           "' × ctMult '" + std::string(ct_mult) +
+                                           "' is not a positive size");
     }
     each(id, *size);
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace ot::okx

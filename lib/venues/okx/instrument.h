@@ -16,6 +16,7 @@
 
 #include "core/decimal.h"
 #include "core/instrument.h"
+#include "core/result.h"
 
 namespace ot::okx {
 
@@ -46,9 +47,9 @@ std::optional<Decimal> contract_size(const InstrumentName& n);
 // Reads the body of GET /api/v5/public/instruments (or a push of the
 // "instruments" channel, which carries the same "data" list): each swap,
 // futures and option contract's size, ctVal × ctMult, goes to `each` (spot
-// and margin pairs have none). An error message if the body is not such a
-// list, or the venue answered with an error code.
-std::optional<std::string> read_contract_sizes(
-    std::string_view body, const std::function<void(std::string_view, const Decimal&)>& each);
+// and margin pairs have none). corrupt if the body is not such a list, or
+// the venue answered with an error code.
+Result<> read_contract_sizes(std::string_view body,
+                             const std::function<void(std::string_view, const Decimal&)>& each);
 
 }  // namespace ot::okx

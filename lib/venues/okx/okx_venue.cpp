@@ -90,8 +90,7 @@ class OkxVenue final : public Venue {
   std::optional<Decimal> contract_size(std::string_view symbol) const override {
     return okx::contract_size(okx::parse_instrument(symbol));
   }
-  std::optional<std::string> read_contract_sizes(std::string_view body,
-                                                 const SizeSink& each) const override {
+  Result<> read_contract_sizes(std::string_view body, const SizeSink& each) const override {
     return okx::read_contract_sizes(body, each);
   }
 };
