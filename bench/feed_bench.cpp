@@ -4,6 +4,9 @@
 //   BM_FeedNormalize ot-feed's work per frame: parse + book sync + encode
 //   BM_FlatArrayBook a minimal flat-array L2 book on pre-parsed integers (limit)
 //   BM_BookApply     ot-book's L2Book, from the venue's text / from decimals
+//   BM_FrameOutcome  one OKX trade frame parsed, well-formed (0) or lacking
+//                    its price (1): what a malformed frame costs the parser,
+//                    which abandons it by a simdjson exception
 // The capture comes from OT_BENCH_CAPTURE (default bench/data/big.raw).
 #include <benchmark/benchmark.h>
 
@@ -101,6 +104,37 @@ void BM_FeedNormalize(benchmark::State& state) {
   percentiles(state, t);
 }
 BENCHMARK(BM_FeedNormalize)->Unit(benchmark::kMillisecond);
+
+void BM_FrameOutcome(benchmark::State& state) {
+  const bool malformed = state.range(0) != 0;
+  std::string frame =
+      R"({"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT",)"
+      R"("tradeId":"242720720",)" +
+      std::string(malformed ? "" : R"("px":"30212.5",)") +
+      R"("sz":"0.0012","side":"sell","ts":"1652459225503"}]})";
+  const std::size_t n = frame.size();
+  frame.append(64, ' ');
+  auto parser = ot::find_venue("okx")->make_parser();
+  struct Count final : ot::EventListener {
+    void on_book(const ot::BookUpdate&) override {}
+    void on_trade(const ot::Trade&) override { ++trades; }
+    void on_quote(const ot::Quote&) override {}
+    void on_ticker(const ot::Ticker&) override {}
+    void on_status(const ot::Status&) override {}
+    std::uint64_t trades = 0;
+  } out;
+  std::uint64_t failed = 0;
+  for (auto _ : state) {
+    const ot::FrameResult r = parser->parse(std::string_view(frame.data(), n), 1, out);
+    failed += r.kind == ot::FrameKind::error;
+  }
+  benchmark::DoNotOptimize(out.trades);
+  if ((failed > 0) != malformed) state.SkipWithError("the frame did not parse as intended");
+  state.counters["ns_per_frame"] =
+      benchmark::Counter(static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FrameOutcome)->Arg(0)->Arg(1);
 
 // Level updates of the capture, in order: (symbol index, side, price, qty).
 struct LevelUpdate {
