@@ -182,13 +182,12 @@ std::string conn_error(PGconn* c) {
   return e;
 }
 
-Conn connect(const std::string& url, std::string& error) {
+Result<Conn> connect(const std::string& url) {
   const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
   const char* values[] = {url.c_str(), "5", "ot-store", nullptr};
   Conn c(PQconnectdbParams(keys, values, 1));
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
-    error = "cannot connect to the database: " + conn_error(c.get());
-    return nullptr;
+    return Error(ErrorCode::unavailable, "cannot connect to the database: " + conn_error(c.get()));
   }
   // Quiet notices ("relation already exists, skipping").
   PQsetNoticeProcessor(
@@ -196,15 +195,15 @@ Conn connect(const std::string& url, std::string& error) {
   return c;
 }
 
-bool exec(PGconn* c, const std::string& sql, std::string& error,
-          const std::vector<std::string>& params, ExecStatusType want, ResultPtr* keep) {
+Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>& params,
+              ExecStatusType want, ResultPtr* keep) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   ResultPtr r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
                            values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
   const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (got != want) {
-    error = conn_error(c);
+    std::string error = conn_error(c);
     if (r && PQresultErrorMessage(r.get())[0] != '\0') {
       error = PQresultErrorMessage(r.get());
       while (!error.empty() && error.back() == '\n') error.pop_back();
@@ -212,10 +211,12 @@ bool exec(PGconn* c, const std::string& sql, std::string& error,
         if (ch == '\n' || ch == '\t') ch = ' ';
       }
     }
-    return false;
+    // A statement refused on a live connection; a lost connection is an outage.
+    return Error(PQstatus(c) == CONNECTION_OK ? ErrorCode::refused : ErrorCode::unavailable,
+                 std::move(error));
   }
   if (keep) *keep = std::move(r);
-  return true;
+  return {};
 }
 
 std::string array_literal(const std::vector<std::string>& items) {
@@ -236,25 +237,25 @@ std::string q(const std::string& schema, std::string_view table) {
   return ident(schema) + "." + ident(table);
 }
 
-bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::string& error) {
-  if (!exec(c, "CREATE SCHEMA IF NOT EXISTS " + ident(schema), error)) return false;
+Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
+  if (auto r = exec(c, "CREATE SCHEMA IF NOT EXISTS " + ident(schema)); !r) return r.error();
   // TimescaleDB when it is installed and loadable; native partitions else.
-  ResultPtr r;
-  timescale = false;
-  if (exec(c, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", error, {},
-           PGRES_TUPLES_OK, &r) &&
-      PQntuples(r.get()) == 1) {
-    std::string ignored;
-    exec(c, "SAVEPOINT ts", ignored);
-    timescale = exec(c, "CREATE EXTENSION IF NOT EXISTS timescaledb", ignored);
-    if (!timescale) exec(c, "ROLLBACK TO SAVEPOINT ts", ignored);
+  ResultPtr available;
+  bool timescale = false;
+  if (exec(c, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", {},
+           PGRES_TUPLES_OK, &available) &&
+      PQntuples(available.get()) == 1) {
+    (void)exec(c, "SAVEPOINT ts");
+    timescale = exec(c, "CREATE EXTENSION IF NOT EXISTS timescaledb").ok();
+    if (!timescale) (void)exec(c, "ROLLBACK TO SAVEPOINT ts");
   }
-  if (timescale && !exec(c,
-                         "CREATE OR REPLACE FUNCTION " + q(schema, "now_ns") +
-                             "() RETURNS bigint LANGUAGE sql STABLE AS "
-                             "$$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$",
-                         error)) {
-    return false;
+  // The statements in order, each a command or, with `rows`, a query.
+  std::vector<std::pair<std::string, bool>> statements;
+  if (timescale) {
+    statements.emplace_back("CREATE OR REPLACE FUNCTION " + q(schema, "now_ns") +
+                                "() RETURNS bigint LANGUAGE sql STABLE AS "
+                                "$$ SELECT (extract(epoch FROM now()) * 1000000000)::bigint $$",
+                            false);
   }
   for (const auto& t : tables()) {
     std::string cols =
@@ -264,39 +265,33 @@ bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::s
     const std::string name = q(schema, t.name);
     std::string sql = "CREATE TABLE IF NOT EXISTS " + name + " (" + cols + ")";
     if (!timescale) sql += " PARTITION BY RANGE (time)";
-    if (!exec(c, sql, error)) return false;
-    if (!exec(c,
-              "CREATE UNIQUE INDEX IF NOT EXISTS " + ident(std::string(t.name) + "_key") + " ON " +
-                  name + " (time, venue, symbol, digest)",
-              error)) {
-      return false;
-    }
-    if (timescale) {
-      const std::string lit = "'" + schema + "." + t.name + "'";
-      if (!exec(c,
-                "SELECT create_hypertable(" + lit +
-                    "::regclass, 'time', chunk_time_interval => 86400000000000, "
-                    "if_not_exists => true)",
-                error, {}, PGRES_TUPLES_OK) ||
-          !exec(c,
-                "SELECT set_integer_now_func(" + lit + "::regclass, '" + schema +
-                    ".now_ns'::regproc, replace_if_exists => true)",
-                error, {}, PGRES_TUPLES_OK) ||
-          !exec(c,
-                "ALTER TABLE " + name +
-                    " SET (timescaledb.compress, timescaledb.compress_segmentby = "
-                    "'venue, symbol', timescaledb.compress_orderby = 'time, seq')",
-                error) ||
-          !exec(c,
-                "SELECT add_compression_policy(" + lit +
-                    "::regclass, compress_after => 604800000000000::bigint, "
-                    "if_not_exists => true)",
-                error, {}, PGRES_TUPLES_OK)) {
-        return false;
-      }
-    }
+    statements.emplace_back(std::move(sql), false);
+    statements.emplace_back("CREATE UNIQUE INDEX IF NOT EXISTS " +
+                                ident(std::string(t.name) + "_key") + " ON " + name +
+                                " (time, venue, symbol, digest)",
+                            false);
+    if (!timescale) continue;
+    const std::string lit = "'" + schema + "." + t.name + "'";
+    statements.emplace_back("SELECT create_hypertable(" + lit +
+                                "::regclass, 'time', chunk_time_interval => 86400000000000, "
+                                "if_not_exists => true)",
+                            true);
+    statements.emplace_back("SELECT set_integer_now_func(" + lit + "::regclass, '" + schema +
+                                ".now_ns'::regproc, replace_if_exists => true)",
+                            true);
+    statements.emplace_back("ALTER TABLE " + name +
+                                " SET (timescaledb.compress, timescaledb.compress_segmentby = "
+                                "'venue, symbol', timescaledb.compress_orderby = 'time, seq')",
+                            false);
+    statements.emplace_back("SELECT add_compression_policy(" + lit +
+                                "::regclass, compress_after => 604800000000000::bigint, "
+                                "if_not_exists => true)",
+                            true);
   }
-  return true;
+  for (const auto& [sql, rows] : statements) {
+    if (auto r = exec(c, sql, {}, rows ? PGRES_TUPLES_OK : PGRES_COMMAND_OK); !r) return r.error();
+  }
+  return timescale;
 }
 
 }  // namespace pg

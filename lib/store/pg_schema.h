@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
 #include "core/time.h"
 
 namespace ot::pg {
@@ -53,19 +54,20 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 // The connection's last error, on one line.
 std::string conn_error(PGconn* c);
-// A connection (5 s timeout, notices quiet); nullptr and `error` if none.
-Conn connect(const std::string& url, std::string& error);
-// Runs one statement (PQexecParams, text parameters). False and `error`
-// unless it returns `want`; the result in `keep` if asked.
-bool exec(PGconn* c, const std::string& sql, std::string& error,
-          const std::vector<std::string>& params = {}, ExecStatusType want = PGRES_COMMAND_OK,
-          ResultPtr* keep = nullptr);
+// A connection (5 s timeout, notices quiet); unavailable if none.
+Result<Conn> connect(const std::string& url);
+// Runs one statement (PQexecParams, text parameters); the result in `keep`
+// if asked. refused unless it returns `want` (unavailable when the
+// connection is gone).
+Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>& params = {},
+              ExecStatusType want = PGRES_COMMAND_OK, ResultPtr* keep = nullptr);
 // A text[] literal of `items`.
 std::string array_literal(const std::vector<std::string>& items);
 // schema.table, quoted.
 std::string q(const std::string& schema, std::string_view table);
 // Creates the schema and its tables if absent: TimescaleDB hypertables
-// when the extension loads (`timescale` says), native partitions else.
-bool ensure_schema(PGconn* c, const std::string& schema, bool& timescale, std::string& error);
+// when the extension loads, native partitions else. Whether TimescaleDB is
+// used.
+Result<bool> ensure_schema(PGconn* c, const std::string& schema);
 
 }  // namespace ot::pg

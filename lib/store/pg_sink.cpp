@@ -174,9 +174,9 @@ class PgSink final : public RecordSink {
 
   void try_connect(bool first) {
     if (!first && now_ns() < next_attempt_) return;
-    std::string error;
-    Conn c = connect(opt_.url, error);
-    if (!c) {
+    auto connected = connect(opt_.url);
+    if (!connected) {
+      const std::string& error = connected.error().message();
       if (first || last_error_ != error) {
         diag_.warning("", error + "; spooling to " + opt_.spool_dir);
       }
@@ -185,11 +185,14 @@ class PgSink final : public RecordSink {
       backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
       return;
     }
-    if (!ensure_schema(c.get(), opt_.schema, timescale_, error)) {
-      last_error_ = "cannot set up schema " + opt_.schema + ": " + error;
+    Conn c = std::move(connected).value();
+    auto schema = ensure_schema(c.get(), opt_.schema);
+    if (!schema) {
+      last_error_ = "cannot set up schema " + opt_.schema + ": " + schema.error().message();
       if (PQstatus(c.get()) == CONNECTION_OK) fatal_ = true;
       return;
     }
+    timescale_ = *schema;
     if (!first) diag_.warning("", "database connection back; draining the spool");
     conn_ = std::move(c);
     backoff_ = 200'000'000;
@@ -197,13 +200,20 @@ class PgSink final : public RecordSink {
     spooled_ = spooled_ || !spool_files().empty();
   }
 
+  // One statement on connection `c`; false with last_error_ set when it fails.
+  bool run(PGconn* c, const std::string& sql, const std::vector<std::string>& params = {},
+           ExecStatusType want = PGRES_COMMAND_OK) {
+    auto r = exec(c, sql, params, want);
+    if (!r) last_error_ = r.error().message();
+    return r.ok();
+  }
+
   bool stage() {
     if (staged_) return true;
     for (const auto& t : tables()) {
-      if (!exec(conn_.get(),
-                "CREATE TEMP TABLE IF NOT EXISTS " + ident(std::string("stage_") + t.name) +
-                    " (LIKE " + q(opt_.schema, t.name) + ") ON COMMIT DELETE ROWS",
-                last_error_)) {
+      if (!run(conn_.get(), "CREATE TEMP TABLE IF NOT EXISTS " +
+                                ident(std::string("stage_") + t.name) + " (LIKE " +
+                                q(opt_.schema, t.name) + ") ON COMMIT DELETE ROWS")) {
         return false;
       }
     }
@@ -324,16 +334,14 @@ class PgSink final : public RecordSink {
     build_rows(records, rows, days);
     if (rows.empty()) return true;
     PGconn* c = conn_.get();
-    if (!stage() || !exec(c, "BEGIN", last_error_)) return classify();
+    if (!stage() || !run(c, "BEGIN")) return classify();
     if (!timescale_) {
       for (const auto& [table, day] : days) {
         const std::string part = table + "_" + utc_day(day).replace(4, 1, "").replace(6, 1, "");
         if (partitions_.count(part)) continue;
-        if (!exec(c,
-                  "CREATE TABLE IF NOT EXISTS " + q(opt_.schema, part) + " PARTITION OF " +
-                      q(opt_.schema, table) + " FOR VALUES FROM (" + std::to_string(day) +
-                      ") TO (" + std::to_string(day + kDay) + ")",
-                  last_error_)) {
+        if (!run(c, "CREATE TABLE IF NOT EXISTS " + q(opt_.schema, part) + " PARTITION OF " +
+                        q(opt_.schema, table) + " FOR VALUES FROM (" + std::to_string(day) +
+                        ") TO (" + std::to_string(day + kDay) + ")")) {
           return classify();
         }
         new_partitions_.push_back(part);
@@ -343,8 +351,7 @@ class PgSink final : public RecordSink {
       const Table& t = table_named(table);
       const std::string cols = column_list(t);
       const std::string stage_name = ident(std::string("stage_") + t.name);
-      if (!exec(c, "COPY " + stage_name + " (" + cols + ") FROM STDIN", last_error_, {},
-                PGRES_COPY_IN)) {
+      if (!run(c, "COPY " + stage_name + " (" + cols + ") FROM STDIN", {}, PGRES_COPY_IN)) {
         return classify();
       }
       if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 ||
@@ -359,14 +366,12 @@ class PgSink final : public RecordSink {
         return classify();
       }
       while (PGresult* more = PQgetResult(c)) PQclear(more);
-      if (!exec(c,
-                "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
-                    " FROM " + stage_name + " ON CONFLICT DO NOTHING",
-                last_error_)) {
+      if (!run(c, "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
+                      " FROM " + stage_name + " ON CONFLICT DO NOTHING")) {
         return classify();
       }
     }
-    if (!exec(c, "COMMIT", last_error_)) return classify();
+    if (!run(c, "COMMIT")) return classify();
     for (auto& p : new_partitions_) partitions_.insert(std::move(p));
     new_partitions_.clear();
     return true;
@@ -378,8 +383,7 @@ class PgSink final : public RecordSink {
     new_partitions_.clear();
     while (!last_error_.empty() && last_error_.back() == '\n') last_error_.pop_back();
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
-      std::string ignored;
-      exec(conn_.get(), "ROLLBACK", ignored);
+      (void)exec(conn_.get(), "ROLLBACK");
       if (PQstatus(conn_.get()) == CONNECTION_OK) fatal_ = true;
     }
     return false;

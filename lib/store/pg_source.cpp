@@ -37,8 +37,8 @@ std::string where_clause(const StoreFilter& f, const Table& t, std::vector<std::
 }
 
 // Tables that exist and can hold types matching the filter.
-std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
-                                          const StoreFilter& f, std::string& error) {
+Result<std::vector<const Table*>> selected_tables(PGconn* c, const std::string& schema,
+                                                  const StoreFilter& f) {
   std::vector<const Table*> out;
   for (const auto& t : tables()) {
     const std::string_view name = t.name;
@@ -53,9 +53,10 @@ std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
       continue;
     }
     ResultPtr r;
-    if (!exec(c, "SELECT to_regclass($1)", error, {schema + "." + std::string(name)},
-              PGRES_TUPLES_OK, &r)) {
-      return {};
+    if (auto found = exec(c, "SELECT to_regclass($1)", {schema + "." + std::string(name)},
+                          PGRES_TUPLES_OK, &r);
+        !found) {
+      return found.error();
     }
     if (!PQgetisnull(r.get(), 0, 0)) out.push_back(&t);
   }
@@ -64,13 +65,14 @@ std::vector<const Table*> selected_tables(PGconn* c, const std::string& schema,
 
 class PgSource final : public RecordSource {
  public:
-  bool connected() const { return conn_ != nullptr; }
-  bool open(const PgOptions& o, const StoreFilter& f, std::string& error) {
-    conn_ = connect(o.url, error);
-    if (!conn_) return false;
-    auto selected = selected_tables(conn_.get(), o.schema, f, error);
-    if (!error.empty()) return false;
-    if (selected.empty()) return true;
+  Result<> open(const PgOptions& o, const StoreFilter& f) {
+    auto connected = connect(o.url);
+    if (!connected) return connected.error();
+    conn_ = std::move(connected).value();
+    auto found = selected_tables(conn_.get(), o.schema, f);
+    if (!found) return found.error();
+    const std::vector<const Table*>& selected = *found;
+    if (selected.empty()) return {};
     std::string sql;
     std::vector<std::string> params;
     for (const Table* t : selected) {
@@ -81,25 +83,30 @@ class PgSource final : public RecordSource {
              q(o.schema, t->name) + where_clause(f, *t, params);
     }
     ResultPtr r;
-    if (!exec(conn_.get(), "SELECT DISTINCT venue FROM (" + sql + ") s", error, params,
-              PGRES_TUPLES_OK, &r)) {
-      return false;
+    if (auto listed = exec(conn_.get(), "SELECT DISTINCT venue FROM (" + sql + ") s", params,
+                           PGRES_TUPLES_OK, &r);
+        !listed) {
+      return listed;
     }
     for (int i = 0; i < PQntuples(r.get()); ++i) venues_.emplace_back(PQgetvalue(r.get(), i, 0));
-    if (!exec(conn_.get(), "BEGIN READ ONLY", error) ||
-        !exec(conn_.get(), "DECLARE records NO SCROLL CURSOR FOR " + sql + " ORDER BY time, seq",
-              error, params)) {
-      return false;
+    if (auto begun = exec(conn_.get(), "BEGIN READ ONLY"); !begun) return begun;
+    if (auto declared =
+            exec(conn_.get(), "DECLARE records NO SCROLL CURSOR FOR " + sql + " ORDER BY time, seq",
+                 params);
+        !declared) {
+      return declared;
     }
     open_ = true;
-    return true;
+    return {};
   }
 
   bool next(StoredRecord& r) override {
     if (!open_) return false;
     if (row_ >= rows_) {
-      if (!exec(conn_.get(), "FETCH FORWARD 20000 FROM records", error_, {}, PGRES_TUPLES_OK,
-                &batch_)) {
+      if (auto fetched =
+              exec(conn_.get(), "FETCH FORWARD 20000 FROM records", {}, PGRES_TUPLES_OK, &batch_);
+          !fetched) {
+        error_ = fetched.error().message();
         open_ = false;
         return false;
       }
@@ -107,8 +114,7 @@ class PgSource final : public RecordSource {
       rows_ = PQntuples(batch_.get());
       if (rows_ == 0) {
         open_ = false;
-        std::string ignored;
-        exec(conn_.get(), "COMMIT", ignored);
+        (void)exec(conn_.get(), "COMMIT");
         return false;
       }
     }
@@ -140,33 +146,32 @@ class PgSource final : public RecordSource {
 Result<std::unique_ptr<RecordSource>> open_pg_source(const PgOptions& options,
                                                      const StoreFilter& filter) {
   auto source = std::make_unique<PgSource>();
-  std::string error;
-  if (!source->open(options, filter, error)) {
-    return Error(source->connected() ? ErrorCode::refused : ErrorCode::unavailable, error);
-  }
+  if (auto opened = source->open(options, filter); !opened) return opened.error();
   return std::unique_ptr<RecordSource>(std::move(source));
 }
 
 Result<std::vector<StoredSeries>> list_pg(const PgOptions& options, const StoreFilter& filter) {
-  std::string error;
-  Conn c = connect(options.url, error);
-  if (!c) return Error(ErrorCode::unavailable, error);
-  auto selected = selected_tables(c.get(), options.schema, filter, error);
-  if (!error.empty()) return Error(ErrorCode::refused, error);
+  auto connected = connect(options.url);
+  if (!connected) return connected.error();
+  Conn c = std::move(connected).value();
+  auto selected = selected_tables(c.get(), options.schema, filter);
+  if (!selected) return selected.error();
   std::vector<StoredSeries> out;
-  for (const Table* t : selected) {
+  for (const Table* t : *selected) {
     std::vector<std::string> params;
     const std::string type_expr =
         std::string_view(t->name) == "other" ? "type" : "'" + std::string(t->name) + "'::text";
     ResultPtr r;
-    if (!exec(c.get(),
-              "SELECT venue, symbol, " + type_expr +
-                  ", count(*), min(time), max(time), count(DISTINCT time / 86400000000000), "
-                  "sum(pg_column_size(t.*)), sum(octet_length(event) + 1) FROM " +
-                  q(options.schema, t->name) + " t" + where_clause(filter, *t, params) +
-                  " GROUP BY 1, 2, 3",
-              error, params, PGRES_TUPLES_OK, &r)) {
-      return Error(ErrorCode::refused, error);
+    if (auto counted = exec(c.get(),
+                            "SELECT venue, symbol, " + type_expr +
+                                ", count(*), min(time), max(time), count(DISTINCT time / "
+                                "86400000000000), sum(pg_column_size(t.*)), "
+                                "sum(octet_length(event) + 1) FROM " +
+                                q(options.schema, t->name) + " t" +
+                                where_clause(filter, *t, params) + " GROUP BY 1, 2, 3",
+                            params, PGRES_TUPLES_OK, &r);
+        !counted) {
+      return counted.error();
     }
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       StoredSeries s;
