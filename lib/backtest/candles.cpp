@@ -48,21 +48,18 @@ bool is_candle_file(const std::string& path) {
 CandleReader::CandleReader(std::unique_ptr<LineInput> in, std::string venue, std::string symbol)
     : in_(std::move(in)), venue_(std::move(venue)), symbol_(std::move(symbol)) {}
 
-bool CandleReader::parse_row(std::string_view line, Candle& out, std::string& error) {
+Result<> CandleReader::parse_row(std::string_view line, Candle& out) {
   const auto f = split(line);
   if (f.size() < 6) {
-    error = "expected at least 6 comma-separated fields";
-    return false;
+    return Error(ErrorCode::corrupt, "expected at least 6 comma-separated fields");
   }
   auto open_time = parse_stamp(f[0]);
   if (!open_time) {
-    error = "bad time '" + std::string(f[0]) + "'";
-    return false;
+    return Error(ErrorCode::corrupt, "bad time '" + std::string(f[0]) + "'");
   }
   for (int i = 1; i <= 5; ++i) {
     if (!Decimal::parse(f[i])) {
-      error = "bad number '" + std::string(f[i]) + "'";
-      return false;
+      return Error(ErrorCode::corrupt, "bad number '" + std::string(f[i]) + "'");
     }
   }
   out.venue = venue_;
@@ -77,11 +74,10 @@ bool CandleReader::parse_row(std::string_view line, Candle& out, std::string& er
   out.low = f[3];
   out.close = f[4];
   out.volume = f[5];
-  return true;
+  return {};
 }
 
 bool CandleReader::next(Candle& out, Diagnostics& diag) {
-  std::string error;
   std::string_view line;
   // Reads rows until one parses into `c` (views into `keep`). The interval
   // needs the following row's open time, so the reader runs one row ahead,
@@ -95,8 +91,10 @@ bool CandleReader::next(Candle& out, Diagnostics& diag) {
         binance_ = true;
       }
       keep.assign(line);
-      if (parse_row(keep, c, error)) return true;
-      diag.error(in_->name() + ":" + std::to_string(in_->line_number()), error + " (skipped)");
+      const Result<> parsed = parse_row(keep, c);
+      if (parsed) return true;
+      diag.error(in_->name() + ":" + std::to_string(in_->line_number()),
+                 parsed.error().message() + " (skipped)");
     }
     return false;
   };

@@ -15,6 +15,7 @@
 
 #include "core/diagnostics.h"
 #include "core/events.h"
+#include "core/result.h"
 #include "io/input.h"
 
 namespace ot {
@@ -32,7 +33,7 @@ class CandleReader {
   const LineInput& input() const { return *in_; }
 
  private:
-  bool parse_row(std::string_view line, Candle& out, std::string& error);
+  Result<> parse_row(std::string_view line, Candle& out);
   std::unique_ptr<LineInput> in_;
   std::string venue_, symbol_;
   bool header_checked_ = false, binance_ = false;
