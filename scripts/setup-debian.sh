@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev libcli11-dev libsimdjson-dev libfmt-dev
   cppzmq-dev libzmq3-dev libzstd-dev zlib1g-dev catch2 libbenchmark-dev
   libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace
-  clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
 )
 missing=()
 for p in "${packages[@]}"; do

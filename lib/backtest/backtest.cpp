@@ -308,8 +308,8 @@ std::vector<char> run_grid(
       c.params = combos[i];
       auto diag = make_diag();
       // Within-run progress only when there is one run.
-      ok[i] = run_backtest(c, results[i], *diag,
-                           combos.size() == 1 ? ProgressFn(report) : ProgressFn());
+      ok[i] = static_cast<char>(run_backtest(
+          c, results[i], *diag, combos.size() == 1 ? ProgressFn(report) : ProgressFn()));
       ++done;
       report(0);
     }

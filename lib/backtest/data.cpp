@@ -162,6 +162,7 @@ bool play_events(std::vector<std::unique_ptr<LineInput>>& inputs, LineReader& li
     bool live = false;
   };
   std::vector<Head> heads;
+  heads.reserve(inputs.size());
   for (auto& in : inputs) heads.push_back(Head{in.get(), {}, 0, false});
   EventKeyReader keys;
   RecordKey key;

@@ -13,12 +13,12 @@
 namespace ot {
 namespace {
 
-const char* kMetricNames[] = {"pnl",          "return",   "sharpe",        "sortino",
-                              "max_drawdown", "fills",    "orders",        "volume",
-                              "fees",         "funding",  "realized",      "unrealized",
-                              "turnover",     "win_rate", "avg_holding_s", "events"};
+const char* const kMetricNames[] = {"pnl",          "return",   "sharpe",        "sortino",
+                                    "max_drawdown", "fills",    "orders",        "volume",
+                                    "fees",         "funding",  "realized",      "unrealized",
+                                    "turnover",     "win_rate", "avg_holding_s", "events"};
 
-const char* kColors[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
 std::string esc(std::string_view s) {
   std::string out;
@@ -99,6 +99,8 @@ std::string tick_label(double v, int decimals) {
 
 std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& series,
                       const std::vector<ChartMarker>& markers, bool percent, TimeSpan span) {
+  // The chart's size and margins, and its axes, in the usual letters.
+  // NOLINTNEXTLINE(readability-identifier-naming)
   const int W = 900, H = 280, L = 80, R = 20, T = 30, B = 40;
   Nanos t0 = 0, t1 = 0;
   double y0 = 0, y1 = 0;
@@ -127,9 +129,11 @@ std::string svg_chart(const std::string& title, const std::vector<ChartSeries>& 
   const double pad = (y1 - y0) * 0.05;
   y0 -= pad;
   y1 += pad;
+  // NOLINTNEXTLINE(readability-identifier-naming)
   auto X = [&](Nanos t) {
     return L + (W - L - R) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
   };
+  // NOLINTNEXTLINE(readability-identifier-naming)
   auto Y = [&](double y) { return T + (H - T - B) * (1 - (y - y0) / (y1 - y0)); };
   std::string s = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "

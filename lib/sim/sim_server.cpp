@@ -417,7 +417,7 @@ class ConnectionBase : public SimConnection {
       case 0:
         return "{\"stream\":\"x@depth\",\"data\":{\"e\":\"depthUpd";  // truncated JSON
       case 1:
-        return std::string("\x01\x02\xff\xfe garbage", 13);  // binary garbage
+        return std::string("\x01\x02\xff\xfe garbage\0", 13);  // binary garbage, a NUL too
       case 2:
         return "{\"arg\":{\"channel\":42},\"data\":[]}";  // wrong types
       default:

@@ -198,6 +198,7 @@ Result<Conn> connect(const std::string& url) {
 Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>& params,
               ExecStatusType want, ResultPtr* keep) {
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   ResultPtr r(PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
                            values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));

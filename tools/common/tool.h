@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,21 @@ class StderrDiagnostics final : public Diagnostics {
   bool quiet_;
   std::uint64_t errors_ = 0, warnings_ = 0, printed_ = 0, limit_ = 100;
 };
+
+// Runs a program's body, so that an exception escaping it (out of memory,
+// a library's) ends the program with "prog: error: internal error: ..."
+// and status 1, never an abort.
+template <class Body>
+int guard(const char* program, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: internal error: %s\n", program, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: error: internal error\n", program);
+  }
+  return kExitFailure;
+}
 
 // Parses the command line; on failure prints CLI11's message with a hint and
 // returns the exit status to use (0 for --help / --version, 2 otherwise).

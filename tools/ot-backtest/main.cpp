@@ -31,7 +31,7 @@ bool split_params(const std::vector<std::string>& in,
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   CLI::App app{"Backtest a strategy on captures, stored events or candles (man ot-backtest)",
                "ot-backtest"};
   app.set_version_flag("--version", "ot-backtest 0.1.0");
@@ -141,4 +141,8 @@ int main(int argc, char** argv) {
   const bool dropped =
       std::any_of(results.begin(), results.end(), [](const auto& r) { return r.dropped > 0; });
   return strict && dropped ? tool::kExitFailure : rc;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-backtest", [&] { return program_main(argc, argv); });
 }

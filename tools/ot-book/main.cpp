@@ -23,7 +23,7 @@ int terminal_width() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Keep L2 order books from events; emit bbo, depth and book (man ot-book)",
                "ot-book"};
@@ -126,4 +126,8 @@ int main(int argc, char** argv) {
     return tool::kExitFailure;
   }
   return tool::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-book", [&] { return program_main(argc, argv); });
 }

@@ -9,7 +9,7 @@
 #include "venues/network_gateway.h"
 #include "venues/venue.h"
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Execute orders on a venue; publish execution reports (man ot-exec)", "ot-exec"};
   app.set_version_flag("--version", "ot-exec 0.1.0");
@@ -149,4 +149,8 @@ int main(int argc, char** argv) {
   const std::uint64_t dropped = s.malformed + s.refused - s.duplicate_orders + in->bad_lines();
   if (strict && dropped > 0) rc = tool::kExitFailure;
   return rc;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-exec", [&] { return program_main(argc, argv); });
 }

@@ -7,7 +7,7 @@
 #include "io/output.h"
 #include "venues/venue.h"
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Normalize venue market data into events (man ot-feed)", "ot-feed"};
   app.set_version_flag("--version", "ot-feed 0.1.0");
@@ -113,4 +113,8 @@ int main(int argc, char** argv) {
   out.reset();
   if (!ok || (strict && malformed > 0)) return tool::kExitFailure;
   return tool::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-feed", [&] { return program_main(argc, argv); });
 }

@@ -13,7 +13,7 @@ volatile std::sig_atomic_t g_kill = 0;
 void on_usr2(int) { g_kill = 1; }
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Check orders against risk limits; positions, PnL, greeks, hedging (man ot-risk)",
                "ot-risk"};
@@ -102,4 +102,8 @@ int main(int argc, char** argv) {
   }
   if (strict && s.malformed + s.invalid + in->bad_lines() > 0) rc = tool::kExitFailure;
   return rc;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-risk", [&] { return program_main(argc, argv); });
 }

@@ -7,7 +7,7 @@
 #include "venues/sim_protocol.h"
 #include "venues/venue.h"
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Serve a capture as a local venue over its own protocol (man ot-sim)", "ot-sim"};
   app.set_version_flag("--version", "ot-sim 0.1.0");
@@ -83,4 +83,8 @@ int main(int argc, char** argv) {
   const bool ok = run_sim(o, *out, diag, &tool::g_stop);
   out->flush();
   return ok ? tool::kExitOk : tool::kExitFailure;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-sim", [&] { return program_main(argc, argv); });
 }

@@ -50,7 +50,7 @@ std::optional<StoreFilter> make_filter(const Common& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   CLI::App app{"Store events in files or PostgreSQL and read them back (man ot-store)", "ot-store"};
   app.set_version_flag("--version", "ot-store 0.1.0");
   app.require_subcommand(1);
@@ -147,4 +147,8 @@ int main(int argc, char** argv) {
   const std::string table = format_series(rows.value(), json);
   std::fwrite(table.data(), 1, table.size(), stdout);
   return std::fflush(stdout) == 0 && !std::ferror(stdout) ? tool::kExitOk : tool::kExitFailure;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-store", [&] { return program_main(argc, argv); });
 }

@@ -18,7 +18,7 @@ std::string flag_name(const std::string& param) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Run a trading strategy on the event stream (man ot-strat)", "ot-strat"};
   app.set_version_flag("--version", "ot-strat 0.1.0");
@@ -148,4 +148,8 @@ int main(int argc, char** argv) {
                  s.feedback_gaps);
   }
   return rc;
+}
+
+int main(int argc, char** argv) {
+  return ot::tool::guard("ot-strat", [&] { return program_main(argc, argv); });
 }
