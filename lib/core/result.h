@@ -8,7 +8,7 @@
 // Results are [[nodiscard]]: a failure cannot be dropped by accident.
 //
 // Not failures, and so not Results: outcomes that classify a normal answer
-// (FrameResult, ApplyResult, OrderTracker::Result), the reason an order is
+// (FrameResult, ApplyResult, OrderTracker::Outcome, SimExchange::Answer), the reason an order is
 // refused (order_problem, the risk checks: it goes out in the `exec`), and
 // streams (LineInput, LineOutput, RecordSource, Journal) whose next(),
 // flush() or append() says false and keep the reason for error(), as

@@ -93,8 +93,8 @@ void OrderTracker::closed(TrackedOrder& o) {
   }
 }
 
-OrderTracker::Result OrderTracker::apply(const Exec& e) {
-  Result r;
+OrderTracker::Outcome OrderTracker::apply(const Exec& e) {
+  Outcome r;
   auto it = orders_.find(e.id);
   if (it == orders_.end()) {
     r.kind = Applied::refused;

@@ -57,7 +57,7 @@ struct TrackedOrder {
 class OrderTracker {
  public:
   enum class Applied { ok, duplicate, refused };
-  struct Result {
+  struct Outcome {
     Applied kind = Applied::ok;
     std::string reason;  // for refused
     const TrackedOrder* order = nullptr;
@@ -74,7 +74,7 @@ class OrderTracker {
   bool add(const Order& o);
   // Advances the order named by e.id. The record in the result stays valid
   // until the next add or apply.
-  Result apply(const Exec& e);
+  Outcome apply(const Exec& e);
   // Updates a resting order's terms after an accepted amend.
   void amend(std::string_view id, const std::optional<Decimal>& qty,
              const std::optional<Decimal>& price);

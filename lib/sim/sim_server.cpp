@@ -180,8 +180,8 @@ class Exchange final : public SimExchange, public ExecListener {
   }
   PaperVenue& paper() { return paper_; }
 
-  Result submit(const Order& o) override {
-    Result r;
+  Answer submit(const Order& o) override {
+    Answer r;
     if (account_.rate_limit > 0) {
       const Nanos t = mono_ns();
       tokens_ = std::min(account_.rate_limit, tokens_ + static_cast<double>(t - tokens_at_) * 1e-9 *

@@ -97,13 +97,13 @@ struct SimAccount {
 class SimExchange {
  public:
   virtual ~SimExchange() = default;
-  struct Result {
+  struct Answer {
     bool accepted = true;
     bool rate_limited = false;
     int retry_after_s = 0;
     std::string reason;  // for a reject
   };
-  virtual Result submit(const Order& o) = 0;
+  virtual Answer submit(const Order& o) = 0;
   // False if the order is unknown or no longer open.
   virtual bool cancel(std::string_view id) = 0;
   virtual bool amend(std::string_view id, const std::optional<Decimal>& qty,

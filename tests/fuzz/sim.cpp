@@ -26,8 +26,8 @@ struct Connection final : ot::SimConnection {
 };
 
 struct Exchange final : ot::SimExchange {
-  Result submit(const ot::Order& o) override {
-    if (!ot::order_problem(o).empty() || !tracker.add(o)) return Result{false, false, 0, "refused"};
+  Answer submit(const ot::Order& o) override {
+    if (!ot::order_problem(o).empty() || !tracker.add(o)) return Answer{false, false, 0, "refused"};
     return {};
   }
   bool cancel(std::string_view id) override { return tracker.find(id) != nullptr; }

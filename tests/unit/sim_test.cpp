@@ -55,7 +55,7 @@ struct FakeMarket final : ot::SimMarket {
 
 // The matching side, reduced to what the protocols ask of it.
 struct FakeExchange final : ot::SimExchange {
-  Result submit(const ot::Order& o) override {
+  Answer submit(const ot::Order& o) override {
     submitted.emplace_back(o);
     tracker.add(o);
     return {};

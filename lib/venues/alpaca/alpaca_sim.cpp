@@ -315,7 +315,7 @@ class AlpacaSim final : public SimProtocol {
     venue_id_[client] = vid;
     client_base_[client] = vid;
     client_of_[vid] = client;
-    const SimExchange::Result r = x.submit(o);
+    const SimExchange::Answer r = x.submit(o);
     if (r.rate_limited) {
       forget(client, vid);
       return error(429, 42910000, "rate limit exceeded");

@@ -308,7 +308,7 @@ class BinanceSim final : public SimProtocol {
     } else {
       return error(400, -1116, "Invalid orderType.");
     }
-    const SimExchange::Result r = x.submit(o);
+    const SimExchange::Answer r = x.submit(o);
     if (r.rate_limited) {
       SimHttpReply reply =
           error(429, -1015,

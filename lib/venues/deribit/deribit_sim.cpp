@@ -239,7 +239,7 @@ class DeribitSim final : public SimProtocol {
       o.reduce_only = str("reduce_only") == "true";
       trades_.clear();
       collecting_ = true;
-      const SimExchange::Result r = x.submit(o);
+      const SimExchange::Answer r = x.submit(o);
       collecting_ = false;
       if (r.rate_limited) return c.send(error(id, 10028, "too_many_requests"));
       if (!r.accepted) {

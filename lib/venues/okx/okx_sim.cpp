@@ -317,7 +317,7 @@ class OkxSim final : public SimProtocol {
         return reply(200, "1", "Operation failed.", item(cl, "", "51000", "Parameter px error"));
       o.price = *px;
     }
-    const SimExchange::Result r = x.submit(o);
+    const SimExchange::Answer r = x.submit(o);
     if (r.rate_limited) return reply(429, "50011", "Too Many Requests");
     if (!r.accepted) {
       return reply(200, "1", "Operation failed.",
