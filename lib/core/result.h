@@ -8,11 +8,11 @@
 // Results are [[nodiscard]]: a failure cannot be dropped by accident.
 //
 // Not failures, and so not Results: outcomes that classify a normal answer
-// (FrameResult, ApplyResult, OrderTracker::Outcome, SimExchange::Answer), the reason an order is
-// refused (order_problem, the risk checks: it goes out in the `exec`), and
-// streams (LineInput, LineOutput, RecordSource, Journal) whose next(),
-// flush() or append() says false and keep the reason for error(), as
-// LevelDB's Iterator keeps its status().
+// (FrameResult, ApplyResult, OrderTracker::Outcome, SimExchange::Answer),
+// the reason an order is refused (order_problem, the risk checks: it goes
+// out in the `exec`), and streams (LineInput, LineOutput, RecordSource,
+// Journal) whose next(), flush() or append() says false and keep the
+// reason for error(), as LevelDB's Iterator keeps its status().
 //
 // (ot::Status is the venue status event of core/events.h; hence the name.)
 #pragma once
