@@ -778,6 +778,7 @@ bool run_sim(const SimOptions& o, LineSink& out, Diagnostics& diag,
       return false;
     }
     auto in = std::move(opened).value();
+    report_bad_lines(*in, diag);  // lines too long to hold are said, then skipped
     std::string_view line;
     while (in->next(line)) {
       Played p;
