@@ -31,33 +31,26 @@ constexpr Nanos kSecond = 1'000'000'000LL;
 
 // A strategy built and configured as BacktestConfig says: its defaults,
 // then the config file's section, then the --param values, then (for one
-// instance per symbol) the symbol. Null with the reason in `error`.
+// instance per symbol) the symbol. invalid_argument for an unknown strategy
+// or a parameter it refuses.
 struct ConfiguredStrategy {
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<Params> params;
   std::string venue, symbol;  // what it trades, as configured (venue empty: any)
 };
 
-ConfiguredStrategy configure(const BacktestConfig& c, const std::string& sym, std::string& err) {
-  ConfiguredStrategy out;
+Result<ConfiguredStrategy> configure(const BacktestConfig& c, const std::string& sym) {
   auto s = make_strategy(c.strategy);
-  if (!s) {
-    err = "unknown strategy '" + c.strategy + "'";
-    return out;
-  }
+  if (!s) return Error(ErrorCode::invalid_argument, "unknown strategy '" + c.strategy + "'");
   auto params = std::make_unique<Params>();
   s->params(*params);
   if (!c.config_file.empty()) {
     if (auto loaded = load_strategy_config(c.config_file, c.strategy, *params); !loaded) {
-      err = loaded.error().message();
-      return out;
+      return loaded.error();
     }
   }
   for (const auto& [k, v] : c.params) {
-    if (auto set = params->set(k, v); !set) {
-      err = "--param " + k + "=" + v + ": " + set.error().message();
-      return out;
-    }
+    if (auto set = params->set(k, v); !set) return set.error().within("--param " + k + "=" + v);
   }
   // Candle files name no instrument: the strategy trades the candles'.
   const bool candles = !c.data.empty() && is_candle_file(c.data.front());
@@ -68,15 +61,10 @@ ConfiguredStrategy configure(const BacktestConfig& c, const std::string& sym, st
     if (e.name == "venue") (void)params->set("venue", c.candle_venue);
   }
   if (!sym.empty()) {
-    if (auto set = params->set("symbol", sym); !set) {
-      err = set.error().message();
-      return out;
-    }
+    if (auto set = params->set("symbol", sym); !set) return set.error();
   }
-  if (auto valid = s->validate(); !valid) {
-    err = c.strategy + ": " + valid.error().message();
-    return out;
-  }
+  if (auto valid = s->validate(); !valid) return valid.error().within(c.strategy);
+  ConfiguredStrategy out;
   for (const auto& e : params->entries()) {
     if (e.name == "symbol") out.symbol = params->get(e);
     if (e.name == "venue") out.venue = params->get(e);
@@ -118,13 +106,13 @@ class Run final : public MarketDataListener {
     ledger_ = std::make_unique<Ledger>(chain_->risk().positions(), c_.capital, c_.bar, r_);
     const std::vector<std::string> symbols =
         c_.symbols.empty() ? std::vector<std::string>{""} : c_.symbols;
-    std::string err;
     for (const auto& sym : symbols) {
-      ConfiguredStrategy s = configure(c_, sym, err);
-      if (!s.strategy) {
-        diag_.error("", err);
+      auto configured = configure(c_, sym);
+      if (!configured) {
+        diag_.error("", configured.error().message());
         return false;
       }
+      ConfiguredStrategy s = std::move(configured).value();
       // The instrument it trades is reported from its first market event.
       if (!s.symbol.empty()) ledger_->add_target(s.venue, s.symbol);
       RunnerOptions ro;

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "io/output.h"
+
 namespace ot {
 
 Journal::~Journal() {
@@ -60,17 +62,9 @@ Result<> Journal::open(const std::string& path, bool sync,
 bool Journal::append(std::string_view line) {
   buf_.assign(line);
   buf_.push_back('\n');
-  const char* p = buf_.data();
-  std::size_t left = buf_.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd_, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      error_ = path_ + ": " + std::strerror(errno);
-      return false;
-    }
-    p += w;
-    left -= static_cast<std::size_t>(w);
+  if (!write_all(fd_, buf_.data(), buf_.size())) {
+    error_ = path_ + ": " + std::strerror(errno);
+    return false;
   }
   if (sync_ && ::fdatasync(fd_) != 0) {
     error_ = path_ + ": " + std::strerror(errno);

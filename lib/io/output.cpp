@@ -69,16 +69,7 @@ class StreamOutput final : public LineOutput {
     ok_ = false;
   }
   void write_fd(const char* p, std::size_t n) {
-    while (n > 0 && ok_) {
-      ssize_t r = ::write(fd_, p, n);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        fail(std::strerror(errno));
-        return;
-      }
-      p += r;
-      n -= static_cast<std::size_t>(r);
-    }
+    if (ok_ && !write_all(fd_, p, n)) fail(std::strerror(errno));
   }
   void push(const char* p, std::size_t n, bool end) {
     switch (codec_) {
@@ -188,6 +179,19 @@ class ZmqOutput final : public LineOutput {
 };
 
 }  // namespace
+
+bool write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
 
 Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
                                                 const OutputOptions& options) {

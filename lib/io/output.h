@@ -1,6 +1,7 @@
 // Line-oriented outputs: stdout, files (.gz/.zst by extension) and ZeroMQ PUB.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,10 @@ struct OutputOptions {
   bool no_drop = false;
   int min_subscribers = 1;
 };
+
+// Writes all `n` bytes at `p` to `fd`, again after EINTR and short writes.
+// False on an error (errno says which).
+bool write_all(int fd, const char* p, std::size_t n);
 
 // In-process sinks for fused chains (ot-backtest, bench/tick_chain).
 // Discards every line.

@@ -17,6 +17,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "io/output.h"
+
 namespace fs = std::filesystem;
 
 namespace ot {
@@ -29,19 +31,6 @@ constexpr std::size_t kHeaderPayload = 4 + 4 * 8;
 
 std::string sys_error(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
-
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 bool read_file(const std::string& path, std::string& out) {

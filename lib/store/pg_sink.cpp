@@ -13,6 +13,7 @@
 
 #include "core/json_in.h"
 #include "io/input.h"
+#include "io/output.h"
 #include "store/file_store.h"
 #include "store/pg_schema.h"
 #include "store/pg_store.h"
@@ -35,19 +36,6 @@ std::string default_spool(const PgOptions& o) {
   char h[17];
   std::snprintf(h, sizeof h, "%016llx", static_cast<unsigned long long>(fnv1a64(o.url)));
   return base + "/optitrade/spool/" + encode_name(o.schema) + "-" + h;
-}
-
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 // A queued record: "<time> <seq> <venue>\t<symbol>\t<type>\t<line>", the

@@ -159,6 +159,20 @@ std::optional<MissedFill> missed_fill(const Decimal& filled,
                                       const std::optional<Decimal>& avg_price,
                                       const Decimal& known_filled, const Amount& known_notional);
 
+// A venue's parsed order event (its symbol, reason, venue and trade ids and
+// exec) as a report, for RestGateway::on_report / on_queried, which name the
+// order, venue and strategy.
+template <class Event>
+OwnedExec report_of(const Event& ev) {
+  OwnedExec e;
+  e.symbol = ev.symbol;
+  e.reason = ev.reason;
+  e.venue_id = ev.venue_id;
+  e.trade_id = ev.trade_id;
+  e.exec = ev.exec;
+  return e;
+}
+
 // A gateway that sends orders, cancels and amends as REST requests, one at a
 // time and in order, and hears of executions on a private WebSocket stream
 // (Binance, OKX, Alpaca). The loops are here; a venue supplies hooks.

@@ -164,16 +164,6 @@ class AlpacaGateway final : public RestGateway {
     }
   }
 
-  static OwnedExec report_of(const OrderState& st) {
-    OwnedExec e;
-    e.symbol = st.symbol;
-    e.reason = st.reason;
-    e.venue_id = st.venue_id;
-    e.trade_id = st.trade_id;
-    e.exec = st.exec;
-    return e;
-  }
-
   std::map<std::string, std::string> by_venue_id_;
 };
 

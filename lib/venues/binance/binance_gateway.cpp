@@ -210,13 +210,7 @@ class BinanceGateway final : public RestGateway {
     }
     Known* k = find(ev->id);
     if (k == nullptr) return;  // not placed by us
-    OwnedExec e;
-    e.symbol = ev->symbol;
-    e.reason = ev->reason;
-    e.venue_id = ev->venue_id;
-    e.trade_id = ev->trade_id;
-    e.exec = ev->exec;
-    on_report(*k, std::move(e));
+    on_report(*k, report_of(*ev));
   }
 
   Market market_;

@@ -25,17 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// A report of an order event (the gateway names the order and strategy).
-OwnedExec report_of(const OrderEvent& ev) {
-  OwnedExec e;
-  e.symbol = ev.symbol;
-  e.reason = ev.reason;
-  e.venue_id = ev.venue_id;
-  e.trade_id = ev.trade_id;
-  e.exec = ev.exec;
-  return e;
-}
-
 class OkxGateway final : public RestGateway {
  public:
   // 300 per 10 s: OKX's 60 orders per 2 s per instrument.
