@@ -27,10 +27,10 @@ struct ExecLoopOptions {
 // the input is idle. With a network gateway (wake_fd() >= 0) the loop waits
 // through Gateway::run_io, collects the gateway's reports after every line
 // and every wait, and flushes `out` and `fills` (optional) at each wait;
-// after the input it waits up to linger_ms while the gateway is busy or an
-// open order has had no report from the venue yet (a venue that reports on
-// a private stream may answer the request first), and warns on `diag` if
-// either is still so.
+// after the input it waits up to linger_ms while the gateway is busy (a
+// request unanswered, a report owed) or an open order has had no report
+// from the venue yet (a venue that reports on a private stream may answer
+// the request first), and warns on `diag` if either is still so.
 void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutput& out,
                    LineOutput* fills, const ExecLoopOptions& options, Diagnostics& diag);
 

@@ -54,7 +54,8 @@ class Gateway {
   // reports come in run_io() and poll()); -1 if reports only follow calls
   // (the paper venue).
   virtual int wake_fd() const { return -1; }
-  // Work in flight (requests not yet answered).
+  // Work in flight: requests not yet answered, or reports the venue owes
+  // for requests it took.
   virtual bool busy() const { return false; }
   // Whether the gateway's network I/O runs on the engine's thread, driven
   // by run_io() while the engine waits for input (and by poll()).

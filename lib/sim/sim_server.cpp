@@ -377,6 +377,10 @@ class ConnectionBase : public SimConnection {
   }
 
   void send(std::string text) override { queue(std::move(text), {}); }
+  void send_report(std::string text) override {
+    const Nanos delay = static_cast<Nanos>(server_.options().account.report_delay_ms) * 1'000'000;
+    queue(std::move(text), {}, delay > 0 ? mono_ns() + delay : 0);
+  }
   void subscribe(const std::string& topic) override { topics_.insert(topic); }
   void close() override {
     closing_ = true;
@@ -406,10 +410,11 @@ class ConnectionBase : public SimConnection {
   struct Outgoing {
     std::string text;
     std::string stamp;
+    Nanos due = 0;  // mono_ns() before which it is not sent (0: at once)
   };
-  void queue(std::string text, std::string stamp) {
+  void queue(std::string text, std::string stamp, Nanos due = 0) {
     if (closing_) return;  // cut: what follows is lost, as on a real drop
-    queue_.push_back(Outgoing{std::move(text), std::move(stamp)});
+    queue_.push_back(Outgoing{std::move(text), std::move(stamp), due});
     wake_.cancel();
   }
   static std::string malformed(std::uint64_t k) {
@@ -474,6 +479,12 @@ class Connection final : public ConnectionBase {
   asio::awaitable<void> write_all() {
     for (;;) {
       while (!queue_.empty() && !gone_) {
+        if (const Nanos wait = queue_.front().due - mono_ns(); wait > 0) {
+          asio::steady_timer t(ws_.get_executor());
+          t.expires_after(std::chrono::nanoseconds(wait));
+          co_await t.async_wait(asio::use_awaitable);
+          continue;
+        }
         Outgoing msg = std::move(queue_.front());
         queue_.pop_front();
         if (!msg.text.empty() && msg.text[0] == '\x01') {  // binary garbage fault

@@ -307,8 +307,16 @@ bool RestGateway::any_open() const {
   return false;
 }
 
+void RestGateway::settle(Known& k, int n) {
+  n = std::min(n, k.owed);  // a final report may have settled all
+  k.owed -= n;
+  owed_ -= n;
+}
+
 void RestGateway::reject(const OwnedOrder& o, std::string reason) {
-  known_[o.id].final = true;
+  Known& k = known_[o.id];
+  k.final = true;
+  settle(k, k.owed);
   report_reject(o, venue_, std::move(reason));
 }
 
@@ -322,6 +330,12 @@ void RestGateway::on_report(Known& k, OwnedExec e) {
   if (e.exec.qty && e.exec.price) k.notional += Amount::product(*e.exec.price, *e.exec.qty);
   k.filled = e.exec.filled;
   k.final = is_final(e.exec.status);
+  // A final report settles whatever was owed; "amended" one amend.
+  if (k.final) {
+    settle(k, k.owed);
+  } else if (e.reason == "amended" && k.owed > 0) {
+    settle(k, 1);
+  }
   e.id = k.order->id;
   e.venue = venue_;
   e.strategy = k.order->strategy;
@@ -407,13 +421,25 @@ boost::asio::awaitable<void> RestGateway::handle(Request& r) {
     }
     co_return;
   }
-  if (r.kind == Request::cancel) {
-    co_await send_cancel(*k);
-  } else if (r.kind == Request::amend) {
-    co_await send_amend(*k, r.qty, r.price);
-  } else {
+  if (r.kind == Request::query) {
     co_await query_order(*k);
+    co_return;
   }
+  // Its report is owed from now (it may come before the answer) until it
+  // comes, or the venue did not take the request. A final order owes none.
+  if (!k->final) {
+    ++k->owed;
+    ++owed_;
+  }
+  bool taken = false;
+  try {
+    taken = r.kind == Request::cancel ? co_await send_cancel(*k)
+                                      : co_await send_amend(*k, r.qty, r.price);
+  } catch (...) {
+    settle(*k, 1);
+    throw;
+  }
+  if (!taken) settle(*k, 1);
 }
 
 boost::asio::awaitable<void> RestGateway::request_loop() {

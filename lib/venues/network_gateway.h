@@ -181,7 +181,8 @@ OwnedExec report_of(const Event& ev) {
 // order still open (what happened while away) → read, each message to
 // on_message, until the stream fails → wait reconnect_delay → again, with
 // `connected` and `disconnected` status events. busy() while requests are in
-// flight or the stream is being got back with orders open.
+// flight, while a cancel or amend the venue took awaits its report on the
+// stream, or while the stream is being got back with orders open.
 //
 // The requests: they wait up to 10 s for the stream (until it is up, or has
 // failed once) before the first is sent, so no report is missed. An order
@@ -200,7 +201,9 @@ class RestGateway : public ThreadedGateway {
   // A restart: order `t` (open, from the journal) is known again, then
   // queried.
   void restore(const TrackedOrder& t) override;
-  bool busy() const override { return in_flight_.load() > 0 || reconnecting_.load(); }
+  bool busy() const override {
+    return in_flight_.load() > 0 || owed_.load() > 0 || reconnecting_.load();
+  }
 
  protected:
   // What the gateway knows of one of its orders.
@@ -210,6 +213,7 @@ class RestGateway : public ThreadedGateway {
     Decimal filled{0, 0};
     Amount notional;  // Σ fill price × qty heard of
     bool final = false;
+    int owed = 0;  // cancels and amends sent whose report is still to come
   };
 
   // `venue` names the gateway in status events and reports, `stream` its
@@ -229,11 +233,14 @@ class RestGateway : public ThreadedGateway {
   // Why the venue cannot take `o` (empty: it can).
   virtual std::string refusal(const OwnedOrder&) const { return {}; }
   // The REST calls. send_order rejects the order when the venue refuses it;
-  // its reports then come on the stream. query_order asks for k's state
-  // (then on_queried(), or reject() when the venue never had it).
+  // its reports then come on the stream. send_cancel and send_amend give
+  // true when the venue took the request (its report then comes on the
+  // stream), false after a status event saying why it did not. query_order
+  // asks for k's state (then on_queried(), or reject() when the venue never
+  // had it).
   virtual boost::asio::awaitable<void> send_order(const OwnedOrder& o) = 0;
-  virtual boost::asio::awaitable<void> send_cancel(Known& k) = 0;
-  virtual boost::asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& qty,
+  virtual boost::asio::awaitable<bool> send_cancel(Known& k) = 0;
+  virtual boost::asio::awaitable<bool> send_amend(Known& k, const std::optional<Decimal>& qty,
                                                   const std::optional<Decimal>& price) = 0;
   virtual boost::asio::awaitable<void> query_order(Known& k) = 0;
   // Once the I/O runs (Binance: its listen-key keep-alive).
@@ -283,6 +290,8 @@ class RestGateway : public ThreadedGateway {
   // Queues a query of order `id`.
   void query(std::string id);
   bool any_open() const;
+  // `n` of k's owed reports came (or will not).
+  void settle(Known& k, int n);
 
   std::string venue_, stream_;
   OrderBudget budget_;
@@ -293,6 +302,7 @@ class RestGateway : public ThreadedGateway {
   std::unique_ptr<boost::asio::steady_timer> wake_;
   std::deque<Request> queue_;
   std::atomic<int> in_flight_{0};
+  std::atomic<int> owed_{0};  // Σ Known::owed
 };
 
 }  // namespace ot

@@ -36,6 +36,10 @@ class SimConnection {
   virtual ~SimConnection() = default;
   // Queues a text frame to this client (sent in order).
   virtual void send(std::string text) = 0;
+  // Queues an order report on a private stream: sent in order too, after
+  // the account's report delay (SimAccount::report_delay_ms) where the
+  // server applies one.
+  virtual void send_report(std::string text) { send(std::move(text)); }
   // Routes captured frames of `topic` to this client from now on.
   virtual void subscribe(const std::string& topic) = 0;
   virtual void unsubscribe(const std::string& topic) = 0;
@@ -86,6 +90,7 @@ struct SimAccount {
   std::string api_passphrase = "ot-sim-passphrase";  // OKX
   std::uint64_t reject_every = 0;                    // reject every N-th order
   std::uint64_t drop_private_after = 0;              // cut private streams after N events
+  int report_delay_ms = 0;                           // private-stream reports this much later
   bool duplicate_acks = false;                       // send every "new" event twice
   double rate_limit = 0;                             // orders per second (0: none)
   Decimal maker_fee{0, 0}, taker_fee{0, 0};          // fee rates of the account

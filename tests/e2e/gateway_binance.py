@@ -147,6 +147,23 @@ with tempfile.TemporaryDirectory() as tmp:
     s.send_signal(signal.SIGTERM)
     s.wait(timeout=10)
 
+    # A private stream that lags the REST answers: the cancel and the amend
+    # are answered first and reported 400 ms later; ot-exec waits for the
+    # reports before it exits.
+    s, port = sim("--report-delay-ms", "400")
+    r = exec_run(port, [order(70, price="7.500"), order(71, price="7.510"),
+                        json.dumps({"type": "amend", "id": "o71", "qty": "2", "price": "7.505"}),
+                        json.dumps({"type": "cancel", "id": "o70"})], linger="3000")
+    st70 = [e["status"] for e in execs(r.stdout) if e["id"] == "o70"]
+    am71 = [e for e in execs(r.stdout) if e["id"] == "o71" and e.get("reason") == "amended"]
+    check(st70 == ["new", "canceled"], f"lagging stream: the cancel's report is waited for ({st70})")
+    check(len(am71) == 1 and am71[0]["order_price"] == "7.505",
+          f"lagging stream: the amend's report is waited for ({len(am71)})")
+    check(b"not yet acknowledged" not in r.stderr and b"unanswered" not in r.stderr,
+          "lagging stream: nothing left owed at exit")
+    s.send_signal(signal.SIGTERM)
+    s.wait(timeout=10)
+
     # Duplicated acks are recognized; a cut private stream is reconnected and
     # what was missed is reconciled.
     s, port = sim("--duplicate-acks", "--drop-private-after", "2")

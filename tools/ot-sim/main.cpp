@@ -46,6 +46,10 @@ static int program_main(int argc, char** argv) {
   app.add_option("--drop-private-after", o.account.drop_private_after,
                  "Cut the private streams after N events")
       ->group(oe);
+  app.add_option("--report-delay-ms", o.account.report_delay_ms,
+                 "Send private-stream order reports this much later than they happen")
+      ->check(CLI::NonNegativeNumber)
+      ->group(oe);
   std::string maker_fee = "0", taker_fee = "0";
   app.add_option("--maker-fee", maker_fee, "The account's maker fee rate")->group(oe);
   app.add_option("--taker-fee", taker_fee, "The account's taker fee rate")->group(oe);

@@ -76,20 +76,20 @@ class AlpacaGateway final : public RestGateway {
     co_return false;
   }
 
-  asio::awaitable<void> send_cancel(Known& k) override {
+  asio::awaitable<bool> send_cancel(Known& k) override {
     const bool known = co_await venue_id_of(k, "cancel_reject");
-    if (!known) co_return;
+    if (!known) co_return false;
     net::Response res = co_await request("DELETE", "/v2/orders/" + k.venue_id, "");
-    if (res.status != 204 && res.status != 200) {
-      report_status("alpaca", k.order->symbol, "cancel_reject",
-                    k.order->id + ": " + error_text(res.status, res.body));
-    }
+    if (res.status == 204 || res.status == 200) co_return true;
+    report_status("alpaca", k.order->symbol, "cancel_reject",
+                  k.order->id + ": " + error_text(res.status, res.body));
+    co_return false;
   }
 
-  asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& qty,
+  asio::awaitable<bool> send_amend(Known& k, const std::optional<Decimal>& qty,
                                    const std::optional<Decimal>& price) override {
     const bool known = co_await venue_id_of(k, "amend_reject");
-    if (!known) co_return;
+    if (!known) co_return false;
     std::string body = "{";
     if (qty) body += fmt::format(R"("qty":"{}")", qty->to_string());
     if (price) body += fmt::format(R"({}"limit_price":"{}")", qty ? "," : "", price->to_string());
@@ -98,9 +98,10 @@ class AlpacaGateway final : public RestGateway {
     if (res.status != 200) {
       report_status("alpaca", k.order->symbol, "amend_reject",
                     k.order->id + ": " + error_text(res.status, res.body));
-      co_return;
+      co_return false;
     }
     if (auto st = parse_order(res.body)) learn(k.order->id, st->venue_id);
+    co_return true;
   }
 
   // The venue's id of our order `id` (the newest replacement).

@@ -259,7 +259,7 @@ class AlpacaSim final : public SimProtocol {
     const SimAccount& a = x.account();
     const int copies = a.duplicate_acks && event == "new" ? 2 : 1;
     for (SimConnection* c : std::vector<SimConnection*>(listeners_.begin(), listeners_.end())) {
-      for (int i = 0; i < copies; ++i) c->send(msg);
+      for (int i = 0; i < copies; ++i) c->send_report(msg);
       if (a.drop_private_after > 0 && ++sent_ == a.drop_private_after) c->close();
     }
   }

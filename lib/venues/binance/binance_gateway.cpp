@@ -124,16 +124,16 @@ class BinanceGateway final : public RestGateway {
     return fmt::format("symbol={}&origClientOrderId={}", o.symbol, o.id);
   }
 
-  asio::awaitable<void> send_cancel(Known& k) override {
+  asio::awaitable<bool> send_cancel(Known& k) override {
     const OwnedOrder& o = *k.order;
     net::Response res =
         co_await signed_request("DELETE", order_api(market_).order, order_params(o));
-    if (res.status != 200) {
-      report_status(venue(), o.symbol, "cancel_reject", o.id + ": " + api_error(res).text());
-    }
+    if (res.status == 200) co_return true;
+    report_status(venue(), o.symbol, "cancel_reject", o.id + ": " + api_error(res).text());
+    co_return false;
   }
 
-  asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& new_qty,
+  asio::awaitable<bool> send_amend(Known& k, const std::optional<Decimal>& new_qty,
                                    const std::optional<Decimal>& new_price) override {
     const OwnedOrder& o = *k.order;
     const Decimal qty = new_qty.value_or(o.order.qty);
@@ -143,9 +143,9 @@ class BinanceGateway final : public RestGateway {
                                       o.order.side == Side::buy ? "BUY" : "SELL", qty.to_string());
     if (price) params += "&price=" + price->to_string();
     net::Response res = co_await signed_request("PUT", order_api(market_).order, params);
-    if (res.status != 200) {
-      report_status(venue(), o.symbol, "amend_reject", o.id + ": " + api_error(res).text());
-    }
+    if (res.status == 200) co_return true;
+    report_status(venue(), o.symbol, "amend_reject", o.id + ": " + api_error(res).text());
+    co_return false;
   }
 
   asio::awaitable<void> query_order(Known& k) override {

@@ -160,7 +160,7 @@ class BinanceSim final : public SimProtocol {
     const SimAccount& a = x.account();
     const int copies = a.duplicate_acks && e.status == ExecStatus::new_ ? 2 : 1;
     for (SimConnection* c : std::vector<SimConnection*>(private_)) {
-      for (int i = 0; i < copies; ++i) c->send(json);
+      for (int i = 0; i < copies; ++i) c->send_report(json);
       if (a.drop_private_after > 0 && ++private_sent_ == a.drop_private_after) c->close();
     }
   }

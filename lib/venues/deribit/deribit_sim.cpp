@@ -306,7 +306,7 @@ class DeribitSim final : public SimProtocol {
     const int copies = a.duplicate_acks && e.status == ExecStatus::new_ ? 2 : 1;
     for (SimConnection* c : std::vector<SimConnection*>(private_)) {
       for (const auto& n : notes) {
-        for (int i = 0; i < copies; ++i) c->send(n);
+        for (int i = 0; i < copies; ++i) c->send_report(n);
       }
       if (a.drop_private_after > 0 && ++private_sent_ == a.drop_private_after) c->close();
     }

@@ -60,16 +60,18 @@ class OkxGateway final : public RestGateway {
     if (!why.empty()) reject(o, why);
   }
 
-  asio::awaitable<void> send_cancel(Known& k) override {
+  asio::awaitable<bool> send_cancel(Known& k) override {
     const OwnedOrder& o = *k.order;
     net::Response res =
         co_await post_signed("/api/v5/trade/cancel-order",
                              fmt::format(R"({{"instId":"{}","clOrdId":"{}"}})", o.symbol, o.id));
     const std::string why = failure(res);
-    if (!why.empty()) report_status("okx", o.symbol, "cancel_reject", o.id + ": " + why);
+    if (why.empty()) co_return true;
+    report_status("okx", o.symbol, "cancel_reject", o.id + ": " + why);
+    co_return false;
   }
 
-  asio::awaitable<void> send_amend(Known& k, const std::optional<Decimal>& qty,
+  asio::awaitable<bool> send_amend(Known& k, const std::optional<Decimal>& qty,
                                    const std::optional<Decimal>& price) override {
     const OwnedOrder& o = *k.order;
     std::string body = fmt::format(R"({{"instId":"{}","clOrdId":"{}")", o.symbol, o.id);
@@ -78,7 +80,9 @@ class OkxGateway final : public RestGateway {
     body += "}";
     net::Response res = co_await post_signed("/api/v5/trade/amend-order", body);
     const std::string why = failure(res);
-    if (!why.empty()) report_status("okx", o.symbol, "amend_reject", o.id + ": " + why);
+    if (why.empty()) co_return true;
+    report_status("okx", o.symbol, "amend_reject", o.id + ": " + why);
+    co_return false;
   }
 
   asio::awaitable<void> query_order(Known& k) override {

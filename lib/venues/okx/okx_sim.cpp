@@ -185,7 +185,7 @@ class OkxSim final : public SimProtocol {
     const SimAccount& a = x.account();
     const int copies = a.duplicate_acks && e.status == ExecStatus::new_ ? 2 : 1;
     for (SimConnection* c : std::vector<SimConnection*>(private_)) {
-      for (int i = 0; i < copies; ++i) c->send(push);
+      for (int i = 0; i < copies; ++i) c->send_report(push);
       if (a.drop_private_after > 0 && ++private_sent_ == a.drop_private_after) c->close();
     }
   }
