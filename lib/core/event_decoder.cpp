@@ -17,29 +17,52 @@ constexpr std::array<std::string_view, 15> kTypeNames = {
     "",      "book",   "trade", "quote", "ticker",   "status", "bbo",    "depth",
     "order", "cancel", "amend", "exec",  "position", "greeks", "control"};
 
-// Thrown for a field that is present but unusable; names it.
-struct BadField {
+// Why a line does not decode: simdjson's error, or a field that is present
+// but unusable (`what`, naming it). None: the read went well.
+struct Fault {
+  Fault() = default;
+  explicit Fault(simdjson::error_code e) : json(e) {}
+  Fault(std::string_view field, const char* problem) : name(field), what(problem) {}
+  explicit operator bool() const { return json != simdjson::SUCCESS || what != nullptr; }
+
+  simdjson::error_code json = simdjson::SUCCESS;
   std::string_view name;
-  const char* what;
+  const char* what = nullptr;
 };
 
-Decimal decimal_of(od::value v, std::string_view name) {
-  std::string_view text;
-  try {
-    text = string_text(v);
-  } catch (const simdjson::simdjson_error&) {
-    throw BadField{name, "expected a decimal string"};
-  }
-  auto d = Decimal::parse(text);
-  if (!d) throw BadField{name, "not a decimal"};
-  return *d;
+Fault bad(std::string_view name, const char* what) { return Fault(name, what); }
+
+// A string, an integer or a bool (json_in.h's read), or a string's text.
+template <class T>
+Fault get(JsonValue v, T& out) {
+  return Fault(read(v, out));
+}
+Fault text(JsonValue v, std::string_view& out) { return Fault(string_text(v, out)); }
+
+Fault decimal(JsonValue v, std::string_view name, Decimal& out) {
+  std::string_view t;
+  if (string_text(v, t) != simdjson::SUCCESS) return bad(name, "expected a decimal string");
+  auto d = Decimal::parse(t);
+  if (!d) return bad(name, "not a decimal");
+  out = *d;
+  return {};
+}
+Fault decimal(JsonValue v, std::string_view name, std::optional<Decimal>& out) {
+  Decimal d;
+  Fault f = decimal(v, name, d);
+  if (!f) out = d;
+  return f;
 }
 
-template <class E>
-E enum_of(std::optional<E> (*parse)(std::string_view), od::value v, std::string_view name) {
-  auto e = parse(string_text(v));
-  if (!e) throw BadField{name, "unknown value"};
-  return *e;
+template <class E, class T>
+Fault enum_of(std::optional<E> (*parse)(std::string_view), JsonValue v, std::string_view name,
+              T& out) {
+  std::string_view t;
+  if (auto e = string_text(v, t)) return Fault(e);
+  auto e = parse(t);
+  if (!e) return bad(name, "unknown value");
+  out = *e;
+  return {};
 }
 
 }  // namespace
@@ -78,10 +101,14 @@ struct EventDecoder::Impl {
   void salvage(std::string_view line, DecodedEvent& out) {
     std::string_view id, venue, symbol, strategy;
     std::optional<Side> side;
-    try {
-      od::document doc = parser.iterate(line.data(), line.size(), line.size() + 64);
-      for (auto f : doc.get_object()) {
-        std::string_view key = f.unescaped_key();
+    // A line broken further on: what came before the break is kept.
+    od::document doc;
+    od::object obj;
+    if (!parser.iterate(line.data(), line.size(), line.size() + 64).get(doc) &&
+        !doc.get_object().get(obj)) {
+      for (auto f : obj) {
+        std::string_view key;
+        if (f.unescaped_key().get(key)) break;
         auto text = [&](std::string_view& into) {
           std::string_view t;
           if (f.value().get_string().get(t) == simdjson::SUCCESS) into = t;
@@ -99,8 +126,6 @@ struct EventDecoder::Impl {
           if (f.value().get_string().get(t) == simdjson::SUCCESS) side = parse_side(t);
         }
       }
-    } catch (const simdjson::simdjson_error&) {
-      // A line broken further on: keep what came before the break.
     }
     auto fill = [&](auto& e) {
       e = {};
@@ -119,220 +144,229 @@ struct EventDecoder::Impl {
     }
   }
 
-  static void levels(od::value v, std::vector<PriceLevel>& out) {
-    od::array a = v.get_array();
-    scan_string_levels(std::string_view(a.raw_json()), out);
+  static Fault levels(JsonValue v, std::vector<PriceLevel>& out) {
+    od::array a;
+    std::string_view raw;
+    if (auto e = v.get_array().get(a)) return Fault(e);
+    if (auto e = a.raw_json().get(raw)) return Fault(e);
+    return Fault(scan_string_levels(raw, out).error());
   }
 
-  // Common header fields shared by most types.
+  // Common header fields shared by most types: whether `key` is one, and
+  // how reading it went.
   template <class T>
-  static bool header(T& e, std::string_view key, od::value v) {
+  static bool header(T& e, std::string_view key, JsonValue v, Fault& f) {
     if (key == "venue") {
-      e.venue = string_text(v);
+      f = text(v, e.venue);
     } else if (key == "symbol") {
-      e.symbol = string_text(v);
+      f = text(v, e.symbol);
     } else {
       return false;
     }
     return true;
   }
 
-  void field(DecodedEvent& out, std::string_view key, od::value v) {
+  // One member of the event being decoded.
+  Fault field(DecodedEvent& out, std::string_view key, JsonValue v) {
+    Fault f;
     switch (out.kind) {
       case EventType::book: {
         auto& b = out.book;
-        if (header(b, key, v)) return;
+        if (header(b, key, v, f)) return f;
         if (key == "ts")
-          b.ts = v.get_int64();
+          f = get(v, b.ts);
         else if (key == "recv")
-          b.recv = v.get_int64();
+          f = get(v, b.recv);
         else if (key == "snapshot")
-          b.snapshot = v.get_bool();
+          f = get(v, b.snapshot);
         else if (key == "first_seq")
-          b.first_seq = v.get_int64();
+          f = get(v, b.first_seq);
         else if (key == "seq")
-          b.seq = v.get_int64();
+          f = get(v, b.seq);
         else if (key == "prev_seq")
-          b.prev_seq = v.get_int64();
+          f = get(v, b.prev_seq);
         else if (key == "checksum")
-          b.checksum = v.get_int64();
+          f = get(v, b.checksum);
         else if (key == "bids")
-          levels(v, bids);
+          f = levels(v, bids);
         else if (key == "asks")
-          levels(v, asks);
-        return;
+          f = levels(v, asks);
+        return f;
       }
       case EventType::status: {
         auto& s = out.status;
-        if (header(s, key, v)) return;
+        if (header(s, key, v, f)) return f;
         if (key == "ts")
-          s.ts = v.get_int64();
+          f = get(v, s.ts);
         else if (key == "event")
-          s.event = v.get_string();
+          f = get(v, s.event);
         else if (key == "detail")
-          s.detail = v.get_string();
-        return;
+          f = get(v, s.detail);
+        return f;
       }
       case EventType::trade: {
         auto& t = out.trade;
-        if (header(t, key, v)) return;
+        if (header(t, key, v, f)) return f;
         if (key == "ts")
-          t.ts = v.get_int64();
+          f = get(v, t.ts);
         else if (key == "recv")
-          t.recv = v.get_int64();
+          f = get(v, t.recv);
         else if (key == "price")
-          t.price = string_text(v);
+          f = text(v, t.price);
         else if (key == "qty")
-          t.qty = string_text(v);
+          f = text(v, t.qty);
         else if (key == "side")
-          t.side = enum_of(parse_side, v, key);
+          f = enum_of(parse_side, v, key, t.side);
         else if (key == "id")
-          t.id = string_text(v);
-        return;
+          f = text(v, t.id);
+        return f;
       }
       case EventType::bbo:
       case EventType::quote: {
         auto& q = out.top;
-        if (header(q, key, v)) return;
-        if (v.is_null()) return;  // an empty side
+        if (header(q, key, v, f)) return f;
+        bool null = false;
+        if (auto e = v.is_null().get(null)) return Fault(e);
+        if (null) return f;  // an empty side
         if (key == "ts")
-          q.ts = v.get_int64();
+          f = get(v, q.ts);
         else if (key == "recv")
-          q.recv = v.get_int64();
+          f = get(v, q.recv);
         else if (key == "bid")
-          q.bid = decimal_of(v, key), q.has_bid = true;
+          f = decimal(v, key, q.bid), q.has_bid = true;
         else if (key == "bid_qty")
-          q.bid_qty = decimal_of(v, key);
+          f = decimal(v, key, q.bid_qty);
         else if (key == "ask")
-          q.ask = decimal_of(v, key), q.has_ask = true;
+          f = decimal(v, key, q.ask), q.has_ask = true;
         else if (key == "ask_qty")
-          q.ask_qty = decimal_of(v, key);
-        return;
+          f = decimal(v, key, q.ask_qty);
+        return f;
       }
       case EventType::ticker: {
         auto& t = out.ticker;
-        if (header(t, key, v)) return;
+        if (header(t, key, v, f)) return f;
         if (key == "ts") {
-          t.ts = v.get_int64();
+          f = get(v, t.ts);
         } else if (key == "recv") {
-          t.recv = v.get_int64();
+          f = get(v, t.recv);
         } else {
           for (std::size_t i = 0; i < kTickerFieldNames.size(); ++i) {
-            if (kTickerFieldNames[i] == key) t.fields[i] = string_text(v);
+            if (kTickerFieldNames[i] == key) f = text(v, t.fields[i]);
           }
         }
-        return;
+        return f;
       }
       case EventType::order: {
         auto& o = out.order;
-        if (header(o, key, v)) return;
+        if (header(o, key, v, f)) return f;
         if (key == "id")
-          o.id = v.get_string();
+          f = get(v, o.id);
         else if (key == "ts")
-          o.ts = v.get_int64();
+          f = get(v, o.ts);
         else if (key == "side")
-          o.side = enum_of(parse_side, v, key), side_seen = true;
+          f = enum_of(parse_side, v, key, o.side), side_seen = true;
         else if (key == "qty")
-          o.qty = decimal_of(v, key), qty_seen = true;
+          f = decimal(v, key, o.qty), qty_seen = true;
         else if (key == "price")
-          o.price = decimal_of(v, key);
+          f = decimal(v, key, o.price);
         else if (key == "kind")
-          o.kind = enum_of(parse_order_kind, v, key);
+          f = enum_of(parse_order_kind, v, key, o.kind);
         else if (key == "tif")
-          o.tif = enum_of(parse_tif, v, key);
+          f = enum_of(parse_tif, v, key, o.tif);
         else if (key == "reduce_only")
-          o.reduce_only = v.get_bool();
+          f = get(v, o.reduce_only);
         else if (key == "strategy")
-          o.strategy = v.get_string();
-        return;
+          f = get(v, o.strategy);
+        return f;
       }
       case EventType::cancel: {
         auto& c = out.cancel;
-        if (header(c, key, v)) return;
+        if (header(c, key, v, f)) return f;
         if (key == "id")
-          c.id = v.get_string();
+          f = get(v, c.id);
         else if (key == "ts")
-          c.ts = v.get_int64();
+          f = get(v, c.ts);
         else if (key == "strategy")
-          c.strategy = v.get_string();
-        return;
+          f = get(v, c.strategy);
+        return f;
       }
       case EventType::amend: {
         auto& a = out.amend;
-        if (header(a, key, v)) return;
+        if (header(a, key, v, f)) return f;
         if (key == "id")
-          a.id = v.get_string();
+          f = get(v, a.id);
         else if (key == "ts")
-          a.ts = v.get_int64();
+          f = get(v, a.ts);
         else if (key == "qty")
-          a.qty = decimal_of(v, key);
+          f = decimal(v, key, a.qty);
         else if (key == "price")
-          a.price = decimal_of(v, key);
+          f = decimal(v, key, a.price);
         else if (key == "strategy")
-          a.strategy = v.get_string();
-        return;
+          f = get(v, a.strategy);
+        return f;
       }
       case EventType::exec: {
         auto& e = out.exec;
-        if (header(e, key, v)) return;
+        if (header(e, key, v, f)) return f;
         if (key == "id")
-          e.id = v.get_string();
+          f = get(v, e.id);
         else if (key == "ts")
-          e.ts = v.get_int64();
+          f = get(v, e.ts);
         else if (key == "side")
-          e.side = enum_of(parse_side, v, key);
+          f = enum_of(parse_side, v, key, e.side);
         else if (key == "status")
-          e.status = enum_of(parse_exec_status, v, key);
+          f = enum_of(parse_exec_status, v, key, e.status);
         else if (key == "price")
-          e.price = decimal_of(v, key);
+          f = decimal(v, key, e.price);
         else if (key == "qty")
-          e.qty = decimal_of(v, key);
+          f = decimal(v, key, e.qty);
         else if (key == "filled")
-          e.filled = decimal_of(v, key);
+          f = decimal(v, key, e.filled);
         else if (key == "leaves")
-          e.leaves = decimal_of(v, key);
+          f = decimal(v, key, e.leaves);
         else if (key == "order_price")
-          e.order_price = decimal_of(v, key);
+          f = decimal(v, key, e.order_price);
         else if (key == "avg_price")
-          e.avg_price = decimal_of(v, key);
+          f = decimal(v, key, e.avg_price);
         else if (key == "fee")
-          e.fee = decimal_of(v, key);
+          f = decimal(v, key, e.fee);
         else if (key == "liquidity")
-          e.liquidity = enum_of(parse_liquidity, v, key);
+          f = enum_of(parse_liquidity, v, key, e.liquidity);
         else if (key == "reason")
-          e.reason = v.get_string();
+          f = get(v, e.reason);
         else if (key == "venue_id")
-          e.venue_id = v.get_string();
+          f = get(v, e.venue_id);
         else if (key == "trade_id")
-          e.trade_id = v.get_string();
+          f = get(v, e.trade_id);
         else if (key == "strategy")
-          e.strategy = v.get_string();
+          f = get(v, e.strategy);
         else if (key == "seq")
-          e.seq = v.get_int64();
-        return;
+          f = get(v, e.seq);
+        return f;
       }
       case EventType::control: {
         auto& c = out.control;
         if (key == "command")
-          c.command = v.get_string();
+          f = get(v, c.command);
         else if (key == "target")
-          c.target = v.get_string();
+          f = get(v, c.target);
         else if (key == "detail")
-          c.detail = v.get_string();
+          f = get(v, c.detail);
         else if (key == "ts")
-          c.ts = v.get_int64();
-        return;
+          f = get(v, c.ts);
+        return f;
       }
       default:
-        return;
+        return f;
     }
   }
 
   // Checks the fields without which an event of a wanted type is unusable.
   // (Whether an order's values make sense is order_problem()'s to say.)
-  void require(DecodedEvent& out) const {
-    auto need = [](bool ok, std::string_view name) {
-      if (!ok) throw BadField{name, "missing"};
+  Fault require(DecodedEvent& out) const {
+    Fault f;
+    auto need = [&f](bool ok, std::string_view name) {
+      if (!ok && !f) f = bad(name, "missing");
     };
     switch (out.kind) {
       case EventType::book:
@@ -368,20 +402,28 @@ struct EventDecoder::Impl {
       default:
         break;
     }
+    return f;
   }
 
-  void decode(std::string_view line, DecodedEvent& out) {
+  Fault decode(std::string_view line, DecodedEvent& out) {
     out.type = {};
     out.kind = EventType::unknown;
     out.decoded = false;
-    od::document doc = parser.iterate(line.data(), line.size(), line.size() + 64);
-    od::object obj = doc.get_object();
+    od::document doc;
+    od::object obj;
+    if (auto e = parser.iterate(line.data(), line.size(), line.size() + 64).get(doc)) {
+      return Fault(e);
+    }
+    if (auto e = doc.get_object().get(obj)) return Fault(e);
     bool type_later = false;
-    for (auto f : obj) {
-      std::string_view key = f.unescaped_key();
+    for (auto m : obj) {
+      std::string_view key;
+      if (auto e = m.unescaped_key().get(key)) return Fault(e);
       if (key == "type") {
-        set_type(f.value().get_string(), out);
-        if (!wanted.contains(out.kind)) return;
+        std::string_view t;
+        if (auto e = m.value().get_string().get(t)) return Fault(e);
+        set_type(t, out);
+        if (!wanted.contains(out.kind)) return {};
         reset(out);
         continue;
       }
@@ -389,27 +431,35 @@ struct EventDecoder::Impl {
         type_later = true;
         break;
       }
-      field(out, key, f.value());
+      if (Fault f = field(out, key, m.value())) return f;
     }
     if (type_later) {
       // The contract puts `type` first; tolerate other orders at some cost.
+      std::string_view t;
       doc.rewind();
-      set_type(doc.get_object().find_field_unordered("type").get_string(), out);
-      if (!wanted.contains(out.kind)) return;
+      if (auto e = doc.get_object().find_field_unordered("type").get_string().get(t)) {
+        return Fault(e);
+      }
+      set_type(t, out);
+      if (!wanted.contains(out.kind)) return {};
       reset(out);
       doc.rewind();
-      for (auto f : doc.get_object()) {
-        std::string_view key = f.unescaped_key();
-        if (key != "type") field(out, key, f.value());
+      if (auto e = doc.get_object().get(obj)) return Fault(e);
+      for (auto m : obj) {
+        std::string_view key;
+        if (auto e = m.unescaped_key().get(key)) return Fault(e);
+        if (key == "type") continue;
+        if (Fault f = field(out, key, m.value())) return f;
       }
     }
-    if (out.type.empty()) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
-    require(out);
+    if (out.type.empty()) return Fault(simdjson::NO_SUCH_FIELD);
+    if (Fault f = require(out)) return f;
     if (out.kind == EventType::book) {
       out.book.bids = bids;
       out.book.asks = asks;
     }
     out.decoded = true;
+    return {};
   }
 
   void set_type(std::string_view t, DecodedEvent& out) {
@@ -469,15 +519,11 @@ Result<> EventDecoder::decode(std::string_view line, DecodedEvent& out) {
   // Levels from an earlier line must not leak into this one.
   impl_->bids.clear();
   impl_->asks.clear();
-  std::string error;
-  try {
-    impl_->decode(line, out);
-    return {};
-  } catch (const simdjson::simdjson_error& e) {
-    error = house_message("malformed event: ", e.what());
-  } catch (const BadField& f) {
-    error = "malformed event: field '" + std::string(f.name) + "': " + f.what;
-  }
+  const Fault f = impl_->decode(line, out);
+  if (!f) return {};
+  std::string error = f.what == nullptr
+                          ? house_message("malformed event: ", simdjson::error_message(f.json))
+                          : "malformed event: field '" + std::string(f.name) + "': " + f.what;
   out.decoded = false;
   const bool request =
       out.kind == EventType::order || out.kind == EventType::cancel || out.kind == EventType::amend;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -15,22 +16,45 @@
 
 namespace ot {
 
+// Reads with simdjson's error codes, never its exceptions: every function
+// here returns simdjson::SUCCESS, or the code of the first thing wrong, and
+// leaves its output unspecified then. A parser walks a document with these
+// and returns the first error it meets.
+using JsonValue = simdjson::simdjson_result<simdjson::ondemand::value>;
+
 // The text of a JSON string value. Strings without escapes (all prices and
 // sizes) come out as a view into the document itself; anything else goes
-// through simdjson's unescaping. Throws simdjson_error(INCORRECT_TYPE) if the
-// value is not a string.
-inline std::string_view string_text(simdjson::ondemand::value v) {
-  std::string_view tok = v.raw_json_token();
+// through simdjson's unescaping. INCORRECT_TYPE if the value is not a
+// string.
+inline simdjson::error_code string_text(JsonValue v, std::string_view& out) {
+  std::string_view tok;
+  if (auto e = v.raw_json_token().get(tok)) return e;
   while (!tok.empty() &&
          (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
     tok.remove_suffix(1);
   }
-  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') {
-    throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
-  }
+  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return simdjson::INCORRECT_TYPE;
   tok = tok.substr(1, tok.size() - 2);
-  if (!swar::contains_padded(tok, '\\')) return tok;
-  return v.get_string();
+  if (!swar::contains_padded(tok, '\\')) {
+    out = tok;
+    return simdjson::SUCCESS;
+  }
+  return v.get_string().get(out);
+}
+
+// A value of the type of `out`: a string (unescaped), an int64 or a bool;
+// into an optional, set only on success.
+inline simdjson::error_code read(JsonValue v, std::string_view& out) {
+  return v.get_string().get(out);
+}
+inline simdjson::error_code read(JsonValue v, std::int64_t& out) { return v.get_int64().get(out); }
+inline simdjson::error_code read(JsonValue v, bool& out) { return v.get_bool().get(out); }
+template <class T>
+simdjson::error_code read(JsonValue v, std::optional<T>& out) {
+  T x{};
+  const auto e = read(std::move(v), x);
+  if (e == simdjson::SUCCESS) out = x;
+  return e;
 }
 
 }  // namespace ot
@@ -212,15 +236,16 @@ struct ExactReader {
 // venues send price levels, taking the first two strings of each inner array
 // as price and size (views into `raw`). Whitespace between tokens is allowed;
 // anything else (numbers, escapes, nesting, fewer than two strings) is
-// rejected with INCORRECT_TYPE. A hand-written hot path: it replaces one
+// rejected with INCORRECT_TYPE (and `out` unspecified). A hand-written hot path: it replaces one
 // On-Demand step per element with a single pass over the bytes, and reads
 // the digits of plain decimals ("36999.99") on the way, so that consumers do
 // not parse the text again (Level::price_value / qty_value; scale -1 where
 // the text is anything else, or has more than 18 digits).
-// Returns whether `raw` is canonical: no whitespace and exactly two members
+// Gives whether `raw` is canonical: no whitespace and exactly two members
 // per level, so that the text itself is the levels' encoding in ot-events(7).
 template <class Level>
-inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
+inline simdjson::simdjson_result<bool> scan_string_levels(std::string_view raw,
+                                                          std::vector<Level>& out) {
   bool extra = false;
   if (!raw.empty() && raw.back() == ']' &&
       detail::scan_canonical_levels(raw.data(), raw.data() + raw.size(), out, &extra) ==
@@ -230,22 +255,23 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
   bool canonical = true;
   const char* p = raw.data();
   const char* const end = p + raw.size();
-  auto fail = [] { throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE); };
   auto skip_ws = [&] {
     while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
       ++p, canonical = false;
   };
   auto expect = [&](char c) {
     skip_ws();
-    if (p == end || *p != c) fail();
+    if (p == end || *p != c) return false;
     ++p;
+    return true;
   };
   // Plain decimals are read by the canonical path's reader, which stops at
   // the first other byte: safe when the text cannot end inside a number.
   const bool bounded = !raw.empty() && raw.back() == ']';
-  // A string; `value` gets its decimal value when it is a plain decimal.
-  auto string = [&](Decimal* value) -> std::string_view {
-    expect('"');
+  // A string into `text`; `value` gets its decimal value when it is a plain
+  // decimal.
+  auto string = [&](std::string_view& text, Decimal* value) {
+    if (!expect('"')) return false;
     const char* start = p;
     if (value != nullptr && bounded) {
       Decimal v{0, -1};
@@ -253,42 +279,46 @@ inline bool scan_string_levels(std::string_view raw, std::vector<Level>& out) {
       if (*q == '"') {
         *value = v;
         p = q + 1;
-        return std::string_view(start, static_cast<std::size_t>(q - start));
+        text = std::string_view(start, static_cast<std::size_t>(q - start));
+        return true;
       }
     }
     for (; p != end && *p != '"'; ++p) {
-      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) fail();
+      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return false;
     }
-    if (p == end) fail();
-    return std::string_view(start, static_cast<std::size_t>(p++ - start));
+    if (p == end) return false;
+    text = std::string_view(start, static_cast<std::size_t>(p++ - start));
+    return true;
   };
+  constexpr auto kBad = simdjson::INCORRECT_TYPE;
   out.clear();
-  expect('[');
+  if (!expect('[')) return kBad;
   skip_ws();
   if (p != end && *p == ']') return canonical;
   for (;;) {
-    expect('[');
     Level l;
-    l.price = string(&l.price_value);
-    expect(',');
-    l.qty = string(&l.qty_value);
+    if (!expect('[') || !string(l.price, &l.price_value) || !expect(',') ||
+        !string(l.qty, &l.qty_value)) {
+      return kBad;
+    }
     skip_ws();
     while (p != end && *p == ',') {  // further members (OKX: liquidated, orders)
       ++p;
-      string(nullptr);
+      std::string_view ignored;
+      if (!string(ignored, nullptr)) return kBad;
       skip_ws();
       canonical = false;
     }
-    expect(']');
+    if (!expect(']')) return kBad;
     out.push_back(l);
     skip_ws();
     if (p != end && *p == ',') {
       ++p;
       continue;
     }
-    expect(']');
+    if (!expect(']')) return kBad;
     skip_ws();
-    if (p != end) fail();
+    if (p != end) return kBad;
     return canonical;
   }
 }

@@ -10,74 +10,141 @@
 namespace ot {
 namespace {
 
-struct Bad {
-  std::string what;
-};
-
-std::string where(const toml::node& n) {
-  const auto& s = n.source();
-  return s.begin ? "line " + std::to_string(s.begin.line) + ": " : std::string();
+// The reads of one value: into `out`, or an error naming the line and key.
+Error bad(const toml::node& n, std::string_view what) {
+  const auto& src = n.source();
+  return Error(ErrorCode::invalid_argument,
+               (src.begin ? "line " + std::to_string(src.begin.line) + ": " : std::string()) +
+                   std::string(what));
 }
 
-Decimal decimal_of(const toml::node& n, std::string_view key) {
+Result<> decimal_of(const toml::node& n, std::string_view key, Decimal& out) {
   std::optional<Decimal> d;
   if (auto s = n.value<std::string>())
     d = Decimal::parse(*s);
   else if (auto i = n.value<std::int64_t>())
     d = Decimal{*i, 0};
   if (!d) {
-    throw Bad{where(n) + std::string(key) +
-              ": expected a decimal (write it as a string, \"0.5\", to keep it exact)"};
+    return bad(n, std::string(key) +
+                      ": expected a decimal (write it as a string, \"0.5\", to keep it exact)");
   }
-  return *d;
+  out = *d;
+  return {};
+}
+Result<> decimal_of(const toml::node& n, std::string_view key, std::optional<Decimal>& out) {
+  Decimal d;
+  auto r = decimal_of(n, key, d);
+  if (r) out = d;
+  return r;
 }
 
-double number_of(const toml::node& n, std::string_view key) {
-  if (auto v = n.value<double>()) return *v;
-  throw Bad{where(n) + std::string(key) + ": expected a number"};
+template <class Num>
+Result<> number_of(const toml::node& n, std::string_view key, Num& out) {
+  auto v = n.value<double>();
+  if (!v) return bad(n, std::string(key) + ": expected a number");
+  out = *v;
+  return {};
 }
 
-long integer_of(const toml::node& n, std::string_view key) {
-  if (auto v = n.value<std::int64_t>()) return static_cast<long>(*v);
-  throw Bad{where(n) + std::string(key) + ": expected an integer"};
+template <class Int>
+Result<> integer_of(const toml::node& n, std::string_view key, Int& out) {
+  auto v = n.value<std::int64_t>();
+  if (!v) return bad(n, std::string(key) + ": expected an integer");
+  out = static_cast<Int>(*v);
+  return {};
 }
 
-std::string text_of(const toml::node& n, std::string_view key) {
-  if (auto v = n.value<std::string>()) return *v;
-  throw Bad{where(n) + std::string(key) + ": expected a string"};
+Result<> text_of(const toml::node& n, std::string_view key, std::string& out) {
+  auto v = n.value<std::string>();
+  if (!v) return bad(n, std::string(key) + ": expected a string");
+  out = *v;
+  return {};
 }
 
-const toml::table& table_of(const toml::node& n, std::string_view key) {
-  if (const auto* t = n.as_table()) return *t;
-  throw Bad{where(n) + std::string(key) + ": expected a table"};
+Result<const toml::table*> table_of(const toml::node& n, std::string_view key) {
+  if (const auto* t = n.as_table()) return t;
+  return bad(n, std::string(key) + ": expected a table");
 }
 
-void unknown(const toml::node& n, std::string_view section, std::string_view key) {
-  throw Bad{where(n) + "unknown key '" + std::string(key) + "' in [" + std::string(section) + "]"};
+Error unknown(const toml::node& n, std::string_view section, std::string_view key) {
+  return bad(n, "unknown key '" + std::string(key) + "' in [" + std::string(section) + "]");
 }
 
-SymbolLimits symbol_limits(const toml::table& t, std::string_view section, SymbolLimits l) {
+Result<> symbol_limits(const toml::table& t, std::string_view section, SymbolLimits& l) {
   for (const auto& [k, v] : t) {
     const std::string_view key = k.str();
-    if (key == "max_order_qty")
-      l.max_order_qty = decimal_of(v, key);
-    else if (key == "max_notional")
-      l.max_notional = decimal_of(v, key);
-    else if (key == "max_position")
-      l.max_position = decimal_of(v, key);
-    else if (key == "price_collar_bps")
-      l.price_collar_bps = number_of(v, key);
-    else if (key == "max_open_orders")
-      l.max_open_orders = integer_of(v, key);
-    else if (key == "self_trade") {
-      const std::string s = text_of(v, key);
-      if (s != "reject" && s != "allow") throw Bad{where(v) + "self_trade: reject or allow"};
+    Result<> r;
+    if (key == "max_order_qty") {
+      r = decimal_of(v, key, l.max_order_qty);
+    } else if (key == "max_notional") {
+      r = decimal_of(v, key, l.max_notional);
+    } else if (key == "max_position") {
+      r = decimal_of(v, key, l.max_position);
+    } else if (key == "price_collar_bps") {
+      r = number_of(v, key, l.price_collar_bps);
+    } else if (key == "max_open_orders") {
+      r = integer_of(v, key, l.max_open_orders);
+    } else if (key == "self_trade") {
+      std::string s;
+      r = text_of(v, key, s);
+      if (r && s != "reject" && s != "allow") return bad(v, "self_trade: reject or allow");
       l.self_trade_reject = s == "reject";
     } else {
-      unknown(v, section, key);
+      return unknown(v, section, key);
     }
+    if (!r) return r;
   }
-  return l;
+  return {};
+}
+
+Result<> account_limits(const toml::table& t, AccountLimits& a) {
+  for (const auto& [k, v] : t) {
+    const std::string_view key = k.str();
+    Result<> r;
+    if (key == "max_open_orders")
+      r = integer_of(v, key, a.max_open_orders);
+    else if (key == "order_rate")
+      r = number_of(v, key, a.order_rate);
+    else if (key == "order_burst")
+      r = number_of(v, key, a.order_burst);
+    else if (key == "daily_loss")
+      r = decimal_of(v, key, a.daily_loss);
+    else if (key == "max_drawdown")
+      r = decimal_of(v, key, a.max_drawdown);
+    else if (key == "kill_file")
+      r = text_of(v, key, a.kill_file);
+    else
+      return unknown(v, "account", key);
+    if (!r) return r;
+  }
+  return {};
+}
+
+Result<> greek_limits(const toml::table& t, std::string_view underlying, GreekLimits& g) {
+  for (const auto& [k, v] : t) {
+    const std::string_view key = k.str();
+    Result<> r;
+    if (key == "delta_band")
+      r = number_of(v, key, g.delta_band);
+    else if (key == "delta_target")
+      r = number_of(v, key, g.delta_target);
+    else if (key == "hedge_symbol")
+      r = text_of(v, key, g.hedge_symbol);
+    else if (key == "max_gamma")
+      r = number_of(v, key, g.max_gamma);
+    else if (key == "max_vega")
+      r = number_of(v, key, g.max_vega);
+    else if (key == "premium_adjusted")
+      g.premium_adjusted = v.value<bool>().value_or(true);
+    else
+      return unknown(v, underlying, key);
+    if (!r) return r;
+  }
+  if (g.delta_band > 0 && g.hedge_symbol.empty()) {
+    return Error(ErrorCode::invalid_argument,
+                 "[greeks.\"" + std::string(underlying) + "\"]: delta_band needs hedge_symbol");
+  }
+  return {};
 }
 
 }  // namespace
@@ -101,94 +168,67 @@ const GreekLimits* RiskLimits::for_underlying(std::string_view venue,
 }
 
 Result<RiskLimits> parse_limits(std::string_view text) {
-  std::string error;
+  toml::table root;
   try {
-    toml::table root = toml::parse(text);
-    RiskLimits l;
-    // Defaults first: per-symbol sections start from them.
-    if (const auto* d = root.get("defaults")) {
-      l.defaults = symbol_limits(table_of(*d, "defaults"), "defaults", SymbolLimits{});
-    }
-    for (const auto& [k, v] : root) {
-      const std::string_view section = k.str();
-      if (section == "defaults") continue;
-      const toml::table& t = table_of(v, section);
-      if (section == "account") {
-        for (const auto& [kk, vv] : t) {
-          const std::string_view key = kk.str();
-          if (key == "max_open_orders")
-            l.account.max_open_orders = integer_of(vv, key);
-          else if (key == "order_rate")
-            l.account.order_rate = number_of(vv, key);
-          else if (key == "order_burst")
-            l.account.order_burst = number_of(vv, key);
-          else if (key == "daily_loss")
-            l.account.daily_loss = decimal_of(vv, key);
-          else if (key == "max_drawdown")
-            l.account.max_drawdown = decimal_of(vv, key);
-          else if (key == "kill_file")
-            l.account.kill_file = text_of(vv, key);
-          else
-            unknown(vv, section, key);
-        }
-      } else if (section == "symbols") {
-        for (const auto& [kk, vv] : t) {
-          l.symbols[std::string(kk.str())] =
-              symbol_limits(table_of(vv, kk.str()), kk.str(), l.defaults);
-        }
-      } else if (section == "greeks") {
-        for (const auto& [kk, vv] : t) {
-          GreekLimits g;
-          for (const auto& [gk, gv] : table_of(vv, kk.str())) {
-            const std::string_view key = gk.str();
-            if (key == "delta_band")
-              g.delta_band = number_of(gv, key);
-            else if (key == "delta_target")
-              g.delta_target = number_of(gv, key);
-            else if (key == "hedge_symbol")
-              g.hedge_symbol = text_of(gv, key);
-            else if (key == "max_gamma")
-              g.max_gamma = number_of(gv, key);
-            else if (key == "max_vega")
-              g.max_vega = number_of(gv, key);
-            else if (key == "premium_adjusted")
-              g.premium_adjusted = gv.value<bool>().value_or(true);
-            else
-              unknown(gv, kk.str(), key);
-          }
-          if (g.delta_band > 0 && g.hedge_symbol.empty()) {
-            throw Bad{"[greeks.\"" + std::string(kk.str()) + "\"]: delta_band needs hedge_symbol"};
-          }
-          l.greeks[std::string(kk.str())] = g;
-        }
-      } else if (section == "contracts") {
-        for (const auto& [kk, vv] : t) {
-          const std::string_view key = kk.str();
-          const std::size_t colon = key.find(':');
-          if (colon == 0 || colon == std::string_view::npos || colon + 1 == key.size()) {
-            throw Bad{where(vv) + "[contracts]: '" + std::string(key) +
-                      "' is not \"venue:symbol\""};
-          }
-          const Decimal size = decimal_of(vv, key);
-          if (size.mantissa <= 0) {
-            throw Bad{where(vv) + "[contracts]: " + std::string(key) + ": size must be positive"};
-          }
-          l.contracts[std::string(key)] = size;
-        }
-      } else {
-        throw Bad{where(v) + "unknown section [" + std::string(section) + "]"};
-      }
-    }
-    if (l.account.order_rate > 0 && l.account.order_burst <= 0) {
-      l.account.order_burst = l.account.order_rate;
-    }
-    return l;
+    root = toml::parse(text);  // toml++ reports a syntax error by exception only
   } catch (const toml::parse_error& e) {
-    error = "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
-  } catch (const Bad& b) {
-    error = b.what;
+    return Error(ErrorCode::invalid_argument, "line " + std::to_string(e.source().begin.line) +
+                                                  ": " + std::string(e.description()));
   }
-  return Error(ErrorCode::invalid_argument, error);
+  RiskLimits l;
+  // Defaults first: per-symbol sections start from them.
+  if (const auto* d = root.get("defaults")) {
+    auto t = table_of(*d, "defaults");
+    if (!t) return t.error();
+    if (auto r = symbol_limits(**t, "defaults", l.defaults); !r) return r.error();
+  }
+  for (const auto& [k, v] : root) {
+    const std::string_view section = k.str();
+    if (section == "defaults") continue;
+    auto t = table_of(v, section);
+    if (!t) return t.error();
+    Result<> r;
+    if (section == "account") {
+      r = account_limits(**t, l.account);
+    } else if (section == "symbols") {
+      for (const auto& [kk, vv] : **t) {
+        auto st = table_of(vv, kk.str());
+        if (!st) return st.error();
+        SymbolLimits s = l.defaults;
+        if (r = symbol_limits(**st, kk.str(), s); !r) break;
+        l.symbols[std::string(kk.str())] = s;
+      }
+    } else if (section == "greeks") {
+      for (const auto& [kk, vv] : **t) {
+        auto gt = table_of(vv, kk.str());
+        if (!gt) return gt.error();
+        GreekLimits g;
+        if (r = greek_limits(**gt, kk.str(), g); !r) break;
+        l.greeks[std::string(kk.str())] = g;
+      }
+    } else if (section == "contracts") {
+      for (const auto& [kk, vv] : **t) {
+        const std::string_view key = kk.str();
+        const std::size_t colon = key.find(':');
+        if (colon == 0 || colon == std::string_view::npos || colon + 1 == key.size()) {
+          return bad(vv, "[contracts]: '" + std::string(key) + "' is not \"venue:symbol\"");
+        }
+        Decimal size;
+        if (r = decimal_of(vv, key, size); !r) break;
+        if (size.mantissa <= 0) {
+          return bad(vv, "[contracts]: " + std::string(key) + ": size must be positive");
+        }
+        l.contracts[std::string(key)] = size;
+      }
+    } else {
+      return bad(v, "unknown section [" + std::string(section) + "]");
+    }
+    if (!r) return r.error();
+  }
+  if (l.account.order_rate > 0 && l.account.order_burst <= 0) {
+    l.account.order_burst = l.account.order_rate;
+  }
+  return l;
 }
 
 void RiskLimits::apply_contract_sizes() const {

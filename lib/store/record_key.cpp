@@ -1,5 +1,6 @@
 #include "store/record_key.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include "core/json_in.h"
@@ -23,36 +24,36 @@ Result<> EventKeyReader::key(std::string_view line, Nanos fallback, RecordKey& o
   m.symbol.clear();
   m.type.clear();
   std::optional<Nanos> ts, recv;
+  auto why = [](std::string_view at) -> std::string {
+    if (at.empty()) return "not a JSON object";
+    if (at == "ts" || at == "recv")
+      return fmt::format("\"{}\" is not an integer (nanoseconds)", at);
+    if (at == "type" || at == "venue" || at == "symbol") {
+      return fmt::format("\"{}\" is not a string", at);
+    }
+    return fmt::format("malformed JSON after \"{}\"", at);
+  };
   std::string_view at;  // the field being read
-  try {
-    ondemand::document doc = m.parser.iterate(padded_string_view(line, line.size() + 64));
-    for (auto field : doc.get_object()) {
-      const std::string_view k = field.unescaped_key();
-      at = k;
-      if (k == "type") {
-        m.type = string_text(field.value());
-      } else if (k == "venue") {
-        m.venue = string_text(field.value());
-      } else if (k == "symbol") {
-        m.symbol = string_text(field.value());
-      } else if (k == "recv") {
-        recv = field.value().get_int64();
-      } else if (k == "ts") {
-        ts = field.value().get_int64();
-      }
+  ondemand::document doc;
+  ondemand::object obj;
+  if (m.parser.iterate(padded_string_view(line, line.size() + 64)).get(doc) ||
+      doc.get_object().get(obj)) {
+    return Error(ErrorCode::corrupt, why(at));
+  }
+  for (auto field : obj) {
+    std::string_view k, text;
+    if (field.unescaped_key().get(k)) return Error(ErrorCode::corrupt, why(at));
+    at = k;
+    error_code e = SUCCESS;
+    if (k == "type" || k == "venue" || k == "symbol") {
+      e = string_text(field.value(), text);
+      (k == "type" ? m.type : k == "venue" ? m.venue : m.symbol).assign(text);
+    } else if (k == "recv") {
+      e = read(field.value(), recv);
+    } else if (k == "ts") {
+      e = read(field.value(), ts);
     }
-  } catch (const simdjson_error& e) {
-    std::string why;
-    if (at.empty()) {
-      why = "not a JSON object";
-    } else if (at == "ts" || at == "recv") {
-      why = "\"" + std::string(at) + "\" is not an integer (nanoseconds)";
-    } else if (at == "type" || at == "venue" || at == "symbol") {
-      why = "\"" + std::string(at) + "\" is not a string";
-    } else {
-      why = "malformed JSON after \"" + std::string(at) + "\"";
-    }
-    return Error(ErrorCode::corrupt, std::move(why));
+    if (e) return Error(ErrorCode::corrupt, why(at));
   }
   if (m.type.empty()) return Error(ErrorCode::corrupt, "event without a string \"type\"");
   out.venue = m.venue;

@@ -368,6 +368,13 @@ TEST_CASE("OKX opt-summary pushes become option tickers, IVs in percent", "[venu
       R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":[{"instId":"BTC-USD-250328-92000-C","markVol":"x"}]})");
   CHECK(parser->parse(bad_vol.view(), 9, enc).kind == FrameKind::error);
   CHECK(sink.lines.size() == 2);
+  // A volatility key repeated: the last one counts, each kept in its slot.
+  Padded repeated(
+      R"({"arg":{"channel":"opt-summary","instFamily":"BTC-USD"},"data":[{"instId":"BTC-USD-250328-92000-C",)"
+      R"("markVol":"0.1","bidVol":"0.2","askVol":"0.3","markVol":"0.4","bidVol":"0.5","askVol":"0.6"}]})");
+  REQUIRE(parser->parse(repeated.view(), 10, enc).kind == FrameKind::data);
+  REQUIRE(sink.lines.size() == 3);
+  CHECK_THAT(sink.lines[2], Catch::Contains(R"("mark_iv":"40","bid_iv":"50","ask_iv":"60")"));
 }
 
 TEST_CASE("Binance levels are copied verbatim only when already canonical",

@@ -40,11 +40,22 @@ StreamKind classify_event_type(std::string_view e) {
   return StreamKind::unknown;
 }
 
-// Reads a side; returns its text when that is already our encoding.
-std::string_view read_levels(od::value v, std::vector<PriceLevel>& out) {
-  od::array levels = v.get_array();
-  const std::string_view raw = levels.raw_json();
-  return scan_string_levels(raw, out) ? raw : std::string_view();
+using simdjson::error_code;
+
+// Reads a side; `text` gets its text when that is already our encoding.
+error_code read_levels(JsonValue v, std::vector<PriceLevel>& out, std::string_view& text) {
+  od::array levels;
+  std::string_view raw;
+  bool canonical = false;
+  if (auto e = v.get_array().get(levels)) return e;
+  if (auto e = levels.raw_json().get(raw)) return e;
+  if (auto e = scan_string_levels(raw, out).get(canonical)) return e;
+  text = canonical ? raw : std::string_view();
+  return simdjson::SUCCESS;
+}
+
+FrameResult failed(error_code e) {
+  return FrameResult::fail(malformed_json(simdjson::error_message(e)));
 }
 
 class Parser final : public FrameParser {
@@ -57,11 +68,47 @@ class Parser final : public FrameParser {
   std::string_view venue() const override { return venue_name(market_); }
 
   FrameResult parse(std::string_view frame, Nanos recv, EventListener& out) override {
-    try {
-      return parse_frame(frame, recv, out);
-    } catch (const simdjson::simdjson_error& e) {
-      return FrameResult::fail(malformed_json(e.what()));
+    if (fast_) {
+      if (auto r = fast_depth(frame, recv, out)) return *r;
     }
+    od::document doc;
+    od::object root, data;
+    if (auto e = parser_.iterate(frame.data(), frame.size(), frame.size() + 64).get(doc)) {
+      return failed(e);
+    }
+    if (auto e = doc.get_object().get(root)) return failed(e);
+    std::string_view stream;
+    for (auto field : root) {
+      std::string_view key, type;
+      if (auto e = field.unescaped_key().get(key)) return failed(e);
+      if (key == "stream") {
+        if (auto e = read(field.value(), stream)) return failed(e);
+      } else if (key == "data") {
+        StreamKind kind = classify(stream);
+        if (kind == StreamKind::unknown) {
+          return FrameResult::fail("unknown stream '" + std::string(stream) + "'");
+        }
+        if (kind == StreamKind::skipped) return FrameResult::skipped();
+        if (auto e = field.value().get_object().get(data)) return failed(e);
+        return payload(kind, stream, data, recv, out);
+      } else if (key == "result" || key == "id" || key == "code") {
+        return FrameResult::control();
+      } else if (key == "generated") {
+        continue;
+      } else if (key == "e" && stream.empty()) {
+        // A raw (non-combined) stream: the payload is the top-level object.
+        if (auto e = read(field.value(), type)) return failed(e);
+        StreamKind kind = classify_event_type(type);
+        if (kind == StreamKind::unknown) return FrameResult::fail("unknown event type");
+        if (kind == StreamKind::skipped) return FrameResult::skipped();
+        doc.rewind();
+        if (auto e = doc.get_object().get(data)) return failed(e);
+        return payload(kind, {}, data, recv, out);
+      } else if (stream.empty()) {
+        return FrameResult::fail("unknown message (field '" + std::string(key) + "')");
+      }
+    }
+    return FrameResult::fail("no data in frame");
   }
 
  private:
@@ -71,42 +118,6 @@ class Parser final : public FrameParser {
     fixed_ = true;
   }
   void saw_spot() { fixed_ = true; }
-
-  FrameResult parse_frame(std::string_view frame, Nanos recv, EventListener& out) {
-    if (fast_) {
-      if (auto r = fast_depth(frame, recv, out)) return *r;
-    }
-    od::document doc = parser_.iterate(frame.data(), frame.size(), frame.size() + 64);
-    od::object root = doc.get_object();
-    std::string_view stream;
-    for (auto field : root) {
-      std::string_view key = field.unescaped_key();
-      if (key == "stream") {
-        stream = field.value().get_string();
-      } else if (key == "data") {
-        StreamKind kind = classify(stream);
-        if (kind == StreamKind::unknown) {
-          return FrameResult::fail("unknown stream '" + std::string(stream) + "'");
-        }
-        if (kind == StreamKind::skipped) return FrameResult::skipped();
-        return payload(kind, stream, field.value().get_object(), recv, out);
-      } else if (key == "result" || key == "id" || key == "code") {
-        return FrameResult::control();
-      } else if (key == "generated") {
-        continue;
-      } else if (key == "e" && stream.empty()) {
-        // A raw (non-combined) stream: the payload is the top-level object.
-        StreamKind kind = classify_event_type(field.value().get_string());
-        if (kind == StreamKind::unknown) return FrameResult::fail("unknown event type");
-        if (kind == StreamKind::skipped) return FrameResult::skipped();
-        doc.rewind();
-        return payload(kind, {}, doc.get_object(), recv, out);
-      } else if (stream.empty()) {
-        return FrameResult::fail("unknown message (field '" + std::string(key) + "')");
-      }
-    }
-    return FrameResult::fail("no data in frame");
-  }
 
   FrameResult payload(StreamKind kind, std::string_view stream, od::object obj, Nanos recv,
                       EventListener& out) {
@@ -136,44 +147,47 @@ class Parser final : public FrameParser {
     Depth d;
     BookUpdate& u = d.u;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return failed(e);
+      error_code e = simdjson::SUCCESS;
       if (key.size() == 1) {
         switch (key[0]) {
           case 'E':
-            d.event_time = field.value().get_int64();
+            e = read(field.value(), d.event_time);
             break;
           case 'T':
-            d.tx_time = field.value().get_int64();
+            e = read(field.value(), d.tx_time);
             break;
           case 's':
-            u.symbol = field.value().get_string();
+            e = read(field.value(), u.symbol);
             break;
           case 'U':
-            u.first_seq = field.value().get_int64();
+            e = read(field.value(), u.first_seq);
             break;
           case 'u':
-            u.seq = field.value().get_int64();
+            e = read(field.value(), u.seq);
             break;
           case 'b':
-            u.bids_json = read_levels(field.value(), bids_);
+            e = read_levels(field.value(), bids_, u.bids_json);
             d.have_bids = true;
             break;
           case 'a':
-            u.asks_json = read_levels(field.value(), asks_);
+            e = read_levels(field.value(), asks_, u.asks_json);
             d.have_asks = true;
             break;
           default:
             break;
         }
       } else if (key == "pu") {
-        u.prev_seq = field.value().get_int64();
+        e = read(field.value(), u.prev_seq);
       } else if (key == "lastUpdateId") {
-        u.seq = field.value().get_int64();
+        e = read(field.value(), u.seq);
       } else if (key == "bids") {
-        u.bids_json = read_levels(field.value(), bids_), d.have_bids = true;
+        e = read_levels(field.value(), bids_, u.bids_json), d.have_bids = true;
       } else if (key == "asks") {
-        u.asks_json = read_levels(field.value(), asks_), d.have_asks = true;
+        e = read_levels(field.value(), asks_, u.asks_json), d.have_asks = true;
       }
+      if (e) return failed(e);
     }
     return finish_depth(d, snapshot, stream, recv, out);
   }
@@ -276,39 +290,42 @@ class Parser final : public FrameParser {
     std::optional<std::int64_t> event_time, tx_time;
     bool has_event_type = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return failed(e);
       if (key.size() != 1) continue;
+      error_code e = simdjson::SUCCESS;
       switch (key[0]) {
         case 'e':
           has_event_type = true;
           break;
         case 'u':
-          q.seq = field.value().get_int64();
+          e = read(field.value(), q.seq);
           break;
         case 's':
-          q.symbol = field.value().get_string();
+          e = read(field.value(), q.symbol);
           break;
         case 'b':
-          q.bid = field.value().get_string();
+          e = read(field.value(), q.bid);
           break;
         case 'B':
-          q.bid_qty = field.value().get_string();
+          e = read(field.value(), q.bid_qty);
           break;
         case 'a':
-          q.ask = field.value().get_string();
+          e = read(field.value(), q.ask);
           break;
         case 'A':
-          q.ask_qty = field.value().get_string();
+          e = read(field.value(), q.ask_qty);
           break;
         case 'E':
-          event_time = field.value().get_int64();
+          e = read(field.value(), event_time);
           break;
         case 'T':
-          tx_time = field.value().get_int64();
+          e = read(field.value(), tx_time);
           break;
         default:
           break;
       }
+      if (e) return failed(e);
     }
     if (has_event_type) saw_futures(q.symbol);
     if (q.symbol.empty() || q.bid.empty() || q.ask.empty()) {
@@ -330,36 +347,41 @@ class Parser final : public FrameParser {
     std::optional<bool> buyer_maker;
     bool best_match_flag = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key, token;
+      if (auto e = field.unescaped_key().get(key)) return failed(e);
       if (key.size() != 1) continue;
+      error_code e = simdjson::SUCCESS;
       switch (key[0]) {
         case 's':
-          t.symbol = field.value().get_string();
+          e = read(field.value(), t.symbol);
           break;
         case 'p':
-          t.price = field.value().get_string();
+          e = read(field.value(), t.price);
           break;
         case 'q':
-          t.qty = field.value().get_string();
+          e = read(field.value(), t.qty);
           break;
         case 'T':
-          trade_time = field.value().get_int64();
+          e = read(field.value(), trade_time);
           break;
         case 'm':
-          buyer_maker = field.value().get_bool();
+          e = read(field.value(), buyer_maker);
           break;
         case 'M':
           best_match_flag = true;
           break;
         case 'a':
-          if (aggregate) t.id = trim_token(field.value().raw_json_token());
-          break;
         case 't':
-          if (!aggregate) t.id = trim_token(field.value().raw_json_token());
+          // The aggregate id (a) or the trade id (t), whichever this is.
+          if ((key[0] == 'a') == aggregate) {
+            e = field.value().raw_json_token().get(token);
+            t.id = trim_token(token);
+          }
           break;
         default:
           break;
       }
+      if (e) return failed(e);
     }
     if (aggregate && !best_match_flag)
       saw_futures(t.symbol);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_in.h"
 #include "venues/deribit/deribit.h"
 
 namespace ot::deribit {
@@ -10,37 +11,59 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
+using simdjson::error_code;
+
 // A millisecond timestamp as nanoseconds; out of range is an error.
-Nanos ms_field(simdjson::ondemand::value v) {
-  const auto ns = ns_from_ms(v.get_int64());
-  if (!ns) throw simdjson::simdjson_error(simdjson::NUMBER_OUT_OF_RANGE);
-  return *ns;
+error_code ms_field(JsonValue v, std::optional<Nanos>& out) {
+  std::int64_t ms = 0;
+  if (auto e = v.get_int64().get(ms)) return e;
+  out = ns_from_ms(ms);
+  return out ? simdjson::SUCCESS : simdjson::NUMBER_OUT_OF_RANGE;
 }
 
-std::string_view number_text(od::value v) {
-  if (v.type() != od::json_type::number) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
-  return trim_token(v.raw_json_token());
+// A number's text as the venue wrote it.
+error_code number_text(JsonValue v, std::string_view& out) {
+  od::json_type type;
+  std::string_view token;
+  if (auto e = v.type().get(type)) return e;
+  if (type != od::json_type::number) return simdjson::INCORRECT_TYPE;
+  if (auto e = v.raw_json_token().get(token)) return e;
+  out = trim_token(token);
+  return simdjson::SUCCESS;
 }
 
 // [action, price, amount]; a "delete" carries amount 0.
-void read_levels(od::value v, std::vector<PriceLevel>& out) {
+error_code read_levels(JsonValue v, std::vector<PriceLevel>& out) {
   out.clear();
-  for (auto level : v.get_array()) {
+  od::array levels;
+  if (auto e = v.get_array().get(levels)) return e;
+  for (auto level : levels) {
+    od::array members;
+    if (auto e = level.get_array().get(members)) return e;
     PriceLevel pl;
     int i = 0;
     bool del = false;
-    for (auto x : level.get_array()) {
-      if (i == 0)
-        del = std::string_view(x.get_string()) == "delete";
-      else if (i == 1)
-        pl.price = number_text(x.value());
-      else if (i == 2)
-        pl.qty = del ? std::string_view("0") : number_text(x.value());
+    for (auto x : members) {
+      error_code e = simdjson::SUCCESS;
+      std::string_view action;
+      if (i == 0) {
+        e = x.get_string().get(action);
+        del = action == "delete";
+      } else if (i == 1) {
+        e = number_text(x, pl.price);
+      } else if (i == 2) {
+        pl.qty = "0";
+        if (!del) e = number_text(x, pl.qty);
+      } else {
+        e = x.error();  // further members: read past, broken or not
+      }
+      if (e) return e;
       ++i;
     }
-    if (i < 3) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
+    if (i < 3) return simdjson::INCORRECT_TYPE;
     out.push_back(pl);
   }
+  return simdjson::SUCCESS;
 }
 
 enum class Channel { unknown, book, trades, ticker, quote };
@@ -72,213 +95,243 @@ class Parser final : public FrameParser {
   std::string_view venue() const override { return "deribit"; }
 
   FrameResult parse(std::string_view frame, Nanos recv, EventListener& out) override {
-    try {
-      return parse_frame(frame, recv, out);
-    } catch (const simdjson::simdjson_error& e) {
-      return FrameResult::fail(malformed_json(e.what()));
+    FrameResult r = FrameResult::data();
+    if (auto e = parse_frame(frame, recv, out, r)) {
+      return FrameResult::fail(malformed_json(simdjson::error_message(e)));
     }
+    return r;
   }
 
  private:
-  FrameResult parse_frame(std::string_view frame, Nanos recv, EventListener& out) {
-    od::document doc = parser_.iterate(frame.data(), frame.size(), frame.size() + 64);
-    od::object root = doc.get_object();
+  // The frame's result into `r`, or the JSON error that stopped the walk.
+  error_code parse_frame(std::string_view frame, Nanos recv, EventListener& out, FrameResult& r) {
+    od::document doc;
+    od::object root;
+    if (auto e = parser_.iterate(frame.data(), frame.size(), frame.size() + 64).get(doc)) return e;
+    if (auto e = doc.get_object().get(root)) return e;
     std::string_view method;
     for (auto field : root) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
       if (key == "jsonrpc") continue;
-      if (key == "id" || key == "result") return FrameResult::control();
-      if (key == "error") return FrameResult::fail("venue error response");
+      if (key == "id" || key == "result") {
+        r = FrameResult::control();
+        return simdjson::SUCCESS;
+      }
+      if (key == "error") {
+        r = FrameResult::fail("venue error response");
+        return simdjson::SUCCESS;
+      }
       if (key == "method") {
-        method = field.value().get_string();
-        if (method == "heartbeat") return FrameResult::control();
+        if (auto e = field.value().get_string().get(method)) return e;
+        if (method == "heartbeat") {
+          r = FrameResult::control();
+          return simdjson::SUCCESS;
+        }
         if (method != "subscription") {
-          return FrameResult::fail("unknown method '" + std::string(method) + "'");
+          r = FrameResult::fail("unknown method '" + std::string(method) + "'");
+          return simdjson::SUCCESS;
         }
       } else if (key == "params") {
-        return params(field.value().get_object(), recv, out);
+        od::object params;
+        if (auto e = field.value().get_object().get(params)) return e;
+        return this->params(params, recv, out, r);
       }
     }
-    return FrameResult::fail("unknown message");
+    r = FrameResult::fail("unknown message");
+    return simdjson::SUCCESS;
   }
 
-  FrameResult params(od::object obj, Nanos recv, EventListener& out) {
+  error_code params(od::object obj, Nanos recv, EventListener& out, FrameResult& r) {
     Channel ch = Channel::unknown;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
       if (key == "channel") {
-        std::string_view instrument;
-        std::string_view channel = field.value().get_string();
+        std::string_view instrument, channel;
+        if (auto e = field.value().get_string().get(channel)) return e;
         ch = classify(channel, instrument);
         if (ch == Channel::unknown) {
-          return FrameResult::fail("unknown channel '" + std::string(channel) + "'");
+          r = FrameResult::fail("unknown channel '" + std::string(channel) + "'");
+          return simdjson::SUCCESS;
         }
         instrument_.assign(instrument);
       } else if (key == "data") {
-        switch (ch) {
-          case Channel::book:
-            book(field.value().get_object(), recv, out);
-            break;
-          case Channel::trades:
-            for (auto t : field.value().get_array()) trade(t.get_object(), recv, out);
-            break;
-          case Channel::ticker:
-            ticker(field.value().get_object(), recv, out);
-            break;
-          case Channel::quote:
-            quote(field.value().get_object(), recv, out);
-            break;
-          default:
-            return FrameResult::fail("data before channel");
+        if (ch == Channel::unknown) {
+          r = FrameResult::fail("data before channel");
+          return simdjson::SUCCESS;
         }
-        return FrameResult::data();
+        r = FrameResult::data();
+        if (ch == Channel::trades) {
+          od::array trades;
+          if (auto e = field.value().get_array().get(trades)) return e;
+          for (auto t : trades) {
+            od::object o;
+            if (auto e = t.get_object().get(o)) return e;
+            if (auto e = trade(o, recv, out)) return e;
+          }
+          return simdjson::SUCCESS;
+        }
+        od::object data;
+        if (auto e = field.value().get_object().get(data)) return e;
+        return ch == Channel::book     ? book(data, recv, out)
+               : ch == Channel::ticker ? ticker(data, recv, out)
+                                       : quote(data, recv, out);
       }
     }
-    return FrameResult::fail("subscription without data");
+    r = FrameResult::fail("subscription without data");
+    return simdjson::SUCCESS;
   }
 
-  void book(od::object obj, Nanos recv, EventListener& out) {
+  error_code book(od::object obj, Nanos recv, EventListener& out) {
     BookUpdate u;
     u.venue = "deribit";
     u.symbol = instrument_;
     u.recv = recv;
     bool have_bids = false, have_asks = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
-      if (key == "type")
-        u.snapshot = std::string_view(field.value().get_string()) == "snapshot";
-      else if (key == "timestamp")
-        u.ts = ms_field(field.value());
-      else if (key == "change_id")
-        u.seq = field.value().get_int64();
-      else if (key == "prev_change_id")
-        u.prev_seq = field.value().get_int64();
-      else if (key == "bids")
-        read_levels(field.value(), bids_), have_bids = true;
-      else if (key == "asks")
-        read_levels(field.value(), asks_), have_asks = true;
+      std::string_view key, type;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
+      if (key == "type") {
+        e = field.value().get_string().get(type);
+        u.snapshot = type == "snapshot";
+      } else if (key == "timestamp") {
+        e = ms_field(field.value(), u.ts);
+      } else if (key == "change_id") {
+        e = read(field.value(), u.seq);
+      } else if (key == "prev_change_id") {
+        e = read(field.value(), u.prev_seq);
+      } else if (key == "bids") {
+        e = read_levels(field.value(), bids_), have_bids = true;
+      } else if (key == "asks") {
+        e = read_levels(field.value(), asks_), have_asks = true;
+      }
+      if (e) return e;
     }
-    if (!have_bids || !have_asks || !u.seq) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    if (!have_bids || !have_asks || !u.seq) return simdjson::NO_SUCH_FIELD;
     u.bids = bids_;
     u.asks = asks_;
     out.on_book(u);
+    return simdjson::SUCCESS;
   }
 
-  void trade(od::object obj, Nanos recv, EventListener& out) {
+  error_code trade(od::object obj, Nanos recv, EventListener& out) {
     Trade t;
     t.venue = "deribit";
     t.recv = recv;
     bool have_side = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
-      if (key == "trade_id")
-        t.id = field.value().get_string();
-      else if (key == "price")
-        t.price = number_text(field.value());
-      else if (key == "amount")
-        t.qty = number_text(field.value());
-      else if (key == "timestamp")
-        t.ts = ms_field(field.value());
-      else if (key == "instrument_name")
-        t.symbol = field.value().get_string();
-      else if (key == "direction") {
-        std::string_view d = field.value().get_string();
-        t.side = d == "sell" ? Side::sell : Side::buy;
-        have_side = d == "buy" || d == "sell";
+      std::string_view key, direction;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
+      if (key == "trade_id") {
+        e = read(field.value(), t.id);
+      } else if (key == "price") {
+        e = number_text(field.value(), t.price);
+      } else if (key == "amount") {
+        e = number_text(field.value(), t.qty);
+      } else if (key == "timestamp") {
+        e = ms_field(field.value(), t.ts);
+      } else if (key == "instrument_name") {
+        e = read(field.value(), t.symbol);
+      } else if (key == "direction") {
+        e = read(field.value(), direction);
+        t.side = direction == "sell" ? Side::sell : Side::buy;
+        have_side = direction == "buy" || direction == "sell";
       }
+      if (e) return e;
     }
     if (t.symbol.empty()) t.symbol = instrument_;
-    if (t.price.empty() || t.qty.empty() || !have_side) {
-      throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
-    }
+    if (t.price.empty() || t.qty.empty() || !have_side) return simdjson::NO_SUCH_FIELD;
     out.on_trade(t);
+    return simdjson::SUCCESS;
   }
 
-  void ticker(od::object obj, Nanos recv, EventListener& out) {
+  static TickerField ticker_field(std::string_view key) {
+    if (key == "last_price") return TickerField::last;
+    if (key == "best_bid_price") return TickerField::bid;
+    if (key == "best_bid_amount") return TickerField::bid_qty;
+    if (key == "best_ask_price") return TickerField::ask;
+    if (key == "best_ask_amount") return TickerField::ask_qty;
+    if (key == "mark_price") return TickerField::mark;
+    if (key == "index_price") return TickerField::index;
+    if (key == "underlying_price") return TickerField::underlying;
+    if (key == "mark_iv") return TickerField::mark_iv;
+    if (key == "bid_iv") return TickerField::bid_iv;
+    if (key == "ask_iv") return TickerField::ask_iv;
+    if (key == "interest_rate") return TickerField::interest_rate;
+    if (key == "open_interest") return TickerField::open_interest;
+    if (key == "current_funding") return TickerField::funding_rate;
+    return TickerField::count;
+  }
+
+  static TickerField greek_field(std::string_view k) {
+    return k == "delta"   ? TickerField::delta
+           : k == "gamma" ? TickerField::gamma
+           : k == "vega"  ? TickerField::vega
+           : k == "theta" ? TickerField::theta
+           : k == "rho"   ? TickerField::rho
+                          : TickerField::count;
+  }
+
+  error_code ticker(od::object obj, Nanos recv, EventListener& out) {
     Ticker t;
     t.venue = "deribit";
     t.symbol = instrument_;
     t.recv = recv;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "timestamp") {
-        t.ts = ms_field(field.value());
-        continue;
-      }
-      if (key == "greeks") {
-        for (auto g : field.value().get_object()) {
-          std::string_view k = g.unescaped_key();
-          TickerField f = k == "delta"   ? TickerField::delta
-                          : k == "gamma" ? TickerField::gamma
-                          : k == "vega"  ? TickerField::vega
-                          : k == "theta" ? TickerField::theta
-                          : k == "rho"   ? TickerField::rho
-                                         : TickerField::count;
-          if (f != TickerField::count) t[f] = number_text(g.value());
+        e = ms_field(field.value(), t.ts);
+      } else if (key == "greeks") {
+        od::object greeks;
+        if ((e = field.value().get_object().get(greeks))) return e;
+        for (auto g : greeks) {
+          std::string_view k;
+          if ((e = g.unescaped_key().get(k))) return e;
+          const TickerField f = greek_field(k);
+          if (f != TickerField::count && (e = number_text(g.value(), t[f]))) return e;
         }
-        continue;
+      } else if (key == "underlying_index") {
+        e = read(field.value(), t[TickerField::underlying_index]);
+      } else if (const TickerField f = ticker_field(key); f != TickerField::count) {
+        JsonValue v = field.value();
+        bool null = false;
+        // last_price is null before the first trade.
+        if (!(e = v.is_null().get(null)) && !null) e = number_text(v, t[f]);
       }
-      if (key == "underlying_index") {
-        t[TickerField::underlying_index] = field.value().get_string();
-        continue;
-      }
-      TickerField f = TickerField::count;
-      if (key == "last_price")
-        f = TickerField::last;
-      else if (key == "best_bid_price")
-        f = TickerField::bid;
-      else if (key == "best_bid_amount")
-        f = TickerField::bid_qty;
-      else if (key == "best_ask_price")
-        f = TickerField::ask;
-      else if (key == "best_ask_amount")
-        f = TickerField::ask_qty;
-      else if (key == "mark_price")
-        f = TickerField::mark;
-      else if (key == "index_price")
-        f = TickerField::index;
-      else if (key == "underlying_price")
-        f = TickerField::underlying;
-      else if (key == "mark_iv")
-        f = TickerField::mark_iv;
-      else if (key == "bid_iv")
-        f = TickerField::bid_iv;
-      else if (key == "ask_iv")
-        f = TickerField::ask_iv;
-      else if (key == "interest_rate")
-        f = TickerField::interest_rate;
-      else if (key == "open_interest")
-        f = TickerField::open_interest;
-      else if (key == "current_funding")
-        f = TickerField::funding_rate;
-      if (f == TickerField::count) continue;
-      od::value v = field.value();
-      // last_price is null before the first trade.
-      if (v.is_null()) continue;
-      t[f] = number_text(v);
+      if (e) return e;
     }
     out.on_ticker(t);
+    return simdjson::SUCCESS;
   }
 
-  void quote(od::object obj, Nanos recv, EventListener& out) {
+  error_code quote(od::object obj, Nanos recv, EventListener& out) {
     Quote q;
     q.venue = "deribit";
     q.symbol = instrument_;
     q.recv = recv;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "timestamp")
-        q.ts = ms_field(field.value());
+        e = ms_field(field.value(), q.ts);
       else if (key == "best_bid_price")
-        q.bid = number_text(field.value());
+        e = number_text(field.value(), q.bid);
       else if (key == "best_bid_amount")
-        q.bid_qty = number_text(field.value());
+        e = number_text(field.value(), q.bid_qty);
       else if (key == "best_ask_price")
-        q.ask = number_text(field.value());
+        e = number_text(field.value(), q.ask);
       else if (key == "best_ask_amount")
-        q.ask_qty = number_text(field.value());
+        e = number_text(field.value(), q.ask_qty);
+      if (e) return e;
     }
     out.on_quote(q);
+    return simdjson::SUCCESS;
   }
 
   od::parser parser_;

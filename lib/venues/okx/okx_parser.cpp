@@ -29,15 +29,22 @@ simdjson::error_code read_ms(std::string_view s, Nanos& out) {
   return simdjson::SUCCESS;
 }
 
-std::int64_t parse_ms(std::string_view s) {
+// A string of milliseconds as nanoseconds.
+simdjson::error_code ms_field(JsonValue v, std::optional<Nanos>& out) {
+  std::string_view text;
   Nanos ns = 0;
-  if (const auto e = read_ms(s, ns); e != simdjson::SUCCESS) throw simdjson::simdjson_error(e);
-  return ns;
+  if (auto e = v.get_string().get(text)) return e;
+  if (auto e = read_ms(text, ns)) return e;
+  out = ns;
+  return simdjson::SUCCESS;
 }
 
-void read_levels(od::value v, std::vector<PriceLevel>& out) {
-  od::array levels = v.get_array();
-  scan_string_levels(std::string_view(levels.raw_json()), out);  // 4 members: never canonical
+simdjson::error_code read_levels(JsonValue v, std::vector<PriceLevel>& out) {
+  od::array levels;
+  std::string_view raw;
+  if (auto e = v.get_array().get(levels)) return e;
+  if (auto e = levels.raw_json().get(raw)) return e;
+  return scan_string_levels(raw, out).error();  // 4 members: never canonical
 }
 
 enum class Channel { unknown, books, bbo, trades, tickers, opt_summary };
@@ -66,76 +73,97 @@ class Parser final : public FrameParser {
     if (fast_) {
       if (auto r = fast_book(frame, recv, out)) return *r;
     }
-    try {
-      return parse_frame(frame, recv, out);
-    } catch (const simdjson::simdjson_error& e) {
-      return FrameResult::fail(malformed_json(e.what()));
+    FrameResult r = FrameResult::data();
+    if (auto e = parse_frame(frame, recv, out, r)) {
+      return FrameResult::fail(malformed_json(simdjson::error_message(e)));
     }
+    return r;
   }
 
  private:
-  FrameResult parse_frame(std::string_view frame, Nanos recv, EventListener& out) {
-    od::document doc = parser_.iterate(frame.data(), frame.size(), frame.size() + 64);
-    od::object root = doc.get_object();
+  using error_code = simdjson::error_code;
+
+  // The frame's result into `r`, or the JSON error that stopped the walk.
+  error_code parse_frame(std::string_view frame, Nanos recv, EventListener& out, FrameResult& r) {
+    od::document doc;
+    od::object root;
+    if (auto e = parser_.iterate(frame.data(), frame.size(), frame.size() + 64).get(doc)) return e;
+    if (auto e = doc.get_object().get(root)) return e;
     std::string_view channel_name;
     std::string_view inst;
     std::string_view action;
     for (auto field : root) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
       if (key == "event") {
-        std::string_view ev = field.value().get_string();
-        if (ev == "error") return FrameResult::fail("venue error event");
-        return FrameResult::control();
+        std::string_view ev;
+        if (auto e = field.value().get_string().get(ev)) return e;
+        r = ev == "error" ? FrameResult::fail("venue error event") : FrameResult::control();
+        return simdjson::SUCCESS;
       } else if (key == "arg") {
-        for (auto a : field.value().get_object()) {
-          std::string_view k = a.unescaped_key();
+        od::object arg;
+        if (auto e = field.value().get_object().get(arg)) return e;
+        for (auto a : arg) {
+          std::string_view k;
+          if (auto e = a.unescaped_key().get(k)) return e;
+          error_code e = simdjson::SUCCESS;
           if (k == "channel")
-            channel_name = a.value().get_string();
+            e = read(a.value(), channel_name);
           else if (k == "instId")
-            inst = a.value().get_string();
+            e = read(a.value(), inst);
+          if (e) return e;
         }
       } else if (key == "action") {
-        action = field.value().get_string();
+        if (auto e = read(field.value(), action)) return e;
       } else if (key == "data") {
         Channel ch = classify(channel_name);
         if (ch == Channel::unknown) {
-          return FrameResult::fail("unknown channel '" + std::string(channel_name) + "'");
+          r = FrameResult::fail("unknown channel '" + std::string(channel_name) + "'");
+          return simdjson::SUCCESS;
         }
         // opt-summary names a family in its arg, and each option in its item.
         if (inst.empty() && ch != Channel::opt_summary) {
-          return FrameResult::fail("data without instId");
+          r = FrameResult::fail("data without instId");
+          return simdjson::SUCCESS;
         }
         // Keep the instrument: later strings reuse the parser's buffer.
         inst_.assign(inst);
-        for (auto item : field.value().get_array()) {
-          od::object obj = item.get_object();
+        od::array items;
+        if (auto e = field.value().get_array().get(items)) return e;
+        for (auto item : items) {
+          od::object obj;
+          if (auto e = item.get_object().get(obj)) return e;
+          error_code e = simdjson::SUCCESS;
           switch (ch) {
             case Channel::books:
-              book(obj, action, recv, out);
+              e = book(obj, action, recv, out);
               break;
             case Channel::bbo:
-              bbo(obj, recv, out);
+              e = bbo(obj, recv, out);
               break;
             case Channel::trades:
-              trade(obj, recv, out);
+              e = trade(obj, recv, out);
               break;
             case Channel::tickers:
-              ticker(obj, recv, out);
+              e = ticker(obj, recv, out);
               break;
             case Channel::opt_summary:
-              option_summary(obj, recv, out);
+              e = option_summary(obj, recv, out);
               break;
             default:
               break;
           }
+          if (e) return e;
         }
-        return FrameResult::data();
+        r = FrameResult::data();
+        return simdjson::SUCCESS;
       }
     }
-    return FrameResult::fail("unknown message");
+    r = FrameResult::fail("unknown message");
+    return simdjson::SUCCESS;
   }
 
-  void book(od::object obj, std::string_view action, Nanos recv, EventListener& out) {
+  error_code book(od::object obj, std::string_view action, Nanos recv, EventListener& out) {
     BookUpdate u;
     u.venue = "okx";
     u.symbol = inst_;
@@ -143,22 +171,26 @@ class Parser final : public FrameParser {
     u.snapshot = action == "snapshot";
     bool have_bids = false, have_asks = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "asks")
-        read_levels(field.value(), asks_), have_asks = true;
+        e = read_levels(field.value(), asks_), have_asks = true;
       else if (key == "bids")
-        read_levels(field.value(), bids_), have_bids = true;
+        e = read_levels(field.value(), bids_), have_bids = true;
       else if (key == "ts")
-        u.ts = parse_ms(field.value().get_string());
+        e = ms_field(field.value(), u.ts);
       else if (key == "checksum")
-        u.checksum = field.value().get_int64();
+        e = read(field.value(), u.checksum);
       else if (key == "seqId")
-        u.seq = field.value().get_int64();
+        e = read(field.value(), u.seq);
       else if (key == "prevSeqId")
-        u.prev_seq = field.value().get_int64();
+        e = read(field.value(), u.prev_seq);
+      if (e) return e;
     }
-    if (!have_bids || !have_asks) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    if (!have_bids || !have_asks) return simdjson::NO_SUCH_FIELD;
     finish_book(u, out);
+    return simdjson::SUCCESS;
   }
 
   void finish_book(BookUpdate& u, EventListener& out) {
@@ -221,130 +253,136 @@ class Parser final : public FrameParser {
     return FrameResult::data();
   }
 
-  void bbo(od::object obj, Nanos recv, EventListener& out) {
+  error_code bbo(od::object obj, Nanos recv, EventListener& out) {
     Quote q;
     q.venue = "okx";
     q.symbol = inst_;
     q.recv = recv;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "asks") {
-        read_levels(field.value(), asks_);
-        if (!asks_.empty()) q.ask = asks_[0].price, q.ask_qty = asks_[0].qty;
+        e = read_levels(field.value(), asks_);
+        if (!e && !asks_.empty()) q.ask = asks_[0].price, q.ask_qty = asks_[0].qty;
       } else if (key == "bids") {
-        read_levels(field.value(), bids_);
-        if (!bids_.empty()) q.bid = bids_[0].price, q.bid_qty = bids_[0].qty;
+        e = read_levels(field.value(), bids_);
+        if (!e && !bids_.empty()) q.bid = bids_[0].price, q.bid_qty = bids_[0].qty;
       } else if (key == "ts") {
-        q.ts = parse_ms(field.value().get_string());
+        e = ms_field(field.value(), q.ts);
       } else if (key == "seqId") {
-        q.seq = field.value().get_int64();
+        e = read(field.value(), q.seq);
       }
+      if (e) return e;
     }
     out.on_quote(q);
+    return simdjson::SUCCESS;
   }
 
-  void trade(od::object obj, Nanos recv, EventListener& out) {
+  error_code trade(od::object obj, Nanos recv, EventListener& out) {
     Trade t;
     t.venue = "okx";
     t.symbol = inst_;
     t.recv = recv;
     bool have_side = false;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
-      if (key == "tradeId")
-        t.id = field.value().get_string();
-      else if (key == "px")
-        t.price = field.value().get_string();
-      else if (key == "sz")
-        t.qty = field.value().get_string();
-      else if (key == "ts")
-        t.ts = parse_ms(field.value().get_string());
-      else if (key == "side") {
-        std::string_view s = field.value().get_string();
-        t.side = s == "sell" ? Side::sell : Side::buy;
-        have_side = s == "buy" || s == "sell";
+      std::string_view key, side;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
+      if (key == "tradeId") {
+        e = read(field.value(), t.id);
+      } else if (key == "px") {
+        e = read(field.value(), t.price);
+      } else if (key == "sz") {
+        e = read(field.value(), t.qty);
+      } else if (key == "ts") {
+        e = ms_field(field.value(), t.ts);
+      } else if (key == "side") {
+        e = read(field.value(), side);
+        t.side = side == "sell" ? Side::sell : Side::buy;
+        have_side = side == "buy" || side == "sell";
       }
+      if (e) return e;
     }
-    if (t.price.empty() || t.qty.empty() || !have_side) {
-      throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
-    }
+    if (t.price.empty() || t.qty.empty() || !have_side) return simdjson::NO_SUCH_FIELD;
     out.on_trade(t);
+    return simdjson::SUCCESS;
   }
 
-  void ticker(od::object obj, Nanos recv, EventListener& out) {
+  static TickerField ticker_field(std::string_view key) {
+    if (key == "last") return TickerField::last;
+    if (key == "bidPx") return TickerField::bid;
+    if (key == "bidSz") return TickerField::bid_qty;
+    if (key == "askPx") return TickerField::ask;
+    if (key == "askSz") return TickerField::ask_qty;
+    if (key == "vol24h") return TickerField::volume_24h;
+    return TickerField::count;
+  }
+
+  error_code ticker(od::object obj, Nanos recv, EventListener& out) {
     Ticker t;
     t.venue = "okx";
     t.symbol = inst_;
     t.recv = recv;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "ts") {
-        t.ts = parse_ms(field.value().get_string());
-        continue;
+        e = ms_field(field.value(), t.ts);
+      } else if (const TickerField f = ticker_field(key); f != TickerField::count) {
+        e = read(field.value(), t[f]);
       }
-      TickerField f = TickerField::count;
-      if (key == "last")
-        f = TickerField::last;
-      else if (key == "bidPx")
-        f = TickerField::bid;
-      else if (key == "bidSz")
-        f = TickerField::bid_qty;
-      else if (key == "askPx")
-        f = TickerField::ask;
-      else if (key == "askSz")
-        f = TickerField::ask_qty;
-      else if (key == "vol24h")
-        f = TickerField::volume_24h;
-      if (f != TickerField::count) t[f] = field.value().get_string();
+      if (e) return e;
     }
     out.on_ticker(t);
+    return simdjson::SUCCESS;
+  }
+
+  static TickerField summary_field(std::string_view key) {
+    if (key == "fwdPx") return TickerField::underlying;
+    if (key == "deltaBS" || key == "deltaBs") return TickerField::delta;
+    if (key == "gammaBS" || key == "gammaBs") return TickerField::gamma;
+    if (key == "vegaBS" || key == "vegaBs") return TickerField::vega;
+    if (key == "thetaBS" || key == "thetaBs") return TickerField::theta;
+    return TickerField::count;
   }
 
   // One option of an opt-summary push: its volatilities, which OKX gives
   // as fractions (0.53), in percent as tickers carry them (53), the forward
   // as the underlying price, and OKX's Black-Scholes greeks (deltaBS…).
-  void option_summary(od::object obj, Nanos recv, EventListener& out) {
+  error_code option_summary(od::object obj, Nanos recv, EventListener& out) {
     Ticker t;
     t.venue = "okx";
     t.recv = recv;
     inst_.clear();
-    std::size_t vols = 0;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key, text;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      error_code e = simdjson::SUCCESS;
       if (key == "instId") {
-        inst_.assign(std::string_view(field.value().get_string()));
-        continue;
+        if (!(e = read(field.value(), text))) inst_.assign(text);
+      } else if (key == "ts") {
+        e = ms_field(field.value(), t.ts);
+      } else if (key == "markVol" || key == "bidVol" || key == "askVol") {
+        if ((e = read(field.value(), text))) return e;
+        const auto fraction = Decimal::parse(text);
+        if (!fraction) return simdjson::NUMBER_ERROR;
+        // Each volatility's text has a slot of its own, a repeated key too.
+        const std::size_t slot = key == "markVol" ? 0 : key == "bidVol" ? 1 : 2;
+        vol_[slot] = percent(*fraction).to_string();
+        t[slot == 0   ? TickerField::mark_iv
+          : slot == 1 ? TickerField::bid_iv
+                      : TickerField::ask_iv] = vol_[slot];
+      } else if (const TickerField f = summary_field(key); f != TickerField::count) {
+        e = read(field.value(), t[f]);
       }
-      if (key == "ts") {
-        t.ts = parse_ms(field.value().get_string());
-        continue;
-      }
-      TickerField f = TickerField::count;
-      if (key == "markVol" || key == "bidVol" || key == "askVol") {
-        const auto fraction = Decimal::parse(std::string_view(field.value().get_string()));
-        if (!fraction) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
-        vol_[vols] = percent(*fraction).to_string();
-        f = key == "markVol"  ? TickerField::mark_iv
-            : key == "bidVol" ? TickerField::bid_iv
-                              : TickerField::ask_iv;
-        t[f] = vol_[vols++];
-        continue;
-      }
-      if (key == "fwdPx")
-        f = TickerField::underlying;
-      else if (key == "deltaBS" || key == "deltaBs")
-        f = TickerField::delta;
-      else if (key == "gammaBS" || key == "gammaBs")
-        f = TickerField::gamma;
-      else if (key == "vegaBS" || key == "vegaBs")
-        f = TickerField::vega;
-      else if (key == "thetaBS" || key == "thetaBs")
-        f = TickerField::theta;
-      if (f != TickerField::count) t[f] = field.value().get_string();
+      if (e) return e;
     }
-    if (inst_.empty()) throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    if (inst_.empty()) return simdjson::NO_SUCH_FIELD;
     t.symbol = inst_;
     out.on_ticker(t);
+    return simdjson::SUCCESS;
   }
 
   // A fraction as a percentage: the decimal point two places on.
