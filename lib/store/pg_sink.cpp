@@ -248,6 +248,38 @@ class PgSink final : public RecordSink {
     return true;
   }
 
+  // The values of the table's columns (by key) from the event's top-level
+  // members into values_: a string's text, a number's or a bool's JSON text.
+  // The JSON error that stopped the walk, with the values found before it.
+  simdjson::error_code read_columns(const Table& t, const QueuedRecord& r) {
+    namespace od = simdjson::ondemand;
+    od::document doc;
+    od::object obj;
+    const simdjson::padded_string_view line(padded_.data(), r.line.size(), padded_.size());
+    if (auto e = parser_.iterate(line).get(doc)) return e;
+    if (auto e = doc.get_object().get(obj)) return e;
+    for (auto field : obj) {
+      std::string_view k;
+      if (auto e = field.unescaped_key().get(k)) return e;
+      for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        if (k != t.columns[i].key) continue;
+        auto v = field.value();
+        od::json_type jt;
+        std::string_view text;
+        if (auto e = v.type().get(jt)) return e;
+        if (jt == od::json_type::string) {
+          if (auto e = v.get_string().get(text)) return e;
+          values_[i] = text;
+        } else if (jt == od::json_type::number || jt == od::json_type::boolean) {
+          if (auto e = v.raw_json_token().get(text)) return e;
+          values_[i] = trim_raw(text);
+        }
+        break;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
   // The table's typed columns from the event's fields (NULL when absent or
   // not of the column's type).
   void typed_columns(const Table& t, const QueuedRecord& r, std::string& out) {
@@ -258,27 +290,9 @@ class PgSink final : public RecordSink {
     } else {
       padded_.assign(r.line);
       padded_.append(kLinePadding, '\0');
-      try {
-        auto doc = parser_.iterate(
-            simdjson::padded_string_view(padded_.data(), r.line.size(), padded_.size()));
-        for (auto field : doc.get_object()) {
-          const std::string_view k = field.unescaped_key();
-          for (std::size_t i = 0; i < t.columns.size(); ++i) {
-            if (k != t.columns[i].key) continue;
-            auto v = field.value();
-            const simdjson::ondemand::json_type jt = v.type().value();
-            if (jt == simdjson::ondemand::json_type::string) {
-              values_[i] = std::string_view(v.get_string().value());
-            } else if (jt == simdjson::ondemand::json_type::number ||
-                       jt == simdjson::ondemand::json_type::boolean) {
-              values_[i] = trim_raw(v.raw_json_token());
-            }
-            break;
-          }
-        }
-      } catch (const simdjson::simdjson_error&) {
-        // Leaves what was found; the event text is stored whole anyway.
-      }
+      // Leaves what was found before any error; the event text is stored
+      // whole anyway.
+      (void)read_columns(t, r);
     }
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
       out += '\t';

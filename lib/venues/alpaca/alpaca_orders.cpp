@@ -11,10 +11,11 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+// A member's string, or "" if it is absent or not a string (or `e` is not
+// an object).
 std::string_view text(dom::element e, std::string_view key) {
-  auto v = e[key];
-  if (v.error() || !v.is_string()) return {};
-  return v.get_string().value();
+  std::string_view v;
+  return e[key].get(v) ? std::string_view() : v;
 }
 
 std::optional<Decimal> decimal(dom::element e, std::string_view key) {
@@ -93,12 +94,8 @@ std::string order_body(const Order& o) {
 std::optional<OrderState> parse_order(std::string_view json) {
   dom::parser p;
   OrderState s;
-  try {
-    dom::element o = p.parse(json.data(), json.size());
-    if (!fill_state(o, s)) return std::nullopt;
-  } catch (const simdjson::simdjson_error&) {
-    return std::nullopt;
-  }
+  dom::element o;
+  if (p.parse(json.data(), json.size()).get(o) || !fill_state(o, s)) return std::nullopt;
   auto st = status_of_order(s.status);
   if (!st) return std::nullopt;
   s.exec.status = *st;
@@ -111,58 +108,58 @@ std::optional<OrderState> parse_order(std::string_view json) {
 std::vector<OrderState> parse_trade_update(std::string_view json) {
   std::vector<OrderState> out;
   dom::parser p;
-  try {
-    dom::element m = p.parse(json.data(), json.size());
-    if (text(m, "stream") != "trade_updates") return out;
-    dom::element d = m["data"];
-    OrderState s;
-    if (!fill_state(d["order"], s)) return out;
-    s.event = text(d, "event");
-    Exec& e = s.exec;
-    if (auto t = parse_iso8601(text(d, "timestamp"))) e.ts = *t;
-    if (s.event == "new") {
-      e.status = ExecStatus::new_;
-    } else if (s.event == "partial_fill" || s.event == "fill") {
-      e.status = s.event == "fill" ? ExecStatus::filled : ExecStatus::partial;
-      e.price = decimal(d, "price");
-      e.qty = decimal(d, "qty");
-      s.trade_id = text(d, "execution_id");
-    } else if (s.event == "canceled") {
-      e.status = ExecStatus::canceled;
-      s.reason = "canceled";
-    } else if (s.event == "expired") {
-      e.status = ExecStatus::expired;
-      s.reason = "expired";
-    } else if (s.event == "rejected") {
-      e.status = ExecStatus::rejected;
-      s.reason = "rejected by the venue";
-    } else if (s.event == "replaced") {
-      // The order object is the replacement: the order's new terms.
-      e.status = ExecStatus::new_;
-      s.reason = "amended";
-    } else {
-      return out;  // pending_*, done_for_day, calculated, ...: no change
-    }
-    if (is_final(e.status)) e.leaves = Decimal{0, 0};
-    out.push_back(std::move(s));
-  } catch (const simdjson::simdjson_error&) {
-    out.clear();
+  dom::element m;
+  if (p.parse(json.data(), json.size()).get(m)) return out;
+  if (text(m, "stream") != "trade_updates") return out;
+  dom::element d, order;
+  if (m["data"].get(d) || d["order"].get(order)) return out;
+  OrderState s;
+  if (!fill_state(order, s)) return out;
+  s.event = text(d, "event");
+  Exec& e = s.exec;
+  if (auto t = parse_iso8601(text(d, "timestamp"))) e.ts = *t;
+  if (s.event == "new") {
+    e.status = ExecStatus::new_;
+  } else if (s.event == "partial_fill" || s.event == "fill") {
+    e.status = s.event == "fill" ? ExecStatus::filled : ExecStatus::partial;
+    e.price = decimal(d, "price");
+    e.qty = decimal(d, "qty");
+    s.trade_id = text(d, "execution_id");
+  } else if (s.event == "canceled") {
+    e.status = ExecStatus::canceled;
+    s.reason = "canceled";
+  } else if (s.event == "expired") {
+    e.status = ExecStatus::expired;
+    s.reason = "expired";
+  } else if (s.event == "rejected") {
+    e.status = ExecStatus::rejected;
+    s.reason = "rejected by the venue";
+  } else if (s.event == "replaced") {
+    // The order object is the replacement: the order's new terms.
+    e.status = ExecStatus::new_;
+    s.reason = "amended";
+  } else {
+    return out;  // pending_*, done_for_day, calculated, ...: no change
   }
-  for (auto& s : out) s.bind();
+  if (is_final(e.status)) e.leaves = Decimal{0, 0};
+  out.push_back(std::move(s));
+  out.back().bind();
   return out;
 }
 
 std::string error_text(unsigned http_status, std::string_view body) {
   dom::parser p;
-  try {
-    dom::element e = p.parse(body.data(), body.size());
+  dom::element e;
+  if (!p.parse(body.data(), body.size()).get(e)) {
     auto code = e["code"];
     const std::string_view msg = text(e, "message");
+    std::int64_t number = 0;
     if (!code.error()) {
-      return fmt::format("alpaca {}: {}", code.get_int64().value(), msg);
+      // A code that is not an integer: the body itself, as for unreadable JSON.
+      if (!code.get(number)) return fmt::format("alpaca {}: {}", number, msg);
+    } else if (!msg.empty()) {
+      return fmt::format("alpaca HTTP {}: {}", http_status, msg);
     }
-    if (!msg.empty()) return fmt::format("alpaca HTTP {}: {}", http_status, msg);
-  } catch (const simdjson::simdjson_error&) {
   }
   return fmt::format("alpaca HTTP {}: {}", http_status, body.substr(0, 120));
 }

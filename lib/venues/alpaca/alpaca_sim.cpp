@@ -86,9 +86,11 @@ SimHttpReply error(unsigned status, long code, std::string_view message) {
   return SimHttpReply{status, fmt::format(R"({{"code":{},"message":"{}"}})", code, message), {}};
 }
 
+// A member's string, or "" if it is absent or not a string (or `e` is not
+// an object).
 std::string field(dom::element e, std::string_view key) {
-  auto v = e[key];
-  return !v.error() && v.is_string() ? std::string(v.get_string().value()) : std::string();
+  std::string_view v;
+  return e[key].get(v) ? std::string() : std::string(v);
 }
 
 class AlpacaSim final : public SimProtocol {
@@ -120,45 +122,8 @@ class AlpacaSim final : public SimProtocol {
                   SimExchange& x) override {
     if (streams_.count(&c) == 0) return market_->on_message(text, c, m, x);
     dom::parser p;
-    try {
-      dom::element msg = p.parse(std::string(text));
-      const std::string action = field(msg, "action");
-      if (action == "auth" || action == "authenticate") {
-        std::string key = field(msg, "key"), secret = field(msg, "secret");
-        if (action == "authenticate") {  // the older shape
-          key = field(msg["data"], "key_id");
-          secret = field(msg["data"], "secret_key");
-        }
-        const SimAccount& a = x.account();
-        const bool ok = net::equal_constant_time(key, a.api_key) &&
-                        net::equal_constant_time(secret, a.api_secret);
-        c.send(fmt::format(
-            R"({{"stream":"authorization","data":{{"status":"{}","action":"authenticate"}}}})",
-            ok ? "authorized" : "unauthorized"));
-        if (ok) authed_.insert(&c);
-        return;
-      }
-      if (action == "listen") {
-        if (authed_.count(&c) == 0) {
-          c.send(R"({"stream":"listening","data":{"streams":[],"error":"unauthorized"}})");
-          return;
-        }
-        bool trade_updates = false;
-        for (dom::element s : msg["data"]["streams"].get_array()) {
-          trade_updates =
-              trade_updates || std::string_view(s.get_string().value()) == "trade_updates";
-        }
-        if (trade_updates) {
-          listeners_.insert(&c);
-        } else {
-          listeners_.erase(&c);
-        }
-        c.send(fmt::format(R"({{"stream":"listening","data":{{"streams":[{}]}}}})",
-                           trade_updates ? "\"trade_updates\"" : ""));
-        return;
-      }
-    } catch (const simdjson::simdjson_error&) {
-    }
+    dom::element msg;
+    if (!p.parse(std::string(text)).get(msg) && answer(msg, c, x)) return;
     c.send(R"({"stream":"error","data":{"error":"invalid request"}})");
   }
 
@@ -201,13 +166,10 @@ class AlpacaSim final : public SimProtocol {
     if (req.method == "PATCH") {
       dom::parser p;
       std::optional<Decimal> qty, price;
-      try {
-        dom::element b = p.parse(std::string(req.body));
-        qty = Decimal::parse(field(b, "qty"));
-        price = Decimal::parse(field(b, "limit_price"));
-      } catch (const simdjson::simdjson_error&) {
-        return error(422, 40010001, "invalid body");
-      }
+      dom::element b;
+      if (p.parse(std::string(req.body)).get(b)) return error(422, 40010001, "invalid body");
+      qty = Decimal::parse(field(b, "qty"));
+      price = Decimal::parse(field(b, "limit_price"));
       if (vid != venue_id_[client]) return error(422, 42210000, "order is not replaceable");
       // The replacement is a new venue order.
       const std::string old = venue_id_[client];
@@ -265,6 +227,54 @@ class AlpacaSim final : public SimProtocol {
   }
 
  private:
+  // Answers an auth or listen message; false (nothing sent) for any other
+  // message, or one whose members are not as Alpaca documents them.
+  bool answer(dom::element msg, SimConnection& c, const SimExchange& x) {
+    const std::string action = field(msg, "action");
+    if (action == "auth" || action == "authenticate") {
+      std::string key = field(msg, "key"), secret = field(msg, "secret");
+      if (action == "authenticate") {  // the older shape
+        dom::element data;
+        if (msg["data"].get(data)) return false;
+        key = field(data, "key_id");
+        secret = field(data, "secret_key");
+      }
+      const SimAccount& a = x.account();
+      const bool ok = net::equal_constant_time(key, a.api_key) &&
+                      net::equal_constant_time(secret, a.api_secret);
+      c.send(fmt::format(
+          R"({{"stream":"authorization","data":{{"status":"{}","action":"authenticate"}}}})",
+          ok ? "authorized" : "unauthorized"));
+      if (ok) authed_.insert(&c);
+      return true;
+    }
+    if (action != "listen") return false;
+    if (authed_.count(&c) == 0) {
+      c.send(R"({"stream":"listening","data":{"streams":[],"error":"unauthorized"}})");
+      return true;
+    }
+    dom::array streams;
+    if (msg["data"]["streams"].get(streams)) return false;
+    // Whether trade_updates is among the streams; names after it are not read.
+    bool trade_updates = false;
+    for (dom::element s : streams) {
+      std::string_view name;
+      if (s.get(name)) return false;
+      if (name == "trade_updates") {
+        trade_updates = true;
+        break;
+      }
+    }
+    if (trade_updates) {
+      listeners_.insert(&c);
+    } else {
+      listeners_.erase(&c);
+    }
+    c.send(fmt::format(R"({{"stream":"listening","data":{{"streams":[{}]}}}})",
+                       trade_updates ? "\"trade_updates\"" : ""));
+    return true;
+  }
+
   std::string object(const TrackedOrder& t, const SimExchange& x) {
     const auto r = replaced_.find(t.id);
     return order_object(t, venue_id_[t.id], r == replaced_.end() ? "" : r->second, x.now());
@@ -275,18 +285,15 @@ class AlpacaSim final : public SimProtocol {
     std::string client, symbol, side, type, tif;
     std::optional<Decimal> qty, price;
     dom::parser p;
-    try {
-      dom::element b = p.parse(std::string(body));
-      client = field(b, "client_order_id");
-      symbol = field(b, "symbol");
-      side = field(b, "side");
-      type = field(b, "type");
-      tif = field(b, "time_in_force");
-      qty = Decimal::parse(field(b, "qty"));
-      price = Decimal::parse(field(b, "limit_price"));
-    } catch (const simdjson::simdjson_error&) {
-      return error(422, 40010001, "invalid body");
-    }
+    dom::element b;
+    if (p.parse(std::string(body)).get(b)) return error(422, 40010001, "invalid body");
+    client = field(b, "client_order_id");
+    symbol = field(b, "symbol");
+    side = field(b, "side");
+    type = field(b, "type");
+    tif = field(b, "time_in_force");
+    qty = Decimal::parse(field(b, "qty"));
+    price = Decimal::parse(field(b, "limit_price"));
     if (symbol.empty()) return error(422, 40010001, "symbol is required");
     if (!qty || qty->mantissa <= 0) return error(422, 40010001, "qty must be > 0");
     if (side != "buy" && side != "sell") return error(422, 40010001, "invalid side");

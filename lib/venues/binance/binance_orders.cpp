@@ -146,59 +146,56 @@ std::optional<Decimal> positive(std::string_view s) {
 std::optional<OrderEvent> parse_order_event(std::string_view json, Market m, std::string* kind) {
   // Private streams carry a few messages a second: the DOM API is plenty.
   thread_local simdjson::dom::parser parser;
-  try {
-    simdjson::dom::element root = parser.parse(json.data(), json.size());
-    const std::string_view e = root["e"].get_string();
-    if (kind != nullptr) kind->assign(e);
-    const bool futures = e == "ORDER_TRADE_UPDATE";
-    if (!futures && e != "executionReport") return std::nullopt;
-    if (futures == (m == Market::spot)) return std::nullopt;
-    const simdjson::dom::object o = futures ? root["o"].get_object() : root.get_object();
-    auto text = [&](const char* k) -> std::string_view {
-      auto v = o[k];
-      if (v.error() || !v.is_string()) return {};
-      return v.get_string().value();
-    };
-    auto number = [&](const char* k) -> std::int64_t {
-      auto v = o[k];
-      return v.error() || !v.is_int64() ? 0 : v.get_int64().value();
-    };
-    OrderEvent ev;
-    const std::string_view x = text("x"), c = text("c"), C = text("C");
-    auto st = status_of(text("X"));
-    auto filled = Decimal::parse(text("z"));
-    auto qty = Decimal::parse(text("q"));
-    if (!st || !filled || !qty || c.empty()) return std::nullopt;
-    ev.symbol.assign(text("s"));
-    ev.exec.side = text("S") == "BUY" ? Side::buy : Side::sell;
-    ev.venue_id = std::to_string(number("i"));
-    if (number("t") > 0) ev.trade_id = std::to_string(number("t"));
-    // A spot cancel names the canceled order in C (c is the cancel's own id).
-    ev.id.assign(x == "CANCELED" && !C.empty() ? C : c);
-    ev.exec.status = *st;
-    ev.exec.filled = *filled;
-    ev.exec.leaves = is_final(*st) ? Decimal{0, qty->scale} : remaining(*qty, *filled);
-    ev.exec.order_price = positive(text("p"));
-    ev.exec.avg_price = positive(text("ap"));
-    if (x == "TRADE") {
-      ev.exec.qty = positive(text("l"));
-      ev.exec.price = positive(text("L"));
-      ev.exec.fee = Decimal::parse(text("n"));
-      auto maker = o["m"];
-      ev.exec.liquidity = !maker.error() && maker.is_bool() && maker.get_bool().value()
-                              ? Liquidity::maker
-                              : Liquidity::taker;
-    }
-    const std::string_view r = text("r");
-    if (!r.empty() && r != "NONE") ev.reason.assign(r);
-    if (x == "AMENDMENT") ev.reason = "amended";
-    if (x == "CANCELED" && ev.reason.empty()) ev.reason = "canceled";
-    ev.exec.ts = ns_from_ms(number("T")).value_or(0);
-    ev.exec.venue = venue_name(m);
-    return ev;
-  } catch (const simdjson::simdjson_error&) {
-    return std::nullopt;
+  simdjson::dom::element root;
+  std::string_view e;
+  if (parser.parse(json.data(), json.size()).get(root) || root["e"].get(e)) return std::nullopt;
+  if (kind != nullptr) kind->assign(e);
+  const bool futures = e == "ORDER_TRADE_UPDATE";
+  if (!futures && e != "executionReport") return std::nullopt;
+  if (futures == (m == Market::spot)) return std::nullopt;
+  simdjson::dom::object o;
+  if (futures ? root["o"].get(o) : root.get(o)) return std::nullopt;
+  // A member's string, or "" if it is absent or not a string.
+  auto text = [&](const char* k) -> std::string_view {
+    std::string_view v;
+    return o[k].get(v) ? std::string_view() : v;
+  };
+  // A member's integer, or 0 if it is absent or not an int64.
+  auto number = [&](const char* k) -> std::int64_t {
+    std::int64_t v = 0;
+    return o[k].get(v) ? 0 : v;
+  };
+  OrderEvent ev;
+  const std::string_view x = text("x"), c = text("c"), C = text("C");
+  auto st = status_of(text("X"));
+  auto filled = Decimal::parse(text("z"));
+  auto qty = Decimal::parse(text("q"));
+  if (!st || !filled || !qty || c.empty()) return std::nullopt;
+  ev.symbol.assign(text("s"));
+  ev.exec.side = text("S") == "BUY" ? Side::buy : Side::sell;
+  ev.venue_id = std::to_string(number("i"));
+  if (number("t") > 0) ev.trade_id = std::to_string(number("t"));
+  // A spot cancel names the canceled order in C (c is the cancel's own id).
+  ev.id.assign(x == "CANCELED" && !C.empty() ? C : c);
+  ev.exec.status = *st;
+  ev.exec.filled = *filled;
+  ev.exec.leaves = is_final(*st) ? Decimal{0, qty->scale} : remaining(*qty, *filled);
+  ev.exec.order_price = positive(text("p"));
+  ev.exec.avg_price = positive(text("ap"));
+  if (x == "TRADE") {
+    ev.exec.qty = positive(text("l"));
+    ev.exec.price = positive(text("L"));
+    ev.exec.fee = Decimal::parse(text("n"));
+    bool maker = false;
+    ev.exec.liquidity = !o["m"].get(maker) && maker ? Liquidity::maker : Liquidity::taker;
   }
+  const std::string_view r = text("r");
+  if (!r.empty() && r != "NONE") ev.reason.assign(r);
+  if (x == "AMENDMENT") ev.reason = "amended";
+  if (x == "CANCELED" && ev.reason.empty()) ev.reason = "canceled";
+  ev.exec.ts = ns_from_ms(number("T")).value_or(0);
+  ev.exec.venue = venue_name(m);
+  return ev;
 }
 
 std::string form_value(std::string_view form, std::string_view name) {
@@ -236,44 +233,53 @@ ApiError parse_api_error(unsigned http_status, std::string_view body) {
   ApiError e;
   e.http = http_status;
   simdjson::dom::parser p;
-  try {
-    simdjson::dom::element doc = p.parse(std::string(body));
-    e.code = static_cast<int>(doc["code"].get_int64().value());
-    e.msg = std::string(doc["msg"].get_string().value());
-  } catch (const simdjson::simdjson_error&) {
+  simdjson::dom::element doc;
+  std::int64_t code = 0;
+  std::string_view msg;
+  // Not Binance's {"code":..,"msg":..}: the body's start is the message.
+  if (p.parse(std::string(body)).get(doc) || doc["code"].get(code)) {
     e.msg = std::string(body.substr(0, 200));
+    return e;
   }
+  e.code = static_cast<int>(code);
+  e.msg = doc["msg"].get(msg) ? std::string(body.substr(0, 200)) : std::string(msg);
   return e;
 }
 
 std::optional<QueryAnswer> parse_query_answer(std::string_view body) {
   simdjson::dom::parser p;
-  try {
-    simdjson::dom::element d = p.parse(std::string(body));
-    const std::string_view st = d["status"].get_string().value();
-    auto filled = Decimal::parse(d["executedQty"].get_string().value());
-    auto orig = Decimal::parse(d["origQty"].get_string().value());
-    if (!filled || !orig) return std::nullopt;
-    QueryAnswer a;
-    a.filled = *filled;
-    a.orig = *orig;
-    if (auto v = d["avgPrice"]; !v.error()) a.avg_price = Decimal::parse(v.get_string().value());
-    if (auto q = d["cummulativeQuoteQty"]; !q.error() && !filled->is_zero()) {
-      if (auto quote = Decimal::parse(q.get_string().value())) {
-        a.avg_price = Amount::of(*quote).divided_by(Amount::of(*filled)).to_decimal(8);
-      }
-    }
-    a.status = st == "NEW"                ? ExecStatus::new_
-               : st == "PARTIALLY_FILLED" ? ExecStatus::partial
-               : st == "FILLED"           ? ExecStatus::filled
-               : st == "CANCELED"         ? ExecStatus::canceled
-               : st == "REJECTED"         ? ExecStatus::rejected
-                                          : ExecStatus::expired;
-    a.leaves = is_final(a.status) ? Decimal{0, orig->scale} : remaining(*orig, *filled);
-    return a;
-  } catch (const simdjson::simdjson_error&) {
+  simdjson::dom::element d;
+  std::string_view st, executed, orig_qty;
+  if (p.parse(std::string(body)).get(d) || d["status"].get(st) || d["executedQty"].get(executed) ||
+      d["origQty"].get(orig_qty)) {
     return std::nullopt;
   }
+  auto filled = Decimal::parse(executed);
+  auto orig = Decimal::parse(orig_qty);
+  if (!filled || !orig) return std::nullopt;
+  QueryAnswer a;
+  a.filled = *filled;
+  a.orig = *orig;
+  // avgPrice and cummulativeQuoteQty are optional, but strings when present.
+  std::string_view text;
+  if (auto v = d["avgPrice"]; !v.error()) {
+    if (v.get(text)) return std::nullopt;
+    a.avg_price = Decimal::parse(text);
+  }
+  if (auto q = d["cummulativeQuoteQty"]; !q.error() && !filled->is_zero()) {
+    if (q.get(text)) return std::nullopt;
+    if (auto quote = Decimal::parse(text)) {
+      a.avg_price = Amount::of(*quote).divided_by(Amount::of(*filled)).to_decimal(8);
+    }
+  }
+  a.status = st == "NEW"                ? ExecStatus::new_
+             : st == "PARTIALLY_FILLED" ? ExecStatus::partial
+             : st == "FILLED"           ? ExecStatus::filled
+             : st == "CANCELED"         ? ExecStatus::canceled
+             : st == "REJECTED"         ? ExecStatus::rejected
+                                        : ExecStatus::expired;
+  a.leaves = is_final(a.status) ? Decimal{0, orig->scale} : remaining(*orig, *filled);
+  return a;
 }
 
 }  // namespace ot::binance

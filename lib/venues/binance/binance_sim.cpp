@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/json_in.h"
 #include "core/time.h"
 #include "net/crypto.h"
 #include "venues/binance/binance_orders.h"
@@ -30,26 +31,29 @@ class BinanceSim final : public SimProtocol {
   std::optional<SimRoute> route(std::string_view frame) override {
     std::string padded(frame);
     padded.append(64, ' ');
-    try {
-      od::document doc = parser_.iterate(padded.data(), frame.size(), padded.size());
-      std::string_view stream;
-      for (auto field : doc.get_object()) {
-        if (std::string_view(field.unescaped_key()) == "stream") {
-          stream = field.value().get_string();
-          break;
-        }
-      }
-      if (stream.empty()) return std::nullopt;
-      SimRoute r;
-      r.topic.assign(stream);
-      const auto at = stream.find('@');
-      const std::string_view kind = stream.substr(at + 1);
-      if (kind.rfind("depth", 0) == 0) symbol_of_stream(stream, r.symbol);
-      r.snapshot_only = kind == "depthSnapshot";
-      return r;
-    } catch (const simdjson::simdjson_error&) {
+    od::document doc;
+    od::object obj;
+    if (parser_.iterate(padded.data(), frame.size(), padded.size()).get(doc) ||
+        doc.get_object().get(obj)) {
       return std::nullopt;
     }
+    std::string_view stream;
+    for (auto field : obj) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return std::nullopt;
+      if (key == "stream") {
+        if (read(field.value(), stream)) return std::nullopt;
+        break;
+      }
+    }
+    if (stream.empty()) return std::nullopt;
+    SimRoute r;
+    r.topic.assign(stream);
+    const auto at = stream.find('@');
+    const std::string_view kind = stream.substr(at + 1);
+    if (kind.rfind("depth", 0) == 0) symbol_of_stream(stream, r.symbol);
+    r.snapshot_only = kind == "depthSnapshot";
+    return r;
   }
 
   void on_open(std::string_view target, SimConnection& c, const SimMarket&) override {
@@ -79,20 +83,33 @@ class BinanceSim final : public SimProtocol {
     std::string method;
     std::vector<std::string> params;
     std::string id = "null";
-    try {
-      od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key();
-        if (key == "method")
-          method = std::string(std::string_view(field.value().get_string()));
-        else if (key == "id")
-          id = std::string(trim_token(field.value().raw_json_token()));
-        else if (key == "params") {
-          for (auto p : field.value().get_array())
-            params.emplace_back(std::string_view(p.get_string()));
+    // The request's members, or the JSON error that stopped the walk.
+    auto read_request = [&]() -> simdjson::error_code {
+      od::document doc;
+      od::object obj;
+      if (auto e = parser_.iterate(padded.data(), text.size(), padded.size()).get(doc)) return e;
+      if (auto e = doc.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key, token;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        if (key == "method") {
+          if (auto e = read(field.value(), token)) return e;
+          method.assign(token);
+        } else if (key == "id") {
+          if (auto e = field.value().raw_json_token().get(token)) return e;
+          id.assign(trim_token(token));
+        } else if (key == "params") {
+          od::array list;
+          if (auto e = field.value().get_array().get(list)) return e;
+          for (auto p : list) {
+            if (auto e = read(p, token)) return e;
+            params.emplace_back(token);
+          }
         }
       }
-    } catch (const simdjson::simdjson_error&) {
+      return simdjson::SUCCESS;
+    };
+    if (read_request()) {
       c.send("{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected a request object\"}}");
       return;
     }

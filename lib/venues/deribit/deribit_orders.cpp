@@ -71,7 +71,7 @@ namespace {
 
 // The number's own digits (Deribit writes amounts and prices as numbers).
 std::optional<Decimal> number_of(simdjson::dom::element e) {
-  if (e.is_string()) return Decimal::parse(e.get_string().value());
+  if (std::string_view text; !e.get(text)) return Decimal::parse(text);
   std::string s = simdjson::minify(e);
   return Decimal::parse(s);
 }
@@ -88,47 +88,69 @@ std::optional<ExecStatus> state_of(std::string_view s, bool partly) {
 
 namespace {
 
-// One order (user.orders) or trade (user.trades) object; nullopt if a field
-// the report needs is missing or unreadable. Throws simdjson_error on a
-// missing member (the callers catch it).
-std::optional<PrivateEvent> private_event(simdjson::dom::element d, bool trades) {
+// One order (user.orders) or trade (user.trades) object into `out`, which
+// stays empty if the order's amounts or state do not read. The error of a
+// member the report needs that is missing or of another type (the callers
+// drop the whole message then).
+simdjson::error_code private_event(simdjson::dom::element d, bool trades,
+                                   std::optional<PrivateEvent>& out) {
+  using simdjson::error_code;
+  // A string member into `s`.
+  auto string = [&](const char* k, std::string& s) -> error_code {
+    std::string_view v;
+    if (auto e = d[k].get(v)) return e;
+    s.assign(v);
+    return simdjson::SUCCESS;
+  };
+  // A number member (or a string of one) as a decimal; empty if unreadable.
+  auto number = [&](const char* k, std::optional<Decimal>& n) -> error_code {
+    simdjson::dom::element v;
+    if (auto e = d[k].get(v)) return e;
+    n = number_of(v);
+    return simdjson::SUCCESS;
+  };
   PrivateEvent ev;
   ev.is_trade = trades;
-  auto label = d["label"];
-  if (!label.error() && label.is_string()) ev.label.assign(label.get_string().value());
-  ev.symbol.assign(d["instrument_name"].get_string().value());
-  ev.order_id.assign(d["order_id"].get_string().value());
-  ev.exec.side = d["direction"].get_string().value() == "buy" ? Side::buy : Side::sell;
-  const std::int64_t ms =
-      trades ? d["timestamp"].get_int64().value() : d["last_update_timestamp"].get_int64().value();
+  if (std::string_view label; !d["label"].get(label)) ev.label.assign(label);
+  std::string_view direction;
+  std::int64_t ms = 0;
+  if (auto e = string("instrument_name", ev.symbol)) return e;
+  if (auto e = string("order_id", ev.order_id)) return e;
+  if (auto e = d["direction"].get(direction)) return e;
+  ev.exec.side = direction == "buy" ? Side::buy : Side::sell;
+  if (auto e = d[trades ? "timestamp" : "last_update_timestamp"].get(ms)) return e;
   ev.exec.ts = ns_from_ms(ms).value_or(0);
   ev.exec.venue = "deribit";
   if (trades) {
-    ev.trade_id.assign(d["trade_id"].get_string().value());
-    ev.state.assign(d["state"].get_string().value());
-    ev.exec.price = number_of(d["price"].value());
-    ev.exec.qty = number_of(d["amount"].value());
-    ev.exec.fee = number_of(d["fee"].value());
-    ev.exec.liquidity =
-        d["liquidity"].get_string().value() == "M" ? Liquidity::maker : Liquidity::taker;
-    return ev;
+    std::string_view liquidity;
+    if (auto e = string("trade_id", ev.trade_id)) return e;
+    if (auto e = string("state", ev.state)) return e;
+    if (auto e = number("price", ev.exec.price)) return e;
+    if (auto e = number("amount", ev.exec.qty)) return e;
+    if (auto e = number("fee", ev.exec.fee)) return e;
+    if (auto e = d["liquidity"].get(liquidity)) return e;
+    ev.exec.liquidity = liquidity == "M" ? Liquidity::maker : Liquidity::taker;
+    out = std::move(ev);
+    return simdjson::SUCCESS;
   }
-  ev.state.assign(d["order_state"].get_string().value());
-  auto filled = number_of(d["filled_amount"].value());
-  auto amount = number_of(d["amount"].value());
-  if (!filled || !amount) return std::nullopt;
+  std::optional<Decimal> filled, amount, px, avg;
+  if (auto e = string("order_state", ev.state)) return e;
+  if (auto e = number("filled_amount", filled)) return e;
+  if (auto e = number("amount", amount)) return e;
+  if (!filled || !amount) return simdjson::SUCCESS;
   ev.exec.filled = *filled;
   ev.exec.leaves = remaining(*amount, *filled);
   auto st = state_of(ev.state, !filled->is_zero());
-  if (!st) return std::nullopt;
+  if (!st) return simdjson::SUCCESS;
   ev.exec.status = *st;
   if (is_final(*st)) ev.exec.leaves = Decimal{0, amount->scale};
-  auto px = number_of(d["price"].value());
+  if (auto e = number("price", px)) return e;
   if (px && !px->is_zero()) ev.exec.order_price = px;  // market orders: 0
-  auto avg = number_of(d["average_price"].value());
+  if (auto e = number("average_price", avg)) return e;
   if (avg && !avg->is_zero()) ev.exec.avg_price = avg;
   ev.amount = amount->to_double();
-  return ev;
+  out = std::move(ev);
+  return simdjson::SUCCESS;
 }
 
 }  // namespace
@@ -136,24 +158,29 @@ std::optional<PrivateEvent> private_event(simdjson::dom::element d, bool trades)
 std::vector<PrivateEvent> parse_private(std::string_view json) {
   std::vector<PrivateEvent> out;
   thread_local simdjson::dom::parser parser;
-  try {
-    simdjson::dom::element root = parser.parse(json.data(), json.size());
-    auto method = root["method"];
-    if (method.error() || method.get_string().value() != "subscription") return out;
-    const std::string_view channel = root["params"]["channel"].get_string().value();
-    const simdjson::dom::element data = root["params"]["data"];
-    const bool trades = channel.rfind("user.trades.", 0) == 0;
-    if (!trades && channel.rfind("user.orders.", 0) != 0) return out;
-    auto one = [&](simdjson::dom::element d) {
-      if (auto ev = private_event(d, trades)) out.push_back(std::move(*ev));
-    };
-    if (data.is_array()) {
-      for (auto d : data.get_array()) one(d);
-    } else {
-      one(data);
-    }
-  } catch (const simdjson::simdjson_error&) {
-    out.clear();
+  simdjson::dom::element root, data;
+  std::string_view method, channel;
+  if (parser.parse(json.data(), json.size()).get(root) || root["method"].get(method) ||
+      method != "subscription" || root["params"]["channel"].get(channel) ||
+      root["params"]["data"].get(data)) {
+    return out;
+  }
+  const bool trades = channel.rfind("user.trades.", 0) == 0;
+  if (!trades && channel.rfind("user.orders.", 0) != 0) return out;
+  // One object into `out`; false if it is unreadable (the message is dropped).
+  auto one = [&](simdjson::dom::element d) {
+    std::optional<PrivateEvent> ev;
+    if (private_event(d, trades, ev)) return false;
+    if (ev) out.push_back(std::move(*ev));
+    return true;
+  };
+  simdjson::dom::array items;
+  if (data.get(items)) {  // one object rather than a list
+    if (!one(data)) out.clear();
+    return out;
+  }
+  for (simdjson::dom::element d : items) {
+    if (!one(d)) return {};
   }
   return out;
 }
@@ -192,15 +219,12 @@ std::optional<RpcAnswer> parse_rpc_answer(std::string_view json) {
 std::optional<std::vector<PrivateEvent>> parse_order_states(std::string_view result) {
   thread_local simdjson::dom::parser parser;
   std::vector<PrivateEvent> out;
-  try {
-    simdjson::dom::array orders = parser.parse(result.data(), result.size()).get_array();
-    for (simdjson::dom::element d : orders) {
-      auto ev = private_event(d, false);
-      if (!ev) return std::nullopt;
-      out.push_back(std::move(*ev));
-    }
-  } catch (const simdjson::simdjson_error&) {
-    return std::nullopt;
+  simdjson::dom::array orders;
+  if (parser.parse(result.data(), result.size()).get(orders)) return std::nullopt;
+  for (simdjson::dom::element d : orders) {
+    std::optional<PrivateEvent> ev;
+    if (private_event(d, false, ev) || !ev) return std::nullopt;
+    out.push_back(std::move(*ev));
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/amount.h"
+#include "core/json_in.h"
 #include "core/time.h"
 #include "net/crypto.h"
 #include "venues/deribit/deribit_orders.h"
@@ -42,33 +43,49 @@ class DeribitSim final : public SimProtocol {
   std::optional<SimRoute> route(std::string_view frame) override {
     std::string padded(frame);
     padded.append(64, ' ');
-    try {
-      od::document doc = parser_.iterate(padded.data(), frame.size(), padded.size());
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key();
+    SimRoute r;
+    bool found = false;  // a params member
+    // The first params member's channel (and a book's snapshot flag), or the
+    // JSON error that stopped the walk.
+    auto read_frame = [&]() -> simdjson::error_code {
+      od::document doc;
+      od::object obj;
+      if (auto e = parser_.iterate(padded.data(), frame.size(), padded.size()).get(doc)) return e;
+      if (auto e = doc.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return e;
         if (key != "params") continue;
-        SimRoute r;
-        for (auto p : field.value().get_object()) {
-          std::string_view k = p.unescaped_key();
+        found = true;
+        od::object params;
+        if (auto e = field.value().get_object().get(params)) return e;
+        for (auto p : params) {
+          std::string_view k, text;
+          if (auto e = p.unescaped_key().get(k)) return e;
           if (k == "channel") {
-            r.topic = topic_of(p.value().get_string());
+            if (auto e = read(p.value(), text)) return e;
+            r.topic = topic_of(text);
           } else if (k == "data" && r.topic.rfind("book.", 0) == 0) {
             r.symbol = r.topic.substr(5);
-            for (auto d : p.value().get_object()) {
-              if (std::string_view(d.unescaped_key()) == "type") {
-                r.snapshot_only = std::string_view(d.value().get_string()) == "snapshot";
+            od::object data;
+            if (auto e = p.value().get_object().get(data)) return e;
+            for (auto d : data) {
+              std::string_view dk;
+              if (auto e = d.unescaped_key().get(dk)) return e;
+              if (dk == "type") {
+                if (auto e = read(d.value(), text)) return e;
+                r.snapshot_only = text == "snapshot";
                 break;
               }
             }
           }
         }
-        if (r.topic.empty()) return std::nullopt;
-        return r;
+        return simdjson::SUCCESS;
       }
-      return std::nullopt;
-    } catch (const simdjson::simdjson_error&) {
-      return std::nullopt;
-    }
+      return simdjson::SUCCESS;
+    };
+    if (read_frame() || !found || r.topic.empty()) return std::nullopt;
+    return r;
   }
 
   void on_open(std::string_view, SimConnection&, const SimMarket&) override {}
@@ -85,27 +102,46 @@ class DeribitSim final : public SimProtocol {
     std::string id = "null", method;
     std::vector<std::string> channels;
     int interval = 0;
-    try {
-      od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key();
-        if (key == "id")
-          id = std::string(trim_token(field.value().raw_json_token()));
-        else if (key == "method")
-          method = std::string(std::string_view(field.value().get_string()));
-        else if (key == "params") {
-          for (auto p : field.value().get_object()) {
-            std::string_view k = p.unescaped_key();
+    // The request's members, or the JSON error that stopped the walk (`id`
+    // is kept if it came before).
+    auto read_request = [&]() -> simdjson::error_code {
+      od::document doc;
+      od::object obj;
+      if (auto e = parser_.iterate(padded.data(), text.size(), padded.size()).get(doc)) return e;
+      if (auto e = doc.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key, token;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        if (key == "id") {
+          if (auto e = field.value().raw_json_token().get(token)) return e;
+          id.assign(trim_token(token));
+        } else if (key == "method") {
+          if (auto e = read(field.value(), token)) return e;
+          method.assign(token);
+        } else if (key == "params") {
+          od::object params;
+          if (auto e = field.value().get_object().get(params)) return e;
+          for (auto p : params) {
+            std::string_view k;
+            if (auto e = p.unescaped_key().get(k)) return e;
             if (k == "channels") {
-              for (auto ch : p.value().get_array())
-                channels.emplace_back(std::string_view(ch.get_string()));
+              od::array list;
+              if (auto e = p.value().get_array().get(list)) return e;
+              for (auto ch : list) {
+                if (auto e = read(ch, token)) return e;
+                channels.emplace_back(token);
+              }
             } else if (k == "interval") {
-              interval = static_cast<int>(std::int64_t(p.value().get_int64()));
+              std::int64_t n = 0;
+              if (auto e = read(p.value(), n)) return e;
+              interval = static_cast<int>(n);
             }
           }
         }
       }
-    } catch (const simdjson::simdjson_error&) {
+      return simdjson::SUCCESS;
+    };
+    if (read_request()) {
       c.send(error(id, -32700, "Parse error"));
       return;
     }
@@ -171,16 +207,16 @@ class DeribitSim final : public SimProtocol {
                   SimConnection& c, SimExchange& x, const Result& result) {
     simdjson::dom::parser p;
     simdjson::dom::element params;
-    try {
-      params = p.parse(std::string(text))["params"];
-    } catch (const simdjson::simdjson_error&) {
+    if (p.parse(std::string(text))["params"].get(params)) {
       return c.send(error(id, -32602, "Invalid params"));
     }
+    // A member's string, another value's JSON text, or "" if absent.
     auto str = [&](const char* k) -> std::string {
-      auto v = params[k];
-      if (v.error()) return {};
-      if (v.is_string()) return std::string(v.get_string().value());
-      return simdjson::minify(v.value());
+      simdjson::dom::element v;
+      std::string_view s;
+      if (params[k].get(v)) return {};
+      if (!v.get(s)) return std::string(s);
+      return simdjson::minify(v);
     };
     if (method == "public/auth") {
       const std::string ts = str("timestamp"), nonce = str("nonce"), data = str("data");
@@ -200,10 +236,11 @@ class DeribitSim final : public SimProtocol {
     const std::int64_t ms = x.now() / 1'000'000;
     if (method == "private/subscribe") {
       std::string list;
-      auto chans = params["channels"];
-      if (!chans.error() && chans.is_array()) {
-        for (auto ch : chans.get_array()) {
-          const std::string_view name = ch.get_string().value();
+      simdjson::dom::array chans;
+      if (!params["channels"].get(chans)) {
+        for (simdjson::dom::element ch : chans) {
+          std::string_view name;
+          if (ch.get(name)) return c.send(error(id, -32602, "Invalid params"));
           list += (list.empty() ? "\"" : ",\"") + std::string(name) + "\"";
           if (name.rfind("user.", 0) == 0 &&
               std::find(private_.begin(), private_.end(), &c) == private_.end()) {

@@ -81,77 +81,80 @@ void OrderEvent::bind() {
 std::vector<OrderEvent> parse_orders(std::string_view json) {
   std::vector<OrderEvent> out;
   thread_local simdjson::dom::parser parser;
-  try {
-    simdjson::dom::element root = parser.parse(json.data(), json.size());
-    auto data = root["data"];
-    if (data.error() || !data.is_array()) return out;
-    auto arg = root["arg"];
-    if (!arg.error() && arg["channel"].get_string().value() != "orders") return out;
-    for (simdjson::dom::element d : data.get_array()) {
-      auto text = [&](const char* k) -> std::string_view {
-        auto v = d[k];
-        return v.error() || !v.is_string() ? std::string_view() : v.get_string().value();
-      };
-      auto st = text("state");
-      auto acc = Decimal::parse(text("accFillSz"));
-      auto sz = Decimal::parse(text("sz"));
-      if (st.empty() || !acc || !sz) continue;
-      OrderEvent ev;
-      ev.id.assign(text("clOrdId"));
-      ev.symbol.assign(text("instId"));
-      ev.venue_id.assign(text("ordId"));
-      ev.trade_id.assign(text("tradeId"));
-      ev.size = *sz;
-      ev.exec.venue = "okx";
-      ev.exec.side = text("side") == "buy" ? Side::buy : Side::sell;
-      ev.exec.filled = *acc;
-      ev.exec.status = st == "live"               ? ExecStatus::new_
-                       : st == "partially_filled" ? ExecStatus::partial
-                       : st == "filled"           ? ExecStatus::filled
-                                                  : ExecStatus::canceled;
-      ev.exec.leaves = is_final(ev.exec.status) ? Decimal{0, sz->scale} : remaining(*sz, *acc);
-      if (auto px = Decimal::parse(text("px")); px && !px->is_zero()) ev.exec.order_price = px;
-      if (auto avg = Decimal::parse(text("avgPx")); avg && !avg->is_zero()) ev.exec.avg_price = avg;
-      auto fill_sz = Decimal::parse(text("fillSz"));
-      if (fill_sz && !fill_sz->is_zero()) {
-        ev.exec.qty = fill_sz;
-        ev.exec.price = Decimal::parse(text("fillPx"));
-        if (auto fee = Decimal::parse(text("fee"))) ev.exec.fee = negate(*fee);
-        ev.exec.liquidity = text("execType") == "M" ? Liquidity::maker : Liquidity::taker;
-      }
-      if (text("amendResult") == "0") ev.reason = "amended";
-      if (ev.exec.status == ExecStatus::canceled) ev.reason = "canceled";
-      auto u = text("uTime");
-      ev.exec.ts = ns_from_ms(std::atoll(std::string(u).c_str())).value_or(0);
-      out.push_back(std::move(ev));
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root)) return out;
+  simdjson::dom::array data;
+  if (root["data"].get(data)) return out;
+  // Without an arg, the channel is taken to be orders; with one, it must say so.
+  if (auto arg = root["arg"]; !arg.error()) {
+    std::string_view channel;
+    if (arg["channel"].get(channel) || channel != "orders") return out;
+  }
+  for (simdjson::dom::element d : data) {
+    // A member's string, or "" if it is absent or not a string.
+    auto text = [&](const char* k) -> std::string_view {
+      std::string_view v;
+      return d[k].get(v) ? std::string_view() : v;
+    };
+    auto st = text("state");
+    auto acc = Decimal::parse(text("accFillSz"));
+    auto sz = Decimal::parse(text("sz"));
+    if (st.empty() || !acc || !sz) continue;
+    OrderEvent ev;
+    ev.id.assign(text("clOrdId"));
+    ev.symbol.assign(text("instId"));
+    ev.venue_id.assign(text("ordId"));
+    ev.trade_id.assign(text("tradeId"));
+    ev.size = *sz;
+    ev.exec.venue = "okx";
+    ev.exec.side = text("side") == "buy" ? Side::buy : Side::sell;
+    ev.exec.filled = *acc;
+    ev.exec.status = st == "live"               ? ExecStatus::new_
+                     : st == "partially_filled" ? ExecStatus::partial
+                     : st == "filled"           ? ExecStatus::filled
+                                                : ExecStatus::canceled;
+    ev.exec.leaves = is_final(ev.exec.status) ? Decimal{0, sz->scale} : remaining(*sz, *acc);
+    if (auto px = Decimal::parse(text("px")); px && !px->is_zero()) ev.exec.order_price = px;
+    if (auto avg = Decimal::parse(text("avgPx")); avg && !avg->is_zero()) ev.exec.avg_price = avg;
+    auto fill_sz = Decimal::parse(text("fillSz"));
+    if (fill_sz && !fill_sz->is_zero()) {
+      ev.exec.qty = fill_sz;
+      ev.exec.price = Decimal::parse(text("fillPx"));
+      if (auto fee = Decimal::parse(text("fee"))) ev.exec.fee = negate(*fee);
+      ev.exec.liquidity = text("execType") == "M" ? Liquidity::maker : Liquidity::taker;
     }
-  } catch (const simdjson::simdjson_error&) {
-    out.clear();
+    if (text("amendResult") == "0") ev.reason = "amended";
+    if (ev.exec.status == ExecStatus::canceled) ev.reason = "canceled";
+    auto u = text("uTime");
+    ev.exec.ts = ns_from_ms(std::atoll(std::string(u).c_str())).value_or(0);
+    out.push_back(std::move(ev));
   }
   return out;
 }
 
 std::string answer_failure(unsigned http_status, std::string_view body) {
+  // Not an answer OKX writes: the status and the body's start.
+  auto unreadable = [&] { return fmt::format("HTTP {}: {}", http_status, body.substr(0, 120)); };
   simdjson::dom::parser p;
-  try {
-    simdjson::dom::element d = p.parse(std::string(body));
-    const std::string_view code = d["code"].get_string().value();
-    auto data = d["data"];
-    if (!data.error() && data.is_array() && data.get_array().size() > 0) {
-      const std::string_view s = data.at(0)["sCode"].get_string().value();
-      if (s != "0") {
-        return fmt::format("okx {}: {}", s,
-                           std::string_view(data.at(0)["sMsg"].get_string().value()));
-      }
+  simdjson::dom::element d;
+  std::string_view code;
+  if (p.parse(std::string(body)).get(d) || d["code"].get(code)) return unreadable();
+  // The first item's sCode and sMsg, when the answer has items.
+  simdjson::dom::array data;
+  if (!d["data"].get(data) && data.size() > 0) {
+    std::string_view s, s_msg;
+    if (data.at(0)["sCode"].get(s)) return unreadable();
+    if (s != "0") {
+      if (data.at(0)["sMsg"].get(s_msg)) return unreadable();
+      return fmt::format("okx {}: {}", s, s_msg);
     }
-    if (code != "0") {
-      return fmt::format("okx {} (HTTP {}): {}", code, http_status,
-                         std::string_view(d["msg"].get_string().value()));
-    }
-    return http_status == 200 ? "" : fmt::format("HTTP {}", http_status);
-  } catch (const simdjson::simdjson_error&) {
-    return fmt::format("HTTP {}: {}", http_status, body.substr(0, 120));
   }
+  if (code != "0") {
+    std::string_view msg;
+    if (d["msg"].get(msg)) return unreadable();
+    return fmt::format("okx {} (HTTP {}): {}", code, http_status, msg);
+  }
+  return http_status == 200 ? "" : fmt::format("HTTP {}", http_status);
 }
 
 }  // namespace ot::okx

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/amount.h"
+#include "core/json_in.h"
 #include "core/time.h"
 #include "net/crypto.h"
 #include "venues/okx/okx.h"
@@ -36,38 +37,46 @@ class OkxSim final : public SimProtocol {
   std::optional<SimRoute> route(std::string_view frame) override {
     std::string padded(frame);
     padded.append(64, ' ');
-    try {
-      od::document doc = parser_.iterate(padded.data(), frame.size(), padded.size());
-      std::string channel, inst;
-      bool snapshot = false;
-      bool has_data = false;
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key();
-        if (key == "event") return std::nullopt;
+    std::string channel, inst;
+    bool snapshot = false;
+    bool has_data = false;
+    // The arg and action before the data, or the JSON error that stopped
+    // the walk.
+    auto read_frame = [&]() -> simdjson::error_code {
+      od::document doc;
+      od::object obj;
+      if (auto e = parser_.iterate(padded.data(), frame.size(), padded.size()).get(doc)) return e;
+      if (auto e = doc.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key, text;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        if (key == "event") return simdjson::SUCCESS;  // an event: has_data stays false
         if (key == "arg") {
-          for (auto a : field.value().get_object()) {
-            std::string_view k = a.unescaped_key();
-            if (k == "channel")
-              channel = std::string(std::string_view(a.value().get_string()));
-            else if (k == "instId")
-              inst = std::string(std::string_view(a.value().get_string()));
+          od::object arg;
+          if (auto e = field.value().get_object().get(arg)) return e;
+          for (auto a : arg) {
+            std::string_view k;
+            if (auto e = a.unescaped_key().get(k)) return e;
+            if (k != "channel" && k != "instId") continue;
+            if (auto e = read(a.value(), text)) return e;
+            (k == "channel" ? channel : inst).assign(text);
           }
         } else if (key == "action") {
-          snapshot = std::string_view(field.value().get_string()) == "snapshot";
+          if (auto e = read(field.value(), text)) return e;
+          snapshot = text == "snapshot";
         } else if (key == "data") {
           has_data = true;
           break;
         }
       }
-      if (!has_data || channel.empty()) return std::nullopt;
-      SimRoute r;
-      r.topic = channel + ":" + inst;
-      if (channel.rfind("books", 0) == 0) r.symbol = inst;
-      r.snapshot_only = snapshot;
-      return r;
-    } catch (const simdjson::simdjson_error&) {
-      return std::nullopt;
-    }
+      return simdjson::SUCCESS;
+    };
+    if (read_frame() || !has_data || channel.empty()) return std::nullopt;
+    SimRoute r;
+    r.topic = channel + ":" + inst;
+    if (channel.rfind("books", 0) == 0) r.symbol = inst;
+    r.snapshot_only = snapshot;
+    return r;
   }
 
   void on_open(std::string_view, SimConnection&, const SimMarket&) override {}
@@ -88,27 +97,39 @@ class OkxSim final : public SimProtocol {
     padded.append(64, ' ');
     std::string op;
     std::vector<std::pair<std::string, std::string>> args;
-    try {
-      od::document doc = parser_.iterate(padded.data(), text.size(), padded.size());
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key();
-        if (key == "op")
-          op = std::string(std::string_view(field.value().get_string()));
-        else if (key == "args") {
-          for (auto a : field.value().get_array()) {
+    // The op and the args' channels, or the JSON error that stopped the walk.
+    auto read_request = [&]() -> simdjson::error_code {
+      od::document doc;
+      od::object obj;
+      if (auto e = parser_.iterate(padded.data(), text.size(), padded.size()).get(doc)) return e;
+      if (auto e = doc.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key, value;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        if (key == "op") {
+          if (auto e = read(field.value(), value)) return e;
+          op.assign(value);
+        } else if (key == "args") {
+          od::array list;
+          if (auto e = field.value().get_array().get(list)) return e;
+          for (auto a : list) {
             std::string ch, inst;
-            for (auto kv : a.get_object()) {
-              std::string_view k = kv.unescaped_key();
-              if (k == "channel")
-                ch = std::string(std::string_view(kv.value().get_string()));
-              else if (k == "instId")
-                inst = std::string(std::string_view(kv.value().get_string()));
+            od::object arg;
+            if (auto e = a.get_object().get(arg)) return e;
+            for (auto kv : arg) {
+              std::string_view k;
+              if (auto e = kv.unescaped_key().get(k)) return e;
+              if (k != "channel" && k != "instId") continue;
+              if (auto e = read(kv.value(), value)) return e;
+              (k == "channel" ? ch : inst).assign(value);
             }
             args.emplace_back(ch, inst);
           }
         }
       }
-    } catch (const simdjson::simdjson_error&) {
+      return simdjson::SUCCESS;
+    };
+    if (read_request()) {
       c.send("{\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request: " +
              std::string(text.substr(0, 64)) + "\"}");
       return;
@@ -246,18 +267,16 @@ class OkxSim final : public SimProtocol {
     if (auto bad = check(req, x)) return bad;
     simdjson::dom::parser p;
     simdjson::dom::element body;
+    // A member's string, another value's JSON text, or "" if absent.
     auto field = [&](const char* k) -> std::string {
-      auto v = body[k];
-      if (v.error()) return {};
-      if (v.is_string()) return std::string(v.get_string().value());
-      return simdjson::minify(v.value());
+      simdjson::dom::element v;
+      std::string_view text;
+      if (body[k].get(v)) return {};
+      if (!v.get(text)) return std::string(text);
+      return simdjson::minify(v);
     };
-    if (req.method == "POST") {
-      try {
-        body = p.parse(std::string(req.body));
-      } catch (const simdjson::simdjson_error&) {
-        return reply(400, "50002", "Json data format error");
-      }
+    if (req.method == "POST" && p.parse(std::string(req.body)).get(body)) {
+      return reply(400, "50002", "Json data format error");
     }
     if (req.method == "GET" && path == "/api/v5/trade/order") {
       const TrackedOrder* t = x.orders().find(sim_query_param(req.target, "clOrdId"));
@@ -328,23 +347,35 @@ class OkxSim final : public SimProtocol {
 
   void login(std::string_view text, SimConnection& c, const SimExchange& x) {
     simdjson::dom::parser p;
-    try {
-      simdjson::dom::element a = p.parse(std::string(text))["args"].at(0);
-      const SimAccount& acc = x.account();
-      const std::string ts(a["timestamp"].get_string().value());
-      const std::string sig = net::hmac_sha256_base64(acc.api_secret, ts + "GET/users/self/verify");
-      const bool fresh = within(std::atoll(ts.c_str()), now_ns() / 1'000'000'000, 30);
-      if (!net::equal_constant_time(a["apiKey"].get_string().value(), acc.api_key) ||
-          !net::equal_constant_time(a["passphrase"].get_string().value(), acc.api_passphrase) ||
-          !net::equal_constant_time(a["sign"].get_string().value(), sig) || !fresh) {
-        c.send(R"({"event":"error","code":"60009","msg":"Login failed.","connId":"sim"})");
-        return;
-      }
-      authed_.insert(&c);
-      c.send(R"({"event":"login","code":"0","msg":"","connId":"sim"})");
-    } catch (const simdjson::simdjson_error&) {
+    simdjson::dom::element a;
+    std::string_view ts_text;
+    auto invalid = [&] {
       c.send(R"({"event":"error","code":"60012","msg":"Invalid request","connId":"sim"})");
+    };
+    if (p.parse(std::string(text))["args"].at(0).get(a) || a["timestamp"].get(ts_text)) {
+      return invalid();
     }
+    const SimAccount& acc = x.account();
+    const std::string ts(ts_text);
+    const std::string sig = net::hmac_sha256_base64(acc.api_secret, ts + "GET/users/self/verify");
+    const bool fresh = within(std::atoll(ts.c_str()), now_ns() / 1'000'000'000, 30);
+    // Whether member `k` is `want`; nullopt if it is not a string. Checked in
+    // turn: the first mismatch decides, and later members are not read.
+    auto same = [&](const char* k, std::string_view want) -> std::optional<bool> {
+      std::string_view v;
+      if (a[k].get(v)) return std::nullopt;
+      return net::equal_constant_time(v, want);
+    };
+    std::optional<bool> ok = same("apiKey", acc.api_key);
+    if (ok == true) ok = same("passphrase", acc.api_passphrase);
+    if (ok == true) ok = same("sign", sig);
+    if (!ok) return invalid();
+    if (!*ok || !fresh) {
+      c.send(R"({"event":"error","code":"60009","msg":"Login failed.","connId":"sim"})");
+      return;
+    }
+    authed_.insert(&c);
+    c.send(R"({"event":"login","code":"0","msg":"","connId":"sim"})");
   }
 
   std::set<SimConnection*> authed_;
