@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config python3 zstd openssl
   libboost1.81-dev libssl-dev libcli11-dev libsimdjson-dev libfmt-dev
   cppzmq-dev libzmq3-dev libzstd-dev zlib1g-dev catch2 libbenchmark-dev
-  libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace
+  libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace nats-server libnats-dev
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
 )
 missing=()

@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "core/time.h"
+#include "io/nats.h"
 
 namespace ot {
 namespace {
@@ -284,6 +285,8 @@ void report_bad_lines(LineInput& in, Diagnostics& diag) {
   });
 }
 
+bool is_endpoint_uri(std::string_view uri) { return is_zmq_uri(uri) || is_nats_uri(uri); }
+
 bool is_zmq_uri(std::string_view uri) {
   return uri.rfind("tcp://", 0) == 0 || uri.rfind("ipc://", 0) == 0 ||
          uri.rfind("inproc://", 0) == 0;
@@ -293,6 +296,11 @@ Result<std::unique_ptr<LineInput>> open_input(const std::string& uri, const Inpu
   if (uri.empty() || uri == "-") {
     return std::unique_ptr<LineInput>(
         std::make_unique<StreamLineInput>(std::make_unique<FdSource>(0, false), "<stdin>"));
+  }
+  if (is_nats_uri(uri)) {
+    auto e = parse_nats_uri(uri);
+    if (!e) return e.error();
+    return open_nats_input(*e);
   }
   if (is_zmq_uri(uri)) {
     try {
@@ -347,16 +355,27 @@ bool readable_now(const LineInput::WaitTarget& target) {
 }
 
 struct FeedbackInput::Impl {
-  zmq::context_t ctx{1};
-  zmq::socket_t sock{ctx, zmq::socket_type::sub};
+  // A ZeroMQ SUB socket, or a NATS subscription.
+  std::unique_ptr<zmq::context_t> ctx;
+  std::unique_ptr<zmq::socket_t> sock;
+  std::unique_ptr<NatsReceiver> nats;
   std::string buf;
   Nanos looked = 0;  // monotonic time of the last drain
 
+  int fd() const {
+    return nats ? nats->fd() : readiness_fd(LineInput::WaitTarget{-1, sock->handle()});
+  }
   bool recv_one(const std::function<void(std::string_view)>& fn) {
+    if (nats) {
+      std::string_view line;
+      if (!nats->try_next(line)) return false;
+      fn(line);
+      return true;
+    }
     zmq::message_t msg;
     for (;;) {
-      if (!sock.recv(msg, zmq::recv_flags::dontwait)) return false;
-      if (!sock.get(zmq::sockopt::rcvmore)) break;  // skip the topic frame
+      if (!sock->recv(msg, zmq::recv_flags::dontwait)) return false;
+      if (!sock->get(zmq::sockopt::rcvmore)) break;  // skip the topic frame
     }
     buf.assign(static_cast<const char*>(msg.data()), msg.size());
     while (!buf.empty() && (buf.back() == '\n' || buf.back() == '\r')) buf.pop_back();
@@ -367,20 +386,31 @@ struct FeedbackInput::Impl {
   }
 };
 
-FeedbackInput::FeedbackInput(const std::string& uri) : impl_(std::make_unique<Impl>()), name_(uri) {
-  impl_->sock.set(zmq::sockopt::subscribe, "");
-  impl_->sock.set(zmq::sockopt::rcvhwm, 0);
-  impl_->sock.connect(uri);
-}
+FeedbackInput::FeedbackInput(std::unique_ptr<Impl> impl, std::string name)
+    : impl_(std::move(impl)), name_(std::move(name)) {}
 
 FeedbackInput::~FeedbackInput() = default;
 
 Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
+  auto impl = std::make_unique<FeedbackInput::Impl>();
+  if (is_nats_uri(uri)) {
+    auto e = parse_nats_uri(uri);
+    if (!e) return e.error();
+    auto r = open_nats_receiver(*e);
+    if (!r) return r.error();
+    impl->nats = std::move(r).value();
+    return std::unique_ptr<FeedbackInput>(new FeedbackInput(std::move(impl), e->name()));
+  }
   try {
-    return std::make_unique<FeedbackInput>(uri);
+    impl->ctx = std::make_unique<zmq::context_t>(1);
+    impl->sock = std::make_unique<zmq::socket_t>(*impl->ctx, zmq::socket_type::sub);
+    impl->sock->set(zmq::sockopt::subscribe, "");
+    impl->sock->set(zmq::sockopt::rcvhwm, 0);
+    impl->sock->connect(uri);
   } catch (const zmq::error_t& e) {
     return Error(ErrorCode::invalid_argument, uri + ": " + e.what());
   }
+  return std::unique_ptr<FeedbackInput>(new FeedbackInput(std::move(impl), uri));
 }
 
 std::size_t FeedbackInput::drain(const std::function<void(std::string_view)>& fn) {
@@ -404,7 +434,7 @@ bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
   // does the main input before it waits) has none pending. So one poll(2)
   // waits on both, and ZMQ_EVENTS is asked only of a main socket that
   // signalled.
-  const int fills_fd = readiness_fd(LineInput::WaitTarget{-1, impl_->sock.handle()});
+  const int fills_fd = impl_->fd();
   const int main_fd = readiness_fd(main);
   const Nanos until = timeout_ms < 0 ? 0 : mono_ns() + Nanos{timeout_ms} * 1'000'000;
   for (;;) {

@@ -102,9 +102,10 @@ struct InputOptions {
 };
 
 // Opens `uri`: "-" (stdin), a file path (".gz" and ".zst" decompressed by
-// extension), or "tcp://…" / "ipc://…" (ZeroMQ SUB, connect, all topics, the
-// last frame of each message is the line). Errors: not_found / io_error
-// (the file), invalid_argument (a malformed endpoint).
+// extension), "tcp://…" / "ipc://…" (ZeroMQ SUB, connect, all topics, the
+// last frame of each message is the line) or "nats://…" (io/nats.h).
+// Errors: not_found / io_error (the file, a NATS server that cannot be
+// reached), invalid_argument (a malformed endpoint).
 Result<std::unique_ptr<LineInput>> open_input(const std::string& uri,
                                               const InputOptions& options = {});
 
@@ -120,13 +121,14 @@ bool readable_now(const LineInput::WaitTarget& target);
 // and ot-risk next to their main input: a SUB socket with no high-water
 // mark (nothing is dropped on the receiving side).
 class FeedbackInput;
-// Opens the executions endpoint at `uri` (invalid_argument: a malformed
-// endpoint).
+// Opens the executions endpoint at `uri`, ZeroMQ or NATS (invalid_argument:
+// a malformed endpoint; io_error: a NATS server that cannot be reached).
 Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri);
 
 class FeedbackInput {
  public:
-  explicit FeedbackInput(const std::string& uri);
+  struct Impl;
+  FeedbackInput(std::unique_ptr<Impl> impl, std::string name);
   ~FeedbackInput();
   // Calls fn(line) for every message already received; never blocks.
   // `line` is followed by kLinePadding readable bytes.
@@ -146,12 +148,14 @@ class FeedbackInput {
   const std::string& name() const { return name_; }
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string name_;
 };
 
 // True for URIs that name a ZeroMQ endpoint.
 bool is_zmq_uri(std::string_view uri);
+// True for message endpoints (ZeroMQ, NATS): inputs without an end, which
+// SIGINT or SIGTERM stop.
+bool is_endpoint_uri(std::string_view uri);
 
 }  // namespace ot

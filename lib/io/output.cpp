@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "io/input.h"
+#include "io/nats.h"
 
 namespace ot {
 namespace {
@@ -198,6 +199,11 @@ Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
   using Out = std::unique_ptr<LineOutput>;
   if (uri.empty() || uri == "-") {
     return Out(std::make_unique<StreamOutput>(1, false, Codec::plain, options, "<stdout>"));
+  }
+  if (is_nats_uri(uri)) {
+    auto e = parse_nats_uri(uri);
+    if (!e) return e.error();
+    return open_nats_output(*e);
   }
   if (is_zmq_uri(uri)) {
     try {

@@ -73,8 +73,9 @@ class PaddedLineSink final : public LineSink {
   std::string buf_;
 };
 
-// Opens `uri`: "-" (stdout), a path, or "tcp://…" / "ipc://…" (ZeroMQ PUB,
-// bound). Errors: not_found / io_error (the file), invalid_argument (a
+// Opens `uri`: "-" (stdout), a path, "tcp://…" / "ipc://…" (ZeroMQ PUB,
+// bound) or "nats://…" (io/nats.h). Errors: not_found / io_error (the
+// file, a NATS server that cannot be reached), invalid_argument (a
 // malformed endpoint, or one that cannot be bound).
 Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
                                                 const OutputOptions& options = {});

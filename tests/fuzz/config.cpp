@@ -1,17 +1,19 @@
 // What users and venues hand over as files: the risk limits TOML, a
 // strategy's TOML section, the venues' instruments lists (OKX, Binance
-// COIN-M) and contract-size specs. Each is taken or refused with a reason.
+// COIN-M), contract-size specs and nats:// endpoints. Each is taken or
+// refused with a reason; a NATS subject token reads back as its text.
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "fuzz.h"
+#include "io/nats.h"
 #include "risk/limits.h"
 #include "strat/strategy.h"
 #include "venues/venue.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const unsigned what = ot::fuzz::pick(data, size, 5);
+  const unsigned what = ot::fuzz::pick(data, size, 6);
   const std::string text(reinterpret_cast<const char*>(data), size);
   switch (what) {
     case 0: {
@@ -60,6 +62,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!read && read.error().message().empty()) {
         ot::fuzz::fail("an instruments list refused without a reason");
       }
+      break;
+    }
+    case 4: {
+      const auto e = ot::parse_nats_uri(text);
+      if (!e && e.error().message().empty()) ot::fuzz::fail("an endpoint refused without a reason");
+      const std::string token = ot::nats_token(text);
+      if (token.find_first_of(".*> \t\r\n") != std::string::npos) {
+        ot::fuzz::fail("a subject token with a reserved byte");
+      }
+      if (ot::nats_untoken(token) != text)
+        ot::fuzz::fail("a subject token that does not read back");
+      (void)ot::nats_message_id(text);
       break;
     }
     default:

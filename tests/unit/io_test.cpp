@@ -1,6 +1,7 @@
 // lib/io: capture lines, line inputs (files, pipes, compressed), outputs,
-// ZeroMQ endpoints (PUB/SUB, PUSH/PULL, the lossless executions feedback)
-// and CPU pinning.
+// ZeroMQ endpoints (PUB/SUB, PUSH/PULL, the lossless executions feedback),
+// NATS endpoint syntax, subject tokens and message ids, and CPU pinning
+// (NATS against a server: tests/e2e/nats_transport.py).
 #include <sched.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "io/capture_line.h"
 #include "io/cpu.h"
 #include "io/input.h"
+#include "io/nats.h"
 #include "io/output.h"
 #include "test_util.h"
 
@@ -239,4 +241,72 @@ TEST_CASE("cpu lists (--cpu) and pinning", "[io][cpu]") {
   CHECK(malformed.error().message().find("expected CPU numbers") != std::string::npos);
   CHECK(malformed.error().is_usage());
   REQUIRE(::sched_setaffinity(0, sizeof before, &before) == 0);
+}
+
+TEST_CASE("nats:// endpoints parse into servers, subject and options", "[io][nats]") {
+  auto e = ot::parse_nats_uri(
+      "nats://desk:p%40ss@n1:4222,n2/md.bbo.>?js=MD&durable=books&replicas=3&max_age=2h"
+      "&dup_window=5m&storage=memory");
+  REQUIRE(e);
+  CHECK(e->servers == std::vector<std::string>{"nats://n1:4222", "nats://n2:4222"});
+  CHECK(e->user == "desk");
+  CHECK(e->password == "p@ss");
+  CHECK(e->subject == "md.bbo.>");
+  CHECK(e->stream == "MD");
+  CHECK(e->durable == "books");
+  CHECK(e->replicas == 3);
+  CHECK(e->max_age_s == 7200);
+  CHECK(e->dup_window_s == 300);
+  CHECK(e->memory);
+  CHECK(e->name() == "nats://n1:4222,n2:4222/md.bbo.>?js=MD&durable=books");  // no password
+
+  for (const char* bad : {"nats://h:1", "nats:///x", "nats://h:1/a..b", "nats://h:1/x?durable=d",
+                          "nats://h:1/x?replicas=9", "nats://h:1/x?nope=1", "nats://h:1/x?nkey=U",
+                          "nats://u:secret@h:1/x?max_age=soon"}) {
+    INFO(bad);
+    auto r = ot::parse_nats_uri(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ot::ErrorCode::invalid_argument);
+    CHECK(r.error().message().find("secret") == std::string::npos);
+  }
+}
+
+TEST_CASE("NATS subject tokens escape reserved bytes reversibly", "[io][nats]") {
+  CHECK(ot::nats_token("BTCUSDT") == "BTCUSDT");
+  CHECK(ot::nats_token("BTC/USD") == "BTC/USD");
+  CHECK(ot::nats_token("a.b*c>d e%") == "a%2Eb%2Ac%3Ed%20e%25");
+  CHECK(ot::nats_token("") == "%");
+  for (std::string s : {"a.b*c>d e%", "", "%", "%2E", "x\ty\n", "BTC-USD-250328-92000-C"}) {
+    CHECK(ot::nats_untoken(ot::nats_token(s)) == s);
+  }
+  CHECK(ot::nats_subject("md", "bbo.binance.BTCUSDT") == "md.bbo.binance.BTCUSDT");
+  CHECK(ot::nats_subject("md", "book.x.A.B") == "md.book.x.A%2EB");  // the symbol's dot
+  CHECK(ot::nats_subject("md", "status.okx.") == "md.status.okx");
+  CHECK(ot::nats_subject("md", "status..") == "md.status");
+  CHECK(ot::nats_subject("md", "status..BTC") == "md.status.%.BTC");
+}
+
+TEST_CASE("JetStream message ids: stable per event, none where there is no identity",
+          "[io][nats]") {
+  using ot::nats_message_id;
+  CHECK(nats_message_id(R"({"type":"order","id":"o1","venue":"okx","ts":1})") == "order|okx|o1");
+  CHECK(nats_message_id(R"({"type":"order","id":"o1","venue":"okx","ts":2})") == "order|okx|o1");
+  CHECK(nats_message_id(R"({"type":"cancel","id":"o1","venue":"okx"})") == "cancel|okx|o1");
+  const auto a = nats_message_id(
+      R"({"type":"exec","id":"o1","venue":"okx","status":"partial","filled":"1","leaves":"2","seq":4})");
+  const auto b = nats_message_id(
+      R"({"type":"exec","id":"o1","venue":"okx","status":"partial","filled":"1","leaves":"2","seq":9})");
+  const auto c = nats_message_id(
+      R"({"type":"exec","id":"o1","venue":"okx","status":"partial","filled":"2","leaves":"1"})");
+  CHECK(a == b);  // the same report, renumbered by a restarted publisher
+  CHECK(a != c);
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7,"snapshot":true})") ==
+        "book|okx|X|s|7");
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7})") ==
+        "book|okx|X|u|7");
+  CHECK(nats_message_id(R"({"type":"trade","venue":"okx","symbol":"X","id":"t9"})") ==
+        "trade|okx|X|t9");
+  CHECK(nats_message_id(R"({"type":"bbo","venue":"okx","symbol":"X"})").empty());
+  CHECK(nats_message_id(R"({"type":"order","venue":"okx"})").empty());
+  CHECK(nats_message_id("not json").empty());
 }

@@ -33,8 +33,11 @@ static int program_main(int argc, char** argv) {
   int top = 0;
   std::size_t max_books = BookEngineOptions{}.max_books;
   bool strict = false, quiet = false, pass_book = false, print_stats = false;
-  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
-  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
+  app.add_option("--in", in_uri,
+                 "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB), nats://… (man ot-transports)");
+  app.add_option(
+      "--out", out_uri,
+      "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB), nats://… (man ot-transports)");
   app.add_option("--emit", emits, "bbo (default), depth=N, book (at end / on SIGUSR1), book=N")
       ->take_all();
   app.add_option("--top", top, "Draw a live N-level ladder when stdout is a terminal")
@@ -84,7 +87,7 @@ static int program_main(int argc, char** argv) {
   in->set_idle_hook([&out] { out->flush(); });
   // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
   // cleanly (books emitted, output flushed). On a stream, EOF does that.
-  if (is_zmq_uri(in_uri)) tool::install_stop_signals();
+  if (is_endpoint_uri(in_uri)) tool::install_stop_signals();
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;

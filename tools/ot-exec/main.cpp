@@ -42,10 +42,12 @@ static int program_main(int argc, char** argv) {
                "thread, which puts each order on the wire itself)");
   app.add_option("--linger-ms", linger_ms,
                  "At the end of input, wait this long for answers and first reports still due");
-  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
+  app.add_option("--in", in_uri,
+                 "Input: -, a file, tcp://…, ipc://… or nats://… (man ot-transports)");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
       ->check(CLI::IsMember({"push", "pub"}));
-  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://…");
+  app.add_option("--out", out_uri,
+                 "Output: -, a file, tcp://…, ipc://… or nats://… (man ot-transports)");
   app.add_option("--out-pattern", out_pattern, "ZeroMQ output: push (default) or pub")
       ->check(CLI::IsMember({"push", "pub"}));
   app.add_option("--fills-out", fills_uri,
@@ -104,7 +106,7 @@ static int program_main(int argc, char** argv) {
     fills = std::move(opened).value();
   }
   report_bad_lines(*in, diag);
-  if (is_zmq_uri(in_uri)) tool::install_stop_signals();
+  if (is_endpoint_uri(in_uri)) tool::install_stop_signals();
 
   std::unique_ptr<Gateway> gateway;
   if (venue == "paper") {

@@ -41,7 +41,9 @@ static int program_main(int argc, char** argv) {
   live->add_option("--ca-file", lo.ca_file, "Trust this CA certificate (e.g. ot-sim's)");
 
   for (auto* sub : {replay, live}) {
-    sub->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
+    sub->add_option(
+        "--out", out_uri,
+        "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB), nats://… (man ot-transports)");
     tool::add_strict_flag(*sub, strict);
     sub->add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
     sub->add_flag("--stats", print_stats, "Print counters on stderr at the end");

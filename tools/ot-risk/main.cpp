@@ -23,10 +23,12 @@ static int program_main(int argc, char** argv) {
   bool quiet = false, print_stats = false, strict = false;
   app.add_option("--limits", limits_path, "Limits file (TOML; see ot-risk(1))")
       ->check(CLI::ExistingFile);
-  app.add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://…");
+  app.add_option("--in", in_uri,
+                 "Input: -, a file, tcp://…, ipc://… or nats://… (man ot-transports)");
   app.add_option("--in-pattern", in_pattern, "ZeroMQ input: push (PULL, default) or pub (SUB)")
       ->check(CLI::IsMember({"push", "pub"}));
-  app.add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://…");
+  app.add_option("--out", out_uri,
+                 "Output: -, a file, tcp://…, ipc://… or nats://… (man ot-transports)");
   app.add_option("--out-pattern", out_pattern, "ZeroMQ output: push (default) or pub")
       ->check(CLI::IsMember({"push", "pub"}));
   app.add_option("--fills", fills_uri, "Executions endpoint of ot-exec (--fills-out)");

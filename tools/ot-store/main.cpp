@@ -62,7 +62,8 @@ static int program_main(int argc, char** argv) {
   int drain_wait = 30;
   auto* w = app.add_subcommand("write", "Store the events read from stdin or --in");
   add_common(w, c, true);
-  w->add_option("--in", in_uri, "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB)");
+  w->add_option("--in", in_uri,
+                "Input: -, a file, tcp://… or ipc://… (ZeroMQ SUB), nats://… (man ot-transports)");
   w->add_option("--capture-venue", venue, "--raw: the capture's venue (default: detected)");
   w->add_flag("--sync", sync, "fsync after every flush (survives power loss, slower)");
   w->add_option("--segment-mb", segment_mb, "Seal file segments at this size (MiB)")
@@ -75,7 +76,8 @@ static int program_main(int argc, char** argv) {
   tool::add_strict_flag(*w, strict);
   auto* r = app.add_subcommand("read", "Write stored events (time ordered) to stdout or --out");
   add_common(r, c, true);
-  r->add_option("--out", out_uri, "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB)");
+  r->add_option("--out", out_uri,
+                "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB), nats://… (man ot-transports)");
   auto* l = app.add_subcommand("ls", "List what is stored");
   add_common(l, c, true);
   l->add_flag("--json", json, "One JSON object per series");

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""nats:// endpoints against a private nats-server (JetStream, file storage
+in a temporary directory, a free port): ot-feed replay into ot-book over core
+NATS and over JetStream equals the pipe, for every bundled capture; a
+durable consumer stopped mid-stream and restarted handles every event
+exactly once; a server restart ends no program, which says so in status
+events (a core-NATS consumer reports the gap); two publishers creating the
+same stream at once both succeed; a republished order is kept once; the
+trading chain's executions reach ot-strat and ot-risk over JetStream; the
+password never appears in any message."""
+import signal
+import tempfile
+import time
+
+from common import *
+from natsd import Server
+
+
+def lines_of(b):
+    return b.decode().splitlines()
+
+
+def wait_lines(proc_out_path, n, timeout=30):
+    """Waits until the file at proc_out_path holds n lines (or timeout)."""
+    deadline = time.time() + timeout
+    got = 0
+    while time.time() < deadline:
+        with open(proc_out_path, "rb") as f:
+            got = f.read().count(b"\n")
+        if got >= n:
+            return got
+        time.sleep(0.05)
+    return got
+
+
+def consumer(args, out_path):
+    f = open(out_path, "wb")
+    p = subprocess.Popen(args, stdout=f, stderr=subprocess.PIPE)
+    return p, f
+
+
+def stop(p, f):
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=30)
+    f.close()
+    return p.returncode, err
+
+
+BOOK = ["--emit", "bbo", "--emit", "book"]
+
+with tempfile.TemporaryDirectory() as tmp, Server() as srv:
+    url = f"nats://{srv.url}"
+    for i, (venue, name) in enumerate(sorted(CAPTURES.items())):
+        capture = os.path.join(DATA, name)
+        events = run([tool("ot-feed"), "replay", capture]).stdout
+        piped = run([tool("ot-book")] + BOOK, stdin=events).stdout
+        want = len(lines_of(piped))
+        # Before SIGTERM: what comes out per event (the books come at the end).
+        live = len(lines_of(run([tool("ot-book"), "--emit", "bbo"], stdin=events).stdout))
+
+        # Core NATS: the consumer first (core NATS keeps nothing).
+        out = os.path.join(tmp, f"core-{i}.out")
+        p, f = consumer([tool("ot-book"), "--in", f"{url}/core{i}.>"] + BOOK, out)
+        time.sleep(0.5)
+        feed = run([tool("ot-feed"), "replay", "--out", f"{url}/core{i}", capture])
+        check(feed.returncode == 0, f"{venue}: ot-feed publishes to core NATS {feed.stderr.decode()[-200:]}")
+        wait_lines(out, live)
+        rc, err = stop(p, f)
+        check(rc == 0, f"{venue}: ot-book on core NATS ends cleanly on SIGTERM ({rc}) {err.decode()[-200:]}")
+        check(open(out, "rb").read() == piped, f"{venue}: core NATS equals the pipe ({want} lines)")
+
+        # JetStream: the publisher first; the consumer replays the stream.
+        feed = run([tool("ot-feed"), "replay", "--out", f"{url}/js{i}?js=JS{i}", capture])
+        check(feed.returncode == 0, f"{venue}: ot-feed publishes into JetStream {feed.stderr.decode()[-200:]}")
+        out = os.path.join(tmp, f"js-{i}.out")
+        p, f = consumer([tool("ot-book"), "--in", f"{url}/js{i}.>?js=JS{i}"] + BOOK, out)
+        wait_lines(out, live)
+        rc, err = stop(p, f)
+        check(rc == 0, f"{venue}: ot-book on JetStream ends cleanly ({rc}) {err.decode()[-200:]}")
+        check(open(out, "rb").read() == piped, f"{venue}: JetStream equals the pipe ({want} lines)")
+
+    # A durable consumer stopped mid-stream resumes where it left off: each
+    # trade (passed through unchanged) comes out exactly once in all.
+    capture = os.path.join(DATA, "binance-futures.raw")
+    events = run([tool("ot-feed"), "replay", capture]).stdout
+    trades = [l for l in lines_of(events) if '"type":"trade"' in l]
+    pub = subprocess.Popen([tool("ot-feed"), "replay", "--speed", "6", "--out",
+                            f"{url}/dur?js=DUR", capture], stdout=subprocess.DEVNULL)
+    seen, counts = [], []
+    for k in range(3):
+        if k == 2:
+            pub.wait(timeout=60)
+        out = os.path.join(tmp, f"durable-{k}.out")
+        p, f = consumer([tool("ot-book"), "--in", f"{url}/dur.>?js=DUR&durable=books"], out)
+        time.sleep(1.5)
+        stop(p, f)
+        got = [l for l in lines_of(open(out, "rb").read()) if '"type":"trade"' in l]
+        counts.append(len(got))
+        seen += got
+    check(all(counts), f"each of three runs, stopped mid-stream, handled some trades ({counts})")
+    check(sorted(seen) == sorted(trades) and len(seen) == len(trades),
+          f"durable consumer: every trade exactly once over three runs ({len(seen)} of {len(trades)})")
+
+    # Orders under their client order id: a republished order is kept once.
+    order = ('{"type":"order","id":"o1","venue":"binance-futures","symbol":"BTCUSDT","side":"buy",'
+             '"qty":"1","price":"100","kind":"limit","tif":"gtc"}\n')
+    for _ in range(2):
+        r = run([tool("ot-risk"), "--out", f"{url}/orders?js=ORDERS"], stdin=order.encode())
+        check(r.returncode == 0, f"ot-risk publishes an order into JetStream {r.stderr.decode()[-200:]}")
+    out = os.path.join(tmp, "orders.out")
+    p, f = consumer([tool("ot-book"), "--in", f"{url}/orders.>?js=ORDERS"], out)
+    time.sleep(1.5)
+    stop(p, f)
+    got = [l for l in lines_of(open(out, "rb").read()) if '"type":"order"' in l]
+    check(len(got) == 1, f"an order published twice is in the stream once ({len(got)})")
+
+    # Two publishers creating the same stream at the same moment.
+    procs = [subprocess.Popen([tool("ot-feed"), "replay", "--out", f"{url}/race?js=RACE",
+                               os.path.join(DATA, "okx.raw")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    rcs = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    check(all(rc == 0 for rc, _ in rcs), f"two publishers create one stream at once ({rcs})")
+
+    # A server restart: the consumer and the publisher both live on.
+    out = os.path.join(tmp, "restart.out")
+    p, f = consumer([tool("ot-book"), "--in", f"{url}/live.>"], out)
+    pub = subprocess.Popen([tool("ot-feed"), "replay", "--out", f"{url}/live", "--speed", "1",
+                            os.path.join(DATA, "deribit.raw")], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    time.sleep(1)
+    srv.stop()
+    time.sleep(1)
+    srv.start()
+    time.sleep(2)
+    pub_alive = pub.poll() is None or pub.returncode == 0
+    pub.kill()
+    pub.wait()
+    rc, err = stop(p, f)
+    st = [json.loads(l) for l in lines_of(open(out, "rb").read()) if '"type":"status"' in l]
+    events = [s["event"] for s in st if s.get("venue") == "nats"]
+    check(rc == 0 and pub_alive, f"a server restart ends neither program ({rc}, {pub_alive})")
+    check("disconnected" in events and "connected" in events,
+          f"the consumer says it lost and regained the server ({events})")
+    check("gap" in events, f"core NATS: the consumer reports the gap ({events})")
+
+    # The trading chain with its executions fed back over JetStream: what
+    # ot-exec fills, ot-strat and ot-risk both hear of.
+    limits = os.path.join(tmp, "risk.toml")
+    with open(limits, "w") as f:
+        f.write('[account]\nmax_open_orders = 10\n[defaults]\nmax_order_qty = "100"\n'
+                'price_collar_bps = 50\nmax_position = "50"\n')
+    fills_out, fills_in = f"'{url}/fills?js=FILLS'", f"'{url}/fills.>?js=FILLS'"
+    chain = (f"{tool('ot-feed')} replay --speed 10 {capture} | {tool('ot-book')} --pass-book"
+             f" | {tool('ot-strat')} --session nats --fills {fills_in} --stats mm --symbol SUSHIUSDT"
+             f" --qty 5 --gamma 0.01 --tick 0.001"
+             f" | {tool('ot-risk')} --limits {limits} --fills {fills_in} --stats"
+             f" | {tool('ot-exec')} --venue paper --fills-out {fills_out}"
+             f" --maker-fee 0.0002 --taker-fee 0.0004 --stats")
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", chain], capture_output=True, timeout=120)
+    stats = {}
+    for l in r.stderr.decode().splitlines():
+        if ": stats: " in l:
+            prog, rest = l.split(": stats: ")
+            stats[prog] = dict(kv.split("=") for kv in rest.split())
+    fills = {p: int(stats.get(p, {}).get("fills", -1)) for p in ("ot-strat", "ot-risk", "ot-exec")}
+    check(r.returncode == 0 and fills["ot-exec"] > 0 and len(set(fills.values())) == 1,
+          f"executions over JetStream reach ot-strat and ot-risk ({r.returncode}, {fills})")
+
+    # Bad endpoints: clear errors, and the password is never printed.
+    r = run([tool("ot-book"), "--in", "nats://u:s3cret@127.0.0.1:1/x"], stdin=b"")
+    check(r.returncode != 0 and b"s3cret" not in r.stdout + r.stderr and b"ot-book" in r.stderr,
+          f"an unreachable server is an error without the password ({r.stderr.decode().strip()})")
+    r = run([tool("ot-book"), "--in", f"{url}/x?bogus=1"], stdin=b"")
+    check(r.returncode == 2 and b"unknown option 'bogus'" in r.stderr,
+          f"an unknown option is a usage error ({r.stderr.decode().strip()})")
+
+finish()
