@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -52,6 +53,9 @@ std::optional<std::int64_t> seconds_of(std::string_view v) {
   std::int64_t n = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || n < 0) return std::nullopt;
+  // JetStream takes durations in nanoseconds: refuse what overflows them.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
+  if (n > kMaxSeconds / unit) return std::nullopt;
   return n * unit;
 }
 

@@ -262,7 +262,9 @@ TEST_CASE("nats:// endpoints parse into servers, subject and options", "[io][nat
 
   for (const char* bad : {"nats://h:1", "nats:///x", "nats://h:1/a..b", "nats://h:1/x?durable=d",
                           "nats://h:1/x?replicas=9", "nats://h:1/x?nope=1", "nats://h:1/x?nkey=U",
-                          "nats://u:secret@h:1/x?max_age=soon"}) {
+                          "nats://u:secret@h:1/x?max_age=soon",
+                          "nats://h:1/x?max_age=3875820019684212726d",
+                          "nats://h:1/x?dup_window=9223372037s"}) {
     INFO(bad);
     auto r = ot::parse_nats_uri(bad);
     REQUIRE_FALSE(r);
