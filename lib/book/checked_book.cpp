@@ -33,6 +33,11 @@ ApplyResult CheckedBook::verify_checksum(const BookUpdate& u) {
 }
 
 ApplyResult CheckedBook::apply(const BookUpdate& u) {
+  // A valid book never goes back: a snapshot at or behind it is a view of a
+  // moment it has passed (another feed handler's, in a merged stream).
+  if (u.snapshot && state_ == BookState::valid && last_seq_ && u.seq && *u.seq <= *last_seq_) {
+    return {ApplyResult::stale, {}};
+  }
   if (u.snapshot) {
     book_.clear();
     last_seq_ = u.seq;
@@ -52,7 +57,10 @@ ApplyResult CheckedBook::apply(const BookUpdate& u) {
   if (last_seq_ && u.seq) {
     const std::int64_t last = *last_seq_;
     bool continuous;
-    if (u.first_seq && *u.seq <= last) {
+    if (*u.seq <= last && (!u.prev_seq || *u.prev_seq < *u.seq)) {
+      // A forward step the book has already taken (a copy, or one a newer
+      // snapshot covers). A delta numbered below its own prev_seq is the
+      // venue restarting its sequence: that is a gap, below.
       return {ApplyResult::stale, {}};
     } else if (just_snapshotted_ && u.first_seq) {
       // Straddles the snapshot, or (futures) already links to it by prev_seq.

@@ -7,8 +7,13 @@
 //   - prev_seq present:  continuous iff prev_seq == last
 //   - else first_seq:    continuous iff first_seq == last + 1
 //   - right after a snapshot (Binance), a delta that straddles it is
-//     accepted: first_seq <= last + 1 < seq + 1; one with seq <= last is stale
-//     and dropped without harm.
+//     accepted: first_seq <= last + 1 < seq + 1.
+//   - a valid book never goes back: a delta with seq <= last (and
+//     prev_seq, if any, below its seq) is stale and dropped without harm, and
+//     so is a snapshot with seq <= last. That keeps one consistent book from
+//     a stream merged from redundant feed handlers, whose snapshots come at
+//     different sequence numbers (man/ot-transports.7). A book that is not
+//     valid takes any snapshot.
 // Threading: not thread-safe.
 #pragma once
 

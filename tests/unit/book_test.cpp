@@ -228,6 +228,54 @@ TEST_CASE("CheckedBook applies the uniform sequence rules", "[book][sequence]") 
     CHECK(cb.apply(resnap).kind == ot::ApplyResult::applied);
     CHECK(cb.valid());
   }
+  SECTION("a valid book never goes back (a stream merged from redundant handlers)") {
+    auto& snap = bb.make("okx", "X", true, {{"1", "1"}}, {});
+    snap.seq = 10;
+    cb.apply(snap);
+    auto& step = bb.make("okx", "X", false, {{"1", "2"}}, {});
+    step.seq = 17, step.prev_seq = 10;
+    CHECK(cb.apply(step).kind == ot::ApplyResult::applied);
+    // The other handler's snapshot, taken at 12, arrives after 17: dropped.
+    auto& older = bb.make("okx", "X", true, {{"1", "7"}}, {});
+    older.seq = 12;
+    CHECK(cb.apply(older).kind == ot::ApplyResult::stale);
+    auto& same = bb.make("okx", "X", true, {{"1", "7"}}, {});
+    same.seq = 17;
+    CHECK(cb.apply(same).kind == ot::ApplyResult::stale);
+    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "2");
+    // A copy of a step already taken is stale too, not a gap.
+    CHECK(cb.apply(step).kind == ot::ApplyResult::stale);
+    CHECK(cb.valid());
+    // A newer snapshot moves the book on; the steps it covers are stale and
+    // the next one links to it.
+    auto& newer = bb.make("okx", "X", true, {{"1", "5"}}, {});
+    newer.seq = 30;
+    CHECK(cb.apply(newer).kind == ot::ApplyResult::applied);
+    auto& covered = bb.make("okx", "X", false, {{"1", "6"}}, {});
+    covered.seq = 25, covered.prev_seq = 17;
+    CHECK(cb.apply(covered).kind == ot::ApplyResult::stale);
+    auto& next = bb.make("okx", "X", false, {{"1", "9"}}, {});
+    next.seq = 33, next.prev_seq = 30;
+    CHECK(cb.apply(next).kind == ot::ApplyResult::applied);
+    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "9");
+    // A venue restarting its numbers links the restart to the old number
+    // (OKX: seqId below prevSeqId): applied, and the book goes on from it.
+    auto& reset = bb.make("okx", "X", false, {{"1", "4"}}, {});
+    reset.seq = 3, reset.prev_seq = 33;
+    CHECK(cb.apply(reset).kind == ot::ApplyResult::applied);
+    auto& after = bb.make("okx", "X", false, {{"1", "1"}}, {});
+    after.seq = 5, after.prev_seq = 3;
+    CHECK(cb.apply(after).kind == ot::ApplyResult::applied);
+    // One that does not link is a gap, not a stale copy.
+    auto& unlinked = bb.make("okx", "X", false, {{"1", "4"}}, {});
+    unlinked.seq = 1, unlinked.prev_seq = 40;
+    CHECK(cb.apply(unlinked).kind == ot::ApplyResult::gap);
+    // And a book that is not valid takes any snapshot, however numbered.
+    auto& restart = bb.make("okx", "X", true, {{"1", "3"}}, {});
+    restart.seq = 2;
+    CHECK(cb.apply(restart).kind == ot::ApplyResult::applied);
+    CHECK(cb.valid());
+  }
 }
 
 TEST_CASE("CheckedBook verifies venue checksums", "[book][checksum]") {
