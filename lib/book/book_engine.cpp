@@ -153,9 +153,10 @@ bool BookEngine::process_line(std::string_view line, std::string_view source,
 }
 
 void BookEngine::on_status(const Status& s) {
-  // An upstream gap, checksum mismatch or disconnect means the deltas that
-  // follow cannot be trusted until the next snapshot. A session-wide
-  // disconnect (no symbol) concerns every book of the venue.
+  // An upstream gap, checksum mismatch or disconnect means the book cannot
+  // be trusted until a snapshot, or a delta that links to its own chain
+  // (another feed handler's, in a merged stream). A session-wide disconnect
+  // (no symbol) concerns every book of the venue.
   if (s.event != "gap" && s.event != "book_invalid" && s.event != "checksum_mismatch" &&
       s.event != "disconnected") {
     return;
@@ -164,7 +165,7 @@ void BookEngine::on_status(const Status& s) {
   if (!s.symbol.empty()) {
     Entry* e = entry(s.venue, s.symbol);
     if (e != nullptr && e->book.valid()) {
-      e->book.invalidate();
+      e->book.suspend();
       emit_status(*e, s.ts, "book_invalid", detail);
     }
     return;
@@ -176,7 +177,7 @@ void BookEngine::on_status(const Status& s) {
   std::sort(hit.begin(), hit.end(),
             [](const Entry* a, const Entry* b) { return a->symbol < b->symbol; });
   for (Entry* e : hit) {
-    e->book.invalidate();
+    e->book.suspend();
     emit_status(*e, s.ts, "book_invalid", detail);
   }
 }
@@ -234,7 +235,7 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   }
   if (!was_valid) {
     emit_status(e, when, "book_valid",
-                u.snapshot ? std::string_view("snapshot") : std::string_view("resynced"));
+                u.snapshot ? std::string_view("snapshot") : std::string_view("linked"));
   }
   ++e.applied;
   // A book that just became valid always says what its top is, empty or not.

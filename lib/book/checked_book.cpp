@@ -32,15 +32,36 @@ ApplyResult CheckedBook::verify_checksum(const BookUpdate& u) {
   return {ApplyResult::checksum_mismatch, std::move(detail)};
 }
 
-ApplyResult CheckedBook::apply(const BookUpdate& u) {
-  // A valid book never goes back: a snapshot at or behind it is a view of a
-  // moment it has passed (another feed handler's, in a merged stream).
-  if (u.snapshot && state_ == BookState::valid && last_seq_ && u.seq && *u.seq <= *last_seq_) {
-    return {ApplyResult::stale, {}};
+bool CheckedBook::links(const BookUpdate& u) const {
+  if (!last_seq_ || !u.seq) return false;
+  if (u.prev_seq) return *u.prev_seq == *last_seq_;
+  return u.first_seq && *u.first_seq == *last_seq_ + 1;
+}
+
+// A book whose chain is intact (valid, or suspended by an upstream status)
+// never goes back: a snapshot behind it is a view of a moment it has passed
+// (another feed handler's, in a merged stream), and so is one at its very
+// position while it is valid; at that position a suspended book takes it, as
+// a confirmation. Without sequence numbers (OKX before seqId) the venue's
+// time orders them, and a valid book also drops a delta older than its last.
+bool CheckedBook::behind(const BookUpdate& u) const {
+  const bool valid = state_ == BookState::valid;
+  if (!valid && !suspended_) return false;
+  if (last_seq_ && u.seq) {
+    return u.snapshot && (*u.seq < *last_seq_ || (valid && *u.seq == *last_seq_));
   }
+  if (last_seq_ || u.seq || !u.ts || !last_ts_) return false;
+  if (u.snapshot) return *u.ts < *last_ts_ || (valid && *u.ts == *last_ts_);
+  return valid && *u.ts < *last_ts_;
+}
+
+ApplyResult CheckedBook::apply(const BookUpdate& u) {
+  if (behind(u)) return {ApplyResult::stale, {}};
   if (u.snapshot) {
+    suspended_ = false;
     book_.clear();
     last_seq_ = u.seq;
+    last_ts_ = u.ts;
     just_snapshotted_ = true;
     if (!apply_levels(u)) {
       state_ = BookState::invalid;
@@ -52,7 +73,11 @@ ApplyResult CheckedBook::apply(const BookUpdate& u) {
     ApplyResult r = verify_checksum(u);
     return r;
   }
-  if (state_ != BookState::valid) return {ApplyResult::ignored, {}};
+  if (state_ != BookState::valid) {
+    if (!suspended_ || !links(u)) return {ApplyResult::ignored, {}};
+    state_ = BookState::valid;  // the chain goes on unbroken
+    suspended_ = false;
+  }
 
   if (last_seq_ && u.seq) {
     const std::int64_t last = *last_seq_;
@@ -90,6 +115,7 @@ ApplyResult CheckedBook::apply(const BookUpdate& u) {
             "bad level (not a decimal, a price not above 0, or a negative quantity)"};
   }
   if (u.seq) last_seq_ = u.seq;
+  if (u.ts) last_ts_ = u.ts;
   just_snapshotted_ = false;
   return verify_checksum(u);
 }

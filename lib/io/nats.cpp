@@ -848,6 +848,30 @@ std::string nats_subject(std::string_view base, std::string_view topic) {
   return s;
 }
 
+namespace {
+
+// FNV-1a, 64 bits: the same on every host and build, unlike std::hash.
+constexpr std::uint64_t kFnvBasis = 14695981039346656037ULL;
+void fnv(std::uint64_t& h, std::string_view s) {
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+}
+
+// Folds a member's key and its (scalar) value's JSON text into `h`.
+simdjson::error_code fold_raw(std::string_view key,
+                              simdjson::simdjson_result<simdjson::ondemand::value> v,
+                              std::uint64_t& h) {
+  std::string_view raw;
+  if (auto e = v.raw_json_token().get(raw)) return e;
+  fnv(h, key);
+  fnv(h, raw);
+  return simdjson::SUCCESS;
+}
+
+}  // namespace
+
 std::string nats_message_id(std::string_view line) {
   thread_local simdjson::ondemand::parser parser;
   thread_local std::string padded;
@@ -860,7 +884,8 @@ std::string nats_message_id(std::string_view line) {
     return {};
   }
   std::string_view type, venue, symbol, id, status, filled, leaves, order_price, trade_id;
-  std::optional<std::int64_t> seq;
+  std::optional<std::int64_t> seq, ts, checksum;
+  std::uint64_t content = kFnvBasis;  // a ticker's members but recv
   bool snapshot = false;
   for (auto f : obj) {
     std::string_view k;
@@ -886,8 +911,14 @@ std::string nats_message_id(std::string_view line) {
       e = read(f.value(), trade_id);
     else if (k == "seq")
       e = read(f.value(), seq);
+    else if (k == "ts")
+      e = read(f.value(), ts);
+    else if (k == "checksum")
+      e = read(f.value(), checksum);
     else if (k == "snapshot")
       e = read(f.value(), snapshot);
+    else if (type == "ticker" && k != "recv")
+      e = fold_raw(k, f.value(), content);
     if (e) return {};
   }
   auto join = [](std::initializer_list<std::string_view> parts) {
@@ -905,10 +936,21 @@ std::string nats_message_id(std::string_view line) {
     if (id.empty()) return {};
     return join({type, venue, id, status, filled, leaves, order_price, trade_id});
   }
+  // Every handler's snapshots are kept: a book suspended by one handler's
+  // lost line may need the other's at its own position (ot-transports(7)).
+  if (type == "book" && snapshot) return {};
   if ((type == "book" || type == "quote") && seq) {
-    return join({type, venue, symbol, snapshot ? "s" : "u", std::to_string(*seq)});
+    return join({type, venue, symbol, std::to_string(*seq)});
+  }
+  // A book without sequence numbers (OKX before seqId): its venue time and
+  // the checksum of the book it leaves.
+  if (type == "book" && ts && checksum) {
+    return join({type, venue, symbol, "t" + std::to_string(*ts), "c" + std::to_string(*checksum)});
   }
   if (type == "trade" && !id.empty()) return join({type, venue, symbol, id});
+  if (type == "ticker" && ts) {
+    return join({type, venue, symbol, std::to_string(*ts), fmt::format("{:016x}", content)});
+  }
   return {};
 }
 

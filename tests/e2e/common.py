@@ -197,6 +197,36 @@ def final_books_from_events(text):
     return out
 
 
+# Levels a venue's book snapshot carries at most (Binance's REST depth with
+# limit=1000, OKX's 400-level books channel); Deribit's are whole books.
+SNAPSHOT_DEPTH = {"binance": 1000, "binance-futures": 1000, "okx": 400}
+
+
+def within_snapshots(venue, live_events, books):
+    """The books cut to the prices the live run's last snapshot of each
+    symbol covers. A snapshot that fills its venue's depth leaves out the
+    levels behind its last one; diffs then add such levels only as they
+    change, so a book resynced from one is exact up to that boundary (and
+    the replay's, built from the capture's own snapshots, may know more)."""
+    limit = SNAPSHOT_DEPTH.get(venue)
+    last = {}
+    for e in live_events:
+        if e["type"] == "book" and e.get("snapshot"):
+            last[e["symbol"]] = e
+    out = {}
+    for sym, (bids, asks) in books.items():
+        snap = last.get(sym)
+        if limit and snap:
+            if len(snap["bids"]) >= limit:
+                floor = min(Decimal(p) for p, _ in snap["bids"])
+                bids = [(p, q) for p, q in bids if p >= floor]
+            if len(snap["asks"]) >= limit:
+                cap = max(Decimal(p) for p, _ in snap["asks"])
+                asks = [(p, q) for p, q in asks if p <= cap]
+        out[sym] = (bids, asks)
+    return out
+
+
 def events(text):
     return [json.loads(l) for l in text.splitlines() if l.strip()]
 

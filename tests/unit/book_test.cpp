@@ -228,53 +228,98 @@ TEST_CASE("CheckedBook applies the uniform sequence rules", "[book][sequence]") 
     CHECK(cb.apply(resnap).kind == ot::ApplyResult::applied);
     CHECK(cb.valid());
   }
+  // BookBuilder::make reuses one update: each is applied as soon as it is made.
+  auto snapshot = [&](std::int64_t seq, const char* qty) -> ot::BookUpdate& {
+    auto& u = bb.make("x", "X", true, {{"1", qty}}, {});
+    u.seq = seq;
+    return u;
+  };
+  auto delta = [&](std::int64_t prev, std::int64_t seq, const char* qty) -> ot::BookUpdate& {
+    auto& u = bb.make("x", "X", false, {{"1", qty}}, {});
+    u.prev_seq = prev, u.seq = seq;
+    return u;
+  };
+  auto bid = [&] { return cb.book().best(BookSide::bid)->qty.to_string(); };
   SECTION("a valid book never goes back (a stream merged from redundant handlers)") {
-    auto& snap = bb.make("okx", "X", true, {{"1", "1"}}, {});
-    snap.seq = 10;
-    cb.apply(snap);
-    auto& step = bb.make("okx", "X", false, {{"1", "2"}}, {});
-    step.seq = 17, step.prev_seq = 10;
-    CHECK(cb.apply(step).kind == ot::ApplyResult::applied);
+    cb.apply(snapshot(10, "1"));
+    CHECK(cb.apply(delta(10, 17, "2")).kind == ot::ApplyResult::applied);
     // The other handler's snapshot, taken at 12, arrives after 17: dropped.
-    auto& older = bb.make("okx", "X", true, {{"1", "7"}}, {});
-    older.seq = 12;
-    CHECK(cb.apply(older).kind == ot::ApplyResult::stale);
-    auto& same = bb.make("okx", "X", true, {{"1", "7"}}, {});
-    same.seq = 17;
-    CHECK(cb.apply(same).kind == ot::ApplyResult::stale);
-    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "2");
+    CHECK(cb.apply(snapshot(12, "7")).kind == ot::ApplyResult::stale);
+    CHECK(cb.apply(snapshot(17, "7")).kind == ot::ApplyResult::stale);
+    CHECK(bid() == "2");
     // A copy of a step already taken is stale too, not a gap.
-    CHECK(cb.apply(step).kind == ot::ApplyResult::stale);
+    CHECK(cb.apply(delta(10, 17, "2")).kind == ot::ApplyResult::stale);
     CHECK(cb.valid());
     // A newer snapshot moves the book on; the steps it covers are stale and
     // the next one links to it.
-    auto& newer = bb.make("okx", "X", true, {{"1", "5"}}, {});
-    newer.seq = 30;
-    CHECK(cb.apply(newer).kind == ot::ApplyResult::applied);
-    auto& covered = bb.make("okx", "X", false, {{"1", "6"}}, {});
-    covered.seq = 25, covered.prev_seq = 17;
-    CHECK(cb.apply(covered).kind == ot::ApplyResult::stale);
-    auto& next = bb.make("okx", "X", false, {{"1", "9"}}, {});
-    next.seq = 33, next.prev_seq = 30;
-    CHECK(cb.apply(next).kind == ot::ApplyResult::applied);
-    CHECK(cb.book().best(BookSide::bid)->qty.to_string() == "9");
+    CHECK(cb.apply(snapshot(30, "5")).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(delta(17, 25, "6")).kind == ot::ApplyResult::stale);
+    CHECK(bid() == "5");
+    CHECK(cb.apply(delta(30, 33, "9")).kind == ot::ApplyResult::applied);
+    CHECK(bid() == "9");
     // A venue restarting its numbers links the restart to the old number
     // (OKX: seqId below prevSeqId): applied, and the book goes on from it.
-    auto& reset = bb.make("okx", "X", false, {{"1", "4"}}, {});
-    reset.seq = 3, reset.prev_seq = 33;
-    CHECK(cb.apply(reset).kind == ot::ApplyResult::applied);
-    auto& after = bb.make("okx", "X", false, {{"1", "1"}}, {});
-    after.seq = 5, after.prev_seq = 3;
-    CHECK(cb.apply(after).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(delta(33, 3, "4")).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(delta(3, 5, "1")).kind == ot::ApplyResult::applied);
     // One that does not link is a gap, not a stale copy.
-    auto& unlinked = bb.make("okx", "X", false, {{"1", "4"}}, {});
-    unlinked.seq = 1, unlinked.prev_seq = 40;
-    CHECK(cb.apply(unlinked).kind == ot::ApplyResult::gap);
+    CHECK(cb.apply(delta(40, 1, "4")).kind == ot::ApplyResult::gap);
     // And a book that is not valid takes any snapshot, however numbered.
-    auto& restart = bb.make("okx", "X", true, {{"1", "3"}}, {});
-    restart.seq = 2;
-    CHECK(cb.apply(restart).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(snapshot(2, "3")).kind == ot::ApplyResult::applied);
     CHECK(cb.valid());
+  }
+  SECTION("an upstream status suspends the book; a delta that links resumes it") {
+    cb.apply(snapshot(10, "1"));
+    CHECK(cb.apply(delta(10, 12, "2")).kind == ot::ApplyResult::applied);
+    cb.suspend();  // one handler lost its line
+    CHECK_FALSE(cb.valid());
+    CHECK(cb.apply(delta(14, 16, "3")).kind == ot::ApplyResult::ignored);
+    CHECK_FALSE(cb.valid());
+    CHECK(cb.apply(delta(12, 14, "4")).kind == ot::ApplyResult::applied);  // the other handler's
+    CHECK(cb.valid());
+    CHECK(bid() == "4");
+    CHECK(cb.apply(delta(14, 16, "3")).kind == ot::ApplyResult::applied);
+    // A break the book saw itself waits for a snapshot, linked or not.
+    CHECK(cb.apply(delta(19, 21, "5")).kind == ot::ApplyResult::gap);
+    CHECK(cb.apply(delta(16, 18, "6")).kind == ot::ApplyResult::ignored);
+    // So does a hard invalidation (the feed itself lost its line).
+    cb.apply(snapshot(10, "1"));
+    cb.invalidate();
+    CHECK(cb.apply(delta(10, 11, "7")).kind == ot::ApplyResult::ignored);
+    // A suspended book drops a snapshot behind it and takes one at its
+    // position (the same book, confirmed) or beyond.
+    cb.apply(snapshot(10, "1"));
+    CHECK(cb.apply(delta(10, 12, "2")).kind == ot::ApplyResult::applied);
+    cb.suspend();
+    CHECK(cb.apply(snapshot(11, "9")).kind == ot::ApplyResult::stale);
+    CHECK_FALSE(cb.valid());
+    CHECK(cb.apply(snapshot(12, "2")).kind == ot::ApplyResult::applied);
+    CHECK(cb.valid());
+    CHECK(bid() == "2");
+    // Binance spot's first_seq links too.
+    cb.apply(snapshot(20, "1"));
+    cb.suspend();
+    auto& spot = bb.make("x", "X", false, {{"1", "8"}}, {});
+    spot.first_seq = 21, spot.seq = 23;
+    CHECK(cb.apply(spot).kind == ot::ApplyResult::applied);
+    CHECK(bid() == "8");
+  }
+  SECTION("without sequence numbers (OKX before seqId), the venue's time orders them") {
+    auto at = [&](bool snap, ot::Nanos ts, const char* qty) -> ot::BookUpdate& {
+      auto& u = bb.make("okx", "X", snap, {{"1", qty}}, {});
+      u.ts = ts;
+      return u;
+    };
+    cb.apply(at(true, 100, "1"));
+    CHECK(cb.apply(at(false, 200, "2")).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(at(true, 150, "7")).kind == ot::ApplyResult::stale);
+    CHECK(cb.apply(at(true, 200, "7")).kind == ot::ApplyResult::stale);
+    CHECK(cb.apply(at(false, 120, "8")).kind == ot::ApplyResult::stale);
+    CHECK(bid() == "2");
+    CHECK(cb.apply(at(true, 300, "5")).kind == ot::ApplyResult::applied);
+    CHECK(cb.apply(at(false, 200, "2")).kind == ot::ApplyResult::stale);  // the snapshot holds it
+    CHECK(bid() == "5");
+    CHECK(cb.apply(at(false, 300, "6")).kind == ot::ApplyResult::applied);  // same time: applied
+    CHECK(bid() == "6");
   }
 }
 
@@ -358,7 +403,7 @@ TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[b
   CHECK(out.lines.back().find(R"("event":"book_invalid")") != std::string::npos);
   REQUIRE(diag.errors.size() == 1);
   CHECK(diag.errors[0].find("binance X: sequence gap") != std::string::npos);
-  SECTION("a session-wide disconnect invalidates the venue's books until a snapshot") {
+  SECTION("a session-wide disconnect suspends the venue's books until one links again") {
     CHECK(feed(
         R"({"type":"book","venue":"binance","symbol":"Y","ts":1,"recv":1,"snapshot":true,"seq":1,"bids":[["1","1"]],"asks":[["2","1"]]})"));
     const auto before = out.lines.size();
@@ -369,8 +414,16 @@ TEST_CASE("BookEngine emits bbo on top changes and passes the rest through", "[b
         out.lines.back() ==
         R"({"type":"status","venue":"binance","symbol":"Y","ts":10,"event":"book_invalid","detail":"upstream disconnected"})");
     CHECK(feed(
-        R"({"type":"book","venue":"binance","symbol":"Y","ts":11,"recv":11,"snapshot":false,"first_seq":2,"seq":2,"bids":[["1","5"]],"asks":[]})"));
-    CHECK(out.lines.size() == before + 2);  // ignored while invalid
+        R"({"type":"book","venue":"binance","symbol":"Y","ts":11,"recv":11,"snapshot":false,"first_seq":3,"seq":3,"bids":[["1","5"]],"asks":[]})"));
+    CHECK(out.lines.size() == before + 2);  // ignored while invalid: it does not link
+    // Another handler's copy of the next update links to the book: valid again.
+    CHECK(feed(
+        R"({"type":"book","venue":"binance","symbol":"Y","ts":12,"recv":12,"snapshot":false,"first_seq":2,"seq":2,"bids":[["1","6"]],"asks":[]})"));
+    REQUIRE(out.lines.size() == before + 4);
+    CHECK(
+        out.lines[before + 2] ==
+        R"({"type":"status","venue":"binance","symbol":"Y","ts":12,"event":"book_valid","detail":"linked"})");
+    CHECK(out.lines.back().find(R"("bid":"1","bid_qty":"6")") != std::string::npos);
   }
   CHECK_FALSE(feed("{\"type\":\"book\",\"venue\":\"binance\""));
   CHECK_FALSE(feed("\x01\x02 garbage"));

@@ -302,12 +302,26 @@ TEST_CASE("JetStream message ids: stable per event, none where there is no ident
       R"({"type":"exec","id":"o1","venue":"okx","status":"partial","filled":"2","leaves":"1"})");
   CHECK(a == b);  // the same report, renumbered by a restarted publisher
   CHECK(a != c);
-  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7,"snapshot":true})") ==
-        "book|okx|X|s|7");
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7,"snapshot":true})")
+            .empty());  // every handler's snapshot is kept
   CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7})") ==
-        "book|okx|X|u|7");
+        "book|okx|X|7");
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","ts":5,"checksum":-3})") ==
+        "book|okx|X|t5|c-3");
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","ts":5})").empty());
   CHECK(nats_message_id(R"({"type":"trade","venue":"okx","symbol":"X","id":"t9"})") ==
         "trade|okx|X|t9");
+  // A ticker: venue time and content, not the receive time.
+  const auto t1 = nats_message_id(
+      R"({"type":"ticker","venue":"deribit","symbol":"X","ts":5,"recv":6,"mark":"1.5"})");
+  const auto t2 = nats_message_id(
+      R"({"type":"ticker","venue":"deribit","symbol":"X","ts":5,"recv":9,"mark":"1.5"})");
+  const auto t3 = nats_message_id(
+      R"({"type":"ticker","venue":"deribit","symbol":"X","ts":5,"recv":6,"mark":"1.6"})");
+  CHECK(t1.rfind("ticker|deribit|X|5|", 0) == 0);
+  CHECK(t1 == t2);
+  CHECK(t1 != t3);
+  CHECK(nats_message_id(R"({"type":"ticker","venue":"deribit","symbol":"X","mark":"1"})").empty());
   CHECK(nats_message_id(R"({"type":"bbo","venue":"okx","symbol":"X"})").empty());
   CHECK(nats_message_id(R"({"type":"order","venue":"okx"})").empty());
   CHECK(nats_message_id("not json").empty());

@@ -1,6 +1,7 @@
 // ot-sim's OKX: v5 public WebSocket (op subscribe / unsubscribe, "ping" ->
 // "pong"); a books subscription starts with a snapshot of the current book
-// carrying its CRC32 checksum; REST /api/v5/market/books. Order entry:
+// carrying its CRC32 checksum, the time of its last update and its seqId
+// (when the capture has them); REST /api/v5/market/books. Order entry:
 // signed REST (POST /api/v5/trade/order, cancel-order, amend-order; GET
 // /api/v5/trade/order and orders-pending; OK-ACCESS-* headers checked with
 // OKX's error codes), and the private WebSocket's login and `orders`
@@ -395,8 +396,10 @@ class OkxSim final : public SimProtocol {
     return "{\"arg\":" + arg_json(ch, inst) + ",\"action\":\"snapshot\",\"data\":[{\"asks\":" +
            sim_levels_json(book, BookSide::ask, depth, "[", ",\"0\",\"1\"]", true) +
            ",\"bids\":" + sim_levels_json(book, BookSide::bid, depth, "[", ",\"0\",\"1\"]", true) +
-           ",\"ts\":\"" + std::to_string(m.venue_time() / 1'000'000) +
-           "\",\"checksum\":" + std::to_string(sum) + ",\"prevSeqId\":-1}]}";
+           ",\"ts\":\"" + std::to_string(b.last_ts().value_or(m.venue_time()) / 1'000'000) +
+           "\",\"checksum\":" + std::to_string(sum) +
+           (b.last_seq() ? ",\"seqId\":" + std::to_string(*b.last_seq()) : std::string()) +
+           ",\"prevSeqId\":-1}]}";
   }
 
   od::parser parser_;
