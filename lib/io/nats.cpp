@@ -252,10 +252,16 @@ Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e) {
     jsStreamInfo_Destroy(si);
     return {};
   }
+  // Created by another process meanwhile (with its own settings, which it
+  // keeps): a cluster may take a moment to report it.
+  if (jerr == JSStreamNameExistErr) return {};
   const std::string why = last_error(s);
-  if (js_GetStreamInfo(&si, js, e.stream.c_str(), nullptr, &jerr) == NATS_OK) {
-    jsStreamInfo_Destroy(si);  // created by another process meanwhile
-    return {};
+  for (int tries = 0; tries < 20; ++tries) {
+    if (js_GetStreamInfo(&si, js, e.stream.c_str(), nullptr, &jerr) == NATS_OK) {
+      jsStreamInfo_Destroy(si);
+      return {};
+    }
+    nats_Sleep(100);
   }
   return Error(ErrorCode::io_error, e.name() + ": cannot create stream " + e.stream + ": " + why);
 }
@@ -615,10 +621,15 @@ class NatsLineOutput final : public LineOutput {
     send(m);
   }
   // Hands m to the asynchronous publisher (which then owns it), waiting
-  // while too many acks are outstanding.
+  // while too many acks are outstanding. An ack that does not come within
+  // kAckTimeoutMs (its server died before answering) fails the publish with
+  // a timeout, and it is sent again (on_publish_error, flush()).
   void send(natsMsg*& m) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = kAckTimeoutMs;
     for (;;) {
-      const natsStatus s = js_PublishMsgAsync(js_, &m, nullptr);
+      const natsStatus s = js_PublishMsgAsync(js_, &m, &po);
       if (s == NATS_OK) return;
       if (s != NATS_TIMEOUT) {  // NATS_TIMEOUT: stalled on MaxPending; try again
         error_ = name_ + ": " + last_error(s);
@@ -661,6 +672,8 @@ class NatsLineOutput final : public LineOutput {
     }
     return fmt::format("{}.{}.{}", type.empty() ? "unknown" : type, venue, symbol);
   }
+
+  static constexpr std::int64_t kAckTimeoutMs = 5000;
 
   NatsEndpoint e_;
   std::string name_;

@@ -143,6 +143,36 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
           f"the consumer says it lost and regained the server ({events})")
     check("gap" in events, f"core NATS: the consumer reports the gap ({events})")
 
+    # A JetStream publisher whose server is killed (SIGKILL) mid-stream and
+    # restarted: what was in flight is never acknowledged, so the publisher
+    # sends it again once its acknowledgement is overdue, and the stream
+    # holds every event exactly once.
+    capture = os.path.join(DATA, "binance-futures.raw")
+    want = lines_of(run([tool("ot-feed"), "replay", capture]).stdout)
+    pub = subprocess.Popen([tool("ot-feed"), "replay", "--speed", "4", "--out",
+                            f"{url}/crash?js=CRASH", capture],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(2)
+    srv.stop(signal.SIGKILL)
+    time.sleep(0.5)
+    srv.start()
+    try:
+        _, err = pub.communicate(timeout=90)
+        check(pub.returncode == 0, f"a JetStream publisher outlives its server's kill -9 ({pub.returncode}) "
+                                   f"{err.decode()[-200:]}")
+    except subprocess.TimeoutExpired:
+        pub.kill()
+        pub.wait()
+        check(False, "a JetStream publisher outlives its server's kill -9 (it hung)")
+    out = os.path.join(tmp, "crash.out")
+    p, f = consumer([tool("ot-book"), "--pass-book", "--in", f"{url}/crash.>?js=CRASH"], out)
+    wait_lines(out, len(want))
+    stop(p, f)
+    got = [l for l in lines_of(open(out, "rb").read()) if '"type":"bbo"' not in l
+           and '"type":"status"' not in l]
+    check(sorted(got) == sorted(want), f"after the server's kill -9, every event is in the stream once "
+                                       f"({len(got)} of {len(want)}, {len(got) - len(set(got))} twice)")
+
     # The trading chain with its executions fed back over JetStream: what
     # ot-exec fills, ot-strat and ot-risk both hear of.
     limits = os.path.join(tmp, "risk.toml")
