@@ -260,11 +260,11 @@ TEST_CASE("nats:// endpoints parse into servers, subject and options", "[io][nat
   CHECK(e->memory);
   CHECK(e->name() == "nats://n1:4222,n2:4222/md.bbo.>?js=MD&durable=books");  // no password
 
-  for (const char* bad : {"nats://h:1", "nats:///x", "nats://h:1/a..b", "nats://h:1/x?durable=d",
-                          "nats://h:1/x?replicas=9", "nats://h:1/x?nope=1", "nats://h:1/x?nkey=U",
-                          "nats://u:secret@h:1/x?max_age=soon",
-                          "nats://h:1/x?max_age=3875820019684212726d",
-                          "nats://h:1/x?dup_window=9223372037s"}) {
+  for (const char* bad :
+       {"nats://h:1", "nats:///x", "nats://h:1/a..b", "nats://h:1/x?durable=d",
+        "nats://h:1/x?replicas=9", "nats://h:1/x?nope=1", "nats://h:1/x?nkey=U",
+        "nats://u:secret@h:1/x?max_age=soon", "nats://h:1/x?max_age=3875820019684212726d",
+        "nats://h:1/x?dup_window=9223372037s"}) {
     INFO(bad);
     auto r = ot::parse_nats_uri(bad);
     REQUIRE_FALSE(r);
@@ -304,8 +304,7 @@ TEST_CASE("JetStream message ids: stable per event, none where there is no ident
   CHECK(a != c);
   CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7,"snapshot":true})")
             .empty());  // every handler's snapshot is kept
-  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7})") ==
-        "book|okx|X|7");
+  CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","seq":7})") == "book|okx|X|7");
   CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","ts":5,"checksum":-3})") ==
         "book|okx|X|t5|c-3");
   CHECK(nats_message_id(R"({"type":"book","venue":"okx","symbol":"X","ts":5})").empty());
