@@ -316,7 +316,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
     if (s != NATS_OK) {
       return Error(ErrorCode::io_error, name_ + ": cannot subscribe: " + last_error(s));
     }
-    if (e_.stream.empty()) natsSubscription_SetPendingLimits(sub_, 1 << 16, 256 << 20);
+    if (e_.stream.empty()) natsSubscription_SetPendingLimits(sub_, e_.pending, 256 << 20);
     return {};
   }
 
@@ -796,6 +796,11 @@ Result<NatsEndpoint> parse_nats_uri(std::string_view uri) {
       if (!secs(e.dup_window_s)) return bad("dup_window: seconds, or a number with s, m, h or d");
     } else if (k == "ack_wait") {
       if (!secs(e.ack_wait_s) || e.ack_wait_s == 0) return bad("ack_wait: a positive duration");
+    } else if (k == "pending") {
+      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), e.pending);
+      if (ec != std::errc() || p != v.data() + v.size() || e.pending < 1) {
+        return bad("pending: a positive number of messages");
+      }
     } else {
       return bad("unknown option '" + std::string(k) + "'");
     }

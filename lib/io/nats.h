@@ -46,6 +46,7 @@ struct NatsEndpoint {
   std::int64_t max_age_s = 7 * 24 * 3600;  // max_age=, seconds (7 days)
   std::int64_t dup_window_s = 120;         // dup_window=, seconds (2 min)
   std::int64_t ack_wait_s = 30;            // ack_wait=, seconds (durable)
+  int pending = 65536;                     // pending=: a core input's client-side queue
 
   // The URI without credentials: "nats://host:port/SUBJECT?js=…".
   std::string name() const;

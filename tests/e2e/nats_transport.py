@@ -4,12 +4,15 @@ in a temporary directory, a free port): ot-feed replay into ot-book over core
 NATS and over JetStream equals the pipe, for every bundled capture; a
 durable consumer stopped mid-stream and restarted handles every event
 exactly once; a server restart ends no program, which says so in status
-events (a core-NATS consumer reports the gap); two publishers creating the
-same stream at once both succeed; a republished order is kept once; the
-trading chain's executions reach ot-strat and ot-risk over JetStream; the
-password never appears in any message."""
+events (a core-NATS consumer reports the gap); a slow core-NATS consumer
+reports what its client dropped; two publishers creating the same stream at
+once both succeed; a JetStream publisher outlives its server's kill -9; a
+republished order is kept once; the trading chain's executions reach
+ot-strat and ot-risk over JetStream; the password never appears in any
+message."""
 import signal
 import tempfile
+import threading
 import time
 
 from common import *
@@ -142,6 +145,53 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
     check("disconnected" in events and "connected" in events,
           f"the consumer says it lost and regained the server ({events})")
     check("gap" in events, f"core NATS: the consumer reports the gap ({events})")
+
+    # A slow consumer on core NATS: its output is not read for a while, so
+    # its client's queue (pending=200) overflows. It says so with a gap
+    # status, never silently: what it lets through plus what it reports
+    # dropped is everything published.
+    flood = [os.path.join(DATA, "binance-futures.raw")] * 6
+    sent = len(lines_of(run([tool("ot-feed"), "replay"] + flood).stdout))
+    slow = subprocess.Popen([tool("ot-book"), "--pass-book", "--in", f"{url}/slow.>?pending=200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    feed = run([tool("ot-feed"), "replay", "--out", f"{url}/slow"] + flood)
+    check(feed.returncode == 0, f"a fast publisher floods the slow consumer ({sent} events)")
+    time.sleep(1)  # everything has reached the consumer's client (or been dropped)
+    # Now read it all, and stop the consumer once it has nothing left.
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(slow.stdout.readline, b"")))
+    reader.start()
+    seen = -1
+    while seen != len(chunks):
+        seen = len(chunks)
+        time.sleep(1)
+    slow.send_signal(signal.SIGTERM)
+    slow.wait(timeout=30)
+    reader.join()
+    evs = [json.loads(l) for l in chunks]
+    gaps = [e for e in evs if e["type"] == "status" and e.get("event") == "gap"]
+    passed = [e for e in evs if e["type"] not in ("bbo", "status")]
+    dropped = sum(int(g["detail"].split("slow consumer: ")[1].split()[0]) for g in gaps
+                  if "slow consumer" in g["detail"])
+    check(gaps and dropped > 0 and len(passed) + dropped == sent,
+          f"the slow consumer reports its losses: {len(passed)} through + {dropped} dropped = "
+          f"{len(passed) + dropped} of {sent} ({len(gaps)} gap statuses)")
+    # SIGTERM while it is stuck writing to a full pipe: it ends once the
+    # pipe is read, rather than waiting for a next message.
+    slow = subprocess.Popen([tool("ot-book"), "--pass-book", "--in", f"{url}/slow.>?pending=200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    run([tool("ot-feed"), "replay", "--out", f"{url}/slow"] + flood)
+    slow.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    try:
+        slow.communicate(timeout=30)
+        check(slow.returncode == 0, f"a consumer signalled while busy ends cleanly ({slow.returncode})")
+    except subprocess.TimeoutExpired:
+        slow.kill()
+        slow.communicate()
+        check(False, "a consumer signalled while busy ends cleanly (it waited for a next message)")
 
     # A JetStream publisher whose server is killed (SIGKILL) mid-stream and
     # restarted: what was in flight is never acknowledged, so the publisher

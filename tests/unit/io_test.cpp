@@ -258,13 +258,16 @@ TEST_CASE("nats:// endpoints parse into servers, subject and options", "[io][nat
   CHECK(e->max_age_s == 7200);
   CHECK(e->dup_window_s == 300);
   CHECK(e->memory);
+  CHECK(e->pending == 65536);
   CHECK(e->name() == "nats://n1:4222,n2:4222/md.bbo.>?js=MD&durable=books");  // no password
+  CHECK(ot::parse_nats_uri("nats://h:1/x?pending=100")->pending == 100);
 
   for (const char* bad :
        {"nats://h:1", "nats:///x", "nats://h:1/a..b", "nats://h:1/x?durable=d",
         "nats://h:1/x?replicas=9", "nats://h:1/x?nope=1", "nats://h:1/x?nkey=U",
         "nats://u:secret@h:1/x?max_age=soon", "nats://h:1/x?max_age=3875820019684212726d",
-        "nats://h:1/x?dup_window=9223372037s"}) {
+        "nats://h:1/x?dup_window=9223372037s", "nats://h:1/x?pending=0",
+        "nats://h:1/x?pending=many"}) {
     INFO(bad);
     auto r = ot::parse_nats_uri(bad);
     REQUIRE_FALSE(r);

@@ -87,12 +87,22 @@ static int program_main(int argc, char** argv) {
   in->set_idle_hook([&out] { out->flush(); });
   // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
   // cleanly (books emitted, output flushed). On a stream, EOF does that.
-  if (is_endpoint_uri(in_uri)) tool::install_stop_signals();
+  if (is_endpoint_uri(in_uri)) {
+    tool::install_stop_signals();
+    // A signal taken while busy (writing to a full pipe, say) is seen at the
+    // next wait, which looks at the flag a few times a second.
+    in->set_wait_hook([&out](const LineInput::WaitTarget& t) {
+      const bool ready = wait_readable(t, 200);
+      out->flush();
+      if (tool::g_stop) return LineInput::WaitResult::stop;
+      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+    });
+  }
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;
   Nanos last_draw = 0;
-  while (in->next(line)) {
+  while (!tool::g_stop && in->next(line)) {
     engine.process_line(line, in->name(), in->line_number());
     if (g_dump) {
       g_dump = 0;
