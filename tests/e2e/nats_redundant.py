@@ -107,11 +107,12 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
         stamps = [datetime.fromisoformat(t[:26]) for t, _ in frames(capture)]
         span = (stamps[-1] - stamps[0]).total_seconds() / SPEED[venue]
 
-        # The first handler's line is cut a quarter of the way in (it
-        # reconnects and resyncs); later it is killed outright.
+        # The first handler's line is cut 40 % of the way in (it reconnects
+        # and resyncs), when the second one is well up; later it is killed
+        # outright.
         played = [e for e in events(replay.decode()) if e["type"] in ("book", "trade")
                   and e.get("symbol") in syms and not e.get("snapshot")]
-        drop = max(5, len(played) // 4)
+        drop = max(5, len(played) * 2 // 5)
         sim, port = start_sim(venue, capture, ["--speed", str(SPEED[venue]), "--drop-after", str(drop)],
                               tmp, stdout=subprocess.PIPE)
         red, shard = f"red{i}", f"shard{i}"
@@ -119,7 +120,7 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
         shard_out = f"{url}/{shard}?js=SHARD{i}"
         half = len(syms) // 2
         a = handler(venue, port, syms, red_out)
-        time.sleep(0.3)  # the simulator's first connection is a's
+        time.sleep(0.5)  # the simulator's first connection is a's
         shards = [handler(venue, port, syms[:half], shard_out),
                   handler(venue, port, syms[half:], shard_out)]
         time.sleep(0.5)
