@@ -202,21 +202,23 @@ def final_books_from_events(text):
 SNAPSHOT_DEPTH = {"binance": 1000, "binance-futures": 1000, "okx": 400}
 
 
-def within_snapshots(venue, live_events, books):
+def within_snapshots(venue, live_events, books, every=False):
     """The books cut to the prices the live run's last snapshot of each
-    symbol covers. A snapshot that fills its venue's depth leaves out the
-    levels behind its last one; diffs then add such levels only as they
-    change, so a book resynced from one is exact up to that boundary (and
-    the replay's, built from the capture's own snapshots, may know more)."""
+    symbol covers (every=True: that every snapshot covers, for a stream
+    merged from several handlers). A snapshot that fills its venue's depth
+    leaves out the levels behind its last one; diffs then add such levels
+    only as they change, so a book resynced from one is exact up to that
+    boundary (and the replay's, built from the capture's own snapshots, may
+    know more)."""
     limit = SNAPSHOT_DEPTH.get(venue)
-    last = {}
+    snaps = {}
     for e in live_events:
         if e["type"] == "book" and e.get("snapshot"):
-            last[e["symbol"]] = e
+            snaps.setdefault(e["symbol"], []).append(e)
     out = {}
     for sym, (bids, asks) in books.items():
-        snap = last.get(sym)
-        if limit and snap:
+        chosen = snaps.get(sym, []) if every else snaps.get(sym, [])[-1:]
+        for snap in chosen if limit else []:
             if len(snap["bids"]) >= limit:
                 floor = min(Decimal(p) for p, _ in snap["bids"])
                 bids = [(p, q) for p, q in bids if p >= floor]

@@ -60,26 +60,6 @@ def final_books(text):
     return {s: b.normalized() for s, b in final_books_from_events(text).items()}
 
 
-def narrowest(venue, stream_events, books):
-    """The books cut to the prices every snapshot in the stream covers (a
-    snapshot that fills its venue's depth leaves out what lies behind it)."""
-    limit = SNAPSHOT_DEPTH.get(venue)
-    floor, cap = {}, {}
-    for e in stream_events:
-        if e["type"] == "book" and e.get("snapshot") and limit:
-            s = e["symbol"]
-            if len(e["bids"]) >= limit:
-                floor[s] = max(floor.get(s, Decimal(0)), min(Decimal(p) for p, _ in e["bids"]))
-            if len(e["asks"]) >= limit:
-                lo = max(Decimal(p) for p, _ in e["asks"])
-                cap[s] = min(cap.get(s, lo), lo)
-    out = {}
-    for s, (bids, asks) in books.items():
-        out[s] = ([(p, q) for p, q in bids if s not in floor or p >= floor[s]],
-                  [(p, q) for p, q in asks if s not in cap or p <= cap[s]])
-    return out
-
-
 def book_ids(stream_events):
     """(symbol, snapshot, id) of each book event in the stream: the venue's
     sequence number, or its time and checksum where it has none (OKX before
@@ -179,8 +159,8 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
         check(len(trade_ids) == len(set(trade_ids)), f"{venue}: every trade once ({len(trade_ids)})")
         check(not gaps, f"{venue}: no gap through the cut line and the kill -9 "
                         f"({[(g['event'], g.get('symbol'), g.get('detail')) for g in gaps][:3]})")
-        got = narrowest(venue, evs, books)
-        want = narrowest(venue, evs, truth)
+        got = within_snapshots(venue, evs, books, every=True)
+        want = within_snapshots(venue, evs, truth, every=True)
         differ = sorted(s for s in set(got) | set(want) if got.get(s) != want.get(s))
         check(got == want and len(got) == len(syms),
               f"{venue}: after the kill -9, the consumer's books equal the simulator's "
@@ -188,8 +168,8 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
 
         # Sharded: each handler a share of the symbols, one stream, one market.
         evs, _, books = read_stream(url, shard, f"SHARD{i}")
-        got = narrowest(venue, evs, books)
-        want = narrowest(venue, evs, truth)
+        got = within_snapshots(venue, evs, books, every=True)
+        want = within_snapshots(venue, evs, truth, every=True)
         check(got == want and len(got) == len(syms),
               f"{venue}: two shards make one market in one stream ({sorted(got)})")
 

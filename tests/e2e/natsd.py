@@ -1,9 +1,7 @@
 """A private nats-server for tests: Debian's nats-server binary, JetStream
 with file storage in a temporary directory, a free loopback port; stopped
 and removed at the end. `Cluster(3)` starts three such servers routed to
-one another on loopback (JetStream clustered, for R3 streams). Each server
-serves its monitoring endpoint on another free loopback port, from which
-`Cluster.stream_leader` reads which server leads a stream."""
+one another on loopback (JetStream clustered, for R3 streams)."""
 import os
 import shutil
 import socket
@@ -37,7 +35,6 @@ class Server:
         self.name = name
         self.root = root or tempfile.mkdtemp(prefix="ot-nats-")
         self.port = port or free_port()
-        self.http_port = free_port()  # monitoring (/jsz), on loopback
         self.cluster_port = cluster_port
         self.routes = list(routes)
         self.proc = None
@@ -50,7 +47,7 @@ class Server:
         store = os.path.join(self.root, self.name)
         conf = os.path.join(self.root, f"{self.name}.conf")
         lines = [f'server_name: "{self.name}"', "listen: 127.0.0.1:%d" % self.port,
-                 "http: 127.0.0.1:%d" % self.http_port, "jetstream { store_dir: %s }" % store]
+                 "jetstream { store_dir: %s }" % store]
         if self.cluster_port:
             routes = ", ".join(f"nats-route://127.0.0.1:{p}" for p in self.routes)
             lines.append('cluster { name: "ot", listen: 127.0.0.1:%d, routes: [%s] }'
@@ -77,14 +74,6 @@ class Server:
         self.proc = None
         self.log.close()
 
-    def jsz(self):
-        """The server's JetStream report (/jsz, with streams and consumers)."""
-        import json
-        import urllib.request
-        url = f"http://127.0.0.1:{self.http_port}/jsz?streams=true&consumers=true&config=true"
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return json.load(r)
-
     def close(self):
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -107,24 +96,6 @@ class Cluster:
     @property
     def urls(self):
         return ",".join(s.url for s in self.servers)
-
-    def stream_leader(self, stream):
-        """The server that leads `stream` (by name), or None."""
-        for s in self.servers:
-            if s.proc is None:
-                continue
-            try:
-                report = s.jsz()
-            except OSError:
-                continue
-            for acc in report.get("account_details", []):
-                for st in acc.get("stream_detail", []):
-                    if st.get("name") == stream:
-                        leader = st.get("cluster", {}).get("leader")
-                        for t in self.servers:
-                            if t.name == leader:
-                                return t
-        return None
 
     def __enter__(self):
         for s in self.servers:
