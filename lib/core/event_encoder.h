@@ -25,6 +25,11 @@ class LineSink {
   // Whether this sink throws every line away (producers may then skip
   // building lines nobody reads).
   virtual bool discards() const { return false; }
+  // Whether a line written again (the same event, by this or another
+  // process) is kept once downstream: JetStream with message ids, within
+  // its duplicate window. A restarted producer may then re-send what it
+  // cannot know left before it died.
+  virtual bool deduplicates() const { return false; }
 };
 
 class EventEncoder final : public EventListener {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <deque>
+
 namespace ot {
 
 namespace {
@@ -25,6 +27,10 @@ std::string ExecEngine::where(std::string_view source, std::uint64_t line_number
 }
 
 Result<> ExecEngine::open_journal(const std::string& path, bool sync) {
+  // The last reports journaled: the ones that may not have reached a
+  // deduplicating endpoint before a kill (at most the publisher's unacked
+  // window) are sent again, and those that did are dropped there by id.
+  std::deque<std::string> tail;
   Result<> opened = journal_.open(path, sync, [&](std::string_view line, std::uint64_t number) {
     if (auto decoded = decoder_.decode(line, ev_); !decoded) {
       diag_.warning(fmt::format("{}:{}", path, number), decoded.error().message());
@@ -35,9 +41,15 @@ Result<> ExecEngine::open_journal(const std::string& path, bool sync) {
     } else if (ev_.kind == EventType::exec) {
       if (ev_.exec.seq && *ev_.exec.seq > seq_) seq_ = *ev_.exec.seq;
       if (tracker_.find(ev_.exec.id) != nullptr) tracker_.apply(ev_.exec);
+      if (tail.size() == kRepublish) tail.pop_front();
+      tail.emplace_back(line);
     }
   });
   if (!opened) return opened;
+  for (LineSink* sink : {&out_, fills_}) {
+    if (sink == nullptr || !sink->deduplicates()) continue;
+    for (const std::string& line : tail) sink->write_line({}, line);
+  }
   for (const TrackedOrder* o : tracker_.open_orders()) {
     gateway_.restore(*o);
     ++stats_.restored;

@@ -66,7 +66,11 @@ class ExecEngine final : public ExecListener {
     report_lines_ = lines;
   }
   // Opens the journal, replays it into the order tracker and hands orders
-  // it shows as open to the gateway to reconcile. Call before any input.
+  // it shows as open to the gateway to reconcile. The last kRepublish
+  // reports journaled are published again on the sinks that deduplicate
+  // (LineSink::deduplicates(): JetStream), so one journaled just before a
+  // kill still reaches the executions stream, once. Call before any input,
+  // after set_fills().
   Result<> open_journal(const std::string& path, bool sync);
 
   // One input line (followed by kLinePadding readable bytes). False if it
@@ -91,6 +95,8 @@ class ExecEngine final : public ExecListener {
   const OrderTracker& orders() const { return tracker_; }
   std::size_t ids_used() const { return used_.size(); }
   static constexpr std::size_t kKeepFinal = 65536;
+  // At least the JetStream publisher's window of unacknowledged messages.
+  static constexpr std::size_t kRepublish = 4096;
   const ExecEngineStats& stats() const { return stats_; }
   // Output or journal failure (the run must stop: nothing may go unrecorded).
   const std::string& fatal() const { return fatal_; }

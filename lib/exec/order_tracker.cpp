@@ -128,6 +128,12 @@ OrderTracker::Outcome OrderTracker::apply(const Exec& e) {
     o.updated = e.ts;
     return r;
   }
+  if (has_fill && o.acked && compare(e.filled, o.filled) == 0) {
+    // A fill always moves the cumulative filled: this one was counted (a
+    // redelivered or republished report).
+    r.kind = Applied::duplicate;
+    return r;
+  }
   if (compare(e.filled, o.filled) < 0) {
     r.kind = Applied::refused;
     r.reason = "cumulative filled went down";
@@ -201,6 +207,20 @@ Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view
   e.leaves = Decimal{0, 0};
   e.order_price = request.price;
   return e;
+}
+
+Order order_of(const Exec& e) {
+  Order o;
+  o.id = e.id;
+  o.venue = e.venue;
+  o.symbol = e.symbol;
+  o.side = e.side;
+  o.strategy = e.strategy;
+  o.qty = ot::add(e.filled, e.leaves);
+  o.price = e.order_price;
+  o.kind = e.order_price ? OrderKind::limit : OrderKind::market;
+  o.ts = e.ts;
+  return o;
 }
 
 Order amended(const TrackedOrder& t, const Amend& a) {

@@ -9,7 +9,8 @@
 // A report that cannot follow the current state (a fill past the order's
 // quantity, anything after a final state other than an identical repeat) is
 // refused with a reason and changes nothing; a repeat of the last report
-// (a duplicated ack) is recognized and ignored.
+// (a duplicated ack) and a fill that does not move the cumulative filled (a
+// redelivered or republished fill) are recognized and ignored.
 //
 // Thread-safety: none; one tracker per owner.
 #pragma once
@@ -130,6 +131,10 @@ class OrderTracker {
 // A cancel or amend is passed as an Order holding its id, venue, symbol and
 // strategy. The views point into the tracker's record and `request`.
 Exec refusal(const OrderTracker& tracker, const Order& request, std::string_view reason, Nanos ts);
+// The order a report describes (id, venue, symbol, side, strategy, quantity
+// filled + leaves, the limit price; market when it has none), for a
+// tracker that adopts an order another run placed. Views into `e`.
+Order order_of(const Exec& e);
 // The order `t` would be after amend `a` (views into both).
 Order amended(const TrackedOrder& t, const Amend& a);
 

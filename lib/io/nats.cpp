@@ -275,8 +275,12 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
     efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   }
 
-  Result<> start() {
+  // `catch_up`: a JetStream input read from the stream's start (no
+  // durable) hands out, through try_next(), every message the stream held
+  // when it subscribed before it first says none waits.
+  Result<> start(bool catch_up) {
     if (efd_ < 0) return os_error(name_, errno);
+    catching_up_ = catch_up && !acks_ && !e_.stream.empty();
     auto c = Connection::open(
         e_,
         [this](std::string_view ev) {
@@ -317,6 +321,15 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       return Error(ErrorCode::io_error, name_ + ": cannot subscribe: " + last_error(s));
     }
     if (e_.stream.empty()) natsSubscription_SetPendingLimits(sub_, e_.pending, 256 << 20);
+    if (catching_up_) {
+      // Nothing to catch up with when the stream held nothing for us (else
+      // the last message it held arrives with nothing pending behind it).
+      jsConsumerInfo* ci = nullptr;
+      if (natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, nullptr) == NATS_OK) {
+        if (ci->NumPending == 0 && ci->Delivered.Consumer == 0) caught_up_ = true;
+        jsConsumerInfo_Destroy(ci);
+      }
+    }
     return {};
   }
 
@@ -365,6 +378,16 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       current_ = nullptr;
     }
     drain_wakeups();
+    while (catching_up_) {
+      if (take(line)) return true;
+      if (caught_up_) break;
+      // Waits for the backlog; a signal, or no message for a while (the
+      // server went away), ends the wait.
+      pollfd p{efd_, POLLIN, 0};
+      if (::poll(&p, 1, kCatchUpIdleMs) <= 0) break;
+      drain_wakeups();
+    }
+    catching_up_ = false;
     if (take(line)) return true;
     ack_handled();
     return false;
@@ -377,6 +400,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
  private:
   static constexpr std::size_t kQueued = 4096;   // messages held before nats.c's own queue
   static constexpr std::size_t kAckBatch = 256;  // handled messages acked at once
+  static constexpr int kCatchUpIdleMs = 10000;
 
   struct Item {
     natsMsg* msg = nullptr;  // or a status line:
@@ -441,6 +465,13 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
         return;
       }
       in->queue_.push_back(Item{msg, {}});
+      if (in->catching_up_ && !in->caught_up_) {
+        jsMsgMetaData* meta = nullptr;
+        if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+          if (meta->NumPending == 0) in->caught_up_ = true;
+          jsMsgMetaData_Destroy(meta);
+        }
+      }
     }
     in->wake();
   }
@@ -500,6 +531,9 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   std::condition_variable room_;
   std::deque<Item> queue_;
   bool closing_ = false;
+  // Catching up with the stream (start()): until the message with nothing
+  // pending behind it is queued.
+  std::atomic<bool> catching_up_{false}, caught_up_{false};
   natsMsg* current_ = nullptr;     // the message last handed out (acked later)
   std::vector<natsMsg*> handled_;  // handled, not yet acked
   int64_t dropped_seen_ = 0;
@@ -600,6 +634,7 @@ class NatsLineOutput final : public LineOutput {
   }
   bool ok() const override { return error_.empty(); }
   const std::string& error() const override { return error_; }
+  bool deduplicates() const override { return js_ != nullptr; }
 
  private:
   void publish(const std::string& subject, std::string_view line) {
@@ -974,13 +1009,13 @@ std::string nats_message_id(std::string_view line) {
 
 Result<std::unique_ptr<LineInput>> open_nats_input(const NatsEndpoint& e) {
   auto in = std::make_unique<NatsLineInput>(e);
-  if (auto r = in->start(); !r) return r.error();
+  if (auto r = in->start(false); !r) return r.error();
   return std::unique_ptr<LineInput>(std::move(in));
 }
 
 Result<std::unique_ptr<NatsReceiver>> open_nats_receiver(const NatsEndpoint& e) {
   auto in = std::make_unique<NatsLineInput>(e);
-  if (auto r = in->start(); !r) return r.error();
+  if (auto r = in->start(true); !r) return r.error();
   return std::unique_ptr<NatsReceiver>(std::move(in));
 }
 

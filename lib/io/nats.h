@@ -83,6 +83,11 @@ Result<std::unique_ptr<LineInput>> open_nats_input(const NatsEndpoint& e);
 // (FeedbackInput): fd() polls readable when lines may wait; try_next()
 // hands out the next one (the view valid until the next call), or says
 // none waits, having acked (durable consumers) what it handed out before.
+// Read from a JetStream stream's start (js= without durable=), try_next()
+// first hands out everything the stream held when it subscribed, waiting
+// for it if need be (a restarted ot-risk rebuilds its positions before its
+// first order): it says none waits only once that backlog is out, or when
+// no message came for 10 s, or a signal interrupted the wait.
 class NatsReceiver {
  public:
   virtual ~NatsReceiver() = default;

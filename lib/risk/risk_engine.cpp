@@ -387,7 +387,14 @@ void RiskEngine::reject(const Order& request, std::string_view reason) {
 
 void RiskEngine::on_exec(const Exec& e) {
   if (e.ts > now_) now_ = e.ts;
-  if (tracker_.find(e.id) == nullptr) return;  // not an order this gate approved
+  if (tracker_.find(e.id) == nullptr) {
+    // An order this run did not approve: one approved before a restart (the
+    // executions are read again from the stream's start), or sent around
+    // the gate. Its fills are the account's all the same.
+    if (e.status == ExecStatus::rejected || e.venue.empty() || e.symbol.empty()) return;
+    tracker_.add(order_of(e));
+    ++stats_.adopted;
+  }
   auto r = tracker_.apply(e);
   if (r.kind != OrderTracker::Applied::ok) return;
   if (r.order->open()) tracker_.amend(e.id, add(e.filled, e.leaves), e.order_price);

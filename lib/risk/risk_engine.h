@@ -42,8 +42,10 @@ namespace ot {
 
 struct RiskEngineStats {
   // invalid: orders refused before any limit (order_problem), also among rejected.
+  // adopted: orders first heard of from their executions (approved before a
+  // restart, or sent around the gate).
   std::uint64_t lines = 0, malformed = 0, invalid = 0, orders = 0, approved = 0, rejected = 0,
-                cancels = 0, fills = 0, kills = 0, hedges = 0;
+                cancels = 0, fills = 0, kills = 0, hedges = 0, adopted = 0;
 };
 
 class RiskEngine {

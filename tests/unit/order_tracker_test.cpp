@@ -28,6 +28,10 @@ TEST_CASE("order state machine", "[exec][orders]") {
   e.leaves = dec("6");
   CHECK(t.apply(e).kind == ot::OrderTracker::Applied::ok);
   CHECK(t.find("a")->leaves().to_string() == "6");
+  // The same fill again (a redelivered or republished report): its
+  // cumulative filled does not move, so it is not counted twice.
+  CHECK(t.apply(e).kind == ot::OrderTracker::Applied::duplicate);
+  CHECK(t.find("a")->notional.to_string() == "4");
   e.filled = dec("3");
   CHECK(t.apply(e).kind == ot::OrderTracker::Applied::refused);  // filled went down
   e.filled = dec("11");

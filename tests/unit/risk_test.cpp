@@ -523,3 +523,32 @@ TEST_CASE("the gate answers unreadable requests and refused amends by id", "[ris
   CHECK(g.order("ok", "buy", "1", "50000") == "duplicate client order id");
   CHECK_THAT(g.out.of("exec").back(), Catch::Contains("\"status\":\"new\""));
 }
+
+TEST_CASE("a restarted gate adopts orders from their executions, each fill once",
+          "[risk][orders]") {
+  // A gate restarted reads the executions again from the stream's start:
+  // orders its predecessor approved are known from their reports.
+  Gate g("[account]\nmax_open_orders = 2\n");
+  g.bbo("50000", "50001");
+  g.exec("old1", "new", "buy", nullptr, nullptr, "0", "3");
+  g.exec("old1", "partial", "buy", "50000", "1", "1", "2");
+  g.exec("old1", "partial", "buy", "50000", "1", "1", "2");  // the same fill again
+  g.exec("old2", "new", "sell", nullptr, nullptr, "0", "1");
+  g.exec("gone", "rejected", "sell", nullptr, nullptr, "0", "0");  // never working: not kept
+  CHECK(g.engine->stats().adopted == 2);
+  CHECK(g.engine->stats().fills == 1);
+  const auto positions = g.out.of("position");
+  REQUIRE(positions.size() == 1);
+  CHECK_THAT(positions.back(), Catch::Contains("\"qty\":\"1\""));
+  // Both adopted orders are working: the open-orders limit counts them, and
+  // a redelivered old order is restated, not approved again.
+  CHECK_THAT(g.order("n1", "buy", "1", "50000"), Catch::Contains("open orders"));
+  const std::size_t before = g.out.lines.size();
+  g.feed(
+      R"({"type":"order","id":"old1","venue":"binance","symbol":"BTCUSDT","side":"buy","qty":"3","price":"50000","kind":"limit"})");
+  const auto restated = g.out.of("exec", before);
+  REQUIRE(restated.size() == 1);
+  CHECK_THAT(restated[0],
+             Catch::Contains("\"status\":\"partial\"") && Catch::Contains("\"filled\":\"1\""));
+  CHECK(g.out.of("order", before).empty());
+}

@@ -98,9 +98,9 @@ static int program_main(int argc, char** argv) {
   if (print_stats) {
     std::fprintf(stderr,
                  "ot-risk: stats: lines=%lu malformed=%lu invalid=%lu orders=%lu approved=%lu "
-                 "rejected=%lu fills=%lu kills=%lu hedges=%lu\n",
+                 "rejected=%lu fills=%lu kills=%lu hedges=%lu adopted=%lu\n",
                  s.lines, s.malformed, s.invalid, s.orders, s.approved, s.rejected, s.fills,
-                 s.kills, s.hedges);
+                 s.kills, s.hedges, s.adopted);
   }
   if (strict && s.malformed + s.invalid + in->bad_lines() > 0) rc = tool::kExitFailure;
   return rc;
