@@ -305,6 +305,10 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       so.Stream = e_.stream.c_str();
       so.Config.DeliverPolicy = js_DeliverAll;
       if (acks_) {
+        if (const auto from = resume_point()) {
+          so.Config.DeliverPolicy = js_DeliverByStartSequence;
+          so.Config.OptStartSeq = *from;
+        }
         so.Config.Durable = e_.durable.c_str();
         so.Config.AckPolicy = js_AckExplicit;
         so.Config.AckWait = e_.ack_wait_s * 1'000'000'000;
@@ -320,6 +324,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
     if (s != NATS_OK) {
       return Error(ErrorCode::io_error, name_ + ": cannot subscribe: " + last_error(s));
     }
+    natsSubscription_SetOnCompleteCB(sub_, &NatsLineInput::on_complete, this);
     if (e_.stream.empty()) natsSubscription_SetPendingLimits(sub_, e_.pending, 256 << 20);
     if (catching_up_) {
       // Nothing to catch up with when the stream held nothing for us (else
@@ -334,21 +339,29 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   }
 
   ~NatsLineInput() override {
+    std::deque<Item> left;
     {
       std::lock_guard<std::mutex> l(m_);
-      closing_ = true;
+      closing_ = true;  // on_msg gives back what it still receives
+      left.swap(queue_);
     }
     room_.notify_all();
-    if (sub_ != nullptr) {
-      // Unsubscribing would delete a durable consumer this process created
-      // (nats.c ≥ 3.4): destroying the subscription alone keeps it.
-      if (!acks_) natsSubscription_Unsubscribe(sub_);
-      natsSubscription_Destroy(sub_);
-    }
     if (current_ != nullptr) handled_.push_back(current_);
     ack_handled();
-    for (auto& it : queue_) unhandled(it.msg);
+    for (auto& it : left) unhandled(it.msg);
+    // Unsubscribing would delete a durable consumer this process created
+    // (nats.c ≥ 3.4): closing the connection ends its subscription and
+    // keeps it.
+    if (sub_ != nullptr && !acks_) natsSubscription_Unsubscribe(sub_);
     conn_.reset();
+    if (sub_ != nullptr) {
+      // on_msg may still be running on nats.c's thread: wait until it has
+      // returned for good before this object goes.
+      std::unique_lock<std::mutex> l(m_);
+      complete_cv_.wait_for(l, std::chrono::seconds(5), [this] { return complete_; });
+      l.unlock();
+      natsSubscription_Destroy(sub_);
+    }
     if (efd_ >= 0) ::close(efd_);
   }
 
@@ -406,6 +419,39 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
     natsMsg* msg = nullptr;  // or a status line:
     std::string status;
   };
+
+  // A durable consumer left with messages delivered and not acked (its
+  // last user was killed) would get them again only after ack_wait, behind
+  // newer ones: out of order (a cancel before its order). It is made again
+  // from its ack floor instead (acks go in order), so the first message
+  // not acked comes first. Returns that stream sequence, having deleted
+  // the old consumer; nullopt to subscribe as usual.
+  std::optional<std::uint64_t> resume_point() {
+    for (int tries = 0; tries < 50; ++tries) {
+      jsConsumerInfo* ci = nullptr;
+      if (js_GetConsumerInfo(&ci, conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
+                             nullptr) != NATS_OK) {
+        return std::nullopt;  // none yet
+      }
+      const bool bound = ci->PushBound;
+      const bool pending = ci->NumAckPending > 0;
+      const std::uint64_t floor = ci->AckFloor.Stream;
+      jsConsumerInfo_Destroy(ci);
+      if (!pending) return std::nullopt;
+      if (!bound) {
+        if (js_DeleteConsumer(conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
+                              nullptr) != NATS_OK) {
+          return std::nullopt;
+        }
+        return floor + 1;
+      }
+      // Its killed user's connection may not be gone yet (else another
+      // process holds it, and subscribing says so).
+      pollfd none{};
+      if (::poll(&none, 0, 100) < 0 && errno == EINTR) return std::nullopt;
+    }
+    return std::nullopt;
+  }
 
   // The next waiting line into `line` (a gap first, if the client dropped
   // messages); false when none waits.
@@ -475,6 +521,12 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
     }
     in->wake();
   }
+  static void on_complete(void* self) {
+    auto* in = static_cast<NatsLineInput*>(self);
+    std::lock_guard<std::mutex> l(in->m_);
+    in->complete_ = true;
+    in->complete_cv_.notify_all();
+  }
   static void on_error(natsConnection*, natsSubscription*, natsStatus s, void* self) {
     auto* in = static_cast<NatsLineInput*>(self);
     if (s != NATS_SLOW_CONSUMER) in->push_status("error", natsStatus_GetText(s));
@@ -531,6 +583,8 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   std::condition_variable room_;
   std::deque<Item> queue_;
   bool closing_ = false;
+  bool complete_ = false;  // the subscription closed and on_msg returned for good
+  std::condition_variable complete_cv_;
   // Catching up with the stream (start()): until the message with nothing
   // pending behind it is queued.
   std::atomic<bool> catching_up_{false}, caught_up_{false};
