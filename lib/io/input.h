@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,17 @@ class LineInput {
   // Bytes read from the file so far (compressed bytes of a compressed
   // file; 0 for message inputs), for progress against the file's size.
   virtual std::uint64_t bytes_read() const { return 0; }
+  // A replayable source (a JetStream durable consumer) names itself
+  // ("nats://host:port/SUBJECT?js=STREAM&durable=NAME", without
+  // credentials) and gives the position (stream sequence) of the line last
+  // returned, so a consumer can commit positions with what it stores and
+  // skip what is delivered again after a crash. Empty and nullopt
+  // elsewhere.
+  virtual const std::string& source() const {
+    static const std::string none;
+    return none;
+  }
+  virtual std::optional<std::uint64_t> position() const { return std::nullopt; }
   // Called right before the input would wait for more data (an empty pipe,
   // a quiet socket): the moment to flush outputs, so a live stream is
   // delivered per record while a batch run is written in large blocks.

@@ -268,6 +268,27 @@ Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e) {
 
 // ---- input ----
 
+// The stream sequence in a JetStream message's reply subject:
+// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.… (or, with a domain
+// and an account hash, $JS.ACK.<domain>.<hash>.<stream>.…).
+std::optional<std::uint64_t> stream_sequence(const char* reply) {
+  if (reply == nullptr) return std::nullopt;
+  std::string_view tokens[12];
+  std::size_t n = 0;
+  std::string_view s(reply);
+  while (n < 12) {
+    const auto dot = s.find('.');
+    tokens[n++] = s.substr(0, dot);
+    if (dot == std::string_view::npos) break;
+    s.remove_prefix(dot + 1);
+  }
+  const std::string_view t = n == 9 ? tokens[5] : n >= 11 ? tokens[7] : std::string_view();
+  std::uint64_t v = 0;
+  const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) return std::nullopt;
+  return v;
+}
+
 class NatsLineInput final : public LineInput, public NatsReceiver {
  public:
   explicit NatsLineInput(const NatsEndpoint& e)
@@ -408,6 +429,8 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
 
   std::uint64_t line_number() const override { return 0; }
   const std::string& name() const override { return name_; }
+  const std::string& source() const override { return acks_ ? name_ : no_source_; }
+  std::optional<std::uint64_t> position() const override { return position_; }
   const std::string& error() const override { return error_; }
 
  private:
@@ -475,7 +498,10 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
         queue_.pop_front();
       }
       room_.notify_one();
-      if (it.msg == nullptr) return hand_out(it.status, line);
+      if (it.msg == nullptr) {
+        position_.reset();
+        return hand_out(it.status, line);
+      }
       const char* data = natsMsg_GetData(it.msg);
       const auto n = static_cast<std::size_t>(natsMsg_GetDataLength(it.msg));
       if (n > max_) {
@@ -486,6 +512,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       hand_out(std::string_view(data == nullptr ? "" : data, n), line);
       if (acks_) {
         current_ = it.msg;
+        position_ = stream_sequence(natsMsg_GetReply(it.msg));
       } else {
         natsMsg_Destroy(it.msg);
       }
@@ -575,6 +602,8 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   NatsEndpoint e_;
   std::string name_;
   std::string error_;
+  const std::string no_source_;
+  std::optional<std::uint64_t> position_;  // of the line last handed out (durable)
   const bool acks_;
   std::unique_ptr<Connection> conn_;
   natsSubscription* sub_ = nullptr;

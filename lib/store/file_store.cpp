@@ -206,8 +206,9 @@ void for_each_partition(const std::string& root, const StoreFilter& f, Fn fn) {
   }
 }
 
-// DIR/.commits/<first seq of a writer's run>: 16 bytes, the run's first seq
-// and the last seq it committed, rewritten at the end of every flush.
+// DIR/.commits/<first seq of a writer's run>: 24 bytes, the run's first
+// seq, the last seq it committed and its source's position then (0: none),
+// rewritten at the end of every flush; then the source's name, if any.
 std::string commit_path(const std::string& dir, std::uint64_t start) {
   return dir + "/.commits/" + std::to_string(start);
 }
@@ -360,10 +361,34 @@ Result<std::unique_ptr<FileStoreWriter>> FileStoreWriter::open(const FileStoreOp
 }
 
 bool FileStoreWriter::commit(std::uint64_t last) {
-  char rec[16];
+  char rec[24];
   std::memcpy(rec, &first_seq_, 8);
   std::memcpy(rec + 8, &last, 8);
-  return ::pwrite(commit_fd_, rec, sizeof rec, 0) == static_cast<ssize_t>(sizeof rec);
+  std::memcpy(rec + 16, &position_, 8);
+  if (::pwrite(commit_fd_, rec, sizeof rec, 0) != static_cast<ssize_t>(sizeof rec)) return false;
+  committed_position_ = position_;
+  return true;
+}
+
+Result<std::optional<std::uint64_t>> FileStoreWriter::resume(std::string_view source) {
+  std::optional<std::uint64_t> done;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.dir + "/.commits", ec)) {
+    std::string data;
+    if (!read_file(e.path().string(), data) || data.size() <= 24) continue;
+    if (std::string_view(data).substr(24) != source) continue;
+    std::uint64_t position = 0;
+    std::memcpy(&position, data.data() + 16, 8);
+    if (position > 0 && (!done || position > *done)) done = position;
+  }
+  // This run's name for its positions, before it commits any.
+  const std::string path = commit_path(options_.dir, first_seq_);
+  if (::pwrite(commit_fd_, source.data(), source.size(), 24) !=
+          static_cast<ssize_t>(source.size()) ||
+      ::fsync(commit_fd_) != 0) {
+    return Error(ErrorCode::io_error, sys_error("cannot write", path));
+  }
+  return done;
 }
 
 FileStoreWriter::~FileStoreWriter() {
@@ -519,7 +544,7 @@ Result<> FileStoreWriter::flush() {
     p.buf_count = 0;
     wrote = true;
   }
-  if (!wrote) return {};
+  if (!wrote && position_ == committed_position_) return {};
   // Only now are this flush's records visible, all of them at once: a crash
   // in the loop above leaves them unseen and cut by the next writer, so
   // what survives is always a prefix of what was appended.

@@ -19,6 +19,10 @@
 // (and, in a store written before commit files, every record with its
 // '\n'). Readers stop at the last '\n', so a torn tail is never seen; the
 // next writer cuts torn tails and uncommitted records before appending.
+// Writing from a replayable source (a JetStream durable consumer), the
+// commit file also holds the source's name and the position of the last
+// committed record, written with the commit itself, so a writer restarted
+// after a kill skips exactly what was committed and delivered again.
 // Sealing writes NNNNNN.zst.tmp, syncs it, renames it over and only then
 // removes the .ndjson; a reader seeing both takes the .zst. One writer per
 // directory at a time (an exclusive lock on DIR/.lock); any number of
@@ -78,6 +82,8 @@ class FileStoreWriter final : public RecordSink {
   std::size_t pending_bytes() const override { return pending_; }
   // flush() and seal every open segment.
   Result<> close() override;
+  Result<std::optional<std::uint64_t>> resume(std::string_view source) override;
+  void set_position(std::uint64_t position) override { position_ = position; }
 
   std::uint64_t records() const { return records_; }
 
@@ -95,7 +101,9 @@ class FileStoreWriter final : public RecordSink {
   int lock_fd_ = -1;
   int commit_fd_ = -1;
   std::uint64_t first_seq_ = 0;  // this run's first seq
-  CommitTable commits_;          // the runs before this one
+  std::uint64_t position_ = 0;   // the source's position appended up to (0: none)
+  std::uint64_t committed_position_ = 0;
+  CommitTable commits_;  // the runs before this one
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::unordered_map<std::string, std::size_t> index_;  // partition key -> partitions_
   std::string key_;

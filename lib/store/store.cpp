@@ -34,10 +34,26 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       }
     });
   }
+  std::uint64_t committed = 0;  // stream sequences start at 1
+  if (!in.source().empty()) {
+    auto resumed = sink.resume(in.source());
+    if (!resumed) {
+      diag.error("", resumed.error().message());
+      return false;
+    }
+    committed = resumed->value_or(0);
+  }
   std::string_view line;
   RecordKey key;
   while (ok && !(stop && *stop) && in.next(line)) {
     ++stats.lines;
+    if (const auto position = in.position()) {
+      if (*position <= committed) {
+        ++stats.repeated;
+        continue;
+      }
+      sink.set_position(*position);
+    }
     // Events are parsed in place; an empty line is a disconnect in a capture.
     if (!options.raw && is_blank(line)) continue;
     const Result<> keyed = options.raw ? raw.key(line, key) : events.key(line, now_ns(), key);

@@ -69,6 +69,18 @@ class RecordSink {
   virtual Result<> append(const RecordKey& key, std::string_view line) = 0;
   virtual Result<> flush() = 0;
   virtual std::size_t pending_bytes() const = 0;
+  // Exactly once from a replayable source (LineInput::source(), a
+  // JetStream durable consumer): resume() names the source and returns the
+  // position up to which an earlier run from it committed (nullopt: none);
+  // set_position() gives the position of the records appended so far,
+  // committed with them, atomically, at the next flush(). A sink that drops
+  // repeated records by their own keys (PostgreSQL) needs neither: these
+  // defaults do nothing.
+  virtual Result<std::optional<std::uint64_t>> resume(std::string_view source) {
+    (void)source;
+    return std::optional<std::uint64_t>();
+  }
+  virtual void set_position(std::uint64_t position) { (void)position; }
   // flush() and release everything; the sink takes no more records.
   virtual Result<> close() = 0;
 };
@@ -93,13 +105,16 @@ struct WriteOptions {
 };
 
 struct WriteStats {
-  std::uint64_t lines = 0, stored = 0, filtered = 0, malformed = 0, refused = 0;
+  // repeated: delivered again after a crash, already committed (skipped).
+  std::uint64_t lines = 0, stored = 0, filtered = 0, malformed = 0, refused = 0, repeated = 0;
 };
 
 // Reads `in` to its end (or a stop signal, through `stop`), filing each line
 // in `sink`. Flushes whenever the input waits for more data (a live stream
 // is durable record by record) and when `flush_bytes` are queued; closes the
-// sink at the end. Malformed lines are reported to `diag` and skipped.
+// sink at the end. Malformed lines are reported to `diag` and skipped. From
+// a replayable source, positions are committed with the records, and lines
+// at or before the position an earlier run committed are skipped.
 // False if the sink failed (diag has why).
 bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Diagnostics& diag,
                WriteStats& stats, const volatile std::sig_atomic_t* stop = nullptr);

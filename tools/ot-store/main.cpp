@@ -115,11 +115,13 @@ static int program_main(int argc, char** argv) {
     if (print_stats) {
       std::fprintf(
           stderr,
-          "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu refused=%llu\n",
+          "ot-store: stats: lines=%llu stored=%llu filtered=%llu malformed=%llu refused=%llu "
+          "repeated=%llu\n",
           static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.stored),
           static_cast<unsigned long long>(st.filtered),
           static_cast<unsigned long long>(st.malformed),
-          static_cast<unsigned long long>(st.refused));
+          static_cast<unsigned long long>(st.refused),
+          static_cast<unsigned long long>(st.repeated));
     }
     const bool dropped = st.malformed + st.refused + in->bad_lines() > 0;
     return ok && in->error().empty() && !(strict && dropped) ? tool::kExitOk : tool::kExitFailure;
