@@ -327,8 +327,8 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       so.Config.DeliverPolicy = js_DeliverAll;
       if (acks_) {
         if (const auto from = resume_point()) {
-          so.Config.DeliverPolicy = js_DeliverByStartSequence;
-          so.Config.OptStartSeq = *from;
+          so.Config.DeliverPolicy = from->first;
+          so.Config.OptStartSeq = from->second;
         }
         so.Config.Durable = e_.durable.c_str();
         so.Config.AckPolicy = js_AckExplicit;
@@ -447,9 +447,11 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   // last user was killed) would get them again only after ack_wait, behind
   // newer ones: out of order (a cancel before its order). It is made again
   // from its ack floor instead (acks go in order), so the first message
-  // not acked comes first. Returns that stream sequence, having deleted
-  // the old consumer; nullopt to subscribe as usual.
-  std::optional<std::uint64_t> resume_point() {
+  // not acked comes first. Returns the delivery policy and start sequence
+  // to subscribe with: that one, having deleted the old consumer, or the
+  // existing consumer's own (which a subscription must repeat); nullopt
+  // when there is none yet.
+  std::optional<std::pair<jsDeliverPolicy, std::uint64_t>> resume_point() {
     for (int tries = 0; tries < 50; ++tries) {
       jsConsumerInfo* ci = nullptr;
       if (js_GetConsumerInfo(&ci, conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
@@ -459,19 +461,22 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       const bool bound = ci->PushBound;
       const bool pending = ci->NumAckPending > 0;
       const std::uint64_t floor = ci->AckFloor.Stream;
+      const std::pair<jsDeliverPolicy, std::uint64_t> own{ci->Config->DeliverPolicy,
+                                                          ci->Config->OptStartSeq};
       jsConsumerInfo_Destroy(ci);
-      if (!pending) return std::nullopt;
+      if (!pending) return own;
       if (!bound) {
         if (js_DeleteConsumer(conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
                               nullptr) != NATS_OK) {
-          return std::nullopt;
+          return own;
         }
-        return floor + 1;
+        return std::pair{js_DeliverByStartSequence, floor + 1};
       }
       // Its killed user's connection may not be gone yet (else another
       // process holds it, and subscribing says so).
       pollfd none{};
-      if (::poll(&none, 0, 100) < 0 && errno == EINTR) return std::nullopt;
+      if (::poll(&none, 0, 100) < 0 && errno == EINTR) return own;
+      if (tries == 49) return own;  // still held: subscribing says by whom
     }
     return std::nullopt;
   }
