@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/hash.h"
 #include "core/json_in.h"
 #include "core/json_out.h"
 #include "core/time.h"
@@ -268,10 +269,12 @@ Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e) {
 
 // ---- input ----
 
-// The stream sequence in a JetStream message's reply subject:
-// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.… (or, with a domain
-// and an account hash, $JS.ACK.<domain>.<hash>.<stream>.…).
-std::optional<std::uint64_t> stream_sequence(const char* reply) {
+// A number in a JetStream message's reply subject,
+// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+// (or, with a domain and an account hash after ACK, two tokens further on):
+// the stream sequence, or how many messages are pending behind this one.
+enum class AckField { stream_seq = 5, pending = 8 };
+std::optional<std::uint64_t> ack_field(const char* reply, AckField field) {
   if (reply == nullptr) return std::nullopt;
   std::string_view tokens[12];
   std::size_t n = 0;
@@ -282,7 +285,8 @@ std::optional<std::uint64_t> stream_sequence(const char* reply) {
     if (dot == std::string_view::npos) break;
     s.remove_prefix(dot + 1);
   }
-  const std::string_view t = n == 9 ? tokens[5] : n >= 11 ? tokens[7] : std::string_view();
+  const auto at = static_cast<std::size_t>(field);
+  const std::string_view t = n == 9 ? tokens[at] : n >= 11 ? tokens[at + 2] : std::string_view();
   std::uint64_t v = 0;
   const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) return std::nullopt;
@@ -452,7 +456,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   // existing consumer's own (which a subscription must repeat); nullopt
   // when there is none yet.
   std::optional<std::pair<jsDeliverPolicy, std::uint64_t>> resume_point() {
-    for (int tries = 0; tries < 50; ++tries) {
+    for (int tries = 1;; ++tries) {
       jsConsumerInfo* ci = nullptr;
       if (js_GetConsumerInfo(&ci, conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
                              nullptr) != NATS_OK) {
@@ -472,13 +476,11 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
         }
         return std::pair{js_DeliverByStartSequence, floor + 1};
       }
-      // Its killed user's connection may not be gone yet (else another
-      // process holds it, and subscribing says so).
+      // Its killed user's connection may not be gone yet (after 5 s:
+      // another process holds it, and subscribing says so).
       pollfd none{};
-      if (::poll(&none, 0, 100) < 0 && errno == EINTR) return own;
-      if (tries == 49) return own;  // still held: subscribing says by whom
+      if (tries == 50 || (::poll(&none, 0, 100) < 0 && errno == EINTR)) return own;
     }
-    return std::nullopt;
   }
 
   // The next waiting line into `line` (a gap first, if the client dropped
@@ -517,7 +519,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       hand_out(std::string_view(data == nullptr ? "" : data, n), line);
       if (acks_) {
         current_ = it.msg;
-        position_ = stream_sequence(natsMsg_GetReply(it.msg));
+        position_ = ack_field(natsMsg_GetReply(it.msg), AckField::stream_seq);
       } else {
         natsMsg_Destroy(it.msg);
       }
@@ -543,12 +545,9 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
         return;
       }
       in->queue_.push_back(Item{msg, {}});
-      if (in->catching_up_ && !in->caught_up_) {
-        jsMsgMetaData* meta = nullptr;
-        if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-          if (meta->NumPending == 0) in->caught_up_ = true;
-          jsMsgMetaData_Destroy(meta);
-        }
+      if (in->catching_up_ && !in->caught_up_ &&
+          ack_field(natsMsg_GetReply(msg), AckField::pending) == 0) {
+        in->caught_up_ = true;
       }
     }
     in->wake();
@@ -991,23 +990,13 @@ std::string nats_subject(std::string_view base, std::string_view topic) {
 
 namespace {
 
-// FNV-1a, 64 bits: the same on every host and build, unlike std::hash.
-constexpr std::uint64_t kFnvBasis = 14695981039346656037ULL;
-void fnv(std::uint64_t& h, std::string_view s) {
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-}
-
 // Folds a member's key and its (scalar) value's JSON text into `h`.
 simdjson::error_code fold_raw(std::string_view key,
                               simdjson::simdjson_result<simdjson::ondemand::value> v,
                               std::uint64_t& h) {
   std::string_view raw;
   if (auto e = v.raw_json_token().get(raw)) return e;
-  fnv(h, key);
-  fnv(h, raw);
+  h = fnv1a64(raw, fnv1a64(key, h));
   return simdjson::SUCCESS;
 }
 
@@ -1026,7 +1015,7 @@ std::string nats_message_id(std::string_view line) {
   }
   std::string_view type, venue, symbol, id, status, filled, leaves, order_price, trade_id;
   std::optional<std::int64_t> seq, ts, checksum;
-  std::uint64_t content = kFnvBasis;  // a ticker's members but recv
+  std::uint64_t content = kFnv1aBasis;  // a ticker's members but recv
   bool snapshot = false;
   for (auto f : obj) {
     std::string_view k;

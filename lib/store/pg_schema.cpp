@@ -297,15 +297,6 @@ Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
 
 }  // namespace pg
 
-std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 void copy_escape(std::string_view v, std::string& out) {
   for (char c : v) {
     switch (c) {

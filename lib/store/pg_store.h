@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -51,8 +52,7 @@ Result<std::unique_ptr<RecordSource>> open_pg_source(const PgOptions& options,
                                                      const StoreFilter& filter);
 Result<std::vector<StoredSeries>> list_pg(const PgOptions& options, const StoreFilter& filter);
 
-// Parts, exposed for tests.
-std::uint64_t fnv1a64(std::string_view bytes);
+// Parts, exposed for tests (a row's digest is fnv1a64 of its line, core/hash.h).
 // Appends `v` to `out` escaped for COPY's text format.
 void copy_escape(std::string_view v, std::string& out);
 // The table an event type is stored in.
