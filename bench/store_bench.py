@@ -74,7 +74,7 @@ def main():
         db = wall(f"{BIN}/ot-store write --db {pg.url} --spool {tmp}/spool < {events}", a.repeat, reset)
         print(f"| psql \\copy of the same events into one text column (limit for PostgreSQL) | "
               f"{copy:.3f} | {n / copy / 1e6:.2f} M | 1.00x |")
-        print(f"| ot-store write --db (typed columns, staging, ON CONFLICT) | {db:.3f} | "
+        print(f"| ot-store write --db (typed columns, natural-key index) | {db:.3f} | "
               f"{n / db / 1e6:.2f} M | {db / copy:.2f}x |")
     shutil.rmtree(tmp, ignore_errors=True)
 

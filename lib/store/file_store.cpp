@@ -36,18 +36,26 @@ std::string sys_error(std::string_view what, const std::string& path) {
 bool read_file(const std::string& path, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  out.clear();
-  char buf[1 << 16];
+  // Read into place at the size the file has (a segment is megabytes: no
+  // growing copies), then on while a writer is still appending.
+  struct stat st {};
+  std::size_t n = 0;
+  out.resize(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) : 0);
+  char more[1 << 16];
   for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof buf);
+    const bool in_place = n < out.size();
+    const ssize_t r =
+        in_place ? ::read(fd, out.data() + n, out.size() - n) : ::read(fd, more, sizeof more);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       ::close(fd);
       return false;
     }
     if (r == 0) break;
-    out.append(buf, static_cast<std::size_t>(r));
+    if (!in_place) out.append(more, static_cast<std::size_t>(r));
+    n += static_cast<std::size_t>(r);
   }
+  out.resize(n);
   ::close(fd);
   return true;
 }
@@ -571,11 +579,13 @@ Result<> FileStoreWriter::seal(Partition& p) {
   const std::string src = segment_path(p.dir, p.number, false);
   const std::string dst = segment_path(p.dir, p.number, true);
   const std::string tmp = dst + ".tmp";
-  std::string data;
+  // The buffers keep their (megabytes of) memory from seal to seal.
+  std::string& data = seal_in_;
+  std::string& out = seal_out_;
   if (!read_file(src, data)) {
     return Error(ErrorCode::io_error, sys_error("cannot read", src));
   }
-  std::string out(8 + kHeaderPayload + ZSTD_compressBound(data.size()), '\0');
+  out.resize(8 + kHeaderPayload + ZSTD_compressBound(data.size()));
   put_u32(out.data(), kSkippableMagic);
   put_u32(out.data() + 4, kHeaderPayload);
   std::memcpy(out.data() + 8, kHeaderTag, 4);

@@ -107,6 +107,7 @@ class FileStoreWriter final : public RecordSink {
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::unordered_map<std::string, std::size_t> index_;  // partition key -> partitions_
   std::string key_;
+  std::string seal_in_, seal_out_;  // a segment and its compressed form
   std::uint64_t seq_ = 0;
   std::uint64_t tick_ = 0;
   std::size_t pending_ = 0;

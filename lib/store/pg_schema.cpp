@@ -298,24 +298,17 @@ Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
 }  // namespace pg
 
 void copy_escape(std::string_view v, std::string& out) {
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
+  // Runs between the (rare) bytes to escape go in whole.
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(v.data() + from, i - from);
+    out += '\\';
+    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    from = i + 1;
   }
+  out.append(v.data() + from, v.size() - from);
 }
 
 std::string_view pg_table_for(std::string_view type) {

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -329,12 +330,17 @@ class PgSink final : public RecordSink {
     return s;
   }
 
-  // One transaction: partitions, COPY into staging, move without duplicates.
+  // One transaction: partitions, COPY straight in (or through staging when
+  // a row is there already).
   bool insert(std::string_view records) {
-    std::map<std::string, std::string> rows;
+    // The row buffers keep their memory from batch to batch.
+    for (auto& [table, data] : rows_) data.clear();
+    std::map<std::string, std::string>& rows = rows_;
     std::set<std::pair<std::string, Nanos>> days;
     build_rows(records, rows, days);
-    if (rows.empty()) return true;
+    if (std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.second.empty(); })) {
+      return true;
+    }
     PGconn* c = conn_.get();
     if (!stage() || !run(c, "BEGIN")) return classify();
     if (!timescale_) {
@@ -350,24 +356,21 @@ class PgSink final : public RecordSink {
       }
     }
     for (const auto& [table, data] : rows) {
+      if (data.empty()) continue;
       const Table& t = table_named(table);
       const std::string cols = column_list(t);
+      // Straight into the table: one copy of the rows. A batch holding a row
+      // stored before (a redelivery, a spool drained twice) breaks the
+      // unique key: then through staging, keeping the rows not yet there.
+      if (!run(c, "SAVEPOINT direct")) return classify();
+      std::string state;
+      if (copy_in(c, q(opt_.schema, t.name), cols, data, state)) {
+        if (!run(c, "RELEASE SAVEPOINT direct")) return classify();
+        continue;
+      }
+      if (state != kUniqueViolation || !run(c, "ROLLBACK TO SAVEPOINT direct")) return classify();
       const std::string stage_name = ident(std::string("stage_") + t.name);
-      if (!run(c, "COPY " + stage_name + " (" + cols + ") FROM STDIN", {}, PGRES_COPY_IN)) {
-        return classify();
-      }
-      if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 ||
-          PQputCopyEnd(c, nullptr) != 1) {
-        last_error_ = conn_error(c);
-        return classify();
-      }
-      ResultPtr r(PQgetResult(c));
-      if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-        last_error_ = r ? PQresultErrorMessage(r.get()) : conn_error(c);
-        while (PGresult* more = PQgetResult(c)) PQclear(more);
-        return classify();
-      }
-      while (PGresult* more = PQgetResult(c)) PQclear(more);
+      if (!copy_in(c, stage_name, cols, data, state)) return classify();
       if (!run(c, "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
                       " FROM " + stage_name + " ON CONFLICT DO NOTHING")) {
         return classify();
@@ -378,6 +381,31 @@ class PgSink final : public RecordSink {
     new_partitions_.clear();
     return true;
   }
+
+  // COPY of `data` (text rows) into `target`; false with last_error_ and
+  // the SQLSTATE in `state` when it fails.
+  bool copy_in(PGconn* c, const std::string& target, const std::string& cols,
+               const std::string& data, std::string& state) {
+    state.clear();
+    if (!run(c, "COPY " + target + " (" + cols + ") FROM STDIN", {}, PGRES_COPY_IN)) return false;
+    if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 ||
+        PQputCopyEnd(c, nullptr) != 1) {
+      last_error_ = conn_error(c);
+      return false;
+    }
+    ResultPtr r(PQgetResult(c));
+    const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+    if (!ok) {
+      last_error_ = r ? PQresultErrorMessage(r.get()) : conn_error(c);
+      if (r) {
+        const char* s = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+        if (s != nullptr) state = s;
+      }
+    }
+    while (PGresult* more = PQgetResult(c)) PQclear(more);
+    return ok;
+  }
+  static constexpr std::string_view kUniqueViolation = "23505";
 
   // After a failure: a lost connection is an outage (spool and retry);
   // anything else is fatal.
@@ -479,6 +507,7 @@ class PgSink final : public RecordSink {
   std::vector<std::string> new_partitions_;
   simdjson::ondemand::parser parser_;
   std::string padded_;
+  std::map<std::string, std::string> rows_;  // COPY rows per table, of the batch
   // Views into the record or the parser's buffer, used before the next parse.
   std::vector<std::optional<std::string_view>> values_;
 };

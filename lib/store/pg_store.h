@@ -16,10 +16,11 @@
 // compression after 7 days when the extension can be created, else native
 // range partitioning by day (partitions created as data arrives).
 //
-// Writing: rows are batched per flush, sent with COPY into a session-local
-// staging table and moved with INSERT ... ON CONFLICT DO NOTHING, one
-// transaction per flush. While the database is unreachable, each flush's
-// records go to a spool directory (fsynced) instead; when the connection
+// Writing: rows are batched per flush and sent with COPY straight into
+// their table, one transaction per flush; a batch that breaks the unique
+// key (a row stored before) is rolled back to a savepoint and goes through
+// a session-local staging table with INSERT ... ON CONFLICT DO NOTHING. While the database is
+// unreachable, each flush's records go to a spool directory (fsynced) instead; when the connection
 // comes back the spool drains first, oldest record first. A crash leaves the
 // spool on disk, and the next writer drains it. Nothing is lost; the key
 // makes the drain's retries harmless.
