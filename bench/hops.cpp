@@ -10,7 +10,17 @@
 // line) from one pipe (ZeroMQ socket) to the next, the shape of the
 // five-program chain with no work done in it.
 //
-//   ot-bench-hops [--count N] [--gap-us G] [--ring K]
+// With --nats URL (a nats-server, JetStream enabled), also the hop of an
+// event line through OptiTrade's own nats:// endpoints (lib/io): core NATS,
+// and JetStream (each publish acknowledged by the stream before the flush
+// returns, an ordered consumer at the other end). With --js-events FILE,
+// the events/s of publishing FILE's lines into a stream through the
+// nats:// output (subjects per event, message ids, acks) next to a bare
+// nats.c asynchronous publisher of the same bytes to one subject (the
+// limit).
+//
+//   ot-bench-hops [--count N] [--gap-us G] [--ring K] [--nats URL [--js-events FILE]]
+#include <nats/nats.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,11 +30,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
 
 #include "core/time.h"
+#include "io/input.h"
+#include "io/output.h"
 
 namespace {
 
@@ -205,11 +218,130 @@ void zmq_ipc(int count) {
   report("zeromq ipc one-way (RTT/2)", "round trips", std::move(rtt), 2);
 }
 
+// Ping-pong of an event line through nats:// endpoints: this process
+// publishes to BASEping and reads BASEpong; a child echoes. With `js`,
+// each direction is a JetStream stream of its own (STREAMping, STREAMpong).
+// Each trip's trade has an id of its own (JetStream keeps one message per
+// id).
+void nats_hop(int count, const std::string& url, const std::string& what, const std::string& base,
+              bool js) {
+  std::string line =
+      R"({"type":"trade","venue":"binance","symbol":"BTCUSDT","ts":1,"recv":2,"price":"1",)"
+      R"("qty":"1","side":"buy","id":"0000000000"})" +
+      std::string(kSize - 119, ' ');
+  const std::size_t id_at = line.find("0000000000");
+  int trip = 0;
+  const std::string topic = "trade.binance.BTCUSDT";
+  auto open_in = [&](const std::string& s) {
+    const std::string query = js ? "?js=" + base + s : "";
+    auto in = ot::open_input(url + "/" + base + s + ".>" + query);
+    if (!in) {
+      std::fprintf(stderr, "ot-bench-hops: %s\n", in.error().message().c_str());
+      std::exit(1);
+    }
+    return std::move(in).value();
+  };
+  auto open_out = [&](const std::string& s) {
+    const std::string query = js ? "?js=" + base + s : "";
+    auto out = ot::open_output(url + "/" + base + s + query, {});
+    if (!out) {
+      std::fprintf(stderr, "ot-bench-hops: %s\n", out.error().message().c_str());
+      std::exit(1);
+    }
+    return std::move(out).value();
+  };
+  int ready[2];
+  if (::pipe(ready) != 0) std::exit(1);
+  std::fflush(stdout);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto in = open_in("ping");
+    auto out = open_out("pong");
+    if (::write(ready[1], "r", 1) != 1) ::_exit(1);
+    std::string_view got;
+    for (int i = 0; i < count + warmup && in->next(got); ++i) {
+      out->write_line(topic, got);
+      out->flush();
+    }
+    ::_exit(0);
+  }
+  auto in = open_in("pong");
+  auto out = open_out("ping");
+  char r;
+  read_full(ready[0], &r, 1);  // the echo is subscribed
+  std::string_view got;
+  auto rtt = time_trips(count, [&] {
+    std::snprintf(line.data() + id_at, 11, "%010d", ++trip);
+    line[id_at + 10] = '"';
+    out->write_line(topic, line);
+    out->flush();
+    if (!in->next(got)) std::exit(1);
+  });
+  ::waitpid(pid, nullptr, 0);
+  report(what + " one-way (RTT/2)", "round trips", std::move(rtt), 2);
+}
+
+// Events/s into a JetStream stream: the nats:// output (OptiTrade's), then
+// a bare nats.c asynchronous publisher of the same lines, each run into a
+// fresh stream.
+void js_publish(const std::string& url, const std::string& file) {
+  std::vector<std::string> lines;
+  std::ifstream f(file);
+  for (std::string l; std::getline(f, l);) lines.push_back(std::move(l));
+  if (lines.empty()) std::exit(1);
+  auto seconds = [](long long ns) { return static_cast<double>(ns) / 1e9; };
+  const long long t0 = mono_ns();
+  {
+    auto opened = ot::open_output(url + "/pubours?js=PUBOURS&dup_window=10s", {});
+    if (!opened) std::exit(1);
+    auto out = std::move(opened).value();
+    for (const auto& l : lines) out->write_line({}, l);
+    if (!out->flush()) std::exit(1);
+  }
+  const double ours = seconds(mono_ns() - t0);
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.PublishAsync.MaxPending = 4096;
+  jsStreamConfig sc;
+  jsStreamConfig_Init(&sc);
+  const char* subjects[] = {"pubbare.>"};
+  sc.Name = "PUBBARE";
+  sc.Subjects = subjects;
+  sc.SubjectsLen = 1;
+  sc.Storage = js_FileStorage;
+  if (natsConnection_ConnectTo(&nc, url.c_str()) != NATS_OK ||
+      natsConnection_JetStream(&js, nc, &jo) != NATS_OK ||
+      js_AddStream(nullptr, js, &sc, nullptr, nullptr) != NATS_OK) {
+    std::exit(1);
+  }
+  const long long t1 = mono_ns();
+  for (const auto& l : lines) {
+    if (js_PublishAsync(js, "pubbare.x", l.data(), static_cast<int>(l.size()), nullptr) != NATS_OK)
+      std::exit(1);
+  }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = 60000;
+  if (js_PublishAsyncComplete(js, &po) != NATS_OK) std::exit(1);
+  const double bare = seconds(mono_ns() - t1);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  std::printf(
+      "JetStream publish of %zu events: nats:// output %.3f s (%.0f events/s), bare nats.c "
+      "async %.3f s (%.0f events/s): %.2fx the bare publisher\n",
+      lines.size(), ours, lines.size() / ours, bare, lines.size() / bare, ours / bare);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int count = 20000, ring = 0;
-  const char* usage = "usage: ot-bench-hops [--count N] [--gap-us G] [--ring K]\n";
+  std::string nats, js_events;
+  const char* usage =
+      "usage: ot-bench-hops [--count N] [--gap-us G] [--ring K] [--nats URL [--js-events "
+      "FILE]]\n";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--count") {
@@ -218,6 +350,10 @@ int main(int argc, char** argv) {
       gap_us = std::atoi(argv[i + 1]);
     } else if (flag == "--ring") {
       ring = std::atoi(argv[i + 1]);
+    } else if (flag == "--nats") {
+      nats = argv[i + 1];
+    } else if (flag == "--js-events") {
+      js_events = argv[i + 1];
     } else {
       std::fprintf(stderr, "ot-bench-hops: unknown option %s\n%s", argv[i], usage);
       return 2;
@@ -233,6 +369,12 @@ int main(int argc, char** argv) {
   if (ring > 1) {
     pipe_ring(count, ring);
     zmq_ring(count, ring);
+  }
+  if (!nats.empty()) {
+    const std::string tag = std::to_string(::getpid());
+    nats_hop(count, nats, "core NATS", "hop" + tag, false);
+    nats_hop(count, nats, "JetStream", "js" + tag, true);
+    if (!js_events.empty()) js_publish(nats, js_events);
   }
   return 0;
 }
