@@ -220,15 +220,41 @@ class Connection {
   jsCtx* js_ = nullptr;
 };
 
+// Whether every subject `wanted` (wildcards allowed) matches `pattern`.
+bool covers(std::string_view pattern, std::string_view wanted) {
+  for (;;) {
+    const auto pd = pattern.find('.'), wd = wanted.find('.');
+    const std::string_view p = pattern.substr(0, pd), w = wanted.substr(0, wd);
+    if (p == ">") return true;
+    if (w == ">" || (p != "*" && (p != w || w == "*"))) return false;
+    if (pd == std::string_view::npos || wd == std::string_view::npos) {
+      return pd == std::string_view::npos && wd == std::string_view::npos;
+    }
+    pattern.remove_prefix(pd + 1);
+    wanted.remove_prefix(wd + 1);
+  }
+}
+
 // Makes sure stream e.stream exists (subjects: the subject's first token
 // and everything under it), creating it with e's settings when absent.
-// Another process creating it at the same moment is no failure.
-Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e) {
+// Another process creating it at the same moment is no failure. A stream
+// that exists must take `wanted` (the subjects an output publishes to, or
+// an input subscribes to): invalid_argument, saying so, when it does not.
+Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e, const std::string& wanted) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   if (js_GetStreamInfo(&si, js, e.stream.c_str(), nullptr, &jerr) == NATS_OK) {
+    bool taken = false;
+    std::string has;
+    for (int i = 0; i < si->Config->SubjectsLen; ++i) {
+      taken = taken || covers(si->Config->Subjects[i], wanted);
+      has += (has.empty() ? "" : ", ") + std::string(si->Config->Subjects[i]);
+    }
     jsStreamInfo_Destroy(si);
-    return {};
+    if (taken) return {};
+    return Error(ErrorCode::invalid_argument, e.name() + ": stream " + e.stream + " takes " + has +
+                                                  ", not " + wanted +
+                                                  " (another js= name, or another subject)");
   }
   const std::string root = e.subject.substr(0, e.subject.find('.'));
   if (root.empty() || root == "*" || root == ">") {
@@ -325,7 +351,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       s = natsConnection_Subscribe(&sub_, conn_->nc(), e_.subject.c_str(), &NatsLineInput::on_msg,
                                    this);
     } else {
-      if (auto r = ensure_stream(conn_->js(), e_); !r) return r;
+      if (auto r = ensure_stream(conn_->js(), e_, e_.subject); !r) return r;
       jsSubOptions so;
       jsSubOptions_Init(&so);
       so.Stream = e_.stream.c_str();
@@ -663,7 +689,7 @@ class NatsLineOutput final : public LineOutput {
       if (natsStatus s = natsConnection_JetStream(&js_, conn_->nc(), &jo); s != NATS_OK) {
         return Error(ErrorCode::io_error, name_ + ": JetStream: " + last_error(s));
       }
-      if (auto r = ensure_stream(js_, e_); !r) return r;
+      if (auto r = ensure_stream(js_, e_, e_.subject + ".>"); !r) return r;
     }
     return {};
   }

@@ -326,5 +326,15 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
     r = run([tool("ot-book"), "--in", f"{url}/x?bogus=1"], stdin=b"")
     check(r.returncode == 2 and b"unknown option 'bogus'" in r.stderr,
           f"an unknown option is a usage error ({r.stderr.decode().strip()})")
+    # A stream that exists for other subjects is refused, by name, rather
+    # than published to in vain (no stream would take the messages).
+    r = run([tool("ot-book"), "--out", f"{url}/other?js=KILL"],
+            stdin=b'{"type":"trade","venue":"binance","symbol":"X","ts":1,"price":"1","qty":"1","side":"buy","id":"z"}\n',
+            timeout=30)
+    check(r.returncode != 0 and b"stream KILL takes kill.>, not other.>" in r.stderr,
+          f"an output into a stream that does not take its subject is refused ({r.stderr.decode().strip()})")
+    r = run([tool("ot-book"), "--in", f"{url}/other.>?js=KILL"], stdin=b"", timeout=30)
+    check(r.returncode != 0 and b"not other.>" in r.stderr,
+          f"so is an input ({r.stderr.decode().strip()})")
 
 finish()
