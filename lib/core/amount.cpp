@@ -101,14 +101,36 @@ std::string Amount::to_string(int max_scale) const {
   return std::string(buf, end);
 }
 
+namespace {
+
+// m * 10^-s as a Decimal: at scale s when the mantissa fits 18 digits,
+// otherwise with as many decimals as fit (trailing zeros first, then
+// rounded), and at the limit of the range beyond that.
+Decimal fit(__int128 m, int s) noexcept {
+  constexpr __int128 kLimit = static_cast<__int128>(999'999'999'999'999'999LL);
+  while ((m > kLimit || m < -kLimit) && s > 0) {
+    m = m % 10 == 0 ? m / 10 : div_round(m, 10);
+    --s;
+  }
+  if (m > kLimit) m = kLimit;
+  if (m < -kLimit) m = -kLimit;
+  return Decimal{static_cast<std::int64_t>(m), s};
+}
+
+__int128 wide_at(const Decimal& d, int s) noexcept {
+  return static_cast<__int128>(d.mantissa) * pow10(s - d.scale);
+}
+
+}  // namespace
+
 Decimal add(const Decimal& a, const Decimal& b) noexcept {
   const int s = a.scale > b.scale ? a.scale : b.scale;
-  return Decimal{a.at_scale(s) + b.at_scale(s), s};
+  return fit(wide_at(a, s) + wide_at(b, s), s);
 }
 
 Decimal sub(const Decimal& a, const Decimal& b) noexcept {
   const int s = a.scale > b.scale ? a.scale : b.scale;
-  return Decimal{a.at_scale(s) - b.at_scale(s), s};
+  return fit(wide_at(a, s) - wide_at(b, s), s);
 }
 
 Decimal round_to_tick(const Amount& v, const Decimal& tick, Round mode) noexcept {

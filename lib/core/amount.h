@@ -54,7 +54,9 @@ struct Amount {
 inline Amount min(Amount a, Amount b) noexcept { return a < b ? a : b; }
 
 // Decimal helpers on the venue's own grid.
-// Sum and difference at the larger of the two scales.
+// Sum and difference at the larger of the two scales. A result beyond 18
+// digits at that scale keeps as many decimals as fit (rounded), never
+// overflows: 500000000000000 - 0.00000000 is 500000000000000.
 Decimal add(const Decimal& a, const Decimal& b) noexcept;
 Decimal sub(const Decimal& a, const Decimal& b) noexcept;
 inline Decimal negate(Decimal d) noexcept { return Decimal{-d.mantissa, d.scale}; }

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace ot {
 namespace {
@@ -218,7 +219,10 @@ std::string Decimal::to_string() const {
 }
 
 std::int64_t Decimal::at_scale(int target_scale) const noexcept {
-  return mantissa * kPow10[target_scale - scale];
+  std::int64_t m = 0;
+  if (!__builtin_mul_overflow(mantissa, kPow10[target_scale - scale], &m)) return m;
+  return mantissa < 0 ? std::numeric_limits<std::int64_t>::min()
+                      : std::numeric_limits<std::int64_t>::max();
 }
 
 double Decimal::to_double() const noexcept {

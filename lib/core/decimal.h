@@ -29,8 +29,8 @@ struct Decimal {
   std::string to_string() const;
 
   bool is_zero() const noexcept { return mantissa == 0; }
-  // Mantissa rescaled to `target_scale` (must be >= scale). Overflow is not
-  // checked: callers keep target_scale within the scales they have seen.
+  // Mantissa rescaled to `target_scale` (must be >= scale), saturated at the
+  // int64 range where it does not fit.
   std::int64_t at_scale(int target_scale) const noexcept;
   double to_double() const noexcept;
 };

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 #include <optional>
 #include <random>
 #include <set>
@@ -397,6 +398,13 @@ TEST_CASE("Amount: exact money arithmetic", "[core][amount]") {
   CHECK(ot::round_to_tick(7.6111, dec("0.005"), ot::Round::up).to_string() == "7.615");
   CHECK(ot::add(dec("1.5"), dec("0.25")).to_string() == "1.75");
   CHECK(ot::sub(dec("1"), dec("0.001")).to_string() == "0.999");
+  // Beyond 18 digits at the common scale: the decimals that fit, no overflow.
+  CHECK(ot::remaining(dec("500000000000000"), dec("0.00000000")).to_string() ==
+        "500000000000000.000");
+  CHECK(ot::add(dec("999999999999999999"), dec("0.5")).to_string() == "999999999999999999");
+  CHECK(ot::sub(dec("-999999999999999999"), dec("999999999999999999")).to_string() ==
+        "-999999999999999999");
+  CHECK(dec("500000000000000").at_scale(8) == std::numeric_limits<std::int64_t>::max());
 }
 
 TEST_CASE("trading events encode and decode back", "[core][codec]") {
