@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -235,6 +236,23 @@ bool covers(std::string_view pattern, std::string_view wanted) {
   }
 }
 
+// A JetStream API request, made again while the cluster has no leader to
+// answer it (a timeout, no responders: an election), for up to 30 s or
+// until a signal comes.
+template <class Request>
+natsStatus api_request(Request&& request) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const natsStatus s = request();
+    if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) ||
+        std::chrono::steady_clock::now() > deadline) {
+      return s;
+    }
+    pollfd none{};
+    if (::poll(&none, 0, 250) < 0 && errno == EINTR) return s;
+  }
+}
+
 // Makes sure stream e.stream exists (subjects: the subject's first token
 // and everything under it), creating it with e's settings when absent.
 // Another process creating it at the same moment is no failure. A stream
@@ -243,7 +261,8 @@ bool covers(std::string_view pattern, std::string_view wanted) {
 Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e, const std::string& wanted) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  if (js_GetStreamInfo(&si, js, e.stream.c_str(), nullptr, &jerr) == NATS_OK) {
+  if (api_request([&] { return js_GetStreamInfo(&si, js, e.stream.c_str(), nullptr, &jerr); }) ==
+      NATS_OK) {
     bool taken = false;
     std::string has;
     for (int i = 0; i < si->Config->SubjectsLen; ++i) {
@@ -275,7 +294,7 @@ Result<> ensure_stream(jsCtx* js, const NatsEndpoint& e, const std::string& want
   cfg.Replicas = e.replicas;
   cfg.MaxAge = e.max_age_s * 1'000'000'000;
   cfg.Duplicates = e.dup_window_s * 1'000'000'000;
-  natsStatus s = js_AddStream(&si, js, &cfg, nullptr, &jerr);
+  natsStatus s = api_request([&] { return js_AddStream(&si, js, &cfg, nullptr, &jerr); });
   if (s == NATS_OK) {
     jsStreamInfo_Destroy(si);
     return {};
@@ -370,8 +389,10 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
         so.Ordered = true;  // in order, gap-free, no acks; re-created after a failure
       }
       jsErrCode jerr = static_cast<jsErrCode>(0);
-      s = js_Subscribe(&sub_, conn_->js(), e_.subject.c_str(), &NatsLineInput::on_msg, this,
-                       nullptr, &so, &jerr);
+      s = api_request([&] {
+        return js_Subscribe(&sub_, conn_->js(), e_.subject.c_str(), &NatsLineInput::on_msg, this,
+                            nullptr, &so, &jerr);
+      });
     }
     if (s != NATS_OK) {
       return Error(ErrorCode::io_error, name_ + ": cannot subscribe: " + last_error(s));
@@ -490,8 +511,10 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
   std::optional<std::pair<jsDeliverPolicy, std::uint64_t>> resume_point() {
     for (int tries = 1;; ++tries) {
       jsConsumerInfo* ci = nullptr;
-      if (js_GetConsumerInfo(&ci, conn_->js(), e_.stream.c_str(), e_.durable.c_str(), nullptr,
-                             nullptr) != NATS_OK) {
+      if (api_request([&] {
+            return js_GetConsumerInfo(&ci, conn_->js(), e_.stream.c_str(), e_.durable.c_str(),
+                                      nullptr, nullptr);
+          }) != NATS_OK) {
         return std::nullopt;  // none yet
       }
       const bool bound = ci->PushBound;
@@ -662,6 +685,230 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
 
 // ---- output ----
 
+// JetStream publishing that keeps the publisher's order through the loss
+// of a stream leader. Publishes go out asynchronously, up to kMaxPending
+// unanswered, each keeping its place in `sent_` until its ack. One that
+// fails for want of a leader (no ack within kAckTimeoutMs, no responders,
+// the connection closed) must be stored before anything newer. So once one
+// has failed, or acks have stopped coming for kStallMs, nothing new goes
+// out: when every outstanding publish has its answer, the failed ones are
+// sent again one by one, in order, until stored, and only then the rest. A
+// cluster elects a new leader in seconds, far above kStallMs, so nothing
+// sent after the stall reaches it before what the old one lost. JetStream's
+// duplicate window drops those stored although their ack was lost.
+class OrderedPublisher {
+ public:
+  explicit OrderedPublisher(std::string name) : name_(std::move(name)) {}
+  OrderedPublisher(const OrderedPublisher&) = delete;
+  OrderedPublisher& operator=(const OrderedPublisher&) = delete;
+
+  Result<> start(natsConnection* nc) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.MaxPending = 2 * kMaxPending;  // never reached: publish() waits first
+    jo.PublishAsync.AckHandler = &OrderedPublisher::on_ack;
+    jo.PublishAsync.AckHandlerClosure = this;
+    if (natsStatus s = natsConnection_JetStream(&js_, nc, &jo); s != NATS_OK) {
+      return Error(ErrorCode::io_error, name_ + ": JetStream: " + last_error(s));
+    }
+    return {};
+  }
+
+  ~OrderedPublisher() {
+    if (js_ != nullptr) jsCtx_Destroy(js_);
+    for (const Sent& x : sent_) {
+      if (x.state != Sent::pending) natsMsg_Destroy(x.msg);
+    }
+  }
+
+  jsCtx* js() const { return js_; }
+  const std::string& error() const { return error_; }
+
+  // Publishes m, which it takes. False once an event was refused or a
+  // resend interrupted by a signal (error() says which).
+  bool publish(natsMsg* m) {
+    for (;;) {
+      if (!error_.empty()) {
+        natsMsg_Destroy(m);
+        return false;
+      }
+      {
+        std::unique_lock<std::mutex> l(m_);
+        if (!must_settle()) {
+          if (outstanding_ >= kMaxPending) {
+            room_.wait_for(l, std::chrono::milliseconds(10));
+            continue;
+          }
+          if (outstanding_ == 0) progress_ = Clock::now();
+          sent_.push_back(Sent{m, Sent::pending});
+          ++outstanding_;
+          break;
+        }
+      }
+      settle();
+    }
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = kAckTimeoutMs;
+    natsStatus s;
+    if (first_) {
+      SignalBlock block;  // nats.c starts the acks' thread now
+      s = js_PublishMsgAsync(js_, &m, &po);
+      first_ = false;
+    } else {
+      s = js_PublishMsgAsync(js_, &m, &po);
+    }
+    if (s != NATS_OK) {
+      // Not sent (nats.c kept nothing): failed, as if unanswered.
+      std::lock_guard<std::mutex> l(m_);
+      answered(m, Sent::failed);
+    }
+    return true;
+  }
+
+  // Every publish stored; false if one was refused or a signal came.
+  bool complete() {
+    for (;;) {
+      if (!error_.empty()) return false;
+      {
+        std::lock_guard<std::mutex> l(m_);
+        if (sent_.empty()) return true;
+      }
+      settle();
+    }
+  }
+
+ private:
+  struct Sent {
+    natsMsg* msg;
+    enum State { pending, stored, failed } state;
+  };
+  static constexpr std::size_t kMaxPending = 4096;
+  static constexpr std::int64_t kAckTimeoutMs = 5000;
+  static constexpr auto kStall = std::chrono::milliseconds(500);
+  using Clock = std::chrono::steady_clock;
+
+  bool must_settle() const {
+    return failed_ || (outstanding_ > 0 && Clock::now() - progress_ > kStall);
+  }
+
+  // With m_ held: m's answer.
+  void answered(natsMsg* msg, Sent::State state) {
+    const auto it =
+        std::find_if(sent_.begin(), sent_.end(), [msg](const Sent& x) { return x.msg == msg; });
+    if (it == sent_.end() || it->state != Sent::pending) {
+      natsMsg_Destroy(msg);  // given up on by settle(), sent again since
+      return;
+    }
+    it->state = state;
+    failed_ = failed_ || state == Sent::failed;
+    --outstanding_;
+    progress_ = Clock::now();
+    while (!sent_.empty() && sent_.front().state == Sent::stored) {
+      natsMsg_Destroy(sent_.front().msg);
+      sent_.pop_front();
+    }
+    room_.notify_one();
+  }
+
+  static void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* self) {
+    auto* p = static_cast<OrderedPublisher*>(self);
+    std::lock_guard<std::mutex> l(p->m_);
+    if (pa != nullptr || pae == nullptr) return p->answered(msg, Sent::stored);
+    if (retryable(pae->Err, pae->ErrCode)) return p->answered(msg, Sent::failed);
+    if (p->refused_.empty()) {
+      p->refused_ = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
+    }
+    p->answered(msg, Sent::stored);  // refused: JetStream will never keep it
+  }
+
+  // For want of a leader or a server, not refused by one.
+  static bool retryable(natsStatus s, jsErrCode code) {
+    return s == NATS_NO_RESPONDERS ||
+           (code == 0 && (s == NATS_TIMEOUT || s == NATS_CONNECTION_CLOSED));
+  }
+
+  // Waits for every outstanding publish's answer (nats.c gives a timeout
+  // after kAckTimeoutMs at the latest; one it never answers is given up on
+  // after three times that), then sends the failed ones again, in order.
+  void settle() {
+    std::vector<natsMsg*> again;
+    {
+      std::unique_lock<std::mutex> l(m_);
+      const auto deadline = Clock::now() + 3 * std::chrono::milliseconds(kAckTimeoutMs);
+      while (outstanding_ > 0 && Clock::now() < deadline) {
+        room_.wait_for(l, std::chrono::milliseconds(100));
+      }
+      for (const Sent& x : sent_) {
+        if (x.state == Sent::stored) {
+          natsMsg_Destroy(x.msg);
+          continue;
+        }
+        again.push_back(copy(x.msg));
+        if (x.state == Sent::failed) natsMsg_Destroy(x.msg);  // else nats.c's still
+      }
+      sent_.clear();
+      outstanding_ = 0;
+      failed_ = false;
+      if (!refused_.empty()) error_ = name_ + ": JetStream refused an event: " + refused_;
+    }
+    for (natsMsg* m : again) {
+      if (error_.empty() && m != nullptr) resend(m);
+      natsMsg_Destroy(m);
+    }
+    std::lock_guard<std::mutex> l(m_);
+    progress_ = Clock::now();
+  }
+
+  // m again, synchronously, until stored (or refused, or a signal).
+  void resend(natsMsg* m) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = kAckTimeoutMs;
+    for (;;) {
+      jsPubAck* pa = nullptr;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      const natsStatus s = js_PublishMsg(&pa, js_, m, &po, &code);
+      jsPubAck_Destroy(pa);
+      if (s == NATS_OK) return;
+      if (!retryable(s, code)) {
+        error_ = name_ + ": JetStream refused an event: " + last_error(s);
+        return;
+      }
+      pollfd none{};
+      if (::poll(&none, 0, 100) < 0 && errno == EINTR) {
+        error_ = name_ + ": interrupted while JetStream had no leader";
+        return;
+      }
+    }
+  }
+
+  static natsMsg* copy(natsMsg* m) {
+    natsMsg* c = nullptr;
+    if (natsMsg_Create(&c, natsMsg_GetSubject(m), nullptr, natsMsg_GetData(m),
+                       natsMsg_GetDataLength(m)) != NATS_OK) {
+      return nullptr;
+    }
+    const char* id = nullptr;
+    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+      natsMsgHeader_Set(c, "Nats-Msg-Id", id);
+    }
+    return c;
+  }
+
+  std::string name_;
+  std::string error_;
+  jsCtx* js_ = nullptr;
+  bool first_ = true;
+  std::mutex m_;  // guards what follows (the acks come on nats.c's thread)
+  std::condition_variable room_;
+  std::deque<Sent> sent_;  // in publish order, from the oldest unanswered
+  std::size_t outstanding_ = 0;
+  bool failed_ = false;
+  Clock::time_point progress_;  // the last answer, or the first publish after none
+  std::string refused_;         // why JetStream refused one, if it did
+};
+
 class NatsLineOutput final : public LineOutput {
  public:
   explicit NatsLineOutput(const NatsEndpoint& e) : e_(e), name_(e.name()) {}
@@ -681,25 +928,17 @@ class NatsLineOutput final : public LineOutput {
     conn_ = std::move(c).value();
     if (js) {
       SignalBlock block;
-      jsOptions jo;
-      jsOptions_Init(&jo);
-      jo.PublishAsync.MaxPending = 4096;
-      jo.PublishAsync.ErrHandler = &NatsLineOutput::on_publish_error;
-      jo.PublishAsync.ErrHandlerClosure = this;
-      if (natsStatus s = natsConnection_JetStream(&js_, conn_->nc(), &jo); s != NATS_OK) {
-        return Error(ErrorCode::io_error, name_ + ": JetStream: " + last_error(s));
-      }
-      if (auto r = ensure_stream(js_, e_, e_.subject + ".>"); !r) return r;
+      js_ = std::make_unique<OrderedPublisher>(name_);
+      if (auto r = js_->start(conn_->nc()); !r) return r;
+      if (auto r = ensure_stream(js_->js(), e_, e_.subject + ".>"); !r) return r;
     }
     return {};
   }
 
   ~NatsLineOutput() override {
     flush();
-    if (js_ != nullptr) jsCtx_Destroy(js_);
+    js_.reset();
     conn_.reset();
-    std::lock_guard<std::mutex> l(m_);
-    for (natsMsg* m : retry_) natsMsg_Destroy(m);
   }
 
   void write_line(std::string_view topic, std::string_view line) override {
@@ -727,36 +966,8 @@ class NatsLineOutput final : public LineOutput {
     // round (up to a millisecond later): the acks come that much sooner.
     if (unflushed_) natsConnection_FlushTimeout(conn_->nc(), 1000);
     unflushed_ = false;
-    // Every publish acknowledged; those that failed for want of a server
-    // (a restart, a leader election) sent again, under the same id.
-    for (;;) {
-      std::vector<natsMsg*> again;
-      {
-        std::lock_guard<std::mutex> l(m_);
-        again.swap(retry_);
-        if (!refused_.empty()) error_ = name_ + ": JetStream refused an event: " + refused_;
-      }
-      for (natsMsg*& m : again) send(m);
-      if (!error_.empty()) return false;
-      jsPubOptions po;
-      jsPubOptions_Init(&po);
-      po.MaxWait = 1000;
-      const natsStatus s = js_PublishAsyncComplete(js_, &po);
-      std::lock_guard<std::mutex> l(m_);
-      if (s == NATS_OK && retry_.empty()) return error_.empty();
-      if (s != NATS_OK && s != NATS_TIMEOUT) {
-        error_ = name_ + ": " + last_error(s);
-        return false;
-      }
-      if (!retry_.empty()) {
-        pollfd none{};
-        if (::poll(&none, 0, 100) < 0 && errno == EINTR) {
-          error_ =
-              fmt::format("{}: interrupted with {} events unacknowledged", name_, retry_.size());
-          return false;
-        }
-      }
-    }
+    if (!js_->complete()) error_ = js_->error();
+    return error_.empty();
   }
   bool ok() const override { return error_.empty(); }
   const std::string& error() const override { return error_; }
@@ -779,40 +990,8 @@ class NatsLineOutput final : public LineOutput {
     }
     const std::string id = nats_message_id(line);
     if (!id.empty()) natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
-    send(m);
+    if (!js_->publish(m)) error_ = js_->error();
     unflushed_ = true;
-  }
-  // Hands m to the asynchronous publisher (which then owns it), waiting
-  // while too many acks are outstanding. An ack that does not come within
-  // kAckTimeoutMs (its server died before answering) fails the publish with
-  // a timeout, and it is sent again (on_publish_error, flush()).
-  void send(natsMsg*& m) {
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = kAckTimeoutMs;
-    for (;;) {
-      const natsStatus s = js_PublishMsgAsync(js_, &m, &po);
-      if (s == NATS_OK) return;
-      if (s != NATS_TIMEOUT) {  // NATS_TIMEOUT: stalled on MaxPending; try again
-        error_ = name_ + ": " + last_error(s);
-        natsMsg_Destroy(m);
-        m = nullptr;
-        return;
-      }
-    }
-  }
-  static void on_publish_error(jsCtx*, jsPubAckErr* pae, void* self) {
-    auto* out = static_cast<NatsLineOutput*>(self);
-    std::lock_guard<std::mutex> l(out->m_);
-    if (pae->ErrCode == 0 && (pae->Err == NATS_TIMEOUT || pae->Err == NATS_NO_RESPONDERS ||
-                              pae->Err == NATS_CONNECTION_CLOSED)) {
-      out->retry_.push_back(pae->Msg);  // sent again by flush()
-      pae->Msg = nullptr;
-      return;
-    }
-    if (out->refused_.empty()) {
-      out->refused_ = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
-    }
   }
   // "type.venue.symbol" of a line that came without a topic.
   std::string topic_of(std::string_view line) {
@@ -835,20 +1014,15 @@ class NatsLineOutput final : public LineOutput {
     return fmt::format("{}.{}.{}", type.empty() ? "unknown" : type, venue, symbol);
   }
 
-  static constexpr std::int64_t kAckTimeoutMs = 5000;
-
   NatsEndpoint e_;
   std::string name_;
   std::string error_;
   std::string status_subject_ = e_.subject + ".status.nats";
   std::unique_ptr<Connection> conn_;
-  jsCtx* js_ = nullptr;
+  std::unique_ptr<OrderedPublisher> js_;  // JetStream (else core NATS)
   std::atomic<bool> reconnected_{false};
   bool unflushed_ = false;  // published since the last flush()
   std::uint64_t lost_ = 0, lost_reported_ = 0;
-  std::mutex m_;
-  std::vector<natsMsg*> retry_;  // failed for want of a server: sent again
-  std::string refused_;          // why JetStream refused one, if it did
   simdjson::ondemand::parser parser_;
   std::string padded_;
 };
