@@ -715,7 +715,15 @@ class OrderedPublisher {
   }
 
   ~OrderedPublisher() {
-    if (js_ != nullptr) jsCtx_Destroy(js_);
+    if (js_ != nullptr) {
+      // nats.c answers every outstanding publish (a timeout at the latest)
+      // into on_ack: not after this object is gone.
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = 2 * kAckTimeoutMs;
+      js_PublishAsyncComplete(js_, &po);
+      jsCtx_Destroy(js_);
+    }
     for (const Sent& x : sent_) {
       if (x.state != Sent::pending) natsMsg_Destroy(x.msg);
     }

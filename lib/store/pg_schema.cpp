@@ -1,6 +1,8 @@
 #include "store/pg_schema.h"
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
 
 #include "store/pg_store.h"
 
@@ -171,6 +173,153 @@ bool is_decimal(std::string_view v) {
                                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// ------------------------------------------------------------------ binary COPY
+
+namespace {
+
+void put16(std::string& out, std::uint16_t v) {
+  const char b[2] = {static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(b, 2);
+}
+void put32(std::string& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(b, 4);
+}
+void put64(std::string& out, std::uint64_t v) {
+  put32(out, static_cast<std::uint32_t>(v >> 32));
+  put32(out, static_cast<std::uint32_t>(v));
+}
+
+}  // namespace
+
+void copy_binary_header(std::string& out) {
+  out.append("PGCOPY\n\377\r\n\0", 11);
+  put32(out, 0);  // flags
+  put32(out, 0);  // header extension length
+}
+
+void copy_binary_trailer(std::string& out) { put16(out, 0xFFFF); }
+
+void append_row_start(std::string& out, int fields) {
+  put16(out, static_cast<std::uint16_t>(fields));
+}
+
+void append_null(std::string& out) { put32(out, 0xFFFFFFFF); }
+
+void append_bigint(std::string& out, std::int64_t v) {
+  put32(out, 8);
+  put64(out, static_cast<std::uint64_t>(v));
+}
+
+void append_text(std::string& out, std::string_view v) {
+  put32(out, static_cast<std::uint32_t>(v.size()));
+  out.append(v);
+}
+
+bool append_numeric(std::string& out, std::string_view v) {
+  if (!is_decimal(v)) return false;
+  bool negative = false;
+  if (v[0] == '-' || v[0] == '+') {
+    negative = v[0] == '-';
+    v.remove_prefix(1);
+  }
+  // The significant digits without the point, and how many of them come
+  // before it (negative: zeros between the point and the first of them).
+  char digits[64];
+  int n = 0, before_point = 0, fraction = 0;
+  bool seen_point = false;
+  std::size_t i = 0;
+  for (; i < v.size() && v[i] != 'e' && v[i] != 'E'; ++i) {
+    if (v[i] == '.') {
+      seen_point = true;
+      continue;
+    }
+    if (seen_point) {
+      ++fraction;
+    } else {
+      ++before_point;
+    }
+    if (n == 0 && v[i] == '0') {  // a leading zero: only moves the first digit
+      --before_point;
+      continue;
+    }
+    if (n == static_cast<int>(sizeof digits)) return false;
+    digits[n++] = v[i];
+  }
+  int exponent = 0;
+  if (i < v.size()) {
+    const char* first = v.data() + i + 1;
+    if (*first == '+') ++first;
+    const auto r = std::from_chars(first, v.data() + v.size(), exponent);
+    if (r.ec != std::errc() || exponent > 1000 || exponent < -1000) return false;
+  }
+  const int ints = before_point + exponent;  // digits before the point
+  const int dscale = std::max(0, fraction - exponent);
+  while (n > 0 && digits[n - 1] == '0') --n;
+  if (n == 0) {  // zero, at its scale
+    put32(out, 8);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, static_cast<std::uint16_t>(dscale));
+    return true;
+  }
+  // Base-10000 groups aligned on the point: the first digit's power of ten
+  // is ints - 1, in group floor((ints - 1) / 4).
+  const int top = ints - 1;
+  const int weight = top >= 0 ? top / 4 : -((-top + 3) / 4);
+  const int pad = 3 - (top - 4 * weight);
+  const int groups = (pad + n + 3) / 4;
+  put32(out, static_cast<std::uint32_t>(8 + 2 * groups));
+  put16(out, static_cast<std::uint16_t>(groups));
+  put16(out, static_cast<std::uint16_t>(static_cast<std::int16_t>(weight)));
+  put16(out, negative ? 0x4000 : 0x0000);
+  put16(out, static_cast<std::uint16_t>(dscale));
+  for (int g = 0; g < groups; ++g) {
+    int group = 0;
+    for (int k = 0; k < 4; ++k) {
+      const int at = g * 4 + k - pad;  // index into digits
+      group = group * 10 + (at >= 0 && at < n ? digits[at] - '0' : 0);
+    }
+    put16(out, static_cast<std::uint16_t>(group));
+  }
+  return true;
+}
+
+bool append_typed(std::string& out, ColType type, std::string_view v) {
+  switch (type) {
+    case ColType::text:
+      append_text(out, v);
+      return true;
+    case ColType::numeric:
+      return append_numeric(out, v);
+    case ColType::bigint: {
+      std::int64_t x = 0;
+      if (!is_integer(v) || std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc()) {
+        return false;
+      }
+      append_bigint(out, x);
+      return true;
+    }
+    case ColType::boolean:
+      if (v != "true" && v != "false") return false;
+      put32(out, 1);
+      out += v == "true" ? '\1' : '\0';
+      return true;
+    case ColType::real: {
+      double x = 0;
+      if (!is_decimal(v)) return false;
+      if (v[0] == '+') v.remove_prefix(1);
+      if (std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc()) return false;
+      put32(out, 8);
+      put64(out, std::bit_cast<std::uint64_t>(x));
+      return true;
+    }
+  }
+  return false;
+}
+
 // ------------------------------------------------------------------ libpq RAII
 
 std::string conn_error(PGconn* c) {
@@ -296,20 +445,6 @@ Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
 }
 
 }  // namespace pg
-
-void copy_escape(std::string_view v, std::string& out) {
-  // Runs between the (rare) bytes to escape go in whole.
-  std::size_t from = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
-    out.append(v.data() + from, i - from);
-    out += '\\';
-    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
-    from = i + 1;
-  }
-  out.append(v.data() + from, v.size() - from);
-}
 
 std::string_view pg_table_for(std::string_view type) {
   for (const auto& t : pg::tables()) {

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +43,24 @@ std::string column_list(const Table& t);
 // Whether `v` can go in a bigint / a numeric column.
 bool is_integer(std::string_view v);
 bool is_decimal(std::string_view v);
+
+// Binary COPY (COPY ... FROM STDIN (FORMAT binary)): the stream's header
+// and trailer, and per row its field count then each field, in network
+// byte order. The server reads these without parsing text.
+void copy_binary_header(std::string& out);
+void copy_binary_trailer(std::string& out);
+void append_row_start(std::string& out, int fields);
+void append_null(std::string& out);
+void append_bigint(std::string& out, std::int64_t v);
+void append_text(std::string& out, std::string_view v);
+// A typed column's value from its JSON text ("12.50", "1e-05", "true",
+// "42", a string's text); false, with nothing written, when the text is
+// not of the column's type (the column is then NULL).
+bool append_typed(std::string& out, ColType type, std::string_view v);
+// numeric's binary form of decimal text, the value and display scale that
+// numeric's text input gives ("1.50" keeps two decimals, "1.5e3" is 1500);
+// false for anything else, and for exponents beyond +-1000.
+bool append_numeric(std::string& out, std::string_view v);
 
 struct ConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }

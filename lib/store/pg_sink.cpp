@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "core/json_in.h"
 #include "io/input.h"
@@ -73,6 +73,7 @@ class PgSink final : public RecordSink {
     seq_ = static_cast<std::uint64_t>(now_ns());
   }
   ~PgSink() override {
+    if (worker_.joinable()) worker_.join();
     if (spool_fd_ >= 0) ::close(spool_fd_);
   }
 
@@ -84,6 +85,7 @@ class PgSink final : public RecordSink {
                    "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message());
     }
     try_connect(true);
+    report_notes();
     // Unreachable is no error (the records spool); a refused schema is.
     if (conn_ == nullptr && !last_error_.empty() && fatal_) {
       return Error(ErrorCode::refused, last_error_);
@@ -108,22 +110,24 @@ class PgSink final : public RecordSink {
 
   std::size_t pending_bytes() const override { return pending_; }
 
-  Result<> flush() override {
+  // The batch queued so far is committed on a thread of its own while the
+  // next one is queued (the COPY rows made, the server taking them in);
+  // the next call waits for it first.
+  Result<> start_flush() override {
+    if (auto done = finish_batch(); !done) return done;
     if (queue_.empty() && !spooled_) return {};
-    if (!conn_) try_connect(false);
-    if (conn_ && spooled_ && !drain()) drop_connection();
-    if (conn_ && !spooled_ && !queue_.empty()) {
-      if (!insert(queue_)) {
-        if (fatal_) return Error(ErrorCode::refused, last_error_);
-        drop_connection();
-      }
-      if (conn_) clear_queue();
-    }
-    if (!queue_.empty()) {
-      if (auto spooled = spool(); !spooled) return spooled;
-      clear_queue();
-    }
+    batch_.swap(queue_);
+    clear_queue();
+    worker_ = std::thread([this] { batch_result_ = commit(batch_); });
     return {};
+  }
+
+  Result<> flush() override {
+    if (auto done = finish_batch(); !done) return done;
+    auto r = commit(queue_);
+    clear_queue();
+    report_notes();
+    return r;
   }
 
   Result<> close() override {
@@ -146,15 +150,56 @@ class PgSink final : public RecordSink {
   }
 
  private:
+  // Waits for the batch committing on its own thread, if any: its outcome.
+  Result<> finish_batch() {
+    if (!worker_.joinable()) return {};
+    worker_.join();
+    report_notes();
+    return std::exchange(batch_result_, Result<>{});
+  }
+
+  // Makes `records` durable: committed, or spooled while the database is
+  // away (after what waits in the spool); empties it.
+  Result<> commit(std::string& records) {
+    if (records.empty() && !spooled_) return {};
+    if (!conn_) try_connect(false);
+    if (conn_ && spooled_ && !drain()) drop_connection();
+    if (conn_ && !spooled_ && !records.empty()) {
+      if (!insert(records)) {
+        if (fatal_) return Error(ErrorCode::refused, last_error_);
+        drop_connection();
+      }
+      if (conn_) records.clear();
+    }
+    if (!records.empty()) {
+      if (auto spooled = spool(records); !spooled) return spooled;
+      records.clear();
+    }
+    return {};
+  }
+
+  // What the commits had to say, told on the main thread.
+  void report_notes() {
+    for (const auto& [error, text] : notes_) {
+      if (error) {
+        diag_.error("", text);
+      } else {
+        diag_.warning("", text);
+      }
+    }
+    notes_.clear();
+  }
+
   void clear_queue() {
     queue_.clear();
     pending_ = 0;
   }
 
   void drop_connection() {
-    if (conn_)
-      diag_.warning(
-          "", "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
+    if (conn_) {
+      notes_.emplace_back(
+          false, "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
+    }
     conn_.reset();
     staged_ = false;
     next_attempt_ = now_ns() + backoff_;
@@ -167,7 +212,7 @@ class PgSink final : public RecordSink {
     if (!connected) {
       const std::string& error = connected.error().message();
       if (first || last_error_ != error) {
-        diag_.warning("", error + "; spooling to " + opt_.spool_dir);
+        notes_.emplace_back(false, error + "; spooling to " + opt_.spool_dir);
       }
       last_error_ = error;
       next_attempt_ = now_ns() + backoff_;
@@ -182,7 +227,7 @@ class PgSink final : public RecordSink {
       return;
     }
     timescale_ = *schema;
-    if (!first) diag_.warning("", "database connection back; draining the spool");
+    if (!first) notes_.emplace_back(false, "database connection back; draining the spool");
     conn_ = std::move(c);
     backoff_ = 200'000'000;
     // Spool files left by an earlier run or an outage drain first.
@@ -210,9 +255,11 @@ class PgSink final : public RecordSink {
     return true;
   }
 
-  // Builds the COPY rows of `records` (queued-record lines) per table.
-  bool build_rows(std::string_view records, std::map<std::string, std::string>& rows,
-                  std::set<std::pair<std::string, Nanos>>& days) {
+  // Sorts `records` (queued-record lines) by table into by_table_, noting
+  // each table's days in `days`.
+  void sort_records(std::string_view records, std::set<std::pair<std::string, Nanos>>& days) {
+    by_table_.resize(tables().size());
+    for (auto& list : by_table_) list.clear();
     std::size_t pos = 0;
     QueuedRecord r;
     while (pos < records.size()) {
@@ -221,32 +268,26 @@ class PgSink final : public RecordSink {
       const std::string_view rec = records.substr(pos, nl - pos);
       pos = nl + 1;
       if (!parse_queued(rec, r)) {
-        diag_.error(opt_.spool_dir, "skipping a malformed spooled record");
+        notes_.emplace_back(true, "skipping a malformed spooled record in " + opt_.spool_dir);
         continue;
       }
-      const std::string_view tname = pg_table_for(r.type);
-      const Table& t = table_named(tname);
-      std::string& out = rows[t.name];
-      char num[32];
-      out.append(num, std::to_chars(num, num + sizeof num, r.time).ptr);
-      out += '\t';
-      out.append(num, std::to_chars(num, num + sizeof num, r.seq).ptr);
-      out += '\t';
-      copy_escape(r.venue, out);
-      out += '\t';
-      copy_escape(r.symbol, out);
-      out += '\t';
-      out.append(
-          num,
-          std::to_chars(num, num + sizeof num, static_cast<std::int64_t>(fnv1a64(r.line))).ptr);
-      out += '\t';
-      copy_escape(r.line, out);
-      typed_columns(t, r, out);
-      out += '\n';
+      const Table& t = table_named(pg_table_for(r.type));
+      by_table_[static_cast<std::size_t>(&t - tables().data())].push_back(r);
       const Nanos day = (r.time >= 0 ? r.time / kDay : (r.time - kDay + 1) / kDay) * kDay;
       days.emplace(t.name, day);
     }
-    return true;
+  }
+
+  // One binary COPY row of record r into table t.
+  void binary_row(const Table& t, const QueuedRecord& r, std::string& out) {
+    append_row_start(out, static_cast<int>(6 + t.columns.size()));
+    append_bigint(out, r.time);
+    append_bigint(out, static_cast<std::int64_t>(r.seq));
+    append_text(out, r.venue);
+    append_text(out, r.symbol);
+    append_bigint(out, static_cast<std::int64_t>(fnv1a64(r.line)));
+    append_text(out, r.line);
+    typed_columns(t, r, out);
   }
 
   // The values of the table's columns (by key) from the event's top-level
@@ -296,30 +337,8 @@ class PgSink final : public RecordSink {
       (void)read_columns(t, r);
     }
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      out += '\t';
       const auto& v = values_[i];
-      bool ok = v.has_value();
-      if (ok) {
-        switch (t.columns[i].type) {
-          case ColType::numeric:
-          case ColType::real:
-            ok = is_decimal(*v);
-            break;
-          case ColType::bigint:
-            ok = is_integer(*v);
-            break;
-          case ColType::boolean:
-            ok = *v == "true" || *v == "false";
-            break;
-          case ColType::text:
-            break;
-        }
-      }
-      if (ok) {
-        copy_escape(*v, out);
-      } else {
-        out += "\\N";
-      }
+      if (!v || !append_typed(out, t.columns[i].type, *v)) append_null(out);
     }
   }
 
@@ -333,14 +352,9 @@ class PgSink final : public RecordSink {
   // One transaction: partitions, COPY straight in (or through staging when
   // a row is there already).
   bool insert(std::string_view records) {
-    // The row buffers keep their memory from batch to batch.
-    for (auto& [table, data] : rows_) data.clear();
-    std::map<std::string, std::string>& rows = rows_;
     std::set<std::pair<std::string, Nanos>> days;
-    build_rows(records, rows, days);
-    if (std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.second.empty(); })) {
-      return true;
-    }
+    sort_records(records, days);
+    if (days.empty()) return true;
     PGconn* c = conn_.get();
     if (!stage() || !run(c, "BEGIN")) return classify();
     if (!timescale_) {
@@ -355,22 +369,22 @@ class PgSink final : public RecordSink {
         new_partitions_.push_back(part);
       }
     }
-    for (const auto& [table, data] : rows) {
-      if (data.empty()) continue;
-      const Table& t = table_named(table);
+    for (std::size_t i = 0; i < by_table_.size(); ++i) {
+      if (by_table_[i].empty()) continue;
+      const Table& t = tables()[i];
       const std::string cols = column_list(t);
       // Straight into the table: one copy of the rows. A batch holding a row
       // stored before (a redelivery, a spool drained twice) breaks the
       // unique key: then through staging, keeping the rows not yet there.
       if (!run(c, "SAVEPOINT direct")) return classify();
       std::string state;
-      if (copy_in(c, q(opt_.schema, t.name), cols, data, state)) {
+      if (copy_in(c, q(opt_.schema, t.name), t, by_table_[i], state)) {
         if (!run(c, "RELEASE SAVEPOINT direct")) return classify();
         continue;
       }
       if (state != kUniqueViolation || !run(c, "ROLLBACK TO SAVEPOINT direct")) return classify();
       const std::string stage_name = ident(std::string("stage_") + t.name);
-      if (!copy_in(c, stage_name, cols, data, state)) return classify();
+      if (!copy_in(c, stage_name, t, by_table_[i], state)) return classify();
       if (!run(c, "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
                       " FROM " + stage_name + " ON CONFLICT DO NOTHING")) {
         return classify();
@@ -382,13 +396,30 @@ class PgSink final : public RecordSink {
     return true;
   }
 
-  // COPY of `data` (text rows) into `target`; false with last_error_ and
-  // the SQLSTATE in `state` when it fails.
-  bool copy_in(PGconn* c, const std::string& target, const std::string& cols,
-               const std::string& data, std::string& state) {
+  // Binary COPY of `records` into `target` (table t's columns), sent in
+  // chunks as the rows are made, so that the server takes in one while the
+  // next is made; false with last_error_ and the SQLSTATE in `state` when
+  // it fails.
+  bool copy_in(PGconn* c, const std::string& target, const Table& t,
+               const std::vector<QueuedRecord>& records, std::string& state) {
     state.clear();
-    if (!run(c, "COPY " + target + " (" + cols + ") FROM STDIN", {}, PGRES_COPY_IN)) return false;
-    if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 ||
+    if (!run(c, "COPY " + target + " (" + column_list(t) + ") FROM STDIN (FORMAT binary)", {},
+             PGRES_COPY_IN)) {
+      return false;
+    }
+    bool sent = true;
+    chunk_.clear();
+    copy_binary_header(chunk_);
+    for (const QueuedRecord& r : records) {
+      binary_row(t, r, chunk_);
+      if (chunk_.size() >= kChunk) {
+        sent = PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) == 1;
+        chunk_.clear();
+        if (!sent) break;
+      }
+    }
+    copy_binary_trailer(chunk_);
+    if (!sent || PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) != 1 ||
         PQputCopyEnd(c, nullptr) != 1) {
       last_error_ = conn_error(c);
       return false;
@@ -405,6 +436,7 @@ class PgSink final : public RecordSink {
     while (PGresult* more = PQgetResult(c)) PQclear(more);
     return ok;
   }
+  static constexpr std::size_t kChunk = 256u << 10;
   static constexpr std::string_view kUniqueViolation = "23505";
 
   // After a failure: a lost connection is an outage (spool and retry);
@@ -430,7 +462,7 @@ class PgSink final : public RecordSink {
     return out;
   }
 
-  Result<> spool() {
+  Result<> spool(const std::string& records) {
     if (spool_fd_ < 0) {
       auto files = spool_files();
       std::uint64_t n = 1;
@@ -446,11 +478,12 @@ class PgSink final : public RecordSink {
         return os_error("cannot open the spool " + path, errno);
       }
     }
-    if (!write_all(spool_fd_, queue_.data(), queue_.size()) || ::fdatasync(spool_fd_) != 0) {
+    if (!write_all(spool_fd_, records.data(), records.size()) || ::fdatasync(spool_fd_) != 0) {
       return os_error("cannot write the spool in " + opt_.spool_dir, errno);
     }
     spooled_ = true;
-    spooled_records_ += static_cast<std::uint64_t>(std::count(queue_.begin(), queue_.end(), '\n'));
+    spooled_records_ +=
+        static_cast<std::uint64_t>(std::count(records.begin(), records.end(), '\n'));
     return {};
   }
 
@@ -497,8 +530,13 @@ class PgSink final : public RecordSink {
   bool spooled_ = false;
   std::uint64_t spooled_records_ = 0;
   int spool_fd_ = -1;
-  std::string queue_;
+  std::string queue_;  // records appended since the last flush
   std::size_t pending_ = 0;
+  // A batch committing on worker_; nothing else runs meanwhile but append().
+  std::string batch_;
+  std::thread worker_;
+  Result<> batch_result_;
+  std::vector<std::pair<bool, std::string>> notes_;  // (error?, text) for diag_
   std::uint64_t seq_ = 0;
   Nanos next_attempt_ = 0;
   Nanos backoff_ = 200'000'000;
@@ -507,7 +545,8 @@ class PgSink final : public RecordSink {
   std::vector<std::string> new_partitions_;
   simdjson::ondemand::parser parser_;
   std::string padded_;
-  std::map<std::string, std::string> rows_;  // COPY rows per table, of the batch
+  std::vector<std::vector<QueuedRecord>> by_table_;  // the batch's records, by table
+  std::string chunk_;                                // binary COPY rows not yet sent
   // Views into the record or the parser's buffer, used before the next parse.
   std::vector<std::optional<std::string_view>> values_;
 };

@@ -54,8 +54,6 @@ Result<std::unique_ptr<RecordSource>> open_pg_source(const PgOptions& options,
 Result<std::vector<StoredSeries>> list_pg(const PgOptions& options, const StoreFilter& filter);
 
 // Parts, exposed for tests (a row's digest is fnv1a64 of its line, core/hash.h).
-// Appends `v` to `out` escaped for COPY's text format.
-void copy_escape(std::string_view v, std::string& out);
 // The table an event type is stored in.
 std::string_view pg_table_for(std::string_view type);
 

@@ -18,14 +18,14 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   RawKeyReader raw(options.venue);
   std::string where;
   bool ok = true;
-  auto flush = [&] {
+  auto flush = [&](bool wait) {
     if (!ok) return;
-    if (auto flushed = sink.flush(); !flushed) {
+    if (auto flushed = wait ? sink.flush() : sink.start_flush(); !flushed) {
       diag.error("", flushed.error().message());
       ok = false;
     }
   };
-  in.set_idle_hook(flush);
+  in.set_idle_hook([&] { flush(true); });
   if (stop) {
     in.set_wait_hook([&](const LineInput::WaitTarget& t) {
       for (;;) {
@@ -75,7 +75,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       continue;
     }
     ++stats.stored;
-    if (sink.pending_bytes() >= options.flush_bytes) flush();
+    if (sink.pending_bytes() >= options.flush_bytes) flush(false);
   }
   if (!in.error().empty()) {
     diag.error(in.name(), in.error());

@@ -68,6 +68,11 @@ class RecordSink {
   // cannot file) and carries on.
   virtual Result<> append(const RecordKey& key, std::string_view line) = 0;
   virtual Result<> flush() = 0;
+  // Starts making what is queued durable and may return before it is (the
+  // database sink commits on a thread of its own while more is queued);
+  // the next start_flush(), flush() or close() waits for it, and reports
+  // its failure.
+  virtual Result<> start_flush() { return flush(); }
   virtual std::size_t pending_bytes() const = 0;
   // Exactly once from a replayable source (LineInput::source(), a
   // JetStream durable consumer): resume() names the source and returns the
@@ -111,7 +116,8 @@ struct WriteStats {
 
 // Reads `in` to its end (or a stop signal, through `stop`), filing each line
 // in `sink`. Flushes whenever the input waits for more data (a live stream
-// is durable record by record) and when `flush_bytes` are queued; closes the
+// is durable record by record), starts a flush when `flush_bytes` are
+// queued (start_flush: the batch commits while the next one is read); closes the
 // sink at the end. Malformed lines are reported to `diag` and skipped. From
 // a replayable source, positions are committed with the records, and lines
 // at or before the position an earlier run committed are skipped.

@@ -68,6 +68,33 @@ with PrivateServer() as pg:
                                       Decimal(g[2]) == Decimal(e["qty"]) and g[3] == e["side"]
                                       for g, e in zip(got, ev)),
           "typed columns: trade id, price and qty exact, side")
+    # Typed columns go in as binary COPY: each value, with its scale, is what
+    # the server's own reading of the event's text gives.
+    texts = ["0.0002", "1e-05", "1.5E3", "-0.5", "007.10", "0", "0.000", "+2.25", "10000",
+             "123456789012345.678901234", "99999999.99999999", "0.1e+2", "-1234.5678e-3", "5."]
+    synthetic = [json.dumps({"type": "trade", "venue": "numtest", "symbol": "X", "ts": 1652459199958000000 + i,
+                             "price": t, "qty": t, "side": "buy", "id": str(i)}, separators=(",", ":"))
+                 for i, t in enumerate(texts)]
+    synthetic += [json.dumps({"type": "greeks", "venue": "numtest", "ts": 1652459199958000000 + i,
+                              "underlying": "BTC", "delta": t, "gamma": 0.1, "vega": -3e-7, "theta": 12},
+                             separators=(",", ":"))
+                  for i, t in enumerate(["0.1", "-2.5e-3", "1e300", "7"])]
+    r = run([tool("ot-store"), "write", "--db", url, "--spool", f"{tmp}/spoolnum"],
+            stdin=("\n".join(synthetic) + "\n").encode())
+    differ = pg.psql("SELECT count(*) FROM ot.trade WHERE venue = 'numtest' AND ("
+                     "price::text IS DISTINCT FROM (event::json->>'price')::numeric::text OR "
+                     "qty::text IS DISTINCT FROM (event::json->>'qty')::numeric::text)")
+    stored = pg.psql("SELECT count(*) FROM ot.trade WHERE venue = 'numtest' AND price IS NOT NULL")
+    check(r.returncode == 0 and int(differ) == 0 and int(stored) == len(texts),
+          f"numeric columns equal the server's reading of the text, scale included "
+          f"({stored} stored, {differ} differ) {r.stderr.decode()[-200:]}")
+    differ = pg.psql("SELECT count(*) FROM ot.greeks WHERE venue = 'numtest' AND ("
+                     "delta IS DISTINCT FROM (event::json->>'delta')::float8 OR "
+                     "gamma IS DISTINCT FROM (event::json->>'gamma')::float8 OR "
+                     "vega IS DISTINCT FROM (event::json->>'vega')::float8 OR "
+                     "theta IS DISTINCT FROM (event::json->>'theta')::float8)")
+    check(int(differ) == 0, f"double precision columns equal the server's reading ({differ} differ)")
+    pg.psql("DELETE FROM ot.trade WHERE venue = 'numtest'; DELETE FROM ot.greeks WHERE venue = 'numtest'")
     parts = pg.psql("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent "
                     "WHERE c.relname = 'book'")
     check(int(parts) == 2, f"native daily partitions (book: {parts} days)")

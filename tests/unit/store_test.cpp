@@ -16,6 +16,7 @@
 #include "exec/paper.h"
 #include "io/input.h"
 #include "store/file_store.h"
+#include "store/pg_schema.h"
 #include "store/pg_store.h"
 #include "store/record_key.h"
 #include "test_util.h"
@@ -132,10 +133,32 @@ TEST_CASE("file store: segments, order, recovery", "[store]") {
   CHECK(read_all(t.path).back() == "{\"late\":1}");
 }
 
-TEST_CASE("COPY text escaping and the record digest", "[store]") {
+// numeric's binary COPY form: ndigits, weight, sign, dscale, base-10000 digits.
+static std::vector<int> numeric_words(std::string_view text) {
   std::string out;
-  ot::copy_escape("a\\b\tc\nd\re", out);
-  CHECK(out == "a\\\\b\\tc\\nd\\re");
+  if (!ot::pg::append_numeric(out, text)) return {};
+  std::vector<int> words;
+  for (std::size_t i = 4; i + 1 < out.size(); i += 2) {
+    words.push_back(static_cast<std::int16_t>((static_cast<unsigned char>(out[i]) << 8) |
+                                              static_cast<unsigned char>(out[i + 1])));
+  }
+  return words;
+}
+
+TEST_CASE("binary COPY numerics and the record digest", "[store]") {
+  using W = std::vector<int>;
+  CHECK(numeric_words("123.45") == W{2, 0, 0, 2, 123, 4500});
+  CHECK(numeric_words("0.0002") == W{1, -1, 0, 4, 2});
+  CHECK(numeric_words("0.05") == W{1, -1, 0, 2, 500});
+  CHECK(numeric_words("1500") == W{1, 0, 0, 0, 1500});
+  CHECK(numeric_words("1.5e3") == W{1, 0, 0, 0, 1500});
+  CHECK(numeric_words("1e-05") == W{1, -2, 0, 5, 1000});
+  CHECK(numeric_words("-0.5") == W{1, -1, 0x4000, 1, 5000});
+  CHECK(numeric_words("007.10") == W{2, 0, 0, 2, 7, 1000});
+  CHECK(numeric_words("0.000") == W{0, 0, 0, 3});
+  CHECK(numeric_words("12345678.9") == W{3, 1, 0, 1, 1234, 5678, 9000});
+  CHECK(numeric_words("abc").empty());
+  CHECK(numeric_words("1e5000").empty());
   CHECK(ot::fnv1a64("") == 0xcbf29ce484222325ULL);
   CHECK(ot::fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
   CHECK(ot::pg_table_for("trade") == "trade");
