@@ -128,9 +128,9 @@ namespace {
 // "00" "01" ... "99": two digits per division by 100.
 constexpr auto kDigitPairs = [] {
   std::array<char, 200> t{};
-  for (int i = 0; i < 100; ++i) {
-    t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
-    t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+  for (std::size_t i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
   }
   return t;
 }();
@@ -185,7 +185,8 @@ char* format_fixed(char* out, __int128 m, int scale) noexcept {
     *out++ = '-';
     m = -m;
   }
-  if (m <= static_cast<__int128>(~std::uint64_t{0})) {
+  constexpr __int128 kMaxU64 = (static_cast<__int128>(1) << 64) - 1;
+  if (m <= kMaxU64) {
     // The common case. (An __int128 division is a library call.)
     return format_unsigned(out, static_cast<std::uint64_t>(m), scale);
   }
