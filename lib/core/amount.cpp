@@ -6,6 +6,8 @@ namespace ot {
 namespace {
 
 constexpr __int128 kOne = static_cast<__int128>(1'000'000'000'000'000'000LL);
+// The largest mantissa a Decimal holds (18 digits).
+constexpr __int128 kMaxMantissa = static_cast<__int128>(999'999'999'999'999'999LL);
 
 __int128 pow10_wide(int n) noexcept {
   __int128 p = 1;
@@ -88,8 +90,7 @@ std::optional<Decimal> Amount::to_decimal(int max_scale) const noexcept {
   __int128 m = div_round(units, pow10_wide(kScale - max_scale));
   int scale = max_scale;
   while (scale > 0 && m % 10 == 0) m /= 10, --scale;
-  constexpr __int128 kLimit = static_cast<__int128>(999'999'999'999'999'999LL);
-  if (m > kLimit || m < -kLimit) return std::nullopt;
+  if (m > kMaxMantissa || m < -kMaxMantissa) return std::nullopt;
   return Decimal{static_cast<std::int64_t>(m), scale};
 }
 
@@ -107,13 +108,12 @@ namespace {
 // otherwise with as many decimals as fit (trailing zeros first, then
 // rounded), and at the limit of the range beyond that.
 Decimal fit(__int128 m, int s) noexcept {
-  constexpr __int128 kLimit = static_cast<__int128>(999'999'999'999'999'999LL);
-  while ((m > kLimit || m < -kLimit) && s > 0) {
+  while ((m > kMaxMantissa || m < -kMaxMantissa) && s > 0) {
     m = m % 10 == 0 ? m / 10 : div_round(m, 10);
     --s;
   }
-  if (m > kLimit) m = kLimit;
-  if (m < -kLimit) m = -kLimit;
+  if (m > kMaxMantissa) m = kMaxMantissa;
+  if (m < -kMaxMantissa) m = -kMaxMantissa;
   return Decimal{static_cast<std::int64_t>(m), s};
 }
 

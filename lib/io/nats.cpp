@@ -236,6 +236,13 @@ bool covers(std::string_view pattern, std::string_view wanted) {
   }
 }
 
+// Sleeps `ms` milliseconds; false when a stop signal came meanwhile (the
+// signals are blocked on nats.c's threads, so they reach this one).
+bool nap(int ms) {
+  pollfd none{};
+  return !(::poll(&none, 0, ms) < 0 && errno == EINTR);
+}
+
 // A JetStream API request, made again while the cluster has no leader to
 // answer it (a timeout, no responders: an election), for up to 30 s or
 // until a signal comes.
@@ -248,8 +255,7 @@ natsStatus api_request(Request&& request) {
         std::chrono::steady_clock::now() > deadline) {
       return s;
     }
-    pollfd none{};
-    if (::poll(&none, 0, 250) < 0 && errno == EINTR) return s;
+    if (!nap(250)) return s;
   }
 }
 
@@ -533,8 +539,7 @@ class NatsLineInput final : public LineInput, public NatsReceiver {
       }
       // Its killed user's connection may not be gone yet (after 5 s:
       // another process holds it, and subscribing says so).
-      pollfd none{};
-      if (tries == 50 || (::poll(&none, 0, 100) < 0 && errno == EINTR)) return own;
+      if (tries == 50 || !nap(100)) return own;
     }
   }
 
@@ -758,15 +763,10 @@ class OrderedPublisher {
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = kAckTimeoutMs;
-    natsStatus s;
-    if (first_) {
-      SignalBlock block;  // nats.c starts the acks' thread now
-      s = js_PublishMsgAsync(js_, &m, &po);
-      first_ = false;
-    } else {
-      s = js_PublishMsgAsync(js_, &m, &po);
-    }
-    if (s != NATS_OK) {
+    std::optional<SignalBlock> block;
+    if (first_) block.emplace();  // nats.c starts the acks' thread now
+    first_ = false;
+    if (js_PublishMsgAsync(js_, &m, &po) != NATS_OK) {
       // Not sent (nats.c kept nothing): failed, as if unanswered.
       std::lock_guard<std::mutex> l(m_);
       answered(m, Sent::failed);
@@ -883,8 +883,7 @@ class OrderedPublisher {
         error_ = name_ + ": JetStream refused an event: " + last_error(s);
         return;
       }
-      pollfd none{};
-      if (::poll(&none, 0, 100) < 0 && errno == EINTR) {
+      if (!nap(100)) {
         error_ = name_ + ": interrupted while JetStream had no leader";
         return;
       }
