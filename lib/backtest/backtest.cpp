@@ -8,10 +8,10 @@
 #include <mutex>
 #include <thread>
 
-#include "backtest/candles.h"
 #include "backtest/data.h"
 #include "backtest/ledger.h"
 #include "backtest/summary.h"
+#include "bars/candle_csv.h"
 #include "chain/fused_chain.h"
 #include "core/owned_events.h"
 #include "exec/paper.h"

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "backtest/candles.h"
+#include "bars/candle_csv.h"
 #include "core/event_decoder.h"
 #include "feed/replay.h"
 #include "io/input.h"
@@ -69,7 +69,8 @@ class LineReader {
       : out_(out),
         diag_(diag),
         r_(r),
-        decoder_({EventType::book, EventType::trade, EventType::status, EventType::ticker}) {}
+        decoder_({EventType::book, EventType::trade, EventType::status, EventType::ticker,
+                  EventType::bar}) {}
 
   // A line followed by kLinePadding bytes.
   void on_line(std::string_view line, std::string_view where) {
@@ -90,6 +91,10 @@ class LineReader {
         return out_.on_ticker(ev_.ticker);
       case EventType::status:
         return out_.on_status(ev_.status);
+      case EventType::bar:  // closed bars only, as a candle file holds
+        if (ev_.bar.forming) return;
+        ++r_.events;
+        return out_.on_candle(ev_.bar);
       default:
         return;
     }

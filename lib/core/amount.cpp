@@ -1,5 +1,6 @@
 #include "core/amount.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ot {
@@ -98,8 +99,11 @@ std::string Amount::to_string(int max_scale) const {
   char buf[64];
   auto d = to_decimal(max_scale);
   if (d) return std::string(buf, d->to_chars(buf));
-  char* end = format_fixed(buf, div_round(units, pow10_wide(kScale - 8)), 8);
-  return std::string(buf, end);
+  // Beyond a Decimal's 18 digits: the same rounding, written the long way.
+  int s = std::clamp(max_scale, 0, kScale);
+  __int128 m = div_round(units, pow10_wide(kScale - s));
+  while (s > 0 && m % 10 == 0) m /= 10, --s;
+  return std::string(buf, format_fixed(buf, m, s));
 }
 
 namespace {

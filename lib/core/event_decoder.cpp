@@ -13,9 +13,9 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-constexpr std::array<std::string_view, 15> kTypeNames = {
-    "",      "book",   "trade", "quote", "ticker",   "status", "bbo",    "depth",
-    "order", "cancel", "amend", "exec",  "position", "greeks", "control"};
+constexpr std::array<std::string_view, 16> kTypeNames = {
+    "",      "book",   "trade", "quote", "ticker",   "status", "bbo",     "depth",
+    "order", "cancel", "amend", "exec",  "position", "greeks", "control", "bar"};
 
 // Why a line does not decode: simdjson's error, or a field that is present
 // but unusable (`what`, naming it). None: the read went well.
@@ -242,6 +242,36 @@ struct EventDecoder::Impl {
           f = decimal(v, key, q.ask_qty);
         return f;
       }
+      case EventType::bar: {
+        auto& b = out.bar;
+        if (header(b, key, v, f)) return f;
+        bool null = false;
+        if (auto e = v.is_null().get(null)) return Fault(e);
+        if (null) return f;  // an indicator warming up
+        if (key == "start")
+          f = get(v, b.open_time);
+        else if (key == "end")
+          f = get(v, b.close_time);
+        else if (key == "open")
+          f = text(v, b.open);
+        else if (key == "high")
+          f = text(v, b.high);
+        else if (key == "low")
+          f = text(v, b.low);
+        else if (key == "close")
+          f = text(v, b.close);
+        else if (key == "volume")
+          f = text(v, b.volume);
+        else if (key == "buy_volume")
+          f = text(v, b.buy_volume);
+        else if (key == "vwap")
+          f = text(v, b.vwap);
+        else if (key == "trades")
+          f = get(v, b.trades);
+        else if (key == "forming")
+          f = get(v, b.forming);
+        return f;
+      }
       case EventType::ticker: {
         auto& t = out.ticker;
         if (header(t, key, v, f)) return f;
@@ -399,6 +429,16 @@ struct EventDecoder::Impl {
       case EventType::control:
         need(!out.control.command.empty(), "command");
         break;
+      case EventType::bar:
+        need(!out.bar.venue.empty(), "venue");
+        need(!out.bar.symbol.empty(), "symbol");
+        need(out.bar.close_time > 0 && out.bar.close_time >= out.bar.open_time, "end");
+        need(!out.bar.open.empty(), "open");
+        need(!out.bar.high.empty(), "high");
+        need(!out.bar.low.empty(), "low");
+        need(!out.bar.close.empty(), "close");
+        need(!out.bar.volume.empty(), "volume");
+        break;
       default:
         break;
     }
@@ -501,6 +541,9 @@ struct EventDecoder::Impl {
         break;
       case EventType::control:
         out.control = {};
+        break;
+      case EventType::bar:
+        out.bar = {};
         break;
       default:
         break;

@@ -36,6 +36,7 @@ enum class EventType : std::uint8_t {
   position,
   greeks,
   control,
+  bar,
 };
 EventType event_type_of(std::string_view type);
 
@@ -73,6 +74,7 @@ struct DecodedEvent {
   Amend amend;
   Exec exec;
   Control control;
+  Candle bar;
   bool decoded = false;  // false: a type this decoder passes through
 };
 

@@ -146,14 +146,18 @@ struct Status {
   std::string_view detail;
 };
 
-// An OHLCV bar (candle data for backtests): the interval [open_time,
-// close_time), prices and volume as decimal text.
+// An OHLCV bar: a `bar` event (man/ot-events.7) or a candle file's row.
+// The interval [open_time, close_time), prices and volumes as decimal text;
+// what the source does not say is empty (texts) or -1 (trades).
 struct Candle {
   std::string_view venue;
   std::string_view symbol;
   Nanos open_time = 0;
   Nanos close_time = 0;
   std::string_view open, high, low, close, volume;
+  std::string_view buy_volume, vwap;
+  std::int64_t trades = -1;
+  bool forming = false;  // a bar still in progress (ot-bars --forming)
 };
 
 // Receives normalized events in the order the frames arrived. Called on the

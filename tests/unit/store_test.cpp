@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backtest/candles.h"
 #include "backtest/latency.h"
 #include "backtest/report.h"
+#include "bars/candle_csv.h"
 #include "core/event_encoder.h"
 #include "exec/exec_engine.h"
 #include "exec/paper.h"
@@ -237,7 +237,7 @@ TEST_CASE("paper venue matches orders against bars", "[backtest][paper]") {
   ot::PaperVenue venue(ot::PaperConfig{});
   venue.set_listener(reports);
   auto bar = [&](ot::Nanos t, const char* o, const char* h, const char* l, const char* c) {
-    ot::Candle k{"paper", "BTC", t, t + 60, o, h, l, c, "1"};
+    ot::Candle k{"paper", "BTC", t, t + 60, o, h, l, c, "1", {}, {}, -1, false};
     venue.on_candle(k);
   };
   bar(0, "100", "101", "99", "100");

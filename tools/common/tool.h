@@ -121,6 +121,23 @@ inline void install_stop_signals() {
   std::signal(SIGTERM, on_signal);
 }
 
+// A filter's input and output: the output is flushed whenever the input
+// runs dry (per record on a live stream, in large writes on a file). On an
+// endpoint there is no end of input: SIGINT/SIGTERM end the run cleanly,
+// and a signal taken while busy (writing to a full pipe, say) is seen at
+// the next wait, which looks at the flag a few times a second.
+inline void wire_filter(const std::string& in_uri, LineInput& in, LineOutput& out) {
+  in.set_idle_hook([&out] { out.flush(); });
+  if (!is_endpoint_uri(in_uri)) return;
+  install_stop_signals();
+  in.set_wait_hook([&out](const LineInput::WaitTarget& t) {
+    const bool ready = wait_readable(t, 200);
+    out.flush();
+    if (g_stop) return LineInput::WaitResult::stop;
+    return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+  });
+}
+
 // The end of a stream program's run: reports an input error and flushes the
 // output; returns the exit status so far.
 inline int end_of_run(const LineInput& in, LineOutput& out, Diagnostics& diag) {

@@ -78,26 +78,11 @@ static int program_main(int argc, char** argv) {
   if (!opened_in) return tool::exit_for(opened_in.error(), diag);
   auto in = std::move(opened_in).value();
   const bool ladder = top > 0 && isatty(STDOUT_FILENO) && out_uri == "-";
-  // Written in blocks, flushed whenever the input runs dry: per record on a
-  // live stream, in large writes on a file.
   auto opened_out = open_output(ladder ? "/dev/null" : out_uri);
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
   report_bad_lines(*in, diag);
-  in->set_idle_hook([&out] { out->flush(); });
-  // On an endpoint there is no end of input: SIGINT/SIGTERM end the run
-  // cleanly (books emitted, output flushed). On a stream, EOF does that.
-  if (is_endpoint_uri(in_uri)) {
-    tool::install_stop_signals();
-    // A signal taken while busy (writing to a full pipe, say) is seen at the
-    // next wait, which looks at the flag a few times a second.
-    in->set_wait_hook([&out](const LineInput::WaitTarget& t) {
-      const bool ready = wait_readable(t, 200);
-      out->flush();
-      if (tool::g_stop) return LineInput::WaitResult::stop;
-      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
-    });
-  }
+  tool::wire_filter(in_uri, *in, *out);
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
   std::string_view line;

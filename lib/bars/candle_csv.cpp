@@ -1,6 +1,8 @@
-#include "backtest/candles.h"
+#include "bars/candle_csv.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <vector>
 
 #include "core/decimal.h"
@@ -36,7 +38,72 @@ std::optional<Nanos> parse_stamp(std::string_view t) {
   return parse_iso8601(iso);
 }
 
+// "2024-05-01 00:01:00", with the fraction's digits when there are any.
+void append_time(std::string& out, Nanos t) {
+  std::string iso = format_iso8601(t);  // 2024-05-01T00:01:00.000000000Z
+  iso[10] = ' ';
+  iso.pop_back();
+  while (iso.back() == '0') iso.pop_back();
+  if (iso.back() == '.') iso.pop_back();
+  out.append(iso);
+}
+
+void append_decimal(std::string& out, const Decimal& d) {
+  char buf[Decimal::kMaxChars];
+  out.append(buf, d.to_chars(buf));
+}
+
 }  // namespace
+
+void append_indicator_value(std::string& out, double v) {
+  if (v == 0 || !std::isfinite(v)) {
+    out.push_back('0');
+    return;
+  }
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(v)))) + 1;
+  const int decimals = std::clamp(12 - magnitude, 0, 18);
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));
+  if (s.find('.') != std::string_view::npos) {
+    while (s.back() == '0') s.remove_suffix(1);
+    if (s.back() == '.') s.remove_suffix(1);
+  }
+  out.append(s);
+}
+
+void append_amount(std::string& out, const Amount& a) {
+  if (auto d = a.to_decimal()) {
+    append_decimal(out, *d);
+  } else {
+    out.append(a.to_string());  // more than 18 digits
+  }
+}
+
+void append_candle_header(std::string& out, const std::vector<IndicatorSpec>& indicators) {
+  out.append("timestamp,open,high,low,close,volume,close_time,trades,buy_volume,vwap");
+  for (const auto& i : indicators) out.append(",").append(i.name);
+}
+
+void append_candle_row(std::string& out, const Bar& bar) {
+  append_time(out, bar.start);
+  for (const Decimal* d : {&bar.open, &bar.high, &bar.low, &bar.close}) {
+    out.push_back(',');
+    append_decimal(out, *d);
+  }
+  out.push_back(',');
+  append_amount(out, bar.volume);
+  out.push_back(',');
+  append_time(out, bar.end);
+  out.append(",").append(std::to_string(bar.trades)).push_back(',');
+  append_amount(out, bar.buy_volume);
+  out.push_back(',');
+  append_decimal(out, bar.vwap());
+  for (const auto& v : bar.indicators) {
+    out.push_back(',');
+    if (v) append_indicator_value(out, *v);
+  }
+}
 
 bool is_candle_file(const std::string& path) {
   std::string_view p(path);
@@ -69,6 +136,14 @@ Result<> CandleReader::parse_row(std::string_view line, Candle& out) {
   if (binance_ && f.size() >= 7) {
     if (auto close = parse_stamp(f[6])) out.close_time = *close + 1'000'000;
   }
+  if (close_column_ > 0) {
+    const auto i = static_cast<std::size_t>(close_column_);
+    auto close = i < f.size() ? parse_stamp(f[i]) : std::nullopt;
+    if (!close || *close < *open_time) {
+      return Error(ErrorCode::corrupt, "bad close_time (before the open time)");
+    }
+    out.close_time = *close;
+  }
   out.open = f[1];
   out.high = f[2];
   out.low = f[3];
@@ -87,7 +162,13 @@ bool CandleReader::next(Candle& out, Diagnostics& diag) {
       if (line.empty()) continue;
       if (!header_checked_) {
         header_checked_ = true;
-        if (line.find("open") != std::string_view::npos) continue;  // a header
+        if (line.find("open") != std::string_view::npos) {  // a header
+          const auto names = split(line);
+          for (std::size_t i = 0; i < names.size(); ++i) {
+            if (names[i] == "close_time") close_column_ = static_cast<int>(i);
+          }
+          continue;
+        }
         binance_ = true;
       }
       keep.assign(line);

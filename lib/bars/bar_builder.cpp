@@ -1,0 +1,188 @@
+#include "bars/bar_builder.h"
+
+#include <charconv>
+
+namespace ot {
+
+namespace {
+
+constexpr int kVwapScale = 10;
+
+Nanos floor_to(Nanos t, Nanos step) {
+  const Nanos r = t % step;
+  return r < 0 ? t - r - step : t - r;
+}
+
+}  // namespace
+
+std::string_view bar_kind_name(BarKind k) {
+  switch (k) {
+    case BarKind::time:
+      return "time";
+    case BarKind::tick:
+      return "tick";
+    case BarKind::volume:
+      return "volume";
+    case BarKind::dollar:
+      return "dollar";
+  }
+  return "time";
+}
+
+std::optional<BarKind> parse_bar_kind(std::string_view s) {
+  for (BarKind k : {BarKind::time, BarKind::tick, BarKind::volume, BarKind::dollar}) {
+    if (bar_kind_name(k) == s) return k;
+  }
+  return std::nullopt;
+}
+
+Result<Nanos> parse_interval(std::string_view s) {
+  std::int64_t n = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+  const std::string_view unit(r.ptr, static_cast<std::size_t>(s.data() + s.size() - r.ptr));
+  constexpr Nanos kSecond = 1'000'000'000LL;
+  Nanos scale = 0;
+  if (unit == "ms") scale = 1'000'000LL;
+  if (unit == "s") scale = kSecond;
+  if (unit == "m") scale = 60 * kSecond;
+  if (unit == "h") scale = 3600 * kSecond;
+  if (unit == "d") scale = 86400 * kSecond;
+  // At most 366 days: a whole number of units that nanoseconds can hold.
+  if (r.ec != std::errc() || r.ptr == s.data() || scale == 0 || n < 1 ||
+      n > 366 * 86400 * kSecond / scale) {
+    return Error(ErrorCode::invalid_argument,
+                 "bad interval '" + std::string(s) + "' (a whole number and ms, s, m, h or d: 1m)");
+  }
+  return n * scale;
+}
+
+Decimal Bar::vwap() const {
+  if (volume.is_zero()) return close;
+  if (auto d = notional.divided_by(volume).to_decimal(kVwapScale)) return *d;
+  return close;
+}
+
+BarBuilder::BarBuilder(const BarSpec& spec, std::string venue, std::string symbol)
+    : spec_(spec), venue_(std::move(venue)), symbol_(std::move(symbol)) {
+  indicators_.reserve(spec.indicators.size());
+  for (const auto& i : spec.indicators) indicators_.emplace_back(i);
+  values_.resize(indicators_.size());
+  bar_.venue = venue_;
+  bar_.symbol = symbol_;
+  bar_.indicators = values_;
+  size_ = Amount::of(spec.size);
+}
+
+void BarBuilder::start_bar(Nanos start, const Decimal& price) {
+  bar_.start = start;
+  bar_.end = spec_.kind == BarKind::time ? start + spec_.interval : start;
+  bar_.open = bar_.high = bar_.low = bar_.close = price;
+  bar_.volume = bar_.buy_volume = Amount{};
+  bar_.notional = Amount{};
+  bar_.trades = 0;
+  open_ = true;
+}
+
+void BarBuilder::add(Nanos ts, Nanos recv, const Decimal& price, const Decimal& qty,
+                     Side aggressor) {
+  if (compare(price, bar_.high) > 0) bar_.high = price;
+  if (compare(price, bar_.low) < 0) bar_.low = price;
+  bar_.close = price;
+  ++bar_.trades;
+  bar_.recv = recv;
+  if (qty.mantissa != 0) {
+    const Amount q = Amount::of(qty);
+    bar_.volume += q;
+    if (aggressor == Side::buy) bar_.buy_volume += q;
+    bar_.notional += Amount::product(price, qty);
+  }
+  if (spec_.kind == BarKind::time) {
+    if (ts < bar_.start) ++late_;
+  } else if (ts > bar_.end) {
+    bar_.end = ts;
+  }
+}
+
+bool BarBuilder::full() const {
+  switch (spec_.kind) {
+    case BarKind::time:
+      return false;
+    case BarKind::tick:
+      return static_cast<std::int64_t>(bar_.trades) >= spec_.size.mantissa;
+    case BarKind::volume:
+      return bar_.volume >= size_;
+    case BarKind::dollar:
+      return bar_.notional >= size_;
+  }
+  return false;
+}
+
+BarSample BarBuilder::sample() const {
+  return BarSample{bar_.start, bar_.close.to_double(), bar_.volume.to_double(),
+                   bar_.notional.to_double()};
+}
+
+void BarBuilder::close_bar(BarSink& sink) {
+  const BarSample s = sample();
+  for (std::size_t i = 0; i < indicators_.size(); ++i) values_[i] = indicators_[i].update(s);
+  bar_.ts = bar_.end;
+  bar_.forming = false;
+  sink.on_bar(bar_);
+  last_close_ = bar_.close;
+  open_ = false;
+}
+
+void BarBuilder::fill_to(Nanos start, BarSink& sink) {
+  if (!last_close_ || bar_.end >= start) return;
+  const auto gaps = static_cast<std::uint64_t>((start - bar_.end) / spec_.interval);
+  if (!spec_.fill_empty) return;
+  if (gaps > spec_.max_fill) {
+    unfilled_ += gaps;
+    return;
+  }
+  const Nanos recv = bar_.recv;
+  for (Nanos t = bar_.end; t < start; t += spec_.interval) {
+    start_bar(t, *last_close_);
+    bar_.recv = recv;
+    close_bar(sink);
+  }
+}
+
+void BarBuilder::on_trade(Nanos ts, Nanos recv, const Decimal& price, const Decimal& qty,
+                          Side aggressor, BarSink& sink) {
+  if (spec_.kind == BarKind::time) {
+    if (open_ && ts >= bar_.end) {
+      bar_.recv = recv;  // known now
+      close_bar(sink);
+      fill_to(floor_to(ts, spec_.interval), sink);
+    }
+    if (!open_) start_bar(floor_to(ts, spec_.interval), price);
+    add(ts, recv, price, qty, aggressor);
+    return;
+  }
+  if (!open_) start_bar(ts, price);
+  add(ts, recv, price, qty, aggressor);
+  if (full()) close_bar(sink);
+}
+
+void BarBuilder::on_mid(Nanos ts, Nanos recv, const Decimal& mid, BarSink& sink) {
+  on_trade(ts, recv, mid, Decimal{0, 0}, Side::buy, sink);
+}
+
+bool BarBuilder::write_forming(BarSink& sink) {
+  if (!open_) return false;
+  const BarSample s = sample();
+  std::vector<std::optional<double>>& v = values_;
+  for (std::size_t i = 0; i < indicators_.size(); ++i) v[i] = indicators_[i].peek(s);
+  bar_.ts = bar_.end;
+  bar_.forming = true;
+  sink.on_bar(bar_);
+  bar_.forming = false;
+  return true;
+}
+
+void BarBuilder::finish(BarSink& sink) {
+  if (open_) close_bar(sink);
+}
+
+}  // namespace ot
