@@ -1,12 +1,22 @@
 #include "bars/bar_builder.h"
 
 #include <charconv>
+#include <limits>
 
 namespace ot {
 
 namespace {
 
 constexpr int kVwapScale = 10;
+
+// a += b, held at the end of the range rather than overflowing (hostile
+// input: a bar's sums have no other bound).
+void add_held(Amount& a, const Amount& b) {
+  if (__builtin_add_overflow(a.units, b.units, &a.units)) {
+    a.units =
+        b.units > 0 ? std::numeric_limits<__int128>::max() : std::numeric_limits<__int128>::min();
+  }
+}
 
 Nanos floor_to(Nanos t, Nanos step) {
   const Nanos r = t % step;
@@ -92,9 +102,9 @@ void BarBuilder::add(Nanos ts, Nanos recv, const Decimal& price, const Decimal& 
   bar_.recv = recv;
   if (qty.mantissa != 0) {
     const Amount q = Amount::of(qty);
-    bar_.volume += q;
-    if (aggressor == Side::buy) bar_.buy_volume += q;
-    bar_.notional += Amount::product(price, qty);
+    add_held(bar_.volume, q);
+    if (aggressor == Side::buy) add_held(bar_.buy_volume, q);
+    add_held(bar_.notional, Amount::product(price, qty));
   }
   if (spec_.kind == BarKind::time) {
     if (ts < bar_.start) ++late_;

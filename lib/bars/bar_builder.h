@@ -38,6 +38,12 @@
 
 namespace ot {
 
+// Bounds of what a builder takes: times that leave room for a year-long
+// interval before int64 ends; a trade's value (price * qty) that an Amount
+// holds many times over.
+inline constexpr Nanos kMaxBarTime = 9'000'000'000'000'000'000LL;
+inline constexpr double kMaxTradeValue = 1e18;
+
 enum class BarKind : std::uint8_t { time, tick, volume, dollar };
 enum class BarSource : std::uint8_t { trade, mid };
 
@@ -90,7 +96,9 @@ class BarBuilder {
   BarBuilder(const BarSpec& spec, std::string venue, std::string symbol);
 
   // A trade at `ts` (venue time). Writes to `sink` the bars it closes, empty
-  // ones included, before counting the trade.
+  // ones included, before counting the trade. The caller keeps out what
+  // cannot be a trade: ts outside (0, kMaxBarTime], price * qty beyond
+  // kMaxTradeValue.
   void on_trade(Nanos ts, Nanos recv, const Decimal& price, const Decimal& qty, Side aggressor,
                 BarSink& sink);
   // A mid at `ts` (mid bars).

@@ -7,10 +7,11 @@ namespace ot {
 
 namespace {
 
-// (bid + ask) / 2, exact: one more decimal when the sum is odd.
+// (bid + ask) / 2, exact: one more decimal when the sum is odd (but never
+// past a Decimal's 18).
 Decimal mid_of(const Decimal& bid, const Decimal& ask) {
   Decimal sum = add(bid, ask);
-  if (sum.mantissa % 2 == 0) return Decimal{sum.mantissa / 2, sum.scale};
+  if (sum.mantissa % 2 == 0 || sum.scale >= 18) return Decimal{sum.mantissa / 2, sum.scale};
   return Decimal{sum.mantissa * 5, sum.scale + 1};
 }
 
@@ -101,8 +102,12 @@ void BarEngine::on_trade(const Trade& t) {
   auto qty = Decimal::parse(t.qty);
   const char* problem = nullptr;
   if (ts == 0) problem = "trade without ts or recv";
+  if (ts < 0 || ts > kMaxBarTime) problem = "trade time out of range";
   if (!price || price->mantissa <= 0) problem = "trade price is not a positive decimal";
   if (!qty || qty->mantissa < 0) problem = "trade qty is not a decimal of at least 0";
+  if (problem == nullptr && price->to_double() * qty->to_double() > kMaxTradeValue) {
+    problem = "trade value (price * qty) out of range";
+  }
   if (problem != nullptr) {
     ++stats_.skipped;
     diag_.error(where(), std::string(problem) + " (not in a bar)");
@@ -125,14 +130,20 @@ void BarEngine::on_trade(const Trade& t) {
 void BarEngine::on_top(const TopOfBookEvent& q) {
   if (!q.has_bid || !q.has_ask) return;  // no mid with an empty side
   const Nanos ts = q.ts != 0 ? q.ts : q.recv;
-  if (ts == 0) {
+  if (ts <= 0 || ts > kMaxBarTime) {
     ++stats_.skipped;
-    diag_.error(where(), "top of book without ts or recv (not in a bar)");
+    diag_.error(where(), "top of book without a time in range (not in a bar)");
+    return;
+  }
+  const Decimal mid = mid_of(q.bid, q.ask);
+  if (mid.mantissa <= 0) {
+    ++stats_.skipped;
+    diag_.error(where(), "top of book with a mid that is not positive (not in a bar)");
     return;
   }
   Instrument* inst = instrument(q.venue, q.symbol);
   if (inst == nullptr || !inst->builder) return;
-  inst->builder->on_mid(ts, q.recv, mid_of(q.bid, q.ask), *this);
+  inst->builder->on_mid(ts, q.recv, mid, *this);
   ++stats_.trades;
   if (opt_.forming) inst->builder->write_forming(*this);
 }
