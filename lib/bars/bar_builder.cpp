@@ -143,9 +143,8 @@ void BarBuilder::close_bar(BarSink& sink) {
 }
 
 void BarBuilder::fill_to(Nanos start, BarSink& sink) {
-  if (!last_close_ || bar_.end >= start) return;
+  if (!spec_.fill_empty || !last_close_ || bar_.end >= start) return;
   const auto gaps = static_cast<std::uint64_t>((start - bar_.end) / spec_.interval);
-  if (!spec_.fill_empty) return;
   if (gaps > spec_.max_fill) {
     unfilled_ += gaps;
     return;
@@ -182,8 +181,7 @@ void BarBuilder::on_mid(Nanos ts, Nanos recv, const Decimal& mid, BarSink& sink)
 bool BarBuilder::write_forming(BarSink& sink) {
   if (!open_) return false;
   const BarSample s = sample();
-  std::vector<std::optional<double>>& v = values_;
-  for (std::size_t i = 0; i < indicators_.size(); ++i) v[i] = indicators_[i].peek(s);
+  for (std::size_t i = 0; i < indicators_.size(); ++i) values_[i] = indicators_[i].peek(s);
   bar_.ts = bar_.end;
   bar_.forming = true;
   sink.on_bar(bar_);
