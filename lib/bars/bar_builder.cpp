@@ -59,7 +59,7 @@ Result<Nanos> parse_interval(std::string_view s) {
   if (unit == "d") scale = 86400 * kSecond;
   // At most 366 days: a whole number of units that nanoseconds can hold.
   if (r.ec != std::errc() || r.ptr == s.data() || scale == 0 || n < 1 ||
-      n > 366 * 86400 * kSecond / scale) {
+      n > Nanos{366} * 86400 * kSecond / scale) {
     return Error(ErrorCode::invalid_argument,
                  "bad interval '" + std::string(s) + "' (a whole number and ms, s, m, h or d: 1m)");
   }
