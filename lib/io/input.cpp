@@ -179,8 +179,11 @@ class StreamLineInput final : public LineInput {
       begin_ = 0;
     }
     if (buf_.size() - kLinePadding - end_ < kInitial / 4) buf_.resize(buf_.size() * 2);
-    idle();
-    if (has_wait_hook() && src_->poll_fd() >= 0) {
+    // The idle hook only when the read would wait: a file, or a pipe that
+    // holds more, is read on (a batch is written in large blocks).
+    const int fd = src_->poll_fd();
+    if (fd >= 0 && !readable_now(WaitTarget{fd, nullptr})) idle();
+    if (has_wait_hook() && fd >= 0) {
       WaitResult w;
       while ((w = wait(WaitTarget{src_->poll_fd(), nullptr})) == WaitResult::again) {
       }

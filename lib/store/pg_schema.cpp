@@ -418,7 +418,7 @@ Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
     statements.emplace_back(std::move(sql), false);
     statements.emplace_back("CREATE UNIQUE INDEX IF NOT EXISTS " +
                                 ident(std::string(t.name) + "_key") + " ON " + name +
-                                " (time, venue, symbol, digest)",
+                                " (time, digest)",
                             false);
     if (!timescale) continue;
     const std::string lit = "'" + schema + "." + t.name + "'";

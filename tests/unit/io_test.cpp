@@ -193,6 +193,42 @@ TEST_CASE("over-long lines are skipped and reported, never held whole", "[io]") 
   CHECK(in->error().empty());
 }
 
+TEST_CASE("the idle hook runs only when the input would wait", "[io]") {
+  // A file never waits, however many reads it takes: no idle call (a batch
+  // run writes, and ot-store commits, in large blocks).
+  ot::test::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "{\"type\":\"x\",\"n\":" + std::to_string(i) + "}\n";
+  ot::test::write_file(dir.path + "/lines.ndjson", text);
+  auto file = ot::test::must(ot::open_input(dir.path + "/lines.ndjson"));
+  int idle = 0;
+  file->set_idle_hook([&] { ++idle; });
+  std::string_view line;
+  int lines = 0;
+  while (file->next(line)) ++lines;
+  CHECK(lines == 100000);
+  CHECK(idle == 0);
+  // A pipe: not while it holds lines, once when it is empty (the writer
+  // then sends the last line and closes).
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const std::string two = "{\"n\":1}\n{\"n\":2}\n";
+  REQUIRE(::write(fds[1], two.data(), two.size()) == static_cast<ssize_t>(two.size()));
+  auto in = ot::test::must(ot::open_input("/dev/fd/" + std::to_string(fds[0])));
+  int waits = 0;
+  in->set_idle_hook([&] {
+    if (++waits > 1) return;
+    const std::string last = "{\"n\":3}\n";
+    REQUIRE(::write(fds[1], last.data(), last.size()) == static_cast<ssize_t>(last.size()));
+    ::close(fds[1]);
+  });
+  std::vector<std::string> got;
+  while (in->next(line)) got.emplace_back(line);
+  ::close(fds[0]);
+  CHECK(got == std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"});
+  CHECK(waits == 1);
+}
+
 TEST_CASE("ZeroMQ output publishes topic and line; input subscribes", "[io][zmq]") {
   char path[] = "/tmp/ot-zmq-XXXXXX";
   int fd = mkstemp(path);
