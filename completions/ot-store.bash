@@ -9,12 +9,12 @@ _ot_store() {
     --in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "book trade quote ticker bbo depth status order cancel amend exec position greeks control" -- "$cur")); return ;;
     --capture-venue|--venue) COMPREPLY=($(compgen -W "binance binance-futures binance-delivery okx deribit paper" -- "$cur")); return ;;
-    --db|--schema|--symbol|--from|--to|--segment-mb|--drain-wait) return ;;
+    --db|--schema|--symbol|--from|--to|--segment-mb|--batch-kb|--drain-wait) return ;;
   esac
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=($(compgen -W "write read ls --cpu --help --version" -- "$cur"))
     return
   fi
-  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --spool --drain-wait --stats --json --strict --quiet --help" -- "$cur"))
+  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --batch-kb --spool --drain-wait --stats --json --strict --quiet --help" -- "$cur"))
 }
 complete -F _ot_store ot-store

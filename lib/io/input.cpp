@@ -36,6 +36,9 @@ class FdSource final : public ByteSource {
   FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {
     struct stat st {};
     pollable_ = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+    // A pipe of 1 MiB rather than 64 KiB: a producer that runs ahead fills
+    // it, and reads come in large blocks (best effort: the system's limit).
+    if (pollable_ && S_ISFIFO(st.st_mode)) (void)::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
   }
   int poll_fd() const override { return pollable_ ? fd_ : -1; }
   ~FdSource() override {

@@ -450,6 +450,8 @@ Result<> FileStoreWriter::append(const RecordKey& key, std::string_view line) {
   p.buf_last = std::max(p.buf_last, key.time);
   ++p.buf_count;
   p.used = ++tick_;
+  // A segment that reached its size asks for the flush that seals it.
+  if (p.info.raw_bytes + p.buf.size() >= options_.segment_bytes) seal_due_ = true;
   pending_ += p.buf.size() - before;
   ++records_;
   return {};
@@ -525,6 +527,7 @@ Result<> open_partition(const std::string& dir, const CommitTable& commits, bool
 }  // namespace
 
 Result<> FileStoreWriter::flush() {
+  seal_due_ = false;  // sealed below
   bool wrote = false;
   for (auto& pp : partitions_) {
     Partition& p = *pp;

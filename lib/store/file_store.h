@@ -79,7 +79,8 @@ class FileStoreWriter final : public RecordSink {
   // `error`); records already written stay.
   Result<> flush() override;
   // Bytes queued and not yet written.
-  std::size_t pending_bytes() const override { return pending_; }
+  // Bytes queued; a segment due to be sealed asks for a flush at once.
+  std::size_t pending_bytes() const override { return seal_due_ ? SIZE_MAX : pending_; }
   // flush() and seal every open segment.
   Result<> close() override;
   Result<std::optional<std::uint64_t>> resume(std::string_view source) override;
@@ -111,6 +112,7 @@ class FileStoreWriter final : public RecordSink {
   std::uint64_t seq_ = 0;
   std::uint64_t tick_ = 0;
   std::size_t pending_ = 0;
+  bool seal_due_ = false;  // a segment reached its size: flush (and seal) now
   std::size_t open_count_ = 0;
   std::uint64_t records_ = 0;
   bool closed_ = false;

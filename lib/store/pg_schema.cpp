@@ -345,7 +345,8 @@ Result<Conn> connect(const std::string& url) {
 }
 
 Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>& params,
-              ExecStatusType want, ResultPtr* keep) {
+              ExecStatusType want, ResultPtr* keep, std::string* state) {
+  if (state) state->clear();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
@@ -354,6 +355,10 @@ Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>&
   const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (got != want) {
     std::string error = conn_error(c);
+    if (const char* code = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+        code != nullptr && state != nullptr) {
+      *state = code;
+    }
     if (r && PQresultErrorMessage(r.get())[0] != '\0') {
       error = PQresultErrorMessage(r.get());
       while (!error.empty() && error.back() == '\n') error.pop_back();
@@ -418,7 +423,7 @@ Result<bool> ensure_schema(PGconn* c, const std::string& schema) {
     statements.emplace_back(std::move(sql), false);
     statements.emplace_back("CREATE UNIQUE INDEX IF NOT EXISTS " +
                                 ident(std::string(t.name) + "_key") + " ON " + name +
-                                " (time, digest)",
+                                " (time, venue, symbol, digest)",
                             false);
     if (!timescale) continue;
     const std::string lit = "'" + schema + "." + t.name + "'";

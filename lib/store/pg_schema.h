@@ -77,9 +77,10 @@ std::string conn_error(PGconn* c);
 Result<Conn> connect(const std::string& url);
 // Runs one statement (PQexecParams, text parameters); the result in `keep`
 // if asked. refused unless it returns `want` (unavailable when the
-// connection is gone).
+// connection is gone), with the SQLSTATE in `state` if asked.
 Result<> exec(PGconn* c, const std::string& sql, const std::vector<std::string>& params = {},
-              ExecStatusType want = PGRES_COMMAND_OK, ResultPtr* keep = nullptr);
+              ExecStatusType want = PGRES_COMMAND_OK, ResultPtr* keep = nullptr,
+              std::string* state = nullptr);
 // A text[] literal of `items`.
 std::string array_literal(const std::vector<std::string>& items);
 // schema.table, quoted.

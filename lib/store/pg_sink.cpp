@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <utility>
@@ -45,7 +48,21 @@ struct QueuedRecord {
   Nanos time = 0;
   std::uint64_t seq = 0;
   std::string_view venue, symbol, type, line;
+  std::uint64_t digest = 0;  // fnv1a64(line), made with the batch's others
 };
+
+// The digests of `records`, four at a time.
+void make_digests(std::vector<QueuedRecord>& records) {
+  std::size_t i = 0;
+  for (; i + 4 <= records.size(); i += 4) {
+    const std::string_view in[4] = {records[i].line, records[i + 1].line, records[i + 2].line,
+                                    records[i + 3].line};
+    std::uint64_t out[4];
+    fnv1a64_4(in, out);
+    for (int k = 0; k < 4; ++k) records[i + static_cast<std::size_t>(k)].digest = out[k];
+  }
+  for (; i < records.size(); ++i) records[i].digest = fnv1a64(records[i].line);
+}
 
 bool parse_queued(std::string_view rec, QueuedRecord& r) {
   const char* p = rec.data();
@@ -66,188 +83,73 @@ bool parse_queued(std::string_view rec, QueuedRecord& r) {
   return true;
 }
 
-class PgSink final : public RecordSink {
+// What the lanes share: the options, whether TimescaleDB is used, and the
+// partitions known to exist (made by one lane at a time).
+struct Shared {
+  explicit Shared(const PgOptions& o) : opt(o) {}
+  const PgOptions& opt;
+  bool timescale = false;
+  std::mutex partitions_mu;
+  std::set<std::string> partitions;
+};
+
+// One connection and the making of a batch's transaction: the rows sorted
+// by table, each table's COPY, the staging path. A batch at a time; the
+// sink commits batches on two lanes at once while the database is up.
+class Lane {
  public:
-  PgSink(PgOptions o, Diagnostics& diag) : opt_(std::move(o)), diag_(diag) {
-    if (opt_.spool_dir.empty()) opt_.spool_dir = default_spool(opt_);
-    seq_ = static_cast<std::uint64_t>(now_ns());
-  }
-  ~PgSink() override {
-    if (worker_.joinable()) worker_.join();
-    if (spool_fd_ >= 0) ::close(spool_fd_);
-  }
+  explicit Lane(Shared& shared) : shared_(shared) {}
 
-  Result<> start() {
-    std::error_code ec;
-    fs::create_directories(opt_.spool_dir, ec);
-    if (ec) {
-      return Error(ErrorCode::io_error,
-                   "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message());
-    }
-    try_connect(true);
-    report_notes();
-    // Unreachable is no error (the records spool); a refused schema is.
-    if (conn_ == nullptr && !last_error_.empty() && fatal_) {
-      return Error(ErrorCode::refused, last_error_);
-    }
-    return {};
+  Conn conn;
+  std::vector<std::pair<bool, std::string>> notes;  // (error?, text), told by the sink
+  std::string last_error;
+  bool fatal = false;  // refused on a live connection: no retry helps
+  // The batch committing on `worker` and its outcome (read after a join).
+  std::string batch;
+  std::thread worker;
+  Result<> result;
+
+  void reset() {
+    conn.reset();
+    staged_ = false;
   }
 
-  Result<> append(const RecordKey& key, std::string_view line) override {
-    const std::size_t before = queue_.size();
-    append_record_prefix(queue_, key.time, seq_++);
-    queue_.append(key.venue.empty() ? std::string_view("_") : key.venue);
-    queue_ += '\t';
-    queue_.append(key.symbol.empty() ? std::string_view("_") : key.symbol);
-    queue_ += '\t';
-    queue_.append(key.type);
-    queue_ += '\t';
-    queue_.append(line);
-    queue_ += '\n';
-    pending_ += queue_.size() - before;
-    return {};
+  // One statement; false with last_error set (and the SQLSTATE in `state`).
+  bool run(const std::string& sql, ExecStatusType want = PGRES_COMMAND_OK,
+           std::string* state = nullptr) {
+    auto r = exec(conn.get(), sql, {}, want, nullptr, state);
+    if (!r) last_error = r.error().message();
+    return r.ok();
   }
 
-  std::size_t pending_bytes() const override { return pending_; }
-
-  // The batch queued so far is committed on a thread of its own while the
-  // next one is queued (the COPY rows made, the server taking them in);
-  // the next call waits for it first.
-  Result<> start_flush() override {
-    if (auto done = finish_batch(); !done) return done;
-    if (queue_.empty() && !spooled_) return {};
-    batch_.swap(queue_);
-    clear_queue();
-    worker_ = std::thread([this] { batch_result_ = commit(batch_); });
-    return {};
-  }
-
-  Result<> flush() override {
-    if (auto done = finish_batch(); !done) return done;
-    auto r = commit(queue_);
-    clear_queue();
-    report_notes();
-    return r;
-  }
-
-  Result<> close() override {
-    if (auto flushed = flush(); !flushed) return flushed;
-    const Nanos deadline = now_ns() + static_cast<Nanos>(opt_.drain_wait_s) * 1'000'000'000LL;
-    while (spooled_) {
-      if (now_ns() > deadline) {
-        return Error(ErrorCode::unavailable, "the database is unreachable (" + last_error_ + "); " +
-                                                 std::to_string(spooled_records_) +
-                                                 " records wait in " + opt_.spool_dir +
-                                                 " and go in at the next run");
+  // One transaction of `records` (queued-record lines), tried again when
+  // the server broke a deadlock with another lane (or a serialization
+  // failure); false with last_error (and `fatal` when refused).
+  bool insert(std::string_view records, std::vector<std::pair<bool, std::string>>& notes) {
+    sort_records(records, notes);
+    if (days_.empty()) return true;
+    for (int attempt = 1;; ++attempt) {
+      std::string state;
+      if (try_insert(state)) return true;
+      if ((state != kDeadlock && state != kSerialization) || attempt == 3 || !conn ||
+          PQstatus(conn.get()) != CONNECTION_OK) {
+        return classify();
       }
-      next_attempt_ = 0;
-      if (auto flushed = flush(); !flushed) return flushed;
-      if (spooled_) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      (void)exec(conn.get(), "ROLLBACK");
     }
-    if (spool_fd_ >= 0) ::close(spool_fd_);
-    spool_fd_ = -1;
-    return {};
   }
 
  private:
-  // Waits for the batch committing on its own thread, if any: its outcome.
-  Result<> finish_batch() {
-    if (!worker_.joinable()) return {};
-    worker_.join();
-    report_notes();
-    return std::exchange(batch_result_, Result<>{});
-  }
-
-  // Makes `records` durable: committed, or spooled while the database is
-  // away (after what waits in the spool); empties it.
-  Result<> commit(std::string& records) {
-    if (records.empty() && !spooled_) return {};
-    if (!conn_) try_connect(false);
-    if (conn_ && spooled_ && !drain()) drop_connection();
-    if (conn_ && !spooled_ && !records.empty()) {
-      if (!insert(records)) {
-        if (fatal_) return Error(ErrorCode::refused, last_error_);
-        drop_connection();
-      }
-      if (conn_) records.clear();
-    }
-    if (!records.empty()) {
-      if (auto spooled = spool(records); !spooled) return spooled;
-      records.clear();
-    }
-    return {};
-  }
-
-  // What the commits had to say, told on the main thread.
-  void report_notes() {
-    for (const auto& [error, text] : notes_) {
-      if (error) {
-        diag_.error("", text);
-      } else {
-        diag_.warning("", text);
-      }
-    }
-    notes_.clear();
-  }
-
-  void clear_queue() {
-    queue_.clear();
-    pending_ = 0;
-  }
-
-  void drop_connection() {
-    if (conn_) {
-      notes_.emplace_back(
-          false, "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
-    }
-    conn_.reset();
-    staged_ = false;
-    next_attempt_ = now_ns() + backoff_;
-    backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
-  }
-
-  void try_connect(bool first) {
-    if (!first && now_ns() < next_attempt_) return;
-    auto connected = connect(opt_.url);
-    if (!connected) {
-      const std::string& error = connected.error().message();
-      if (first || last_error_ != error) {
-        notes_.emplace_back(false, error + "; spooling to " + opt_.spool_dir);
-      }
-      last_error_ = error;
-      next_attempt_ = now_ns() + backoff_;
-      backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
-      return;
-    }
-    Conn c = std::move(connected).value();
-    auto schema = ensure_schema(c.get(), opt_.schema);
-    if (!schema) {
-      last_error_ = "cannot set up schema " + opt_.schema + ": " + schema.error().message();
-      if (PQstatus(c.get()) == CONNECTION_OK) fatal_ = true;
-      return;
-    }
-    timescale_ = *schema;
-    if (!first) notes_.emplace_back(false, "database connection back; draining the spool");
-    conn_ = std::move(c);
-    backoff_ = 200'000'000;
-    // Spool files left by an earlier run or an outage drain first.
-    spooled_ = spooled_ || !spool_files().empty();
-  }
-
-  // One statement on connection `c`; false with last_error_ set when it fails.
-  bool run(PGconn* c, const std::string& sql, const std::vector<std::string>& params = {},
-           ExecStatusType want = PGRES_COMMAND_OK) {
-    auto r = exec(c, sql, params, want);
-    if (!r) last_error_ = r.error().message();
-    return r.ok();
-  }
+  static constexpr std::size_t kChunk = 256u << 10;
+  static constexpr std::string_view kUniqueViolation = "23505";
+  static constexpr std::string_view kDeadlock = "40P01";
+  static constexpr std::string_view kSerialization = "40001";
 
   bool stage() {
     if (staged_) return true;
     for (const auto& t : tables()) {
-      if (!run(conn_.get(), "CREATE TEMP TABLE IF NOT EXISTS " +
-                                ident(std::string("stage_") + t.name) + " (LIKE " +
-                                q(opt_.schema, t.name) + ") ON COMMIT DELETE ROWS")) {
+      if (!run("CREATE TEMP TABLE IF NOT EXISTS " + ident(std::string("stage_") + t.name) +
+               " (LIKE " + q(shared_.opt.schema, t.name) + ") ON COMMIT DELETE ROWS")) {
         return false;
       }
     }
@@ -255,11 +157,11 @@ class PgSink final : public RecordSink {
     return true;
   }
 
-  // Sorts `records` (queued-record lines) by table into by_table_, noting
-  // each table's days in `days`.
-  void sort_records(std::string_view records, std::set<std::pair<std::string, Nanos>>& days) {
+  // Sorts `records` by table into by_table_, noting each table's days.
+  void sort_records(std::string_view records, std::vector<std::pair<bool, std::string>>& notes) {
     by_table_.resize(tables().size());
     for (auto& list : by_table_) list.clear();
+    days_.clear();
     std::size_t pos = 0;
     QueuedRecord r;
     while (pos < records.size()) {
@@ -268,14 +170,114 @@ class PgSink final : public RecordSink {
       const std::string_view rec = records.substr(pos, nl - pos);
       pos = nl + 1;
       if (!parse_queued(rec, r)) {
-        notes_.emplace_back(true, "skipping a malformed spooled record in " + opt_.spool_dir);
+        notes.emplace_back(true, "skipping a malformed spooled record in " + shared_.opt.spool_dir);
         continue;
       }
       const Table& t = table_named(pg_table_for(r.type));
       by_table_[static_cast<std::size_t>(&t - tables().data())].push_back(r);
       const Nanos day = (r.time >= 0 ? r.time / kDay : (r.time - kDay + 1) / kDay) * kDay;
-      days.emplace(t.name, day);
+      days_.emplace(t.name, day);
     }
+    for (auto& list : by_table_) make_digests(list);
+  }
+
+  // The days' partitions, each made once by one lane at a time in a
+  // transaction of its own (two lanes making one at once would collide).
+  bool ensure_partitions() {
+    if (shared_.timescale) return true;
+    std::lock_guard<std::mutex> lock(shared_.partitions_mu);
+    for (const auto& [table, day] : days_) {
+      std::string part = table + "_" + utc_day(day).replace(4, 1, "").replace(6, 1, "");
+      if (shared_.partitions.count(part)) continue;
+      if (!run("CREATE TABLE IF NOT EXISTS " + q(shared_.opt.schema, part) + " PARTITION OF " +
+               q(shared_.opt.schema, table) + " FOR VALUES FROM (" + std::to_string(day) +
+               ") TO (" + std::to_string(day + kDay) + ")")) {
+        return false;
+      }
+      shared_.partitions.insert(std::move(part));
+    }
+    return true;
+  }
+
+  // COPY straight in (or through staging when a row is there already), in
+  // one transaction; false with last_error and the SQLSTATE in `state`.
+  bool try_insert(std::string& state) {
+    if (!stage() || !ensure_partitions() || !run("BEGIN")) return false;
+    for (std::size_t i = 0; i < by_table_.size(); ++i) {
+      if (by_table_[i].empty()) continue;
+      const Table& t = tables()[i];
+      const std::string cols = column_list(t);
+      // Straight into the table: one copy of the rows. A batch holding a row
+      // stored before (a redelivery, a spool drained twice) breaks the
+      // unique key: then through staging, keeping the rows not yet there.
+      if (!run("SAVEPOINT direct")) return false;
+      if (copy_in(q(shared_.opt.schema, t.name), t, by_table_[i], state)) {
+        if (!run("RELEASE SAVEPOINT direct")) return false;
+        continue;
+      }
+      if (state != kUniqueViolation || !run("ROLLBACK TO SAVEPOINT direct")) return false;
+      const std::string stage_name = ident(std::string("stage_") + t.name);
+      if (!copy_in(stage_name, t, by_table_[i], state)) return false;
+      if (!run("INSERT INTO " + q(shared_.opt.schema, t.name) + " (" + cols + ") SELECT " + cols +
+                   " FROM " + stage_name + " ON CONFLICT DO NOTHING",
+               PGRES_COMMAND_OK, &state)) {
+        return false;
+      }
+    }
+    return run("COMMIT", PGRES_COMMAND_OK, &state);
+  }
+
+  // Binary COPY of `records` into `target` (table t's columns), sent in
+  // chunks as the rows are made, so that the server takes in one while the
+  // next is made; false with last_error and the SQLSTATE in `state` when
+  // it fails.
+  bool copy_in(const std::string& target, const Table& t, const std::vector<QueuedRecord>& records,
+               std::string& state) {
+    PGconn* c = conn.get();
+    state.clear();
+    if (!run("COPY " + target + " (" + column_list(t) + ") FROM STDIN (FORMAT binary)",
+             PGRES_COPY_IN)) {
+      return false;
+    }
+    bool sent = true;
+    chunk_.clear();
+    copy_binary_header(chunk_);
+    for (const QueuedRecord& r : records) {
+      binary_row(t, r, chunk_);
+      if (chunk_.size() >= kChunk) {
+        sent = PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) == 1;
+        chunk_.clear();
+        if (!sent) break;
+      }
+    }
+    copy_binary_trailer(chunk_);
+    if (!sent || PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) != 1 ||
+        PQputCopyEnd(c, nullptr) != 1) {
+      last_error = conn_error(c);
+      return false;
+    }
+    ResultPtr r(PQgetResult(c));
+    const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+    if (!ok) {
+      last_error = r ? PQresultErrorMessage(r.get()) : conn_error(c);
+      if (r) {
+        const char* s = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+        if (s != nullptr) state = s;
+      }
+    }
+    while (PGresult* more = PQgetResult(c)) PQclear(more);
+    return ok;
+  }
+
+  // After a failure: a lost connection is an outage (spool and retry);
+  // anything else is fatal.
+  bool classify() {
+    while (!last_error.empty() && last_error.back() == '\n') last_error.pop_back();
+    if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
+      (void)exec(conn.get(), "ROLLBACK");
+      if (PQstatus(conn.get()) == CONNECTION_OK) fatal = true;
+    }
+    return false;
   }
 
   // One binary COPY row of record r into table t.
@@ -285,7 +287,7 @@ class PgSink final : public RecordSink {
     append_bigint(out, static_cast<std::int64_t>(r.seq));
     append_text(out, r.venue);
     append_text(out, r.symbol);
-    append_bigint(out, static_cast<std::int64_t>(fnv1a64(r.line)));
+    append_bigint(out, static_cast<std::int64_t>(r.digest));
     append_text(out, r.line);
     typed_columns(t, r, out);
   }
@@ -349,106 +351,250 @@ class PgSink final : public RecordSink {
     return s;
   }
 
-  // One transaction: partitions, COPY straight in (or through staging when
-  // a row is there already).
-  bool insert(std::string_view records) {
-    std::set<std::pair<std::string, Nanos>> days;
-    sort_records(records, days);
-    if (days.empty()) return true;
-    PGconn* c = conn_.get();
-    if (!stage() || !run(c, "BEGIN")) return classify();
-    if (!timescale_) {
-      for (const auto& [table, day] : days) {
-        const std::string part = table + "_" + utc_day(day).replace(4, 1, "").replace(6, 1, "");
-        if (partitions_.count(part)) continue;
-        if (!run(c, "CREATE TABLE IF NOT EXISTS " + q(opt_.schema, part) + " PARTITION OF " +
-                        q(opt_.schema, table) + " FOR VALUES FROM (" + std::to_string(day) +
-                        ") TO (" + std::to_string(day + kDay) + ")")) {
-          return classify();
+  Shared& shared_;
+  bool staged_ = false;
+  std::set<std::pair<std::string, Nanos>> days_;
+  simdjson::ondemand::parser parser_;
+  std::string padded_;
+  std::vector<std::vector<QueuedRecord>> by_table_;  // the batch's records, by table
+  std::string chunk_;                                // binary COPY rows not yet sent
+  // Views into the record or the parser's buffer, used before the next parse.
+  std::vector<std::optional<std::string_view>> values_;
+};
+
+class PgSink final : public RecordSink {
+ public:
+  PgSink(PgOptions o, Diagnostics& diag) : opt_(std::move(o)), diag_(diag) {
+    if (opt_.spool_dir.empty()) opt_.spool_dir = default_spool(opt_);
+    seq_ = static_cast<std::uint64_t>(now_ns());
+  }
+  ~PgSink() override {
+    for (auto& lane : lanes_) {
+      if (lane.worker.joinable()) lane.worker.join();
+    }
+    if (spool_fd_ >= 0) ::close(spool_fd_);
+  }
+
+  Result<> start() {
+    std::error_code ec;
+    fs::create_directories(opt_.spool_dir, ec);
+    if (ec) {
+      return Error(ErrorCode::io_error,
+                   "cannot create the spool directory " + opt_.spool_dir + ": " + ec.message());
+    }
+    try_connect(true);
+    report_notes(nullptr);
+    // Unreachable is no error (the records spool); a refused schema is.
+    if (!main_lane().conn && !last_error_.empty() && fatal_) {
+      return Error(ErrorCode::refused, last_error_);
+    }
+    return {};
+  }
+
+  Result<> append(const RecordKey& key, std::string_view line) override {
+    const std::size_t before = queue_.size();
+    append_record_prefix(queue_, key.time, seq_++);
+    queue_.append(key.venue.empty() ? std::string_view("_") : key.venue);
+    queue_ += '\t';
+    queue_.append(key.symbol.empty() ? std::string_view("_") : key.symbol);
+    queue_ += '\t';
+    queue_.append(key.type);
+    queue_ += '\t';
+    queue_.append(line);
+    queue_ += '\n';
+    pending_ += queue_.size() - before;
+    return {};
+  }
+
+  std::size_t pending_bytes() const override { return pending_; }
+
+  // The batch queued so far is committed on a thread of its own while the
+  // next one is queued. While the database is up, batches take turns on
+  // two connections, so that two commit at once (the server's work on
+  // both cores); what the spool holds goes in first, in order, on one.
+  Result<> start_flush() override {
+    // The one-lane path (the spool, a reconnect) ends before anything starts.
+    if (sync_running_) {
+      sync_running_ = false;
+      if (auto done = finish_all(); !done) return done;
+    }
+    Lane& lane = lanes_[next_];
+    if (auto done = finish(lane); !done) return done;
+    if (queue_.empty() && !spooled_) return {};
+    if (spooled_ || !lanes_[0].conn || !lanes_[1].conn) {
+      if (auto done = finish_all(); !done) return done;
+      Lane& main = main_lane();
+      main.batch.swap(queue_);
+      clear_queue();
+      main.worker = std::thread([this, &main] { main.result = commit(main.batch); });
+      sync_running_ = true;
+      return {};
+    }
+    lane.batch.swap(queue_);
+    clear_queue();
+    lane.worker = std::thread([this, &lane] { lane.result = commit_on(lane); });
+    next_ = (next_ + 1) % lanes_.size();
+    return {};
+  }
+
+  Result<> flush() override {
+    sync_running_ = false;
+    if (auto done = finish_all(); !done) return done;
+    auto r = commit(queue_);
+    clear_queue();
+    report_notes(nullptr);
+    return r;
+  }
+
+  Result<> close() override {
+    if (auto flushed = flush(); !flushed) return flushed;
+    const Nanos deadline = now_ns() + static_cast<Nanos>(opt_.drain_wait_s) * 1'000'000'000LL;
+    while (spooled_) {
+      if (now_ns() > deadline) {
+        return Error(ErrorCode::unavailable, "the database is unreachable (" + last_error_ + "); " +
+                                                 std::to_string(spooled_records_) +
+                                                 " records wait in " + opt_.spool_dir +
+                                                 " and go in at the next run");
+      }
+      next_attempt_ = 0;
+      if (auto flushed = flush(); !flushed) return flushed;
+      if (spooled_) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (spool_fd_ >= 0) ::close(spool_fd_);
+    spool_fd_ = -1;
+    return {};
+  }
+
+ private:
+  Lane& main_lane() { return lanes_[0]; }
+
+  // Waits for the batch committing on `lane`, if any: its outcome.
+  Result<> finish(Lane& lane) {
+    if (!lane.worker.joinable()) return {};
+    lane.worker.join();
+    report_notes(&lane);
+    return std::exchange(lane.result, Result<>{});
+  }
+  Result<> finish_all() {
+    Result<> first;
+    for (auto& lane : lanes_) {
+      if (auto done = finish(lane); !done && first) first = std::move(done);
+    }
+    return first;
+  }
+
+  // A batch on a lane of its own (both lanes connected, nothing spooled):
+  // committed, or, when the connection is lost, spooled.
+  Result<> commit_on(Lane& lane) {
+    if (lane.insert(lane.batch, lane.notes)) {
+      lane.batch.clear();
+      return {};
+    }
+    if (lane.fatal) return Error(ErrorCode::refused, lane.last_error);
+    lane.notes.emplace_back(
+        false, "database connection lost (" + lane.last_error + "); spooling to " + opt_.spool_dir);
+    lane.reset();
+    auto spooled = spool(lane.batch);
+    lane.batch.clear();
+    return spooled;
+  }
+
+  // Makes `records` durable on the main lane: committed, or spooled while
+  // the database is away (after what waits in the spool); empties it.
+  Result<> commit(std::string& records) {
+    if (records.empty() && !spooled_) return {};
+    Lane& main = main_lane();
+    if (!main.conn) try_connect(false);
+    if (main.conn && spooled_ && !drain()) drop_connection();
+    if (main.conn && !spooled_ && !records.empty()) {
+      if (!main.insert(records, notes_)) {
+        if (main.fatal) {
+          fatal_ = true;
+          last_error_ = main.last_error;
+          return Error(ErrorCode::refused, last_error_);
         }
-        new_partitions_.push_back(part);
+        drop_connection();
+      }
+      if (main.conn) {
+        records.clear();
+        // The second lane back after an outage of its own.
+        if (!lanes_[1].conn) {
+          if (auto second = connect(opt_.url)) lanes_[1].conn = std::move(second).value();
+        }
       }
     }
-    for (std::size_t i = 0; i < by_table_.size(); ++i) {
-      if (by_table_[i].empty()) continue;
-      const Table& t = tables()[i];
-      const std::string cols = column_list(t);
-      // Straight into the table: one copy of the rows. A batch holding a row
-      // stored before (a redelivery, a spool drained twice) breaks the
-      // unique key: then through staging, keeping the rows not yet there.
-      if (!run(c, "SAVEPOINT direct")) return classify();
-      std::string state;
-      if (copy_in(c, q(opt_.schema, t.name), t, by_table_[i], state)) {
-        if (!run(c, "RELEASE SAVEPOINT direct")) return classify();
-        continue;
-      }
-      if (state != kUniqueViolation || !run(c, "ROLLBACK TO SAVEPOINT direct")) return classify();
-      const std::string stage_name = ident(std::string("stage_") + t.name);
-      if (!copy_in(c, stage_name, t, by_table_[i], state)) return classify();
-      if (!run(c, "INSERT INTO " + q(opt_.schema, t.name) + " (" + cols + ") SELECT " + cols +
-                      " FROM " + stage_name + " ON CONFLICT DO NOTHING")) {
-        return classify();
-      }
+    if (!records.empty()) {
+      if (auto spooled = spool(records); !spooled) return spooled;
+      records.clear();
     }
-    if (!run(c, "COMMIT")) return classify();
-    for (auto& p : new_partitions_) partitions_.insert(std::move(p));
-    new_partitions_.clear();
-    return true;
+    return {};
   }
 
-  // Binary COPY of `records` into `target` (table t's columns), sent in
-  // chunks as the rows are made, so that the server takes in one while the
-  // next is made; false with last_error_ and the SQLSTATE in `state` when
-  // it fails.
-  bool copy_in(PGconn* c, const std::string& target, const Table& t,
-               const std::vector<QueuedRecord>& records, std::string& state) {
-    state.clear();
-    if (!run(c, "COPY " + target + " (" + column_list(t) + ") FROM STDIN (FORMAT binary)", {},
-             PGRES_COPY_IN)) {
-      return false;
+  // What the commits had to say, told on the main thread: the one-lane
+  // path's and, when it has just been joined, a lane's (or every lane's:
+  // nullptr, none running).
+  void report_notes(Lane* joined) {
+    std::vector<std::vector<std::pair<bool, std::string>>*> lists = {&notes_};
+    for (auto& lane : lanes_) {
+      if (joined == nullptr || joined == &lane) lists.push_back(&lane.notes);
     }
-    bool sent = true;
-    chunk_.clear();
-    copy_binary_header(chunk_);
-    for (const QueuedRecord& r : records) {
-      binary_row(t, r, chunk_);
-      if (chunk_.size() >= kChunk) {
-        sent = PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) == 1;
-        chunk_.clear();
-        if (!sent) break;
+    for (auto* notes : lists) {
+      for (const auto& [error, text] : *notes) {
+        if (error) {
+          diag_.error("", text);
+        } else {
+          diag_.warning("", text);
+        }
       }
+      notes->clear();
     }
-    copy_binary_trailer(chunk_);
-    if (!sent || PQputCopyData(c, chunk_.data(), static_cast<int>(chunk_.size())) != 1 ||
-        PQputCopyEnd(c, nullptr) != 1) {
-      last_error_ = conn_error(c);
-      return false;
-    }
-    ResultPtr r(PQgetResult(c));
-    const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-    if (!ok) {
-      last_error_ = r ? PQresultErrorMessage(r.get()) : conn_error(c);
-      if (r) {
-        const char* s = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-        if (s != nullptr) state = s;
-      }
-    }
-    while (PGresult* more = PQgetResult(c)) PQclear(more);
-    return ok;
   }
-  static constexpr std::size_t kChunk = 256u << 10;
-  static constexpr std::string_view kUniqueViolation = "23505";
 
-  // After a failure: a lost connection is an outage (spool and retry);
-  // anything else is fatal.
-  bool classify() {
-    new_partitions_.clear();
-    while (!last_error_.empty() && last_error_.back() == '\n') last_error_.pop_back();
-    if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) {
-      (void)exec(conn_.get(), "ROLLBACK");
-      if (PQstatus(conn_.get()) == CONNECTION_OK) fatal_ = true;
+  void clear_queue() {
+    queue_.clear();
+    pending_ = 0;
+  }
+
+  void drop_connection() {
+    Lane& main = main_lane();
+    if (main.conn) {
+      last_error_ = main.last_error;
+      notes_.emplace_back(
+          false, "database connection lost (" + last_error_ + "); spooling to " + opt_.spool_dir);
     }
-    return false;
+    for (auto& lane : lanes_) lane.reset();
+    next_attempt_ = now_ns() + backoff_;
+    backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
+  }
+
+  void try_connect(bool first) {
+    if (!first && now_ns() < next_attempt_) return;
+    auto connected = connect(opt_.url);
+    if (!connected) {
+      const std::string& error = connected.error().message();
+      if (first || last_error_ != error) {
+        notes_.emplace_back(false, error + "; spooling to " + opt_.spool_dir);
+      }
+      last_error_ = error;
+      next_attempt_ = now_ns() + backoff_;
+      backoff_ = std::min<Nanos>(backoff_ * 2, 5'000'000'000LL);
+      return;
+    }
+    Conn c = std::move(connected).value();
+    auto schema = ensure_schema(c.get(), opt_.schema);
+    if (!schema) {
+      last_error_ = "cannot set up schema " + opt_.schema + ": " + schema.error().message();
+      if (PQstatus(c.get()) == CONNECTION_OK) fatal_ = true;
+      return;
+    }
+    shared_.timescale = *schema;
+    if (!first) notes_.emplace_back(false, "database connection back; draining the spool");
+    main_lane().conn = std::move(c);
+    // The second lane is a help, not a need: without it, one lane commits.
+    if (auto second = connect(opt_.url)) lanes_[1].conn = std::move(second).value();
+    backoff_ = 200'000'000;
+    // Spool files left by an earlier run or an outage drain first.
+    spooled_ = spooled_ || !spool_files().empty();
   }
 
   std::vector<std::string> spool_files() const {
@@ -462,7 +608,9 @@ class PgSink final : public RecordSink {
     return out;
   }
 
+  // Appends `records` to the spool, synced (either lane may).
   Result<> spool(const std::string& records) {
+    std::lock_guard<std::mutex> lock(spool_mu_);
     if (spool_fd_ < 0) {
       auto files = spool_files();
       std::uint64_t n = 1;
@@ -487,12 +635,19 @@ class PgSink final : public RecordSink {
     return {};
   }
 
-  // Inserts every spool file, oldest first, removing each once committed.
+  // Inserts every spool file on the main lane, oldest first, removing each
+  // once committed (no other lane runs meanwhile).
   bool drain() {
     if (spool_fd_ >= 0) {
       ::close(spool_fd_);
       spool_fd_ = -1;
     }
+    Lane& main = main_lane();
+    auto insert = [&](const std::string& data) {
+      if (main.insert(data, notes_)) return true;
+      last_error_ = main.last_error;
+      return false;
+    };
     for (const auto& path : spool_files()) {
       std::string data;
       {
@@ -523,32 +678,22 @@ class PgSink final : public RecordSink {
 
   PgOptions opt_;
   Diagnostics& diag_;
-  Conn conn_;
-  bool timescale_ = false;
-  bool staged_ = false;
+  Shared shared_{opt_};
+  std::array<Lane, 2> lanes_{Lane(shared_), Lane(shared_)};
+  std::size_t next_ = 0;       // the lane the next batch goes to
+  bool sync_running_ = false;  // lane 0 runs the one-lane path (commit)
   bool fatal_ = false;
-  bool spooled_ = false;
+  std::atomic<bool> spooled_{false};
+  std::mutex spool_mu_;  // the spool file, spooled_records_
   std::uint64_t spooled_records_ = 0;
   int spool_fd_ = -1;
   std::string queue_;  // records appended since the last flush
   std::size_t pending_ = 0;
-  // A batch committing on worker_; nothing else runs meanwhile but append().
-  std::string batch_;
-  std::thread worker_;
-  Result<> batch_result_;
   std::vector<std::pair<bool, std::string>> notes_;  // (error?, text) for diag_
   std::uint64_t seq_ = 0;
   Nanos next_attempt_ = 0;
   Nanos backoff_ = 200'000'000;
   std::string last_error_;
-  std::set<std::string> partitions_;
-  std::vector<std::string> new_partitions_;
-  simdjson::ondemand::parser parser_;
-  std::string padded_;
-  std::vector<std::vector<QueuedRecord>> by_table_;  // the batch's records, by table
-  std::string chunk_;                                // binary COPY rows not yet sent
-  // Views into the record or the parser's buffer, used before the next parse.
-  std::vector<std::optional<std::string_view>> values_;
 };
 
 }  // namespace

@@ -25,7 +25,11 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       ok = false;
     }
   };
-  in.set_idle_hook([&] { flush(true); });
+  // A quiet input: what is queued goes in now. A durable consumer acks what
+  // it delivered right after this hook, so the flush waits for the commit
+  // there; elsewhere it commits while the input waits on.
+  const bool acks = !in.source().empty();
+  in.set_idle_hook([&] { flush(acks); });
   if (stop) {
     in.set_wait_hook([&](const LineInput::WaitTarget& t) {
       for (;;) {

@@ -60,6 +60,20 @@ with PrivateServer() as pg:
              "--type", "trade"])
     want = [l for l in ordered(lines) if '"type":"trade"' in l and '"symbol":"BTC-USDT"' in l]
     check(r.stdout.decode().splitlines() == want and want, f"read with filters: {len(want)} trades")
+    # Two connections commit batches at once: each group of events twice in
+    # a row, the second time reversed, in 32 KiB batches, so that both hold
+    # the same rows at once (one waits for the other's commit, then keeps
+    # what is not there yet; a deadlock between them is tried again).
+    groups = [lines[i:i + 60] for i in range(0, len(lines), 60)]
+    doubled = [l for g in groups for l in g + g[::-1]]
+    r = run([tool("ot-store"), "write", "--db", url, "--schema", "lanes", "--batch-kb", "32",
+             "--spool", f"{tmp}/spool-lanes"], stdin=("\n".join(doubled) + "\n").encode())
+    total, dup = counts(pg, "lanes")
+    check(r.returncode == 0 and total == len(lines) and dup == 0,
+          f"two lanes, the same rows in both at once: {total} rows for {len(lines)} events, none "
+          f"duplicated ({r.stderr.decode().strip()})")
+    r = run([tool("ot-store"), "read", "--db", url, "--schema", "lanes"])
+    check(r.stdout.decode().splitlines() == ordered(lines), "... and read gives them back in order")
     # Typed columns hold the exact decimals.
     rows = pg.psql("SELECT trade_id, price, qty, side FROM ot.trade WHERE venue = 'okx' ORDER BY time, seq")
     got = [tuple(x.split("|")) for x in rows.splitlines()]
@@ -96,7 +110,8 @@ with PrivateServer() as pg:
     check(int(differ) == 0, f"double precision columns equal the server's reading ({differ} differ)")
     pg.psql("DELETE FROM ot.trade WHERE venue = 'numtest'; DELETE FROM ot.greeks WHERE venue = 'numtest'")
     parts = pg.psql("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent "
-                    "WHERE c.relname = 'book'")
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relname = 'book' AND n.nspname = 'ot'")
     check(int(parts) == 2, f"native daily partitions (book: {parts} days)")
     r = run([tool("ot-store"), "ls", "--db", url, "--json"])
     rows = [json.loads(l) for l in r.stdout.decode().splitlines()]

@@ -8,6 +8,7 @@
 #include "core/decimal.h"
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/hash.h"
 #include "core/json_in.h"
 #include "core/json_out.h"
 #include "core/result.h"
@@ -494,4 +495,19 @@ TEST_CASE("Result holds a value or an Error with its code and message", "[core][
   ot::Result<std::unique_ptr<int>> owned = std::make_unique<int>(7);
   std::unique_ptr<int> p = std::move(owned).value();
   CHECK(*p == 7);
+}
+
+TEST_CASE("fnv1a64_4 gives fnv1a64 of each of four texts", "[core][hash]") {
+  std::string text;
+  for (int i = 0; i < 700; ++i) text += static_cast<char>('!' + (i * 37) % 90);
+  for (std::size_t a : {0, 1, 7, 540}) {
+    for (std::size_t b : {0, 3, 539, 700}) {
+      const std::string_view in[4] = {std::string_view(text).substr(0, a),
+                                      std::string_view(text).substr(1, b),
+                                      std::string_view(text).substr(5, (a + b) / 2), "{}"};
+      std::uint64_t out[4];
+      ot::fnv1a64_4(in, out);
+      for (int k = 0; k < 4; ++k) CHECK(out[k] == ot::fnv1a64(in[k]));
+    }
+  }
 }

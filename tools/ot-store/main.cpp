@@ -57,7 +57,7 @@ static int program_main(int argc, char** argv) {
   Common c;
   std::string in_uri = "-", out_uri = "-", venue;
   bool sync = false, quiet = false, json = false, print_stats = false, strict = false;
-  std::size_t segment_mb = 8;
+  std::size_t segment_mb = 8, batch_kb = WriteOptions{}.flush_bytes >> 10;
   std::string spool;
   int drain_wait = 30;
   auto* w = app.add_subcommand("write", "Store the events read from stdin or --in");
@@ -68,6 +68,9 @@ static int program_main(int argc, char** argv) {
   w->add_flag("--sync", sync, "fsync after every flush (survives power loss, slower)");
   w->add_option("--segment-mb", segment_mb, "Seal file segments at this size (MiB)")
       ->check(CLI::Range(1, 1024));
+  w->add_option("--batch-kb", batch_kb,
+                "Commit every N KiB of records queued (default 4096; a quiet input sooner)")
+      ->check(CLI::Range(1, 1 << 20));
   w->add_option("--spool", spool, "PostgreSQL: spool directory while the database is away");
   w->add_option("--drain-wait", drain_wait,
                 "PostgreSQL: at the end, seconds to wait for an unreachable database")
@@ -110,8 +113,8 @@ static int program_main(int argc, char** argv) {
     report_bad_lines(*in, diag);
     tool::install_stop_signals();
     WriteStats st;
-    const bool ok =
-        run_write(*in, *sink, WriteOptions{c.raw, venue, *filter}, diag, st, &tool::g_stop);
+    const bool ok = run_write(*in, *sink, WriteOptions{c.raw, venue, *filter, batch_kb << 10}, diag,
+                              st, &tool::g_stop);
     if (print_stats) {
       std::fprintf(
           stderr,
