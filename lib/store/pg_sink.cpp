@@ -109,7 +109,16 @@ class Lane {
   std::thread worker;
   Result<> result;
 
+  // Whether the lane has a connection, for the sink to read while the
+  // lane's worker may be dropping it.
+  std::atomic<bool> up{false};
+
+  void attach(Conn c) {
+    conn = std::move(c);
+    up = true;
+  }
   void reset() {
+    up = false;
     conn.reset();
     staged_ = false;
   }
@@ -421,7 +430,7 @@ class PgSink final : public RecordSink {
     Lane& lane = lanes_[next_];
     if (auto done = finish(lane); !done) return done;
     if (queue_.empty() && !spooled_) return {};
-    if (spooled_ || !lanes_[0].conn || !lanes_[1].conn) {
+    if (spooled_ || !lanes_[0].up || !lanes_[1].up) {
       if (auto done = finish_all(); !done) return done;
       Lane& main = main_lane();
       main.batch.swap(queue_);
@@ -519,7 +528,7 @@ class PgSink final : public RecordSink {
         records.clear();
         // The second lane back after an outage of its own.
         if (!lanes_[1].conn) {
-          if (auto second = connect(opt_.url)) lanes_[1].conn = std::move(second).value();
+          if (auto second = connect(opt_.url)) lanes_[1].attach(std::move(second).value());
         }
       }
     }
@@ -589,9 +598,9 @@ class PgSink final : public RecordSink {
     }
     shared_.timescale = *schema;
     if (!first) notes_.emplace_back(false, "database connection back; draining the spool");
-    main_lane().conn = std::move(c);
+    main_lane().attach(std::move(c));
     // The second lane is a help, not a need: without it, one lane commits.
-    if (auto second = connect(opt_.url)) lanes_[1].conn = std::move(second).value();
+    if (auto second = connect(opt_.url)) lanes_[1].attach(std::move(second).value());
     backoff_ = 200'000'000;
     // Spool files left by an earlier run or an outage drain first.
     spooled_ = spooled_ || !spool_files().empty();
