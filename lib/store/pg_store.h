@@ -16,14 +16,18 @@
 // compression after 7 days when the extension can be created, else native
 // range partitioning by day (partitions created as data arrives).
 //
-// Writing: rows are batched per flush and sent with COPY straight into
-// their table, one transaction per flush; a batch that breaks the unique
-// key (a row stored before) is rolled back to a savepoint and goes through
-// a session-local staging table with INSERT ... ON CONFLICT DO NOTHING. While the database is
-// unreachable, each flush's records go to a spool directory (fsynced) instead; when the connection
-// comes back the spool drains first, oldest record first. A crash leaves the
-// spool on disk, and the next writer drains it. Nothing is lost; the key
-// makes the drain's retries harmless.
+// Writing: rows are batched per flush and sent with binary COPY straight
+// into their table, one transaction per flush; a batch that breaks the
+// unique key (a row stored before) is rolled back to a savepoint and goes
+// through a session-local staging table with INSERT ... ON CONFLICT DO
+// NOTHING. Batches commit on two connections at once while the database is
+// up (order among them does not matter: the key and the time order of
+// reads do); a deadlock between the two is tried again. While the database
+// is unreachable, each flush's records go to a spool directory (fsynced)
+// instead; when the connection comes back the spool drains first, on one
+// connection, oldest record first. A crash leaves the spool on disk, and the
+// next writer drains it. Nothing is lost; the key makes the drain's retries
+// harmless.
 #pragma once
 
 #include <memory>
