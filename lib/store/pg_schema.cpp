@@ -100,6 +100,23 @@ const std::vector<Table>& tables() {
         {"command", "command", T::text},
         {"target", "target", T::text},
         {"detail", "detail", T::text}}},
+      {"bar",
+       {{"ts", "ts", T::bigint},
+        {"kind", "kind", T::text},
+        {"bar_interval", "interval", T::text},
+        {"bar_size", "size", T::numeric},
+        {"source", "source", T::text},
+        {"bar_start", "start", T::bigint},
+        {"bar_end", "end", T::bigint},
+        {"open", "open", T::numeric},
+        {"high", "high", T::numeric},
+        {"low", "low", T::numeric},
+        {"close", "close", T::numeric},
+        {"volume", "volume", T::numeric},
+        {"buy_volume", "buy_volume", T::numeric},
+        {"trades", "trades", T::bigint},
+        {"vwap", "vwap", T::numeric},
+        {"forming", "forming", T::boolean}}},
       {"raw", {}},
       {"other", {{"type", "type", T::text}}},
   };
@@ -142,12 +159,6 @@ std::string column_list(const Table& t) {
   std::string cols = "time, seq, venue, symbol, digest, event";
   for (const auto& c : t.columns) cols += ", " + ident(c.name);
   return cols;
-}
-
-bool is_integer(std::string_view v) {
-  if (!v.empty() && v[0] == '-') v.remove_prefix(1);
-  return !v.empty() && v.size() <= 18 &&
-         std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool is_decimal(std::string_view v) {
@@ -295,10 +306,10 @@ bool append_typed(std::string& out, ColType type, std::string_view v) {
     case ColType::numeric:
       return append_numeric(out, v);
     case ColType::bigint: {
+      // Any int64 (nanosecond times take 19 digits); past its range, NULL.
       std::int64_t x = 0;
-      if (!is_integer(v) || std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc()) {
-        return false;
-      }
+      const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+      if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) return false;
       append_bigint(out, x);
       return true;
     }

@@ -2,7 +2,7 @@
 //
 // Schema (in `schema`, default "ot"): one table per event type of
 // man/ot-events.7 (book, trade, quote, ticker, bbo, depth, status, order,
-// cancel, amend, exec, position, greeks, control), "raw" for capture lines
+// cancel, amend, exec, position, greeks, control, bar), "raw" for capture lines
 // and "other" for any other type. Every table has
 //     time bigint      record time, ns (the event's recv, else ts)
 //     seq bigint       the writer's order among equal times

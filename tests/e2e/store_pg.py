@@ -34,7 +34,7 @@ def ordered(lines):
 
 def counts(server, schema="ot"):
     total = dup = 0
-    for t in ["book", "trade", "quote", "ticker", "status", "raw", "other"]:
+    for t in ["book", "trade", "quote", "ticker", "status", "bar", "raw", "other"]:
         row = server.psql(f"SELECT count(*), count(DISTINCT (time, venue, symbol, digest)) "
                           f"FROM {schema}.{t}")
         a, b = map(int, row.split("|"))
@@ -74,14 +74,32 @@ with PrivateServer() as pg:
           f"duplicated ({r.stderr.decode().strip()})")
     r = run([tool("ot-store"), "read", "--db", url, "--schema", "lanes"])
     check(r.stdout.decode().splitlines() == ordered(lines), "... and read gives them back in order")
+    # Bars (ot-bars) in their own table, their fields typed.
+    p = subprocess.run(f"'{tool('ot-feed')}' replay '{DATA}/okx.raw' | '{tool('ot-bars')}' "
+                       f"--interval 1s --indicators ema:3 | grep '\"type\":\"bar\"'",
+                       shell=True, capture_output=True, check=True)
+    bars = p.stdout.decode().splitlines()
+    r = run([tool("ot-store"), "write", "--db", url, "--schema", "bars", "--spool",
+             f"{tmp}/spool-bars"], stdin=p.stdout)
+    stored = pg.psql("SELECT count(*), sum(trades), count(*) FILTER (WHERE close IS DISTINCT FROM "
+                     "(event::json->>'close')::numeric OR bar_start IS DISTINCT FROM "
+                     "(event::json->>'start')::bigint OR kind <> 'time' OR bar_interval <> '1s') "
+                     "FROM bars.bar").split("|")
+    want_trades = sum(json.loads(b)["trades"] for b in bars)
+    check(r.returncode == 0 and int(stored[0]) == len(bars) and int(stored[1]) == want_trades and
+          int(stored[2]) == 0,
+          f"bar events in the bar table, typed ({stored[0]} bars of {stored[1]} trades)")
+    r = run([tool("ot-store"), "read", "--db", url, "--schema", "bars", "--type", "bar"])
+    check(r.stdout.decode().splitlines() == ordered(bars), "... and read gives them back")
     # Typed columns hold the exact decimals.
-    rows = pg.psql("SELECT trade_id, price, qty, side FROM ot.trade WHERE venue = 'okx' ORDER BY time, seq")
+    rows = pg.psql("SELECT trade_id, price, qty, side, ts FROM ot.trade WHERE venue = 'okx' "
+                   "ORDER BY time, seq")
     got = [tuple(x.split("|")) for x in rows.splitlines()]
     ev = [json.loads(l) for l in ordered(lines) if '"type":"trade"' in l and '"venue":"okx"' in l]
     check(len(got) == len(ev) and all(g[0] == e["id"] and Decimal(g[1]) == Decimal(e["price"]) and
-                                      Decimal(g[2]) == Decimal(e["qty"]) and g[3] == e["side"]
-                                      for g, e in zip(got, ev)),
-          "typed columns: trade id, price and qty exact, side")
+                                      Decimal(g[2]) == Decimal(e["qty"]) and g[3] == e["side"] and
+                                      g[4] == str(e["ts"]) for g, e in zip(got, ev)),
+          "typed columns: trade id, price and qty exact, side, ts (19 digits)")
     # Typed columns go in as binary COPY: each value, with its scale, is what
     # the server's own reading of the event's text gives.
     texts = ["0.0002", "1e-05", "1.5E3", "-0.5", "007.10", "0", "0.000", "+2.25", "10000",
