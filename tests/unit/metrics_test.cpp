@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "metrics/exporter.h"
+#include "metrics/line_meter.h"
 
 using namespace ot::metrics;
 
@@ -132,4 +133,49 @@ TEST_CASE("the exporter serves /metrics, /healthz and /readyz", "[metrics]") {
     REQUIRE_FALSE(refused);
     CHECK(refused.error().is_usage());
   }
+}
+
+TEST_CASE("lines are counted by type and venue from their first members", "[metrics]") {
+  std::string_view type, venue;
+  classify_line(R"({"type":"trade","venue":"okx","symbol":"BTC-USDT"})", type, venue);
+  CHECK((type == "trade" && venue == "okx"));
+  classify_line(R"({"type":"control","command":"kill"})", type, venue);
+  CHECK((type == "control" && venue.empty()));
+  classify_line(R"({"venue":"okx","type":"trade"})", type, venue);
+  CHECK((type.empty() && venue.empty()));
+  classify_line("not json", type, venue);
+  CHECK(type.empty());
+
+  Registry r;
+  LineMeter in(r, "in", 3);
+  in.count(R"({"type":"trade","venue":"okx","price":"1"})");
+  in.count(R"({"type":"trade","venue":"okx","price":"2"})");
+  in.count(R"({"type":"status","venue":"binance","symbol":"BTCUSDT","ts":1,"event":"gap"})");
+  in.count(R"({"type":"status","venue":"binance","ts":2,"event":"made-up"})");
+  in.count(R"({"type":"book","venue":"deribit"})");  // the third series: the cap
+  in.count(R"({"type":"book","venue":"x"})");        // past it: "other"
+  in.count_malformed();
+  CHECK(in.last_line_ns() > 0);
+  const std::string text = r.render();
+  CHECK_THAT(text,
+             Catch::Contains(R"(ot_events_total{direction="in",type="trade",venue="okx"} 2)"));
+  CHECK_THAT(text,
+             Catch::Contains(R"(ot_events_total{direction="in",type="status",venue="binance"} 2)"));
+  CHECK_THAT(text,
+             Catch::Contains(R"(ot_events_total{direction="in",type="other",venue="other"} 1)"));
+  CHECK_THAT(text, Catch::Contains(R"(ot_status_total{event="gap",venue="binance"} 1)"));
+  CHECK_THAT(text, Catch::Contains(R"(ot_status_total{event="other",venue="binance"} 1)"));
+  CHECK_THAT(text, Catch::Contains(R"(ot_last_event_age_seconds{venue="okx"} )"));
+  CHECK_THAT(text, Catch::Contains("ot_malformed_lines_total 1\n"));
+
+  struct Keep final : ot::LineSink {
+    void write_line(std::string_view, std::string_view l) override { lines.emplace_back(l); }
+    std::vector<std::string> lines;
+  } keep;
+  LineMeter out(r, "out");
+  MeteredSink sink(keep, out);
+  sink.write_line("", R"({"type":"bbo","venue":"okx"})");
+  CHECK(keep.lines.size() == 1);
+  CHECK_THAT(r.render(),
+             Catch::Contains(R"(ot_events_total{direction="out",type="bbo",venue="okx"} 1)"));
 }
