@@ -18,6 +18,7 @@
 #include "book/l2_book.h"
 #include "core/event_encoder.h"
 #include "feed/book_sync.h"
+#include "metrics/line_meter.h"
 #include "venues/venue.h"
 
 namespace {
@@ -326,6 +327,45 @@ void BM_BookApplyText(benchmark::State& state) {
   level_counters(state, u.size());
 }
 BENCHMARK(BM_BookApplyText)->Unit(benchmark::kMillisecond);
+
+// Metrics on the hot path: a line counted by type and venue (LineMeter:
+// its first members read, a series looked up, a relaxed atomic add, the
+// coarse clock), next to the one relaxed atomic add it is compared with.
+const std::vector<std::string>& event_lines() {
+  static const std::vector<std::string> lines = [] {
+    std::vector<std::string> out;
+    const char* venues[] = {"binance", "okx", "deribit"};
+    const char* types[] = {"book", "trade", "bbo"};
+    for (int i = 0; i < 4096; ++i) {
+      out.push_back(std::string(R"({"type":")") + types[i % 3] + R"(","venue":")" +
+                    venues[(i / 3) % 3] + R"(","symbol":"BTCUSDT","ts":1,"price":"1"})");
+    }
+    return out;
+  }();
+  return lines;
+}
+
+void BM_MeterLine(benchmark::State& state) {
+  ot::metrics::Registry r;
+  ot::metrics::LineMeter meter(r, "in");
+  const auto& lines = event_lines();
+  for (auto _ : state) {
+    for (const auto& l : lines) meter.count(l);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+}
+BENCHMARK(BM_MeterLine);
+
+void BM_AtomicIncrement(benchmark::State& state) {
+  ot::metrics::Registry r;
+  ot::metrics::Counter& c = r.counter("ot_x_total", "x");
+  const auto& lines = event_lines();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < lines.size(); ++i) c.inc();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+}
+BENCHMARK(BM_AtomicIncrement);
 
 }  // namespace
 
