@@ -1,5 +1,6 @@
 #include "bars/bar_builder.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -67,8 +68,14 @@ Result<Nanos> parse_interval(std::string_view s) {
 }
 
 Decimal Bar::vwap() const {
-  if (volume.is_zero()) return close;
-  if (auto d = notional.divided_by(volume).to_decimal(kVwapScale)) return *d;
+  // Sums held at the end of the range (hostile input) have no vwap.
+  constexpr __int128 kHeld = static_cast<__int128>(1) << 120;
+  if (volume.is_zero() || volume.units >= kHeld || notional.units >= kHeld) return close;
+  const Amount v = notional.divided_by(volume);
+  // 10 decimals, fewer when the value needs the digits (1e8 and up).
+  for (int scale = kVwapScale; scale >= 0; --scale) {
+    if (auto d = v.to_decimal(scale)) return *d;
+  }
   return close;
 }
 
@@ -81,6 +88,10 @@ BarBuilder::BarBuilder(const BarSpec& spec, std::string venue, std::string symbo
   bar_.symbol = symbol_;
   bar_.indicators = values_;
   size_ = Amount::of(spec.size);
+  // Tick bars count whole trades: "7.0" is 7, and at least 1.
+  if (spec.kind == BarKind::tick) {
+    tick_size_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(spec.size.to_double()));
+  }
 }
 
 void BarBuilder::start_bar(Nanos start, const Decimal& price) {
@@ -118,7 +129,7 @@ bool BarBuilder::full() const {
     case BarKind::time:
       return false;
     case BarKind::tick:
-      return static_cast<std::int64_t>(bar_.trades) >= spec_.size.mantissa;
+      return static_cast<std::int64_t>(bar_.trades) >= tick_size_;
     case BarKind::volume:
       return bar_.volume >= size_;
     case BarKind::dollar:

@@ -43,6 +43,7 @@ namespace ot {
 // holds many times over.
 inline constexpr Nanos kMaxBarTime = 9'000'000'000'000'000'000LL;
 inline constexpr double kMaxTradeValue = 1e18;
+inline constexpr double kMaxTradeQty = 1e15;
 
 enum class BarKind : std::uint8_t { time, tick, volume, dollar };
 enum class BarSource : std::uint8_t { trade, mid };
@@ -81,7 +82,8 @@ struct Bar {
   bool forming = false;
   std::span<const std::optional<double>> indicators;  // as BarSpec::indicators
 
-  // notional / volume to 10 decimals; the close when there is no volume.
+  // notional / volume to 10 decimals (fewer where the value needs the
+  // digits); the close when there is no volume.
   Decimal vwap() const;
 };
 
@@ -97,8 +99,8 @@ class BarBuilder {
 
   // A trade at `ts` (venue time). Writes to `sink` the bars it closes, empty
   // ones included, before counting the trade. The caller keeps out what
-  // cannot be a trade: ts outside (0, kMaxBarTime], price * qty beyond
-  // kMaxTradeValue.
+  // cannot be a trade: ts outside (0, kMaxBarTime], qty beyond
+  // kMaxTradeQty, price * qty beyond kMaxTradeValue.
   void on_trade(Nanos ts, Nanos recv, const Decimal& price, const Decimal& qty, Side aggressor,
                 BarSink& sink);
   // A mid at `ts` (mid bars).
@@ -127,7 +129,8 @@ class BarBuilder {
   Bar bar_;
   bool open_ = false;
   std::optional<Decimal> last_close_;
-  Amount size_;  // volume and dollar bars' threshold
+  Amount size_;                 // volume and dollar bars' threshold
+  std::int64_t tick_size_ = 1;  // tick bars' trades
   std::uint64_t late_ = 0, unfilled_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "bars/bar_engine.h"
 
+#include <cmath>
+
 #include "bars/candle_csv.h"
 #include "core/json_out.h"
 
@@ -71,7 +73,8 @@ BarEngine::Instrument* BarEngine::instrument(std::string_view venue, std::string
   auto it = instruments_.find(key_);
   if (it != instruments_.end()) return it->second.get();
   if (opt_.max_instruments > 0 && instruments_.size() >= opt_.max_instruments) {
-    if (instruments_.size() == opt_.max_instruments) {
+    if (!cap_reported_) {
+      cap_reported_ = true;
       diag_.error(std::string(venue) + " " + std::string(symbol),
                   "more than " + std::to_string(opt_.max_instruments) +
                       " instruments: no bars for the others (--max-instruments)");
@@ -105,6 +108,7 @@ void BarEngine::on_trade(const Trade& t) {
   if (ts < 0 || ts > kMaxBarTime) problem = "trade time out of range";
   if (!price || price->mantissa <= 0) problem = "trade price is not a positive decimal";
   if (!qty || qty->mantissa < 0) problem = "trade qty is not a decimal of at least 0";
+  if (problem == nullptr && qty->to_double() > kMaxTradeQty) problem = "trade qty out of range";
   if (problem == nullptr && price->to_double() * qty->to_double() > kMaxTradeValue) {
     problem = "trade value (price * qty) out of range";
   }
@@ -203,7 +207,7 @@ void BarEngine::on_bar(const Bar& bar) {
   // Indicator names are plain words: no escaping.
   for (std::size_t i = 0; i < bar.indicators.size(); ++i) {
     line_.append(",\"").append(opt_.spec.indicators[i].name).append("\":");
-    if (const auto& v = bar.indicators[i]) {
+    if (const auto& v = bar.indicators[i]; v && std::isfinite(*v)) {
       line_.push_back('"');
       append_indicator_value(line_, *v);
       line_.push_back('"');

@@ -80,6 +80,7 @@ class BarEngine final : private BarSink {
   StringMap<std::unique_ptr<Instrument>> instruments_;
   std::vector<Instrument*> order_;  // first seen first
   Instrument* csv_instrument_ = nullptr;
+  bool cap_reported_ = false;
   BarEngineStats stats_;
   std::string line_, topic_, where_, key_, text_;
   std::string_view source_;

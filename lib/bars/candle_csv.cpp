@@ -101,7 +101,7 @@ void append_candle_row(std::string& out, const Bar& bar) {
   append_decimal(out, bar.vwap());
   for (const auto& v : bar.indicators) {
     out.push_back(',');
-    if (v) append_indicator_value(out, *v);
+    if (v && std::isfinite(*v)) append_indicator_value(out, *v);
   }
 }
 

@@ -75,6 +75,7 @@ Result<std::vector<IndicatorSpec>> parse_indicators(std::string_view list) {
 
 void Indicator::Window::push(double x) {
   const std::size_t size = values.size();
+  nonzero = nonzero_with(x);
   if (count == size) {
     sum -= values[head];
     values[head] = x;
@@ -163,8 +164,11 @@ Indicator::Next Indicator::next(const BarSample& bar) const {
     case IndicatorKind::vwap: {
       out.push_a = bar.notional;
       out.push_b = bar.volume;
-      const double volume = b_.sum_with(bar.volume);
-      if (a_.full_with(1) && volume > 0) out.value = a_.sum_with(bar.notional) / volume;
+      // No bar of the window with volume: null (the sum may keep a
+      // rounding leftover, not a volume).
+      if (a_.full_with(1) && b_.nonzero_with(bar.volume) > 0) {
+        out.value = a_.sum_with(bar.notional) / b_.sum_with(bar.volume);
+      }
       break;
     }
     case IndicatorKind::vwap_day: {

@@ -66,10 +66,14 @@ class Indicator {
   struct Window {
     std::vector<double> values;
     std::size_t head = 0, count = 0;
+    std::size_t nonzero = 0;  // values that are not 0 (a sum's leftover is no volume)
     double sum = 0;
     bool full_with(std::size_t more) const { return count + more >= values.size(); }
     double sum_with(double x) const {
       return sum - (count == values.size() ? values[head] : 0) + x;
+    }
+    std::size_t nonzero_with(double x) const {
+      return nonzero - (count == values.size() && values[head] != 0 ? 1 : 0) + (x != 0 ? 1 : 0);
     }
     void push(double x);
   };

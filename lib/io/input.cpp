@@ -185,7 +185,7 @@ class StreamLineInput final : public LineInput {
     // The idle hook only when the read would wait: a file, or a pipe that
     // holds more, is read on (a batch is written in large blocks).
     const int fd = src_->poll_fd();
-    if (fd >= 0 && !readable_now(WaitTarget{fd, nullptr})) idle();
+    if (fd >= 0 && (idle_due() || !readable_now(WaitTarget{fd, nullptr}))) idle();
     if (has_wait_hook() && fd >= 0) {
       WaitResult w;
       while ((w = wait(WaitTarget{src_->poll_fd(), nullptr})) == WaitResult::again) {

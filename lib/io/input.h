@@ -16,6 +16,7 @@
 
 #include "core/diagnostics.h"
 #include "core/result.h"
+#include "core/time.h"
 
 namespace ot {
 
@@ -57,7 +58,15 @@ class LineInput {
   // Called right before the input would wait for more data (an empty pipe,
   // a quiet socket): the moment to flush outputs, so a live stream is
   // delivered per record while a batch run is written in large blocks.
-  void set_idle_hook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
+  // While a pipe keeps data waiting (a burst), it is also called before a
+  // read once `max_interval` has passed since the last call (0: never), so
+  // that what the burst caused is not held back until it ends. Files on
+  // disk never wait.
+  void set_idle_hook(std::function<void()> hook, Nanos max_interval = 1'000'000) {
+    idle_hook_ = std::move(hook);
+    idle_interval_ = max_interval;
+    last_idle_ = mono_ns();
+  }
 
   // What the input is about to wait on: a file descriptor (pipes, stdin) or
   // a ZeroMQ socket handle. Files on disk never wait.
@@ -84,7 +93,13 @@ class LineInput {
 
  protected:
   void idle() {
-    if (idle_hook_) idle_hook_();
+    if (!idle_hook_) return;
+    last_idle_ = mono_ns();
+    idle_hook_();
+  }
+  // Whether the idle hook is due though the pipe holds data.
+  bool idle_due() const {
+    return idle_hook_ && idle_interval_ > 0 && mono_ns() - last_idle_ >= idle_interval_;
   }
   bool has_wait_hook() const { return static_cast<bool>(wait_hook_); }
   WaitResult wait(const WaitTarget& t) { return wait_hook_(t); }
@@ -95,6 +110,7 @@ class LineInput {
 
  private:
   std::function<void()> idle_hook_;
+  Nanos idle_interval_ = 0, last_idle_ = 0;
   std::function<WaitResult(const WaitTarget&)> wait_hook_;
   std::function<void(std::uint64_t, std::string_view)> bad_line_hook_;
   std::uint64_t bad_lines_ = 0;

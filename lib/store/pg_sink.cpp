@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -115,6 +116,8 @@ class Lane {
 
   void attach(Conn c) {
     conn = std::move(c);
+    staged_ = false;  // a new session: no staging tables yet
+    fatal = false;
     up = true;
   }
   void reset() {
@@ -140,11 +143,13 @@ class Lane {
     for (int attempt = 1;; ++attempt) {
       std::string state;
       if (try_insert(state)) return true;
-      if ((state != kDeadlock && state != kSerialization) || attempt == 3 || !conn ||
-          PQstatus(conn.get()) != CONNECTION_OK) {
-        return classify();
-      }
+      const bool again = state == kDeadlock || state == kSerialization;
+      if (!again || !conn || PQstatus(conn.get()) != CONNECTION_OK) return classify();
       (void)exec(conn.get(), "ROLLBACK");
+      // Still colliding after a few tries: not the data's fault; the
+      // batch goes to the spool like an outage's (fatal stays false).
+      if (attempt == 5) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
     }
   }
 
@@ -435,13 +440,13 @@ class PgSink final : public RecordSink {
       Lane& main = main_lane();
       main.batch.swap(queue_);
       clear_queue();
-      main.worker = std::thread([this, &main] { main.result = commit(main.batch); });
+      run_on(main, [this, &main] { return commit(main.batch); });
       sync_running_ = true;
       return {};
     }
     lane.batch.swap(queue_);
     clear_queue();
-    lane.worker = std::thread([this, &lane] { lane.result = commit_on(lane); });
+    run_on(lane, [this, &lane] { return commit_on(lane); });
     next_ = (next_ + 1) % lanes_.size();
     return {};
   }
@@ -476,6 +481,25 @@ class PgSink final : public RecordSink {
 
  private:
   Lane& main_lane() { return lanes_[0]; }
+
+  // Runs `job` on the lane's thread, its outcome in lane.result (an
+  // exception is an error there, not the end of the process); here, when no
+  // thread can be made.
+  template <class Job>
+  void run_on(Lane& lane, Job job) {
+    auto guarded = [&lane, job]() mutable {
+      try {
+        lane.result = job();
+      } catch (const std::exception& e) {
+        lane.result = Error(ErrorCode::io_error, std::string("commit failed: ") + e.what());
+      }
+    };
+    try {
+      lane.worker = std::thread(guarded);
+    } catch (const std::system_error&) {
+      guarded();
+    }
+  }
 
   // Waits for the batch committing on `lane`, if any: its outcome.
   Result<> finish(Lane& lane) {
@@ -526,8 +550,10 @@ class PgSink final : public RecordSink {
       }
       if (main.conn) {
         records.clear();
-        // The second lane back after an outage of its own.
-        if (!lanes_[1].conn) {
+        // The second lane back after an outage of its own (at most a
+        // try a second).
+        if (!lanes_[1].conn && now_ns() >= next_second_) {
+          next_second_ = now_ns() + 1'000'000'000;
           if (auto second = connect(opt_.url)) lanes_[1].attach(std::move(second).value());
         }
       }
@@ -600,7 +626,9 @@ class PgSink final : public RecordSink {
     if (!first) notes_.emplace_back(false, "database connection back; draining the spool");
     main_lane().attach(std::move(c));
     // The second lane is a help, not a need: without it, one lane commits.
-    if (auto second = connect(opt_.url)) lanes_[1].attach(std::move(second).value());
+    if (!lanes_[1].conn) {
+      if (auto second = connect(opt_.url)) lanes_[1].attach(std::move(second).value());
+    }
     backoff_ = 200'000'000;
     // Spool files left by an earlier run or an outage drain first.
     spooled_ = spooled_ || !spool_files().empty();
@@ -701,6 +729,7 @@ class PgSink final : public RecordSink {
   std::vector<std::pair<bool, std::string>> notes_;  // (error?, text) for diag_
   std::uint64_t seq_ = 0;
   Nanos next_attempt_ = 0;
+  Nanos next_second_ = 0;  // the next try to connect the second lane
   Nanos backoff_ = 200'000'000;
   std::string last_error_;
 };

@@ -29,7 +29,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   // it delivered right after this hook, so the flush waits for the commit
   // there; elsewhere it commits while the input waits on.
   const bool acks = !in.source().empty();
-  in.set_idle_hook([&] { flush(acks); });
+  in.set_idle_hook([&] { flush(acks); }, 0);  // a burst is batched whole
   if (stop) {
     in.set_wait_hook([&](const LineInput::WaitTarget& t) {
       for (;;) {

@@ -116,7 +116,9 @@ struct WriteStats {
 
 // Reads `in` to its end (or a stop signal, through `stop`), filing each line
 // in `sink`. Flushes whenever the input waits for more data (a live stream
-// is durable record by record), starts a flush when `flush_bytes` are
+// is stored record by record: at once from a source that acknowledges, a
+// durable consumer; elsewhere the commit starts and reading goes on),
+// starts a flush when `flush_bytes` are
 // queued (start_flush: the batch commits while the next one is read); closes the
 // sink at the end. Malformed lines are reported to `diag` and skipped. From
 // a replayable source, positions are committed with the records, and lines

@@ -434,3 +434,33 @@ TEST_CASE("bar events decode into the candle the backtester reads", "[bars][cand
       R"({"type":"bar","venue":"x","symbol":"A","start":60,"end":50,"open":"1","high":"1","low":"1","close":"1","volume":"0"})");
   CHECK_FALSE(d.decode(backwards.view(), ev));
 }
+
+TEST_CASE("vwap over bars with no volume left in the window is null", "[bars][indicators]") {
+  // Floating sums keep a leftover (2.8e-17 here) once the volume left.
+  Indicator w(spec_of("vwap:3"));
+  std::vector<std::optional<double>> v;
+  for (double vol : {0.1, 0.2, 0.0, 0.0, 0.0}) v.push_back(w.update(BarSample{0, 1, vol, vol * 7}));
+  CHECK(*v[2] == Approx(7));
+  CHECK(*v[3] == Approx(7));
+  CHECK_FALSE(v[4]);
+  CHECK_FALSE(w.peek(BarSample{0, 1, 0, 0}));
+}
+
+TEST_CASE("a bar's vwap keeps what digits it can, tick sizes count whole trades", "[bars]") {
+  BarSpec spec;
+  Collect c;
+  BarBuilder b(spec, "v", "s");
+  // 1.5e8 with a fraction that does not end: fewer decimals, not the close.
+  b.on_trade(kS, 0, dec("150000000.1"), dec("1"), Side::buy, c);
+  b.on_trade(2 * kS, 0, dec("150000000.2"), dec("2"), Side::buy, c);
+  b.finish(c);
+  REQUIRE(c.bars.size() == 1);
+  CHECK(c.bars[0].vwap == "150000000.166666667");  // 18 digits: 9 decimals
+  BarSpec tick;
+  tick.kind = BarKind::tick;
+  tick.size = dec("3.0");
+  Collect t;
+  BarBuilder tb(tick, "v", "s");
+  for (int i = 1; i <= 6; ++i) tb.on_trade(i * kS, 0, dec("1"), dec("1"), Side::buy, t);
+  CHECK(t.bars.size() == 2);
+}

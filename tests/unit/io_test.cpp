@@ -2,6 +2,7 @@
 // ZeroMQ endpoints (PUB/SUB, PUSH/PULL, the lossless executions feedback),
 // NATS endpoint syntax, subject tokens and message ids, and CPU pinning
 // (NATS against a server: tests/e2e/nats_transport.py).
+#include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -216,17 +217,38 @@ TEST_CASE("the idle hook runs only when the input would wait", "[io]") {
   REQUIRE(::write(fds[1], two.data(), two.size()) == static_cast<ssize_t>(two.size()));
   auto in = ot::test::must(ot::open_input("/dev/fd/" + std::to_string(fds[0])));
   int waits = 0;
-  in->set_idle_hook([&] {
-    if (++waits > 1) return;
-    const std::string last = "{\"n\":3}\n";
-    REQUIRE(::write(fds[1], last.data(), last.size()) == static_cast<ssize_t>(last.size()));
-    ::close(fds[1]);
-  });
+  in->set_idle_hook(
+      [&] {
+        if (++waits > 1) return;
+        const std::string last = "{\"n\":3}\n";
+        REQUIRE(::write(fds[1], last.data(), last.size()) == static_cast<ssize_t>(last.size()));
+        ::close(fds[1]);
+      },
+      0);
   std::vector<std::string> got;
   while (in->next(line)) got.emplace_back(line);
   ::close(fds[0]);
   CHECK(got == std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"});
   CHECK(waits == 1);
+  // A pipe that holds data at every read: the hook only with a bound on
+  // the interval since its last call (1 ns here), never without one.
+  auto calls_while_full = [&](ot::Nanos max_interval) {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    ::fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+    std::string data;
+    for (int i = 0; i < 20000; ++i) data += "{\"n\":" + std::to_string(i) + "}\n";
+    REQUIRE(::write(p[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+    auto full = ot::test::must(ot::open_input("/dev/fd/" + std::to_string(p[0])));
+    int calls = 0;
+    full->set_idle_hook([&] { ++calls; }, max_interval);
+    for (int i = 0; i < 20000; ++i) REQUIRE(full->next(line));  // never an empty pipe
+    ::close(p[1]);
+    ::close(p[0]);
+    return calls;
+  };
+  CHECK(calls_while_full(0) == 0);
+  CHECK(calls_while_full(1) >= 1);
 }
 
 TEST_CASE("ZeroMQ output publishes topic and line; input subscribes", "[io][zmq]") {
