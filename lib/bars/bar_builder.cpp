@@ -67,6 +67,54 @@ Result<Nanos> parse_interval(std::string_view s) {
   return n * scale;
 }
 
+Result<> make_bar_spec(const BarSpecWords& w, BarSpec& spec) {
+  const std::string &kind = w.kind, &interval = w.interval, &size = w.size;
+  auto bad = [](std::string message) {
+    return Error(ErrorCode::invalid_argument, std::move(message));
+  };
+  auto k = parse_bar_kind(kind);
+  if (!k) return bad("--kind: expected time, tick, volume or dollar, got '" + kind + "'");
+  spec.kind = *k;
+  if (w.source != "trade" && w.source != "mid") {
+    return bad("--source: expected trade or mid, got '" + w.source + "'");
+  }
+  spec.source = w.source == "mid" ? BarSource::mid : BarSource::trade;
+  if (w.empty != "fill" && w.empty != "skip") {
+    return bad("--empty: expected fill or skip, got '" + w.empty + "'");
+  }
+  spec.fill_empty = w.empty == "fill";
+  if (spec.kind == BarKind::time) {
+    if (!size.empty()) {
+      return bad("--size is for tick, volume and dollar bars (time bars: --interval)");
+    }
+    auto i = parse_interval(interval.empty() ? "1m" : interval);
+    if (!i) return bad("--interval: " + i.error().message());
+    spec.interval = *i;
+    spec.label = interval.empty() ? "1m" : interval;
+  } else {
+    if (!interval.empty()) return bad("--interval is for time bars (--kind " + kind + ": --size)");
+    if (size.empty()) return bad("--kind " + kind + " needs --size");
+    auto n = Decimal::parse(size);
+    if (n && spec.kind == BarKind::tick) {  // "7.0" is 7 trades
+      while (n->scale > 0 && n->mantissa % 10 == 0) n->mantissa /= 10, --n->scale;
+    }
+    if (!n || n->mantissa <= 0 || (spec.kind == BarKind::tick && n->scale != 0)) {
+      return bad("--size: expected a positive " +
+                 std::string(spec.kind == BarKind::tick ? "whole number" : "decimal") + ", got '" +
+                 size + "'");
+    }
+    spec.size = *n;
+    spec.label = size;
+    if (spec.source == BarSource::mid && spec.kind != BarKind::tick) {
+      return bad("--source mid has no volume: time or tick bars only");
+    }
+  }
+  auto list = parse_indicators(w.indicators);
+  if (!list) return bad("--indicators: " + list.error().message());
+  spec.indicators = std::move(list).value();
+  return {};
+}
+
 Decimal Bar::vwap() const {
   // Sums held at the end of the range (hostile input) have no vwap.
   constexpr __int128 kHeld = static_cast<__int128>(1) << 120;

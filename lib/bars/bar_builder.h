@@ -68,6 +68,15 @@ struct BarSpec {
   std::vector<IndicatorSpec> indicators;
 };
 
+// A bar spec as a user words it (ot-bars' options; empty: not given).
+struct BarSpecWords {
+  std::string kind = "time", interval, size, source = "trade", indicators, empty = "fill";
+};
+// The words checked together into `spec` (kind, source, empty-interval
+// rule, interval or size, label, indicators; the rest left as it is);
+// invalid_argument naming the option at fault.
+Result<> make_bar_spec(const BarSpecWords& words, BarSpec& spec);
+
 // A bar as built. Values are exact; the views are valid during the call
 // that hands the bar over.
 struct Bar {

@@ -35,21 +35,14 @@ BarEngine::BarEngine(BarEngineOptions options, LineSink& out, Diagnostics& diag)
 
 BarEngine::~BarEngine() = default;
 
-const std::string& BarEngine::where() {
-  where_.assign(source_);
-  if (line_number_ > 0) where_.append(":").append(std::to_string(line_number_));
-  return where_;
-}
-
 bool BarEngine::process_line(std::string_view line, std::string_view source,
                              std::uint64_t line_number) {
-  source_ = source;
-  line_number_ = line_number;
+  place_.set(source, line_number);
   ++stats_.lines;
   if (is_blank(line)) return true;
   if (auto decoded = decoder_.decode(line, decoded_); !decoded) {
     ++stats_.malformed;
-    diag_.error(where(), decoded.error().message());
+    diag_.error(place_.text(), decoded.error().message());
     return false;
   }
   // The event first, then the bars it closes.
@@ -114,7 +107,7 @@ void BarEngine::on_trade(const Trade& t) {
   }
   if (problem != nullptr) {
     ++stats_.skipped;
-    diag_.error(where(), std::string(problem) + " (not in a bar)");
+    diag_.error(place_.text(), std::string(problem) + " (not in a bar)");
     return;
   }
   Instrument* inst = instrument(t.venue, t.symbol);
@@ -124,9 +117,9 @@ void BarEngine::on_trade(const Trade& t) {
   b.on_trade(ts, t.recv, *price, *qty, t.side, *this);
   ++stats_.trades;
   if (b.unfilled() != unfilled) {
-    diag_.warning(where(), std::to_string(b.unfilled() - unfilled) +
-                               " empty intervals not written: a gap longer than " +
-                               std::to_string(opt_.spec.max_fill) + " bars");
+    diag_.warning(place_.text(), std::to_string(b.unfilled() - unfilled) +
+                                     " empty intervals not written: a gap longer than " +
+                                     std::to_string(opt_.spec.max_fill) + " bars");
   }
   if (opt_.forming) b.write_forming(*this);
 }
@@ -136,13 +129,13 @@ void BarEngine::on_top(const TopOfBookEvent& q) {
   const Nanos ts = q.ts != 0 ? q.ts : q.recv;
   if (ts <= 0 || ts > kMaxBarTime) {
     ++stats_.skipped;
-    diag_.error(where(), "top of book without a time in range (not in a bar)");
+    diag_.error(place_.text(), "top of book without a time in range (not in a bar)");
     return;
   }
   const Decimal mid = mid_of(q.bid, q.ask);
   if (mid.mantissa <= 0) {
     ++stats_.skipped;
-    diag_.error(where(), "top of book with a mid that is not positive (not in a bar)");
+    diag_.error(place_.text(), "top of book with a mid that is not positive (not in a bar)");
     return;
   }
   Instrument* inst = instrument(q.venue, q.symbol);

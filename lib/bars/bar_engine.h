@@ -70,7 +70,6 @@ class BarEngine final : private BarSink {
   void on_trade(const Trade& t);
   void on_top(const TopOfBookEvent& q);
   void write_csv_header();
-  const std::string& where();
 
   BarEngineOptions opt_;
   LineSink& out_;
@@ -82,9 +81,8 @@ class BarEngine final : private BarSink {
   Instrument* csv_instrument_ = nullptr;
   bool cap_reported_ = false;
   BarEngineStats stats_;
-  std::string line_, topic_, where_, key_, text_;
-  std::string_view source_;
-  std::uint64_t line_number_ = 0;
+  std::string line_, topic_, key_, text_;
+  LinePlace place_;  // the line being processed, for messages
 };
 
 }  // namespace ot

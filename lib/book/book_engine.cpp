@@ -119,27 +119,20 @@ bool BookEngine::process_line(std::string_view line, std::string_view where) {
   return process_line(line, where, 0);
 }
 
-const std::string& BookEngine::where() {
-  where_.assign(source_);
-  if (line_number_ > 0) where_.append(":").append(std::to_string(line_number_));
-  return where_;
-}
-
 bool BookEngine::process_line(std::string_view line, std::string_view source,
                               std::uint64_t line_number) {
-  source_ = source;
-  line_number_ = line_number;
+  place_.set(source, line_number);
   ++stats_.lines;
   if (is_blank(line)) return true;
   const std::size_t b = line.find_first_not_of(" \t"), e = line.find_last_not_of(" \t") + 1;
   if (line[b] != '{' || line[e - 1] != '}') {
     ++stats_.malformed;
-    diag_.error(where(), "malformed event: not a JSON object");
+    diag_.error(place_.text(), "malformed event: not a JSON object");
     return false;
   }
   if (auto decoded = decoder_.decode(line, decoded_); !decoded) {
     ++stats_.malformed;
-    diag_.error(where(), decoded.error().message());
+    diag_.error(place_.text(), decoded.error().message());
     return false;
   }
   if (decoded_.type == "book") {
@@ -199,8 +192,9 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   Entry* found = entry(u.venue, u.symbol);
   if (found == nullptr) {
     ++stats_.over_cap;
-    diag_.error(where(), fmt::format("{} {}: more than {} books (--max-books); update dropped",
-                                     u.venue, u.symbol, options_.max_books));
+    diag_.error(place_.text(),
+                fmt::format("{} {}: more than {} books (--max-books); update dropped", u.venue,
+                            u.symbol, options_.max_books));
     return;
   }
   Entry& e = *found;
@@ -223,7 +217,7 @@ void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
       if (r.kind == ApplyResult::bad_level) ++stats_.bad_levels;
       const std::string what =
           e.venue + " " + e.symbol + ": " + r.detail + " (book marked invalid)";
-      diag_.error(where(), what);
+      diag_.error(place_.text(), what);
       emit_status(e, when,
                   r.kind == ApplyResult::gap                 ? "gap"
                   : r.kind == ApplyResult::checksum_mismatch ? "checksum_mismatch"

@@ -95,8 +95,6 @@ class BookEngine {
   // The instrument's book, made on first use; nullptr past max_books.
   Entry* entry(std::string_view venue, std::string_view symbol);
   void on_book(const BookUpdate& u, std::string_view line);
-  // The current line's name for messages.
-  const std::string& where();
   void on_status(const Status& s);
   void emit_status(const Entry& e, Nanos ts, std::string_view event, std::string_view detail);
   // Writes the top of book if it changed (or `always`).
@@ -110,9 +108,7 @@ class BookEngine {
   EventDecoder decoder_;
   DecodedEvent decoded_;
   EventEncoder encoder_;
-  std::string_view source_;
-  std::uint64_t line_number_ = 0;
-  std::string where_;
+  LinePlace place_;          // the line being processed, for messages
   mutable std::string key_;  // scratch "venue\0symbol" for look-ups
   std::string line_;
   std::string topic_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace ot {
@@ -33,6 +34,27 @@ class CountingDiagnostics final : public Diagnostics {
  private:
   Diagnostics& inner_;
   std::uint64_t errors_ = 0;
+};
+
+// Where a line came from, as messages name it ("<stdin>:12"; the source
+// alone for line 0). The text is built only when there is something to
+// report; `source` must outlive the next text().
+class LinePlace {
+ public:
+  void set(std::string_view source, std::uint64_t line) {
+    source_ = source;
+    line_ = line;
+  }
+  const std::string& text() {
+    text_.assign(source_);
+    if (line_ > 0) text_.append(":").append(std::to_string(line_));
+    return text_;
+  }
+
+ private:
+  std::string_view source_;
+  std::uint64_t line_ = 0;
+  std::string text_;
 };
 
 }  // namespace ot

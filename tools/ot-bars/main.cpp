@@ -5,64 +5,13 @@
 #include "io/input.h"
 #include "io/output.h"
 
-namespace {
-
-// The options that make the BarSpec, checked together; an error message or
-// empty.
-std::string make_spec(const std::string& kind, const std::string& interval, const std::string& size,
-                      const std::string& source, const std::string& indicators,
-                      const std::string& empty, ot::BarSpec& spec) {
-  using namespace ot;
-  auto k = parse_bar_kind(kind);
-  if (!k) return "--kind: expected time, tick, volume or dollar, got '" + kind + "'";
-  spec.kind = *k;
-  if (source != "trade" && source != "mid") {
-    return "--source: expected trade or mid, got '" + source + "'";
-  }
-  spec.source = source == "mid" ? BarSource::mid : BarSource::trade;
-  if (empty != "fill" && empty != "skip") {
-    return "--empty: expected fill or skip, got '" + empty + "'";
-  }
-  spec.fill_empty = empty == "fill";
-  if (spec.kind == BarKind::time) {
-    if (!size.empty()) return "--size is for tick, volume and dollar bars (time bars: --interval)";
-    auto i = parse_interval(interval.empty() ? "1m" : interval);
-    if (!i) return "--interval: " + i.error().message();
-    spec.interval = *i;
-    spec.label = interval.empty() ? "1m" : interval;
-  } else {
-    if (!interval.empty()) return "--interval is for time bars (--kind " + kind + ": --size)";
-    if (size.empty()) return "--kind " + kind + " needs --size";
-    auto n = Decimal::parse(size);
-    if (n && spec.kind == BarKind::tick) {  // "7.0" is 7 trades
-      while (n->scale > 0 && n->mantissa % 10 == 0) n->mantissa /= 10, --n->scale;
-    }
-    if (!n || n->mantissa <= 0 || (spec.kind == BarKind::tick && n->scale != 0)) {
-      return "--size: expected a positive " +
-             std::string(spec.kind == BarKind::tick ? "whole number" : "decimal") + ", got '" +
-             size + "'";
-    }
-    spec.size = *n;
-    spec.label = size;
-    if (spec.source == BarSource::mid && spec.kind != BarKind::tick) {
-      return "--source mid has no volume: time or tick bars only";
-    }
-  }
-  auto list = parse_indicators(indicators);
-  if (!list) return "--indicators: " + list.error().message();
-  spec.indicators = std::move(list).value();
-  return {};
-}
-
-}  // namespace
-
 static int program_main(int argc, char** argv) {
   using namespace ot;
   CLI::App app{"Candles and indicators from trades: bar events or candle CSV (man ot-bars)",
                "ot-bars"};
   app.set_version_flag("--version", "ot-bars 0.1.0");
-  std::string in_uri = "-", out_uri = "-", kind = "time", interval, size, source = "trade";
-  std::string indicators, format = "events", empty = "fill";
+  std::string in_uri = "-", out_uri = "-", format = "events";
+  BarSpecWords words;
   BarEngineOptions opt;
   bool strict = false, quiet = false, print_stats = false;
   app.add_option("--in", in_uri,
@@ -70,13 +19,15 @@ static int program_main(int argc, char** argv) {
   app.add_option(
       "--out", out_uri,
       "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB), nats://… (man ot-transports)");
-  app.add_option("--kind", kind, "time (default), tick, volume or dollar");
-  app.add_option("--interval", interval, "Time bars' length: 500ms, 10s, 1m (default), 1h, 1d");
-  app.add_option("--size", size, "Tick bars: trades; volume bars: quantity; dollar: price*qty");
-  app.add_option("--source", source, "trade (default) or mid (of bbo and quote events)");
-  app.add_option("--indicators", indicators, "e.g. ema:20,sma:50,rsi:14,vol:60,vwap,vwap:20");
+  app.add_option("--kind", words.kind, "time (default), tick, volume or dollar");
+  app.add_option("--interval", words.interval,
+                 "Time bars' length: 500ms, 10s, 1m (default), 1h, 1d");
+  app.add_option("--size", words.size,
+                 "Tick bars: trades; volume bars: quantity; dollar: price*qty");
+  app.add_option("--source", words.source, "trade (default) or mid (of bbo and quote events)");
+  app.add_option("--indicators", words.indicators, "e.g. ema:20,sma:50,rsi:14,vol:60,vwap,vwap:20");
   app.add_option("--format", format, "events (default: bar events, the rest passed) or csv");
-  app.add_option("--empty", empty,
+  app.add_option("--empty", words.empty,
                  "Time bars with no trade: fill (the last close, default) or skip");
   app.add_flag("--forming", opt.forming, "Also write the bar in progress after each trade");
   app.add_option("--venue", opt.venue, "Bars for this venue only");
@@ -90,13 +41,10 @@ static int program_main(int argc, char** argv) {
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
-  const std::uint64_t max_fill = opt.spec.max_fill;
-  if (std::string e = make_spec(kind, interval, size, source, indicators, empty, opt.spec);
-      !e.empty()) {
-    tool::usage_error("ot-bars", e);
+  if (auto made = make_bar_spec(words, opt.spec); !made) {
+    tool::usage_error("ot-bars", made.error().message());
     return tool::kExitUsage;
   }
-  opt.spec.max_fill = max_fill;
   if (format != "events" && format != "csv") {
     tool::usage_error("ot-bars", "--format: expected events or csv, got '" + format + "'");
     return tool::kExitUsage;
