@@ -4,7 +4,7 @@
 function(ot_add_tool name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ot_options ot::venues ${ARG_LIBS})
+  target_link_libraries(${name} PRIVATE ot_options ot::venues ot::metrics ${ARG_LIBS})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   set(src ${PROJECT_SOURCE_DIR})

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "core/event_tally.h"
 #include "core/json_in.h"
 #include "core/message.h"
 
@@ -78,6 +79,11 @@ std::optional<Order> request_in(const DecodedEvent& ev) {
     default:
       return std::nullopt;
   }
+}
+
+std::string_view event_type_name(EventType kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < kTypeNames.size() ? kTypeNames[i] : std::string_view();
 }
 
 EventType event_type_of(std::string_view type) {
@@ -447,6 +453,7 @@ struct EventDecoder::Impl {
 
   Fault decode(std::string_view line, DecodedEvent& out) {
     out.type = {};
+    out.venue = {};
     out.kind = EventType::unknown;
     out.decoded = false;
     od::document doc;
@@ -456,14 +463,27 @@ struct EventDecoder::Impl {
     }
     if (auto e = doc.get_object().get(obj)) return Fault(e);
     bool type_later = false;
+    // A type passed through: its venue is read for the tally when it is
+    // the next member, as the contract writes it.
+    bool passed = false;
     for (auto m : obj) {
       std::string_view key;
       if (auto e = m.unescaped_key().get(key)) return Fault(e);
+      if (passed) {
+        if (key != "venue" || m.value().get_string().get(out.venue) != simdjson::SUCCESS) {
+          out.venue = {};
+        }
+        return {};
+      }
       if (key == "type") {
         std::string_view t;
         if (auto e = m.value().get_string().get(t)) return Fault(e);
         set_type(t, out);
-        if (!wanted.contains(out.kind)) return {};
+        if (!wanted.contains(out.kind)) {
+          if (event_tally() == nullptr) return {};
+          passed = true;
+          continue;
+        }
         reset(out);
         continue;
       }
@@ -473,6 +493,7 @@ struct EventDecoder::Impl {
       }
       if (Fault f = field(out, key, m.value())) return f;
     }
+    if (passed) return {};
     if (type_later) {
       // The contract puts `type` first; tolerate other orders at some cost.
       std::string_view t;
@@ -558,12 +579,47 @@ EventDecoder::EventDecoder(EventTypes wanted) : impl_(std::make_unique<Impl>()) 
 }
 EventDecoder::~EventDecoder() = default;
 
+std::string_view venue_of(const DecodedEvent& ev) noexcept {
+  if (!ev.decoded) return ev.venue;
+  switch (ev.kind) {
+    case EventType::book:
+    case EventType::depth:
+      return ev.book.venue;
+    case EventType::status:
+      return ev.status.venue;
+    case EventType::trade:
+      return ev.trade.venue;
+    case EventType::bbo:
+    case EventType::quote:
+      return ev.top.venue;
+    case EventType::ticker:
+      return ev.ticker.venue;
+    case EventType::order:
+      return ev.order.venue;
+    case EventType::cancel:
+      return ev.cancel.venue;
+    case EventType::amend:
+      return ev.amend.venue;
+    case EventType::exec:
+      return ev.exec.venue;
+    case EventType::bar:
+      return ev.bar.venue;
+    default:
+      return ev.venue;
+  }
+}
+
 Result<> EventDecoder::decode(std::string_view line, DecodedEvent& out) {
   // Levels from an earlier line must not leak into this one.
   impl_->bids.clear();
   impl_->asks.clear();
   const Fault f = impl_->decode(line, out);
-  if (!f) return {};
+  EventTally* tally = event_tally();
+  if (!f) {
+    if (tally != nullptr) tally->in(out.kind, venue_of(out), line);
+    return {};
+  }
+  if (tally != nullptr) tally->malformed();
   std::string error = f.what == nullptr
                           ? house_message("malformed event: ", simdjson::error_message(f.json))
                           : "malformed event: field '" + std::string(f.name) + "': " + f.what;

@@ -39,6 +39,8 @@ enum class EventType : std::uint8_t {
   bar,
 };
 EventType event_type_of(std::string_view type);
+// The name events carry ("book"), empty for unknown.
+std::string_view event_type_name(EventType kind);
 
 // A set of event types.
 class EventTypes {
@@ -62,6 +64,9 @@ inline bool is_blank(std::string_view line) {
 
 struct DecodedEvent {
   std::string_view type;  // as written ("book", "status", ...; empty if absent)
+  // A passed-through event's venue, when `venue` follows `type` as the
+  // contract writes it and a tally is installed (core/event_tally.h).
+  std::string_view venue;
   EventType kind = EventType::unknown;
   // Each valid only when `kind` names it and the decoder was asked for it.
   BookUpdate book;

@@ -1,5 +1,6 @@
 #include "core/event_encoder.h"
 
+#include "core/event_tally.h"
 #include "core/json_out.h"
 #include "core/swar.h"
 
@@ -79,22 +80,26 @@ void optional_int(JsonOut& j, std::string_view name, const std::optional<std::in
 
 }  // namespace
 
-EventEncoder::EventEncoder(LineSink& sink) : sink_(sink) {
+EventEncoder::EventEncoder(LineSink& sink, bool tallied) : sink_(sink), tallied_(tallied) {
   line_.reserve(1 << 16);
   topic_.reserve(128);
 }
 
-void EventEncoder::header(std::string_view type, std::string_view venue, std::string_view symbol) {
+void EventEncoder::header(EventType kind, std::string_view type, std::string_view venue,
+                          std::string_view symbol) {
+  if (EventTally* t = tally()) t->out(kind, venue);
   line_.clear();
   topic_.clear();
   if (sink_.wants_topic()) topic_.append(type).append(".").append(venue).append(".").append(symbol);
   line_.append("{\"type\":\"").append(type).append("\"");
 }
 
+EventTally* EventEncoder::tally() const { return tallied_ ? event_tally() : nullptr; }
+
 void EventEncoder::emit() { sink_.write_line(topic_, line_); }
 
 void EventEncoder::on_book(const BookUpdate& u) {
-  header("book", u.venue, u.symbol);
+  header(EventType::book, "book", u.venue, u.symbol);
   JsonOut j(line_, true);
   j.field("venue", u.venue);
   j.field("symbol", u.symbol);
@@ -113,7 +118,7 @@ void EventEncoder::on_book(const BookUpdate& u) {
 }
 
 void EventEncoder::on_trade(const Trade& t) {
-  header("trade", t.venue, t.symbol);
+  header(EventType::trade, "trade", t.venue, t.symbol);
   JsonOut j(line_, true);
   j.field("venue", t.venue);
   j.field("symbol", t.symbol);
@@ -128,7 +133,7 @@ void EventEncoder::on_trade(const Trade& t) {
 }
 
 void EventEncoder::on_quote(const Quote& q) {
-  header("quote", q.venue, q.symbol);
+  header(EventType::quote, "quote", q.venue, q.symbol);
   JsonOut j(line_, true);
   j.field("venue", q.venue);
   j.field("symbol", q.symbol);
@@ -144,7 +149,7 @@ void EventEncoder::on_quote(const Quote& q) {
 }
 
 void EventEncoder::on_ticker(const Ticker& t) {
-  header("ticker", t.venue, t.symbol);
+  header(EventType::ticker, "ticker", t.venue, t.symbol);
   JsonOut j(line_, true);
   j.field("venue", t.venue);
   j.field("symbol", t.symbol);
@@ -158,7 +163,7 @@ void EventEncoder::on_ticker(const Ticker& t) {
 }
 
 void EventEncoder::on_status(const Status& s) {
-  header("status", s.venue, s.symbol);
+  header(EventType::status, "status", s.venue, s.symbol);
   JsonOut j(line_, true);
   j.field("venue", s.venue);
   if (!s.symbol.empty()) j.field("symbol", s.symbol);
@@ -167,6 +172,7 @@ void EventEncoder::on_status(const Status& s) {
   if (!s.detail.empty()) j.field("detail", s.detail);
   line_.push_back('}');
   emit();
+  if (EventTally* t = tally()) t->out_status(s);
 }
 
 namespace {
@@ -186,7 +192,7 @@ void optional_number(JsonOut& j, std::string_view name, const std::optional<doub
 }  // namespace
 
 void EventEncoder::write(const Order& o) {
-  header("order", o.venue, o.symbol);
+  header(EventType::order, "order", o.venue, o.symbol);
   JsonOut j(line_, true);
   j.field("id", o.id);
   j.field("venue", o.venue);
@@ -204,7 +210,7 @@ void EventEncoder::write(const Order& o) {
 }
 
 void EventEncoder::write(const Cancel& c) {
-  header("cancel", c.venue, c.symbol);
+  header(EventType::cancel, "cancel", c.venue, c.symbol);
   JsonOut j(line_, true);
   j.field("id", c.id);
   optional_text(j, "venue", c.venue);
@@ -216,7 +222,7 @@ void EventEncoder::write(const Cancel& c) {
 }
 
 void EventEncoder::write(const Amend& a) {
-  header("amend", a.venue, a.symbol);
+  header(EventType::amend, "amend", a.venue, a.symbol);
   JsonOut j(line_, true);
   j.field("id", a.id);
   optional_text(j, "venue", a.venue);
@@ -230,7 +236,7 @@ void EventEncoder::write(const Amend& a) {
 }
 
 void EventEncoder::write(const Exec& e) {
-  header("exec", e.venue, e.symbol);
+  header(EventType::exec, "exec", e.venue, e.symbol);
   JsonOut j(line_, true);
   j.field("id", e.id);
   j.field("venue", e.venue);
@@ -253,10 +259,11 @@ void EventEncoder::write(const Exec& e) {
   if (e.seq) j.field("seq", *e.seq);
   line_.push_back('}');
   emit();
+  if (EventTally* t = tally()) t->out_exec(e);
 }
 
 void EventEncoder::write(const Position& p) {
-  header("position", p.venue, p.symbol);
+  header(EventType::position, "position", p.venue, p.symbol);
   JsonOut j(line_, true);
   j.field("venue", p.venue);
   j.field("symbol", p.symbol);
@@ -273,10 +280,11 @@ void EventEncoder::write(const Position& p) {
   optional_number(j, "theta", p.theta);
   line_.push_back('}');
   emit();
+  if (EventTally* t = tally()) t->out_position(p);
 }
 
 void EventEncoder::write(const PortfolioGreeks& g) {
-  header("greeks", g.venue, g.underlying);
+  header(EventType::greeks, "greeks", g.venue, g.underlying);
   JsonOut j(line_, true);
   j.field("venue", g.venue);
   j.field("underlying", g.underlying);
@@ -287,6 +295,7 @@ void EventEncoder::write(const PortfolioGreeks& g) {
   j.key("theta"), j.number(g.theta);
   line_.push_back('}');
   emit();
+  if (EventTally* t = tally()) t->out_greeks(g);
 }
 
 void EventEncoder::write(const Control& c) {

@@ -7,10 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/event_decoder.h"
 #include "core/events.h"
 #include "core/orders.h"
 
 namespace ot {
+
+class EventTally;
 
 // Destination of encoded lines (stdout, a file, a ZeroMQ socket, a test).
 class LineSink {
@@ -34,7 +37,10 @@ class LineSink {
 
 class EventEncoder final : public EventListener {
  public:
-  explicit EventEncoder(LineSink& sink);
+  // `tallied`: each event written is counted by the process's tally
+  // (core/event_tally.h); false for an encoder that writes what is not the
+  // program's output (a journal).
+  explicit EventEncoder(LineSink& sink, bool tallied = true);
 
   void on_book(const BookUpdate& u) override;
   void on_trade(const Trade& t) override;
@@ -53,9 +59,12 @@ class EventEncoder final : public EventListener {
   void write(const Control& c);
 
  private:
-  void header(std::string_view type, std::string_view venue, std::string_view symbol);
+  void header(EventType kind, std::string_view type, std::string_view venue,
+              std::string_view symbol);
   void emit();
+  EventTally* tally() const;
   LineSink& sink_;
+  bool tallied_;
   std::string line_;
   std::string topic_;
 };

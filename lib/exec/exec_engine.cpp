@@ -18,7 +18,8 @@ ExecEngine::ExecEngine(Gateway& gateway, LineSink& out, Diagnostics& diag)
       out_(out),
       diag_(diag),
       decoder_(gateway.takes_market_data() ? kMarket : kOrders),
-      encoder_(capture_) {
+      encoder_(capture_),
+      journal_encoder_(capture_, false) {
   gateway_.set_listener(*this);
 }
 
@@ -114,7 +115,7 @@ void ExecEngine::amend(const Amend& a, std::string_view w) { do_amend(a, {}, w);
 void ExecEngine::journal_event(std::string_view line, const auto& event) {
   if (!journal_.is_open()) return;
   if (!line.empty()) return journal(line);
-  encoder_.write(event);
+  journal_encoder_.write(event);
   journal(capture_.line_);
 }
 
@@ -141,6 +142,10 @@ void ExecEngine::do_submit(Order o, std::string_view line, std::string_view w) {
   }
   tracker_.add(o);
   ++stats_.orders;
+  if (ack_latency_ != nullptr) {
+    if (sent_at_.size() >= kKeepFinal) sent_at_.clear();  // reports that never came
+    sent_at_.insert_or_assign(std::string(o.id), mono_ns());
+  }
   journal_event(line, o);
   gateway_.submit(o);
 }
@@ -211,6 +216,12 @@ void ExecEngine::on_exec(const Exec& e) {
     return;
   }
   ++stats_.reports;
+  if (ack_latency_ != nullptr) {
+    if (auto it = sent_at_.find(std::string(e.id)); it != sent_at_.end()) {
+      ack_latency_->observe_ns(mono_ns() - it->second);
+      sent_at_.erase(it);
+    }
+  }
   if (e.qty && e.qty->mantissa > 0) ++stats_.fills;
   // The venue's terms after an amend.
   if (r.order != nullptr && r.order->open()) {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
@@ -32,6 +33,7 @@
 #include "exec/gateway.h"
 #include "exec/journal.h"
 #include "exec/order_tracker.h"
+#include "metrics/metrics.h"
 
 namespace ot {
 
@@ -98,6 +100,9 @@ class ExecEngine final : public ExecListener {
   // At least the JetStream publisher's window of unacknowledged messages.
   static constexpr std::size_t kRepublish = 4096;
   const ExecEngineStats& stats() const { return stats_; }
+  // Observes each order's time from its submit to its first report (an
+  // ack, a reject or a fill) in `h`, on the monotonic clock; null: none.
+  void set_ack_latency(metrics::Histogram* h) { ack_latency_ = h; }
   // Output or journal failure (the run must stop: nothing may go unrecorded).
   const std::string& fatal() const { return fatal_; }
 
@@ -140,6 +145,9 @@ class ExecEngine final : public ExecListener {
   DecodedEvent ev_;
   Capture capture_;
   EventEncoder encoder_;
+  EventEncoder journal_encoder_;  // not counted as output
+  metrics::Histogram* ack_latency_ = nullptr;
+  std::unordered_map<std::string, Nanos> sent_at_;  // orders awaiting their first report
   std::int64_t seq_ = 0;
   Nanos last_ts_ = 0;
   ExecEngineStats stats_;

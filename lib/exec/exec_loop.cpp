@@ -10,7 +10,11 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
                    LineOutput* fills, const ExecLoopOptions& options, Diagnostics& diag) {
   auto stopped = [&options] { return options.stop != nullptr && *options.stop != 0; };
   const bool network = gateway.wake_fd() >= 0;
-  in.set_idle_hook([&out] { out.flush(); });
+  metrics::Runtime* rt = options.runtime;
+  in.set_idle_hook([&out, rt] {
+    out.flush();
+    if (rt != nullptr) rt->waiting();
+  });
   if (network) {
     // Wait for input or for the gateway's reports.
     in.set_wait_hook([&](const LineInput::WaitTarget& t) {
@@ -19,16 +23,21 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
       engine.poll(now_ns());
       out.flush();
       if (fills != nullptr) fills->flush();
+      if (rt != nullptr) rt->waiting();
       if (stopped()) return LineInput::WaitResult::stop;
       return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
     });
   }
+  metrics::StageTimer stage(rt != nullptr ? &metrics::Runtime::stage("exec") : nullptr);
   std::string_view line;
   while (!stopped() && in.next(line)) {
+    stage.begin();
     engine.process_line(line, in.name(), in.line_number());
+    stage.end();
     if (network) engine.poll(now_ns());
     if (!engine.fatal().empty()) break;
   }
+  if (rt != nullptr) rt->input_ended();
   if (!network) return engine.finish();
   // Answers to requests still in flight, and the first report of every order
   // sent: a venue that answers the request and reports on its private stream
@@ -43,6 +52,7 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
     gateway.run_io(
         -1, [] { return false; }, 50);
     engine.poll(now_ns());
+    if (rt != nullptr) rt->beat();
     if (!gateway.busy() && unacked() == 0) break;
   }
   engine.poll(now_ns());

@@ -12,6 +12,7 @@
 #include "exec/gateway.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "metrics/runtime.h"
 
 namespace ot {
 
@@ -20,6 +21,9 @@ struct ExecLoopOptions {
   int linger_ms = 3000;
   // Ends the loop when set (nullptr: only the end of input does).
   const volatile std::sig_atomic_t* stop = nullptr;
+  // Told when the loop waits, and times each line's stage ("exec");
+  // nullptr: none.
+  metrics::Runtime* runtime = nullptr;
 };
 
 // Feeds `in`'s lines to `engine` until the input ends, `*options.stop` is

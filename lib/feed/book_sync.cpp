@@ -42,6 +42,12 @@ void BookSyncGuard::reset_all() {
   }
 }
 
+std::size_t BookSyncGuard::in_sync() const {
+  std::size_t n = 0;
+  for (const auto& [sym, st] : symbols_) n += st->waiting ? 0 : 1;
+  return n;
+}
+
 SyncStats BookSyncGuard::stats() const {
   SyncStats s = stats_;
   for (const auto& [sym, st] : symbols_) s.checksums_verified += st->book.checksums_verified();

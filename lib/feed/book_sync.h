@@ -63,6 +63,8 @@ class BookSyncGuard final : public EventListener {
   // reported and counted like one. `detail` says which book and why.
   bool take_error(std::string& detail);
   SyncStats stats() const;
+  // Books in sync now (a snapshot applied and no gap since).
+  std::size_t in_sync() const;
 
  private:
   struct SymbolState;

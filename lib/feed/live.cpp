@@ -122,6 +122,9 @@ class LiveFeed final : public SyncActions {
     const std::size_t n = frame_.size();
     frame_.append(64, '\0');
     FrameResult r = parser_->parse(std::string_view(frame_.data(), n), recv, guard_);
+    if (frame_latency_ != nullptr && ++frames_timed_ % metrics::StageTimer::kSampleEvery == 0) {
+      frame_latency_->observe_ns(now_ns() - recv);
+    }
     if (r.kind == FrameKind::error) {
       ++stats_.errors;
       diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames), r.error);
@@ -137,6 +140,11 @@ class LiveFeed final : public SyncActions {
     asio::steady_timer t(ioc_);
     const Nanos end = o_.duration_s > 0 ? mono_ns() + static_cast<Nanos>(o_.duration_s * 1e9) : 0;
     while (!(stop != nullptr && *stop) && !(end != 0 && mono_ns() >= end)) {
+      if (LiveHealth* h = o_.health) {
+        h->connected.store(connected_at_ != 0, std::memory_order_relaxed);
+        h->books_in_sync.store(guard_.in_sync(), std::memory_order_relaxed);
+      }
+      if (o_.runtime != nullptr) o_.runtime->beat();
       t.expires_after(std::chrono::milliseconds(50));
       co_await t.async_wait(asio::use_awaitable);
     }
@@ -349,6 +357,9 @@ class LiveFeed final : public SyncActions {
   std::string frame_;
   std::string capture_;
   std::mt19937_64 rng_;
+  metrics::Histogram* frame_latency_ =
+      o_.runtime != nullptr ? &metrics::Runtime::stage("frame_to_event") : nullptr;
+  std::uint64_t frames_timed_ = 0;
   Nanos connected_at_ = 0;
 };
 
@@ -366,6 +377,20 @@ std::vector<std::string> split_list(const std::string& list) {
     start = comma + 1;
   }
   return out;
+}
+
+bool LiveHealth::ready(std::string& why) const {
+  if (!connected.load(std::memory_order_relaxed)) {
+    why = "not connected to the venue";
+    return false;
+  }
+  const std::size_t n = books_in_sync.load(std::memory_order_relaxed);
+  const std::size_t wanted = books_wanted.load(std::memory_order_relaxed);
+  if (n < wanted) {
+    why = std::to_string(wanted - n) + " of " + std::to_string(wanted) + " books not in sync";
+    return false;
+  }
+  return true;
 }
 
 Result<Channels> parse_channels(const std::string& list) {

@@ -13,6 +13,7 @@
 // when *stop becomes non-zero (checked every 50 ms) or the duration ends.
 #pragma once
 
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <string>
@@ -21,9 +22,19 @@
 #include "book/book_engine.h"
 #include "core/event_encoder.h"
 #include "core/result.h"
+#include "metrics/runtime.h"
 #include "venues/venue.h"
 
 namespace ot {
+
+// What the session shows /readyz, kept every 50 ms: ready while connected
+// with every subscribed book in sync.
+struct LiveHealth {
+  std::atomic<bool> connected{false};
+  std::atomic<std::size_t> books_in_sync{0};
+  std::atomic<std::size_t> books_wanted{0};  // subscribed symbols with the book channel
+  bool ready(std::string& why) const;
+};
 
 struct LiveOptions {
   std::string venue;
@@ -37,6 +48,10 @@ struct LiveOptions {
   std::string ca_file;
   double backoff_min_s = 0.25;
   double backoff_max_s = 30;
+  LiveHealth* health = nullptr;  // optional
+  // Optional: beaten every 50 ms (the watchdog), and the stage
+  // "frame_to_event" timed (a frame's receipt to its events written).
+  metrics::Runtime* runtime = nullptr;
 };
 
 struct LiveStats {

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -77,6 +78,16 @@ struct Exporter::Impl {
     }
   }
 
+  // The registry's ticks (Registry::on_tick).
+  asio::awaitable<void> tick_loop() {
+    asio::steady_timer t(ioc);
+    for (;;) {
+      registry.tick();
+      t.expires_after(std::chrono::milliseconds(Registry::kTickMs));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }
+
   asio::awaitable<void> accept_loop() {
     for (;;) {
       tcp::socket s = co_await acceptor.async_accept(asio::use_awaitable);
@@ -125,6 +136,7 @@ Result<std::unique_ptr<Exporter>> Exporter::start(const std::string& addr, Regis
     return Error(ErrorCode::io_error, "--metrics: cannot listen on " + addr + ": " + ec.message());
   }
   asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
+  asio::co_spawn(impl->ioc, impl->tick_loop(), asio::detached);
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });
   return std::unique_ptr<Exporter>(new Exporter(std::move(impl)));

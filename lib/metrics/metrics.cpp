@@ -123,18 +123,36 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, con
   return *series(name, help, Type::histogram, labels).histogram;
 }
 
-void Registry::on_scrape(std::function<void()> fn) {
+void Registry::on_scrape(const void* owner, std::function<void()> fn) {
   std::lock_guard<std::mutex> lock(mu_);
-  scrape_hooks_.push_back(std::move(fn));
+  hooks_.push_back(Hook{owner, false, std::move(fn)});
 }
 
-std::string Registry::render() {
-  std::vector<std::function<void()>> hooks;
+void Registry::on_tick(const void* owner, std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  hooks_.push_back(Hook{owner, true, std::move(fn)});
+}
+
+void Registry::forget(const void* owner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(hooks_, [owner](const Hook& h) { return h.owner == owner; });
+}
+
+void Registry::run_hooks(bool tick) {
+  std::vector<std::function<void()>> run;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    hooks = scrape_hooks_;
+    for (const auto& h : hooks_) {
+      if (h.tick == tick) run.push_back(h.fn);
+    }
   }
-  for (auto& h : hooks) h();  // outside the lock: a hook sets gauges
+  for (auto& fn : run) fn();  // outside the lock: a hook sets gauges
+}
+
+void Registry::tick() { run_hooks(true); }
+
+std::string Registry::render() {
+  run_hooks(false);
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, f] : families_) {

@@ -84,6 +84,27 @@ class Histogram {
   std::atomic<std::uint64_t> sum_ns_{0};
 };
 
+// Times a stage on one pass in kSampleEvery (two clock reads on that pass,
+// a count and a branch on the others): begin() before, end() after.
+class StageTimer {
+ public:
+  static constexpr unsigned kSampleEvery = 16;
+  explicit StageTimer(Histogram* h = nullptr) : h_(h) {}
+  void begin() noexcept {
+    if (h_ != nullptr && ++n_ % kSampleEvery == 0) t0_ = mono_ns();
+  }
+  void end() noexcept {
+    if (t0_ == 0) return;
+    h_->observe_ns(mono_ns() - t0_);
+    t0_ = 0;
+  }
+
+ private:
+  Histogram* h_;
+  unsigned n_ = 0;
+  Nanos t0_ = 0;
+};
+
 class Registry {
  public:
   // The series of `name` with `labels`, made on first use. `help` is the
@@ -93,8 +114,15 @@ class Registry {
   Gauge& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
   Histogram& histogram(std::string_view name, std::string_view help, const Labels& labels = {});
 
-  // Runs before each rendering (gauges computed at scrape time: an age).
-  void on_scrape(std::function<void()> fn);
+  // Hooks of `owner`, until forget(owner). on_scrape: runs before each
+  // rendering (gauges computed at scrape time: an age). on_tick: runs
+  // every kTickMs on the exporter's thread (tick()), for work that must
+  // not wait for a scrape, such as noting when counts last moved.
+  static constexpr int kTickMs = 50;
+  void on_scrape(const void* owner, std::function<void()> fn);
+  void on_tick(const void* owner, std::function<void()> fn);
+  void forget(const void* owner);
+  void tick();
 
   // Every family, sorted by name, in the text exposition format.
   std::string render();
@@ -115,7 +143,13 @@ class Registry {
 
   std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
-  std::vector<std::function<void()>> scrape_hooks_;
+  struct Hook {
+    const void* owner;
+    bool tick;  // else scrape
+    std::function<void()> fn;
+  };
+  void run_hooks(bool tick);
+  std::vector<Hook> hooks_;
 };
 
 // The process's registry.

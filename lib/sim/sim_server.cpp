@@ -734,6 +734,7 @@ asio::awaitable<void> Server::watch_stop(const volatile std::sig_atomic_t* stop)
   asio::steady_timer t(ioc_);
   for (;;) {
     if (stop != nullptr && *stop) break;
+    if (o_.runtime != nullptr) o_.runtime->beat();
     if (o_.linger_s >= 0 && ended_at_ != 0 &&
         mono_ns() - ended_at_ >= static_cast<Nanos>(o_.linger_s * 1e9)) {
       break;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "book/book_engine.h"
+#include "metrics/runtime.h"
 #include "venues/sim_protocol.h"
 
 namespace ot {
@@ -47,6 +48,7 @@ struct SimOptions {
   // changes a top of book, when it is handed to the clients, and
   // "O <mono ns> <target> <body>" for each order request as it arrives.
   std::string latency_log;
+  metrics::Runtime* runtime = nullptr;  // optional: beaten while serving
 };
 
 // Announcements of the server ("listening", "eof") go to `out` as status

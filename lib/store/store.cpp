@@ -6,6 +6,7 @@
 
 #include "core/event_decoder.h"
 #include "core/event_encoder.h"
+#include "core/event_tally.h"
 #include "io/input.h"
 #include "store/file_store.h"
 #include "store/record_key.h"
@@ -29,12 +30,18 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   // it delivered right after this hook, so the flush waits for the commit
   // there; elsewhere it commits while the input waits on.
   const bool acks = !in.source().empty();
-  in.set_idle_hook([&] { flush(acks); }, 0);  // a burst is batched whole
+  in.set_idle_hook(
+      [&] {
+        flush(acks);
+        if (options.runtime != nullptr) options.runtime->waiting();
+      },
+      0);  // a burst is batched whole
   if (stop) {
     in.set_wait_hook([&](const LineInput::WaitTarget& t) {
       for (;;) {
         if (*stop) return LineInput::WaitResult::stop;
         if (wait_readable(t, 200)) return LineInput::WaitResult::ready;
+        if (options.runtime != nullptr) options.runtime->waiting();
       }
     });
   }
@@ -61,12 +68,15 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
     // Events are parsed in place; an empty line is a disconnect in a capture.
     if (!options.raw && is_blank(line)) continue;
     const Result<> keyed = options.raw ? raw.key(line, key) : events.key(line, now_ns(), key);
+    EventTally* tally = event_tally();
     if (!keyed) {
+      if (tally != nullptr) tally->malformed();
       ++stats.malformed;
       where = in.name() + ":" + std::to_string(in.line_number());
       diag.error(where, keyed.error().message() + " (skipped)");
       continue;
     }
+    if (tally != nullptr) tally->in(event_type_of(key.type), key.venue, line);
     if (!matches(options.filter, key.venue.empty() ? "_" : key.venue,
                  key.symbol.empty() ? "_" : key.symbol, key.type)) {
       ++stats.filtered;

@@ -16,6 +16,7 @@
 #include "core/diagnostics.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "metrics/runtime.h"
 
 namespace ot {
 
@@ -103,10 +104,11 @@ class RecordSource {
 };
 
 struct WriteOptions {
-  bool raw = false;                    // capture lines instead of events
-  std::string venue;                   // raw: the venue (empty: detected)
-  StoreFilter filter;                  // store only what matches
-  std::size_t flush_bytes = 4u << 20;  // flush when this much is queued
+  bool raw = false;                     // capture lines instead of events
+  std::string venue;                    // raw: the venue (empty: detected)
+  StoreFilter filter;                   // store only what matches
+  std::size_t flush_bytes = 4u << 20;   // flush when this much is queued
+  metrics::Runtime* runtime = nullptr;  // told when the input waits
 };
 
 struct WriteStats {

@@ -13,8 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/event_encoder.h"
+#include "core/event_tally.h"
+#include "metrics/event_meter.h"
 #include "metrics/exporter.h"
-#include "metrics/line_meter.h"
 
 using namespace ot::metrics;
 
@@ -106,7 +108,7 @@ TEST_CASE("the exporter serves /metrics, /healthz and /readyz", "[metrics]") {
   Registry r;
   r.counter("ot_lines_total", "Lines.").inc(7);
   int scrapes = 0;
-  r.on_scrape([&] { r.gauge("ot_scrapes", "Scrapes.").set(++scrapes); });
+  r.on_scrape(&r, [&] { r.gauge("ot_scrapes", "Scrapes.").set(++scrapes); });
   bool ready = false;
   auto started = Exporter::start("127.0.0.1:0", r, [&](std::string& why) {
     why = "books resyncing";
@@ -135,47 +137,99 @@ TEST_CASE("the exporter serves /metrics, /healthz and /readyz", "[metrics]") {
   }
 }
 
-TEST_CASE("lines are counted by type and venue from their first members", "[metrics]") {
-  std::string_view type, venue;
-  classify_line(R"({"type":"trade","venue":"okx","symbol":"BTC-USDT"})", type, venue);
-  CHECK((type == "trade" && venue == "okx"));
-  classify_line(R"({"type":"control","command":"kill"})", type, venue);
-  CHECK((type == "control" && venue.empty()));
-  classify_line(R"({"venue":"okx","type":"trade"})", type, venue);
-  CHECK((type.empty() && venue.empty()));
-  classify_line("not json", type, venue);
-  CHECK(type.empty());
-
+TEST_CASE("the event meter counts what the decoders read and the encoders write", "[metrics]") {
+  using ot::EventType;
   Registry r;
-  LineMeter in(r, "in", 3);
-  in.count(R"({"type":"trade","venue":"okx","price":"1"})");
-  in.count(R"({"type":"trade","venue":"okx","price":"2"})");
-  in.count(R"({"type":"status","venue":"binance","symbol":"BTCUSDT","ts":1,"event":"gap"})");
-  in.count(R"({"type":"status","venue":"binance","ts":2,"event":"made-up"})");
-  in.count(R"({"type":"book","venue":"deribit"})");  // the third series: the cap
-  in.count(R"({"type":"book","venue":"x"})");        // past it: "other"
-  in.count_malformed();
-  CHECK(in.last_line_ns() > 0);
-  const std::string text = r.render();
-  CHECK_THAT(text,
-             Catch::Contains(R"(ot_events_total{direction="in",type="trade",venue="okx"} 2)"));
-  CHECK_THAT(text,
-             Catch::Contains(R"(ot_events_total{direction="in",type="status",venue="binance"} 2)"));
-  CHECK_THAT(text,
-             Catch::Contains(R"(ot_events_total{direction="in",type="other",venue="other"} 1)"));
-  CHECK_THAT(text, Catch::Contains(R"(ot_status_total{event="gap",venue="binance"} 1)"));
-  CHECK_THAT(text, Catch::Contains(R"(ot_status_total{event="other",venue="binance"} 1)"));
-  CHECK_THAT(text, Catch::Contains(R"(ot_last_event_age_seconds{venue="okx"} )"));
-  CHECK_THAT(text, Catch::Contains("ot_malformed_lines_total 1\n"));
+  EventMeter meter(r, 2);
+  ot::install_event_tally(&meter);
+  ot::EventDecoder decoder({EventType::trade, EventType::status});
+  ot::DecodedEvent ev;
+  auto decode = [&](std::string line) {
+    line.append(64, '\0');  // the decoder's padding
+    return static_cast<bool>(decoder.decode(std::string_view(line.data(), line.size() - 64), ev));
+  };
+  CHECK(decode(
+      R"({"type":"trade","venue":"okx","symbol":"BTC-USDT","price":"1","qty":"1","side":"buy"})"));
+  CHECK(decode(
+      R"({"type":"status","venue":"binance","symbol":"BTCUSDT","event":"gap","detail":"x"})"));
+  CHECK(decode(R"({"type":"status","venue":"binance","event":"made-up"})"));
+  // A type passed through undecoded keeps its venue, read as the next member.
+  CHECK(decode(R"({"type":"bbo","venue":"deribit","symbol":"BTC-PERPETUAL"})"));
+  CHECK(ev.venue == "deribit");
+  ot::tally_passed(ev);  // the bbo read, written on unchanged
+  CHECK_FALSE(decode("not json"));
+  CHECK(meter.lines_in() == 5);
 
   struct Keep final : ot::LineSink {
     void write_line(std::string_view, std::string_view l) override { lines.emplace_back(l); }
     std::vector<std::string> lines;
   } keep;
-  LineMeter out(r, "out");
-  MeteredSink sink(keep, out);
-  sink.write_line("", R"({"type":"bbo","venue":"okx"})");
-  CHECK(keep.lines.size() == 1);
-  CHECK_THAT(r.render(),
-             Catch::Contains(R"(ot_events_total{direction="out",type="bbo",venue="okx"} 1)"));
+  ot::EventEncoder encoder(keep);
+  ot::EventEncoder journal(keep, false);
+  ot::Status s{"okx", "", 1, "disconnected", "closed"};
+  encoder.on_status(s);
+  journal.on_status(s);  // not counted
+  ot::Exec e;
+  e.id = "o-1";
+  e.venue = "okx";
+  e.symbol = "BTC-USDT";
+  e.status = ot::ExecStatus::rejected;
+  e.reason = "quantity 5 above max_order_qty 1 (order o-1)";
+  encoder.write(e);
+  ot::Position p;
+  p.venue = "okx";
+  for (const char* sym : {"A", "B", "C"}) {  // the third symbol is past the cap of 2
+    p.symbol = sym;
+    p.qty = ot::Decimal{-15, 1};
+    encoder.write(p);
+  }
+  ot::install_event_tally(nullptr);
+  encoder.on_status(s);  // no tally: not counted
+
+  r.tick();  // stamps the venues whose counts moved: their ages start
+  const std::string text = r.render();
+  auto has = [&](const std::string& series) {
+    INFO(series);
+    CHECK_THAT(text, Catch::Contains(series + "\n"));
+  };
+  has(R"(ot_events_total{direction="in",type="trade",venue="okx"} 1)");
+  has(R"(ot_events_total{direction="in",type="status",venue="binance"} 2)");
+  has(R"(ot_events_total{direction="in",type="bbo",venue="deribit"} 1)");
+  has(R"(ot_events_total{direction="out",type="status",venue="okx"} 1)");
+  has(R"(ot_events_total{direction="out",type="bbo",venue="deribit"} 1)");
+  has(R"(ot_events_total{direction="out",type="position",venue="okx"} 3)");
+  has(R"(ot_status_total{direction="in",event="gap",venue="binance"} 1)");
+  has(R"(ot_status_total{direction="in",event="other",venue="binance"} 1)");
+  has(R"(ot_status_total{direction="out",event="disconnected",venue="okx"} 1)");
+  has(R"(ot_venue_connected{venue="okx"} 0)");
+  has(R"(ot_malformed_lines_total 1)");
+  has(R"(ot_execs_total{status="rejected",venue="okx"} 1)");
+  has(R"(ot_rejects_total{reason="quantity",venue="okx"} 1)");
+  has(R"(ot_position{symbol="A",venue="okx"} -1.5)");
+  has(R"(ot_position{symbol="other",venue="okx"} -1.5)");
+  CHECK_THAT(text, Catch::Contains(R"(ot_last_event_age_seconds{direction="in",venue="okx"} )"));
+  CHECK_THAT(text, !Catch::Contains("o-1"));  // never an order id
+}
+
+TEST_CASE("reject reasons are labelled by their leading words", "[metrics]") {
+  CHECK(reason_class("quantity 5 above max_order_qty 1") == "quantity");
+  CHECK(reason_class("kill switch: signal SIGUSR2") == "kill_switch");
+  CHECK(reason_class("no reference price for the price collar") == "no_reference_price");
+  CHECK(reason_class("post-only order would take") == "post_only_order_would");
+  CHECK(reason_class("cancel: unknown client order id") == "cancel");
+  CHECK(reason_class("") == "other");
+  CHECK(reason_class("(order x) 5") == "other");
+}
+
+TEST_CASE("a stage timer samples one pass in kSampleEvery", "[metrics]") {
+  Histogram h;
+  StageTimer t(&h);
+  for (unsigned i = 0; i < 3 * StageTimer::kSampleEvery; ++i) {
+    t.begin();
+    t.end();
+  }
+  CHECK(h.count() == 3);
+  StageTimer off;
+  off.begin();
+  off.end();
 }

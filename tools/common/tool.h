@@ -18,6 +18,7 @@
 #include "io/cpu.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "metrics/runtime.h"
 #include "venues/venue.h"
 
 namespace ot::tool {
@@ -121,18 +122,55 @@ inline void install_stop_signals() {
   std::signal(SIGTERM, on_signal);
 }
 
+// --metrics and --metrics-symbols, one meaning in every long-running
+// program (man ot-metrics.7).
+inline void add_metrics_options(CLI::App& app, metrics::RuntimeOptions& o) {
+  app.add_option("--metrics", o.listen,
+                 "Serve Prometheus metrics at /metrics, and /healthz and /readyz, on HOST:PORT "
+                 "(127.0.0.1:9464; man ot-metrics)");
+  app.add_option("--metrics-symbols", o.symbol_cap,
+                 "Series of their own for at most N symbols, the rest under \"other\" "
+                 "(default 100)");
+}
+
+// Starts the program's metrics and systemd notifications (metrics/runtime.h);
+// null after reporting why on stderr, with the exit status in `rc`.
+inline std::unique_ptr<metrics::Runtime> start_runtime(const std::string& program,
+                                                       const metrics::RuntimeOptions& o, int& rc,
+                                                       metrics::ReadyCheck ready = nullptr) {
+  auto started = metrics::Runtime::start(o, std::move(ready));
+  if (!started) {
+    if (started.error().is_usage()) {
+      std::fprintf(stderr, "%s: error: %s\nTry '%s --help' for more information.\n",
+                   program.c_str(), started.error().message().c_str(), program.c_str());
+      rc = kExitUsage;
+    } else {
+      std::fprintf(stderr, "%s: error: %s\n", program.c_str(), started.error().message().c_str());
+      rc = kExitFailure;
+    }
+    return nullptr;
+  }
+  return std::move(started).value();
+}
+
 // A filter's input and output: the output is flushed whenever the input
-// runs dry (per record on a live stream, in large writes on a file). On an
-// endpoint there is no end of input: SIGINT/SIGTERM end the run cleanly,
-// and a signal taken while busy (writing to a full pipe, say) is seen at
-// the next wait, which looks at the flag a few times a second.
-inline void wire_filter(const std::string& in_uri, LineInput& in, LineOutput& out) {
-  in.set_idle_hook([&out] { out.flush(); });
+// runs dry (per record on a live stream, in large writes on a file), and
+// the runtime learns that the program waits. On an endpoint there is no
+// end of input: SIGINT/SIGTERM end the run cleanly, and a signal taken
+// while busy (writing to a full pipe, say) is seen at the next wait, which
+// looks at the flag a few times a second.
+inline void wire_filter(const std::string& in_uri, LineInput& in, LineOutput& out,
+                        metrics::Runtime& rt) {
+  in.set_idle_hook([&out, &rt] {
+    out.flush();
+    rt.waiting();
+  });
   if (!is_endpoint_uri(in_uri)) return;
   install_stop_signals();
-  in.set_wait_hook([&out](const LineInput::WaitTarget& t) {
+  in.set_wait_hook([&out, &rt](const LineInput::WaitTarget& t) {
     const bool ready = wait_readable(t, 200);
     out.flush();
+    rt.waiting();
     if (g_stop) return LineInput::WaitResult::stop;
     return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
   });

@@ -39,6 +39,8 @@ static int program_main(int argc, char** argv) {
   tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
   if (auto made = make_bar_spec(words, opt.spec); !made) {
@@ -63,12 +65,22 @@ static int program_main(int argc, char** argv) {
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
   report_bad_lines(*in, diag);
-  tool::wire_filter(in_uri, *in, *out);
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-bars", mo, rc);
+  if (!rt) return rc;
+  tool::wire_filter(in_uri, *in, *out, *rt);
   BarEngine engine(opt, *out, diag);
+  metrics::StageTimer stage(&metrics::Runtime::stage("bars"));
+  rt->ready();
   std::string_view line;
-  while (!tool::g_stop && in->next(line)) engine.process_line(line, in->name(), in->line_number());
+  while (!tool::g_stop && in->next(line)) {
+    stage.begin();
+    engine.process_line(line, in->name(), in->line_number());
+    stage.end();
+  }
+  rt->input_ended();
   engine.finish();
-  const int rc = tool::end_of_run(*in, *out, diag);
+  rc = tool::end_of_run(*in, *out, diag);
   const auto& s = engine.stats();
   if (print_stats) {
     std::fprintf(stderr,

@@ -48,6 +48,8 @@ static int program_main(int argc, char** argv) {
   tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
   BookEngineOptions opt;
@@ -82,13 +84,20 @@ static int program_main(int argc, char** argv) {
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
   report_bad_lines(*in, diag);
-  tool::wire_filter(in_uri, *in, *out);
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-book", mo, rc);
+  if (!rt) return rc;
+  tool::wire_filter(in_uri, *in, *out, *rt);
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
+  metrics::StageTimer stage(&metrics::Runtime::stage("book"));
+  rt->ready();
   std::string_view line;
   Nanos last_draw = 0;
   while (!tool::g_stop && in->next(line)) {
+    stage.begin();
     engine.process_line(line, in->name(), in->line_number());
+    stage.end();
     if (g_dump) {
       g_dump = 0;
       engine.emit_all_books();
@@ -100,6 +109,7 @@ static int program_main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  rt->input_ended();
   if (!in->error().empty()) diag.error("", in->error());
   if (ladder && engine.latest() != nullptr) {
     const std::string frame = render_ladder(*engine.latest(), top, terminal_width());

@@ -70,6 +70,8 @@ static int program_main(int argc, char** argv) {
   tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
 
   PaperConfig pc;
@@ -128,9 +130,14 @@ static int program_main(int argc, char** argv) {
       return tool::exit_for(opened.error(), diag);
     }
   }
-  run_exec_loop(*in, engine, *gateway, *out, fills.get(), ExecLoopOptions{linger_ms, &tool::g_stop},
-                diag);
-  int rc = tool::end_of_run(*in, *out, diag);
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-exec", mo, rc);
+  if (!rt) return rc;
+  engine.set_ack_latency(&metrics::Runtime::stage("order_to_ack"));
+  rt->ready();
+  run_exec_loop(*in, engine, *gateway, *out, fills.get(),
+                ExecLoopOptions{linger_ms, &tool::g_stop, rt.get()}, diag);
+  rc = tool::end_of_run(*in, *out, diag);
   if (!engine.fatal().empty()) {
     diag.error("", engine.fatal());
     rc = tool::kExitFailure;

@@ -40,7 +40,9 @@ static int program_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   live->add_option("--ca-file", lo.ca_file, "Trust this CA certificate (e.g. ot-sim's)");
 
+  metrics::RuntimeOptions mo;
   for (auto* sub : {replay, live}) {
+    tool::add_metrics_options(*sub, mo);
     sub->add_option(
         "--out", out_uri,
         "Output: -, a file, tcp://… or ipc://… (ZeroMQ PUB), nats://… (man ot-transports)");
@@ -62,6 +64,14 @@ static int program_main(int argc, char** argv) {
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
   tool::install_stop_signals();
+  LiveHealth health;
+  metrics::ReadyCheck ready;
+  if (live->parsed()) {
+    ready = [&health](std::string& why) { return health.ready(why); };
+  }
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-feed", mo, rc, std::move(ready));
+  if (!rt) return rc;
 
   bool ok = true;
   std::uint64_t malformed = 0;
@@ -72,12 +82,17 @@ static int program_main(int argc, char** argv) {
       auto opened = open_input(f);
       if (!opened) return tool::exit_for(opened.error(), diag);
       auto in = std::move(opened).value();
-      in->set_idle_hook([&out] { out->flush(); });
+      in->set_idle_hook([&out, &rt] {
+        out->flush();
+        rt->waiting();
+      });
       report_bad_lines(*in, diag);
       inputs.push_back(std::move(in));
     }
     ReplayStats stats;
+    rt->ready();
     ok = run_replay(inputs, ro, *out, diag, stats);
+    rt->input_ended();
     malformed = stats.errors;
     for (const auto& in : inputs) malformed += in->bad_lines();
     if (print_stats) {
@@ -94,7 +109,11 @@ static int program_main(int argc, char** argv) {
     if (!parsed) return tool::exit_for(parsed.error(), diag);
     lo.channels = parsed.value();
     lo.symbols = split_list(symbols);
+    health.books_wanted.store(lo.channels.book ? lo.symbols.size() : 0);
+    lo.health = &health;
+    lo.runtime = rt.get();
     LiveStats stats;
+    rt->ready();
     ok = run_live(lo, *out, diag, &tool::g_stop, stats);
     if (ok && stats.connects == 0) {
       diag.error("", "never connected to the venue");

@@ -37,6 +37,8 @@ static int program_main(int argc, char** argv) {
   tool::add_strict_flag(app, strict);
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   app.add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   if (!tool::apply_contract_options("ot-risk", contracts)) return tool::kExitUsage;
 
@@ -64,6 +66,10 @@ static int program_main(int argc, char** argv) {
     if (!opened) return tool::exit_for(opened.error(), diag);
     fills = std::move(opened).value();
   }
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-risk", mo, rc);
+  if (!rt) return rc;
+  metrics::kill_switch_gauge().set(0);
   RiskEngine engine(limits, *out, diag);
   auto on_fill = [&](std::string_view line) { engine.process_feedback(line); };
   auto housekeeping = [&] {
@@ -73,27 +79,34 @@ static int program_main(int argc, char** argv) {
   in->set_idle_hook([&] {
     housekeeping();
     out->flush();
+    rt->waiting();
   });
   in->set_wait_hook([&](const LineInput::WaitTarget& t) {
     // Wake up a few times a second for the kill file and signals.
     const bool ready = fills ? fills->wait(t, 200, on_fill) : wait_readable(t, 200);
     housekeeping();
     out->flush();
+    rt->waiting();
     if (tool::g_stop) return LineInput::WaitResult::stop;
     return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
   });
   tool::install_stop_signals();
   std::signal(SIGUSR2, on_usr2);
   housekeeping();
+  metrics::StageTimer stage(&metrics::Runtime::stage("risk"));
+  rt->ready();
   std::string_view line;
   std::uint64_t n = 0;
   while (!tool::g_stop && in->next(line)) {
     if (fills) fills->catch_up(on_fill);
     if ((++n & 1023) == 0) housekeeping();
+    stage.begin();
     engine.process_line(line, in->name(), in->line_number());
+    stage.end();
   }
+  rt->input_ended();
   if (fills) fills->drain(on_fill);
-  int rc = tool::end_of_run(*in, *out, diag);
+  rc = tool::end_of_run(*in, *out, diag);
   const auto& s = engine.stats();
   if (print_stats) {
     std::fprintf(stderr,

@@ -63,6 +63,8 @@ static int program_main(int argc, char** argv) {
   app.add_option("--latency-log", o.latency_log,
                  "Tick-to-trade: log when top-changing frames leave and orders arrive");
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   {
     auto mf = Decimal::parse(maker_fee), tf = Decimal::parse(taker_fee);
@@ -84,6 +86,11 @@ static int program_main(int argc, char** argv) {
   auto out = std::move(opened).value();
   tool::install_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-sim", mo, rc);
+  if (!rt) return rc;
+  o.runtime = rt.get();
+  rt->ready();
   const bool ok = run_sim(o, *out, diag, &tool::g_stop);
   out->flush();
   return ok ? tool::kExitOk : tool::kExitFailure;

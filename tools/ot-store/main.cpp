@@ -76,6 +76,8 @@ static int program_main(int argc, char** argv) {
                 "PostgreSQL: at the end, seconds to wait for an unreachable database")
       ->check(CLI::Range(0, 86400));
   w->add_flag("--stats", print_stats, "Print counters on stderr at the end");
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(*w, mo);
   tool::add_strict_flag(*w, strict);
   auto* r = app.add_subcommand("read", "Write stored events (time ordered) to stdout or --out");
   add_common(r, c, true);
@@ -112,9 +114,15 @@ static int program_main(int argc, char** argv) {
     auto in = std::move(opened).value();
     report_bad_lines(*in, diag);
     tool::install_stop_signals();
+    int rc = tool::kExitOk;
+    auto rt = tool::start_runtime("ot-store", mo, rc);
+    if (!rt) return rc;
     WriteStats st;
-    const bool ok = run_write(*in, *sink, WriteOptions{c.raw, venue, *filter, batch_kb << 10}, diag,
-                              st, &tool::g_stop);
+    rt->ready();
+    const bool ok =
+        run_write(*in, *sink, WriteOptions{c.raw, venue, *filter, batch_kb << 10, rt.get()}, diag,
+                  st, &tool::g_stop);
+    rt->input_ended();
     if (print_stats) {
       std::fprintf(
           stderr,

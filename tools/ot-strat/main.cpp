@@ -70,6 +70,8 @@ static int program_main(int argc, char** argv) {
       opt->type_name(kTypes[static_cast<int>(e.kind)]);
     }
   }
+  metrics::RuntimeOptions mo;
+  tool::add_metrics_options(app, mo);
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   Sub* chosen = nullptr;
   for (auto& s : subs) {
@@ -113,10 +115,16 @@ static int program_main(int argc, char** argv) {
     if (!opened) return tool::exit_for(opened.error(), diag);
     fills = std::move(opened).value();
   }
+  int rc = tool::kExitOk;
+  auto rt = tool::start_runtime("ot-strat", mo, rc);
+  if (!rt) return rc;
   StrategyRunner runner(strategy, *out, diag, ro);
   auto on_fill = [&](std::string_view line) { runner.process_feedback(line); };
   const bool wall = clock == "wall";
-  in->set_idle_hook([&out] { out->flush(); });
+  in->set_idle_hook([&] {
+    out->flush();
+    rt->waiting();
+  });
   if (fills || wall) {
     in->set_wait_hook([&](const LineInput::WaitTarget& t) {
       int timeout = -1;
@@ -126,20 +134,26 @@ static int program_main(int argc, char** argv) {
       const bool ready = fills ? fills->wait(t, timeout, on_fill) : wait_readable(t, timeout);
       if (wall) runner.advance(now_ns());
       out->flush();
+      rt->waiting();
       if (tool::g_stop) return LineInput::WaitResult::stop;
       return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
     });
   }
   tool::install_stop_signals();
   runner.start();
+  metrics::StageTimer stage(&metrics::Runtime::stage("strat"));
+  rt->ready();
   std::string_view line;
   while (!tool::g_stop && in->next(line)) {
     if (fills) fills->catch_up(on_fill);
+    stage.begin();
     runner.process_line(line, in->name(), in->line_number());
+    stage.end();
   }
+  rt->input_ended();
   if (fills) fills->drain(on_fill);
   runner.stop();
-  int rc = tool::end_of_run(*in, *out, diag);
+  rc = tool::end_of_run(*in, *out, diag);
   if (strict && runner.stats().malformed + in->bad_lines() > 0) rc = tool::kExitFailure;
   if (print_stats) {
     const auto& s = runner.stats();
