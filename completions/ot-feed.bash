@@ -6,7 +6,7 @@ _ot_feed() {
   sub=${COMP_WORDS[1]}
   local venues="binance binance-futures binance-delivery okx deribit"
   case $prev in
-    --cpu) return ;;
+    --cpu|--metrics|--metrics-symbols) return ;;
     --venue) COMPREPLY=($(compgen -W "$venues" -- "$cur")); return ;;
     --channels) COMPREPLY=($(compgen -W "book trade quote ticker book,trade,quote" -- "$cur")); return ;;
     --record|--out|--ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -16,12 +16,12 @@ _ot_feed() {
     COMPREPLY=($(compgen -W "replay live --cpu --help --version" -- "$cur"))
   elif [ "$sub" = replay ]; then
     if [[ $cur == -* ]]; then
-      COMPREPLY=($(compgen -W "--speed --venue --raw --out --strict --stats --quiet --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--speed --venue --raw --out --strict --stats --quiet --metrics --metrics-symbols --help" -- "$cur"))
     else
       COMPREPLY=($(compgen -f -- "$cur"))
     fi
   elif [ "$sub" = live ]; then
-    COMPREPLY=($(compgen -W "--venue --symbols --channels --ws-url --rest-url --raw --record --duration --ca-file --out --strict --stats --quiet --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "--venue --symbols --channels --ws-url --rest-url --raw --record --duration --ca-file --out --strict --stats --quiet --metrics --metrics-symbols --help" -- "$cur"))
   fi
 }
 complete -F _ot_feed ot-feed

@@ -4,7 +4,7 @@ _ot_store() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
-    --cpu) return ;;
+    --cpu|--metrics|--metrics-symbols) return ;;
     --dir|--spool) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --in|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "book trade quote ticker bbo depth status order cancel amend exec position greeks control" -- "$cur")); return ;;
@@ -15,6 +15,6 @@ _ot_store() {
     COMPREPLY=($(compgen -W "write read ls --cpu --help --version" -- "$cur"))
     return
   fi
-  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --batch-kb --spool --drain-wait --stats --json --strict --quiet --help" -- "$cur"))
+  COMPREPLY=($(compgen -W "--dir --db --schema --raw --venue --symbol --type --from --to --in --out --capture-venue --sync --segment-mb --batch-kb --spool --drain-wait --metrics --metrics-symbols --stats --json --strict --quiet --help" -- "$cur"))
 }
 complete -F _ot_store ot-store

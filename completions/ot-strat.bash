@@ -7,7 +7,7 @@ _ot_strat() {
     case $w in mm|momentum|meanrev|twap|probe) strategy=$w ;; esac
   done
   case $prev in
-    --cpu) return ;;
+    --cpu|--metrics|--metrics-symbols) return ;;
     --in|--out|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --in-pattern|--out-pattern) COMPREPLY=($(compgen -W "pub push" -- "$cur")); return ;;
     --top-source) COMPREPLY=($(compgen -W "bbo quote any" -- "$cur")); return ;;
@@ -16,7 +16,7 @@ _ot_strat() {
     --source) COMPREPLY=($(compgen -W "mid trades" -- "$cur")); return ;;
     --fills|--id-prefix|--session|--symbol|--venue|--qty) return ;;
   esac
-  local common="--in --in-pattern --out --out-pattern --fills --id-prefix --session --top-source --clock --config --strict --quiet --stats --cpu --help --version"
+  local common="--in --in-pattern --out --out-pattern --fills --id-prefix --session --top-source --clock --config --strict --quiet --stats --metrics --metrics-symbols --cpu --help --version"
   case $strategy in
     mm) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --gamma --kappa --sigma --vol-halflife --horizon --max-inventory --min-spread-ticks --requote-ticks --min-requote-ms --tick --reject-pause-ms" -- "$cur")) ;;
     momentum) COMPREPLY=($(compgen -W "$common --venue --symbol --qty --fast --slow --threshold-bps --source --long-only --warmup" -- "$cur")) ;;

@@ -31,4 +31,6 @@ for p in duration slices limit slippage-ticks
   complete -c ot-strat -n "__fish_seen_subcommand_from twap" -l $p -x
 end
 complete -c ot-strat -n "__fish_seen_subcommand_from twap" -l side -x -a 'buy sell'
+complete -c ot-strat -l metrics -x -d 'Serve Prometheus metrics on HOST:PORT'
+complete -c ot-strat -l metrics-symbols -x -d 'Series for at most N symbols'
 complete -c ot-strat -l cpu -x -d 'Run on these CPUs only'

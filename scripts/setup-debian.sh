@@ -9,7 +9,7 @@ packages=(
   cppzmq-dev libzmq3-dev libzstd-dev zlib1g-dev catch2 libbenchmark-dev
   libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace nats-server libnats-dev
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
-  systemd file
+  systemd file libsystemd-dev prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bars/candle_csv.h"
+#include "core/event_tally.h"
 #include "core/json_out.h"
 
 namespace ot {
@@ -46,7 +47,7 @@ bool BarEngine::process_line(std::string_view line, std::string_view source,
     return false;
   }
   // The event first, then the bars it closes.
-  if (opt_.format == BarFormat::events) out_.write_line(decoded_.type, line);
+  if (opt_.format == BarFormat::events) pass_on(out_, decoded_, line);
   if (!decoded_.decoded) return true;
   if (decoded_.kind == EventType::trade) {
     on_trade(decoded_.trade);
@@ -213,6 +214,7 @@ void BarEngine::on_bar(const Bar& bar) {
     topic_.assign("bar.").append(bar.venue).append(".").append(bar.symbol);
   }
   out_.write_line(topic_, line_);
+  tally_out(EventType::bar, bar.venue);
 }
 
 }  // namespace ot

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/event_tally.h"
 #include "core/json_out.h"
 #include "venues/venue.h"
 
@@ -139,7 +140,7 @@ bool BookEngine::process_line(std::string_view line, std::string_view source,
     on_book(decoded_.book, line);
   } else {
     // The upstream event first, then what it does to the books.
-    out_.write_line(decoded_.type, line);
+    pass_on(out_, decoded_, line);
     if (decoded_.type == "status") on_status(decoded_.status);
   }
   return true;
@@ -188,7 +189,10 @@ void BookEngine::emit_status(const Entry& e, Nanos ts, std::string_view event,
 
 void BookEngine::on_book(const BookUpdate& u, std::string_view line) {
   ++stats_.book_updates;
-  if (options_.pass_book && !line.empty()) out_.write_line("book", line);
+  if (options_.pass_book && !line.empty()) {
+    out_.write_line("book", line);
+    tally_out(EventType::book, u.venue);
+  }
   Entry* found = entry(u.venue, u.symbol);
   if (found == nullptr) {
     ++stats_.over_cap;
@@ -289,6 +293,7 @@ void BookEngine::emit_bbo(Entry& e, bool always) {
   topic_.clear();
   if (out_.wants_topic()) topic_.append("bbo.").append(e.venue).append(".").append(e.symbol);
   out_.write_line(topic_, line_);
+  tally_out(EventType::bbo, e.venue);
 }
 
 void BookEngine::emit_depth(Entry& e) {
@@ -331,6 +336,7 @@ void BookEngine::emit_depth(Entry& e) {
   topic_.clear();
   if (out_.wants_topic()) topic_.append("depth.").append(e.venue).append(".").append(e.symbol);
   out_.write_line(topic_, line_);
+  tally_out(EventType::depth, e.venue);
 }
 
 void BookEngine::emit_book(const Entry& e) {

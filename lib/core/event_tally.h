@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/event_decoder.h"
+#include "core/event_encoder.h"
 
 namespace ot {
 
@@ -48,6 +49,17 @@ std::string_view venue_of(const DecodedEvent& ev) noexcept;
 // Counts an event read and passed on unchanged as an event written.
 inline void tally_passed(const DecodedEvent& ev) noexcept {
   if (EventTally* t = event_tally()) t->out(ev.kind, venue_of(ev));
+}
+
+// Passes an event read on unchanged (its type as the topic), counted.
+inline void pass_on(LineSink& out, const DecodedEvent& ev, std::string_view line) {
+  out.write_line(ev.type, line);
+  tally_passed(ev);
+}
+
+// Counts an event a program wrote with a writer of its own.
+inline void tally_out(EventType kind, std::string_view venue) noexcept {
+  if (EventTally* t = event_tally()) t->out(kind, venue);
 }
 
 }  // namespace ot

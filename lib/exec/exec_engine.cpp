@@ -4,6 +4,8 @@
 
 #include <deque>
 
+#include "core/event_tally.h"
+
 namespace ot {
 
 namespace {
@@ -104,7 +106,7 @@ bool ExecEngine::process_line(std::string_view line, std::string_view source,
     default:
       break;
   }
-  out_.write_line(ev_.type, line);
+  pass_on(out_, ev_, line);
   return true;
 }
 

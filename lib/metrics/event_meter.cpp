@@ -33,6 +33,12 @@ Gauge& kill_switch_gauge() {
   return registry().gauge("ot_kill_switch", "1 while the kill switch is engaged.");
 }
 
+Counter& rate_limit_waits(std::string_view venue) {
+  return registry().counter("ot_rate_limit_waits_total",
+                            "Times the venue's rate limit made the program wait.",
+                            {{"venue", std::string(venue)}});
+}
+
 std::string reason_class(std::string_view reason) {
   std::string out;
   int words = 0;

@@ -50,8 +50,12 @@ namespace ot::metrics {
 // "quantity", "kill switch: manual" -> "kill_switch"); "other" when none.
 std::string reason_class(std::string_view reason);
 
-// ot_kill_switch, for a program that has one to export it before any kill.
+// Series a program exports from its start, before the first event that
+// moves them, so that an absent series never stands for zero: ot_kill_switch
+// (a program with a kill switch), ot_rate_limit_waits_total{venue} (one
+// that sends orders to a venue).
 Gauge& kill_switch_gauge();
+Counter& rate_limit_waits(std::string_view venue);
 
 class EventMeter final : public EventTally {
  public:

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "core/event_tally.h"
+
 namespace ot {
 
 namespace {
@@ -110,17 +112,17 @@ bool RiskEngine::process_line(std::string_view line, std::string_view source,
       on_top(ev_.top);
       break;
     case EventType::ticker:
-      out_.write_line(ev_.type, line);
+      pass_on(out_, ev_, line);
       on_ticker(ev_.ticker);
       return true;
     case EventType::exec:
-      out_.write_line(ev_.type, line);
+      pass_on(out_, ev_, line);
       on_exec(ev_.exec);
       return true;
     default:
       break;
   }
-  out_.write_line(ev_.type, line);
+  pass_on(out_, ev_, line);
   return true;
 }
 
@@ -348,7 +350,9 @@ std::string RiskEngine::check(const Order& o, std::string_view replaces) {
 }
 
 void RiskEngine::on_order(const Order& o, std::string_view line) {
-  if (approve(o)) out_.write_line("order", line);
+  if (!approve(o)) return;
+  out_.write_line("order", line);
+  tally_out(EventType::order, o.venue);
 }
 
 bool RiskEngine::approve(const Order& o) {

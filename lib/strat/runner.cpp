@@ -4,6 +4,8 @@
 
 #include <iterator>
 
+#include "core/event_tally.h"
+
 namespace ot {
 
 namespace {
@@ -40,7 +42,7 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
                 decoded.error().message());
     return false;
   }
-  out_.write_line(ev_.type, line);
+  pass_on(out_, ev_, line);
   if (!ev_.decoded) return true;
   switch (ev_.kind) {
     case EventType::bbo:

@@ -21,28 +21,6 @@ SYMBOLS = {
 }
 
 
-def skippable_delta(venue, path):
-    """1-based timeline index of a book delta (not a snapshot) past the middle
-    of the capture whose symbol has later deltas, so that skipping it is
-    detectable from the data."""
-    deltas = []  # (index, symbol)
-    for i, (_, frame) in enumerate(frames(path), start=1):
-        msg = json.loads(frame)
-        if venue.startswith("binance"):
-            if "@depth@" in msg.get("stream", ""):
-                deltas.append((i, msg["data"]["s"]))
-        elif venue == "okx":
-            if msg.get("action") == "update":
-                deltas.append((i, msg["arg"]["instId"]))
-        elif msg.get("params", {}).get("data", {}).get("type") == "change":
-            deltas.append((i, msg["params"]["data"]["instrument_name"]))
-    for k in range(len(deltas) // 2, len(deltas)):
-        index, symbol = deltas[k]
-        if any(s == symbol for _, s in deltas[k + 1:]):
-            return index
-    raise AssertionError("no skippable delta")
-
-
 def final_books(text):
     return {s: b.normalized() for s, b in final_books_from_events(text).items()}
 

@@ -134,6 +134,7 @@ static int program_main(int argc, char** argv) {
   auto rt = tool::start_runtime("ot-exec", mo, rc);
   if (!rt) return rc;
   engine.set_ack_latency(&metrics::Runtime::stage("order_to_ack"));
+  metrics::rate_limit_waits(venue);
   rt->ready();
   run_exec_loop(*in, engine, *gateway, *out, fills.get(),
                 ExecLoopOptions{linger_ms, &tool::g_stop, rt.get()}, diag);
