@@ -1,13 +1,22 @@
 """The example systemd units are sandboxed: `systemd-analyze security
 --offline=yes` scores every system unit under examples/ at 2.0 or below,
-and each has the directives the deployment relies on. (examples/cron's
-unit is a user service: it runs as its user and takes the seccomp part.)"""
+and each has the directives the deployment relies on: Type=notify with a
+watchdog, a restart policy, --metrics. (examples/cron's unit is a user
+service: it runs as its user and takes the seccomp part.)
+
+And the programs speak systemd's notify protocol: under a NOTIFY_SOCKET of
+the test's own (what systemd gives a Type=notify unit) with WATCHDOG_USEC
+set, ot-book sends READY=1 once set up, WATCHDOG=1 while it works and while
+it waits for input, and STOPPING=1 at the end."""
 import glob
 import os
 import re
+import socket
 import subprocess
+import tempfile
+import time
 
-from common import check, finish
+from common import BIN, check, finish
 
 ROOT = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 units = sorted(p for p in glob.glob(os.path.join(ROOT, "examples", "**", "*.service"),
@@ -28,4 +37,46 @@ for path in units:
     check(not missing, f"{name}: sandboxing directives present {missing}")
     check(re.search(r"^(User=(?!root)\S+|DynamicUser=yes)$", text, re.M) is not None,
           f"{name}: runs as a user that is not root")
+    check("Type=notify\n" in text and re.search(r"^WatchdogSec=\d+s?$", text, re.M) is not None,
+          f"{name}: Type=notify with a watchdog")
+    check(re.search(r"^Restart=(on-failure|always)$", text, re.M) is not None,
+          f"{name}: restarted on failure")
+    check("--metrics " in text, f"{name}: serves metrics")
+
+
+def notifications(sock, seconds):
+    """The datagrams received for `seconds`."""
+    got = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sock.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            got.append(sock.recv(4096).decode())
+        except socket.timeout:
+            break
+    return got
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
+    book = subprocess.Popen([os.path.join(BIN, "ot-book")], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, env=env)
+    first = notifications(sock, 1.0)
+    check(first[:1] == ["READY=1"], f"READY=1 first, once set up ({first[:3]})")
+    idle = first[1:].count("WATCHDOG=1")
+    check(idle >= 5, f"waiting for input is alive: {idle} WATCHDOG=1 in 1 s at WatchdogSec=0.2")
+    line = b'{"type":"book","venue":"okx","symbol":"X","recv":1,"snapshot":true,"bids":[["1","1"]],"asks":[["2","1"]]}\n'
+    for _ in range(20):
+        book.stdin.write(line)
+        book.stdin.flush()
+        time.sleep(0.02)
+    busy = notifications(sock, 0.5).count("WATCHDOG=1")
+    check(busy >= 2, f"working is alive: {busy} WATCHDOG=1 in 0.5 s")
+    book.stdin.close()
+    book.wait(timeout=10)
+    check(book.returncode == 0 and "STOPPING=1" in notifications(sock, 0.5),
+          "STOPPING=1 at the end, exit 0")
 finish()

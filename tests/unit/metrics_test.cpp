@@ -6,9 +6,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "core/event_tally.h"
 #include "metrics/event_meter.h"
 #include "metrics/exporter.h"
+#include "metrics/runtime.h"
 
 using namespace ot::metrics;
 
@@ -232,4 +236,50 @@ TEST_CASE("a stage timer samples one pass in kSampleEvery", "[metrics]") {
   StageTimer off;
   off.begin();
   off.end();
+}
+
+TEST_CASE("the watchdog is fed while the program works or waits, not when it is stuck",
+          "[metrics]") {
+  char dir[] = "/tmp/ot-notify-XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/notify";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "100000", 1);  // a ping every 50 ms when alive
+  // The pings received in `ms`.
+  auto pings = [fd](int ms) {
+    int n = 0;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < end) {
+      timeval tv{0, 10'000};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[256];
+      const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+      if (got > 0 && std::string_view(buf, static_cast<std::size_t>(got)) == "WATCHDOG=1") ++n;
+    }
+    return n;
+  };
+  {
+    auto started = Runtime::start({});
+    REQUIRE(started);
+    auto& rt = **started;
+    pings(120);              // the first look sees the start as progress
+    CHECK(pings(300) == 0);  // neither working nor waiting: stuck
+    rt.waiting();            // blocked on an input with nothing to read
+    CHECK(pings(300) >= 3);
+    ot::event_tally()->in(ot::EventType::trade, "okx", {});  // a line read...
+    pings(120);                                              // ...is progress once
+    CHECK(pings(300) == 0);  // then nothing: stuck in that line's work
+    rt.beat();               // an event loop's tick
+    CHECK(pings(120) >= 1);
+  }
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ::close(fd);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
 }
