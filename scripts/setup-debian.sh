@@ -11,6 +11,11 @@ packages=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
   systemd file libsystemd-dev prometheus
 )
+# kubectl renders the Kubernetes manifests (kubectl kustomize); Debian's
+# kubernetes-client provides it unless another kubectl is already installed.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
+# The deployment test parses YAML with the python3 that runs the tests.
+python3 -c 'import yaml' 2>/dev/null || packages+=(python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
