@@ -16,6 +16,7 @@
 
 #include "bench_util.h"
 #include "book/l2_book.h"
+#include "core/event_decoder.h"
 #include "core/event_encoder.h"
 #include "feed/book_sync.h"
 #include "metrics/event_meter.h"
@@ -367,6 +368,22 @@ void BM_MeterEvent(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * items.size()));
 }
 BENCHMARK(BM_MeterEvent)->Arg(1)->Arg(3);
+
+// What the tally's cost compares with: decoding the same lines.
+void BM_DecodeLine(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (const auto& l : event_lines()) lines.push_back(l + std::string(64, '\0'));
+  ot::EventDecoder decoder({ot::EventType::book, ot::EventType::trade, ot::EventType::bbo});
+  ot::DecodedEvent ev;
+  for (auto _ : state) {
+    for (const auto& l : lines) {
+      auto r = decoder.decode(std::string_view(l.data(), l.size() - 64), ev);
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+}
+BENCHMARK(BM_DecodeLine);
 
 void BM_AtomicIncrement(benchmark::State& state) {
   ot::metrics::Registry r;

@@ -15,6 +15,15 @@ constexpr std::string_view kStatusEvents[] = {
     "listening",         "kill",         "resume",     "rate_limited", "cancel_reject",
     "amend_reject",      "stale"};
 
+// Venue names are short: an inline comparison, without a call to memcmp.
+bool same(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 std::string_view known_status(std::string_view event) {
   for (auto k : kStatusEvents) {
     if (k == event) return k;
@@ -132,7 +141,7 @@ void EventMeter::count(int direction, EventType kind, std::string_view venue) no
   for (auto& slot : cache) {
     Entry* c = slot.load(std::memory_order_relaxed);
     if (c == nullptr) break;
-    if (c->venue == venue) {
+    if (same(c->venue, venue)) {
       e = c;
       break;
     }
