@@ -54,6 +54,8 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
     }
     committed = resumed->value_or(0);
   }
+  metrics::StageTimer stage(options.runtime != nullptr ? &metrics::Runtime::stage("store")
+                                                       : nullptr);
   std::string_view line;
   RecordKey key;
   while (ok && !(stop && *stop) && in.next(line)) {
@@ -82,7 +84,10 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       ++stats.filtered;
       continue;
     }
-    if (auto appended = sink.append(key, line); !appended) {
+    stage.begin();
+    const Result<> appended = sink.append(key, line);
+    stage.end();
+    if (!appended) {
       ++stats.refused;
       diag.error(in.name() + ":" + std::to_string(in.line_number()),
                  appended.error().message() + " (skipped)");
