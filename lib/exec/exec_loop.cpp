@@ -28,7 +28,7 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
       return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
     });
   }
-  metrics::StageTimer stage(rt != nullptr ? &metrics::Runtime::stage("exec") : nullptr);
+  metrics::StageTimer stage(rt != nullptr ? rt->stage("exec") : nullptr);
   std::string_view line;
   while (!stopped() && in.next(line)) {
     stage.begin();

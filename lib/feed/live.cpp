@@ -358,7 +358,7 @@ class LiveFeed final : public SyncActions {
   std::string capture_;
   std::mt19937_64 rng_;
   metrics::Histogram* frame_latency_ =
-      o_.runtime != nullptr ? &metrics::Runtime::stage("frame_to_event") : nullptr;
+      o_.runtime != nullptr ? o_.runtime->stage("frame_to_event") : nullptr;
   std::uint64_t frames_timed_ = 0;
   Nanos connected_at_ = 0;
 };

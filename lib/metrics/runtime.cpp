@@ -15,11 +15,12 @@ Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& options, R
     if (!started) return started.error();
     rt->exporter_ = std::move(started).value();
   }
-  install_event_tally(&rt->meter_);
+  // The meter counts for the exporter and the watchdog; with neither,
+  // nothing is counted.
   std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-    rt->watchdog_ = std::thread([raw, usec] { raw->watchdog(usec / 2); });
-  }
+  const bool watchdog = sd_watchdog_enabled(0, &usec) > 0 && usec > 0;
+  if (rt->exporter_ || watchdog) install_event_tally(&rt->meter_);
+  if (watchdog) rt->watchdog_ = std::thread([raw, usec] { raw->watchdog(usec / 2); });
   return rt;
 }
 
@@ -37,8 +38,9 @@ Runtime::~Runtime() {
 
 void Runtime::ready() { sd_notify(0, "READY=1"); }
 
-Histogram& Runtime::stage(std::string_view name) {
-  return registry().histogram(
+Histogram* Runtime::stage(std::string_view name) const {
+  if (!exporter_) return nullptr;
+  return &registry().histogram(
       "ot_stage_latency_seconds",
       "Latency of a processing stage, sampled one pass in StageTimer::kSampleEvery.",
       {{"stage", std::string(name)}});

@@ -1,7 +1,7 @@
 // A long-running program's operations side (man ot-metrics.7):
 //   - with --metrics ADDR: the exporter (/metrics, /healthz, /readyz;
-//     metrics/exporter.h) and the event series (an EventMeter installed as
-//     the process's tally);
+//     metrics/exporter.h), the event series (an EventMeter installed as the
+//     process's tally) and the stage timers;
 //   - under systemd (NOTIFY_SOCKET set): READY=1 once the program is set
 //     up, WATCHDOG=1 while it is alive when the unit has WatchdogSec=, and
 //     STOPPING=1 at the end.
@@ -54,8 +54,9 @@ class Runtime {
 
   // The exporter's port, 0 without one.
   std::uint16_t port() const { return exporter_ ? exporter_->port() : 0; }
-  // The latency histogram of a stage: ot_stage_latency_seconds{stage}.
-  static Histogram& stage(std::string_view name);
+  // The latency histogram of a stage, ot_stage_latency_seconds{stage};
+  // null without an exporter (nothing is timed).
+  Histogram* stage(std::string_view name) const;
 
  private:
   explicit Runtime(std::size_t symbol_cap) : meter_(registry(), symbol_cap) {}

@@ -33,7 +33,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
   in.set_idle_hook(
       [&] {
         flush(acks);
-        if (options.runtime != nullptr) options.runtime->waiting();
+        if (options.on_wait) options.on_wait();
       },
       0);  // a burst is batched whole
   if (stop) {
@@ -41,7 +41,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
       for (;;) {
         if (*stop) return LineInput::WaitResult::stop;
         if (wait_readable(t, 200)) return LineInput::WaitResult::ready;
-        if (options.runtime != nullptr) options.runtime->waiting();
+        if (options.on_wait) options.on_wait();
       }
     });
   }
@@ -54,8 +54,7 @@ bool run_write(LineInput& in, RecordSink& sink, const WriteOptions& options, Dia
     }
     committed = resumed->value_or(0);
   }
-  metrics::StageTimer stage(options.runtime != nullptr ? &metrics::Runtime::stage("store")
-                                                       : nullptr);
+  metrics::StageTimer stage(options.stage_latency);
   std::string_view line;
   RecordKey key;
   while (ok && !(stop && *stop) && in.next(line)) {

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,7 +17,7 @@
 #include "core/diagnostics.h"
 #include "core/result.h"
 #include "core/time.h"
-#include "metrics/runtime.h"
+#include "metrics/metrics.h"
 
 namespace ot {
 
@@ -104,11 +105,12 @@ class RecordSource {
 };
 
 struct WriteOptions {
-  bool raw = false;                     // capture lines instead of events
-  std::string venue;                    // raw: the venue (empty: detected)
-  StoreFilter filter;                   // store only what matches
-  std::size_t flush_bytes = 4u << 20;   // flush when this much is queued
-  metrics::Runtime* runtime = nullptr;  // told when the input waits
+  bool raw = false;                             // capture lines instead of events
+  std::string venue;                            // raw: the venue (empty: detected)
+  StoreFilter filter;                           // store only what matches
+  std::size_t flush_bytes = 4u << 20;           // flush when this much is queued
+  std::function<void()> on_wait;                // the input is about to wait
+  metrics::Histogram* stage_latency = nullptr;  // a record's queueing, sampled
 };
 
 struct WriteStats {

@@ -70,7 +70,7 @@ static int program_main(int argc, char** argv) {
   if (!rt) return rc;
   tool::wire_filter(in_uri, *in, *out, *rt);
   BarEngine engine(opt, *out, diag);
-  metrics::StageTimer stage(&metrics::Runtime::stage("bars"));
+  metrics::StageTimer stage(rt->stage("bars"));
   rt->ready();
   std::string_view line;
   while (!tool::g_stop && in->next(line)) {

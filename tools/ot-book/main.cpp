@@ -90,7 +90,7 @@ static int program_main(int argc, char** argv) {
   tool::wire_filter(in_uri, *in, *out, *rt);
   std::signal(SIGUSR1, on_usr1);
   BookEngine engine(opt, *out, diag);
-  metrics::StageTimer stage(&metrics::Runtime::stage("book"));
+  metrics::StageTimer stage(rt->stage("book"));
   rt->ready();
   std::string_view line;
   Nanos last_draw = 0;

@@ -133,7 +133,7 @@ static int program_main(int argc, char** argv) {
   int rc = tool::kExitOk;
   auto rt = tool::start_runtime("ot-exec", mo, rc);
   if (!rt) return rc;
-  engine.set_ack_latency(&metrics::Runtime::stage("order_to_ack"));
+  engine.set_ack_latency(rt->stage("order_to_ack"));
   metrics::rate_limit_waits(venue);
   rt->ready();
   run_exec_loop(*in, engine, *gateway, *out, fills.get(),

@@ -93,7 +93,7 @@ static int program_main(int argc, char** argv) {
   tool::install_stop_signals();
   std::signal(SIGUSR2, on_usr2);
   housekeeping();
-  metrics::StageTimer stage(&metrics::Runtime::stage("risk"));
+  metrics::StageTimer stage(rt->stage("risk"));
   rt->ready();
   std::string_view line;
   std::uint64_t n = 0;

@@ -119,9 +119,10 @@ static int program_main(int argc, char** argv) {
     if (!rt) return rc;
     WriteStats st;
     rt->ready();
-    const bool ok =
-        run_write(*in, *sink, WriteOptions{c.raw, venue, *filter, batch_kb << 10, rt.get()}, diag,
-                  st, &tool::g_stop);
+    WriteOptions wo{c.raw, venue, *filter, batch_kb << 10};
+    wo.on_wait = [&rt] { rt->waiting(); };
+    wo.stage_latency = rt->stage("store");
+    const bool ok = run_write(*in, *sink, wo, diag, st, &tool::g_stop);
     rt->input_ended();
     if (print_stats) {
       std::fprintf(

@@ -141,7 +141,7 @@ static int program_main(int argc, char** argv) {
   }
   tool::install_stop_signals();
   runner.start();
-  metrics::StageTimer stage(&metrics::Runtime::stage("strat"));
+  metrics::StageTimer stage(rt->stage("strat"));
   rt->ready();
   std::string_view line;
   while (!tool::g_stop && in->next(line)) {
