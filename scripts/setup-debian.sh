@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace nats-server libnats-dev
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
   systemd file libsystemd-dev prometheus
+  chromium chromium-driver python3-selenium
 )
 # kubectl renders the Kubernetes manifests (kubectl kustomize); Debian's
 # kubernetes-client provides it unless another kubectl is already installed.

@@ -176,7 +176,8 @@ struct EventDecoder::Impl {
   Fault field(DecodedEvent& out, std::string_view key, JsonValue v) {
     Fault f;
     switch (out.kind) {
-      case EventType::book: {
+      case EventType::book:
+      case EventType::depth: {  // ot-book's top levels: a book event's fields
         auto& b = out.book;
         if (header(b, key, v, f)) return f;
         if (key == "ts")
@@ -406,6 +407,7 @@ struct EventDecoder::Impl {
     };
     switch (out.kind) {
       case EventType::book:
+      case EventType::depth:
         need(!out.book.venue.empty(), "venue");
         need(!out.book.symbol.empty(), "symbol");
         break;
@@ -515,7 +517,7 @@ struct EventDecoder::Impl {
     }
     if (out.type.empty()) return Fault(simdjson::NO_SUCH_FIELD);
     if (Fault f = require(out)) return f;
-    if (out.kind == EventType::book) {
+    if (out.kind == EventType::book || out.kind == EventType::depth) {
       out.book.bids = bids;
       out.book.asks = asks;
     }
@@ -533,6 +535,7 @@ struct EventDecoder::Impl {
     side_seen = qty_seen = false;
     switch (out.kind) {
       case EventType::book:
+      case EventType::depth:
         out.book = {};
         break;
       case EventType::status:

@@ -69,7 +69,7 @@ struct DecodedEvent {
   std::string_view venue;
   EventType kind = EventType::unknown;
   // Each valid only when `kind` names it and the decoder was asked for it.
-  BookUpdate book;
+  BookUpdate book;  // book, and depth (the same fields: its top levels)
   Status status;
   Trade trade;
   TopOfBookEvent top;  // bbo and quote
@@ -82,6 +82,10 @@ struct DecodedEvent {
   Candle bar;
   bool decoded = false;  // false: a type this decoder passes through
 };
+
+// The venue an event carries: its decoded struct's, or for an event passed
+// through, what the decoder read (DecodedEvent::venue); empty if none.
+std::string_view venue_of(const DecodedEvent& ev) noexcept;
 
 // The order, cancel or amend `ev` holds as an Order (request_of), nullopt
 // for any other kind: after a failed decode, the request to answer by id.

@@ -42,10 +42,6 @@ inline EventTally* event_tally() noexcept { return detail::g_event_tally; }
 // Installs `t` (null: none). Call before the threads that decode start.
 inline void install_event_tally(EventTally* t) noexcept { detail::g_event_tally = t; }
 
-// The venue an event carries, empty when it has none or was passed through
-// undecoded (then `DecodedEvent::venue` holds what the decoder read).
-std::string_view venue_of(const DecodedEvent& ev) noexcept;
-
 // Counts an event read and passed on unchanged as an event written.
 inline void tally_passed(const DecodedEvent& ev) noexcept {
   if (EventTally* t = event_tally()) t->out(ev.kind, venue_of(ev));

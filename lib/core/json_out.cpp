@@ -103,6 +103,14 @@ void JsonOut::number(double v, int digits) {
   need_comma_ = true;
 }
 
+void JsonOut::null() { raw("null"); }
+
+void JsonOut::raw(std::string_view json) {
+  comma();
+  buf_.append(json);
+  need_comma_ = true;
+}
+
 void JsonOut::boolean(bool v) {
   comma();
   buf_.append(v ? "true" : "false");

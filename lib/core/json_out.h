@@ -26,6 +26,9 @@ class JsonOut {
   void string(std::string_view s);
   void integer(std::int64_t v);
   void boolean(bool v);
+  void null();
+  // A value already written as JSON, appended as it is.
+  void raw(std::string_view json);
   // A decimal as a JSON string ("7.6110"), the contract for prices and sizes.
   void decimal(const Decimal& d);
   // A model output (greeks) as a JSON number with up to `digits` significant

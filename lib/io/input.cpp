@@ -218,6 +218,23 @@ class StreamLineInput final : public LineInput {
   std::uint64_t line_number_ = 0;
 };
 
+// Connects `sock` to each endpoint of a comma-separated list: one reader of
+// several producers (orders from a strategy and from ot-dash, say).
+void connect_all(zmq::socket_t& sock, const std::string& uri) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = uri.find(',', start);
+    const std::string one = uri.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (!is_zmq_uri(one)) {
+      errno = EINVAL;  // not an endpoint
+      throw zmq::error_t();
+    }
+    sock.connect(one);
+    if (comma == std::string::npos) return;
+    start = comma + 1;
+  }
+}
+
 class ZmqLineInput final : public LineInput {
  public:
   ZmqLineInput(const std::string& uri, ZmqPattern pattern)
@@ -226,7 +243,7 @@ class ZmqLineInput final : public LineInput {
         name_(uri) {
     if (pattern == ZmqPattern::pubsub) sock_.set(zmq::sockopt::subscribe, "");
     sock_.set(zmq::sockopt::rcvhwm, 0);
-    sock_.connect(uri);
+    connect_all(sock_, uri);
   }
   bool next(std::string_view& line) override {
     for (;;) {
@@ -412,7 +429,7 @@ Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
     impl->sock = std::make_unique<zmq::socket_t>(*impl->ctx, zmq::socket_type::sub);
     impl->sock->set(zmq::sockopt::subscribe, "");
     impl->sock->set(zmq::sockopt::rcvhwm, 0);
-    impl->sock->connect(uri);
+    connect_all(*impl->sock, uri);
   } catch (const zmq::error_t& e) {
     return Error(ErrorCode::invalid_argument, uri + ": " + e.what());
   }

@@ -17,7 +17,6 @@ and returns data."""
 import collections
 import glob
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -26,17 +25,12 @@ import urllib.parse
 import urllib.request
 
 from common import *
+from natsd import free_port
 
 ROOT = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 MONITORING = os.path.join(ROOT, "examples/monitoring")
 CAPTURE = os.path.join(DATA, CAPTURES["binance-futures"])
 SYMBOLS = "SUSHIUSDT,AKROUSDT,CTKUSDT,KEEPUSDT"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url, timeout=5):
@@ -141,6 +135,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and b"SUCCESS" in r.stdout,
           f"promtool test rules: every alert fires on its synthetic series and only then "
           f"{(r.stdout + r.stderr).decode()[-400:]}")
+
+    # A feed that cannot connect is alive but not ready, and says why.
+    lonely = free_port()
+    nowhere = free_port()
+    waiting = subprocess.Popen([tool("ot-feed"), "live", "--venue", "okx", "--symbols", "BTC-USDT",
+                                "--ws-url", f"ws://127.0.0.1:{nowhere}", "--metrics",
+                                f"127.0.0.1:{lonely}", "-q"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    ready = None
+    while time.monotonic() < deadline:
+        try:
+            ready = http_get(f"http://127.0.0.1:{lonely}/readyz")
+            break
+        except OSError:
+            time.sleep(0.1)
+    check(ready is not None and ready[0] == 503 and "not connected" in ready[1],
+          f"ot-feed without a venue: /readyz 503 ({ready})")
+    check(http_get(f"http://127.0.0.1:{lonely}/healthz")[0] == 200, "ot-feed without a venue: /healthz 200")
+    waiting.terminate()
+    waiting.wait(timeout=20)
 
     skip = skippable_delta("binance-futures", CAPTURE)
     sim, sim_port = start_sim("binance-futures", CAPTURE,

@@ -25,7 +25,7 @@ check(all(lib in depends for lib in ("libzmq5", "libpq5", "libnats", "libssl3", 
 root = os.path.join(tmp, "root")
 subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
 programs = sorted(os.listdir(os.path.join(root, "usr/bin")))
-check(programs == ["ot-backtest", "ot-bars", "ot-book", "ot-exec", "ot-feed", "ot-risk", "ot-sim",
+check(programs == ["ot-backtest", "ot-bars", "ot-book", "ot-dash", "ot-exec", "ot-feed", "ot-risk", "ot-sim",
                    "ot-store", "ot-strat"], f"programs in /usr/bin: {programs}")
 capture = os.path.join(DATA, "okx.raw")
 

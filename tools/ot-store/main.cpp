@@ -119,7 +119,11 @@ static int program_main(int argc, char** argv) {
     if (!rt) return rc;
     WriteStats st;
     rt->ready();
-    WriteOptions wo{c.raw, venue, *filter, batch_kb << 10};
+    WriteOptions wo;
+    wo.raw = c.raw;
+    wo.venue = venue;
+    wo.filter = *filter;
+    wo.flush_bytes = batch_kb << 10;
     wo.on_wait = [&rt] { rt->waiting(); };
     wo.stage_latency = rt->stage("store");
     const bool ok = run_write(*in, *sink, wo, diag, st, &tool::g_stop);

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""ot-dash's server end to end, through a WebSocket client of the test's own
+(RFC 6455 framing, no library): a replayed capture through ot-book into
+ot-dash; the access token (401 without, 403 wrong, the cookie the page gets,
+never in the log but for the one URL); the Origin check; the snapshot and
+sequenced updates; the ladder equal to ot-book's last bbo; order entry
+written to ot-risk's input as typed; cancels, the kill switch; --read-only
+refusing order entry at the server."""
+import base64
+import http.client
+import re
+import socket
+import struct
+import tempfile
+import time
+
+from common import *
+
+CAPTURE = os.path.join(DATA, CAPTURES["okx"])
+
+
+class WebSocket:
+    """A minimal WebSocket client: text frames, masked as a client must."""
+
+    def __init__(self, port, path, headers):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        self.status = int(head.split(b" ")[1]) if head else 0
+        self.buf = b""
+
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        mask = os.urandom(4)
+        n = len(data)
+        header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self, timeout=10):
+        self.sock.settimeout(timeout)
+        b0, b1 = self._read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._read(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._read(8))[0]
+        payload = self._read(n)
+        if b0 & 0x0F == 0x8:
+            raise ConnectionError("close frame")
+        if b0 & 0x0F != 0x1:
+            return self.recv(timeout)  # ping or pong: not ours to look at
+        return json.loads(payload)
+
+    def until(self, pred, timeout=10):
+        """Messages until one satisfies pred; (that one, all seen)."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = self.recv(max(0.1, deadline - time.monotonic()))
+            seen.append(m)
+            if pred(m):
+                return m, seen
+        raise TimeoutError("no such message")
+
+    def close(self):
+        self.sock.close()
+
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    return r.status, dict(r.getheaders()), r.read()
+
+
+def start_dash(tmp, args, stdin_path):
+    err_path = os.path.join(tmp, f"dash-{len(os.listdir(tmp))}.err")
+    proc = subprocess.Popen([tool("ot-dash"), "--listen", "127.0.0.1:0"] + args,
+                            stdin=open(stdin_path), stderr=open(err_path, "w"))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        m = re.search(r"open http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", open(err_path).read())
+        if m:
+            return proc, int(m.group(1)), m.group(2), err_path
+        time.sleep(0.05)
+    raise RuntimeError("ot-dash did not start: " + open(err_path).read())
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    events = os.path.join(tmp, "events.ndjson")
+    replay = run([tool("ot-feed"), "replay", CAPTURE])
+    book = run([tool("ot-book"), "--pass-book"], stdin=replay.stdout)
+    open(events, "wb").write(book.stdout)
+    last_bbo = {}
+    for line in book.stdout.decode().splitlines():
+        e = json.loads(line)
+        if e["type"] == "bbo":
+            last_bbo[e["symbol"]] = e
+    symbol = sorted(last_bbo)[0]
+
+    orders_path = os.path.join(tmp, "orders.ndjson")
+    proc, port, token, err_path = start_dash(tmp, ["--orders", orders_path], events)
+    check(len(token) == 32, "a random 32-digit token, printed once as a URL")
+
+    status, _, body = get(port, "/")
+    check(status == 401, f"no token: 401 ({status})")
+    status, _, _ = get(port, "/?token=" + "0" * 32)
+    check(status == 403, f"a wrong token: 403 ({status})")
+    status, headers, body = get(port, f"/?token={token}")
+    check(status == 200 and b"ot-dash" in body, "the page with the token")
+    cookie = headers.get("Set-Cookie", "")
+    check(cookie.startswith(f"ot_dash={token}") and "HttpOnly" in cookie and "SameSite=Strict" in cookie,
+          f"the page is given the token as an HttpOnly, SameSite=Strict cookie ({cookie[:60]})")
+    status, headers, body = get(port, "/lightweight-charts.js", {"Cookie": f"ot_dash={token}"})
+    check(status == 200 and b"TradingView Lightweight Charts" in body and
+          headers.get("Content-Type", "").startswith("text/javascript"),
+          "the chart library is served from the binary, with the cookie")
+    check(get(port, "/app.js")[0] == 401, "assets need the token too")
+
+    origin = f"http://127.0.0.1:{port}"
+    check(WebSocket(port, "/ws", {"Origin": origin}).status == 401, "WebSocket without a token: 401")
+    check(WebSocket(port, "/ws", {"Origin": "http://evil.example", "Cookie": f"ot_dash={token}"}).status == 403,
+          "WebSocket from a foreign Origin: 403")
+    check(WebSocket(port, "/ws", {"Cookie": f"ot_dash={token}"}).status == 403,
+          "WebSocket without an Origin: 403")
+    ws = WebSocket(port, "/ws", {"Origin": origin, "Cookie": f"ot_dash={token}"})
+    check(ws.status == 101, f"WebSocket with the token and its own Origin ({ws.status})")
+    first = ws.recv()
+    check(first["type"] == "snapshot" and first["seq"] == 1 and
+          set(first["views"]) == {"instruments", "orders", "fills", "positions", "greeks", "risk", "health"},
+          f"a snapshot first, every view in it ({first['type']}, {sorted(first['views'])})")
+    # The replay is a file: it has ended; the final state is served.
+    time.sleep(0.5)
+    ws.send({"op": "watch", "venue": "okx", "symbol": symbol, "interval": "1m"})
+    m, seen = ws.until(lambda m: m.get("instrument"))
+    seqs = [x["seq"] for x in [first] + seen if "seq" in x]
+    check(seqs == list(range(1, len(seqs) + 1)), f"updates numbered without a gap ({seqs})")
+    inst = m["instrument"]
+    bbo = last_bbo[symbol]
+    check(inst["bids"][0][0] == float(bbo["bid"]) and inst["asks"][0][0] == float(bbo["ask"]),
+          f"{symbol}: the ladder's best bid and ask equal ot-book's last bbo "
+          f"({inst['bids'][0][0]}/{inst['asks'][0][0]} vs {bbo['bid']}/{bbo['ask']})")
+    check(len(inst["candles"]) + (1 if inst["forming"] else 0) > 0, f"{symbol}: candles from the trades")
+    health = first["views"]["health"]["venues"]
+    check([v["venue"] for v in health] == ["okx"] and health[0]["events"] > 0,
+          f"the health view lists the venue ({health})")
+
+    # Order entry: to ot-risk's input, as typed.
+    ws.send({"op": "order", "venue": "okx", "symbol": symbol, "side": "buy", "qty": "2",
+             "price": bbo["bid"], "kind": "limit", "tif": "gtc", "post_only": True})
+    r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
+    check(r["type"] == "sent" and r["id"].startswith("dash-"), f"the order is sent ({r})")
+    time.sleep(0.2)
+    written = [json.loads(l) for l in open(orders_path)]
+    o = written[-1] if written else {}
+    check(o.get("type") == "order" and o.get("id") == r["id"] and o.get("symbol") == symbol and
+          o.get("side") == "buy" and o.get("qty") == "2" and o.get("price") == bbo["bid"] and
+          o.get("tif") == "post_only" and o.get("strategy") == "dash",
+          f"ot-risk's input gets the order with the typed fields ({o})")
+    for bad, why in (({"side": "hold"}, "side"), ({"qty": "-1"}, "quantity"), ({"price": "x"}, "price")):
+        cmd = {"op": "order", "venue": "okx", "symbol": symbol, "side": "sell", "qty": "1", "price": "1"}
+        cmd.update(bad)
+        ws.send(cmd)
+        r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
+        check(r["type"] == "refused" and why in r["reason"], f"a bad ticket is refused: {bad} ({r.get('reason')})")
+    check(len([l for l in open(orders_path)]) == 1, "refused tickets write nothing")
+    ws.send({"op": "kill"})
+    r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
+    control = json.loads(open(orders_path).read().splitlines()[-1])
+    check(r["type"] == "sent" and control == {**control, "type": "control", "command": "kill", "target": "ot-risk"},
+          f"the kill switch goes to ot-risk as a control event ({control})")
+    ws.send({"op": "cancel", "id": "nope"})
+    r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
+    check(r["type"] == "refused", "a cancel for no open order is refused")
+    ws.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+    log = open(err_path).read()
+    check(proc.returncode == 0, f"SIGTERM ends it cleanly ({proc.returncode})")
+    check(log.count(token) == 1, "the token appears once in the log: the URL to open")
+
+    # --read-only: the server refuses order entry.
+    proc, port, token, _ = start_dash(tmp, ["--orders", orders_path, "--read-only"], events)
+    ws = WebSocket(port, "/ws", {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"})
+    ws.recv()
+    before = open(orders_path).read()
+    ws.send({"op": "order", "venue": "okx", "symbol": symbol, "side": "buy", "qty": "1", "price": "1"})
+    r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
+    check(r["type"] == "refused" and "read-only" in r["reason"], f"--read-only refuses orders ({r})")
+    check(open(orders_path).read() == before, "--read-only writes nothing")
+    ws.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+finish()
