@@ -38,9 +38,9 @@ std::int64_t seconds(Nanos ts) { return ts / kSecond; }
 }  // namespace
 
 std::string_view view_name(View v) {
-  static constexpr std::array<std::string_view, kViews> names = {
+  static constexpr std::array<std::string_view, kViews> kNames = {
       "instruments", "orders", "fills", "positions", "greeks", "risk", "health"};
-  return names[static_cast<std::size_t>(v)];
+  return kNames[static_cast<std::size_t>(v)];
 }
 
 // A candle kept for the chart (closed, or the one forming).

@@ -176,10 +176,10 @@ void EventMeter::in(EventType kind, std::string_view venue, std::string_view lin
   next_line();
   if (kind != EventType::status) return;
   // Status events are rare: their `event` is looked for in the line.
-  constexpr std::string_view key = "\"event\":\"";
-  const std::size_t at = line.find(key);
+  constexpr std::string_view kKey = "\"event\":\"";
+  const std::size_t at = line.find(kKey);
   if (at == std::string_view::npos) return;
-  const std::size_t start = at + key.size();
+  const std::size_t start = at + kKey.size();
   const std::size_t end = line.find('"', start);
   if (end == std::string_view::npos) return;
   try {
