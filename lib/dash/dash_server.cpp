@@ -17,12 +17,12 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <charconv>
 #include <deque>
 #include <thread>
 
 #include "core/json_out.h"
 #include "dash/assets.h"
+#include "net/net.h"
 
 namespace ot::dash {
 
@@ -49,40 +49,27 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0 && !a.empty();
 }
 
-// The value of query parameter `name` in `target`, empty if absent.
-std::string_view query_param(std::string_view target, std::string_view name) {
-  const std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const std::size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
+// The value of `name` in a list of name=value pairs separated by `sep`
+// (a query string, a Cookie header), empty if absent.
+std::string_view pair_value(std::string_view list, char sep, std::string_view name) {
+  while (!list.empty()) {
+    while (!list.empty() && list.front() == ' ') list.remove_prefix(1);
+    const std::size_t end = list.find(sep);
+    const std::string_view pair = list.substr(0, end);
     if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
         pair[name.size()] == '=') {
       return pair.substr(name.size() + 1);
     }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
+    if (end == std::string_view::npos) break;
+    list.remove_prefix(end + 1);
   }
   return {};
 }
 
-std::string_view cookie(const Request& req, std::string_view name) {
-  const auto it = req.find(http::field::cookie);
-  if (it == req.end()) return {};
-  std::string_view all(it->value().data(), it->value().size());
-  while (!all.empty()) {
-    while (!all.empty() && all.front() == ' ') all.remove_prefix(1);
-    const std::size_t semi = all.find(';');
-    const std::string_view pair = all.substr(0, semi);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
-        pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (semi == std::string_view::npos) break;
-    all.remove_prefix(semi + 1);
-  }
-  return {};
+std::string_view query_param(std::string_view target, std::string_view name) {
+  const std::size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view()
+                                     : pair_value(target.substr(q + 1), '&', name);
 }
 
 std::string_view header(const Request& req, http::field f) {
@@ -124,7 +111,7 @@ struct DashServer::Impl {
   http::status admit(const Request& req, bool upgrade) const {
     const std::string_view target(req.target().data(), req.target().size());
     std::string_view token = query_param(target, "token");
-    if (token.empty()) token = cookie(req, kCookie);
+    if (token.empty()) token = pair_value(header(req, http::field::cookie), ';', kCookie);
     if (token.empty()) return http::status::unauthorized;
     if (!same_secret(token, o.token)) return http::status::forbidden;
     if (upgrade) {
@@ -359,15 +346,6 @@ std::size_t DashServer::clients() const { return impl_->clients.load(); }
 Result<std::unique_ptr<DashServer>> DashServer::start(const ServerOptions& options,
                                                       DashState& state, OrderDesk& desk,
                                                       std::mutex& mu) {
-  const std::string& addr = options.listen;
-  const std::size_t colon = addr.rfind(':');
-  std::uint16_t port = 0;
-  const char* p = addr.data() + (colon == std::string::npos ? 0 : colon + 1);
-  const auto r = std::from_chars(p, addr.data() + addr.size(), port);
-  if (colon == std::string::npos || r.ec != std::errc() || r.ptr != addr.data() + addr.size()) {
-    return Error(ErrorCode::invalid_argument,
-                 "--listen: expected HOST:PORT (127.0.0.1:8080), got '" + addr + "'");
-  }
   if (options.token.size() < 16) {
     return Error(ErrorCode::invalid_argument, "the access token must have 16 characters or more");
   }
@@ -382,19 +360,11 @@ Result<std::unique_ptr<DashServer>> DashServer::start(const ServerOptions& optio
       return Error(ErrorCode::io_error, std::string("--cert/--key: ") + e.what());
     }
   }
-  std::string host = addr.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  bool bad_address = false;
+  if (std::string why = net::listen_on(impl->acceptor, options.listen, bad_address); !why.empty()) {
+    return Error(bad_address ? ErrorCode::invalid_argument : ErrorCode::io_error,
+                 "--listen: " + why);
   }
-  boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec) return Error(ErrorCode::invalid_argument, "--listen: bad address '" + host + "'");
-  const tcp::endpoint at(ip, port);
-  impl->acceptor.open(at.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(at, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Error(ErrorCode::io_error, "cannot listen on " + addr + ": " + ec.message());
   asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });

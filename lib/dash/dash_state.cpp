@@ -340,37 +340,50 @@ void DashState::on_exec(const Exec& e) {
   if (Instrument* inst = instrument(e.venue, e.symbol)) ++inst->version;
 }
 
-void DashState::on_position(std::string_view line) {
+namespace {
+
+// Calls fn(key, value) for each member of the JSON object `line`; false when
+// it is not an object (position and greeks events: rare, parsed here).
+template <class Fn>
+bool each_member(std::string_view line, Fn&& fn) {
   simdjson::ondemand::parser parser;
   simdjson::padded_string padded(line);
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc)) return;
-  std::string_view venue, symbol;
+  simdjson::ondemand::object obj;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(obj)) return false;
+  for (auto field : obj) {
+    std::string_view k;
+    if (field.unescaped_key().get(k)) return false;
+    if (!fn(k, field.value())) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void DashState::on_position(std::string_view line) {
+  std::string venue, symbol, out;
   double total = 0;
-  std::string out;
   JsonOut j(out);
   j.begin_object();
-  for (auto field : doc.get_object()) {
-    std::string_view k;
-    if (field.unescaped_key().get(k)) return;
-    simdjson::ondemand::value v = field.value();
+  const bool ok = each_member(line, [&](std::string_view k, simdjson::ondemand::value v) {
+    std::string_view s;
     if (k == "venue" || k == "symbol") {
-      std::string_view s;
-      if (v.get_string().get(s)) return;
-      (k == "venue" ? venue : symbol) = s;
+      if (v.get_string().get(s)) return false;
+      (k == "venue" ? venue : symbol) = std::string(s);
       j.field(k, s);
-    } else if (k == "qty" || k == "avg_price" || k == "realized_pnl" || k == "unrealized_pnl" ||
-               k == "fees" || k == "mark") {
-      std::string_view s;
-      if (v.get_string().get(s)) continue;
-      const auto d = Decimal::parse(s);
-      if (!d) continue;
-      number(j, k, *d);
-      if (k == "realized_pnl" || k == "unrealized_pnl") total += d->to_double();
-      if (k == "fees") total -= d->to_double();
+    } else if ((k == "qty" || k == "avg_price" || k == "realized_pnl" || k == "unrealized_pnl" ||
+                k == "fees" || k == "mark") &&
+               v.get_string().get(s) == simdjson::SUCCESS) {
+      if (const auto d = Decimal::parse(s)) {
+        number(j, k, *d);
+        if (k == "realized_pnl" || k == "unrealized_pnl") total += d->to_double();
+        if (k == "fees") total -= d->to_double();
+      }
     }
-  }
-  if (venue.empty() || symbol.empty()) return;
+    return true;
+  });
+  if (!ok || venue.empty() || symbol.empty()) return;
   j.key("pnl");
   j.number(total, 15);
   j.end_object();
@@ -381,31 +394,25 @@ void DashState::on_position(std::string_view line) {
 }
 
 void DashState::on_greeks(std::string_view line) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(line);
-  simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc)) return;
-  std::string_view venue, underlying;
-  std::string out;
+  std::string venue, underlying, out;
   JsonOut j(out);
   j.begin_object();
-  for (auto field : doc.get_object()) {
-    std::string_view k;
-    if (field.unescaped_key().get(k)) return;
-    simdjson::ondemand::value v = field.value();
+  const bool ok = each_member(line, [&](std::string_view k, simdjson::ondemand::value v) {
     if (k == "venue" || k == "underlying") {
       std::string_view s;
-      if (v.get_string().get(s)) return;
-      (k == "venue" ? venue : underlying) = s;
+      if (v.get_string().get(s)) return false;
+      (k == "venue" ? venue : underlying) = std::string(s);
       j.field(k, s);
     } else if (k == "delta" || k == "gamma" || k == "vega" || k == "theta") {
       double d = 0;
-      if (v.get_double().get(d)) continue;
-      j.key(k);
-      j.number(d, 8);
+      if (v.get_double().get(d) == simdjson::SUCCESS) {
+        j.key(k);
+        j.number(d, 8);
+      }
     }
-  }
-  if (venue.empty() || underlying.empty()) return;
+    return true;
+  });
+  if (!ok || venue.empty() || underlying.empty()) return;
   j.end_object();
   greeks_[key_of(venue, underlying)] = std::move(out);
   bump(View::greeks);

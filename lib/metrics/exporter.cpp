@@ -4,13 +4,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <thread>
+
+#include "net/net.h"
 
 namespace ot::metrics {
 
@@ -107,33 +107,11 @@ std::uint16_t Exporter::port() const { return impl_->acceptor.local_endpoint().p
 
 Result<std::unique_ptr<Exporter>> Exporter::start(const std::string& addr, Registry& registry,
                                                   ReadyCheck ready) {
-  const std::size_t colon = addr.rfind(':');
-  std::uint16_t port = 0;
-  const char* p = addr.data() + (colon == std::string::npos ? 0 : colon + 1);
-  const auto r = std::from_chars(p, addr.data() + addr.size(), port);
-  if (colon == std::string::npos || r.ec != std::errc() || r.ptr != addr.data() + addr.size()) {
-    return Error(ErrorCode::invalid_argument,
-                 "--metrics: expected HOST:PORT or :PORT (127.0.0.1:9464), got '" + addr + "'");
-  }
-  std::string host = addr.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
   auto impl = std::make_unique<Impl>(registry, std::move(ready));
-  boost::system::error_code ec;
-  const auto ip = host.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                               : asio::ip::make_address(host, ec);
-  if (ec) {
-    return Error(ErrorCode::invalid_argument, "--metrics: bad address '" + host + "'");
-  }
-  const tcp::endpoint at(ip, port);
-  impl->acceptor.open(at.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && ip.is_v6() && host.empty()) impl->acceptor.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) impl->acceptor.bind(at, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Error(ErrorCode::io_error, "--metrics: cannot listen on " + addr + ": " + ec.message());
+  bool bad_address = false;
+  if (std::string why = net::listen_on(impl->acceptor, addr, bad_address); !why.empty()) {
+    return Error(bad_address ? ErrorCode::invalid_argument : ErrorCode::io_error,
+                 "--metrics: " + why);
   }
   asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
   asio::co_spawn(impl->ioc, impl->tick_loop(), asio::detached);

@@ -3,11 +3,13 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
 
 namespace ot::net {
 
@@ -102,6 +104,35 @@ asio::awaitable<HttpResponse> http_get(const Url& url, asio::ssl::context& tls,
   beast::get_lowest_layer(stream).expires_after(deadline);
   co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
   co_return co_await request(stream, url, deadline);
+}
+
+std::string listen_on(asio::ip::tcp::acceptor& acceptor, const std::string& addr,
+                      bool& bad_address) {
+  bad_address = true;
+  const std::size_t colon = addr.rfind(':');
+  std::uint16_t port = 0;
+  const char* p = addr.data() + (colon == std::string::npos ? 0 : colon + 1);
+  const auto r = std::from_chars(p, addr.data() + addr.size(), port);
+  if (colon == std::string::npos || r.ec != std::errc() || r.ptr != addr.data() + addr.size()) {
+    return "expected HOST:PORT or :PORT, got '" + addr + "'";
+  }
+  std::string host = addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  boost::system::error_code ec;
+  const auto ip = host.empty() ? asio::ip::address(asio::ip::address_v6::any())
+                               : asio::ip::make_address(host, ec);
+  if (ec) return "bad address '" + host + "'";
+  bad_address = false;
+  const asio::ip::tcp::endpoint at(ip, port);
+  acceptor.open(at.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec && host.empty()) acceptor.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) acceptor.bind(at, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "cannot listen on " + addr + ": " + ec.message();
+  return {};
 }
 
 }  // namespace ot::net

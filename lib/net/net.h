@@ -1,8 +1,10 @@
-// Networking helpers over Boost.Asio/Beast shared by the live feed and the
-// simulator: URL parsing, TLS client contexts, one-shot HTTP GET.
+// Networking helpers over Boost.Asio/Beast shared by the live feed, the
+// simulator and the servers: URL parsing, TLS client contexts, one-shot
+// HTTP GET, listening on HOST:PORT.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -29,6 +31,13 @@ struct HttpResponse {
   unsigned status = 0;
   std::string body;
 };
+
+// Opens `acceptor` listening on `addr`: "HOST:PORT", "[IPV6]:PORT", or
+// ":PORT" for every interface (IPv4 and IPv6); port 0 takes a free one.
+// Returns what went wrong, empty on success; `bad_address` tells a
+// malformed address (a usage error) from a failure to listen.
+std::string listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& addr,
+                      bool& bad_address);
 
 // GET `url` (its target) with a deadline on every step. Throws
 // boost::system::system_error on network failure.
