@@ -10,6 +10,7 @@ import base64
 import http.client
 import re
 import socket
+import ssl
 import struct
 import tempfile
 import time
@@ -22,8 +23,10 @@ CAPTURE = os.path.join(DATA, CAPTURES["okx"])
 class WebSocket:
     """A minimal WebSocket client: text frames, masked as a client must."""
 
-    def __init__(self, port, path, headers):
+    def __init__(self, port, path, headers, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
                  "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
@@ -91,13 +94,13 @@ def get(port, path, headers=None):
     return r.status, dict(r.getheaders()), r.read()
 
 
-def start_dash(tmp, args, stdin_path):
+def start_dash(tmp, args, stdin_path, scheme="http"):
     err_path = os.path.join(tmp, f"dash-{len(os.listdir(tmp))}.err")
     proc = subprocess.Popen([tool("ot-dash"), "--listen", "127.0.0.1:0"] + args,
                             stdin=open(stdin_path), stderr=open(err_path, "w"))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        m = re.search(r"open http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", open(err_path).read())
+        m = re.search(scheme + r"://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", open(err_path).read())
         if m:
             return proc, int(m.group(1)), m.group(2), err_path
         time.sleep(0.05)
@@ -159,6 +162,15 @@ with tempfile.TemporaryDirectory() as tmp:
           f"{symbol}: the ladder's best bid and ask equal ot-book's last bbo "
           f"({inst['bids'][0][0]}/{inst['asks'][0][0]} vs {bbo['bid']}/{bbo['ask']})")
     check(len(inst["candles"]) + (1 if inst["forming"] else 0) > 0, f"{symbol}: candles from the trades")
+    # A second browser at once: a snapshot of its own.
+    ws2 = WebSocket(port, "/ws", {"Origin": origin, "Cookie": f"ot_dash={token}"})
+    second = ws2.recv()
+    check(second["type"] == "snapshot" and second["seq"] == 1, "a second browser gets its own snapshot")
+    # After a gap the page asks again: a full snapshot, numbered on.
+    ws2.send({"op": "resync"})
+    again, _ = ws2.until(lambda m: m.get("type") == "snapshot")
+    check(again["seq"] > 1 and len(again["views"]) == 7, f"resync: a full snapshot, seq {again['seq']}")
+    ws2.close()
     health = first["views"]["health"]["venues"]
     check([v["venue"] for v in health] == ["okx"] and health[0]["events"] > 0,
           f"the health view lists the venue ({health})")
@@ -206,6 +218,25 @@ with tempfile.TemporaryDirectory() as tmp:
     r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
     check(r["type"] == "refused" and "read-only" in r["reason"], f"--read-only refuses orders ({r})")
     check(open(orders_path).read() == before, "--read-only writes nothing")
+    ws.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+
+    # TLS: https:// and wss:// with --cert and --key.
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    proc, port, token, _ = start_dash(tmp, ["--cert", cert, "--key", key], events, "https")
+    trust = ssl.create_default_context(cafile=cert)
+    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=trust)
+    c.request("GET", f"/?token={token}")
+    r = c.getresponse()
+    check(r.status == 200 and "Secure" in (r.getheader("Set-Cookie") or ""),
+          "TLS: the page over https://, its cookie Secure")
+    ws = WebSocket(port, "/ws", {"Origin": f"https://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"},
+                   tls=trust)
+    check(ws.status == 101 and ws.recv()["type"] == "snapshot", "TLS: the WebSocket over wss://")
     ws.close()
     proc.terminate()
     proc.wait(timeout=10)
