@@ -5,8 +5,8 @@ _ot_dash() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
     --cpu|--metrics|--metrics-symbols|--listen|--levels|--conflate-ms) return ;;
-    --in|--fills|--orders|--token-file|--cert|--key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --in|--fills|--orders|--token-file|--cert|--key|--report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
-  COMPREPLY=($(compgen -W "--in --fills --orders --listen --token-file --read-only --cert --key --levels --conflate-ms --quiet --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--in --fills --orders --listen --token-file --read-only --report --cert --key --levels --conflate-ms --quiet --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_dash ot-dash

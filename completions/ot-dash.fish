@@ -4,6 +4,7 @@ complete -c ot-dash -l orders -r -d 'Where order entry goes: ot-risk input (URI)
 complete -c ot-dash -l listen -x -d 'HOST:PORT to serve on'
 complete -c ot-dash -l token-file -r -d 'Read the access token from this file'
 complete -c ot-dash -l read-only -d 'No order entry'
+complete -c ot-dash -l report -r -d 'Show an ot-backtest report directory'
 complete -c ot-dash -l cert -r -d 'PEM certificate chain (TLS)'
 complete -c ot-dash -l key -r -d 'PEM private key'
 complete -c ot-dash -l levels -x -d 'Ladder levels per side'

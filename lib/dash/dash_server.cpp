@@ -185,6 +185,18 @@ struct DashServer::Impl {
       any = true;
     }
     j.end_object();
+    if (c.snapshot && o.reports != nullptr) {
+      j.key("reports");
+      j.begin_array();
+      for (const Report& r : *o.reports) {
+        j.begin_object();
+        j.field("name", r.name);
+        j.key("summary");
+        j.raw(r.summary.empty() ? "null" : r.summary);
+        j.end_object();
+      }
+      j.end_array();
+    }
     const std::uint64_t iv = c.symbol.empty() ? 0 : state.instrument_version(c.venue, c.symbol);
     if (c.snapshot || iv != c.instrument_sent) {
       c.instrument_sent = iv;
@@ -224,6 +236,18 @@ struct DashServer::Impl {
       c.instrument_sent = ~std::uint64_t{0};  // send it at once
     } else if (op == "resync") {
       c.snapshot = true;
+    } else if (op == "report") {
+      std::string_view name;
+      const Report* found = nullptr;
+      if (msg["name"].get_string().get(name) == simdjson::SUCCESS && o.reports != nullptr) {
+        for (const Report& r : *o.reports) {
+          if (r.name == name) found = &r;
+        }
+      }
+      c.replies.push_back(
+          found != nullptr
+              ? R"({"type":"report","data":)" + found->data + "}"
+              : std::string(R"({"type":"refused","op":"report","reason":"no such report"})"));
     } else if (o.read_only) {
       std::string r;
       JsonOut j(r);

@@ -18,7 +18,9 @@
 // updates and never grows the server's memory or slows its input. The page
 // sends {"op":"watch","venue","symbol","interval"} to choose the instrument
 // of its ladder and chart, {"op":"resync"} after a gap in seq (answered by a
-// snapshot), and the commands of order_desk.h, which --read-only refuses.
+// snapshot), {"op":"report","name"} for a backtest report's charts (answered
+// {"type":"report","data":...}; snapshots list the reports), and the
+// commands of order_desk.h, which --read-only refuses.
 //
 // Threading: the state and the desk are used under `mu`, which the owner
 // holds when it applies events.
@@ -32,15 +34,17 @@
 #include "core/result.h"
 #include "dash/dash_state.h"
 #include "dash/order_desk.h"
+#include "dash/reports.h"
 
 namespace ot::dash {
 
 struct ServerOptions {
-  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 takes a free one
-  std::string token;                      // required on every request
-  bool read_only = false;                 // refuse order entry
-  std::string cert, key;                  // PEM: serve https:// and wss://
-  int conflate_ms = 50;                   // at most one update per browser this often
+  std::string listen = "127.0.0.1:8080";         // HOST:PORT; port 0 takes a free one
+  std::string token;                             // required on every request
+  bool read_only = false;                        // refuse order entry
+  std::string cert, key;                         // PEM: serve https:// and wss://
+  int conflate_ms = 50;                          // at most one update per browser this often
+  const std::vector<Report>* reports = nullptr;  // backtest reports (--report)
 };
 
 class DashServer {

@@ -81,9 +81,13 @@ with tempfile.TemporaryDirectory() as tmp:
         subprocess.Popen([tool("ot-strat"), "--in", ep["bbo"], "--out", ep["strat"], "--fills", ep["fills"],
                           "twap", "--symbol", "NOT-TRADED"], stderr=err),
     ]
+    report = os.path.join(tmp, "report")
+    bt = run([tool("ot-backtest"), "--data", CAPTURE, "--strategy", "mm", "--config",
+              os.path.join(ROOT, "examples/mm.toml"), "--taker-fee", "0.0004", "--report", report])
+    check(bt.returncode == 0, "a backtest report to show")
     dash_err = os.path.join(tmp, "dash.err")
     dash = subprocess.Popen([tool("ot-dash"), "--in", ep["all"], "--orders", ep["dash"],
-                             "--listen", "127.0.0.1:0"], stderr=open(dash_err, "w"))
+                             "--listen", "127.0.0.1:0", "--report", report], stderr=open(dash_err, "w"))
     procs.append(dash)
     procs.append(subprocess.Popen([tool("ot-book"), "--in", ep["md"], "--out", ep["bbo"], "--pass-book",
                                    "--emit", "bbo", "depth=20"], stderr=err))
@@ -171,9 +175,14 @@ with tempfile.TemporaryDirectory() as tmp:
         check(candles > 0, f"the chart has candles ({candles})")
         check("binance-futures" in text(driver, "#health"), "the health panel lists the venue")
         check(SYMBOL in text(driver, "#positions"), "the position from the fill, with its PnL")
+        points = wait_for(driver, "the backtest report is charted",
+                          lambda d: int(d.find_element(By.ID, "reports-panel").get_attribute("data-points") or 0)
+                          or None)
+        check(points is not None and "pnl" in text(driver, "#report-summary"),
+              f"the backtest report: its summary and equity curve ({points} points)")
         driver.save_screenshot(os.path.join(ARTEFACTS, "page.png"))
         for panel in ("ladder-panel", "chart-panel", "ticket-panel", "orders-panel", "positions-panel",
-                      "tape-panel", "health-panel"):
+                      "tape-panel", "health-panel", "reports-panel"):
             driver.find_element(By.ID, panel).screenshot(os.path.join(ARTEFACTS, f"{panel}.png"))
         check(os.path.getsize(os.path.join(ARTEFACTS, "page.png")) > 10000,
               f"screenshots written to {ARTEFACTS}")

@@ -5,7 +5,8 @@ ot-dash; the access token (401 without, 403 wrong, the cookie the page gets,
 never in the log but for the one URL); the Origin check; the snapshot and
 sequenced updates; the ladder equal to ot-book's last bbo; order entry
 written to ot-risk's input as typed; cancels, the kill switch; --read-only
-refusing order entry at the server."""
+refusing order entry at the server; backtest reports (--report, a single run
+and a grid) listed and charted from ot-backtest's own files; TLS."""
 import base64
 import http.client
 import re
@@ -58,19 +59,25 @@ class WebSocket:
         return out
 
     def recv(self, timeout=10):
+        """One message: a text frame and its continuations, pings skipped."""
         self.sock.settimeout(timeout)
-        b0, b1 = self._read(2)
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack(">H", self._read(2))[0]
-        elif n == 127:
-            n = struct.unpack(">Q", self._read(8))[0]
-        payload = self._read(n)
-        if b0 & 0x0F == 0x8:
-            raise ConnectionError("close frame")
-        if b0 & 0x0F != 0x1:
-            return self.recv(timeout)  # ping or pong: not ours to look at
-        return json.loads(payload)
+        message = b""
+        while True:
+            b0, b1 = self._read(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._read(8))[0]
+            payload = self._read(n)
+            op = b0 & 0x0F
+            if op == 0x8:
+                raise ConnectionError("close frame")
+            if op in (0x9, 0xA):
+                continue  # ping or pong: not ours to look at
+            message += payload
+            if b0 & 0x80:  # FIN
+                return json.loads(message)
 
     def until(self, pred, timeout=10):
         """Messages until one satisfies pred; (that one, all seen)."""
@@ -208,6 +215,48 @@ with tempfile.TemporaryDirectory() as tmp:
     log = open(err_path).read()
     check(proc.returncode == 0, f"SIGTERM ends it cleanly ({proc.returncode})")
     check(log.count(token) == 1, "the token appears once in the log: the URL to open")
+
+    # Backtest reports: one run and a grid of four.
+    reports = os.path.join(tmp, "reports")
+    mm = run([tool("ot-backtest"), "--data", os.path.join(DATA, CAPTURES["binance-futures"]),
+              "--strategy", "mm", "--config", os.path.join(os.environ.get("OT_ROOT", "../.."), "examples/mm.toml"),
+              "--maker-fee", "0.0002", "--taker-fee", "0.0004", "--report", f"{reports}/mm"])
+    grid = run([tool("ot-backtest"), "--data", os.path.join(DATA, "candles/btc-perp-1m-2022-01.csv.zst"),
+                "--strategy", "meanrev", "--param", "qty=0.1", "--param", "window=30,60",
+                "--param", "entry_z=2,2.5", "--taker-fee", "0.0005", "--report", f"{reports}/grid"])
+    check(mm.returncode == 0 and grid.returncode == 0, "ot-backtest writes a report and a grid's")
+    proc, port, token, _ = start_dash(tmp, ["--report", f"{reports}/mm", "--report", f"{reports}/grid"],
+                                      events)
+    ws = WebSocket(port, "/ws", {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"})
+    snap = ws.recv()
+    names = [r["name"] for r in snap.get("reports", [])]
+    check(names == [f"{reports}/mm"] + [f"{reports}/grid/run-{k}" for k in range(1, 5)],
+          f"the snapshot lists the reports, a grid's runs in order ({len(names)})")
+    check(snap["reports"][0]["summary"] == json.loads(open(f"{reports}/mm/summary.json").read()),
+          "a report's summary is ot-backtest's summary.json")
+    ws.send({"op": "report", "name": f"{reports}/mm"})
+    rep, _ = ws.until(lambda m: m.get("type") == "report")
+    data = rep["data"]
+    fills_written = [json.loads(l) for l in open(f"{reports}/mm/fills.ndjson") if l.strip()]
+    rows = len(open(f"{reports}/mm/equity.csv").read().splitlines()) - 1
+    check(len(data["fills"]) == len(fills_written) > 0, f"the report's fills ({len(data['fills'])})")
+    check(0 < len(data["equity"]) <= rows and data["symbols"] == ["binance-futures SUSHIUSDT"],
+          f"the equity curve from equity.csv ({len(data['equity'])} of {rows} rows, {data['symbols']})")
+    times = [p[0] for p in data["equity"]]
+    check(times == sorted(set(times)), "equity points in strictly rising seconds (the chart's axis)")
+    ws.send({"op": "report", "name": f"{reports}/grid/run-3"})
+    rep, _ = ws.until(lambda m: m.get("type") == "report")
+    check(len(rep["data"]["equity"]) <= 5000 and rep["data"]["equity"][-1][0] ==
+          int(open(f"{reports}/grid/run-3/equity.csv").read().splitlines()[-1].split(",")[0]) // 10**9,
+          f"a month of candles thinned to 5000 points, the last kept ({len(rep['data']['equity'])})")
+    ws.send({"op": "report", "name": "nope"})
+    r, _ = ws.until(lambda m: m.get("type") in ("report", "refused"))
+    check(r["type"] == "refused", "an unknown report is refused")
+    ws.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+    bad = run([tool("ot-dash"), "--report", tmp, "--listen", "127.0.0.1:0"], stdin=b"")
+    check(bad.returncode == 1 and b"no summary.json" in bad.stderr, "--report of a directory without one: exit 1")
 
     # --read-only: the server refuses order entry.
     proc, port, token, _ = start_dash(tmp, ["--orders", orders_path, "--read-only"], events)

@@ -40,7 +40,7 @@ static int program_main(int argc, char** argv) {
       "(man ot-dash)",
       "ot-dash"};
   app.set_version_flag("--version", "ot-dash 0.1.0");
-  std::vector<std::string> ins;
+  std::vector<std::string> ins, report_dirs;
   std::string fills_uri, orders_uri, token_file;
   dash::ServerOptions so;
   dash::DashOptions dopt;
@@ -58,6 +58,9 @@ static int program_main(int argc, char** argv) {
                "Serve viewers: no order entry (refused by the server)");
   app.add_option("--cert", so.cert, "PEM certificate chain: serve https:// and wss://");
   app.add_option("--key", so.key, "PEM private key (default: in --cert)");
+  app.add_option("--report", report_dirs,
+                 "Show ot-backtest reports from this directory (--report DIR of ot-backtest; "
+                 "a grid's runs too; repeatable)");
   app.add_option("--levels", dopt.levels, "Ladder levels per side (default 20)")
       ->check(CLI::Range(1, 500));
   app.add_option("--conflate-ms", so.conflate_ms,
@@ -106,6 +109,13 @@ static int program_main(int argc, char** argv) {
     report_bad_lines(*inputs.back(), diag);
   }
 
+  std::vector<dash::Report> reports;
+  for (const auto& dir : report_dirs) {
+    auto loaded = dash::load_reports(dir);
+    if (!loaded) return tool::exit_for(loaded.error(), diag);
+    for (auto& r : loaded.value()) reports.push_back(std::move(r));
+  }
+  so.reports = &reports;
   std::mutex mu;  // the state and the desk
   dash::DashState state(dopt);
   dash::OrderDesk desk("dash-" + random_hex(3) + "-",

@@ -46,6 +46,41 @@ const equityChart = LightweightCharts.createChart($('equity'), {
   timeScale: { timeVisible: true, secondsVisible: true },
 });
 const equityLine = equityChart.addLineSeries({ color: '#4caf50', lineWidth: 2 });
+const chartOptions = {
+  autoSize: true,
+  layout: { background: { color: '#111' }, textColor: '#ccc' },
+  grid: { vertLines: { color: '#222' }, horzLines: { color: '#222' } },
+  timeScale: { timeVisible: true, secondsVisible: true },
+};
+const reportEquityChart = LightweightCharts.createChart($('report-equity'), chartOptions);
+const reportEquity = reportEquityChart.addLineSeries({ color: '#4caf50', lineWidth: 2, title: 'equity' });
+const reportDrawdown = reportEquityChart.addLineSeries({ color: '#ef5350', lineWidth: 1, title: 'drawdown',
+                                                         priceScaleId: 'left' });
+reportEquityChart.applyOptions({ leftPriceScale: { visible: true } });
+const reportPriceChart = LightweightCharts.createChart($('report-price'), chartOptions);
+const reportPrice = reportPriceChart.addLineSeries({ color: '#90caf9', lineWidth: 1 });
+
+// A backtest report: its summary, equity and drawdown, and the first
+// instrument's price with the fills marked.
+function renderReport(r) {
+  const summary = r.summary || {};
+  rowsOf('report-summary', Object.entries(summary).filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => [k, typeof v === 'number' ? fmt(v, 6) : String(v)]));
+  reportEquity.setData(r.equity.map(([t, e]) => ({ time: t, value: e })));
+  reportDrawdown.setData(r.equity.map(([t, , d]) => ({ time: t, value: d })));
+  const symbol = r.symbols[0];
+  reportPrice.setData((r.prices[0] || []).map(([t, p]) => ({ time: t, value: p })));
+  const markers = r.fills.filter((f) => f.instrument === symbol)
+    .map((f) => ({ time: f.time, position: f.side === 'buy' ? 'belowBar' : 'aboveBar',
+                   color: f.side === 'buy' ? '#26a69a' : '#ef5350', shape: f.side === 'buy' ? 'arrowUp' : 'arrowDown',
+                   text: `${f.side} ${fmt(f.qty)}` }))
+    .sort((a, b) => a.time - b.time);
+  reportPrice.setMarkers(markers);
+  reportEquityChart.timeScale().fitContent();
+  reportPriceChart.timeScale().fitContent();
+  $('reports-panel').dataset.points = r.equity.length;
+  $('reports-panel').dataset.markers = markers.length;
+}
 
 function renderInstrument(inst) {
   st.instrument = inst;
@@ -156,9 +191,19 @@ function onMessage(m) {
       return;
     }
     st.seq = m.seq;
+    if (m.reports) {
+      const sel = $('report');
+      sel.replaceChildren(...m.reports.map((r) => el('option', r.name)));
+      if (m.reports.length && !st.report) {
+        st.report = m.reports[0].name;
+        send({ op: 'report', name: st.report });
+      }
+    }
     for (const [name, value] of Object.entries(m.views)) render[name](value);
     if ('instrument' in m) renderInstrument(m.instrument);
     document.body.dataset.seq = m.seq;
+  } else if (m.type === 'report') {
+    renderReport(m.data);
   } else if (m.type === 'sent' || m.type === 'refused') {
     const r = $('reply');
     r.textContent = m.type === 'sent' ? `sent ${m.op} ${m.id || m.count || ''}` : `refused ${m.op}: ${m.reason}`;
@@ -195,6 +240,10 @@ $('ticket').addEventListener('submit', (e) => {
          price: f.price.value, kind: f.kind.value, tif: f.tif.value, post_only: f.post_only.checked });
 });
 $('cancel-all').addEventListener('click', () => send({ op: 'cancel_all' }));
+$('report').addEventListener('change', (e) => {
+  st.report = e.target.value;
+  send({ op: 'report', name: st.report });
+});
 $('kill').addEventListener('click', () => send({ op: 'kill' }));
 $('resume').addEventListener('click', () => send({ op: 'resume' }));
 connect();
