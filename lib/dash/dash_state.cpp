@@ -281,8 +281,7 @@ void DashState::on_status(const Status& s, Nanos) {
 }
 
 void DashState::on_exec(const Exec& e) {
-  const bool final = e.status == ExecStatus::filled || e.status == ExecStatus::canceled ||
-                     e.status == ExecStatus::rejected || e.status == ExecStatus::expired;
+  const bool final = is_final(e.status);
   if (e.qty && e.qty->mantissa > 0) {
     std::string f;
     JsonOut j(f);
@@ -290,7 +289,7 @@ void DashState::on_exec(const Exec& e) {
     j.field("id", e.id);
     j.field("venue", e.venue);
     j.field("symbol", e.symbol);
-    j.field("side", e.side == Side::buy ? "buy" : "sell");
+    j.field("side", to_string(e.side));
     if (e.price) number(j, "price", *e.price);
     number(j, "qty", *e.qty);
     j.field("liquidity", to_string(e.liquidity));
@@ -463,7 +462,7 @@ void DashState::write(View v, std::string& out) const {
         j.field("id", o.id);
         j.field("venue", o.venue);
         j.field("symbol", o.symbol);
-        j.field("side", o.side == Side::buy ? "buy" : "sell");
+        j.field("side", to_string(o.side));
         j.field("status", to_string(o.status));
         if (o.price) number(j, "price", *o.price);
         number(j, "leaves", o.leaves);
@@ -583,7 +582,7 @@ bool DashState::write_instrument(std::string_view venue, std::string_view symbol
     if (o.venue != inst.venue || o.symbol != inst.symbol || !o.price) continue;
     j.begin_object();
     j.field("id", o.id);
-    j.field("side", o.side == Side::buy ? "buy" : "sell");
+    j.field("side", to_string(o.side));
     number(j, "price", *o.price);
     number(j, "leaves", o.leaves);
     j.end_object();
