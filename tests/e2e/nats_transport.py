@@ -50,6 +50,12 @@ def stop(p, f):
     return p.returncode, err
 
 
+def stored_ids(where):
+    """The ids of the events ot-store holds in the store that where names."""
+    back = run([tool("ot-store"), "read"] + where[:2]).stdout
+    return [json.loads(l)["id"] for l in lines_of(back)]
+
+
 BOOK = ["--emit", "bbo", "--emit", "book"]
 
 with tempfile.TemporaryDirectory() as tmp, Server() as srv:
@@ -150,7 +156,11 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
             writer = [tool("ot-store"), "write", "--stats", "--in",
                       f"{url}/store{k}.>?js=STORE{k}&durable=store"] + where
             w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.2)
+            # Paused once the writer has stored something, however long its
+            # connections took to open: then it dies mid-stream.
+            deadline = time.time() + 30
+            while time.time() < deadline and not stored_ids(where):
+                time.sleep(0.05)
             srv.proc.send_signal(signal.SIGSTOP)
             time.sleep(1.5)
             w.kill()
@@ -161,8 +171,7 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
             stored = []
             while time.time() < deadline:
                 time.sleep(1.0)
-                back = run([tool("ot-store"), "read"] + where[:2]).stdout
-                stored = [json.loads(l)["id"] for l in lines_of(back)]
+                stored = stored_ids(where)
                 if len(stored) >= m:
                     break
             w.send_signal(signal.SIGTERM)
