@@ -293,6 +293,11 @@ void EventEncoder::write(const PortfolioGreeks& g) {
   j.key("gamma"), j.number(g.gamma);
   j.key("vega"), j.number(g.vega);
   j.key("theta"), j.number(g.theta);
+  if (!g.hedge_symbol.empty()) {
+    j.field("hedge", g.hedge_symbol);
+    j.key("delta_target"), j.number(g.delta_target);
+    j.key("delta_band"), j.number(g.delta_band);
+  }
   line_.push_back('}');
   emit();
   if (EventTally* t = tally()) t->out_greeks(g);

@@ -141,6 +141,10 @@ struct PortfolioGreeks {
   std::string_view underlying;
   double delta = 0, gamma = 0, vega = 0, theta = 0;
   Nanos ts = 0;
+  // The delta hedge, when the underlying has one: ot-risk hedges in
+  // `hedge_symbol` once |delta − delta_target| exceeds delta_band.
+  std::string_view hedge_symbol;
+  double delta_target = 0, delta_band = 0;
 };
 
 // `control`: commands to a running program (kill, resume).

@@ -145,8 +145,12 @@ struct DashServer::Impl {
     } else if (const Asset* a = find_asset(path)) {
       res.result(http::status::ok);
       res.set(http::field::content_type, a->type);
+      // Styles: our own file, and the one <style> element the chart
+      // library adds for its attribution logo (by its hash: the vendored
+      // version's, web/dash/vendor/lightweight-charts/NOTICE).
       res.set("Content-Security-Policy",
-              "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+              "default-src 'self'; img-src 'self' data:; style-src 'self' "
+              "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='; frame-ancestors 'none'");
       res.body() = std::string(a->body);
       // The token from the URL, kept for the page's own requests.
       if (const std::string_view t = query_param(target, "token"); !t.empty()) {
@@ -259,8 +263,7 @@ struct DashServer::Impl {
       c.replies.push_back(std::move(r));
     } else {
       std::lock_guard<std::mutex> lock(mu);
-      const Nanos clock = state.clock();
-      c.replies.push_back(desk.handle(text, state, clock != 0 ? clock : now_ns()));
+      c.replies.push_back(desk.handle(text, state, now_ns()));
     }
     while (c.replies.size() > kMaxReplies) c.replies.pop_front();
     c.wake.cancel();

@@ -13,6 +13,8 @@ namespace ot::dash {
 namespace {
 
 constexpr Nanos kSecond = 1'000'000'000;
+// The strategy of ot-risk's delta hedges.
+constexpr std::string_view kHedgeStrategy = "hedge";
 
 std::string key_of(std::string_view a, std::string_view b) {
   std::string k(a);
@@ -87,7 +89,8 @@ struct DashState::Venue {
   bool ever_status = false;  // a connected or disconnected status was read
   std::uint64_t gaps = 0, resyncs = 0, checksum_mismatches = 0, disconnects = 0;
   std::uint64_t events = 0;
-  Nanos last_event = 0;
+  Nanos last_event = 0;      // monotonic
+  Nanos clock = 0;           // the latest event time
   std::deque<Nanos> recent;  // event times of the last 10 s (rate)
 };
 
@@ -98,6 +101,17 @@ struct DashState::Order {
   std::optional<Decimal> price;
   Decimal leaves, filled;
   Nanos ts = 0;
+};
+
+struct DashState::Greeks {
+  std::string venue, underlying, hedge;
+  double delta = 0, gamma = 0, vega = 0, theta = 0, target = 0, band = 0;
+};
+
+// ot-risk's hedges in one instrument: how many filled, and the last fill.
+struct DashState::Hedges {
+  std::uint64_t fills = 0;
+  std::string last;  // JSON object
 };
 
 DashState::DashState(DashOptions options) : o_(options) {
@@ -139,6 +153,11 @@ DashState::Venue& DashState::venue(std::string_view name) {
   return *it->second;
 }
 
+Nanos DashState::clock(std::string_view venue) const {
+  auto it = venue.empty() ? venues_.end() : venues_.find(venue);
+  return it != venues_.end() && it->second->clock != 0 ? it->second->clock : clock_;
+}
+
 std::uint64_t DashState::instrument_version(std::string_view venue, std::string_view symbol) const {
   auto it = instruments_.find(key_of(venue, symbol));
   return it == instruments_.end() ? 0 : it->second->version;
@@ -157,17 +176,18 @@ void DashState::apply(const DecodedEvent& ev, std::string_view line, Nanos now) 
     v.last_event = now;
     v.recent.push_back(now);
     while (!v.recent.empty() && v.recent.front() < now - 10 * kSecond) v.recent.pop_front();
-  }
-  if (ev.decoded) {
-    Nanos t = 0;
-    if (ev.kind == EventType::book || ev.kind == EventType::depth) {
-      t = ev.book.ts.value_or(ev.book.recv);
-    } else if (ev.kind == EventType::trade) {
-      t = ev.trade.ts.value_or(ev.trade.recv);
-    } else if (ev.kind == EventType::bbo || ev.kind == EventType::quote) {
-      t = ev.top.ts != 0 ? ev.top.ts : ev.top.recv;
+    if (ev.decoded) {
+      Nanos t = 0;
+      if (ev.kind == EventType::book || ev.kind == EventType::depth) {
+        t = ev.book.ts.value_or(ev.book.recv);
+      } else if (ev.kind == EventType::trade) {
+        t = ev.trade.ts.value_or(ev.trade.recv);
+      } else if (ev.kind == EventType::bbo || ev.kind == EventType::quote) {
+        t = ev.top.ts != 0 ? ev.top.ts : ev.top.recv;
+      }
+      v.clock = std::max(v.clock, t);
+      clock_ = std::max(clock_, t);
     }
-    clock_ = std::max(clock_, t);
   }
   switch (ev.kind) {
     case EventType::book:
@@ -295,6 +315,11 @@ void DashState::on_exec(const Exec& e) {
     j.field("liquidity", to_string(e.liquidity));
     j.field("time", seconds(e.ts));
     j.end_object();
+    if (e.strategy == kHedgeStrategy) {
+      Hedges& h = hedges_[key_of(e.venue, e.symbol)];
+      ++h.fills;
+      h.last = f;
+    }
     fills_.push_back(std::move(f));
     keep_last(fills_, o_.fills);
     bump(View::fills);
@@ -314,6 +339,7 @@ void DashState::on_exec(const Exec& e) {
     keep_last(rejects_, o_.rejects);
     bump(View::risk);
   }
+  if (e.strategy == kHedgeStrategy) bump(View::greeks);
   auto it = orders_.find(e.id);
   if (final) {
     if (it != orders_.end()) {
@@ -393,28 +419,78 @@ void DashState::on_position(std::string_view line) {
 }
 
 void DashState::on_greeks(std::string_view line) {
-  std::string venue, underlying, out;
-  JsonOut j(out);
-  j.begin_object();
+  Greeks g;
   const bool ok = each_member(line, [&](std::string_view k, simdjson::ondemand::value v) {
-    if (k == "venue" || k == "underlying") {
+    if (k == "venue" || k == "underlying" || k == "hedge") {
       std::string_view s;
       if (v.get_string().get(s)) return false;
-      (k == "venue" ? venue : underlying) = std::string(s);
-      j.field(k, s);
-    } else if (k == "delta" || k == "gamma" || k == "vega" || k == "theta") {
-      double d = 0;
-      if (v.get_double().get(d) == simdjson::SUCCESS) {
-        j.key(k);
-        j.number(d, 8);
-      }
+      (k == "venue" ? g.venue : k == "underlying" ? g.underlying : g.hedge) = std::string(s);
+      return true;
     }
+    double* to = k == "delta"          ? &g.delta
+                 : k == "gamma"        ? &g.gamma
+                 : k == "vega"         ? &g.vega
+                 : k == "theta"        ? &g.theta
+                 : k == "delta_target" ? &g.target
+                 : k == "delta_band"   ? &g.band
+                                       : nullptr;
+    double d = 0;
+    if (to != nullptr && v.get_double().get(d) == simdjson::SUCCESS) *to = d;
     return true;
   });
-  if (!ok || venue.empty() || underlying.empty()) return;
-  j.end_object();
-  greeks_[key_of(venue, underlying)] = std::move(out);
+  if (!ok || g.venue.empty() || g.underlying.empty()) return;
+  greeks_[key_of(g.venue, g.underlying)] = std::move(g);
   bump(View::greeks);
+}
+
+void DashState::write_greeks(const Greeks& g, JsonOut& j) const {
+  j.begin_object();
+  j.field("venue", g.venue);
+  j.field("underlying", g.underlying);
+  for (const auto& [k, x] : {std::pair{"delta", g.delta}, std::pair{"gamma", g.gamma},
+                             std::pair{"vega", g.vega}, std::pair{"theta", g.theta}}) {
+    j.key(k);
+    j.number(x, 8);
+  }
+  if (!g.hedge.empty()) {
+    // The hedge's state: a hedge order working, or the delta inside or
+    // outside the band (outside with none working: ot-risk hedges on its
+    // next greeks, unless its kill switch is on).
+    j.key("hedge");
+    j.begin_object();
+    j.field("symbol", g.hedge);
+    j.key("target");
+    j.number(g.target, 8);
+    j.key("band");
+    j.number(g.band, 8);
+    const Order* working = nullptr;
+    for (const auto& [id, o] : orders_) {
+      if (o.strategy == kHedgeStrategy && o.venue == g.venue && o.symbol == g.hedge) working = &o;
+    }
+    j.field("state", working != nullptr                       ? "hedging"
+                     : std::fabs(g.delta - g.target) > g.band ? "outside band"
+                                                              : "inside band");
+    j.key("working");
+    if (working != nullptr) {
+      j.begin_object();
+      j.field("id", working->id);
+      j.field("side", to_string(working->side));
+      number(j, "leaves", working->leaves);
+      j.end_object();
+    } else {
+      j.null();
+    }
+    auto h = hedges_.find(key_of(g.venue, g.hedge));
+    j.field("fills", static_cast<std::int64_t>(h == hedges_.end() ? 0 : h->second.fills));
+    j.key("last");
+    if (h != hedges_.end()) {
+      j.raw(h->second.last);
+    } else {
+      j.null();
+    }
+    j.end_object();
+  }
+  j.end_object();
 }
 
 void DashState::for_each_order(
@@ -508,12 +584,11 @@ void DashState::write(View v, std::string& out) const {
       j.end_object();
       break;
     }
-    case View::greeks: {
+    case View::greeks:
       j.begin_array();
-      for (const auto& [k, s] : greeks_) j.raw(s);
+      for (const auto& [k, g] : greeks_) write_greeks(g, j);
       j.end_array();
       break;
-    }
     case View::health:
       j.begin_object();
       j.field("malformed", static_cast<std::int64_t>(malformed_));

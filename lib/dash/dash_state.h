@@ -6,8 +6,10 @@
 //     once a second;
 //   - the account: open orders (from execution reports), fills, positions
 //     and PnL per venue and symbol with the equity curve (from ot-risk's
-//     position events), portfolio greeks, the kill switch, the last rejects
-//     with their reasons;
+//     position events), portfolio greeks with the delta hedge's state (its
+//     band from the greeks events, its orders and fills from the execution
+//     reports of strategy "hedge"), the kill switch, the last rejects with
+//     their reasons;
 //   - feed health per venue: connected, gaps, resyncs, checksum mismatches,
 //     the last event's age and the event rate.
 // Every view has a version that moves when its content changes; a server
@@ -31,6 +33,7 @@
 
 #include "bars/bar_builder.h"
 #include "core/event_decoder.h"
+#include "core/json_out.h"
 #include "core/time.h"
 
 namespace ot::dash {
@@ -84,9 +87,9 @@ class DashState {
   bool write_instrument(std::string_view venue, std::string_view symbol, std::string_view interval,
                         std::string& out) const;
 
-  // The stream's clock: the latest event time read (0 before any). Orders
-  // from the page are stamped with it, as a strategy stamps its own.
-  Nanos clock() const { return clock_; }
+  // The stream's clock: the latest market event time read from `venue`, or
+  // from any venue when `venue` is empty or unknown (0 before any).
+  Nanos clock(std::string_view venue = {}) const;
   // The kill switch as the last status event from ot-risk said.
   bool killed() const { return killed_; }
   // The open orders: id, venue and symbol of each.
@@ -97,6 +100,8 @@ class DashState {
   struct Instrument;
   struct Venue;
   struct Order;
+  struct Greeks;
+  struct Hedges;
   Instrument* instrument(std::string_view venue, std::string_view symbol);
   Venue& venue(std::string_view name);
   void bump(View v) { ++versions_[static_cast<std::size_t>(v)]; }
@@ -107,6 +112,7 @@ class DashState {
   void on_exec(const Exec& e);
   void on_position(std::string_view line);
   void on_greeks(std::string_view line);
+  void write_greeks(const Greeks& g, JsonOut& j) const;
 
   DashOptions o_;
   std::array<BarSpec, kIntervals.size()> specs_;
@@ -116,7 +122,8 @@ class DashState {
   std::deque<std::string> fills_;                     // JSON objects, newest last
   std::deque<std::string> rejects_;
   std::map<std::string, std::string, std::less<>> positions_;  // "venue symbol" -> JSON
-  std::map<std::string, std::string, std::less<>> greeks_;     // "venue underlying" -> JSON
+  std::map<std::string, Greeks, std::less<>> greeks_;          // by "venue underlying"
+  std::map<std::string, Hedges, std::less<>> hedges_;          // by "venue hedge-symbol"
   std::deque<std::pair<Nanos, double>> equity_;                // (stream ts, total PnL)
   std::map<std::string, double, std::less<>> pnl_;             // per position key
   Nanos clock_ = 0;

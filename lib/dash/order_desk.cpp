@@ -42,7 +42,7 @@ std::string_view text(simdjson::dom::object o, std::string_view key) {
 
 }  // namespace
 
-std::string OrderDesk::handle(std::string_view command, const DashState& state, Nanos now) {
+std::string OrderDesk::handle(std::string_view command, const DashState& state, Nanos wall) {
   simdjson::dom::parser parser;
   simdjson::dom::object o;
   if (parser.parse(command.data(), command.size()).get(o)) {
@@ -52,6 +52,10 @@ std::string OrderDesk::handle(std::string_view command, const DashState& state, 
   Keep keep;
   EventEncoder encoder(keep, false);
   auto emit = [&] { send_(keep.topic, keep.line); };
+  auto clock = [&](std::string_view venue) {
+    const Nanos t = state.clock(venue);
+    return t != 0 ? t : wall;
+  };
 
   if (op == "order") {
     Order order;
@@ -60,7 +64,7 @@ std::string OrderDesk::handle(std::string_view command, const DashState& state, 
     order.venue = text(o, "venue");
     order.symbol = text(o, "symbol");
     order.strategy = "dash";
-    order.ts = now;
+    order.ts = clock(order.venue);
     if (order.venue.empty() || order.symbol.empty()) return refused(op, "venue and symbol needed");
     const auto side = parse_side(text(o, "side"));
     if (!side) return refused(op, "side: buy or sell");
@@ -102,7 +106,7 @@ std::string OrderDesk::handle(std::string_view command, const DashState& state, 
       c.venue = venue;
       c.symbol = symbol;
       c.strategy = "dash";
-      c.ts = now;
+      c.ts = clock(venue);
       encoder.write(c);
       emit();
       ++n;
@@ -116,7 +120,7 @@ std::string OrderDesk::handle(std::string_view command, const DashState& state, 
     c.command = op;
     c.target = "ot-risk";
     c.detail = op == "kill" ? "kill switch from ot-dash" : "resumed from ot-dash";
-    c.ts = now;
+    c.ts = clock("");
     encoder.write(c);
     emit();
     return reply("sent", op, "", "");

@@ -31,9 +31,11 @@ class OrderDesk {
   using Send = std::function<void(std::string_view topic, std::string_view line)>;
   OrderDesk(std::string prefix, Send send) : prefix_(std::move(prefix)), send_(std::move(send)) {}
 
-  // The reply to one command; `state` gives the open orders (cancels);
-  // `now` stamps the events (the stream's clock).
-  std::string handle(std::string_view command, const DashState& state, Nanos now);
+  // The reply to one command; `state` gives the open orders (cancels) and
+  // the stream's clock that stamps the events, as a strategy stamps its
+  // own: the order's venue's (a paper venue's clock is its market's), or
+  // the latest of all; `wall` before any event was read.
+  std::string handle(std::string_view command, const DashState& state, Nanos wall);
 
  private:
   std::string prefix_;

@@ -211,8 +211,14 @@ void RiskEngine::recompute_greeks(std::string_view venue, const std::string& und
   e.vega = pf->vega;
   e.theta = pf->theta;
   e.ts = now_;
+  const bool hedged = g != nullptr && g->delta_band > 0;
+  if (hedged) {
+    e.hedge_symbol = g->hedge_symbol;
+    e.delta_target = g->delta_target;
+    e.delta_band = g->delta_band;
+  }
   encoder_.write(e);
-  if (g != nullptr && g->delta_band > 0) hedge(venue, underlying, *g, *pf);
+  if (hedged) hedge(venue, underlying, *g, *pf);
 }
 
 void RiskEngine::hedge(std::string_view venue, const std::string& underlying, const GreekLimits& g,

@@ -12,7 +12,8 @@ typed in the ticket reaches ot-risk (ot-exec's journal holds it as typed),
 its ack shows in the open orders, a marketable one's fill on the chart and
 in the fills; a rejected order shows ot-risk's reason; the kill switch
 reaches ot-risk and the page shows it engaged; a page without the token is
-refused. A screenshot of the page and of each panel is written to
+refused; an options desk's greeks show with the state of its delta hedge.
+A screenshot of the page and of each panel is written to
 $OT_ARTEFACTS (default build/test-artefacts/dash/)."""
 import re
 import signal
@@ -85,8 +86,22 @@ with tempfile.TemporaryDirectory() as tmp:
     bt = run([tool("ot-backtest"), "--data", CAPTURE, "--strategy", "mm", "--config",
               os.path.join(ROOT, "examples/mm.toml"), "--taker-fee", "0.0004", "--report", report])
     check(bt.returncode == 0, "a backtest report to show")
+    # An options desk: Deribit's capture and a fill on 10 ETH calls, through
+    # ot-risk hedging ETH's delta in the perpetual, and ot-exec paper.
+    desk = os.path.join(tmp, "desk.out")
+    with open(os.path.join(tmp, "desk.toml"), "w") as f:
+        f.write('[greeks."deribit:ETH"]\ndelta_band = 0.05\nhedge_symbol = "ETH-PERPETUAL"\n')
+    deribit = run([tool("ot-feed"), "replay", os.path.join(DATA, CAPTURES["deribit"])]).stdout
+    option_fill = (b'{"type":"exec","venue":"deribit","symbol":"ETH-30JUL21-2800-C","id":"d-1","side":"buy",'
+                   b'"status":"filled","price":"0.002","qty":"10","filled":"10","leaves":"0","fee":"0.0003",'
+                   b'"ts":1626993800000000000}\n')
+    desk_run = run(["bash", "-c", f"{tool('ot-risk')} --limits {tmp}/desk.toml | {tool('ot-exec')} --venue paper"
+                    f" > {desk}"], stdin=deribit + option_fill)
+    greeks = [json.loads(l) for l in open(desk) if l.startswith('{"type":"greeks"')]
+    check(desk_run.returncode == 0 and greeks and greeks[-1].get("hedge") == "ETH-PERPETUAL",
+          "the options desk's greeks, with its hedge")
     dash_err = os.path.join(tmp, "dash.err")
-    dash = subprocess.Popen([tool("ot-dash"), "--in", ep["all"], "--orders", ep["dash"],
+    dash = subprocess.Popen([tool("ot-dash"), "--in", ep["all"], "--in", desk, "--orders", ep["dash"],
                              "--listen", "127.0.0.1:0", "--report", report], stderr=open(dash_err, "w"))
     procs.append(dash)
     procs.append(subprocess.Popen([tool("ot-book"), "--in", ep["md"], "--out", ep["bbo"], "--pass-book",
@@ -175,11 +190,21 @@ with tempfile.TemporaryDirectory() as tmp:
         check(candles > 0, f"the chart has candles ({candles})")
         check("binance-futures" in text(driver, "#health"), "the health panel lists the venue")
         check(SYMBOL in text(driver, "#positions"), "the position from the fill, with its PnL")
+        row = text(driver, "#greeks tbody")
+        check(f"deribit ETH {round(greeks[-1]['delta'], 6)}" in row
+              and "hedge: ETH-PERPETUAL 0 ± 0.05: outside band" in row,
+              f"the desk's greeks and its hedge's state: outside its band, the hedge expired ({row})")
         points = wait_for(driver, "the backtest report is charted",
                           lambda d: int(d.find_element(By.ID, "reports-panel").get_attribute("data-points") or 0)
                           or None)
         check(points is not None and "pnl" in text(driver, "#report-summary"),
               f"the backtest report: its summary and equity curve ({points} points)")
+        violations = [l["message"] for l in driver.get_log("browser") if "Content Security Policy" in l["message"]]
+        check(not violations, f"no Content-Security-Policy violations ({violations[:1]})")
+        logos = driver.find_elements(By.CSS_SELECTOR, "#chart a#tv-attr-logo")
+        check(logos and logos[0].get_attribute("href").startswith("https://www.tradingview.com")
+              and logos[0].value_of_css_property("position") == "absolute",
+              "the chart library's attribution logo, styled")
         driver.save_screenshot(os.path.join(ARTEFACTS, "page.png"))
         for panel in ("ladder-panel", "chart-panel", "ticket-panel", "orders-panel", "positions-panel",
                       "tape-panel", "health-panel", "reports-panel"):

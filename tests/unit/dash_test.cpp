@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dash/dash_state.h"
+#include "dash/order_desk.h"
 
 using namespace ot;
 using namespace ot::dash;
@@ -167,6 +168,79 @@ TEST_CASE("dash: positions, PnL and its curve, greeks", "[dash]") {
   CHECK(int64_t(equity.at(0).at(0)) == kT0);  // on the stream's clock
   CHECK(double(equity.at(0).at(1)) == 14);
   CHECK(double(f.view(View::greeks).at(0)["vega"]) == 12.5);
+  CHECK(f.view(View::greeks).at(0)["hedge"].error() == simdjson::NO_SUCH_FIELD);  // none set
+}
+
+TEST_CASE("dash: the delta hedge's state beside the greeks", "[dash]") {
+  Fixture f;
+  auto greeks = [&](const char* delta) {
+    f.feed(std::string(R"({"type":"greeks","venue":"deribit","underlying":"BTC","delta":)") +
+           delta +
+           R"(,"gamma":0,"vega":0,"theta":0,"hedge":"BTC-PERPETUAL","delta_target":0.1,)"
+           R"("delta_band":0.05})");
+  };
+  auto hedge = [&] { return f.view(View::greeks).at(0)["hedge"]; };
+  greeks("0.12");
+  CHECK(std::string_view(hedge()["symbol"]) == "BTC-PERPETUAL");
+  CHECK(double(hedge()["target"]) == 0.1);
+  CHECK(double(hedge()["band"]) == 0.05);
+  CHECK(std::string_view(hedge()["state"]) == "inside band");
+  CHECK(hedge()["working"].is_null());
+  CHECK(int64_t(hedge()["fills"]) == 0);
+  greeks("0.5");
+  CHECK(std::string_view(hedge()["state"]) == "outside band");
+  // ot-risk's hedge order is acked: the hedge works.
+  const std::uint64_t before = f.state.version(View::greeks);
+  f.feed(R"({"type":"exec","id":"hedge-BTC-1","venue":"deribit","symbol":"BTC-PERPETUAL",)"
+         R"("side":"sell","status":"new","filled":"0","leaves":"20000","strategy":"hedge"})");
+  CHECK(f.state.version(View::greeks) > before);
+  CHECK(std::string_view(hedge()["state"]) == "hedging");
+  CHECK(std::string_view(hedge()["working"]["id"]) == "hedge-BTC-1");
+  CHECK(std::string_view(hedge()["working"]["side"]) == "sell");
+  // Another strategy's order in the same instrument is not a hedge.
+  f.feed(R"({"type":"exec","id":"mm-1","venue":"deribit","symbol":"BTC-PERPETUAL",)"
+         R"("side":"buy","status":"new","filled":"0","leaves":"10","order_price":"49000",)"
+         R"("strategy":"mm"})");
+  CHECK(std::string_view(hedge()["working"]["id"]) == "hedge-BTC-1");
+  f.feed(R"({"type":"exec","id":"hedge-BTC-1","venue":"deribit","symbol":"BTC-PERPETUAL",)"
+         R"("side":"sell","status":"filled","price":"50000","qty":"20000","filled":"20000",)"
+         R"("leaves":"0","strategy":"hedge","ts":1700000000000000000})");
+  greeks("0.1");
+  CHECK(std::string_view(hedge()["state"]) == "inside band");
+  CHECK(hedge()["working"].is_null());
+  CHECK(int64_t(hedge()["fills"]) == 1);
+  CHECK(double(hedge()["last"]["price"]) == 50000);
+  CHECK(double(hedge()["last"]["qty"]) == 20000);
+}
+
+TEST_CASE("dash: the desk stamps orders with their venue's clock", "[dash]") {
+  Fixture f;
+  std::vector<std::string> sent;
+  OrderDesk desk("dash-t-",
+                 [&](std::string_view, std::string_view line) { sent.emplace_back(line); });
+  const std::string order =
+      R"({"op":"order","venue":"okx","symbol":"BTC-USDT","side":"buy","qty":"1","price":"99"})";
+  auto ts_of = [&](const std::string& line) {
+    simdjson::dom::parser p;
+    return int64_t(p.parse(line)["ts"]);
+  };
+  // Before any event: the wall clock.
+  CHECK_THAT(desk.handle(order, f.state, 42), Catch::Contains(R"("type":"sent")"));
+  CHECK(ts_of(sent.back()) == 42);
+  // Two venues replayed from different hours: an order goes out on its own
+  // venue's clock (a paper venue fills on its market's), a control on the
+  // latest.
+  f.feed(trade(kT0, "100", "1", "buy"));
+  f.feed(R"({"type":"trade","venue":"deribit","symbol":"BTC-PERPETUAL","ts":)" +
+         std::to_string(kT0 + 3600 * kSec) + R"(,"price":"100","qty":"1","side":"buy"})");
+  desk.handle(order, f.state, 42);
+  CHECK(ts_of(sent.back()) == kT0);
+  desk.handle(R"({"op":"kill"})", f.state, 42);
+  CHECK(ts_of(sent.back()) == kT0 + 3600 * kSec);
+  // A venue that sent nothing yet: the latest.
+  desk.handle(R"({"op":"order","venue":"bybit","symbol":"X","side":"sell","qty":"1","price":"1"})",
+              f.state, 42);
+  CHECK(ts_of(sent.back()) == kT0 + 3600 * kSec);
 }
 
 TEST_CASE("dash: feed health per venue", "[dash]") {

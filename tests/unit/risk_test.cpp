@@ -424,6 +424,10 @@ max_gamma = 0.002
   CHECK_THAT(g.order("big", "buy", "1000", "0.2", "BTC-25MAR22-30000-C", "deribit"),
              Catch::Contains("gamma"));
   CHECK_FALSE(g.out.of("greeks").empty());
+  // The greeks events say how the underlying is hedged.
+  CHECK_THAT(g.out.of("greeks").back(), Catch::Contains(R"("hedge":"BTC-PERPETUAL")") &&
+                                            Catch::Contains(R"("delta_target":0,)") &&
+                                            Catch::Contains(R"("delta_band":0.05)"));
 }
 
 TEST_CASE("OKX options: greeks from opt-summary, a hedge in whole swap contracts",

@@ -151,13 +151,24 @@ const render = {
   },
   positions(p) {
     rowsOf('positions', p.positions.map((x) => [x.venue, x.symbol, fmt(x.qty), fmt(x.avg_price),
-      fmt(x.realized_pnl), fmt(x.unrealized_pnl), fmt(x.fees), fmt(x.pnl)]));
+      fmt(x.pnl), fmt(x.realized_pnl), fmt(x.unrealized_pnl), fmt(x.fees)]));
     const seen = new Set();
     equityLine.setData(p.equity.map(([ns, v]) => ({ time: Math.floor(ns / 1e9), value: v }))
       .filter((pt) => !seen.has(pt.time) && seen.add(pt.time)));
   },
   greeks(list) {
-    rowsOf('greeks', list.map((g) => [g.venue, g.underlying, fmt(g.delta, 6), fmt(g.gamma, 6), fmt(g.vega, 4), fmt(g.theta, 4)]));
+    // Each underlying's numbers, then its hedge on a row of its own.
+    $('greeks').tBodies[0].replaceChildren(...list.flatMap((g) => {
+      const tr = el('tr');
+      for (const c of [g.venue, g.underlying, fmt(g.delta, 6), fmt(g.gamma, 6), fmt(g.vega, 4), fmt(g.theta, 4)]) {
+        tr.append(el('td', c));
+      }
+      const hedge = el('td', `hedge: ${hedgeState(g.hedge)}`, 'hedge');
+      hedge.colSpan = 6;
+      const below = el('tr');
+      below.append(hedge);
+      return [tr, below];
+    }));
   },
   risk(r) {
     const k = $('kill-state');
@@ -171,6 +182,16 @@ const render = {
       fmt(v.age, 1), v.gaps, v.resyncs, v.checksum_mismatches, v.disconnects]));
   },
 };
+
+// The delta hedge in one cell: target ± band, then the order working or the
+// delta's place against the band, and the last hedge fill.
+function hedgeState(h) {
+  if (!h) return 'none';
+  let s = `${h.symbol} ${fmt(h.target, 4)} ± ${fmt(h.band, 4)}: `;
+  s += h.working ? `hedging, ${h.working.side} ${fmt(h.working.leaves)} working` : h.state;
+  if (h.last) s += `; ${h.fills} filled, last ${h.last.side} ${fmt(h.last.qty)} @ ${fmt(h.last.price)}`;
+  return s;
+}
 
 // --- the connection ---
 function send(msg) {
