@@ -302,19 +302,26 @@ void DashState::on_status(const Status& s, Nanos) {
 
 void DashState::on_exec(const Exec& e) {
   const bool final = is_final(e.status);
-  if (e.qty && e.qty->mantissa > 0) {
-    std::string f;
-    JsonOut j(f);
+  // A fill or a reject: the report's id, instrument and time, and `more`.
+  auto report = [&](auto&& more) {
+    std::string s;
+    JsonOut j(s);
     j.begin_object();
     j.field("id", e.id);
     j.field("venue", e.venue);
     j.field("symbol", e.symbol);
-    j.field("side", to_string(e.side));
-    if (e.price) number(j, "price", *e.price);
-    number(j, "qty", *e.qty);
-    j.field("liquidity", to_string(e.liquidity));
+    more(j);
     j.field("time", seconds(e.ts));
     j.end_object();
+    return s;
+  };
+  if (e.qty && e.qty->mantissa > 0) {
+    std::string f = report([&](JsonOut& j) {
+      j.field("side", to_string(e.side));
+      if (e.price) number(j, "price", *e.price);
+      number(j, "qty", *e.qty);
+      j.field("liquidity", to_string(e.liquidity));
+    });
     if (e.strategy == kHedgeStrategy) {
       Hedges& h = hedges_[key_of(e.venue, e.symbol)];
       ++h.fills;
@@ -326,16 +333,7 @@ void DashState::on_exec(const Exec& e) {
     if (Instrument* inst = instrument(e.venue, e.symbol)) ++inst->version;
   }
   if (e.status == ExecStatus::rejected) {
-    std::string r;
-    JsonOut j(r);
-    j.begin_object();
-    j.field("id", e.id);
-    j.field("venue", e.venue);
-    j.field("symbol", e.symbol);
-    j.field("reason", e.reason);
-    j.field("time", seconds(e.ts));
-    j.end_object();
-    rejects_.push_back(std::move(r));
+    rejects_.push_back(report([&](JsonOut& j) { j.field("reason", e.reason); }));
     keep_last(rejects_, o_.rejects);
     bump(View::risk);
   }

@@ -2,6 +2,8 @@
 and an independent Python model of each venue's documented book rules."""
 import json
 import os
+import random
+import socket
 import subprocess
 import sys
 import zlib
@@ -19,6 +21,28 @@ CAPTURES = {
 
 failures = []
 passed = []
+
+
+_given = set()
+
+
+def free_port():
+    """A loopback port nothing listens on, below the kernel's ephemeral range
+    (32768 and up): a port from that range can be taken by any outgoing
+    connection between this check and the server's bind, and a cluster
+    needs nine of them. Never the same port twice in a run."""
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError("no free port")
 
 
 def check(cond, what):

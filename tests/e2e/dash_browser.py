@@ -15,7 +15,6 @@ reaches ot-risk and the page shows it engaged; a page without the token is
 refused; an options desk's greeks show with the state of its delta hedge.
 A screenshot of the page and of each panel is written to
 $OT_ARTEFACTS (default build/test-artefacts/dash/)."""
-import re
 import signal
 import tempfile
 import time
@@ -26,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from common import *
+from dash_client import start_dash
 
 ROOT = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 ARTEFACTS = os.environ.get("OT_ARTEFACTS", os.path.join(ROOT, "build/test-artefacts/dash"))
@@ -100,19 +100,12 @@ with tempfile.TemporaryDirectory() as tmp:
     greeks = [json.loads(l) for l in open(desk) if l.startswith('{"type":"greeks"')]
     check(desk_run.returncode == 0 and greeks and greeks[-1].get("hedge") == "ETH-PERPETUAL",
           "the options desk's greeks, with its hedge")
-    dash_err = os.path.join(tmp, "dash.err")
-    dash = subprocess.Popen([tool("ot-dash"), "--in", ep["all"], "--in", desk, "--orders", ep["dash"],
-                             "--listen", "127.0.0.1:0", "--report", report], stderr=open(dash_err, "w"))
+    dash, url, _, _ = start_dash(["--in", ep["all"], "--in", desk, "--orders", ep["dash"], "--report", report],
+                                 os.path.join(tmp, "dash.err"))
     procs.append(dash)
     procs.append(subprocess.Popen([tool("ot-book"), "--in", ep["md"], "--out", ep["bbo"], "--pass-book",
                                    "--emit", "bbo", "depth=20"], stderr=err))
-    url = None
-    deadline = time.monotonic() + 10
-    while url is None and time.monotonic() < deadline:
-        m = re.search(r"open (http://\S+)", open(dash_err).read())
-        url = m.group(1) if m else None
-        time.sleep(0.05)
-    check(url is not None, f"ot-dash prints its URL ({url})")
+    check(url.startswith("http://127.0.0.1:"), f"ot-dash prints its URL ({url})")
     time.sleep(0.5)
     # The capture's 30 s in real time: orders are entered while the market
     # moves (the paper venue's clock is the market's).

@@ -7,91 +7,16 @@ sequenced updates; the ladder equal to ot-book's last bbo; order entry
 written to ot-risk's input as typed; cancels, the kill switch; --read-only
 refusing order entry at the server; backtest reports (--report, a single run
 and a grid) listed and charted from ot-backtest's own files; TLS."""
-import base64
 import http.client
 import re
-import socket
 import ssl
-import struct
 import tempfile
 import time
 
 from common import *
+from dash_client import WebSocket, start_dash
 
 CAPTURE = os.path.join(DATA, CAPTURES["okx"])
-
-
-class WebSocket:
-    """A minimal WebSocket client: text frames, masked as a client must."""
-
-    def __init__(self, port, path, headers, tls=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        if tls is not None:
-            self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
-                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
-            if not chunk:
-                break
-            head += chunk
-        self.status = int(head.split(b" ")[1]) if head else 0
-        self.buf = b""
-
-    def send(self, obj):
-        data = json.dumps(obj).encode()
-        mask = os.urandom(4)
-        n = len(data)
-        header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-    def _read(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def recv(self, timeout=10):
-        """One message: a text frame and its continuations, pings skipped."""
-        self.sock.settimeout(timeout)
-        message = b""
-        while True:
-            b0, b1 = self._read(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._read(8))[0]
-            payload = self._read(n)
-            op = b0 & 0x0F
-            if op == 0x8:
-                raise ConnectionError("close frame")
-            if op in (0x9, 0xA):
-                continue  # ping or pong: not ours to look at
-            message += payload
-            if b0 & 0x80:  # FIN
-                return json.loads(message)
-
-    def until(self, pred, timeout=10):
-        """Messages until one satisfies pred; (that one, all seen)."""
-        seen = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = self.recv(max(0.1, deadline - time.monotonic()))
-            seen.append(m)
-            if pred(m):
-                return m, seen
-        raise TimeoutError("no such message")
-
-    def close(self):
-        self.sock.close()
 
 
 def get(port, path, headers=None):
@@ -101,17 +26,10 @@ def get(port, path, headers=None):
     return r.status, dict(r.getheaders()), r.read()
 
 
-def start_dash(tmp, args, stdin_path, scheme="http"):
+def start_dash_on(tmp, args, stdin_path, scheme="http"):
     err_path = os.path.join(tmp, f"dash-{len(os.listdir(tmp))}.err")
-    proc = subprocess.Popen([tool("ot-dash"), "--listen", "127.0.0.1:0"] + args,
-                            stdin=open(stdin_path), stderr=open(err_path, "w"))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        m = re.search(scheme + r"://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", open(err_path).read())
-        if m:
-            return proc, int(m.group(1)), m.group(2), err_path
-        time.sleep(0.05)
-    raise RuntimeError("ot-dash did not start: " + open(err_path).read())
+    proc, _, port, token = start_dash(args, err_path, open(stdin_path), scheme)
+    return proc, port, token, err_path
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +45,7 @@ with tempfile.TemporaryDirectory() as tmp:
     symbol = sorted(last_bbo)[0]
 
     orders_path = os.path.join(tmp, "orders.ndjson")
-    proc, port, token, err_path = start_dash(tmp, ["--orders", orders_path], events)
+    proc, port, token, err_path = start_dash_on(tmp, ["--orders", orders_path], events)
     check(len(token) == 32, "a random 32-digit token, printed once as a URL")
 
     status, _, body = get(port, "/")
@@ -225,7 +143,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 "--strategy", "meanrev", "--param", "qty=0.1", "--param", "window=30,60",
                 "--param", "entry_z=2,2.5", "--taker-fee", "0.0005", "--report", f"{reports}/grid"])
     check(mm.returncode == 0 and grid.returncode == 0, "ot-backtest writes a report and a grid's")
-    proc, port, token, _ = start_dash(tmp, ["--report", f"{reports}/mm", "--report", f"{reports}/grid"],
+    proc, port, token, _ = start_dash_on(tmp, ["--report", f"{reports}/mm", "--report", f"{reports}/grid"],
                                       events)
     ws = WebSocket(port, "/ws", {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"})
     snap = ws.recv()
@@ -259,7 +177,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(bad.returncode == 1 and b"no summary.json" in bad.stderr, "--report of a directory without one: exit 1")
 
     # --read-only: the server refuses order entry.
-    proc, port, token, _ = start_dash(tmp, ["--orders", orders_path, "--read-only"], events)
+    proc, port, token, _ = start_dash_on(tmp, ["--orders", orders_path, "--read-only"], events)
     ws = WebSocket(port, "/ws", {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"})
     ws.recv()
     before = open(orders_path).read()
@@ -276,7 +194,7 @@ with tempfile.TemporaryDirectory() as tmp:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
                     "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    proc, port, token, _ = start_dash(tmp, ["--cert", cert, "--key", key], events, "https")
+    proc, port, token, _ = start_dash_on(tmp, ["--cert", cert, "--key", key], events, "https")
     trust = ssl.create_default_context(cafile=cert)
     c = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=trust)
     c.request("GET", f"/?token={token}")

@@ -25,7 +25,6 @@ import urllib.parse
 import urllib.request
 
 from common import *
-from natsd import free_port
 
 ROOT = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 MONITORING = os.path.join(ROOT, "examples/monitoring")

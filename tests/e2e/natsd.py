@@ -12,28 +12,7 @@ import tempfile
 import time
 import urllib.request
 
-
-_given = set()
-
-
-def free_port():
-    """A loopback port nothing listens on, below the kernel's ephemeral range
-    (32768 and up): a port from that range can be taken by any outgoing
-    connection between this check and the server's bind, and a cluster
-    needs nine of them. Never the same port twice in a run."""
-    import random
-    for _ in range(1000):
-        port = random.randint(20000, 32000)
-        if port in _given:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _given.add(port)
-        return port
-    raise RuntimeError("no free port")
+from common import free_port
 
 
 def _wait_port(port, proc, timeout=15):

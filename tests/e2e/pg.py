@@ -6,10 +6,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+
+from common import free_port
 
 
 def _bindir():
@@ -17,12 +18,6 @@ def _bindir():
     if not found:
         raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
     return os.path.dirname(found[-1])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateServer:
