@@ -30,8 +30,21 @@ FusedChain::~FusedChain() = default;
 
 StrategyRunner& FusedChain::add_strategy(Strategy& strategy, const RunnerOptions& options) {
   runners_.push_back(std::make_unique<StrategyRunner>(strategy, null_, diag_, options));
-  runners_.back()->set_order_sink(this);
-  return *runners_.back();
+  StrategyRunner& runner = *runners_.back();
+  runner.set_order_sink(this);
+  if (strategy.wants_depth()) {
+    // The chain's own book, as of the event being handled.
+    runner.set_depth_source([this](std::string_view venue, std::string_view symbol,
+                                   std::size_t levels, std::vector<Level>& bids,
+                                   std::vector<Level>& asks) {
+      const BookEngine::Entry* e = book_->find(venue, symbol);
+      if (e == nullptr || !e->book.valid()) return false;
+      e->book.book().top(BookSide::bid, levels, bids);
+      e->book.book().top(BookSide::ask, levels, asks);
+      return true;
+    });
+  }
+  return runner;
 }
 
 void FusedChain::start() {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "core/event_tally.h"
@@ -11,7 +12,18 @@ namespace ot {
 namespace {
 constexpr EventTypes kMarket = {EventType::bbo, EventType::quote, EventType::trade,
                                 EventType::status, EventType::exec};
+constexpr EventTypes kMarketAndDepth = {EventType::bbo,    EventType::quote, EventType::trade,
+                                        EventType::status, EventType::exec,  EventType::depth};
 constexpr EventTypes kFeedback = {EventType::exec};
+
+// The instrument's key in the maps ("venue\x1fsymbol"), in a thread-local
+// buffer: no allocation per call.
+std::string_view instrument_key(std::string_view venue, std::string_view symbol) {
+  thread_local std::string key;
+  key.assign(venue).push_back('\x1f');
+  key.append(symbol);
+  return key;
+}
 }  // namespace
 
 StrategyRunner::StrategyRunner(Strategy& strategy, LineSink& out, Diagnostics& diag,
@@ -20,7 +32,7 @@ StrategyRunner::StrategyRunner(Strategy& strategy, LineSink& out, Diagnostics& d
       out_(out),
       diag_(diag),
       options_(std::move(options)),
-      decoder_(kMarket),
+      decoder_(strategy.wants_depth() ? kMarketAndDepth : kMarket),
       feedback_decoder_(kFeedback),
       encoder_(out) {
   if (options_.id_prefix.empty()) options_.id_prefix = std::string(strategy_.name());
@@ -58,6 +70,9 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
       break;
     case EventType::exec:
       on_exec(ev_.exec);
+      break;
+    case EventType::depth:
+      keep_depth(ev_.book);
       break;
     default:
       break;
@@ -198,12 +213,39 @@ void StrategyRunner::amend(std::string_view id, std::optional<Decimal> qty,
 }
 
 Decimal StrategyRunner::position(std::string_view venue, std::string_view symbol) const {
-  // A tiny thread-local key buffer: no allocation per call.
-  thread_local std::string key;
-  key.assign(venue).push_back('\x1f');
-  key.append(symbol);
-  auto it = positions_.find(std::string_view(key));
+  auto it = positions_.find(instrument_key(venue, symbol));
   return it == positions_.end() ? Decimal{0, 0} : it->second;
+}
+
+void StrategyRunner::keep_depth(const BookUpdate& d) {
+  const std::string_view key = instrument_key(d.venue, d.symbol);
+  auto it = depths_.find(key);
+  if (it == depths_.end()) it = depths_.emplace(std::string(key), Depth{}).first;
+  auto copy = [](std::span<const PriceLevel> from, std::vector<Level>& to) {
+    to.clear();
+    for (const PriceLevel& l : from) {
+      const auto price = l.price_decimal();
+      const auto qty = l.qty_decimal();
+      if (price && qty) to.push_back(Level{*price, *qty});
+    }
+  };
+  copy(d.bids, it->second.bids);
+  copy(d.asks, it->second.asks);
+}
+
+bool StrategyRunner::depth(std::string_view venue, std::string_view symbol, std::size_t levels,
+                           std::vector<Level>& bids, std::vector<Level>& asks) const {
+  bids.clear();
+  asks.clear();
+  if (depth_source_) return depth_source_(venue, symbol, levels, bids, asks);
+  auto it = depths_.find(instrument_key(venue, symbol));
+  if (it == depths_.end()) return false;
+  const auto take = [levels](const std::vector<Level>& from, std::vector<Level>& to) {
+    to.assign(from.begin(), from.begin() + static_cast<long>(std::min(levels, from.size())));
+  };
+  take(it->second.bids, bids);
+  take(it->second.asks, asks);
+  return true;
 }
 
 void StrategyRunner::on_trade(const Trade& t) {
@@ -214,6 +256,11 @@ void StrategyRunner::on_trade(const Trade& t) {
 
 void StrategyRunner::on_status(const Status& s) {
   clock(s.ts);
+  if (s.event == "book_invalid" && !depths_.empty()) {
+    if (auto it = depths_.find(instrument_key(s.venue, s.symbol)); it != depths_.end()) {
+      depths_.erase(it);
+    }
+  }
   strategy_.on_status(s, *this);
 }
 

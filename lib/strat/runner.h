@@ -11,8 +11,10 @@
 // Threading: single-threaded.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/diagnostics.h"
 #include "core/event_decoder.h"
@@ -53,6 +55,12 @@ class StrategyRunner final : public StrategyContext {
   // Fused use: a trade and a status event as structs.
   void on_trade(const Trade& t);
   void on_status(const Status& s);
+  // Fused use: where depth() reads the book (the chain's own); without it,
+  // from the stream's depth events.
+  using DepthSource =
+      std::function<bool(std::string_view venue, std::string_view symbol, std::size_t levels,
+                         std::vector<Level>& bids, std::vector<Level>& asks)>;
+  void set_depth_source(DepthSource fn) { depth_source_ = std::move(fn); }
   // Fused use: orders, cancels and amends go to this sink as structs
   // instead of lines.
   class OrderSink {
@@ -78,11 +86,14 @@ class StrategyRunner final : public StrategyContext {
              std::optional<Decimal> price) override;
   const OrderTracker& orders() const override { return tracker_; }
   Decimal position(std::string_view venue, std::string_view symbol) const override;
+  bool depth(std::string_view venue, std::string_view symbol, std::size_t levels,
+             std::vector<Level>& bids, std::vector<Level>& asks) const override;
   void set_timer(Nanos at) override { timer_ = at; }
   void note(std::string_view message) override;
 
  private:
   void on_exec(const Exec& e);
+  void keep_depth(const BookUpdate& d);
   void run_timer();
   void clock(Nanos t) {
     if (t > now_) now_ = t;
@@ -101,6 +112,11 @@ class StrategyRunner final : public StrategyContext {
   // those are still recognized); the exec engine keeps every id.
   OrderTracker tracker_{1024};
   StringMap<Decimal> positions_;
+  struct Depth {
+    std::vector<Level> bids, asks;
+  };
+  StringMap<Depth> depths_;  // the last depth event per instrument (wants_depth)
+  DepthSource depth_source_;
   std::string id_;
   std::string key_;
   std::uint64_t next_id_ = 1;

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "book/l2_book.h"
 #include "core/amount.h"
 #include "core/orders.h"
 #include "core/result.h"
@@ -100,6 +101,15 @@ class StrategyContext {
   virtual const OrderTracker& orders() const = 0;
   // Net position from this strategy's own fills (positive long).
   virtual Decimal position(std::string_view venue, std::string_view symbol) const = 0;
+  // The instrument's book, best first, at most `levels` a side, into `bids`
+  // and `asks` (cleared first); false, with both empty, when no valid book
+  // is known. Fused (ot-backtest, ot-tick-chain): the chain's own book as
+  // of the event being handled. ot-strat: the last depth event of the
+  // stream (ot-book --emit depth=N), kept only for a strategy whose
+  // wants_depth() is true, and dropped when a status event says the book
+  // went invalid.
+  virtual bool depth(std::string_view venue, std::string_view symbol, std::size_t levels,
+                     std::vector<Level>& bids, std::vector<Level>& asks) const = 0;
   // Calls on_timer once the clock reaches `at` (one pending timer; a new
   // call replaces it).
   virtual void set_timer(Nanos at) = 0;
@@ -121,6 +131,8 @@ class Strategy {
   virtual void on_trade(const Trade&, StrategyContext&) {}
   // A book became invalid or valid again, a venue disconnected, ...
   virtual void on_status(const Status&, StrategyContext&) {}
+  // The strategy reads the book's depth (StrategyContext::depth).
+  virtual bool wants_depth() const { return false; }
   // Reports for this strategy's own orders, including risk rejects.
   virtual void on_exec(const Exec&, StrategyContext&) {}
   virtual void on_timer(Nanos /*now*/, StrategyContext&) {}

@@ -50,6 +50,18 @@ def stop(p, f):
     return p.returncode, err
 
 
+def mid_stream(srv, stream, durable):
+    """The durable consumer has acked messages and holds unacked ones."""
+    for account in srv.jsz().get("account_details", []):
+        for st in account.get("stream_detail", []):
+            if st.get("name") != stream:
+                continue
+            for c in st.get("consumer_detail", []):
+                if c.get("name") == durable:
+                    return c["ack_floor"]["consumer_seq"] > 0 and c["num_ack_pending"] > 0
+    return False
+
+
 def stored_ids(where):
     """The ids of the events ot-store holds in the store that where names."""
     back = run([tool("ot-store"), "read"] + where[:2]).stdout
@@ -156,11 +168,12 @@ with tempfile.TemporaryDirectory() as tmp, Server() as srv:
             writer = [tool("ot-store"), "write", "--stats", "--in",
                       f"{url}/store{k}.>?js=STORE{k}&durable=store"] + where
             w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # Paused once the writer has stored something, however long its
-            # connections took to open: then it dies mid-stream.
+            # Paused once the writer has acked some and holds more unacked,
+            # however long its connections took to open (the server's own
+            # account of the consumer): it dies mid-stream, holding records.
             deadline = time.time() + 30
-            while time.time() < deadline and not stored_ids(where):
-                time.sleep(0.05)
+            while time.time() < deadline and not mid_stream(srv, f"STORE{k}", "store"):
+                time.sleep(0.01)
             srv.proc.send_signal(signal.SIGSTOP)
             time.sleep(1.5)
             w.kill()

@@ -189,6 +189,97 @@ TEST_CASE("fused chain: a report made while one is handled waits its turn", "[ba
         std::vector<std::string>{"t-0-1 new", "t-0-1 filled", "t-0-2 new", "t-0-2 filled"});
 }
 
+namespace {
+
+// Reads the book's top three levels a side on every top of book.
+class DepthReader final : public ot::Strategy {
+ public:
+  explicit DepthReader(bool wants = true) : wants_(wants) {}
+  std::string_view name() const override { return "depth"; }
+  void params(ot::Params&) override {}
+  bool wants_depth() const override { return wants_; }
+  void on_top(const ot::TopOfBookEvent& t, ot::StrategyContext& ctx) override {
+    std::vector<ot::Level> bids, asks;
+    if (!ctx.depth(t.venue, t.symbol, 3, bids, asks)) {
+      seen.emplace_back("none");
+      return;
+    }
+    std::string s;
+    for (const auto* side : {&bids, &asks}) {
+      if (side == &asks) s += " |";
+      for (const ot::Level& l : *side) {
+        s += ' ';
+        s += l.price.to_string();
+        s += 'x';
+        s += l.qty.to_string();
+      }
+    }
+    seen.push_back(s);
+  }
+  std::vector<std::string> seen;
+
+ private:
+  bool wants_;
+};
+
+}  // namespace
+
+TEST_CASE("fused chain: a strategy reads the chain's book as of the event", "[backtest][chain]") {
+  ot::PaperVenue paper(ot::PaperConfig{});
+  Quiet diag;
+  ot::FusedChain chain(paper, ot::FusedChainOptions{}, diag);
+  DepthReader reader;
+  chain.add_strategy(reader, ot::RunnerOptions{});
+  chain.start();
+  BookBuilder bb;
+  auto& u = bb.make("paper", "X", true,
+                    {level("99", "1"), level("98", "2"), level("97", "3"), level("96", "4")},
+                    {level("101", "5"), level("102", "6")});
+  u.recv = kSec;
+  chain.on_book(u);
+  auto& d = bb.make("paper", "X", false, {level("99", "0"), level("98.5", "7")}, {});
+  d.recv = 2 * kSec;
+  chain.on_book(d);
+  ot::Status gap;
+  gap.venue = "paper";
+  gap.symbol = "X";
+  gap.event = "gap";
+  chain.on_status(gap);
+  auto& again = bb.make("paper", "X", true, {level("90", "1")}, {level("91", "1")});
+  again.recv = 3 * kSec;
+  chain.on_book(again);
+  CHECK(reader.seen == std::vector<std::string>{" 99x1 98x2 97x3 | 101x5 102x6",
+                                                " 98.5x7 98x2 97x3 | 101x5 102x6", " 90x1 | 91x1"});
+}
+
+TEST_CASE("strategy runner: depth from the stream's depth events", "[strat]") {
+  for (const bool wants : {true, false}) {
+    DepthReader reader(wants);
+    Lines out;
+    Quiet diag;
+    ot::StrategyRunner runner(reader, out, diag, ot::RunnerOptions{});
+    runner.start();
+    auto feed = [&](const std::string& line) {
+      Padded p{line};
+      runner.process_line(p.view(), "test", 0);
+    };
+    const std::string bbo =
+        R"({"type":"bbo","venue":"x","symbol":"S","ts":1,"bid":"99","bid_qty":"1","ask":"101","ask_qty":"5"})";
+    feed(bbo);
+    feed(R"({"type":"depth","venue":"x","symbol":"S","ts":2,"bids":[["99","1"],["98","2"],)"
+         R"(["97","3"],["96","4"]],"asks":[["101","5"]]})");
+    feed(bbo);
+    feed(R"({"type":"status","venue":"x","symbol":"S","ts":3,"event":"book_invalid",)"
+         R"("detail":"gap"})");
+    feed(bbo);
+    const std::vector<std::string> want =
+        wants ? std::vector<std::string>{"none", " 99x1 98x2 97x3 | 101x5", "none"}
+              : std::vector<std::string>{"none", "none", "none"};
+    CHECK(reader.seen == want);
+    CHECK(out.lines.size() == 5);  // every event passed on
+  }
+}
+
 TEST_CASE("ledger: funding at 00/08/16 UTC, an equity point per bar, FIFO holding",
           "[backtest][ledger]") {
   ot::PositionBook positions;
