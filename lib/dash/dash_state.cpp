@@ -126,8 +126,10 @@ DashState::DashState(DashOptions options) : o_(options) {
 DashState::~DashState() = default;
 
 DashState::Instrument* DashState::instrument(std::string_view venue, std::string_view symbol) {
-  const std::string key = key_of(venue, symbol);
-  if (auto it = instruments_.find(key); it != instruments_.end()) return it->second.get();
+  // Called per market event: the key in a buffer kept for it, no allocation.
+  key_.assign(venue).push_back(' ');
+  key_.append(symbol);
+  if (auto it = instruments_.find(key_); it != instruments_.end()) return it->second.get();
   if (instruments_.size() >= o_.instruments) return nullptr;
   auto inst = std::make_unique<Instrument>();
   inst->venue = std::string(venue);
@@ -137,7 +139,7 @@ DashState::Instrument* DashState::instrument(std::string_view venue, std::string
     inst->series[i].keep = o_.bars;
   }
   Instrument* raw = inst.get();
-  instruments_.emplace(key, std::move(inst));
+  instruments_.emplace(key_, std::move(inst));
   bump(View::instruments);
   return raw;
 }

@@ -126,6 +126,7 @@ class DashState {
   std::map<std::string, Hedges, std::less<>> hedges_;          // by "venue hedge-symbol"
   std::deque<std::pair<Nanos, double>> equity_;                // (stream ts, total PnL)
   std::map<std::string, double, std::less<>> pnl_;             // per position key
+  std::string key_;  // scratch "venue symbol" of instrument()
   Nanos clock_ = 0;
   bool killed_ = false;
   std::string kill_reason_;

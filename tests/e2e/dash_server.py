@@ -26,6 +26,13 @@ def get(port, path, headers=None):
     return r.status, dict(r.getheaders()), r.read()
 
 
+def stop_dash(proc, ws):
+    """Closes the client and ends ot-dash with SIGTERM."""
+    ws.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 def start_dash_on(tmp, args, stdin_path, scheme="http"):
     err_path = os.path.join(tmp, f"dash-{len(os.listdir(tmp))}.err")
     proc, _, port, token = start_dash(args, err_path, open(stdin_path), scheme)
@@ -127,9 +134,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ws.send({"op": "cancel", "id": "nope"})
     r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
     check(r["type"] == "refused", "a cancel for no open order is refused")
-    ws.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_dash(proc, ws)
     log = open(err_path).read()
     check(proc.returncode == 0, f"SIGTERM ends it cleanly ({proc.returncode})")
     check(log.count(token) == 1, "the token appears once in the log: the URL to open")
@@ -170,9 +175,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ws.send({"op": "report", "name": "nope"})
     r, _ = ws.until(lambda m: m.get("type") in ("report", "refused"))
     check(r["type"] == "refused", "an unknown report is refused")
-    ws.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_dash(proc, ws)
     bad = run([tool("ot-dash"), "--report", tmp, "--listen", "127.0.0.1:0"], stdin=b"")
     check(bad.returncode == 1 and b"no summary.json" in bad.stderr, "--report of a directory without one: exit 1")
 
@@ -185,9 +188,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r, _ = ws.until(lambda m: m.get("type") in ("sent", "refused"))
     check(r["type"] == "refused" and "read-only" in r["reason"], f"--read-only refuses orders ({r})")
     check(open(orders_path).read() == before, "--read-only writes nothing")
-    ws.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_dash(proc, ws)
 
     # TLS: https:// and wss:// with --cert and --key.
     cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
@@ -204,7 +205,5 @@ with tempfile.TemporaryDirectory() as tmp:
     ws = WebSocket(port, "/ws", {"Origin": f"https://127.0.0.1:{port}", "Cookie": f"ot_dash={token}"},
                    tls=trust)
     check(ws.status == 101 and ws.recv()["type"] == "snapshot", "TLS: the WebSocket over wss://")
-    ws.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_dash(proc, ws)
 finish()
