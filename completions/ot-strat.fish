@@ -1,4 +1,4 @@
-set -l strategies mm momentum meanrev twap probe
+set -l strategies mm momentum meanrev twap probe learned
 complete -c ot-strat -f -n "not __fish_seen_subcommand_from $strategies" -a "$strategies"
 complete -c ot-strat -l in -r -d 'Input URI'
 complete -c ot-strat -l out -r -d 'Output URI'
@@ -34,3 +34,7 @@ complete -c ot-strat -n "__fish_seen_subcommand_from twap" -l side -x -a 'buy se
 complete -c ot-strat -l metrics -x -d 'Serve Prometheus metrics on HOST:PORT'
 complete -c ot-strat -l metrics-symbols -x -d 'Series for at most N symbols'
 complete -c ot-strat -l cpu -x -d 'Run on these CPUs only'
+complete -c ot-strat -n "__fish_seen_subcommand_from learned" -l model -r -d 'Model file from ot-train'
+for p in max-position threshold-bps range-tolerance warmup
+  complete -c ot-strat -n "__fish_seen_subcommand_from learned" -l $p -x
+end

@@ -11,6 +11,8 @@ packages=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
   systemd file libsystemd-dev prometheus
   chromium chromium-driver python3-selenium
+  # ot-train's neural networks (CMake option OT_WITH_TORCH, on by default).
+  libtorch-dev
 )
 # kubectl renders the Kubernetes manifests (kubectl kustomize); Debian's
 # kubernetes-client provides it unless another kubectl is already installed.

@@ -40,7 +40,7 @@ struct ConfiguredStrategy {
 };
 
 Result<ConfiguredStrategy> configure(const BacktestConfig& c, const std::string& sym) {
-  auto s = make_strategy(c.strategy);
+  auto s = c.make_strategy ? c.make_strategy() : make_strategy(c.strategy);
   if (!s) return Error(ErrorCode::invalid_argument, "unknown strategy '" + c.strategy + "'");
   auto params = std::make_unique<Params>();
   s->params(*params);
@@ -139,6 +139,10 @@ class Run final : public MarketDataListener {
 
   void on_book(const BookUpdate& u) override {
     const Nanos t = u.recv != 0 ? u.recv : u.ts.value_or(now_);
+    if (const Window w = window(t); w != Window::in) {
+      if (w == Window::before) chain_->warm_book(u);
+      return;
+    }
     before(t);
     if (!delayed()) return chain_->on_book(u);
     paper_->on_book(u);
@@ -147,6 +151,7 @@ class Run final : public MarketDataListener {
 
   void on_trade(const Trade& tr) override {
     const Nanos t = tr.recv != 0 ? tr.recv : tr.ts.value_or(now_);
+    if (window(t) != Window::in) return;
     before(t);
     if (!delayed()) return chain_->on_trade(tr);
     paper_->on_trade(tr);
@@ -156,17 +161,21 @@ class Run final : public MarketDataListener {
   void on_quote(const Quote&) override {}
 
   void on_ticker(const Ticker& tk) override {
-    before(tk.recv != 0 ? tk.recv : tk.ts.value_or(now_));
+    const Nanos t = tk.recv != 0 ? tk.recv : tk.ts.value_or(now_);
+    if (window(t) != Window::in) return;
+    before(t);
     ledger_->on_ticker(tk);
   }
 
   void on_status(const Status& s) override {
+    if (s.ts != 0 && window(s.ts) == Window::after) return;
     before(s.ts != 0 ? s.ts : now_);
     if (!delayed()) return chain_->on_status(s);
     delay(now_, s);
   }
 
   void on_candle(const Candle& k) override {
+    if (window(k.open_time) != Window::in) return;
     ledger_->on_candle(k);
     before(k.open_time);
     paper_->on_candle(k);
@@ -211,6 +220,16 @@ class Run final : public MarketDataListener {
     chain_->run_timers(t, now_);
     ledger_->advance(t, sample_at_t);
     now_ = t;
+  }
+
+  // Where a file's event falls against the trading window (stored data
+  // comes filtered by the store).
+  enum class Window { before, in, after };
+  Window window(Nanos t) const {
+    if (c_.data.empty()) return Window::in;
+    if (c_.filter.from && t < *c_.filter.from) return Window::before;
+    if (c_.filter.to && t >= *c_.filter.to) return Window::after;
+    return Window::in;
   }
 
   bool delayed() const { return !c_.market_latency.is_fixed() || c_.market_latency.fixed() > 0; }

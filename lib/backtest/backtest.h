@@ -34,13 +34,22 @@
 
 namespace ot {
 
+class Strategy;
+
 struct BacktestConfig {
   std::vector<std::string> data;  // files: captures, .ndjson events, .csv candles
   std::string store_dir;          // or an ot-store directory
   std::string db_url;             // or an ot-store database
   std::string db_schema = "ot";
-  StoreFilter filter;  // for store_dir / db_url
+  // For store_dir / db_url: what is read. For files: from/to is the
+  // window the strategy trades in; book updates before `from` build the
+  // books (no strategy hears of them), everything else outside is skipped.
+  StoreFilter filter;
   std::string strategy;
+  // Builds the strategy instead of the registry (a program's own strategy:
+  // the trainer's recorder and agent); `strategy` still names its config
+  // section and its orders' id prefix.
+  std::function<std::unique_ptr<Strategy>()> make_strategy;
   std::string config_file;  // TOML; the [<strategy>] section sets parameters
   std::vector<std::pair<std::string, std::string>> params;  // after the file, in order
   std::vector<std::string> symbols;  // one strategy instance per symbol (empty: one, as configured)

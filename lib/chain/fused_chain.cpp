@@ -18,6 +18,7 @@ FusedChain::FusedChain(Gateway& venue, FusedChainOptions options, Diagnostics& d
   risk_ = std::make_unique<RiskEngine>(std::move(options.limits), rejects_, diag_);
   book_ = std::make_unique<BookEngine>(options.book, book_out_, diag_);
   book_->set_top_listener([this](const TopOfBookEvent& t) {
+    if (warming_) return;
     if (hold_top_) {
       held_top_ = t;  // handed on once the venue has seen the same update
     } else {
@@ -66,6 +67,13 @@ void FusedChain::on_book(const BookUpdate& u) {
     held_top_.reset();
     deliver_top(t);
   }
+}
+
+void FusedChain::warm_book(const BookUpdate& u) {
+  warming_ = true;
+  book_->apply(u);
+  warming_ = false;
+  if (venue_.takes_market_data()) venue_.on_book(u);
 }
 
 void FusedChain::on_trade(const Trade& t) {

@@ -68,6 +68,9 @@ class FusedChain final : private StrategyRunner::OrderSink {
   void on_book(const BookUpdate& u);
   void on_trade(const Trade& t);
   void on_status(const Status& s);
+  // A book update before the strategies listen (a backtest window's
+  // warm-up): into the book and the gateway; no strategy hears of it.
+  void warm_book(const BookUpdate& u);
   // A top of book from outside the chain's book (a candle's close).
   void on_top(const TopOfBookEvent& t);
 
@@ -117,6 +120,7 @@ class FusedChain final : private StrategyRunner::OrderSink {
   std::function<void(const Order&)> order_fn_;
   std::function<void(const Exec&)> report_fn_;
   bool hold_top_ = false;
+  bool warming_ = false;
   std::optional<TopOfBookEvent> held_top_;
   bool draining_ = false;
   std::deque<OwnedExec> reports_;

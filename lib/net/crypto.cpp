@@ -84,18 +84,44 @@ std::string digest(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), n);
 }
 
-}  // namespace
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+std::string to_hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const std::string d = digest(key, data);
-  std::string hex(d.size() * 2, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    const auto b = static_cast<unsigned char>(d[i]);
+  std::string hex(bytes.size() * 2, '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
     hex[2 * i] = kHex[b >> 4];
     hex[2 * i + 1] = kHex[b & 15];
   }
   return hex;
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  return to_hex(digest(key, data));
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ != nullptr) EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+
+std::string Sha256::hex() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &n);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(out), n));
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
 }
 
 std::string hmac_sha256_base64(std::string_view key, std::string_view data) {

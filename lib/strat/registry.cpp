@@ -8,6 +8,7 @@ const std::vector<StrategyFactory>& builtin_strategies() {
       {"momentum", "EMA crossover on the mid or trades", strat::make_momentum},
       {"meanrev", "z-score of the mid against a rolling mean", strat::make_mean_reversion},
       {"twap", "work a parent order evenly over time", strat::make_twap},
+      {"learned", "a model trained by ot-train (supervised or rl)", strat::make_learned},
       {"probe", "tick-to-trade probe: an IOC at the bid per top-of-book change", strat::make_probe},
   };
   return kAll;

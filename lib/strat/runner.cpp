@@ -44,6 +44,20 @@ void StrategyRunner::stop() { strategy_.on_stop(*this); }
 
 void StrategyRunner::note(std::string_view message) { diag_.warning(strategy_.name(), message); }
 
+void StrategyRunner::status(std::string_view venue, std::string_view symbol, std::string_view event,
+                            std::string_view detail) {
+  if (sink_ == nullptr) {
+    Status s;
+    s.venue = venue;
+    s.symbol = symbol;
+    s.ts = now_;
+    s.event = event;
+    s.detail = detail;
+    encoder_.on_status(s);
+  }
+  note(fmt::format("{} {}: {}: {}", venue, symbol, event, detail));
+}
+
 bool StrategyRunner::process_line(std::string_view line, std::string_view source,
                                   std::uint64_t line_number) {
   ++stats_.lines;
@@ -163,7 +177,7 @@ std::string_view StrategyRunner::submit(const OrderRequest& r) {
   o.qty = r.qty;
   o.price = r.price;
   o.reduce_only = r.reduce_only;
-  o.strategy = strategy_.name();
+  o.strategy = strategy_.tag();
   o.ts = now_;
   tracker_.add(o);
   if (sink_ != nullptr) {
@@ -182,7 +196,7 @@ void StrategyRunner::cancel(std::string_view id) {
   c.id = id;
   c.venue = t->venue;
   c.symbol = t->symbol;
-  c.strategy = strategy_.name();
+  c.strategy = strategy_.tag();
   c.ts = now_;
   if (sink_ != nullptr) {
     sink_->on_cancel(c);
@@ -202,7 +216,7 @@ void StrategyRunner::amend(std::string_view id, std::optional<Decimal> qty,
   a.symbol = t->symbol;
   a.qty = qty;
   a.price = price;
-  a.strategy = strategy_.name();
+  a.strategy = strategy_.tag();
   a.ts = now_;
   if (sink_ != nullptr) {
     sink_->on_amend(a);

@@ -90,6 +90,8 @@ class StrategyRunner final : public StrategyContext {
              std::vector<Level>& bids, std::vector<Level>& asks) const override;
   void set_timer(Nanos at) override { timer_ = at; }
   void note(std::string_view message) override;
+  void status(std::string_view venue, std::string_view symbol, std::string_view event,
+              std::string_view detail) override;
 
  private:
   void on_exec(const Exec& e);

@@ -12,5 +12,6 @@ std::unique_ptr<Strategy> make_momentum();
 std::unique_ptr<Strategy> make_mean_reversion();
 std::unique_ptr<Strategy> make_twap();
 std::unique_ptr<Strategy> make_probe();
+std::unique_ptr<Strategy> make_learned();
 
 }  // namespace ot::strat

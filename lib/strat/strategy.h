@@ -115,12 +115,21 @@ class StrategyContext {
   virtual void set_timer(Nanos at) = 0;
   // A note for the operator (stderr in ot-strat; the report in a backtest).
   virtual void note(std::string_view message) = 0;
+  // A `status` event about the strategy itself (`event` such as
+  // "strategy_halted", with a detail): in ot-strat it goes into the output
+  // stream, where ot-dash, ot-store and the logs see it, and to stderr; in
+  // a fused run it is a note.
+  virtual void status(std::string_view venue, std::string_view symbol, std::string_view event,
+                      std::string_view detail) = 0;
 };
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual std::string_view name() const = 0;
+  // The `strategy` field of its orders (default: the name); valid after
+  // validate(). A learned strategy adds its model's hash.
+  virtual std::string_view tag() const { return name(); }
   // Declares the parameters; called once, before on_start.
   virtual void params(Params& p) = 0;
   // After parameters are set: validate them (an error stops the run).

@@ -116,7 +116,7 @@ TEST_CASE("parameters: typed, named, checked", "[strat][params]") {
   REQUIRE_FALSE(invalid);
   CHECK(invalid.error().message() == "mm: --symbol is required");
   CHECK(ot::make_strategy("nope") == nullptr);
-  CHECK(ot::builtin_strategies().size() == 5);
+  CHECK(ot::builtin_strategies().size() == 6);
 }
 
 TEST_CASE("mm quotes around the reservation price, skews with inventory, never crosses",
