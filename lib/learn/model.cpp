@@ -114,6 +114,7 @@ std::string serialize(const Model& m) {
   append_field(out, "features", m.features);
   append_words(out, "names", m.names);
   append_field(out, "horizon_ns", std::to_string(m.horizon));
+  append_field(out, "step_ns", std::to_string(m.step));
   append_field(out, "train_from_ns", std::to_string(m.train_from));
   append_field(out, "train_to_ns", std::to_string(m.train_to));
   append_field(out, "data_sha256", m.data_sha256);
@@ -181,6 +182,8 @@ Result<Model> parse_model(std::string_view text) {
       for (auto w : words(rest)) m.actions.emplace_back(w);
     } else if (key == "horizon_ns") {
       ok = parse_number(rest, m.horizon);
+    } else if (key == "step_ns") {
+      ok = parse_number(rest, m.step) && m.step >= 0;
     } else if (key == "train_from_ns") {
       ok = parse_number(rest, m.train_from);
     } else if (key == "train_to_ns") {

@@ -16,6 +16,7 @@
 //   features v1 depths=1,5,10 ...   (features::describe())
 //   names spread_bps micro_mid_bps ...
 //   horizon_ns 10000000000
+//   step_ns 1000000000              (the sampling clock; rl policies act on it)
 //   train_from_ns ... / train_to_ns ...
 //   data_sha256 <64 hex digits>     (of the training data's bytes)
 //   seed 1
@@ -64,6 +65,7 @@ struct Model {
   std::vector<double> lo, hi;        // the range each feature had in training
   std::vector<std::string> actions;  // rl: one name per output
   Nanos horizon = 0;
+  Nanos step = 0;  // the clock it was sampled on (0: unknown)
   Nanos train_from = 0, train_to = 0;
   std::string data_sha256;
   std::uint64_t seed = 0;

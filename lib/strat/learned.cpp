@@ -100,6 +100,17 @@ class Learned final : public Strategy {
     if (venue_.empty()) venue_ = e.venue;
     top_.update(e);
     tap_->on_top(e, ctx);
+    if (start_ == 0) start_ = ctx.now();
+    if (targets_.empty() || model_->step <= 0) return decide(ctx);
+    // An rl policy acts on the clock it was trained on.
+    if (!clock_started_) {
+      clock_started_ = true;
+      ctx.set_timer((ctx.now() / model_->step + 1) * model_->step);
+    }
+  }
+
+  void on_timer(Nanos now, StrategyContext& ctx) override {
+    ctx.set_timer(now + model_->step);
     decide(ctx);
   }
 
@@ -114,7 +125,6 @@ class Learned final : public Strategy {
  private:
   void decide(StrategyContext& ctx) {
     const Nanos now = ctx.now();
-    if (start_ == 0) start_ = now;
     if (!top_.valid || !tap_->features().ready()) return;
     if (static_cast<double>(now - start_) * 1e-9 < warmup_s_) return;
     tap_->features().compute(now, x_);
@@ -148,7 +158,10 @@ class Learned final : public Strategy {
       for (std::size_t i = 0; i < x_.size(); ++i) {
         const double lo = model_->lo[i], hi = model_->hi[i];
         if (hi <= lo) continue;  // constant in training: no weight
-        const double slack = range_tolerance_ * (hi - lo);
+        // A narrow range far from zero (a one-tick spread in bps) is
+        // judged by its size, not its width.
+        const double slack =
+            range_tolerance_ * std::max(hi - lo, std::max(std::abs(lo), std::abs(hi)));
         if (x_[i] >= lo - slack && x_[i] <= hi + slack) continue;
         why = fmt::format("feature {} = {:.6g} outside its training range [{:.6g}, {:.6g}]",
                           model_->names[i], x_[i], lo, hi);
@@ -189,7 +202,7 @@ class Learned final : public Strategy {
   TargetTrader trader_;
   Decimal target_{0, 0};
   Nanos start_ = 0, signal_at_ = 0;
-  bool halted_ = false;
+  bool halted_ = false, clock_started_ = false;
 };
 
 }  // namespace

@@ -5,17 +5,20 @@
 // trained on and the features it is served are computed by the same code
 // from the same events.
 //
-// The policy, per top of book of its instrument once `warmup` has passed:
+// The policy, once `warmup` has passed (supervised: on each top of book of
+// its instrument):
 //   supervised model (a predicted mid move over the horizon, in bps):
 //     |prediction| ≥ threshold_bps → position target ±max_position, held
 //     for the model's horizon; no signal for a horizon → target 0;
 //   rl model (one value per action, actions "short", "flat", "long"):
-//     the target of the action with the highest value.
+//     the target of the action with the highest value, chosen once per
+//     step of the clock the agent was trained on (the model's step).
 // It trades to its target with one marketable IOC order at a time
 // (strat/common.h's TargetTrader).
 //
 // Guards: when a feature leaves its training range [lo, hi] by more than
-// range_tolerance × (hi − lo), or the model is past its expiry, it cancels
+// range_tolerance × max(hi − lo, |lo|, |hi|) (a narrow range far from zero,
+// such as a one-tick spread in bps, is judged by its size), or the model is past its expiry, it cancels
 // what is working, sends no new order, and says so in a `status` event
 // (strategy_halted, with the feature and its value); it resumes
 // (strategy_resumed) once every feature is back in range. Features that

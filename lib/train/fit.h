@@ -17,6 +17,7 @@
 // (its seed and thread count are global).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -48,6 +49,9 @@ struct EpochLog {
   double valid_loss = 0;  // and on the validation rows
   double valid_corr = 0;  // correlation of prediction and move on the validation rows
   bool best = false;      // the epoch kept
+  // rl: the episode's reward and PnL, and the greedy policy's PnL on the
+  // validation window (NaN for supervised fits).
+  double reward = std::nan(""), train_pnl = std::nan(""), valid_pnl = std::nan("");
 };
 using EpochFn = std::function<void(const EpochLog&)>;
 

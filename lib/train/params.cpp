@@ -6,7 +6,12 @@
 
 namespace ot::train {
 
-TrainParams::TrainParams(TrainConfig& c) : c_(c) {
+TrainParams::TrainParams(TrainConfig& c, bool rl) : c_(c) {
+  if (rl) {
+    hidden_ = "16";
+    c.fit.l2 = 0.01;
+    c.fit.lr = 3e-4;
+  }
   p_.add("model", c.fit.model, "mlp (libtorch) or linear (ridge regression)");
   p_.add("hidden", hidden_, "mlp: hidden layer widths, e.g. 32,32");
   p_.add("epochs", epochs_, "mlp: passes over the training samples at most");
@@ -17,10 +22,19 @@ TrainParams::TrainParams(TrainConfig& c) : c_(c) {
          "mlp: stop after this many epochs without a better validation loss");
   p_.add("horizon", horizon_, "the move predicted: the mid this long after the sample");
   p_.add("step", step_, "sampling clock");
+  p_.add("warmup", warmup_, "no samples before this much data (default: the longest window)");
   p_.add("purge", purge_, "gap between the windows (default: the horizon)");
   p_.add("train_fraction", c.train_fraction, "training window, fraction of the data's time");
   p_.add("valid_fraction", c.valid_fraction, "validation window, fraction of the data's time");
   p_.add("expires", expires_, "the model expires this long after its training data (0: never)");
+  p_.add("episodes", episodes_, "rl: passes over the training window");
+  p_.add("gamma", c.rl.gamma, "rl: discount per step");
+  p_.add("inventory_penalty", c.rl.inventory_penalty, "rl: bps per step at a full position");
+  p_.add("eps_end", c.rl.eps_end, "rl: exploration rate at the end");
+  p_.add("explore", c.rl.explore, "rl: fraction of all steps over which exploration falls");
+  p_.add("replay", replay_, "rl: transitions kept for replay");
+  p_.add("learn_after", learn_after_, "rl: transitions before learning starts");
+  p_.add("target_every", target_every_, "rl: steps between target network copies");
   p_.add("max_position", c.max_position, "evaluation: the learned policy's position");
   p_.add("threshold_bps", c.threshold_bps, "evaluation: act on predicted moves of this many bps");
 }
@@ -36,6 +50,10 @@ Result<> TrainParams::apply() {
   if (auto r = duration("horizon", horizon_, c_.dataset.horizon); !r) return r;
   if (auto r = duration("step", step_, c_.dataset.step); !r) return r;
   if (auto r = duration("expires", expires_, c_.expires_after); !r) return r;
+  c_.dataset.warmup = -1;
+  if (!warmup_.empty()) {
+    if (auto r = duration("warmup", warmup_, c_.dataset.warmup); !r) return r;
+  }
   c_.purge = -1;
   if (!purge_.empty()) {
     if (auto r = duration("purge", purge_, c_.purge); !r) return r;
@@ -57,6 +75,17 @@ Result<> TrainParams::apply() {
   }
   if (epochs_ < 1 || batch_ < 1 || patience_ < 1)
     return bad("epochs, batch and patience must be positive");
+  if (episodes_ < 1 || replay_ < 1 || learn_after_ < 0 || target_every_ < 1) {
+    return bad("episodes, replay and target_every must be positive");
+  }
+  if (!(c_.rl.gamma >= 0 && c_.rl.gamma < 1) || !(c_.rl.eps_end >= 0 && c_.rl.eps_end <= 1) ||
+      !(c_.rl.explore >= 0 && c_.rl.explore <= 1)) {
+    return bad("gamma must be in [0, 1), eps_end and explore in [0, 1]");
+  }
+  c_.rl.episodes = static_cast<int>(episodes_);
+  c_.rl.replay = static_cast<std::size_t>(replay_);
+  c_.rl.warmup = static_cast<std::size_t>(learn_after_);
+  c_.rl.target_every = static_cast<int>(target_every_);
   c_.fit.epochs = static_cast<int>(epochs_);
   c_.fit.batch = static_cast<std::size_t>(batch_);
   c_.fit.patience = static_cast<int>(patience_);

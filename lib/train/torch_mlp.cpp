@@ -1,13 +1,12 @@
 #include "train/torch_mlp.h"
 
-#include <torch/torch.h>
-
 #include <cmath>
 #include <limits>
 #include <random>
 
+#include "train/torch_net.h"
+
 namespace ot::train {
-namespace {
 
 torch::Tensor as_tensor(std::span<const float> v, std::size_t cols) {
   const auto rows = static_cast<std::int64_t>(cols == 0 ? 0 : v.size() / cols);
@@ -17,24 +16,25 @@ torch::Tensor as_tensor(std::span<const float> v, std::size_t cols) {
       .clone();
 }
 
-torch::nn::Sequential make_net(std::size_t in, const std::vector<std::size_t>& hidden) {
+torch::nn::Sequential make_net(std::size_t inputs, const std::vector<std::size_t>& hidden,
+                               std::size_t outputs) {
   torch::nn::Sequential net;
-  std::size_t width = in;
+  std::size_t width = inputs;
   for (std::size_t h : hidden) {
     net->push_back(
         torch::nn::Linear(static_cast<std::int64_t>(width), static_cast<std::int64_t>(h)));
     net->push_back(torch::nn::ReLU());
     width = h;
   }
-  net->push_back(torch::nn::Linear(static_cast<std::int64_t>(width), 1));
+  net->push_back(
+      torch::nn::Linear(static_cast<std::int64_t>(width), static_cast<std::int64_t>(outputs)));
   return net;
 }
 
-// The network's linear layers as model layers (relu between, linear last).
-std::vector<learn::Layer> export_layers(torch::nn::Sequential& net) {
+std::vector<learn::Layer> export_layers(const torch::nn::Sequential& net) {
   std::vector<learn::Layer> out;
   for (const auto& module : net->children()) {
-    auto* lin = module->as<torch::nn::Linear>();
+    const auto* lin = module->as<torch::nn::Linear>();
     if (lin == nullptr) continue;
     learn::Layer l;
     const torch::Tensor w = lin->weight.detach().contiguous();
@@ -49,6 +49,8 @@ std::vector<learn::Layer> export_layers(torch::nn::Sequential& net) {
   if (!out.empty()) out.back().activation = learn::Activation::linear;
   return out;
 }
+
+namespace {
 
 double mse(torch::nn::Sequential& net, const torch::Tensor& x, const torch::Tensor& y) {
   torch::NoGradGuard no_grad;
@@ -75,7 +77,7 @@ Result<std::vector<learn::Layer>> train_mlp(std::span<const float> x, std::span<
   }
   torch::manual_seed(o.seed);
   torch::set_num_threads(std::max(1, o.threads));
-  torch::nn::Sequential net = make_net(cols, o.hidden);
+  torch::nn::Sequential net = make_net(cols, o.hidden, 1);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr).weight_decay(o.l2));
   const torch::Tensor tx = as_tensor(x, cols), ty = as_tensor(y, 1);
   const bool validate = !valid_y.empty();

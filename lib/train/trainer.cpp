@@ -5,8 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include "net/crypto.h"
+
+#ifdef OT_HAVE_TORCH
+#include "train/torch_dqn.h"
+#endif
 
 namespace ot::train {
 namespace {
@@ -111,8 +116,17 @@ PolicyScore evaluate_policy(const TrainConfig& c, const std::string& policy,
   return s;
 }
 
-bool train_supervised(const TrainConfig& c, TrainReport& report, Diagnostics& diag,
-                      const EpochFn& log) {
+namespace {
+
+// What both trainers start from: the data's hash, its samples and the
+// windows. False (reported) when they cannot be had.
+struct Prepared {
+  Dataset d;
+  Windows w;
+  std::vector<std::size_t> train, valid, test;  // rows with a label
+};
+
+bool prepare(const TrainConfig& c, TrainReport& report, Prepared& p, Diagnostics& diag) {
   auto hash = data_hash(c.data);
   if (!hash) {
     diag.error("", hash.error().message());
@@ -122,92 +136,189 @@ bool train_supervised(const TrainConfig& c, TrainReport& report, Diagnostics& di
   // Files: all of them; a store: what its filter selects.
   BacktestConfig all = c.data;
   if (!all.data.empty()) all.filter = StoreFilter{};
-  Dataset d;
-  if (!build_dataset(all, c.dataset, d, diag)) return false;
-  if (d.rows() < 3) {
+  if (!build_dataset(all, c.dataset, p.d, diag)) return false;
+  if (p.d.rows() < 3) {
     diag.error("", fmt::format("{} samples: too few to split into training, validation and test",
-                               d.rows()));
+                               p.d.rows()));
     return false;
   }
   const Nanos purge = c.purge >= 0 ? c.purge : c.dataset.horizon;
-  const Windows w = split(c, d.t.front(), d.t.back() + c.dataset.step, purge);
-  report.windows = w;
-  const auto train = d.select(w.train_from, w.train_to - c.dataset.horizon);
-  const auto valid = d.select(w.valid_from, w.valid_to - c.dataset.horizon);
-  const auto test = d.select(w.test_from, w.test_to);
-  report.train_rows = train.size();
-  report.valid_rows = valid.size();
-  report.test_rows = test.size();
-  if (train.empty() || valid.empty() || test.empty()) {
+  p.w = split(c, p.d.t.front(), p.d.t.back() + c.dataset.step, purge);
+  report.windows = p.w;
+  p.train = p.d.select(p.w.train_from, p.w.train_to - c.dataset.horizon);
+  p.valid = p.d.select(p.w.valid_from, p.w.valid_to - c.dataset.horizon);
+  p.test = p.d.select(p.w.test_from, p.w.test_to);
+  report.train_rows = p.train.size();
+  report.valid_rows = p.valid.size();
+  report.test_rows = p.test.size();
+  if (p.train.empty() || p.valid.empty() || p.test.empty()) {
     diag.error("", fmt::format("windows too short for the horizon: {} training, {} validation and "
                                "{} test samples with a label",
-                               train.size(), valid.size(), test.size()));
+                               p.train.size(), p.valid.size(), p.test.size()));
     return false;
   }
-  auto fitted = fit_supervised(d, train, valid, c.fit, log);
-  if (!fitted) {
-    diag.error("", fitted.error().message());
-    return false;
+  return true;
+}
+
+// The metadata every model file carries.
+void describe_model(learn::Model& m, const TrainConfig& c, const Prepared& p,
+                    const TrainReport& report, const FitOptions& o) {
+  m.features = features::describe(c.dataset.features);
+  m.horizon = c.dataset.horizon;
+  m.step = c.dataset.step;
+  m.train_from = p.w.train_from;
+  m.train_to = p.w.train_to;
+  m.data_sha256 = report.data_sha256;
+  m.seed = o.seed;
+  m.expires = c.expires_after > 0 ? p.w.train_to + c.expires_after : 0;
+  m.info = {{"model", o.model},
+            {"l2", number(o.l2)},
+            {"train_rows", std::to_string(p.train.size())},
+            {"valid_rows", std::to_string(p.valid.size())}};
+  if (o.model != "linear") {
+    std::string hidden;
+    for (std::size_t h : o.hidden) {
+      if (!hidden.empty()) hidden += ',';
+      hidden += std::to_string(h);
+    }
+    m.info.emplace_back("hidden", hidden);
+    m.info.emplace_back("lr", number(o.lr));
+    m.info.emplace_back("batch", std::to_string(o.batch));
   }
+}
+
+// The linear baseline, written beside the model, and the test-window
+// backtests of the model and the baselines.
+bool finish(const TrainConfig& c, const Prepared& p, TrainReport& report, Diagnostics& diag) {
   FitOptions lin_opt = c.fit;
   lin_opt.model = "linear";
-  auto linear = fit_supervised(d, train, valid, lin_opt);
+  auto linear = fit_supervised(p.d, p.train, p.valid, lin_opt);
   if (!linear) {
     diag.error("", "linear baseline: " + linear.error().message());
     return false;
   }
-  auto finish = [&](learn::Model& m, const FitOptions& o) {
-    m.kind = "supervised";
-    m.target = "move_bps";
-    m.features = features::describe(c.dataset.features);
-    m.horizon = c.dataset.horizon;
-    m.train_from = w.train_from;
-    m.train_to = w.train_to;
-    m.data_sha256 = report.data_sha256;
-    m.seed = o.seed;
-    m.expires = c.expires_after > 0 ? w.train_to + c.expires_after : 0;
-    m.info = {{"model", o.model},
-              {"step_ns", std::to_string(c.dataset.step)},
-              {"l2", number(o.l2)},
-              {"train_rows", std::to_string(train.size())},
-              {"valid_rows", std::to_string(valid.size())}};
-    if (o.model == "mlp") {
-      std::string hidden;
-      for (std::size_t h : o.hidden) {
-        if (!hidden.empty()) hidden += ',';
-        hidden += std::to_string(h);
-      }
-      m.info.emplace_back("hidden", hidden);
-      m.info.emplace_back("epochs", std::to_string(o.epochs));
-      m.info.emplace_back("lr", number(o.lr));
-      m.info.emplace_back("batch", std::to_string(o.batch));
-    }
-    m.info.emplace_back("valid_corr", number(score(m, d, valid).valid_corr));
-  };
-  learn::Model model = std::move(fitted).value();
   learn::Model lin = std::move(linear).value();
-  finish(model, c.fit);
-  finish(lin, lin_opt);
-  report.valid = score(model, d, valid);
-  report.test = score(model, d, test);
-  report.linear_test = score(lin, d, test);
-  auto saved = save_model(c.out, model);
-  if (!saved) {
-    diag.error("", saved.error().message());
-    return false;
-  }
-  report.model_hash = *saved;
+  describe_model(lin, c, p, report, lin_opt);
+  lin.info.emplace_back("valid_corr", number(score(lin, p.d, p.valid).valid_corr));
+  report.linear_test = score(lin, p.d, p.test);
   const std::string lin_path = c.out + ".linear";
   if (auto s = save_model(lin_path, lin); !s) {
     diag.error("", s.error().message());
     return false;
   }
   if (!c.evaluate) return true;
+  const Windows& w = p.w;
   report.policies.push_back(evaluate_policy(c, "learned", c.out, w.test_from, w.test_to, diag));
   report.policies.push_back(evaluate_policy(c, "linear", lin_path, w.test_from, w.test_to, diag));
   report.policies.push_back(evaluate_policy(c, "mm", "", w.test_from, w.test_to, diag));
   report.policies.push_back(evaluate_policy(c, "none", "", w.test_from, w.test_to, diag));
   return true;
+}
+
+bool save(const std::string& path, const learn::Model& m, TrainReport& report, Diagnostics& diag) {
+  auto saved = save_model(path, m);
+  if (!saved) {
+    diag.error("", saved.error().message());
+    return false;
+  }
+  report.model_hash = *saved;
+  return true;
+}
+
+}  // namespace
+
+bool train_supervised(const TrainConfig& c, TrainReport& report, Diagnostics& diag,
+                      const EpochFn& log) {
+  Prepared p;
+  if (!prepare(c, report, p, diag)) return false;
+  auto fitted = fit_supervised(p.d, p.train, p.valid, c.fit, log);
+  if (!fitted) {
+    diag.error("", fitted.error().message());
+    return false;
+  }
+  learn::Model model = std::move(fitted).value();
+  model.kind = "supervised";
+  model.target = "move_bps";
+  describe_model(model, c, p, report, c.fit);
+  if (c.fit.model == "mlp") model.info.emplace_back("epochs", std::to_string(c.fit.epochs));
+  model.info.emplace_back("valid_corr", number(score(model, p.d, p.valid).valid_corr));
+  report.valid = score(model, p.d, p.valid);
+  report.test = score(model, p.d, p.test);
+  return save(c.out, model, report, diag) && finish(c, p, report, diag);
+}
+
+bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, const EpochFn& log) {
+#ifndef OT_HAVE_TORCH
+  (void)c, (void)report, (void)log;
+  diag.error("", "rl needs libtorch: this build has none (configure with -DOT_WITH_TORCH=ON)");
+  return false;
+#else
+  Prepared p;
+  if (!prepare(c, report, p, diag)) return false;
+  const auto max_position = Decimal::parse(c.max_position);
+  if (!max_position || max_position->mantissa <= 0) {
+    diag.error("", "max_position: not a positive quantity: '" + c.max_position + "'");
+    return false;
+  }
+  const FeatureStats stats = feature_stats(p.d, p.train);
+  learn::Model model;
+  model.kind = "rl";
+  model.target = "action_value";
+  model.names = p.d.names;
+  model.mean = stats.mean;
+  model.scale = stats.scale;
+  model.lo = stats.lo;
+  model.hi = stats.hi;
+  model.actions = {"short", "flat", "long"};
+  FitOptions o = c.fit;
+  o.model = "dqn";
+  describe_model(model, c, p, report, o);
+  model.info.emplace_back("episodes", std::to_string(c.rl.episodes));
+  model.info.emplace_back("gamma", number(c.rl.gamma));
+  model.info.emplace_back("inventory_penalty", number(c.rl.inventory_penalty));
+  // The agent acts once a step over the training window, each episode.
+  const auto steps = static_cast<std::size_t>((p.w.train_to - p.w.train_from) / c.dataset.step);
+  DqnTrainer dqn(c.dataset, stats, c.fit, c.rl, *max_position,
+                 steps * static_cast<std::size_t>(std::max(1, c.rl.episodes)));
+  const std::string episode_path = c.out + ".episode";
+  double best = -std::numeric_limits<double>::infinity();
+  std::vector<learn::Layer> kept;
+  for (int episode = 1; episode <= c.rl.episodes; ++episode) {
+    EpisodeStats es;
+    BacktestConfig bt = c.data;
+    bt.filter.from = p.w.train_from;
+    bt.filter.to = p.w.train_to;
+    bt.strategy = "rl";
+    bt.make_strategy = [&dqn, &es] { return dqn.make_agent(es); };
+    BacktestResult r;
+    if (!run_backtest(bt, r, diag)) return false;
+    model.layers = dqn.layers();
+    if (auto s = save_model(episode_path, model); !s) {
+      diag.error("", s.error().message());
+      return false;
+    }
+    const PolicyScore v =
+        evaluate_policy(c, "learned", episode_path, p.w.valid_from, p.w.valid_to, diag);
+    if (!v.ok) return false;
+    EpochLog e;
+    e.epoch = episode;
+    e.loss = es.steps > 0 ? es.loss / static_cast<double>(es.steps) : 0;
+    e.reward = es.reward;
+    e.train_pnl = r.metric("pnl");
+    for (const auto& [k, val] : v.metrics) {
+      if (k == "pnl") e.valid_pnl = val;
+    }
+    e.best = e.valid_pnl > best;
+    if (e.best) {
+      best = e.valid_pnl;
+      kept = model.layers;
+    }
+    if (log) log(e);
+  }
+  std::remove(episode_path.c_str());
+  if (!kept.empty()) model.layers = kept;  // else every validation failed: the last
+  return save(c.out, model, report, diag) && finish(c, p, report, diag);
+#endif
 }
 
 std::string report_lines(const TrainReport& r) {

@@ -27,6 +27,25 @@
 
 namespace ot::train {
 
+// ot-train rl: the agent of train/torch_dqn.h.
+struct RlOptions {
+  int episodes = 6;                 // passes over the training window
+  double gamma = 0.95;              // discount per step
+  double inventory_penalty = 0.05;  // bps per step at a full position
+  double eps_end = 0.05;            // exploration at the end
+  double explore = 0.5;             // fraction of all steps over which ε falls from 1
+  std::size_t replay = 50000;       // transitions kept
+  std::size_t warmup = 500;         // transitions before learning starts
+  int target_every = 500;           // steps between target network copies
+};
+
+// What one rl episode did.
+struct EpisodeStats {
+  double reward = 0;  // the episode's summed reward
+  double loss = 0;    // summed TD loss of its learning steps
+  std::size_t steps = 0;
+};
+
 struct TrainConfig {
   // The data (files or store), the instrument (its params `venue` and
   // `symbol`), and the execution model of the evaluation backtests
@@ -34,6 +53,7 @@ struct TrainConfig {
   BacktestConfig data;
   DatasetOptions dataset;
   FitOptions fit;
+  RlOptions rl;
   std::optional<Nanos> train_until, valid_until;  // else fractions of the range
   double train_fraction = 0.6, valid_fraction = 0.2;
   Nanos purge = -1;         // -1: the horizon
@@ -74,6 +94,13 @@ Result<std::string> data_hash(const BacktestConfig& c);
 // samples for three windows, or the fit fails.
 bool train_supervised(const TrainConfig& c, TrainReport& report, Diagnostics& diag,
                       const EpochFn& log = {});
+
+// The same for an rl agent (train/torch_dqn.h): `rl.episodes` passes over
+// the training window in the fused backtest, each followed by a backtest
+// of the greedy policy on the validation window; the episode with the
+// highest validation PnL is kept. Needs libtorch.
+bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag,
+              const EpochFn& log = {});
 
 // Backtests `policy` (learned and linear: with the model file `model`) on
 // the window [from, to) of c.data; the figures a quant compares: pnl,

@@ -1,11 +1,14 @@
 // Strategies through the StrategyRunner, on a paper venue in the same
 // process (strategy → exec engine → reports back), as a backtest runs them.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "core/event_decoder.h"
 #include "exec/exec_engine.h"
 #include "exec/paper.h"
+#include "features/features.h"
+#include "learn/model.h"
 #include "strat/runner.h"
 #include "test_util.h"
 
@@ -224,4 +227,101 @@ TEST_CASE("momentum follows a trend, meanrev fades a stretch", "[strat][momentum
   }
   rev.market(31 * kS, "100.30", "100.32", "50", "50");  // stretched up: short
   CHECK(rev.runner.position("x", "S").to_string() == "-1");
+}
+
+namespace {
+
+// A model over the default features that always predicts `move_bps`, with
+// spread_bps's training range [0, 20] and every other feature constant.
+ot::learn::Model constant_model(float move_bps) {
+  ot::learn::Model m;
+  ot::features::FeatureSet fs;
+  m.names = fs.names();
+  m.features = ot::features::describe(fs.config());
+  m.mean.assign(m.names.size(), 0);
+  m.scale.assign(m.names.size(), 1);
+  m.lo.assign(m.names.size(), 0);
+  m.hi.assign(m.names.size(), 0);
+  m.hi[0] = 20;  // spread_bps
+  m.horizon = 1'000'000'000LL;
+  m.layers.push_back({m.names.size(),
+                      1,
+                      ot::learn::Activation::linear,
+                      std::vector<float>(m.names.size(), 0.0f),
+                      {move_bps}});
+  return m;
+}
+
+std::vector<std::string> statuses(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (const auto& l : lines) {
+    if (l.find("{\"type\":\"status\"") == 0) out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("learned: trades on the model's signal, halts outside the training range, resumes",
+          "[strat][learned]") {
+  ot::test::TempDir dir;
+  const std::string path = dir.path + "/m.model";
+  const auto m = constant_model(5);
+  REQUIRE(ot::learn::save_model(path, m));
+  Loop loop(ot::make_strategy("learned"),
+            {{"model", path}, {"symbol", "S"}, {"max_position", "2"}, {"warmup", "0.001"}});
+  CHECK(loop.strategy->tag() == "learned:" + ot::learn::model_hash(m).substr(0, 16));
+  const ot::Nanos s = 1'000'000'000LL;
+  loop.market(s, "100.00", "100.01");  // first event: warm-up starts
+  loop.market(2 * s, "100.00", "100.01");
+  REQUIRE(loop.orders().size() == 1);
+  CHECK(loop.orders()[0].side == ot::Side::buy);
+  CHECK(loop.orders()[0].qty == ot::test::dec("2"));
+  const auto order =
+      std::find_if(loop.to_exec.lines.begin(), loop.to_exec.lines.end(),
+                   [](const auto& l) { return l.starts_with("{\"type\":\"order\""); });
+  REQUIRE(order != loop.to_exec.lines.end());
+  CHECK_THAT(
+      *order,
+      Catch::Contains("\"strategy\":\"learned:" + ot::learn::model_hash(m).substr(0, 16) + "\""));
+  // A spread of 100 bps: spread_bps beyond 20 + 0.25 × 20.
+  loop.market(3 * s, "100.00", "101.00");
+  auto st = statuses(loop.to_exec.lines);
+  REQUIRE(st.size() == 1);
+  CHECK_THAT(st[0], Catch::Contains("\"event\":\"strategy_halted\"") &&
+                        Catch::Contains("spread_bps = 99.5") &&
+                        Catch::Contains("outside its training range [0, 20]"));
+  loop.market(4 * s, "100.00", "101.00");
+  CHECK(statuses(loop.to_exec.lines).size() == 1);  // said once
+  loop.market(5 * s, "99.00", "99.01");
+  st = statuses(loop.to_exec.lines);
+  REQUIRE(st.size() == 2);
+  CHECK_THAT(st[1], Catch::Contains("strategy_resumed"));
+}
+
+TEST_CASE("learned: an expired model sends nothing; a model of other features is refused",
+          "[strat][learned]") {
+  ot::test::TempDir dir;
+  const std::string path = dir.path + "/m.model";
+  auto m = constant_model(5);
+  m.expires = 1'500'000'000LL;
+  REQUIRE(ot::learn::save_model(path, m));
+  Loop loop(ot::make_strategy("learned"), {{"model", path}, {"symbol", "S"}, {"warmup", "0.001"}});
+  loop.market(1'000'000'000LL, "100.00", "100.01");
+  loop.market(2'000'000'000LL, "100.00", "100.01");
+  CHECK(loop.orders().empty());
+  const auto st = statuses(loop.to_exec.lines);
+  REQUIRE(st.size() == 1);
+  CHECK_THAT(st[0], Catch::Contains("model expired at 1970-01-01T00:00:01.5"));
+
+  m.names[3] = "something_else";
+  REQUIRE(ot::learn::save_model(path, m));
+  auto s = ot::make_strategy("learned");
+  ot::Params p;
+  s->params(p);
+  REQUIRE(p.set("model", path));
+  REQUIRE(p.set("symbol", "S"));
+  const auto v = s->validate();
+  REQUIRE_FALSE(v);
+  CHECK_THAT(v.error().message(), Catch::Contains("not this version's"));
 }

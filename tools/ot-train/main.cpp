@@ -17,19 +17,20 @@ static int program_main(int argc, char** argv) {
   CLI::App app{"Train a learned strategy and evaluate it out of sample (man ot-train)", "ot-train"};
   app.set_version_flag("--version", "ot-train 0.1.0");
   train::TrainConfig c;
-  train::TrainParams tp(c);
   std::string mode, venue, symbol, config, log_path, progress = "auto", train_until, valid_until,
                                                      maker = "0", taker = "0", latency = "0";
   std::vector<std::string> params;
   bool quiet = false, no_eval = false;
-  app.add_option("mode", mode, "supervised")->required()->check(CLI::IsMember({"supervised"}));
+  app.add_option("mode", mode, "supervised or rl")
+      ->required()
+      ->check(CLI::IsMember({"supervised", "rl"}));
   app.add_option("--data", c.data.data, "Captures, event files (.ndjson) or candle CSVs");
   app.add_option("--store", c.data.store_dir, "Or an ot-store directory");
   app.add_option("--db", c.data.db_url, "Or an ot-store PostgreSQL database");
   app.add_option("--out,-o", c.out, "The model file to write")->required();
   app.add_option("--venue", venue, "Venue of the instrument (as in the events)");
   app.add_option("--symbol", symbol, "Instrument to learn and trade")->required();
-  app.add_option("--config", config, "TOML file; its [supervised] table sets parameters");
+  app.add_option("--config", config, "TOML file; its [supervised] or [rl] table sets parameters");
   app.add_option("--param", params, "NAME=VALUE (man ot-train lists them)")->take_all();
   app.add_option("--seed", c.fit.seed, "Seed: the same seed and data give the same model bytes");
   app.add_option("--threads", c.fit.threads, "libtorch threads")->check(CLI::Range(1, 256));
@@ -38,6 +39,7 @@ static int program_main(int argc, char** argv) {
   app.add_option("--log", log_path, "Write the training log (NDJSON, one line per epoch)");
   app.add_option("--maker-fee", maker, "Evaluation: maker fee rate");
   app.add_option("--taker-fee", taker, "Evaluation: taker fee rate");
+  app.add_option("--limits", c.data.limits_file, "Evaluation: ot-risk limits file");
   app.add_option("--latency", latency, "Evaluation: order and report latency, e.g. 250us");
   app.add_option("--candle-venue", c.data.candle_venue, "Venue name for candle CSVs");
   app.add_option("--candle-symbol", c.data.candle_symbol, "Symbol name for candle CSVs");
@@ -46,6 +48,7 @@ static int program_main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("-q,--quiet", quiet, "No diagnostics on stderr");
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
+  train::TrainParams tp(c, mode == "rl");  // the agent has defaults of its own
 
   auto usage = [](const std::string& m) {
     tool::usage_error("ot-train", m);
@@ -90,23 +93,38 @@ static int program_main(int argc, char** argv) {
   }
   const bool bar = progress == "always" || (progress == "auto" && isatty(STDERR_FILENO));
   auto on_epoch = [&](const train::EpochLog& e) {
+    const bool rl = mode == "rl";
     if (log != nullptr) {
-      std::fprintf(log,
-                   "{\"epoch\":%d,\"loss\":%.9g,\"valid_loss\":%.9g,\"valid_corr\":%.9g,"
-                   "\"best\":%s}\n",
-                   e.epoch, e.loss, e.valid_loss, e.valid_corr, e.best ? "true" : "false");
+      if (rl) {
+        std::fprintf(log,
+                     "{\"episode\":%d,\"loss\":%.9g,\"reward\":%.9g,\"train_pnl\":%.9g,"
+                     "\"valid_pnl\":%.9g,\"best\":%s}\n",
+                     e.epoch, e.loss, e.reward, e.train_pnl, e.valid_pnl,
+                     e.best ? "true" : "false");
+      } else {
+        std::fprintf(log,
+                     "{\"epoch\":%d,\"loss\":%.9g,\"valid_loss\":%.9g,\"valid_corr\":%.9g,"
+                     "\"best\":%s}\n",
+                     e.epoch, e.loss, e.valid_loss, e.valid_corr, e.best ? "true" : "false");
+      }
       std::fflush(log);
     }
     if (bar) {
-      const int w = 40, n = std::min(w, e.epoch * w / std::max(1, c.fit.epochs));
-      std::fprintf(stderr, "\r[%.*s%*s] epoch %d/%d valid loss %.4g corr %.3f", n,
-                   "########################################", w - n, "", e.epoch, c.fit.epochs,
-                   e.valid_loss, e.valid_corr);
+      const int of = rl ? c.rl.episodes : c.fit.epochs;
+      const int w = 40, n = std::min(w, e.epoch * w / std::max(1, of));
+      std::fprintf(stderr, "\r[%.*s%*s] %s %d/%d ", n, "########################################",
+                   w - n, "", rl ? "episode" : "epoch", e.epoch, of);
+      if (rl) {
+        std::fprintf(stderr, "reward %.4g valid pnl %.4g", e.reward, e.valid_pnl);
+      } else {
+        std::fprintf(stderr, "valid loss %.4g corr %.3f", e.valid_loss, e.valid_corr);
+      }
     }
   };
   tool::StderrDiagnostics diag("ot-train", quiet);
   train::TrainReport report;
-  const bool ok = train::train_supervised(c, report, diag, on_epoch);
+  const bool ok = mode == "rl" ? train::train_rl(c, report, diag, on_epoch)
+                               : train::train_supervised(c, report, diag, on_epoch);
   if (bar) std::fputs("\n", stderr);
   if (log != nullptr && std::fclose(log) != 0) return tool::kExitFailure;
   if (!ok) return tool::kExitFailure;
