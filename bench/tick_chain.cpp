@@ -11,6 +11,10 @@
 //   ot-tick-chain --venue binance-futures --symbols BTCUSDT --ws-url ws://…
 //       --rest-url http://… --duration 10 [--limits risk.toml]
 //   ot-tick-chain --replay capture.raw [--gap-us G]
+//       [--also learned --param model=m.model --param symbol=BTCUSDT ...]
+//
+// --also puts another strategy in the chain ahead of the probe: what its
+// work on each top of book costs shows in the probe's timing.
 //
 // Replaying, --gap-us G pauses G µs before each frame: the CPU sits idle as
 // it does between a live chain's frames, and the figure shows what a cold
@@ -93,6 +97,12 @@ int main(int argc, char** argv) {
   app.add_option("--gap-us", gap_us, "Replaying: pause this long before each frame (idle CPU)")
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--limits", limits_path, "ot-risk limits");
+  std::string also;
+  std::vector<std::string> also_params;
+  app.add_option("--also", also,
+                 "Another strategy in the chain before the probe (its work on each top of book "
+                 "is in the probe's timing): learned, mm, ...");
+  app.add_option("--param", also_params, "NAME=VALUE for --also")->take_all();
   if (auto rc = tool::parse(app, argc, argv)) return *rc;
   lo.symbols = split_list(symbols);
   lo.channels.trade = lo.channels.quote = false;
@@ -136,6 +146,23 @@ int main(int argc, char** argv) {
   auto strategy = make_strategy("probe");
   Params params;
   strategy->params(params);
+  std::unique_ptr<Strategy> other;
+  if (!also.empty()) {
+    other = make_strategy(also);
+    Params p;
+    if (other) other->params(p);
+    for (const auto& kv : also_params) {
+      const std::size_t eq = kv.find('=');
+      if (!other || eq == std::string::npos || !p.set(kv.substr(0, eq), kv.substr(eq + 1))) {
+        tool::usage_error("ot-tick-chain", "--also " + also + ": bad strategy or --param " + kv);
+        return 2;
+      }
+    }
+    if (auto valid = other->validate(); !valid) {
+      tool::usage_error("ot-tick-chain", valid.error().message());
+      return 2;
+    }
+  }
   // The fused chain (lib/chain): book → top of book → risk marks and the
   // strategy → order → risk check → exec, as structs; the reports back as
   // structs too. The venue's market data is fed here, after the chain.
@@ -144,6 +171,7 @@ int main(int argc, char** argv) {
   fo.venue_sees_market = false;
   FusedChain chain(timed, std::move(fo), diag);
   timed.relay(chain.exec());
+  if (other) chain.add_strategy(*other, RunnerOptions{"o", "fused", "bbo"});
   chain.add_strategy(*strategy, RunnerOptions{"p", "fused", "bbo"});
   chain.start();
   tool::install_stop_signals();

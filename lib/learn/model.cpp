@@ -282,7 +282,14 @@ Result<Model> load_model(const std::string& path) {
 
 Forward::Forward(const Model& m) : m_(m) {
   std::size_t widest = m.inputs();
-  for (const Layer& l : m.layers) widest = std::max(widest, l.out);
+  for (const Layer& l : m.layers) {
+    widest = std::max(widest, l.out);
+    std::vector<float> t(l.in * l.out);
+    for (std::size_t o = 0; o < l.out; ++o) {
+      for (std::size_t i = 0; i < l.in; ++i) t[i * l.out + o] = l.w[o * l.in + i];
+    }
+    by_input_.push_back(std::move(t));
+  }
   a_.resize(widest);
   b_.resize(widest);
 }
@@ -298,22 +305,23 @@ std::span<const float> Forward::run(std::span<const double> features) {
 std::span<const float> Forward::run_normalised(std::span<const float> x) {
   const float* in = x.data();
   float* out = in == a_.data() ? b_.data() : a_.data();
-  for (const Layer& l : m_.layers) {
-    const float* w = l.w.data();
-    for (std::size_t o = 0; o < l.out; ++o, w += l.in) {
-      float s = l.b[o];
-      for (std::size_t i = 0; i < l.in; ++i) s += w[i] * in[i];
-      switch (l.activation) {
-        case Activation::relu:
-          s = s > 0 ? s : 0;
-          break;
-        case Activation::tanh:
-          s = std::tanh(s);
-          break;
-        case Activation::linear:
-          break;
-      }
-      out[o] = s;
+  for (std::size_t k = 0; k < m_.layers.size(); ++k) {
+    const Layer& l = m_.layers[k];
+    const float* w = by_input_[k].data();
+    std::copy(l.b.begin(), l.b.end(), out);
+    for (std::size_t i = 0; i < l.in; ++i, w += l.out) {
+      const float xi = in[i];
+      for (std::size_t o = 0; o < l.out; ++o) out[o] += w[o] * xi;
+    }
+    switch (l.activation) {
+      case Activation::relu:
+        for (std::size_t o = 0; o < l.out; ++o) out[o] = out[o] > 0 ? out[o] : 0;
+        break;
+      case Activation::tanh:
+        for (std::size_t o = 0; o < l.out; ++o) out[o] = std::tanh(out[o]);
+        break;
+      case Activation::linear:
+        break;
     }
     in = out;
     out = out == a_.data() ? b_.data() : a_.data();

@@ -108,6 +108,10 @@ class Forward {
 
  private:
   const Model& m_;
+  // Each layer's weights by input (in × out): the inner loop runs over the
+  // outputs, which the compiler vectorises, and each output still sums its
+  // inputs in order.
+  std::vector<std::vector<float>> by_input_;
   std::vector<float> a_, b_;
 };
 
