@@ -1,19 +1,22 @@
 // What users and venues hand over as files: the risk limits TOML, a
 // strategy's TOML section, the venues' instruments lists (OKX, Binance
-// COIN-M), contract-size specs and nats:// endpoints. Each is taken or
-// refused with a reason; a NATS subject token reads back as its text.
+// COIN-M), contract-size specs, nats:// endpoints and learned models'
+// files. Each is taken or refused with a reason; a NATS subject token reads
+// back as its text; a model taken writes out as text that reads back to the
+// same model, and runs.
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "fuzz.h"
 #include "io/nats.h"
+#include "learn/model.h"
 #include "risk/limits.h"
 #include "strat/strategy.h"
 #include "venues/venue.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const unsigned what = ot::fuzz::pick(data, size, 6);
+  const unsigned what = ot::fuzz::pick(data, size, 7);
   const std::string text(reinterpret_cast<const char*>(data), size);
   switch (what) {
     case 0: {
@@ -74,6 +77,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (ot::nats_untoken(token) != text)
         ot::fuzz::fail("a subject token that does not read back");
       (void)ot::nats_message_id(text);
+      break;
+    }
+    case 6: {
+      const auto m = ot::learn::parse_model(text);
+      if (!m) {
+        if (m.error().message().empty()) ot::fuzz::fail("a model refused without a reason");
+        break;
+      }
+      const std::string again = ot::learn::serialize(*m);
+      const auto back = ot::learn::parse_model(again);
+      if (!back || ot::learn::serialize(*back) != again) {
+        ot::fuzz::fail("a model that does not read back as written");
+      }
+      ot::learn::Forward f(*m);
+      const std::vector<double> zeros(m->inputs(), 0.0);
+      if (f.run(zeros).size() != m->outputs()) ot::fuzz::fail("a forward pass of the wrong size");
       break;
     }
     default:

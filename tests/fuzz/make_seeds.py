@@ -85,7 +85,7 @@ for capture in ("binance-spot.raw", "okx.raw", "deribit.raw"):
     put("capture", z, 2)
 
 # config: limits (0), strategy (1), OKX instruments (2), COIN-M exchangeInfo
-# (3), contract-size specs (4).
+# (3), contract-size specs (4), a learned model's file (6).
 put("config", open(os.path.join(ROOT, "examples", "risk.toml")).read(), 0)
 put("config", open(os.path.join(ROOT, "examples", "mm.toml")).read(), 1)
 for p in sorted(glob.glob(os.path.join(DATA, "okx", "http_get_instruments_*.json"))):
@@ -96,6 +96,7 @@ put("config", json.dumps({"symbols": [
     {"symbol": "ETHUSD_240628", "contractSize": 10, "contractType": "CURRENT_QUARTER"}]}), 3)
 for spec in ("okx:BTC-USDT-SWAP=0.01", "binance-delivery:BTCUSD_PERP=100", "x:y=-1", "okx:=1"):
     put("config", spec, 4)
+put("config", open(os.path.join(DATA, "learned", "tiny.model")).read(), 6)
 
 # gateway: Binance user data events (0 spot, 1 USD-M), OKX orders pushes (3),
 # Deribit private notifications (4), Alpaca orders and trade updates (5),
