@@ -184,6 +184,7 @@ class Run final : public MarketDataListener {
     before(k.close_time, false);
     auto close = Decimal::parse(k.close);
     auto volume = Decimal::parse(k.volume);
+    chain_->on_bar(k);
     if (close && volume) {
       TopOfBookEvent t;
       t.venue = k.venue;

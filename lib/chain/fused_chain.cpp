@@ -69,6 +69,10 @@ void FusedChain::on_book(const BookUpdate& u) {
   }
 }
 
+void FusedChain::on_bar(const Candle& k) {
+  for (auto& r : runners_) r->on_bar(k);
+}
+
 void FusedChain::warm_book(const BookUpdate& u) {
   warming_ = true;
   book_->apply(u);

@@ -68,6 +68,9 @@ class FusedChain final : private StrategyRunner::OrderSink {
   void on_book(const BookUpdate& u);
   void on_trade(const Trade& t);
   void on_status(const Status& s);
+  // A closed candle, to the strategies (a backtest on candles hands it on
+  // before the top of book at its close).
+  void on_bar(const Candle& k);
   // A book update before the strategies listen (a backtest window's
   // warm-up): into the book and the gateway; no strategy hears of it.
   void warm_book(const BookUpdate& u);

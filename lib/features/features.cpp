@@ -258,12 +258,28 @@ void FeatureSet::on_fill(Nanos ts, Side side, double qty) {
 
 void FeatureSet::on_bar(const Bar& bar) {
   if (bar.forming) return;
-  const double close = bar.close.to_double();
-  if (!(close > 0)) return;
+  add_bar(bar.high.to_double(), bar.low.to_double(), bar.close.to_double(), bar.volume.to_double());
+}
+
+void FeatureSet::on_bar(const Candle& k) {
+  if (k.forming) return;
+  auto num = [](std::string_view s) {
+    double v = std::nan("");
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+  };
+  const double high = num(k.high), low = num(k.low), close = num(k.close), volume = num(k.volume);
+  if (std::isfinite(high) && std::isfinite(low) && std::isfinite(volume)) {
+    add_bar(high, low, close, volume);
+  }
+}
+
+void FeatureSet::add_bar(double high, double low, double close, double volume) {
+  if (!(close > 0) || !std::isfinite(close)) return;
   closes_.push_back(close);
   if (closes_.size() > c_.bar_lookback + 1) closes_.pop_front();
-  bar_range_ = (bar.high.to_double() - bar.low.to_double()) / close;
-  bar_volume_ = bar.volume.to_double();
+  bar_range_ = (high - low) / close;
+  bar_volume_ = volume;
 }
 
 void FeatureSet::compute(Nanos now, std::span<double> out) {

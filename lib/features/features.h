@@ -102,6 +102,9 @@ class FeatureSet {
   void on_fill(Nanos ts, Side side, double qty);
   // A closed candle (forming ones are ignored).
   void on_bar(const Bar& bar);
+  // The same from a candle (a candle file's row, ot-bars' `bar` event);
+  // one whose numbers do not parse is ignored.
+  void on_bar(const Candle& candle);
 
   // The features at `now` (no earlier than the events handed in) into
   // `out`, which holds size() values.
@@ -113,6 +116,7 @@ class FeatureSet {
     std::deque<std::pair<Nanos, double>> trades;  // (ts, signed qty)
     double bought = 0, sold = 0;
   };
+  void add_bar(double high, double low, double close, double volume);
   void step_mid(Nanos ts);
   // Drops trades and mids older than the windows need at `now`.
   void prune(Nanos now);

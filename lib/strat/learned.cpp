@@ -26,6 +26,8 @@ void FeatureTap::on_top(const TopOfBookEvent& e, StrategyContext& ctx) {
 
 void FeatureTap::on_trade(const Trade& t) { set_.on_trade(t); }
 
+void FeatureTap::on_bar(const Candle& k) { set_.on_bar(k); }
+
 void FeatureTap::on_exec(const Exec& e) {
   if ((e.status != ExecStatus::partial && e.status != ExecStatus::filled) || !e.qty) return;
   set_.on_fill(e.ts, e.side, e.qty->to_double());
@@ -116,6 +118,10 @@ class Learned final : public Strategy {
 
   void on_trade(const Trade& t, StrategyContext&) override {
     if (is_for(t.venue, t.symbol, venue_, symbol_)) tap_->on_trade(t);
+  }
+
+  void on_bar(const Candle& k, StrategyContext&) override {
+    if (is_for(k.venue, k.symbol, venue_, symbol_)) tap_->on_bar(k);
   }
 
   void on_exec(const Exec& e, StrategyContext&) override { tap_->on_exec(e); }

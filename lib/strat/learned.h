@@ -18,11 +18,10 @@
 //
 // Guards: when a feature leaves its training range [lo, hi] by more than
 // range_tolerance × max(hi − lo, |lo|, |hi|) (a narrow range far from zero,
-// such as a one-tick spread in bps, is judged by its size), or the model is past its expiry, it cancels
-// what is working, sends no new order, and says so in a `status` event
-// (strategy_halted, with the feature and its value); it resumes
-// (strategy_resumed) once every feature is back in range. Features that
-// were constant in training carry no weight and are not guarded. ot-risk's
+// such as a one-tick spread in bps, is judged by its size), or the model is past its expiry, it
+// cancels what is working, sends no new order, and says so in a `status` event (strategy_halted,
+// with the feature and its value); it resumes (strategy_resumed) once every feature is back in
+// range. Features that were constant in training carry no weight and are not guarded. ot-risk's
 // limits apply to its orders as to any other.
 //
 // Orders carry "learned:<the first 16 hex digits of the model's sha256>"
@@ -52,6 +51,7 @@ class FeatureTap {
   // reads the book's depth through the context when wants_depth().
   void on_top(const TopOfBookEvent& e, StrategyContext& ctx);
   void on_trade(const Trade& t);
+  void on_bar(const Candle& k);
   // Own reports: fills move the inventory feature.
   void on_exec(const Exec& e);
 

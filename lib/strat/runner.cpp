@@ -10,10 +10,11 @@
 namespace ot {
 
 namespace {
-constexpr EventTypes kMarket = {EventType::bbo, EventType::quote, EventType::trade,
-                                EventType::status, EventType::exec};
+constexpr EventTypes kMarket = {EventType::bbo,    EventType::quote, EventType::trade,
+                                EventType::status, EventType::exec,  EventType::bar};
 constexpr EventTypes kMarketAndDepth = {EventType::bbo,    EventType::quote, EventType::trade,
-                                        EventType::status, EventType::exec,  EventType::depth};
+                                        EventType::status, EventType::exec,  EventType::depth,
+                                        EventType::bar};
 constexpr EventTypes kFeedback = {EventType::exec};
 
 // The instrument's key in the maps ("venue\x1fsymbol"), in a thread-local
@@ -88,6 +89,9 @@ bool StrategyRunner::process_line(std::string_view line, std::string_view source
     case EventType::depth:
       keep_depth(ev_.book);
       break;
+    case EventType::bar:
+      on_bar(ev_.bar);
+      break;
     default:
       break;
   }
@@ -98,6 +102,13 @@ void StrategyRunner::on_top(const TopOfBookEvent& t) {
   clock(t.recv != 0 ? t.recv : t.ts);
   if (timer_ && *timer_ <= now_) run_timer();
   strategy_.on_top(t, *this);
+}
+
+void StrategyRunner::on_bar(const Candle& k) {
+  if (k.forming) return;
+  clock(k.close_time);
+  if (timer_ && *timer_ <= now_) run_timer();
+  strategy_.on_bar(k, *this);
 }
 
 void StrategyRunner::process_feedback(std::string_view line) {

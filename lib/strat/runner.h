@@ -55,6 +55,8 @@ class StrategyRunner final : public StrategyContext {
   // Fused use: a trade and a status event as structs.
   void on_trade(const Trade& t);
   void on_status(const Status& s);
+  // Fused use: a closed candle (forming ones are not handed on).
+  void on_bar(const Candle& k);
   // Fused use: where depth() reads the book (the chain's own); without it,
   // from the stream's depth events.
   using DepthSource =

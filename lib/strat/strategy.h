@@ -138,6 +138,9 @@ class Strategy {
   // Top of book: `bbo` from ot-book or a venue `quote`.
   virtual void on_top(const TopOfBookEvent&, StrategyContext&) {}
   virtual void on_trade(const Trade&, StrategyContext&) {}
+  // A closed candle: ot-bars' `bar` events in ot-strat; in a backtest on
+  // candle files each row, just before the top of book at its close.
+  virtual void on_bar(const Candle&, StrategyContext&) {}
   // A book became invalid or valid again, a venue disconnected, ...
   virtual void on_status(const Status&, StrategyContext&) {}
   // The strategy reads the book's depth (StrategyContext::depth).

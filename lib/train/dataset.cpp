@@ -48,6 +48,9 @@ class Recorder final : public Strategy {
   void on_trade(const Trade& t, StrategyContext&) override {
     if (strat::is_for(t.venue, t.symbol, venue_, symbol_)) tap_.on_trade(t);
   }
+  void on_bar(const Candle& k, StrategyContext&) override {
+    if (strat::is_for(k.venue, k.symbol, venue_, symbol_)) tap_.on_bar(k);
+  }
 
   void on_timer(Nanos now, StrategyContext& ctx) override {
     ctx.set_timer(now + o_.step);
@@ -124,6 +127,13 @@ FeatureStats feature_stats(const Dataset& d, std::span<const std::size_t> rows) 
   }
   const double count = static_cast<double>(rows.size());
   for (double& m : s.mean) m /= count;
+  // Constant up to rounding (a microprice on candles, where bid = ask):
+  // constant, so that no weight and no guard stands on the noise.
+  for (std::size_t j = 0; j < n; ++j) {
+    if (s.hi[j] - s.lo[j] <= 1e-9 * std::max({1.0, std::abs(s.lo[j]), std::abs(s.hi[j])})) {
+      s.lo[j] = s.hi[j] = s.mean[j];
+    }
+  }
   std::vector<double> var(n, 0);
   for (std::size_t i : rows) {
     const auto r = d.row(i);

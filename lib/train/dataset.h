@@ -51,7 +51,9 @@ bool build_dataset(const BacktestConfig& data, const DatasetOptions& o, Dataset&
                    Diagnostics& diag);
 
 // Normalisation and ranges of the rows `rows` of `d`: mean and standard
-// deviation (1 for a feature constant over the rows), minimum and maximum.
+// deviation, minimum and maximum. A feature constant over the rows (to
+// 1e-9 of its size: rounding noise is no variation) has lo = hi = its
+// mean and scale 1.
 struct FeatureStats {
   std::vector<double> mean, scale, lo, hi;
   bool constant(std::size_t j) const { return hi[j] <= lo[j]; }

@@ -155,6 +155,9 @@ class Agent final : public Strategy {
   void on_trade(const Trade& tr, StrategyContext&) override {
     if (strat::is_for(tr.venue, tr.symbol, venue_, symbol_)) tap_.on_trade(tr);
   }
+  void on_bar(const Candle& k, StrategyContext&) override {
+    if (strat::is_for(k.venue, k.symbol, venue_, symbol_)) tap_.on_bar(k);
+  }
   void on_exec(const Exec& e, StrategyContext&) override {
     tap_.on_exec(e);
     if ((e.status != ExecStatus::partial && e.status != ExecStatus::filled) || !e.qty || !e.price) {

@@ -125,6 +125,25 @@ TEST_CASE("features: the book, trades, fills and candles", "[features]") {
   CHECK(x.at(kT0 + 15 * kSecond, "bar_return_5_bps") == 0);  // fewer than 6 closes
   for (double c : {103.0, 104.0, 105.0, 106.0}) f.on_bar(bar(c, c, c, c, 1));
   CHECK(x.at(kT0 + 15 * kSecond, "bar_return_5_bps") == Approx(std::log(106.0 / 102) * 1e4));
+
+  // A candle (a file's row, a bar event) gives what the bar gives.
+  FeatureSet g;
+  Values y(g);
+  for (double c : {100.0, 102.0, 101.0, 103.0, 104.0, 105.0, 106.0}) g.on_bar(bar(c, c, c, c, 1));
+  g.on_bar(bar(106, 108, 105, 107, 4));
+  ot::Candle k;
+  k.open = "107";
+  k.high = "109.5";
+  k.low = "106";
+  k.close = "108";
+  k.volume = "6";
+  g.on_bar(k);
+  k.close = "x";  // does not parse: ignored
+  g.on_bar(k);
+  CHECK(y.at(kT0, "bar_return_bps") == Approx(std::log(108.0 / 107) * 1e4));
+  CHECK(y.at(kT0, "bar_range_bps") == Approx(3.5 / 108 * 1e4));
+  CHECK(y.at(kT0, "bar_log_volume") == Approx(std::log(7.0)));
+  CHECK(y.at(kT0, "bar_return_5_bps") == Approx(std::log(108.0 / 103) * 1e4));
 }
 
 TEST_CASE("features: realised volatility of one-second mid returns", "[features]") {

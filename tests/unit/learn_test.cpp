@@ -243,13 +243,13 @@ TEST_CASE("dataset: samples at t are unchanged when every event after t is alter
 
 TEST_CASE("linear fit: recovers a planted linear relation, the same bytes every time", "[train]") {
   ot::train::Dataset d;
-  d.names = {"a", "b", "constant"};
+  d.names = {"a", "b", "constant", "rounding"};
   std::mt19937_64 rng(1);
   std::normal_distribution<double> n(0, 1);
   for (int i = 0; i < 2000; ++i) {
     const double a = n(rng) * 3 + 1, b = n(rng);
     d.t.push_back(i * kSec);
-    d.x.insert(d.x.end(), {a, b, 7.0});
+    d.x.insert(d.x.end(), {a, b, 7.0, 0.5 + 1e-14 * n(rng)});  // constant but for rounding
     d.mid.push_back(100);
     d.move.push_back(2 * a - 5 * b + 0.5 + 0.01 * n(rng));
   }
@@ -267,6 +267,8 @@ TEST_CASE("linear fit: recovers a planted linear relation, the same bytes every 
   CHECK(l.w[2] == 0);  // constant in training: no weight
   CHECK(m.lo[2] == 7);
   CHECK(m.hi[2] == 7);
+  CHECK(l.w[3] == 0);  // rounding noise is no variation
+  CHECK(m.lo[3] == m.hi[3]);
   CHECK(ot::train::score(m, d, valid).valid_corr > 0.9999);
   CHECK(ot::learn::serialize(must(ot::train::fit_supervised(d, train, valid, o))) ==
         ot::learn::serialize(m));
@@ -309,3 +311,30 @@ TEST_CASE("mlp fit: the same seed gives the same model bytes, another seed anoth
         ot::learn::serialize(m));
 }
 #endif
+
+TEST_CASE("dataset: candle files give the candle features", "[train]") {
+  ot::BacktestConfig c;
+  c.data = {data_path("candles/binance-adabtc-1m-2021-11-27.csv")};
+  c.params = {{"symbol", "BTC-PERPETUAL"}};
+  ot::train::DatasetOptions o;
+  o.step = 60 * kSec;
+  o.horizon = 60 * kSec;
+  o.warmup = 0;
+  ot::train::Dataset d;
+  Quiet diag;
+  REQUIRE(ot::train::build_dataset(c, o, d, diag));
+  REQUIRE(d.rows() >= 8);
+  const auto col = [&](std::string_view name) {
+    return static_cast<std::size_t>(std::find(d.names.begin(), d.names.end(), name) -
+                                    d.names.begin());
+  };
+  std::size_t moved = 0;
+  for (std::size_t i = 1; i < d.rows(); ++i) {
+    const double ret = d.row(i)[col("bar_return_bps")];
+    const double want = 1e4 * std::log(d.mid[i] / d.mid[i - 1]);  // the closes, as the mid
+    CHECK(ret == Approx(want).margin(1e-9));
+    CHECK(d.row(i)[col("bar_log_volume")] > 0);
+    moved += ret != 0;
+  }
+  CHECK(moved > 0);
+}
