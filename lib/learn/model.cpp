@@ -145,7 +145,7 @@ Result<Model> parse_model(std::string_view text) {
   Model m;
   std::size_t pos = 0, line_no = 0;
   bool magic = false, hashed = false;
-  auto fail = [&](std::string what) {
+  auto fail = [&](const std::string& what) {
     return Error(ErrorCode::corrupt, "line " + std::to_string(line_no) + ": " + what);
   };
   while (pos < text.size()) {

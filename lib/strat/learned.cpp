@@ -53,7 +53,7 @@ class Learned final : public Strategy {
   }
 
   Result<> validate() override {
-    auto fail = [](std::string what) {
+    auto fail = [](const std::string& what) {
       return Error(ErrorCode::invalid_argument, "learned: " + what);
     };
     if (path_.empty()) return fail("--model is required");

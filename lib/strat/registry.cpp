@@ -3,7 +3,7 @@
 namespace ot {
 
 const std::vector<StrategyFactory>& builtin_strategies() {
-  static const std::vector<StrategyFactory> kAll = {
+  static const std::vector<StrategyFactory> all = {
       {"mm", "Avellaneda-Stoikov market maker", strat::make_market_maker},
       {"momentum", "EMA crossover on the mid or trades", strat::make_momentum},
       {"meanrev", "z-score of the mid against a rolling mean", strat::make_mean_reversion},
@@ -11,7 +11,7 @@ const std::vector<StrategyFactory>& builtin_strategies() {
       {"learned", "a model trained by ot-train (supervised or rl)", strat::make_learned},
       {"probe", "tick-to-trade probe: an IOC at the bid per top-of-book change", strat::make_probe},
   };
-  return kAll;
+  return all;
 }
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name) {

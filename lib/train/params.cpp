@@ -1,6 +1,7 @@
 #include "train/params.h"
 
 #include <charconv>
+#include <utility>
 
 #include "backtest/latency.h"
 
@@ -40,7 +41,7 @@ TrainParams::TrainParams(TrainConfig& c, bool rl) : c_(c) {
 }
 
 Result<> TrainParams::apply() {
-  auto bad = [](std::string what) { return Error(ErrorCode::invalid_argument, what); };
+  auto bad = [](std::string what) { return Error(ErrorCode::invalid_argument, std::move(what)); };
   auto duration = [&](const std::string& name, const std::string& text, Nanos& out) -> Result<> {
     auto d = parse_duration(text);
     if (!d || *d < 0) return bad(name + ": not a duration: '" + text + "'");
