@@ -26,7 +26,7 @@ root = os.path.join(tmp, "root")
 subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
 programs = sorted(os.listdir(os.path.join(root, "usr/bin")))
 check(programs == ["ot-backtest", "ot-bars", "ot-book", "ot-dash", "ot-exec", "ot-feed", "ot-risk", "ot-sim",
-                   "ot-store", "ot-strat"], f"programs in /usr/bin: {programs}")
+                   "ot-store", "ot-strat", "ot-train"], f"programs in /usr/bin: {programs}")
 capture = os.path.join(DATA, "okx.raw")
 
 
