@@ -85,6 +85,12 @@ std::string version_word() {
 
 }  // namespace
 
+Nanos longest_window(const FeatureConfig& c) {
+  Nanos longest = c.vol_window;
+  for (Nanos w : c.windows) longest = std::max(longest, w);
+  return longest;
+}
+
 std::string describe(const FeatureConfig& c) {
   std::string out = version_word();
   out += " depths=";

@@ -74,6 +74,10 @@ struct FeatureConfig {
   std::size_t bar_lookback = 5;
 };
 
+// How much data the features need before every window is full: the
+// longest trade or return window, or the volatility window.
+Nanos longest_window(const FeatureConfig& c);
+
 // The configuration as one line ("v1 depths=1,5,10 windows=1s,10s,60s
 // vol=60s/1s fill_cap=3600s bars=5"): a model file keeps it, and a
 // FeatureSet made from the line computes the same features.

@@ -87,11 +87,7 @@ class Learned final : public Strategy {
     forward_ = std::make_unique<learn::Forward>(*model_);
     x_.assign(model_->inputs(), 0.0);
     tag_ = "learned:" + learn::model_hash(*model_).substr(0, 16);
-    if (warmup_s_ <= 0) {
-      Nanos longest = 0;
-      for (Nanos w : config->windows) longest = std::max(longest, w);
-      warmup_s_ = static_cast<double>(std::max(longest, config->vol_window)) * 1e-9;
-    }
+    if (warmup_s_ <= 0) warmup_s_ = static_cast<double>(features::longest_window(*config)) * 1e-9;
     return {};
   }
 

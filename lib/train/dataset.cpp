@@ -14,11 +14,7 @@ namespace {
 class Recorder final : public Strategy {
  public:
   Recorder(const DatasetOptions& o, Dataset& out) : o_(o), out_(out), tap_(o.features) {
-    warmup_ = o.warmup;
-    if (warmup_ < 0) {
-      warmup_ = o.features.vol_window;
-      for (Nanos w : o.features.windows) warmup_ = std::max(warmup_, w);
-    }
+    warmup_ = o.warmup >= 0 ? o.warmup : features::longest_window(o.features);
     out_.names = tap_.features().names();
     row_.resize(out_.names.size());
   }

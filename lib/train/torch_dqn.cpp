@@ -128,11 +128,7 @@ class Agent final : public Strategy {
  public:
   Agent(DqnTrainer::Impl& t, EpisodeStats& out)
       : t_(t), out_(out), tap_(t.data.features), x_(t.inputs), s_(t.inputs), prev_s_(t.inputs) {
-    warmup_ = t.data.warmup;
-    if (warmup_ < 0) {
-      warmup_ = t.data.features.vol_window;
-      for (Nanos w : t.data.features.windows) warmup_ = std::max(warmup_, w);
-    }
+    warmup_ = t.data.warmup >= 0 ? t.data.warmup : features::longest_window(t.data.features);
   }
 
   std::string_view name() const override { return "rl"; }
