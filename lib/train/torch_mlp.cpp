@@ -68,10 +68,12 @@ double corr(torch::nn::Sequential& net, const torch::Tensor& x, const torch::Ten
 
 }  // namespace
 
-Result<std::vector<learn::Layer>> train_mlp(std::span<const float> x, std::span<const float> y,
-                                            std::span<const float> valid_x,
-                                            std::span<const float> valid_y, std::size_t cols,
-                                            const FitOptions& o, const EpochFn& log) {
+namespace {
+
+Result<std::vector<learn::Layer>> train(std::span<const float> x, std::span<const float> y,
+                                        std::span<const float> valid_x,
+                                        std::span<const float> valid_y, std::size_t cols,
+                                        const FitOptions& o, const EpochFn& log) {
   if (o.epochs < 1 || o.batch < 1 || !(o.lr > 0)) {
     return Error(ErrorCode::invalid_argument, "mlp: need epochs ≥ 1, batch ≥ 1 and lr > 0");
   }
@@ -125,6 +127,19 @@ Result<std::vector<learn::Layer>> train_mlp(std::span<const float> x, std::span<
   }
   if (!validate) kept = export_layers(net);
   return kept;
+}
+
+}  // namespace
+
+Result<std::vector<learn::Layer>> train_mlp(std::span<const float> x, std::span<const float> y,
+                                            std::span<const float> valid_x,
+                                            std::span<const float> valid_y, std::size_t cols,
+                                            const FitOptions& o, const EpochFn& log) {
+  try {
+    return train(x, y, valid_x, valid_y, cols, o, log);
+  } catch (const std::exception& e) {  // libtorch reports with c10::Error
+    return Error(ErrorCode::refused, std::string("libtorch: ") + e.what());
+  }
 }
 
 std::vector<float> torch_forward(const learn::Model& m, std::span<const float> x) {

@@ -13,7 +13,8 @@ namespace ot::train {
 
 // Trains an mlp on normalised inputs (rows × cols, row by row) and moves;
 // the model's layers (the caller sets the rest). Picks the epoch by the
-// validation loss as fit_supervised says.
+// validation loss as fit_supervised says. libtorch's own failures come back
+// as `refused` errors.
 Result<std::vector<learn::Layer>> train_mlp(std::span<const float> x, std::span<const float> y,
                                             std::span<const float> valid_x,
                                             std::span<const float> valid_y, std::size_t cols,

@@ -283,37 +283,43 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
   const std::string episode_path = c.out + ".episode";
   double best = -std::numeric_limits<double>::infinity();
   std::vector<learn::Layer> kept;
-  for (int episode = 1; episode <= c.rl.episodes; ++episode) {
-    EpisodeStats es;
-    BacktestConfig bt = c.data;
-    bt.filter.from = p.w.train_from;
-    bt.filter.to = p.w.train_to;
-    bt.strategy = "rl";
-    bt.make_strategy = [&dqn, &es] { return dqn.make_agent(es); };
-    BacktestResult r;
-    if (!run_backtest(bt, r, diag)) return false;
-    model.layers = dqn.layers();
-    if (auto s = save_model(episode_path, model); !s) {
-      diag.error("", s.error().message());
-      return false;
+  try {
+    for (int episode = 1; episode <= c.rl.episodes; ++episode) {
+      EpisodeStats es;
+      BacktestConfig bt = c.data;
+      bt.filter.from = p.w.train_from;
+      bt.filter.to = p.w.train_to;
+      bt.strategy = "rl";
+      bt.make_strategy = [&dqn, &es] { return dqn.make_agent(es); };
+      BacktestResult r;
+      if (!run_backtest(bt, r, diag)) return false;
+      model.layers = dqn.layers();
+      if (auto s = save_model(episode_path, model); !s) {
+        diag.error("", s.error().message());
+        return false;
+      }
+      const PolicyScore v =
+          evaluate_policy(c, "learned", episode_path, p.w.valid_from, p.w.valid_to, diag);
+      if (!v.ok) return false;
+      EpochLog e;
+      e.epoch = episode;
+      e.loss = es.steps > 0 ? es.loss / static_cast<double>(es.steps) : 0;
+      e.reward = es.reward;
+      e.train_pnl = r.metric("pnl");
+      for (const auto& [k, val] : v.metrics) {
+        if (k == "pnl") e.valid_pnl = val;
+      }
+      e.best = e.valid_pnl > best;
+      if (e.best) {
+        best = e.valid_pnl;
+        kept = model.layers;
+      }
+      if (log) log(e);
     }
-    const PolicyScore v =
-        evaluate_policy(c, "learned", episode_path, p.w.valid_from, p.w.valid_to, diag);
-    if (!v.ok) return false;
-    EpochLog e;
-    e.epoch = episode;
-    e.loss = es.steps > 0 ? es.loss / static_cast<double>(es.steps) : 0;
-    e.reward = es.reward;
-    e.train_pnl = r.metric("pnl");
-    for (const auto& [k, val] : v.metrics) {
-      if (k == "pnl") e.valid_pnl = val;
-    }
-    e.best = e.valid_pnl > best;
-    if (e.best) {
-      best = e.valid_pnl;
-      kept = model.layers;
-    }
-    if (log) log(e);
+  } catch (const std::exception& e) {  // libtorch reports with c10::Error
+    diag.error("", std::string("libtorch: ") + e.what());
+    std::remove(episode_path.c_str());
+    return false;
   }
   std::remove(episode_path.c_str());
   if (!kept.empty()) model.layers = kept;  // else every validation failed: the last
