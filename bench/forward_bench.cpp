@@ -1,7 +1,7 @@
 // The learned strategy's forward pass per call: our own (learn/model.h,
-// what `ot-strat learned` runs) next to libtorch's on the same model and
-// inputs, one sample at a time as a strategy decides; and the largest
-// difference between their outputs.
+// what `ot-strat learned` runs, normalisation included) next to libtorch's
+// on the same model and (normalised) inputs, one sample at a time as a strategy decides; and the
+// largest difference between their outputs.
 //
 //   ot-bench-forward MODEL [--calls N]
 #include <torch/torch.h>
@@ -61,8 +61,14 @@ int main(int argc, char** argv) {
   }
   ot::learn::Forward own(m);
   float sink = 0;
+  // Ours as the strategy calls it: raw features in, normalised, then the
+  // layers.
+  std::vector<double> raw(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    raw[i] = m.mean[i % n] + m.scale[i % n] * static_cast<double>(x[i]);
+  }
   const double own_ns = ns_per_call(calls, [&](int i) {
-    sink += own.run_normalised(std::span<const float>(x).subspan((i % distinct) * n, n))[0];
+    sink += own.run(std::span<const double>(raw).subspan((i % distinct) * n, n))[0];
   });
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> inputs;

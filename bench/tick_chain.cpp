@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+    if (!other) {
+      tool::usage_error("ot-tick-chain", "--also: unknown strategy '" + also + "'");
+      return 2;
+    }
     if (auto valid = other->validate(); !valid) {
       tool::usage_error("ot-tick-chain", valid.error().message());
       return 2;

@@ -175,7 +175,8 @@ class Run final : public MarketDataListener {
   }
 
   void on_candle(const Candle& k) override {
-    if (window(k.open_time) != Window::in) return;
+    // The strategy sees a candle at its close: the close decides.
+    if (window(k.close_time) != Window::in) return;
     ledger_->on_candle(k);
     before(k.open_time);
     paper_->on_candle(k);

@@ -240,6 +240,9 @@ Result<Model> parse_model(std::string_view text) {
       m.lo.size() != m.names.size() || m.hi.size() != m.names.size()) {
     return Error(ErrorCode::corrupt, "feature names and statistics missing or of different sizes");
   }
+  for (double s : m.scale) {
+    if (!(s > 0)) return Error(ErrorCode::corrupt, "a feature scale that is not positive");
+  }
   if (m.layers.empty() || m.layers.back().w.size() != m.layers.back().in * m.layers.back().out ||
       m.layers.back().b.size() != m.layers.back().out) {
     return Error(ErrorCode::corrupt, "no complete layer");

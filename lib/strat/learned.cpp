@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "learn/model.h"
 #include "strat/common.h"
@@ -98,17 +99,17 @@ class Learned final : public Strategy {
     if (venue_.empty()) venue_ = e.venue;
     top_.update(e);
     tap_->on_top(e, ctx);
-    if (start_ == 0) start_ = ctx.now();
+    if (!start_) start_ = ctx.now();
     if (targets_.empty() || model_->step <= 0) return decide(ctx);
     // An rl policy acts on the clock it was trained on.
     if (!clock_started_) {
       clock_started_ = true;
-      ctx.set_timer((ctx.now() / model_->step + 1) * model_->step);
+      ctx.set_timer(next_tick(ctx.now(), model_->step));
     }
   }
 
   void on_timer(Nanos now, StrategyContext& ctx) override {
-    ctx.set_timer(now + model_->step);
+    ctx.set_timer(next_tick(now, model_->step));
     decide(ctx);
   }
 
@@ -128,7 +129,7 @@ class Learned final : public Strategy {
   void decide(StrategyContext& ctx) {
     const Nanos now = ctx.now();
     if (!top_.valid || !tap_->features().ready()) return;
-    if (static_cast<double>(now - start_) * 1e-9 < warmup_s_) return;
+    if (static_cast<double>(now - *start_) * 1e-9 < warmup_s_) return;
     tap_->features().compute(now, x_);
     if (!guard(ctx)) return;
     const auto out = forward_->run(x_);
@@ -153,33 +154,34 @@ class Learned final : public Strategy {
 
   // False (after saying so once) while the model must not trade.
   bool guard(StrategyContext& ctx) {
-    std::string why;
-    if (model_->expires != 0 && ctx.now() >= model_->expires) {
-      why = "model expired at " + format_iso8601(model_->expires);
-    } else {
-      for (std::size_t i = 0; i < x_.size(); ++i) {
-        const double lo = model_->lo[i], hi = model_->hi[i];
-        if (hi <= lo) continue;  // constant in training: no weight
-        // A narrow range far from zero (a one-tick spread in bps) is
-        // judged by its size, not its width.
-        const double slack =
-            range_tolerance_ * std::max(hi - lo, std::max(std::abs(lo), std::abs(hi)));
-        if (x_[i] >= lo - slack && x_[i] <= hi + slack) continue;
-        why = fmt::format("feature {} = {:.6g} outside its training range [{:.6g}, {:.6g}]",
-                          model_->names[i], x_[i], lo, hi);
+    const bool expired = model_->expires != 0 && ctx.now() >= model_->expires;
+    std::size_t out = x_.size();  // the first feature out of range
+    for (std::size_t i = 0; !expired && i < x_.size(); ++i) {
+      const double lo = model_->lo[i], hi = model_->hi[i];
+      if (hi <= lo) continue;  // constant in training: no weight
+      // A narrow range far from zero (a one-tick spread in bps) is
+      // judged by its size, not its width.
+      const double slack =
+          range_tolerance_ * std::max(hi - lo, std::max(std::abs(lo), std::abs(hi)));
+      if (x_[i] < lo - slack || x_[i] > hi + slack) {
+        out = i;
         break;
       }
     }
-    if (why.empty()) {
+    if (!expired && out == x_.size()) {
       if (halted_) {
         halted_ = false;
         ctx.status(venue_, symbol_, "strategy_resumed", "features back in their training range");
       }
       return true;
     }
-    if (!halted_) {
+    if (!halted_) {  // said once, so formatted once
       halted_ = true;
       cancel_working(ctx);
+      const std::string why =
+          expired ? "model expired at " + format_iso8601(model_->expires)
+                  : fmt::format("feature {} = {:.6g} outside its training range [{:.6g}, {:.6g}]",
+                                model_->names[out], x_[out], model_->lo[out], model_->hi[out]);
       ctx.status(venue_, symbol_, "strategy_halted", why);
     }
     return false;
@@ -203,7 +205,8 @@ class Learned final : public Strategy {
   Top top_;
   TargetTrader trader_;
   Decimal target_{0, 0};
-  Nanos start_ = 0, signal_at_ = 0;
+  std::optional<Nanos> start_;  // the first event of its instrument
+  Nanos signal_at_ = 0;
   bool halted_ = false, clock_started_ = false;
 };
 

@@ -62,6 +62,11 @@ class FeatureTap {
   std::vector<Level> bids_, asks_;
 };
 
+// The first tick of a clock of period `step` (ticks at multiples of it)
+// after `now`: where a strategy acting on the clock sets its next timer, so
+// that a gap in the data skips ticks instead of delaying the clock.
+inline Nanos next_tick(Nanos now, Nanos step) { return (now / step + 1) * step; }
+
 std::unique_ptr<Strategy> make_learned();
 
 }  // namespace ot::strat

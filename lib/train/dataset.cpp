@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "strat/common.h"
 #include "strat/learned.h"
@@ -35,10 +36,10 @@ class Recorder final : public Strategy {
     if (!strat::is_for(e.venue, e.symbol, venue_, symbol_)) return;
     top_.update(e);
     tap_.on_top(e, ctx);
-    if (start_ < 0) {
+    if (!start_) {
       start_ = ctx.now();
       // The clock's ticks fall on multiples of the step.
-      ctx.set_timer((ctx.now() / o_.step + 1) * o_.step);
+      ctx.set_timer(strat::next_tick(ctx.now(), o_.step));
     }
   }
   void on_trade(const Trade& t, StrategyContext&) override {
@@ -49,8 +50,8 @@ class Recorder final : public Strategy {
   }
 
   void on_timer(Nanos now, StrategyContext& ctx) override {
-    ctx.set_timer(now + o_.step);
-    if (!top_.valid || !tap_.features().ready() || now - start_ < warmup_) return;
+    ctx.set_timer(strat::next_tick(now, o_.step));
+    if (!top_.valid || !tap_.features().ready() || now - *start_ < warmup_) return;
     tap_.features().compute(now, row_);
     out_.t.push_back(now);
     out_.x.insert(out_.x.end(), row_.begin(), row_.end());
@@ -64,7 +65,8 @@ class Recorder final : public Strategy {
   strat::Top top_;
   std::string venue_, symbol_;
   std::vector<double> row_;
-  Nanos start_ = -1, warmup_ = 0;
+  std::optional<Nanos> start_;  // the first event of its instrument
+  Nanos warmup_ = 0;
 };
 
 }  // namespace
@@ -137,7 +139,7 @@ FeatureStats feature_stats(const Dataset& d, std::span<const std::size_t> rows) 
   }
   for (std::size_t j = 0; j < n; ++j) {
     const double sd = std::sqrt(var[j] / count);
-    s.scale[j] = s.constant(j) || !(sd > 0) ? 1.0 : sd;
+    s.scale[j] = s.constant(j) || !(sd > 0) ? std::max(1.0, std::abs(s.mean[j])) : sd;
   }
   return s;
 }

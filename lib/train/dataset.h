@@ -53,7 +53,7 @@ bool build_dataset(const BacktestConfig& data, const DatasetOptions& o, Dataset&
 // Normalisation and ranges of the rows `rows` of `d`: mean and standard
 // deviation, minimum and maximum. A feature constant over the rows (to
 // 1e-9 of its size: rounding noise is no variation) has lo = hi = its
-// mean and scale 1.
+// mean and scale max(1, |mean|).
 struct FeatureStats {
   std::vector<double> mean, scale, lo, hi;
   bool constant(std::size_t j) const { return hi[j] <= lo[j]; }

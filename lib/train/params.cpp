@@ -59,8 +59,10 @@ Result<> TrainParams::apply() {
   if (!purge_.empty()) {
     if (auto r = duration("purge", purge_, c_.purge); !r) return r;
   }
-  if (c_.dataset.step <= 0 || c_.dataset.horizon <= 0)
-    return bad("step and horizon must be positive");
+  if (c_.dataset.step <= 0 || c_.dataset.horizon < c_.dataset.step) {
+    return bad("step must be positive and horizon at least one step");
+  }
+  if (batch_ > replay_) return bad("batch must not exceed replay");
   c_.fit.hidden.clear();
   std::string_view h = hidden_;
   while (!h.empty()) {

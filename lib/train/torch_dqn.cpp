@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "strat/common.h"
@@ -143,9 +144,9 @@ class Agent final : public Strategy {
     if (venue_.empty()) venue_ = e.venue;
     top_.update(e);
     tap_.on_top(e, ctx);
-    if (start_ < 0) {
+    if (!start_) {
       start_ = ctx.now();
-      ctx.set_timer((ctx.now() / t_.data.step + 1) * t_.data.step);
+      ctx.set_timer(strat::next_tick(ctx.now(), t_.data.step));
     }
   }
   void on_trade(const Trade& tr, StrategyContext&) override {
@@ -165,13 +166,12 @@ class Agent final : public Strategy {
   }
 
   void on_timer(Nanos now, StrategyContext& ctx) override {
-    ctx.set_timer(now + t_.data.step);
-    if (!top_.valid || !tap_.features().ready() || now - start_ < warmup_) return;
+    ctx.set_timer(strat::next_tick(now, t_.data.step));
+    if (!top_.valid || !tap_.features().ready() || now - *start_ < warmup_) return;
     tap_.features().compute(now, x_);
     for (std::size_t j = 0; j < x_.size(); ++j) {
-      s_[j] = t_.stats.constant(j)
-                  ? 0.0f
-                  : static_cast<float>((x_[j] - t_.stats.mean[j]) / t_.stats.scale[j]);
+      // As learn::Forward normalises when the model is served.
+      s_[j] = static_cast<float>((x_[j] - t_.stats.mean[j]) / t_.stats.scale[j]);
     }
     const double mid = top_.mid(), max_pos = t_.max_position.to_double();
     const double pos = ctx.position(venue_, symbol_).to_double();
@@ -207,7 +207,8 @@ class Agent final : public Strategy {
   int prev_a_ = 1;
   double cash_ = 0, prev_equity_ = 0;
   bool acted_ = false;
-  Nanos start_ = -1, warmup_ = 0;
+  std::optional<Nanos> start_;  // the first event of its instrument
+  Nanos warmup_ = 0;
 };
 
 }  // namespace

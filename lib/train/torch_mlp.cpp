@@ -126,6 +126,10 @@ Result<std::vector<learn::Layer>> train(std::span<const float> x, std::span<cons
     if (validate && since_best >= o.patience) break;
   }
   if (!validate) kept = export_layers(net);
+  if (kept.empty()) {
+    return Error(ErrorCode::invalid_argument,
+                 "mlp: no epoch with a finite validation loss (a smaller lr may help)");
+  }
   return kept;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 
+#include "core/time.h"
 #include "net/crypto.h"
 
 #ifdef OT_HAVE_TORCH
@@ -143,7 +144,14 @@ bool prepare(const TrainConfig& c, TrainReport& report, Prepared& p, Diagnostics
     return false;
   }
   const Nanos purge = c.purge >= 0 ? c.purge : c.dataset.horizon;
-  p.w = split(c, p.d.t.front(), p.d.t.back() + c.dataset.step, purge);
+  const Nanos t0 = p.d.t.front(), t1 = p.d.t.back() + c.dataset.step;
+  p.w = split(c, t0, t1, purge);
+  if (!(t0 < p.w.train_to && p.w.train_to < p.w.valid_to && p.w.valid_to < t1)) {
+    diag.error("", fmt::format("the training window must end before the validation window, and "
+                               "both inside the data ({} to {})",
+                               format_iso8601(t0), format_iso8601(t1)));
+    return false;
+  }
   report.windows = p.w;
   p.train = p.d.select(p.w.train_from, p.w.train_to - c.dataset.horizon);
   p.valid = p.d.select(p.w.valid_from, p.w.valid_to - c.dataset.horizon);
@@ -253,6 +261,7 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
   diag.error("", "rl needs libtorch: this build has none (configure with -DOT_WITH_TORCH=ON)");
   return false;
 #else
+  report.rl = true;
   Prepared p;
   if (!prepare(c, report, p, diag)) return false;
   const auto max_position = Decimal::parse(c.max_position);
@@ -260,7 +269,18 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
     diag.error("", "max_position: not a positive quantity: '" + c.max_position + "'");
     return false;
   }
-  const FeatureStats stats = feature_stats(p.d, p.train);
+  FeatureStats stats = feature_stats(p.d, p.train);
+  // The agent's own state never moves in the sampled data (nothing traded
+  // there): its normalisation and range are what the agent can reach.
+  for (std::size_t j = 0; j < p.d.names.size(); ++j) {
+    if (p.d.names[j] == "inventory") {
+      const double max = max_position->to_double();
+      stats.mean[j] = 0, stats.scale[j] = max, stats.lo[j] = -max, stats.hi[j] = max;
+    } else if (p.d.names[j] == "since_fill_s") {
+      const double cap = static_cast<double>(c.dataset.features.fill_cap) * 1e-9;
+      stats.mean[j] = 0, stats.scale[j] = cap, stats.lo[j] = 0, stats.hi[j] = cap;
+    }
+  }
   learn::Model model;
   model.kind = "rl";
   model.target = "action_value";
@@ -278,12 +298,18 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
   model.info.emplace_back("inventory_penalty", number(c.rl.inventory_penalty));
   // The agent acts once a step over the training window, each episode.
   const auto steps = static_cast<std::size_t>((p.w.train_to - p.w.train_from) / c.dataset.step);
-  DqnTrainer dqn(c.dataset, stats, c.fit, c.rl, *max_position,
-                 steps * static_cast<std::size_t>(std::max(1, c.rl.episodes)));
   const std::string episode_path = c.out + ".episode";
   double best = -std::numeric_limits<double>::infinity();
   std::vector<learn::Layer> kept;
+  // The greedy policy of each episode, for its validation run (removed at
+  // the end, whatever the outcome).
+  struct Remove {
+    const std::string& path;
+    ~Remove() { std::remove(path.c_str()); }
+  } remove_episode{episode_path};
   try {
+    DqnTrainer dqn(c.dataset, stats, c.fit, c.rl, *max_position,
+                   steps * static_cast<std::size_t>(std::max(1, c.rl.episodes)));
     for (int episode = 1; episode <= c.rl.episodes; ++episode) {
       EpisodeStats es;
       BacktestConfig bt = c.data;
@@ -318,10 +344,8 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
     }
   } catch (const std::exception& e) {  // libtorch reports with c10::Error
     diag.error("", std::string("libtorch: ") + e.what());
-    std::remove(episode_path.c_str());
     return false;
   }
-  std::remove(episode_path.c_str());
   if (!kept.empty()) model.layers = kept;  // else every validation failed: the last
   return save(c.out, model, report, diag) && finish(c, p, report, diag);
 #endif
@@ -334,8 +358,8 @@ std::string report_lines(const TrainReport& r) {
                        r.windows.test_from, r.windows.test_to);
     for (const auto& [k, v] : p.metrics) out += fmt::format(",\"{}\":{}", k, number(v));
     if (p.policy == "learned") {
-      out += fmt::format(",\"pred_corr\":{},\"model\":\"{}\"", number(r.test.valid_corr),
-                         r.model_hash);
+      if (!r.rl) out += fmt::format(",\"pred_corr\":{}", number(r.test.valid_corr));
+      out += fmt::format(",\"model\":\"{}\"", r.model_hash);
     } else if (p.policy == "linear") {
       out += fmt::format(",\"pred_corr\":{}", number(r.linear_test.valid_corr));
     }

@@ -9,9 +9,10 @@
 //
 // Walk-forward split of the samples' time range [T0, T1):
 //   train [T0, a) · purge · valid [a + purge, b) · purge · test [b + purge, T1)
-// with a and b from explicit times or fractions of the range. The purge
-// (default: the horizon) keeps the labels of one window, which look a
-// horizon ahead, out of the next.
+// with a and b from explicit times or fractions of the range. The samples
+// of the training and validation windows also stop a horizon before their
+// window's end, so no label reaches past it; the purge (default: the
+// horizon) keeps the next window's features clear of the labels' span.
 //
 // Threading: single-threaded (the backtests run one after another).
 #pragma once
@@ -82,6 +83,7 @@ struct TrainReport {
   EpochLog valid, test;  // prediction quality of the model kept
   EpochLog linear_test;  // and of the linear baseline
   std::string model_hash, data_sha256;
+  bool rl = false;                    // an agent: no prediction figures (valid, test)
   std::vector<PolicyScore> policies;  // on the test window
 };
 

@@ -137,6 +137,10 @@ check(open(rl1, "rb").read() == open(rl2, "rb").read() and o1 == o2,
       "rl: the same seed gives the same agent and evaluation")
 rl_text = open(rl1).read()
 check("kind rl" in rl_text and "actions short flat long" in rl_text, "rl: the model file is an agent's")
+fields = {l.split(" ", 1)[0]: l.split(" ")[1:] for l in rl_text.splitlines()}
+inv = fields["names"].index("inventory")
+check([float.fromhex(fields[k][inv]) for k in ("mean", "scale", "lo", "hi")] == [0, 1, -1, 1],
+      "rl: the agent's own position is an input it was trained on (inventory over [-1, 1])")
 rl_log = [json.loads(l) for l in open(os.path.join(tmp, "rl.log"))]
 check(len(rl_log) == 2 and all({"episode", "reward", "train_pnl", "valid_pnl"} <= e.keys() for e in rl_log),
       "rl: the log has a line per episode")

@@ -27,7 +27,9 @@ ot::learn::Model random_model(const std::vector<std::size_t>& widths, std::uint6
   std::normal_distribution<float> n(0.0f, 1.0f);
   ot::learn::Model m;
   for (std::size_t i = 0; i < widths.front(); ++i) {
-    m.names.push_back("f" + std::to_string(i));
+    std::string name = "f";  // (built with +=: GCC 12 warns wrongly on "f" + to_string)
+    name += std::to_string(i);
+    m.names.push_back(name);
     m.mean.push_back(0.25 * static_cast<double>(i));
     m.scale.push_back(1.0 + 0.5 * static_cast<double>(i));
     m.lo.push_back(-1.0 - static_cast<double>(i));

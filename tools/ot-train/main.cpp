@@ -128,7 +128,12 @@ static int program_main(int argc, char** argv) {
   if (bar) std::fputs("\n", stderr);
   if (log != nullptr && std::fclose(log) != 0) return tool::kExitFailure;
   if (!ok) return tool::kExitFailure;
-  if (!quiet) {
+  if (!quiet && report.rl) {
+    std::fprintf(stderr,
+                 "ot-train: %s: %zu training, %zu validation, %zu test samples; sha256 %s\n",
+                 c.out.c_str(), report.train_rows, report.valid_rows, report.test_rows,
+                 report.model_hash.c_str());
+  } else if (!quiet) {
     std::fprintf(stderr,
                  "ot-train: %s: %zu training, %zu validation, %zu test samples; validation "
                  "corr %.3f, test corr %.3f; sha256 %s\n",
