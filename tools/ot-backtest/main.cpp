@@ -47,7 +47,8 @@ static int program_main(int argc, char** argv) {
   app.add_option("--venue", c.filter.venues, "Stored data: only these venues")->delimiter(',');
   app.add_option("--from", from, "From this time (files: the strategy's window)");
   app.add_option("--to", to, "Up to this time (files: the strategy's window)");
-  app.add_option("--strategy", c.strategy, "Strategy: mm, momentum, meanrev, twap, learned")->required();
+  app.add_option("--strategy", c.strategy, "Strategy: mm, momentum, meanrev, twap, learned")
+      ->required();
   app.add_option("--config", c.config_file, "TOML file; its [STRATEGY] section sets parameters");
   app.add_option("--param", params, "NAME=VALUE; NAME=A,B,C runs a grid")->take_all();
   app.add_option("--symbols", c.symbols, "One strategy instance per symbol")->delimiter(',');
