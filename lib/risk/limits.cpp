@@ -22,8 +22,8 @@ Result<> decimal_of(const toml::node& n, std::string_view key, Decimal& out) {
   std::optional<Decimal> d;
   if (auto s = n.value<std::string>())
     d = Decimal::parse(*s);
-  else if (auto i = n.value<std::int64_t>())
-    d = Decimal{*i, 0};
+  else if (const auto* i = n.as_integer())  // not value<>(): it converts floats, out of range too
+    d = Decimal{i->get(), 0};
   if (!d) {
     return bad(n, std::string(key) +
                       ": expected a decimal (write it as a string, \"0.5\", to keep it exact)");
@@ -48,9 +48,9 @@ Result<> number_of(const toml::node& n, std::string_view key, Num& out) {
 
 template <class Int>
 Result<> integer_of(const toml::node& n, std::string_view key, Int& out) {
-  auto v = n.value<std::int64_t>();
-  if (!v) return bad(n, std::string(key) + ": expected an integer");
-  out = static_cast<Int>(*v);
+  const auto* v = n.as_integer();  // a float, even a whole one, is refused
+  if (v == nullptr) return bad(n, std::string(key) + ": expected an integer");
+  out = static_cast<Int>(v->get());
   return {};
 }
 

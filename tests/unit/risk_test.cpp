@@ -224,6 +224,12 @@ hedge_symbol = "BTC-PERPETUAL"
   CHECK_THAT(limits_error("[defaults]\nmax_ordr_qty = \"1\"\n"),
              Catch::Contains("line 2") && Catch::Contains("max_ordr_qty"));
   CHECK_THAT(limits_error("[defaults]\nmax_order_qty = 1.5\n"), Catch::Contains("decimal"));
+  // Floats beyond any integer: refused, never converted (that was undefined
+  // behaviour, found by the config fuzz harness).
+  CHECK_THAT(limits_error("[defaults]\nmax_notional = 444444444444444444444444444440.05\n"),
+             Catch::Contains("decimal"));
+  CHECK_THAT(limits_error("[account]\nmax_open_orders = 1e30\n"), Catch::Contains("integer"));
+  CHECK_THAT(limits_error("[account]\nmax_open_orders = 20.0\n"), Catch::Contains("integer"));
   CHECK_FALSE(limits_error("[account\n").empty());
   CHECK_THAT(limits_error("[greeks.\"deribit:BTC\"]\ndelta_band = 1\n"),
              Catch::Contains("hedge_symbol"));
