@@ -351,6 +351,19 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag, cons
 #endif
 }
 
+std::string log_line(const EpochLog& e, bool rl) {
+  const char* best = e.best ? "true" : "false";
+  if (rl) {
+    return fmt::format(
+        "{{\"episode\":{},\"loss\":{},\"reward\":{},\"train_pnl\":{},\"valid_pnl\":{},"
+        "\"best\":{}}}\n",
+        e.epoch, number(e.loss), number(e.reward), number(e.train_pnl), number(e.valid_pnl), best);
+  }
+  return fmt::format(
+      "{{\"epoch\":{},\"loss\":{},\"valid_loss\":{},\"valid_corr\":{},\"best\":{}}}\n", e.epoch,
+      number(e.loss), number(e.valid_loss), number(e.valid_corr), best);
+}
+
 std::string report_lines(const TrainReport& r) {
   std::string out;
   for (const auto& p : r.policies) {

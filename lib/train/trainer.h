@@ -112,6 +112,11 @@ bool train_rl(const TrainConfig& c, TrainReport& report, Diagnostics& diag,
 PolicyScore evaluate_policy(const TrainConfig& c, const std::string& policy,
                             const std::string& model, Nanos from, Nanos to, Diagnostics& diag);
 
+// One line of the training log (NDJSON): epoch, loss, valid_loss,
+// valid_corr, best; for rl: episode, loss, reward, train_pnl, valid_pnl,
+// best (a figure that is not finite as null).
+std::string log_line(const EpochLog& e, bool rl);
+
 // The report as NDJSON lines, one per policy: {"policy":..,"window":"test",..}.
 std::string report_lines(const TrainReport& r);
 

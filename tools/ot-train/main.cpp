@@ -95,18 +95,7 @@ static int program_main(int argc, char** argv) {
   auto on_epoch = [&](const train::EpochLog& e) {
     const bool rl = mode == "rl";
     if (log != nullptr) {
-      if (rl) {
-        std::fprintf(log,
-                     "{\"episode\":%d,\"loss\":%.9g,\"reward\":%.9g,\"train_pnl\":%.9g,"
-                     "\"valid_pnl\":%.9g,\"best\":%s}\n",
-                     e.epoch, e.loss, e.reward, e.train_pnl, e.valid_pnl,
-                     e.best ? "true" : "false");
-      } else {
-        std::fprintf(log,
-                     "{\"epoch\":%d,\"loss\":%.9g,\"valid_loss\":%.9g,\"valid_corr\":%.9g,"
-                     "\"best\":%s}\n",
-                     e.epoch, e.loss, e.valid_loss, e.valid_corr, e.best ? "true" : "false");
-      }
+      std::fputs(train::log_line(e, rl).c_str(), log);
       std::fflush(log);
     }
     if (bar) {
