@@ -8,10 +8,13 @@
 #                                              ot-dash -PUSH-+  <------------+
 # Usage: examples/tmux-dash.sh [CAPTURE] [SPEED]
 # then open the URL in ot-dash's pane (it carries the access token).
+# OT_DASH_LISTEN (127.0.0.1:8080) and OT_RUN (/tmp/ot-dash, the endpoints'
+# folder) move it elsewhere.
 here=$(cd "$(dirname "$0")" && pwd)
 capture=${1:-$here/../tests/data/binance-futures.raw}
 speed=${2:-1}
-run=/tmp/ot-dash
+run=${OT_RUN:-/tmp/ot-dash}
+listen=${OT_DASH_LISTEN:-127.0.0.1:8080}
 mkdir -p $run
 tmux new-session -d -s dash -n chain \
   "ot-exec --venue paper --in ipc://$run/risk --fills-out ipc://$run/fills --fills-subscribers 2 --out ipc://$run/all --out-pattern pub"
@@ -20,7 +23,7 @@ tmux split-window -t dash -v \
 tmux split-window -t dash -v \
   "ot-strat --in ipc://$run/bbo --out ipc://$run/strat --fills ipc://$run/fills --config $here/mm.toml mm"
 tmux split-window -t dash -h \
-  "ot-dash --in ipc://$run/all --orders ipc://$run/dash --listen 127.0.0.1:8080"
+  "ot-dash --in ipc://$run/all --orders ipc://$run/dash --listen $listen"
 tmux split-window -t dash -h \
   "ot-book --in ipc://$run/md --out ipc://$run/bbo --pass-book --emit bbo depth=20"
 tmux split-window -t dash -h \

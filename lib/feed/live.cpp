@@ -127,10 +127,12 @@ class LiveFeed final : public SyncActions {
     }
     if (r.kind == FrameKind::error) {
       ++stats_.errors;
+      if (parse_errors_ != nullptr) parse_errors_->inc();
       diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames), r.error);
     }
     if (guard_.take_error(bad_level_)) {
       ++stats_.errors;
+      if (parse_errors_ != nullptr) parse_errors_->inc();
       diag_.error(std::string(venue_.name()) + " frame " + std::to_string(stats_.frames),
                   bad_level_);
     }
@@ -360,6 +362,8 @@ class LiveFeed final : public SyncActions {
   metrics::Histogram* frame_latency_ =
       o_.runtime != nullptr ? o_.runtime->stage("frame_to_event") : nullptr;
   std::uint64_t frames_timed_ = 0;
+  metrics::Counter* parse_errors_ =
+      o_.runtime != nullptr ? o_.runtime->parse_errors(venue_.name()) : nullptr;
   Nanos connected_at_ = 0;
 };
 

@@ -36,6 +36,7 @@ struct Source {
   bool disconnect = false;
   std::unique_ptr<FrameParser> parser;
   std::unique_ptr<BookSyncGuard> guard;
+  metrics::Counter* parse_errors = nullptr;  // of its venue, once a frame was read
 };
 
 void sleep_until_mono(Nanos t) {
@@ -50,6 +51,16 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
   std::vector<Source> sources(inputs.size());
   bool ok = true;
   std::string where, bad_level;
+  metrics::Runtime* rt = options.runtime;
+  metrics::StageTimer stage(rt != nullptr ? rt->stage("frame_to_event") : nullptr);
+  // Errors before a source's venue is known count under --venue's, or
+  // "unknown".
+  metrics::Counter* unknown_errors =
+      rt != nullptr ? rt->parse_errors(options.venue.empty() ? "unknown" : options.venue) : nullptr;
+  auto count_error = [&](Source& s) {
+    ++stats.errors;
+    if (metrics::Counter* c = s.parse_errors != nullptr ? s.parse_errors : unknown_errors) c->inc();
+  };
 
   // Reads the next usable line of a source (skipping bad stamps).
   auto advance = [&](Source& s) {
@@ -62,7 +73,7 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
         return;
       }
       if (!split_capture_line(line, s.recv, s.frame)) {
-        ++stats.errors;
+        count_error(s);
         where = s.in->name() + ":" + std::to_string(s.in->line_number());
         diag.error(where, "not a capture line (expected 'YYYY-MM-DDTHH:MM:SS.fffffffZ <frame>')");
         continue;
@@ -131,7 +142,7 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
         s.parser = make_detected_parser(s.frame);
       }
       if (!s.parser) {
-        ++stats.errors;
+        count_error(s);
         where = s.in->name() + ":" + std::to_string(s.in->line_number());
         diag.error(where, "cannot tell the venue from this frame (use --venue)");
         advance(s);
@@ -141,7 +152,14 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
       s.guard = std::make_unique<BookSyncGuard>(v != nullptr ? v->book_rules() : BookRules{},
                                                 counted, nullptr);
     }
+    stage.begin();
     FrameResult r = s.parser->parse(s.frame, s.recv, *s.guard);
+    stage.end();
+    // A detected parser knows its venue for sure once it has read a frame
+    // (Binance spot or USD-M).
+    if (rt != nullptr && s.parse_errors == nullptr) {
+      s.parse_errors = rt->parse_errors(s.parser->venue());
+    }
     switch (r.kind) {
       case FrameKind::data:
         break;
@@ -152,13 +170,13 @@ bool replay_impl(std::vector<std::unique_ptr<LineInput>>& inputs, const ReplayOp
         ++stats.skipped;
         break;
       case FrameKind::error:
-        ++stats.errors;
+        count_error(s);
         where = s.in->name() + ":" + std::to_string(s.in->line_number());
         diag.error(where, r.error);
         break;
     }
     if (s.guard->take_error(bad_level)) {
-      ++stats.errors;
+      count_error(s);
       diag.error(s.in->name() + ":" + std::to_string(s.in->line_number()), bad_level);
     }
     advance(s);

@@ -18,6 +18,7 @@
 #include "book/book_engine.h"
 #include "core/event_encoder.h"
 #include "io/input.h"
+#include "metrics/runtime.h"
 
 namespace ot {
 
@@ -25,6 +26,10 @@ struct ReplayOptions {
   double speed = 0;   // 0: as fast as possible; 1: real time; 10: ten times faster
   std::string venue;  // empty: detect per input
   bool raw = false;   // write the capture lines themselves instead of events
+  // Optional (--metrics): the stage "frame_to_event" timed (a frame handed
+  // to its parser to its events written) and ot_parse_errors_total{venue}
+  // counted; null: nothing is timed or counted.
+  metrics::Runtime* runtime = nullptr;
 };
 
 struct ReplayStats {

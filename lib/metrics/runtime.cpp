@@ -46,6 +46,14 @@ Histogram* Runtime::stage(std::string_view name) const {
       {{"stage", std::string(name)}});
 }
 
+Counter* Runtime::parse_errors(std::string_view venue) const {
+  if (!exporter_) return nullptr;
+  return &registry().counter(
+      "ot_parse_errors_total",
+      "Frames and capture lines that could not be parsed, and book levels refused, by venue.",
+      {{"venue", std::string(venue)}});
+}
+
 bool Runtime::default_ready(std::string& why) const {
   if (ended_.load(std::memory_order_relaxed)) {
     why = "input ended";

@@ -57,6 +57,10 @@ class Runtime {
   // The latency histogram of a stage, ot_stage_latency_seconds{stage};
   // null without an exporter (nothing is timed).
   Histogram* stage(std::string_view name) const;
+  // ot_parse_errors_total{venue}: frames from a venue or a capture that
+  // could not be parsed, exported from this call on (at 0 until the first);
+  // null without an exporter (nothing is counted).
+  Counter* parse_errors(std::string_view venue) const;
 
  private:
   explicit Runtime(std::size_t symbol_cap) : meter_(registry(), symbol_cap) {}

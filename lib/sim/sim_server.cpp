@@ -670,6 +670,9 @@ asio::awaitable<void> Server::player() {
     co_await t.async_wait(asio::use_awaitable);
   };
   Nanos clock_origin = 0;  // monotonic time of timeline_[0] (shifted by pauses)
+  // A frame played into the books to its bytes queued for every client
+  // that wants it (a skipped frame: to its books updated).
+  metrics::StageTimer stage(o_.runtime != nullptr ? o_.runtime->stage("sim") : nullptr);
   for (std::size_t i = 0; i < timeline_.size(); ++i) {
     // Pause while nobody listens.
     Nanos paused_at = 0;
@@ -696,11 +699,15 @@ asio::awaitable<void> Server::player() {
       }
     }
     if (o_.delay_ms > 0) co_await wait(std::chrono::milliseconds(o_.delay_ms));
+    stage.begin();
     const bool track = latency_log_ && p.route && !p.route->symbol.empty();
     std::optional<Level> bid0, ask0;
     if (track) top_of(p.route->symbol, bid0, ask0);
     market_.play(p);
-    if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) continue;
+    if (!p.route || p.route->snapshot_only || skip_.count(i + 1) != 0) {
+      stage.end();
+      continue;
+    }
     std::string stamp;  // a top-changing frame: logged when written
     if (track) {
       std::optional<Level> bid1, ask1;
@@ -715,6 +722,7 @@ asio::awaitable<void> Server::player() {
     for (ConnectionBase* c : conns_) {
       if (c->wants(p.route->topic)) c->deliver(p.frame, stamp);
     }
+    stage.end();
   }
   ended_at_ = mono_ns();
   if (latency_log_) std::fflush(latency_log_);

@@ -5,6 +5,8 @@ what the build's give, and its man pages, completions and examples are
 where Debian looks for them."""
 import glob
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 
@@ -46,6 +48,17 @@ page = os.path.join(man, "man1/ot-feed.1")
 check(os.path.exists(page) and open(page).readline().startswith(".TH OT-FEED 1"),
       "ot-feed(1) where man looks (/usr/share/man/man1)")
 check(os.path.exists(os.path.join(man, "man7/ot-events.7")), "ot-events(7) installed")
+if shutil.which("man") is None:
+    print("skipped: `man -M <root>/usr/share/man ot-feed` (man is not installed)")
+else:
+    # man(1) itself finds and formats the installed pages.
+    env = dict(os.environ, MANPAGER="cat", PAGER="cat", MANWIDTH="100", LC_ALL="C.UTF-8")
+    env.pop("MANPATH", None)
+    for args, want in ((["ot-feed"], r"^NAME\n\s+ot-feed - "),
+                       (["7", "ot-metrics"], r"^\s+9472\s+ot-dash\s+ot-trading-dash\.service")):
+        r = subprocess.run(["man", "-M", man] + args, env=env, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and re.search(want, r.stdout, re.M) is not None,
+              f"man -M /usr/share/man {' '.join(args)} shows the installed page {r.stderr[-200:]}")
 for path in ("usr/share/bash-completion/completions/ot-bars", "usr/share/zsh/vendor-completions/_ot-bars",
              "usr/share/fish/vendor_completions.d/ot-bars.fish",
              "usr/share/doc/optitrade/examples/07-candles.sh",

@@ -1,8 +1,11 @@
 """The example systemd units are sandboxed: `systemd-analyze security
 --offline=yes` scores every system unit under examples/ at 2.0 or below,
 and each has the directives the deployment relies on: Type=notify with a
-watchdog, a restart policy, --metrics. (examples/cron's unit is a user
-service: it runs as its user and takes the seccomp part.)
+watchdog, a restart policy, --metrics. examples/cron's unit is scored and
+sandboxed too; being a oneshot user service (a batch job, run by the
+user's own manager as that user), it is exempt from the checks for a
+long-running system service only: User=, Type=notify with a watchdog, a
+restart policy and --metrics.
 
 And the programs speak systemd's notify protocol: under a NOTIFY_SOCKET of
 the test's own (what systemd gives a Type=notify unit) with WATCHDOG_USEC
@@ -19,9 +22,16 @@ import time
 from common import BIN, check, finish
 
 ROOT = os.environ.get("OT_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
-units = sorted(p for p in glob.glob(os.path.join(ROOT, "examples", "**", "*.service"),
-                                    recursive=True) if "/cron/" not in p)
-check(len(units) >= 9, f"{len(units)} units under examples/")
+units = sorted(glob.glob(os.path.join(ROOT, "examples", "**", "*.service"), recursive=True))
+check(len(units) >= 13, f"{len(units)} units under examples/")
+names = {os.path.basename(p) for p in units}
+# A unit for every long-running program, and the nightly backtest's.
+for unit in ("ot-trading-feed.service", "ot-trading-book.service", "ot-trading-strat.service",
+             "ot-trading-risk.service", "ot-trading-exec.service", "ot-trading-bars.service",
+             "ot-trading-dash.service", "ot-sim.service", "ot-recorder.service",
+             "ot-backtest-nightly.service"):
+    check(unit in names, f"examples/ has {unit}")
+ports = {}
 for path in units:
     name = os.path.relpath(path, os.path.join(ROOT, "examples"))
     r = subprocess.run(["systemd-analyze", "security", "--offline=yes", os.path.basename(path)],
@@ -35,6 +45,10 @@ for path in units:
             "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service"]
     missing = [n.strip() for n in need if n not in text]
     check(not missing, f"{name}: sandboxing directives present {missing}")
+    if "/cron/" in path:
+        check("Type=oneshot\n" in text and "PrivateUsers=yes\n" in text,
+              f"{name}: a oneshot user service, in a user namespace of its own")
+        continue
     check(re.search(r"^(User=(?!root)\S+|DynamicUser=yes)$", text, re.M) is not None,
           f"{name}: runs as a user that is not root")
     check("Type=notify\n" in text and re.search(r"^WatchdogSec=\d+s?$", text, re.M) is not None,
@@ -42,6 +56,15 @@ for path in units:
     check(re.search(r"^Restart=(on-failure|always)$", text, re.M) is not None,
           f"{name}: restarted on failure")
     check("--metrics " in text, f"{name}: serves metrics")
+    # The fixed ports of ot-metrics(7)'s plan: one a program, on every host.
+    for m in re.finditer(r"--metrics 127\.0\.0\.1:(\d+)", text):
+        program = re.findall(r"\b(ot-[a-z]+)\s", text[:m.start()])[-1]
+        check(ports.setdefault(m.group(1), program) == program,
+              f"{name}: metrics port {m.group(1)} is {program}'s alone ({ports[m.group(1)]})")
+plan = open(os.path.join(ROOT, "man", "ot-metrics.7")).read()
+for port, program in sorted(ports.items()):
+    check(re.search(rf"{port}\s+{program}\b", plan) is not None,
+          f"ot-metrics(7)'s port plan names {port} {program}")
 
 
 def notifications(sock, seconds):

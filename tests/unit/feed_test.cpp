@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include "feed/book_sync.h"
@@ -85,4 +86,47 @@ TEST_CASE("URLs for venues and local servers", "[net]") {
   CHECK(ot::net::parse_url("https://www.okx.com")->port == "443");
   CHECK_FALSE(ot::net::parse_url("ftp://x"));
   CHECK_FALSE(ot::net::parse_url("ws://"));
+}
+
+TEST_CASE("replay with metrics counts parse errors by venue and times frame_to_event",
+          "[feed][metrics]") {
+  using namespace ot;
+  auto& registry = metrics::registry();
+  auto& errors = registry.counter("ot_parse_errors_total", "", {{"venue", "binance-futures"}});
+  auto& stage = registry.histogram("ot_stage_latency_seconds", "", {{"stage", "frame_to_event"}});
+  test::TempDir dir;
+  const std::string path = dir.path + "/capture.raw";
+  std::istringstream capture(test::read_file(test::data_path("binance-futures.raw")));
+  std::string text, line;
+  for (int i = 0; i < 64 && std::getline(capture, line); ++i) text += line + "\n";
+  // A frame cut short, and a line that is not a capture line.
+  text += "2021-07-22T22:26:00.0000000Z {\"stream\":\"sushiusdt@depth@100ms\",\"data\":{\"e\":\n";
+  text += "not a capture line\n";
+  test::write_file(path, text);
+  auto replay = [&](metrics::Runtime* rt) {
+    std::vector<std::unique_ptr<LineInput>> inputs;
+    inputs.push_back(test::must(open_input(path)));
+    ReplayOptions options;
+    options.runtime = rt;
+    test::Lines out;
+    test::Quiet diag;
+    ReplayStats stats;
+    REQUIRE(run_replay(inputs, options, out, diag, stats));
+    CHECK(stats.errors == 2);
+    CHECK(stats.frames >= 64);
+  };
+
+  SECTION("without --metrics nothing is counted or timed") {
+    const std::uint64_t errors0 = errors.value(), timed0 = stage.count();
+    replay(nullptr);
+    CHECK(errors.value() == errors0);
+    CHECK(stage.count() == timed0);
+  }
+  SECTION("with --metrics each error counts once, under the capture's venue") {
+    auto rt = test::must(metrics::Runtime::start({"127.0.0.1:0"}));
+    const std::uint64_t errors0 = errors.value(), timed0 = stage.count();
+    replay(rt.get());
+    CHECK(errors.value() == errors0 + 2);
+    CHECK(stage.count() - timed0 >= 64 / metrics::StageTimer::kSampleEvery);
+  }
 }

@@ -155,13 +155,15 @@ static int program_main(int argc, char** argv) {
       });
     }
     input->set_idle_hook([&rt] { rt->waiting(); });
-    readers.emplace_back([input, &mu, &state, &open_inputs, &diag] {
+    readers.emplace_back([input, &mu, &state, &open_inputs, &diag, &rt] {
       EventDecoder decoder({EventType::book, EventType::depth, EventType::bbo, EventType::quote,
                             EventType::trade, EventType::status, EventType::exec});
       DecodedEvent ev;
       std::string_view line;
+      metrics::StageTimer stage(rt->stage("dash"));  // a line read to its state applied
       while (!tool::g_stop && input->next(line)) {
         if (is_blank(line)) continue;
+        stage.begin();
         const bool ok = static_cast<bool>(decoder.decode(line, ev));
         std::lock_guard<std::mutex> lock(mu);
         if (ok) {
@@ -169,6 +171,7 @@ static int program_main(int argc, char** argv) {
         } else {
           state.malformed(input->name());
         }
+        stage.end();
       }
       if (!input->error().empty()) diag.error(input->name(), input->error());
       --open_inputs;

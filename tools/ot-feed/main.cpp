@@ -90,6 +90,7 @@ static int program_main(int argc, char** argv) {
       inputs.push_back(std::move(in));
     }
     ReplayStats stats;
+    ro.runtime = rt.get();
     rt->ready();
     ok = run_replay(inputs, ro, *out, diag, stats);
     rt->input_ended();
