@@ -13,8 +13,10 @@
 #include <cstring>
 #include <zmq.hpp>
 
+#include "core/json_out.h"
 #include "core/time.h"
 #include "io/nats.h"
+#include "io/shm_ring.h"
 
 namespace ot {
 namespace {
@@ -288,6 +290,91 @@ class ZmqLineInput final : public LineInput {
   std::size_t max_ = max_line_bytes();
 };
 
+// A reader of a shared-memory ring (io/shm_ring.h).
+class ShmLineInput final : public LineInput {
+ public:
+  ShmLineInput(std::unique_ptr<shm::Consumer> ring, std::string name)
+      : ring_(std::move(ring)), name_(std::move(name)) {
+    ring_->set_padding(kLinePadding);
+  }
+
+  bool next(std::string_view& line) override {
+    if (held_) {
+      held_ = false;
+      line = record_;
+      return true;
+    }
+    // A burst is read on, with the idle hook now and then (as a pipe's).
+    if ((++count_ & 63) == 0 && idle_due()) idle();
+    for (;;) {
+      std::uint64_t lost = 0;
+      switch (ring_->try_read(record_, lost)) {
+        case shm::Consumer::Read::record:
+          if (lost > 0) {
+            // Said before the record after the loss.
+            gap_ = transport_status_line("shm", "gap",
+                                         name_ + ": reader '" + ring_->reader() +
+                                             "' fell behind: " + std::to_string(lost) +
+                                             " events lost");
+            gap_.append(kLinePadding, '\0');
+            line = std::string_view(gap_.data(), gap_.size() - kLinePadding);
+            held_ = true;
+            return true;
+          }
+          line = record_;
+          return true;
+        case shm::Consumer::Read::ended:
+          return false;
+        case shm::Consumer::Read::none:
+          break;
+      }
+      idle();
+      if (!has_wait_hook()) {
+        ring_->wait(-1);
+        continue;
+      }
+      WaitResult w;
+      while ((w = wait(WaitTarget{-1, nullptr, ring_.get()})) == WaitResult::again) {
+      }
+      if (w == WaitResult::stop) return false;
+    }
+  }
+  std::uint64_t line_number() const override { return 0; }
+  const std::string& name() const override { return name_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  std::unique_ptr<shm::Consumer> ring_;
+  std::string name_, error_, gap_;
+  std::string_view record_;
+  bool held_ = false;
+  unsigned count_ = 0;
+};
+
+}  // namespace
+
+std::string transport_status_line(std::string_view transport, std::string_view event,
+                                  std::string_view detail) {
+  std::string line = R"({"type":"status","venue":")";
+  append_escaped(line, transport);
+  line += R"(","ts":)";
+  line += std::to_string(now_ns());
+  line += R"(,"event":")";
+  append_escaped(line, event);
+  line += R"(","detail":")";
+  append_escaped(line, detail);
+  line += "\"}";
+  return line;
+}
+
+namespace {
+
+Result<std::unique_ptr<shm::Consumer>> open_ring_reader(const std::string& uri) {
+  auto e = shm::parse_shm_uri(uri);
+  if (!e) return e.error();
+  return shm::Consumer::open(*e, program_invocation_short_name);
+}
+
 }  // namespace
 
 std::size_t max_line_bytes() {
@@ -308,7 +395,9 @@ void report_bad_lines(LineInput& in, Diagnostics& diag) {
   });
 }
 
-bool is_endpoint_uri(std::string_view uri) { return is_zmq_uri(uri) || is_nats_uri(uri); }
+bool is_endpoint_uri(std::string_view uri) {
+  return is_zmq_uri(uri) || is_nats_uri(uri) || shm::is_shm_uri(uri);
+}
 
 bool is_zmq_uri(std::string_view uri) {
   return uri.rfind("tcp://", 0) == 0 || uri.rfind("ipc://", 0) == 0 ||
@@ -324,6 +413,12 @@ Result<std::unique_ptr<LineInput>> open_input(const std::string& uri, const Inpu
     auto e = parse_nats_uri(uri);
     if (!e) return e.error();
     return open_nats_input(*e);
+  }
+  if (shm::is_shm_uri(uri)) {
+    auto r = open_ring_reader(uri);
+    if (!r) return r.error();
+    return std::unique_ptr<LineInput>(
+        std::make_unique<ShmLineInput>(std::move(r).value(), uri.substr(0, uri.find('?'))));
   }
   if (is_zmq_uri(uri)) {
     try {
@@ -352,6 +447,7 @@ Result<std::unique_ptr<LineInput>> open_input(const std::string& uri, const Inpu
 }
 
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms) {
+  if (target.shm != nullptr) return target.shm->wait(timeout_ms);
   zmq::pollitem_t item{target.zmq_socket, target.fd, ZMQ_POLLIN, 0};
   try {
     return zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) > 0;
@@ -361,6 +457,7 @@ bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms) {
 }
 
 int readiness_fd(const LineInput::WaitTarget& target) {
+  if (target.shm != nullptr) return target.shm->arm_fd();
   if (target.zmq_socket == nullptr) return target.fd;
   int fd = -1;
   std::size_t size = sizeof fd;
@@ -368,6 +465,7 @@ int readiness_fd(const LineInput::WaitTarget& target) {
 }
 
 bool readable_now(const LineInput::WaitTarget& target) {
+  if (target.shm != nullptr) return target.shm->ready();
   if (target.zmq_socket != nullptr) {
     int events = 0;
     std::size_t size = sizeof events;
@@ -378,17 +476,26 @@ bool readable_now(const LineInput::WaitTarget& target) {
 }
 
 struct FeedbackInput::Impl {
-  // A ZeroMQ SUB socket, or a NATS subscription.
+  // A ZeroMQ SUB socket, a NATS subscription or a shared-memory ring.
   std::unique_ptr<zmq::context_t> ctx;
   std::unique_ptr<zmq::socket_t> sock;
   std::unique_ptr<NatsReceiver> nats;
+  std::unique_ptr<shm::Consumer> ring;
   std::string buf;
   Nanos looked = 0;  // monotonic time of the last drain
 
   int fd() const {
+    if (ring) return ring->arm_fd();
     return nats ? nats->fd() : readiness_fd(LineInput::WaitTarget{-1, sock->handle()});
   }
   bool recv_one(const std::function<void(std::string_view)>& fn) {
+    if (ring) {
+      std::string_view line;
+      std::uint64_t lost = 0;
+      if (ring->try_read(line, lost) != shm::Consumer::Read::record) return false;
+      fn(line);
+      return true;
+    }
     if (nats) {
       std::string_view line;
       if (!nats->try_next(line)) return false;
@@ -424,6 +531,14 @@ Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
     impl->nats = std::move(r).value();
     return std::unique_ptr<FeedbackInput>(new FeedbackInput(std::move(impl), e->name()));
   }
+  if (shm::is_shm_uri(uri)) {
+    auto r = open_ring_reader(uri);
+    if (!r) return r.error();
+    impl->ring = std::move(r).value();
+    impl->ring->set_padding(kLinePadding);
+    return std::unique_ptr<FeedbackInput>(
+        new FeedbackInput(std::move(impl), uri.substr(0, uri.find('?'))));
+  }
   try {
     impl->ctx = std::make_unique<zmq::context_t>(1);
     impl->sock = std::make_unique<zmq::socket_t>(*impl->ctx, zmq::socket_type::sub);
@@ -457,6 +572,20 @@ bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
   // does the main input before it waits) has none pending. So one poll(2)
   // waits on both, and ZMQ_EVENTS is asked only of a main socket that
   // signalled.
+  if (main.shm != nullptr || impl_->ring) {
+    // A ring's spin and yield phases first, watching both.
+    shm::Consumer* spinner = main.shm != nullptr ? main.shm : impl_->ring.get();
+    const std::int64_t deadline =
+        timeout_ms < 0 ? INT64_MAX : mono_ns() + Nanos{timeout_ms} * 1'000'000;
+    const bool either = spinner->spin(deadline, [&] {
+      return (main.shm != nullptr && main.shm->ready()) || (impl_->ring && impl_->ring->ready());
+    });
+    if (either) {
+      if (impl_->ring && impl_->ring->ready()) drain(fn);
+      if (main.shm != nullptr ? main.shm->ready() : readable_now(main)) return true;
+      if (timeout_ms >= 0) return false;
+    }
+  }
   const int fills_fd = impl_->fd();
   const int main_fd = readiness_fd(main);
   const Nanos until = timeout_ms < 0 ? 0 : mono_ns() + Nanos{timeout_ms} * 1'000'000;
@@ -466,7 +595,10 @@ bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
     if (timeout_ms >= 0) left = static_cast<int>(std::max<Nanos>(0, until - mono_ns()) / 1'000'000);
     const int rc = ::poll(fds, main_fd >= 0 ? 2 : 1, left);
     if (rc < 0) return false;  // EINTR: let the caller look at its stop flag
-    if (fds[1].revents != 0 && (main.zmq_socket == nullptr || readable_now(main))) return true;
+    if (fds[1].revents != 0 &&
+        ((main.zmq_socket == nullptr && main.shm == nullptr) || readable_now(main))) {
+      return true;
+    }
     if (fds[0].revents != 0) drain(fn);
     if (rc == 0 || timeout_ms >= 0) return false;  // let the caller run its timers
   }

@@ -20,6 +20,10 @@
 
 namespace ot {
 
+namespace shm {
+class Consumer;
+}
+
 inline constexpr std::size_t kLinePadding = 64;
 
 // The longest line an input hands out: 16 MiB, or $OT_MAX_LINE bytes (at
@@ -68,11 +72,13 @@ class LineInput {
     last_idle_ = mono_ns();
   }
 
-  // What the input is about to wait on: a file descriptor (pipes, stdin) or
-  // a ZeroMQ socket handle. Files on disk never wait.
+  // What the input is about to wait on: a file descriptor (pipes, stdin),
+  // a ZeroMQ socket handle, or a shared-memory ring's reader (io/shm_ring.h).
+  // Files on disk never wait.
   struct WaitTarget {
     int fd = -1;
     void* zmq_socket = nullptr;
+    shm::Consumer* shm = nullptr;
   };
   // Called after the idle hook, instead of blocking: the hook waits until
   // the target is readable while it serves other sources (the executions
@@ -131,17 +137,22 @@ struct InputOptions {
 
 // Opens `uri`: "-" (stdin), a file path (".gz" and ".zst" decompressed by
 // extension), "tcp://…" / "ipc://…" (ZeroMQ SUB, connect, all topics, the
-// last frame of each message is the line) or "nats://…" (io/nats.h).
+// last frame of each message is the line), "nats://…" (io/nats.h) or
+// "shm://…" (io/shm_ring.h; a reader named after the program unless the
+// endpoint names one; a reader that fell behind a market-data ring gets a
+// `gap` status line before the next record).
 // Errors: not_found / io_error (the file, a NATS server that cannot be
 // reached), invalid_argument (a malformed endpoint).
 Result<std::unique_ptr<LineInput>> open_input(const std::string& uri,
                                               const InputOptions& options = {});
 
-// Waits until `target` is readable or `timeout_ms` passes (-1: no limit).
+// Waits until `target` is readable or `timeout_ms` passes (-1: no limit);
+// a ring spins, yields and sleeps as its endpoint says.
 bool wait_readable(const LineInput::WaitTarget& target, int timeout_ms);
 // For event loops that wait on descriptors: one that polls readable when
 // `target` may have data (a ZeroMQ socket's ZMQ_FD, which signals state
-// changes edge-triggered), and whether it has data now.
+// changes edge-triggered; a ring's bell, armed by this call), and whether
+// it has data now.
 int readiness_fd(const LineInput::WaitTarget& target);
 bool readable_now(const LineInput::WaitTarget& target);
 
@@ -180,10 +191,15 @@ class FeedbackInput {
   std::string name_;
 };
 
+// A status event line a transport writes itself ({"type":"status",
+// "venue":TRANSPORT,...}): a gap, a reconnect.
+std::string transport_status_line(std::string_view transport, std::string_view event,
+                                  std::string_view detail);
+
 // True for URIs that name a ZeroMQ endpoint.
 bool is_zmq_uri(std::string_view uri);
-// True for message endpoints (ZeroMQ, NATS): inputs without an end, which
-// SIGINT or SIGTERM stop.
+// True for message endpoints (ZeroMQ, NATS, shared-memory rings): inputs
+// that may wait without end, which SIGINT or SIGTERM stop.
 bool is_endpoint_uri(std::string_view uri);
 
 }  // namespace ot

@@ -105,12 +105,7 @@ std::string last_error(natsStatus s) {
 
 // A status event line from the transport itself.
 std::string status_line(std::string_view event, std::string_view detail) {
-  std::string line = fmt::format(R"({{"type":"status","venue":"nats","ts":{},"event":")", now_ns());
-  append_escaped(line, event);
-  line += R"(","detail":")";
-  append_escaped(line, detail);
-  line += "\"}";
-  return line;
+  return transport_status_line("nats", event, detail);
 }
 
 // ---- the connection ----

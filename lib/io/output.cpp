@@ -6,6 +6,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "io/input.h"
 #include "io/nats.h"
+#include "io/shm_ring.h"
 
 namespace ot {
 namespace {
@@ -179,6 +181,30 @@ class ZmqOutput final : public LineOutput {
   bool ok_ = true;
 };
 
+// The producer of a shared-memory ring (io/shm_ring.h): every line is a
+// record, published as it is written (nothing to flush).
+class ShmOutput final : public LineOutput {
+ public:
+  ShmOutput(std::unique_ptr<shm::Producer> ring, const volatile std::sig_atomic_t* stop)
+      : ring_(std::move(ring)), stop_(stop) {}
+  void write_line(std::string_view, std::string_view line) override {
+    if (ok_ && !ring_->write(line, stop_)) {
+      ok_ = false;
+      error_ = ring_->error();
+    }
+  }
+  bool wants_topic() const override { return false; }
+  bool flush() override { return ok_; }
+  bool ok() const override { return ok_; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  std::unique_ptr<shm::Producer> ring_;
+  const volatile std::sig_atomic_t* stop_;
+  std::string error_;
+  bool ok_ = true;
+};
+
 }  // namespace
 
 bool write_all(int fd, const char* p, std::size_t n) {
@@ -204,6 +230,16 @@ Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,
     auto e = parse_nats_uri(uri);
     if (!e) return e.error();
     return open_nats_output(*e);
+  }
+  if (shm::is_shm_uri(uri)) {
+    auto e = shm::parse_shm_uri(uri);
+    if (!e) return e.error();
+    const bool reliable = options.push || options.no_drop;
+    auto r = shm::Producer::open(
+        *e, reliable ? shm::Delivery::reliable : shm::Delivery::market_data,
+        options.push ? 1 : static_cast<unsigned>(std::max(options.min_subscribers, 1)));
+    if (!r) return r.error();
+    return Out(std::make_unique<ShmOutput>(std::move(r).value(), options.stop));
   }
   if (is_zmq_uri(uri)) {
     try {

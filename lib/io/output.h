@@ -1,6 +1,7 @@
 // Line-oriented outputs: stdout, files (.gz/.zst by extension) and ZeroMQ PUB.
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -38,6 +39,11 @@ struct OutputOptions {
   // to subscriber_wait_ms; -1 without limit) for this many subscribers.
   bool no_drop = false;
   int min_subscribers = 1;
+  // shm:// outputs: push or no_drop make the ring reliable (the producer
+  // waits for room; min_subscribers readers must join before anything is
+  // overwritten), else it carries market data (never waits). A wait for
+  // room ends, failing the output, once *stop is set (a stop signal).
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 // Writes all `n` bytes at `p` to `fd`, again after EINTR and short writes.
@@ -74,7 +80,7 @@ class PaddedLineSink final : public LineSink {
 };
 
 // Opens `uri`: "-" (stdout), a path, "tcp://…" / "ipc://…" (ZeroMQ PUB,
-// bound) or "nats://…" (io/nats.h). Errors: not_found / io_error (the
+// bound), "nats://…" (io/nats.h) or "shm://…" (io/shm_ring.h). Errors: not_found / io_error (the
 // file, a NATS server that cannot be reached), invalid_argument (a
 // malformed endpoint, or one that cannot be bound).
 Result<std::unique_ptr<LineOutput>> open_output(const std::string& uri,

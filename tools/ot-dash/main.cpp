@@ -94,7 +94,8 @@ static int program_main(int argc, char** argv) {
   if (!orders_uri.empty()) {
     OutputOptions oo;
     oo.flush_each_line = true;
-    oo.push = is_zmq_uri(orders_uri);  // orders are never dropped: PUSH
+    oo.push = true;  // orders are never dropped: PUSH, a reliable ring
+    oo.stop = &tool::g_stop;
     auto opened = open_output(orders_uri, oo);
     if (!opened) return tool::exit_for(opened.error(), diag);
     orders = std::move(opened).value();

@@ -94,6 +94,7 @@ static int program_main(int argc, char** argv) {
   auto in = std::move(opened_in).value();
   OutputOptions oo;
   oo.push = out_pattern == "push";
+  oo.stop = &tool::g_stop;
   auto opened_out = open_output(out_uri, oo);
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
@@ -101,6 +102,7 @@ static int program_main(int argc, char** argv) {
   if (!fills_uri.empty()) {
     OutputOptions fo;
     fo.no_drop = true;
+    fo.stop = &tool::g_stop;
     fo.min_subscribers = fills_subscribers;
     fo.subscriber_wait_ms = fills_wait_ms;
     auto opened = open_output(fills_uri, fo);

@@ -105,6 +105,7 @@ static int program_main(int argc, char** argv) {
   auto in = std::move(opened_in).value();
   OutputOptions oo;
   oo.push = out_pattern == "push";
+  oo.stop = &tool::g_stop;
   auto opened_out = open_output(out_uri, oo);
   if (!opened_out) return tool::exit_for(opened_out.error(), diag);
   auto out = std::move(opened_out).value();
