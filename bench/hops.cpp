@@ -1,13 +1,15 @@
-// ot-bench-hops: the bare hop latency of a pipe and of a ZeroMQ ipc socket
-// between two processes — the limits the tick-to-trade chain is measured
-// against. Ping-pong of a 200-byte line, one way = round trip / 2;
+// ot-bench-hops: the bare hop latency of a pipe, of a ZeroMQ ipc socket and
+// of a shared-memory ring (shm://, its default wait; spinning only, for a
+// core of its own; sleeping at once, the futex wake-up), next to
+// Boost.Interprocess' message_queue, between two processes — the limits the
+// tick-to-trade chain is measured against. Ping-pong of a 200-byte line, one way = round trip / 2;
 // percentiles of N round trips, back to back, or with --gap-us G a pause of
 // G microseconds after each (both sides idle between messages, as the
 // stages of a chain fed by market data are).
 //
 // With --ring K, also a message's trip around a ring of K hops: this
 // process and K - 1 relays that copy each 600-byte message (a market data
-// line) from one pipe (ZeroMQ socket) to the next, the shape of the
+// line) from one pipe (ZeroMQ socket, shm ring) to the next, the shape of the
 // five-program chain with no work done in it.
 //
 // With --nats URL (a nats-server, JetStream enabled), also the hop of an
@@ -27,6 +29,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/interprocess/ipc/message_queue.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +41,7 @@
 #include "core/time.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "io/shm_ring.h"
 
 namespace {
 
@@ -336,6 +340,139 @@ void js_publish(const std::string& url, const std::string& file) {
 
 }  // namespace
 
+// ---- shared memory: OptiTrade's ring, and Boost.Interprocess ----
+
+ot::shm::Endpoint ring_endpoint(const std::string& name, std::int64_t spin_ns,
+                                std::int64_t yield_ns) {
+  ot::shm::Endpoint e;
+  e.name = "bench-";
+  e.name += std::to_string(::getpid());
+  e.name += "-";
+  e.name += name;
+  e.size = 1 << 20;
+  e.spin_ns = spin_ns;
+  e.yield_ns = yield_ns;
+  std::remove(e.path().c_str());
+  return e;
+}
+
+// The ring's files, left by relays that end with _exit.
+void remove_ring(const ot::shm::Endpoint& e) {
+  std::remove(e.path().c_str());
+  for (unsigned i = 0; i < ot::shm::kMaxReaders; ++i) {
+    std::remove((e.path() + ".bell" + std::to_string(i)).c_str());
+  }
+}
+
+// Reads one record, waiting as the endpoint says.
+std::string_view ring_read(ot::shm::Consumer& c) {
+  std::string_view r;
+  std::uint64_t lost = 0;
+  for (;;) {
+    if (c.try_read(r, lost) == ot::shm::Consumer::Read::record) return r;
+    c.wait(-1);
+  }
+}
+
+// Ping-pong over two rings (reliable, as the order path), waiting with
+// the given spin and yield budgets (then a futex sleep).
+void shm_hop(int count, const std::string& what, std::int64_t spin_ns, std::int64_t yield_ns) {
+  using namespace ot::shm;
+  const Endpoint there = ring_endpoint("a", spin_ns, yield_ns);
+  const Endpoint back = ring_endpoint("b", spin_ns, yield_ns);
+  std::string payload(kSize - 1, 'x');
+  auto fwd = Producer::open(there, Delivery::reliable, 1);
+  auto in = Consumer::open(back, "bench");
+  if (!fwd || !in) std::exit(1);
+  std::fflush(stdout);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto c = Consumer::open(there, "relay");
+    auto p = Producer::open(back, Delivery::reliable, 1);
+    if (!c || !p) ::_exit(1);
+    for (int i = 0; i < count + warmup; ++i) (*p)->write(ring_read(**c));
+    ::_exit(0);
+  }
+  auto rtt = time_trips(count, [&] {
+    (*fwd)->write(payload);
+    ring_read(**in);
+  });
+  ::waitpid(pid, nullptr, 0);
+  remove_ring(there);
+  remove_ring(back);
+  report(what + " one-way (RTT/2)", "round trips", std::move(rtt), 2);
+}
+
+// A message around `hops` rings through hops - 1 relay processes.
+void shm_ring(int count, int hops, std::int64_t spin_ns, std::int64_t yield_ns) {
+  using namespace ot::shm;
+  constexpr std::size_t kLine = 600;
+  std::vector<Endpoint> e;
+  for (int k = 0; k < hops; ++k)
+    e.push_back(ring_endpoint("r" + std::to_string(k), spin_ns, yield_ns));
+  std::fflush(stdout);
+  std::vector<pid_t> relays;
+  for (int k = 1; k < hops; ++k) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto c = Consumer::open(e[static_cast<std::size_t>(k - 1)], "relay");
+      auto p = Producer::open(e[static_cast<std::size_t>(k)], Delivery::reliable, 1);
+      if (!c || !p) ::_exit(1);
+      for (int i = 0; i < count + warmup; ++i) (*p)->write(ring_read(**c));
+      ::_exit(0);
+    }
+    relays.push_back(pid);
+  }
+  auto out = Producer::open(e[0], Delivery::reliable, 1);
+  auto in = Consumer::open(e.back(), "bench");
+  if (!out || !in) std::exit(1);
+  std::string payload(kLine, 'x');
+  auto trips = time_trips(count, [&] {
+    (*out)->write(payload);
+    ring_read(**in);
+  });
+  for (pid_t pid : relays) ::waitpid(pid, nullptr, 0);
+  for (const Endpoint& one : e) remove_ring(one);
+  report("shm ring of " + std::to_string(hops) + " hops", "trips", std::move(trips), 1);
+}
+
+// Boost.Interprocess' message_queue (a mutex and condition variables in
+// shared memory, fixed-size slots) between two processes.
+void boost_mq(int count) {
+  namespace bip = boost::interprocess;
+  const std::string tag = "ot-bench-mq-" + std::to_string(::getpid());
+  const std::string a = tag + "-a", b = tag + "-b";
+  bip::message_queue::remove(a.c_str());
+  bip::message_queue::remove(b.c_str());
+  bip::message_queue there(bip::create_only, a.c_str(), 64, 4096);
+  bip::message_queue back(bip::create_only, b.c_str(), 64, 4096);
+  std::string payload(kSize - 1, 'x');
+  std::fflush(stdout);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    bip::message_queue in(bip::open_only, a.c_str()), out(bip::open_only, b.c_str());
+    char buf[4096];
+    for (int i = 0; i < count + warmup; ++i) {
+      bip::message_queue::size_type n = 0;
+      unsigned prio = 0;
+      in.receive(buf, sizeof buf, n, prio);
+      out.send(buf, n, 0);
+    }
+    ::_exit(0);
+  }
+  char buf[4096];
+  auto rtt = time_trips(count, [&] {
+    there.send(payload.data(), payload.size(), 0);
+    bip::message_queue::size_type n = 0;
+    unsigned prio = 0;
+    back.receive(buf, sizeof buf, n, prio);
+  });
+  ::waitpid(pid, nullptr, 0);
+  bip::message_queue::remove(a.c_str());
+  bip::message_queue::remove(b.c_str());
+  report("boost message_queue one-way (RTT/2)", "round trips", std::move(rtt), 2);
+}
+
 int main(int argc, char** argv) {
   int count = 20000, ring = 0;
   std::string nats, js_events;
@@ -366,9 +503,14 @@ int main(int argc, char** argv) {
   if (gap_us > 0) warmup = std::min(warmup, std::max(10, count / 10));
   pipes(count);
   zmq_ipc(count);
+  shm_hop(count, "shm", 20'000, 200'000);
+  shm_hop(count, "shm spinning", -1, 0);
+  shm_hop(count, "shm sleeping", 0, 0);
+  boost_mq(count);
   if (ring > 1) {
     pipe_ring(count, ring);
     zmq_ring(count, ring);
+    shm_ring(count, ring, 20'000, 200'000);
   }
   if (!nats.empty()) {
     const std::string tag = std::to_string(::getpid());

@@ -7,9 +7,11 @@ of every top change). Measured for:
   - the five programs over pipes:
       ot-feed live | ot-book | ot-strat probe | ot-risk | ot-exec --venue binance-futures
   - the same over ZeroMQ ipc endpoints,
+  - the same over shm:// rings (fills too), with their default wait (spin
+    20 us, yield 200 us, then sleep),
   - the fused chain in one process (bench/tick_chain.cpp; it also reports
     the in-process frame-to-order time),
-next to the bare one-way hop of a pipe and of a ZeroMQ ipc socket measured
+next to the bare one-way hop of a pipe, a ZeroMQ ipc socket and a ring measured
 in the same run (ot-bench-hops): back to back, and paced like the chain's
 input (one message per frame interval of the replay, so that both sides are
 idle between messages, as the chain's stages are); and, paced the same way,
@@ -17,7 +19,8 @@ a message's trip around a ring of five hops through four relay processes
 that do no work: the chain's shape (frame to ot-feed, then four programs
 on), its cost without the programs' work.
 
-    python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--idle-poll]
+    python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--modes pipes,zmq,shm,fused]
+                                   [--idle-poll] [--cpus 'S F B T R E']
 
 --idle-poll (root) holds a PM QoS request of 0 µs on /dev/cpu_dma_latency
 for the whole run, as tuned's latency-performance profile does: idle CPUs
@@ -101,6 +104,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=5000)
     ap.add_argument("--speed", type=float, default=0.2)
+    ap.add_argument("--modes", default="pipes,zmq,shm,fused",
+                    help="the chains to run, of pipes, zmq, shm and fused")
     ap.add_argument("--idle-poll", action="store_true",
                     help="hold /dev/cpu_dma_latency at 0 for the run (root)")
     ap.add_argument("--cpus", metavar="'S F B T R E'",
@@ -151,12 +156,12 @@ def main():
                              line)
                 if m:
                     (ring if m.group(2) == "ring" else into)[
-                        "pipe" if m.group(1) == "pipe" else "zmq"] = float(m.group(3))
+                        {"pipe": "pipe", "shm": "shm"}.get(m.group(1), "zmq")] = float(m.group(3))
         duration = span / a.speed + 4
         results = {}
-        for mode in ("pipes", "zmq", "fused"):
+        for mode in a.modes.split(","):
             log = os.path.join(tmp, f"{mode}.log")
-            fills = f"ipc://{tmp}/{mode}-fills"
+            fills = f"ipc://{tmp}/{mode}-fills" if mode != "shm" else f"shm://t2t{os.getpid()}-fills"
             sim, port = start_sim(capture, a.speed, log, tmp)
             ws, rest = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
             feed = argv("ot-feed") + ["live", "--venue", "binance-futures", "--symbols", "BTCUSDT",
@@ -174,8 +179,9 @@ def main():
                                   f"{tool('ot-risk')} --fills {fills}", " ".join(exe) + " > /dev/null"])
                 chain = subprocess.Popen(["bash", "-c", cmd], env=env, stderr=subprocess.DEVNULL)
                 chain.wait(timeout=duration + 60)
-            elif mode == "zmq":
-                ep = {k: f"ipc://{tmp}/{mode}-{k}" for k in ("md", "bbo", "strat", "risk")}
+            elif mode in ("zmq", "shm"):
+                ep = {k: f"ipc://{tmp}/{mode}-{k}" if mode == "zmq" else f"shm://t2t{os.getpid()}-{k}"
+                      for k in ("md", "bbo", "strat", "risk")}
                 procs = [subprocess.Popen(exe + ["--in", ep["risk"]], env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL),
                          subprocess.Popen(argv("ot-risk") + ["--in", ep["strat"], "--out", ep["risk"],
@@ -190,7 +196,8 @@ def main():
                                timeout=duration + 60)
                 time.sleep(0.5)
                 for p in reversed(procs):
-                    p.send_signal(signal.SIGTERM)
+                    if p.poll() is None:  # rings end with their stream; sockets do not
+                        p.send_signal(signal.SIGTERM)
                     p.wait(timeout=30)
             else:
                 r = subprocess.run(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
@@ -207,7 +214,9 @@ def main():
                   f"p50 {p50:.1f} us, p99 {p99:.1f} us, p99.9 {p999:.1f} us")
             if extra:
                 print("  " + extra)
-        for mode, h in (("pipes", "pipe"), ("zmq", "zmq")):
+        for mode, h in (("pipes", "pipe"), ("zmq", "zmq"), ("shm", "shm")):
+            if mode not in results:
+                continue
             p50 = results[mode][0]
             for name, hops_of in (("back to back", hop), (f"{gap_us} us apart", paced)):
                 if h not in hops_of:

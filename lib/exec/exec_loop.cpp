@@ -27,6 +27,14 @@ void run_exec_loop(LineInput& in, ExecEngine& engine, Gateway& gateway, LineOutp
       if (stopped()) return LineInput::WaitResult::stop;
       return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
     });
+  } else {
+    // The paper venue: wait for input a few times a second, looking at the
+    // stop flag between (a ring's wait is not ended by a signal).
+    in.set_wait_hook([&](const LineInput::WaitTarget& t) {
+      const bool ready = wait_readable(t, 200);
+      if (stopped()) return LineInput::WaitResult::stop;
+      return ready ? LineInput::WaitResult::ready : LineInput::WaitResult::again;
+    });
   }
   metrics::StageTimer stage(rt != nullptr ? rt->stage("exec") : nullptr);
   std::string_view line;
