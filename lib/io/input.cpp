@@ -290,6 +290,8 @@ class ZmqLineInput final : public LineInput {
   std::size_t max_ = max_line_bytes();
 };
 
+std::string ring_gap_line(const std::string& name, const std::string& reader, std::uint64_t lost);
+
 // A reader of a shared-memory ring (io/shm_ring.h).
 class ShmLineInput final : public LineInput {
  public:
@@ -312,11 +314,7 @@ class ShmLineInput final : public LineInput {
         case shm::Consumer::Read::record:
           if (lost > 0) {
             // Said before the record after the loss.
-            gap_ = transport_status_line("shm", "gap",
-                                         name_ + ": reader '" + ring_->reader() +
-                                             "' fell behind: " + std::to_string(lost) +
-                                             " events lost");
-            gap_.append(kLinePadding, '\0');
+            gap_ = ring_gap_line(name_, ring_->reader(), lost);
             line = std::string_view(gap_.data(), gap_.size() - kLinePadding);
             held_ = true;
             return true;
@@ -325,12 +323,15 @@ class ShmLineInput final : public LineInput {
           return true;
         case shm::Consumer::Read::ended:
           return false;
+        case shm::Consumer::Read::corrupt:
+          error_ = name_ + ": the ring holds bytes that are not records; remove it";
+          return false;
         case shm::Consumer::Read::none:
           break;
       }
       idle();
       if (!has_wait_hook()) {
-        ring_->wait(-1);
+        ring_->wait(-1);  // a program that must stop on a signal sets a wait hook
         continue;
       }
       WaitResult w;
@@ -368,6 +369,19 @@ std::string transport_status_line(std::string_view transport, std::string_view e
 }
 
 namespace {
+
+// A reader's loss as a status line, followed by kLinePadding bytes.
+std::string ring_gap_line(const std::string& name, const std::string& reader, std::uint64_t lost) {
+  std::string detail = name;
+  detail += ": reader '";
+  detail += reader;
+  detail += "' fell behind: ";
+  detail += std::to_string(lost);
+  detail += " events lost";
+  std::string line = transport_status_line("shm", "gap", detail);
+  line.append(kLinePadding, '\0');
+  return line;
+}
 
 Result<std::unique_ptr<shm::Consumer>> open_ring_reader(const std::string& uri) {
   auto e = shm::parse_shm_uri(uri);
@@ -481,6 +495,7 @@ struct FeedbackInput::Impl {
   std::unique_ptr<zmq::socket_t> sock;
   std::unique_ptr<NatsReceiver> nats;
   std::unique_ptr<shm::Consumer> ring;
+  std::string ring_uri;
   std::string buf;
   Nanos looked = 0;  // monotonic time of the last drain
 
@@ -492,9 +507,25 @@ struct FeedbackInput::Impl {
     if (ring) {
       std::string_view line;
       std::uint64_t lost = 0;
-      if (ring->try_read(line, lost) != shm::Consumer::Read::record) return false;
-      fn(line);
-      return true;
+      switch (ring->try_read(line, lost)) {
+        case shm::Consumer::Read::record:
+          if (lost > 0) {
+            const std::string gap = ring_gap_line(ring_uri, ring->reader(), lost);
+            fn(std::string_view(gap.data(), gap.size() - kLinePadding));
+          }
+          fn(line);
+          return true;
+        case shm::Consumer::Read::ended:
+          // The executions' producer ended (a restart of ot-exec): the next
+          // one makes the ring anew under the same name.
+          if (auto r = open_ring_reader(ring_uri)) {
+            ring = std::move(r).value();
+            ring->set_padding(kLinePadding);
+          }
+          return false;
+        default:
+          return false;
+      }
     }
     if (nats) {
       std::string_view line;
@@ -536,6 +567,7 @@ Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
     if (!r) return r.error();
     impl->ring = std::move(r).value();
     impl->ring->set_padding(kLinePadding);
+    impl->ring_uri = uri;
     return std::unique_ptr<FeedbackInput>(
         new FeedbackInput(std::move(impl), uri.substr(0, uri.find('?'))));
   }
@@ -586,10 +618,11 @@ bool FeedbackInput::wait(const LineInput::WaitTarget& main, int timeout_ms,
       if (timeout_ms >= 0) return false;
     }
   }
-  const int fills_fd = impl_->fd();
-  const int main_fd = readiness_fd(main);
   const Nanos until = timeout_ms < 0 ? 0 : mono_ns() + Nanos{timeout_ms} * 1'000'000;
   for (;;) {
+    // Armed each time round: reading a ring disarms its bell.
+    const int fills_fd = impl_->fd();
+    const int main_fd = readiness_fd(main);
     pollfd fds[2] = {{fills_fd, POLLIN, 0}, {main_fd, POLLIN, 0}};
     int left = -1;
     if (timeout_ms >= 0) left = static_cast<int>(std::max<Nanos>(0, until - mono_ns()) / 1'000'000);

@@ -25,6 +25,7 @@ namespace {
 constexpr std::uint64_t kMagic = 0x31474e49524d4853ULL;  // "SHMRING1"
 constexpr std::uint32_t kVersion = 1;
 constexpr std::uint32_t kRecordTag = 0x4f43524fU;  // a record header's upper half
+constexpr std::uint32_t kSkipTag = 0x50494b53U;    // bytes a dead producer left: no record
 constexpr std::size_t kDataOffset = 4096;
 constexpr std::uint64_t kDefaultSize = 8ULL << 20;
 constexpr std::uint64_t kMinSize = 64ULL << 10;
@@ -212,9 +213,10 @@ Result<std::unique_ptr<Mapping>> Mapping::open(const Endpoint& e) {
   } else {
     // New, or left half-made by a process that died while making it.
     capacity = e.size != 0 ? e.size : kDefaultSize;
-    if (::ftruncate(m->fd, 0) != 0 ||
-        ::ftruncate(m->fd, static_cast<off_t>(kDataOffset + capacity)) != 0) {
-      return os_error(where, errno);
+    if (::ftruncate(m->fd, 0) != 0) return os_error(where, errno);
+    // Allocated now, so a full /dev/shm is an error here, not a SIGBUS later.
+    if (const int err = ::posix_fallocate(m->fd, 0, static_cast<off_t>(kDataOffset + capacity))) {
+      return os_error(where, err);
     }
   }
   m->bytes = kDataOffset + capacity;
@@ -342,8 +344,16 @@ Result<std::unique_ptr<Producer>> Producer::open(const Endpoint& e, Delivery d, 
   c.delivery.store(static_cast<std::uint32_t>(d));
   c.readers_expected.store(e.readers != 0 ? e.readers : std::max(readers, 1U));
   // A producer that died while writing left a record claimed but not
-  // published: it is dropped, and the next one goes where it was.
-  c.reserve.store(c.head.load());
+  // published: its bytes become a skip record (the claim never goes back,
+  // or a reader a ring behind could take them for whole), and this one
+  // appends after it.
+  const std::uint64_t head = c.head.load(), reserve = c.reserve.load();
+  if (reserve > head) {
+    m->store(head, (Word{kSkipTag} << 32) | (reserve - head - kHeaderBytes));
+    m->store(head + 8, 0);
+    c.head.store(reserve, std::memory_order_seq_cst);
+  }
+  c.producer_waiting.store(0);
   c.producer_pid.store(static_cast<std::int32_t>(::getpid()));
   c.ended.store(0);
   m->unlock();
@@ -428,8 +438,10 @@ bool Producer::write(std::string_view record, const volatile std::sig_atomic_t* 
   m_->store(head_, (Word{kRecordTag} << 32) | record.size());
   m_->store(head_ + 8, seq_);
   m_->put(head_ + kHeaderBytes, record.data(), record.size());
-  c.next_seq.store(seq_ + 1, std::memory_order_relaxed);
   c.head.store(end, std::memory_order_seq_cst);
+  // After the record: a producer killed in between leaves the number to be
+  // used again, never a hole that would read as a loss.
+  c.next_seq.store(seq_ + 1, std::memory_order_relaxed);
   head_ = end;
   ++seq_;
   if (c.sleepers.load(std::memory_order_seq_cst) != 0) wake_readers();
@@ -464,7 +476,12 @@ void Producer::close() {
   c.sleepers.store(~std::uint64_t{0} >> (64 - kMaxReaders), std::memory_order_seq_cst);
   wake_readers();
   // The stream is over: its name goes (readers that hold it read on), and
-  // the next producer starts a new one.
+  // the next producer starts a new one; but a reliable ring that holds
+  // records a reader has not read is kept for that reader (and for a next
+  // producer, which appends to it).
+  if (c.delivery.load() == static_cast<std::uint32_t>(Delivery::reliable) && floor() < head_) {
+    return;
+  }
   ::unlink(e_.path().c_str());
   for (unsigned i = 0; i < kMaxReaders; ++i) ::unlink(bell_path(e_, i).c_str());
 }
@@ -474,7 +491,7 @@ void Producer::close() {
 Consumer::Consumer(std::unique_ptr<Mapping> m, const Endpoint& e, unsigned slot, std::string reader)
     : m_(std::move(m)), e_(e), slot_(slot), reader_(std::move(reader)) {
   const Slot& s = m_->c->slots[slot_];
-  pos_ = s.position.load(std::memory_order_acquire);
+  pos_ = committed_ = s.position.load(std::memory_order_acquire);
   next_seq_ = s.next_seq.load(std::memory_order_acquire);
   seq_known_ = next_seq_ != 0;
 }
@@ -540,6 +557,7 @@ Result<std::unique_ptr<Consumer>> Consumer::open(const Endpoint& e,
 }
 
 Consumer::~Consumer() {
+  if (pos_ != committed_) commit();
   if (armed_) disarm();
   if (bell_fd_ >= 0) ::close(bell_fd_);
 }
@@ -550,10 +568,29 @@ bool Consumer::ready() const {
          c.ended.load(std::memory_order_acquire) != 0;
 }
 
+void Consumer::commit() {
+  Control& c = *m_->c;
+  Slot& s = c.slots[slot_];
+  committed_ = pos_;
+  s.next_seq.store(seq_known_ ? next_seq_ : 0, std::memory_order_relaxed);
+  if (c.delivery.load(std::memory_order_relaxed) !=
+      static_cast<std::uint32_t>(Delivery::reliable)) {
+    s.position.store(pos_, std::memory_order_release);
+    return;
+  }
+  s.position.store(pos_, std::memory_order_seq_cst);
+  if (c.producer_waiting.load(std::memory_order_seq_cst) != 0) {
+    c.space_bell.fetch_add(1, std::memory_order_release);
+    futex_wake(&c.space_bell);
+  }
+}
+
 Consumer::Read Consumer::try_read(std::string_view& record, std::uint64_t& lost) {
   Control& c = *m_->c;
   const std::uint64_t cap = m_->capacity;
   lost = 0;
+  // The record handed out last was handled: its place is kept now.
+  if (pos_ != committed_) commit();
   for (;;) {
     const std::uint64_t head = c.head.load(std::memory_order_acquire);
     if (pos_ == head) {
@@ -561,45 +598,38 @@ Consumer::Read Consumer::try_read(std::string_view& record, std::uint64_t& lost)
       if (c.head.load(std::memory_order_acquire) == pos_) return Read::ended;
       continue;
     }
-    bool whole = head - pos_ <= cap && head > pos_;
+    const bool behind = head > pos_ && head - pos_ <= cap;
     std::uint64_t len = 0, seq = 0;
-    if (whole) {
+    std::uint32_t tag = 0;
+    bool sound = false;
+    if (behind) {
       const Word w0 = m_->load(pos_);
       seq = m_->load(pos_ + 8);
       len = w0 & 0xffffffffU;
-      whole = (w0 >> 32) == kRecordTag && record_bytes(len) <= head - pos_;
-      if (whole) {
+      tag = static_cast<std::uint32_t>(w0 >> 32);
+      sound = (tag == kRecordTag || tag == kSkipTag) && record_bytes(len) <= head - pos_;
+      if (sound && tag == kRecordTag) {
         const std::size_t words = round8(len) / 8;
         buf_.resize(words + (padding_ + 7) / 8 + 1);
         m_->get(pos_ + kHeaderBytes, buf_.data(), words);
       }
-      // Whatever was read is good only if the producer had not claimed
-      // its bytes for a newer record by the time the copy ended.
-      std::atomic_thread_fence(std::memory_order_acquire);
-      whole = whole && c.reserve.load(std::memory_order_relaxed) <= pos_ + cap;
     }
-    if (!whole) {
-      // Overwritten before it was read: go on from the oldest record left;
-      // the sequence numbers tell how many were lost.
+    // Whatever was read is good only if the producer had not claimed its
+    // bytes for a newer record by the time the copy ended.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    const bool overwritten = !behind || c.reserve.load(std::memory_order_relaxed) > pos_ + cap;
+    if (overwritten) {
+      // Go on from the oldest record left; the sequence numbers tell how
+      // many were lost.
       pos_ = c.tail.load(std::memory_order_acquire);
       continue;
     }
+    if (!sound) return Read::corrupt;  // not overwritten, yet not a record
+    pos_ += record_bytes(len);
+    if (tag == kSkipTag) continue;
     if (seq_known_ && seq > next_seq_) lost = seq - next_seq_;
     next_seq_ = seq + 1;
     seq_known_ = true;
-    pos_ += record_bytes(len);
-    Slot& s = c.slots[slot_];
-    s.next_seq.store(next_seq_, std::memory_order_relaxed);
-    if (c.delivery.load(std::memory_order_relaxed) ==
-        static_cast<std::uint32_t>(Delivery::reliable)) {
-      s.position.store(pos_, std::memory_order_seq_cst);
-      if (c.producer_waiting.load(std::memory_order_seq_cst) != 0) {
-        c.space_bell.fetch_add(1, std::memory_order_release);
-        futex_wake(&c.space_bell);
-      }
-    } else {
-      s.position.store(pos_, std::memory_order_release);
-    }
     if (armed_) disarm();
     record = std::string_view(reinterpret_cast<const char*>(buf_.data()), len);
     return Read::record;
@@ -634,6 +664,7 @@ bool Consumer::wait(int timeout_ms) {
   for (;;) {
     const std::uint32_t bell = s.bell.load(std::memory_order_acquire);
     c.sleepers.fetch_or(bit, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the bit before the look
     if (ready()) {
       c.sleepers.fetch_and(~bit);
       return true;
@@ -665,6 +696,7 @@ int Consumer::arm_fd() {
     armed_ = true;
   }
   c.sleepers.fetch_or(std::uint64_t{1} << slot_, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the bit before the look
   if (ready()) {
     const char one = 1;
     [[maybe_unused]] const ssize_t n = ::write(bell_fd_, &one, 1);

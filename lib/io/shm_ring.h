@@ -24,8 +24,10 @@
 //
 // The end of the stream: a producer that closes normally marks the ring
 // ended and removes its name; readers that hold it read what is left and
-// then see the end, as with a pipe. A producer that dies leaves the ring as
-// it was, for the next one.
+// then see the end, as with a pipe. A reliable ring that still holds
+// records a reader has not read keeps its name, for that reader and for
+// the next producer, which appends to it. A producer that dies leaves the
+// ring as it was, for the next one.
 //
 // Threading: a Producer or a Consumer is used by one thread at a time.
 // Records are copied in and out with relaxed 8-byte atomics and a
@@ -74,7 +76,8 @@ Result<Endpoint> parse_shm_uri(std::string_view uri);
 
 enum class Delivery : std::uint32_t { unset = 0, market_data = 1, reliable = 2 };
 
-// The longest record: the ring's size less a record's 16-byte header.
+// A record's header (length, sequence number): the longest record is the
+// ring's size less this.
 inline constexpr std::uint64_t kHeaderBytes = 16;
 inline constexpr unsigned kMaxReaders = 32;
 
@@ -124,18 +127,23 @@ class Consumer {
                                                 const std::string& default_reader);
   ~Consumer();
 
-  enum class Read { record, none, ended };
+  enum class Read { record, none, ended, corrupt };
   // The next record, copied into the consumer's buffer: `record` is valid
   // until the next call and followed by at least `padding` readable bytes
-  // (given at construction through set_padding; 0 by default). `lost`:
-  // records overwritten before this reader read them (market data), said
-  // once with the record after them. Never waits. `ended`: the producer
-  // closed the stream and everything was read.
+  // (given through set_padding; 0 by default). `lost`: records overwritten
+  // before this reader read them (market data), said once with the record
+  // after them. Never waits. `ended`: the producer closed the stream and
+  // everything was read. `corrupt`: the ring holds bytes no producer wrote.
+  // The reader's kept position moves past a record at the next call (or
+  // when the consumer is destroyed): a reader killed while it handles a
+  // record reads that record again when started again (at least once).
   Read try_read(std::string_view& record, std::uint64_t& lost);
   // Whether a record or the end waits now.
   bool ready() const;
   // Waits for ready() up to timeout_ms (-1: no limit) with the endpoint's
-  // spin, yield and sleep budgets. A signal may end the sleep early.
+  // spin, yield and sleep budgets. A signal does not end the sleep (a
+  // handler installed with SA_RESTART restarts it): a program that must
+  // look at a stop flag waits in slices.
   bool wait(int timeout_ms);
   // A descriptor that polls readable once a record or the end is there
   // (or was already when armed). Valid while the consumer lives; the next
@@ -153,14 +161,14 @@ class Consumer {
   Consumer(std::unique_ptr<Mapping> m, const Endpoint& e, unsigned slot, std::string reader);
   void disarm();
   void drain_bell() const;
+  void commit();
 
   std::unique_ptr<Mapping> m_;
   Endpoint e_;
   unsigned slot_;
   std::string reader_;
-  std::uint64_t pos_ = 0, next_seq_ = 0;
+  std::uint64_t pos_ = 0, committed_ = 0, next_seq_ = 0;
   bool seq_known_ = false;
-  std::uint64_t lost_ = 0;
   std::vector<std::uint64_t> buf_;
   std::size_t padding_ = 0;
   int bell_fd_ = -1;

@@ -16,6 +16,7 @@
 #include "io/input.h"
 #include "io/nats.h"
 #include "io/output.h"
+#include "io/shm_ring.h"
 #include "test_util.h"
 
 namespace {
@@ -154,6 +155,72 @@ TEST_CASE("the executions feedback endpoint loses nothing and never blocks", "[i
   REQUIRE(got.size() == 500);
   for (int i = 0; i < 500; ++i)
     CHECK(got[static_cast<std::size_t>(i)] == "exec " + std::to_string(i));
+}
+
+// A ring of its own for a test, its files removed before and after.
+struct TestShm {
+  std::string uri;
+  std::string path;
+  explicit TestShm(const std::string& tag) {
+    const std::string name = "iotest-" + std::to_string(::getpid()) + "-" + tag;
+    uri = "shm://" + name;
+    path = "/dev/shm/ot-shm." + name;
+    clean();
+  }
+  ~TestShm() { clean(); }
+  void clean() const {
+    std::remove(path.c_str());
+    for (int i = 0; i < 32; ++i) std::remove((path + ".bell" + std::to_string(i)).c_str());
+  }
+};
+
+TEST_CASE("executions over a ring reach a waiting reader one by one, also from a new producer",
+          "[io][shm]") {
+  TestShm ring("fills");
+  auto feedback = ot::test::must(ot::open_feedback(ring.uri));
+  std::vector<std::string> got;
+  auto keep = [&](std::string_view l) { got.emplace_back(l); };
+  int main_pipe[2];
+  REQUIRE(::pipe(main_pipe) == 0);
+  const ot::LineInput::WaitTarget main{main_pipe[0], nullptr, nullptr};
+  ot::OutputOptions fo;
+  fo.no_drop = true;
+  bool wrote = true;
+  std::thread writer([&] {
+    {
+      auto out = ot::open_output(ring.uri, fo);
+      if (!out) return void(wrote = false);
+      // Three reports while the reader waits, apart: each must be handed
+      // over as it comes, not when the main input wakes the reader.
+      for (int i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        (*out)->write_line("exec", "exec " + std::to_string(i));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }  // the producer ends (ot-exec restarted): the ring ends
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    {
+      auto out = ot::open_output(ring.uri, fo);
+      if (!out) return void(wrote = false);
+      (*out)->write_line("exec", "exec 3");
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    const char one = 1;
+    if (::write(main_pipe[1], &one, 1) != 1) wrote = false;
+  });
+  std::vector<std::size_t> seen_at;  // reports in hand at each return
+  for (int i = 0; i < 50 && !ot::readable_now(main); ++i) {
+    feedback->wait(main, -1, keep);
+    seen_at.push_back(got.size());
+  }
+  writer.join();
+  ::close(main_pipe[0]);
+  ::close(main_pipe[1]);
+  CHECK(wrote);
+  // The wait without a time limit returned only for the main input, with
+  // every report, the new producer's too, handed over meanwhile.
+  CHECK(seen_at.size() == 1);
+  CHECK(got == std::vector<std::string>{"exec 0", "exec 1", "exec 2", "exec 3"});
 }
 
 TEST_CASE("over-long lines are skipped and reported, never held whole", "[io]") {

@@ -126,11 +126,16 @@ static int program_main(int argc, char** argv) {
     out->flush();
     rt->waiting();
   });
-  if (fills || wall) {
+  // On an endpoint, a wait looks at the stop flag a few times a second (a
+  // ring's sleep is not ended by a signal).
+  const bool endpoint = is_endpoint_uri(in_uri);
+  if (fills || wall || endpoint) {
     in->set_wait_hook([&](const LineInput::WaitTarget& t) {
-      int timeout = -1;
+      int timeout = endpoint ? 200 : -1;
       if (wall && runner.timer()) {
-        timeout = static_cast<int>(std::max<Nanos>(0, (*runner.timer() - now_ns()) / 1'000'000));
+        const auto due =
+            static_cast<int>(std::max<Nanos>(0, (*runner.timer() - now_ns()) / 1'000'000));
+        timeout = timeout < 0 ? due : std::min(timeout, due);
       }
       const bool ready = fills ? fills->wait(t, timeout, on_fill) : wait_readable(t, timeout);
       if (wall) runner.advance(now_ns());
