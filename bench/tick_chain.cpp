@@ -35,6 +35,7 @@
 #include "feed/replay.h"
 #include "io/capture_line.h"
 #include "io/input.h"
+#include "net/busy_poll.h"
 #include "venues/network_gateway.h"
 
 namespace {
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   app.add_option("--ws-url", lo.ws_url, "Market data WebSocket URL");
   app.add_option("--rest-url", lo.rest_url, "REST URL (snapshots and orders)");
   app.add_option("--duration", lo.duration_s, "Seconds to run");
+  tool::add_busy_poll_flag(app, lo.busy_poll);
   app.add_option("--replay", replay,
                  "Instead: play this capture through the chain in the process, with the paper "
                  "venue, timing each frame that makes an order (the CPU path alone)");
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
     // the call that hands it over, and the engine's poll after each frame
     // serves the responses and the private stream.
     go.inline_io = true;
+    go.busy_poll = lo.busy_poll;
     go.rest_url = lo.rest_url;
     go.ws_url = lo.ws_url;
     auto credentials = load_credentials(lo.venue, "");
@@ -230,6 +233,7 @@ int main(int argc, char** argv) {
       chain.book().process_line(line, "feed", 0);
       chain.poll(now_ns());  // then the reports from the gateway's thread
     });
+    if (lo.busy_poll) net::set_busy_poll_usec(50);
     ok = run_live(lo, to_book, diag, &tool::g_stop, stats);
   }
   auto& s = timed.samples();

@@ -20,7 +20,14 @@ that do no work: the chain's shape (frame to ot-feed, then four programs
 on), its cost without the programs' work.
 
     python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--modes pipes,zmq,shm,fused]
+                                   [--busy-poll] [--warmup 10] [--no-hops]
                                    [--idle-poll] [--cpus 'S F B T R E']
+
+The first --warmup orders are left out of the figures: frames that reach
+ot-feed before its REST snapshot are held until the book is in sync, so
+those orders wait 10-50 ms (the slowest three are printed, with their
+rank). --busy-poll runs ot-sim, ot-feed, ot-exec and ot-tick-chain
+spinning on their sockets; give each a core with --cpus.
 
 --idle-poll (root) holds a PM QoS request of 0 µs on /dev/cpu_dma_latency
 for the whole run, as tuned's latency-performance profile does: idle CPUs
@@ -42,12 +49,18 @@ GEN = os.path.join(ROOT, "..", "shared", "tools", "gen-depth-capture")
 
 
 CPUS = {}  # program -> --cpu list (--cpus)
+BUSY = set()  # programs run with --busy-poll
 
 
 def tool(name):
-    """The program's path, with its --cpu option when --cpus pins it."""
+    """The program's path, with its --cpu option when --cpus pins it, and
+    --busy-poll when asked for."""
     path = os.path.join(BIN, name)
-    return f"{path} --cpu {CPUS[name]}" if name in CPUS else path
+    if name in CPUS:
+        path += f" --cpu {CPUS[name]}"
+    if name in BUSY and name != "ot-feed":  # ot-feed's is an option of `live`
+        path += " --busy-poll"
+    return path
 
 
 def argv(name):
@@ -106,6 +119,12 @@ def main():
     ap.add_argument("--speed", type=float, default=0.2)
     ap.add_argument("--modes", default="pipes,zmq,shm,fused",
                     help="the chains to run, of pipes, zmq, shm and fused")
+    ap.add_argument("--busy-poll", action="store_true",
+                    help="ot-sim, ot-feed, ot-exec and ot-tick-chain spin on their sockets "
+                         "(--busy-poll) instead of sleeping")
+    ap.add_argument("--no-hops", action="store_true", help="skip the bare hops (ot-bench-hops)")
+    ap.add_argument("--warmup", type=int, default=10,
+                    help="orders left out at the start (the book's snapshot is awaited)")
     ap.add_argument("--idle-poll", action="store_true",
                     help="hold /dev/cpu_dma_latency at 0 for the run (root)")
     ap.add_argument("--cpus", metavar="'S F B T R E'",
@@ -121,6 +140,8 @@ def main():
         CPUS.update({n: c for n, c in zip(names, lists) if c != "-"})
         if "ot-feed" in CPUS:
             CPUS["ot-tick-chain"] = CPUS["ot-feed"]
+    if a.busy_poll:
+        BUSY.update({"ot-sim", "ot-feed", "ot-exec", "ot-tick-chain"})
     qos = None
     if a.idle_poll:
         try:
@@ -146,8 +167,9 @@ def main():
                 time.mktime(time.strptime(first[:19], "%Y-%m-%dT%H:%M:%S")) + 1)
         gap_us = int(span / a.messages / a.speed * 1e6)
         hop, paced, ring = {}, {}, {}
-        for args, into in (([], hop),
-                           (["--count", "2000", "--gap-us", str(gap_us), "--ring", "5"], paced)):
+        for args, into in (() if a.no_hops else
+                           (([], hop),
+                            (["--count", "2000", "--gap-us", str(gap_us), "--ring", "5"], paced))):
             hops = subprocess.run([tool("ot-bench-hops")] + args, capture_output=True,
                                   text=True).stdout
             print(hops, end="")
@@ -164,7 +186,8 @@ def main():
             fills = f"ipc://{tmp}/{mode}-fills" if mode != "shm" else f"shm://t2t{os.getpid()}-fills"
             sim, port = start_sim(capture, a.speed, log, tmp)
             ws, rest = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
-            feed = argv("ot-feed") + ["live", "--venue", "binance-futures", "--symbols", "BTCUSDT",
+            feed = argv("ot-feed") + ["live"] + (["--busy-poll"] if "ot-feed" in BUSY else []) + [
+                    "--venue", "binance-futures", "--symbols", "BTCUSDT",
                     "--channels", "book", "--ws-url", ws, "--rest-url", rest, "--duration", str(duration)]
             exe = argv("ot-exec") + ["--venue", "binance-futures", "--rest-url", rest, "--ws-url", ws,
                    "--fills-out", fills, "--fills-subscribers", "2", "-q",
@@ -208,12 +231,22 @@ def main():
             sim.send_signal(signal.SIGTERM)
             sim.wait(timeout=30)
             lat, unmatched = latencies(log)
+            if lat:
+                slow = sorted(range(len(lat)), key=lambda i: -lat[i])[:3]
+                slowest = "  slowest orders: " + ", ".join(
+                    f"#{i + 1} of {len(lat)} {lat[i] / 1e6:.2f} ms" for i in slow)
+            # The first orders wait for the start: frames that came before
+            # the book's REST snapshot are held until it is in.
+            lat = lat[a.warmup:]
             p50, p99, p999 = percentiles(lat) if lat else (0, 0, 0)
             results[mode] = (p50, p99, p999, len(lat), unmatched, extra)
-            print(f"{mode}: tick-to-trade over {len(lat)} orders ({unmatched} unmatched): "
+            print(f"{mode}: tick-to-trade over {len(lat)} orders after the first {a.warmup} "
+                  f"({unmatched} unmatched): "
                   f"p50 {p50:.1f} us, p99 {p99:.1f} us, p99.9 {p999:.1f} us")
             if extra:
                 print("  " + extra)
+            if lat:
+                print(slowest)
         for mode, h in (("pipes", "pipe"), ("zmq", "zmq"), ("shm", "shm")):
             if mode not in results:
                 continue

@@ -12,6 +12,6 @@ _ot_exec() {
     --fills-out|--fills-subscribers|--fills-wait-ms|--order-latency-us|--report-latency-us|--maker-fee|--taker-fee) return ;;
     --instruments|--contract-size) return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --key-file --recv-window-ms --orders-per-10s --linger-ms --io-thread --strict --instruments --contract-size --quiet --stats --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --in --in-pattern --out --out-pattern --fills-out --fills-subscribers --fills-wait-ms --journal --journal-sync --order-latency-us --report-latency-us --maker-fee --taker-fee --rest-url --ws-url --ca-file --busy-poll --key-file --recv-window-ms --orders-per-10s --linger-ms --io-thread --strict --instruments --contract-size --quiet --stats --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_exec ot-exec

@@ -2,6 +2,7 @@ complete -c ot-exec -l venue -x -a 'paper binance binance-futures binance-delive
 complete -c ot-exec -l rest-url -x -d 'REST base URL'
 complete -c ot-exec -l ws-url -x -d 'Private stream URL'
 complete -c ot-exec -l ca-file -r -d 'Trust this CA'
+complete -c ot-exec -l busy-poll -d 'Spin on the sockets, never sleep'
 complete -c ot-exec -l key-file -r -d 'Credentials file'
 complete -c ot-exec -l recv-window-ms -x -d 'recvWindow'
 complete -c ot-exec -l orders-per-10s -x -d 'Order budget'

@@ -21,7 +21,7 @@ _ot_feed() {
       COMPREPLY=($(compgen -f -- "$cur"))
     fi
   elif [ "$sub" = live ]; then
-    COMPREPLY=($(compgen -W "--venue --symbols --channels --ws-url --rest-url --raw --record --duration --ca-file --out --strict --stats --quiet --metrics --metrics-symbols --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "--venue --symbols --channels --ws-url --rest-url --raw --record --duration --ca-file --busy-poll --out --strict --stats --quiet --metrics --metrics-symbols --help" -- "$cur"))
   fi
 }
 complete -F _ot_feed ot-feed

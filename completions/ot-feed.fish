@@ -10,6 +10,7 @@ complete -c ot-feed -n '__fish_seen_subcommand_from live' -l rest-url -x -d 'RES
 complete -c ot-feed -n '__fish_seen_subcommand_from live' -l record -r -d 'Record frames'
 complete -c ot-feed -n '__fish_seen_subcommand_from live' -l duration -x -d Seconds
 complete -c ot-feed -n '__fish_seen_subcommand_from live' -l ca-file -r -d 'CA certificate'
+complete -c ot-feed -n '__fish_seen_subcommand_from live' -l busy-poll -d 'Spin on the sockets, never sleep'
 complete -c ot-feed -l out -r -d 'Output URI'
 complete -c ot-feed -l strict -d 'Exit 1 if any input was dropped or refused'
 complete -c ot-feed -l stats -d 'Print counters'

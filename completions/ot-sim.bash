@@ -11,6 +11,6 @@ _ot_sim() {
     --api-key|--api-secret|--api-passphrase|--reject-every|--order-delay-ms|--drop-private-after|--report-delay-ms|--maker-fee|--taker-fee|--rate-limit|--instruments|--contract-size) return ;;
     --latency-log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
-  COMPREPLY=($(compgen -W "--venue --data --listen --speed --drop-after --skip --delay-ms --malformed-every --linger --port-file --tls-cert --tls-key --api-key --api-secret --api-passphrase --reject-every --order-delay-ms --drop-private-after --report-delay-ms --maker-fee --taker-fee --duplicate-acks --rate-limit --latency-log --instruments --contract-size --quiet --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
+  COMPREPLY=($(compgen -W "--venue --data --listen --speed --drop-after --skip --delay-ms --malformed-every --linger --busy-poll --port-file --tls-cert --tls-key --api-key --api-secret --api-passphrase --reject-every --order-delay-ms --drop-private-after --report-delay-ms --maker-fee --taker-fee --duplicate-acks --rate-limit --latency-log --instruments --contract-size --quiet --metrics --metrics-symbols --cpu --help --version" -- "$cur"))
 }
 complete -F _ot_sim ot-sim

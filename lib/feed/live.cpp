@@ -21,6 +21,7 @@
 #include "core/time.h"
 #include "feed/book_sync.h"
 #include "io/output.h"
+#include "net/busy_poll.h"
 #include "net/net.h"
 
 namespace ot {
@@ -78,7 +79,11 @@ class LiveFeed final : public SyncActions {
   void run(const volatile std::sig_atomic_t* stop) {
     asio::co_spawn(ioc_, main_loop(), asio::detached);
     asio::co_spawn(ioc_, watch_stop(stop), asio::detached);
-    ioc_.run();
+    if (o_.busy_poll) {
+      net::run_spinning(ioc_);
+    } else {
+      ioc_.run();
+    }
     if (record_) record_->flush();
   }
 

@@ -52,6 +52,9 @@ struct LiveOptions {
   // Optional: beaten every 50 ms (the watchdog), and the stage
   // "frame_to_event" timed (a frame's receipt to its events written).
   metrics::Runtime* runtime = nullptr;
+  // --busy-poll: the session's I/O never sleeps in the kernel
+  // (net/busy_poll.h); for a core of its own.
+  bool busy_poll = false;
 };
 
 struct LiveStats {

@@ -16,6 +16,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "net/busy_poll.h"
+
 namespace ot::net {
 
 namespace asio = boost::asio;
@@ -42,6 +44,7 @@ asio::awaitable<void> connect_tcp(beast::tcp_stream& s, const Url& url,
   s.expires_after(deadline);
   co_await s.async_connect(endpoints, asio::use_awaitable);
   s.socket().set_option(tcp::no_delay(true));
+  apply_busy_poll(s.socket().native_handle());  // --busy-poll, where allowed
 }
 
 asio::awaitable<void> tls_handshake(TlsStream& s, const Url& url,
@@ -124,7 +127,8 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(asio::any_io_executor ex, Url base, asio::ssl::context& tls)
-    : impl_(std::make_unique<Impl>(Impl{ex, std::move(base), tls, nullptr, nullptr, {}, {}})) {}
+    : impl_(std::make_unique<Impl>(
+          Impl{std::move(ex), std::move(base), tls, nullptr, nullptr, {}, {}})) {}
 HttpClient::~HttpClient() = default;
 
 void HttpClient::close() { impl_->close(); }
@@ -200,7 +204,7 @@ struct WsClient::Impl {
 };
 
 WsClient::WsClient(asio::any_io_executor ex, asio::ssl::context& tls)
-    : impl_(std::make_unique<Impl>(Impl{ex, tls, nullptr, nullptr, {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{std::move(ex), tls, nullptr, nullptr, {}})) {}
 WsClient::~WsClient() = default;
 
 asio::awaitable<void> WsClient::connect(const Url& url, std::chrono::milliseconds deadline) {

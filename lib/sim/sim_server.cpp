@@ -30,6 +30,7 @@
 #include "feed/replay.h"
 #include "io/capture_line.h"
 #include "io/input.h"
+#include "net/busy_poll.h"
 #include "venues/sim_protocol.h"
 #include "venues/venue.h"
 
@@ -758,7 +759,11 @@ void Server::run(const volatile std::sig_atomic_t* stop) {
   asio::co_spawn(ioc_, player(), asio::detached);
   asio::co_spawn(ioc_, ticker(), asio::detached);
   asio::co_spawn(ioc_, watch_stop(stop), asio::detached);
-  ioc_.run();
+  if (o_.busy_poll) {
+    net::run_spinning(ioc_);
+  } else {
+    ioc_.run();
+  }
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ struct SimOptions {
   // "O <mono ns> <target> <body>" for each order request as it arrives.
   std::string latency_log;
   metrics::Runtime* runtime = nullptr;  // optional: beaten while serving
+  bool busy_poll = false;               // its I/O never sleeps (net/busy_poll.h)
 };
 
 // Announcements of the server ("listening", "eof") go to `out` as status

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/time.h"
+#include "net/busy_poll.h"
 #include "net/client.h"
 
 namespace ot {
@@ -59,7 +60,8 @@ void ThreadedGateway::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ThreadedGateway::start(bool inline_io) {
+void ThreadedGateway::start(bool inline_io, bool busy) {
+  busy_ = busy;
   work_ =
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           io_.get_executor());
@@ -68,7 +70,13 @@ void ThreadedGateway::start(bool inline_io) {
   if (inline_) {
     run_ready();
   } else {
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      if (busy_) {
+        net::run_spinning(io_);
+      } else {
+        io_.run();
+      }
+    });
   }
 }
 
@@ -98,8 +106,24 @@ bool ThreadedGateway::has_items() {
   return !items_.empty();
 }
 
+bool ThreadedGateway::spin_io(const std::function<bool()>& ready, int timeout_ms) {
+  const Nanos until = mono_ns() + Nanos{timeout_ms} * 1'000'000;
+  running_ = inline_;
+  bool got = false;
+  for (unsigned i = 1; !(got = ready()) && !has_items(); ++i) {
+    // Inline, the venue's sockets are polled here (epoll_wait with no
+    // timeout); else the network thread spins on its own.
+    if (inline_) io_.poll();
+    if ((i & 63) == 0 && mono_ns() >= until) break;
+  }
+  running_ = false;
+  if (inline_) io_at_ = mono_ns();
+  return got;
+}
+
 bool ThreadedGateway::run_io(int fd, const std::function<bool()>& ready, int timeout_ms) {
   namespace asio = boost::asio;
+  if (busy_ && !running_) return spin_io(ready, timeout_ms);
   if (!inline_) {
     // The network thread signals reports on the wake descriptor.
     pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};

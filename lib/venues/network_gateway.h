@@ -47,6 +47,8 @@ struct GatewayOptions {
   // Network I/O on the caller's thread (see Gateway::run_io) instead of a
   // thread of its own.
   bool inline_io = false;
+  // --busy-poll: that I/O never sleeps in the kernel (net/busy_poll.h).
+  bool busy_poll = false;
 };
 
 // The gateway for a venue, its network I/O started. invalid_argument for a
@@ -86,8 +88,8 @@ class ThreadedGateway : public Gateway {
   bool run_io(int fd, const std::function<bool()>& ready, int timeout_ms) override;
   // Starts the network I/O (after construction): on a thread of its own, or
   // with `inline_io` on the caller's, which drives it through run_io() and
-  // poll().
-  void start(bool inline_io = false);
+  // poll(); with `busy`, neither ever sleeps in the kernel.
+  void start(bool inline_io = false, bool busy = false);
 
  protected:
   ThreadedGateway();
@@ -116,9 +118,13 @@ class ThreadedGateway : public Gateway {
   bool has_items();
   // Inline: runs the handlers that are ready (not from inside one).
   void run_ready();
+  // run_io() when busy: spins until the input is ready, a report waits or
+  // the time is up.
+  bool spin_io(const std::function<bool()>& ready, int timeout_ms);
 
   boost::asio::io_context io_;
   bool inline_ = false;
+  bool busy_ = false;
   bool running_ = false;  // inside run_ready() / run_io()
   Nanos io_at_ = 0;       // when run_ready() / run_io() last ran (monotonic)
   std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;  // run_io's fd (a dup)
@@ -135,7 +141,7 @@ class ThreadedGateway : public Gateway {
 // invalid_argument when TLS cannot be set up (the CA file).
 template <class G, class... Args>
 Result<std::unique_ptr<Gateway>> start_gateway(GatewayOptions o, Args&&... args) {
-  const bool inline_io = o.inline_io;
+  const bool inline_io = o.inline_io, busy = o.busy_poll;
   const std::string ca_file = o.ca_file;
   std::unique_ptr<G> g;
   try {
@@ -143,7 +149,7 @@ Result<std::unique_ptr<Gateway>> start_gateway(GatewayOptions o, Args&&... args)
   } catch (const boost::system::system_error& e) {
     return Error(ErrorCode::invalid_argument, "TLS setup (--ca-file " + ca_file + "): " + e.what());
   }
-  g->start(inline_io);
+  g->start(inline_io, busy);
   return std::unique_ptr<Gateway>(std::move(g));
 }
 

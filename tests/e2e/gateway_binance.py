@@ -52,9 +52,10 @@ with tempfile.TemporaryDirectory() as tmp:
         return start_sim("binance-futures", CAPTURE, ["--speed", "0", "--taker-fee", "0.0004"] + list(args), tmp)
 
     # Place, fill, amend, cancel, reject: with the venue's I/O on ot-exec's
-    # own thread (the default), and on a thread of its own.
+    # own thread (the default), and on a thread of its own; and each
+    # spinning on the sockets (--busy-poll).
     s = None
-    for mode in ((), ("--io-thread",)):
+    for mode in ((), ("--io-thread",), ("--busy-poll",), ("--io-thread", "--busy-poll")):
         if s is not None:  # a fresh venue: the same client order ids again
             s.send_signal(signal.SIGTERM)
             s.wait(timeout=10)

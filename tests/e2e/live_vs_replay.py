@@ -2,7 +2,7 @@
 """ot-feed live against ot-sim, for every venue, ends with the same books as
 ot-feed replay of the same capture: on a clean run, and after a forced
 disconnect plus a skipped book frame (the feed must notice the skip, resync
-from a fresh snapshot and still end right)."""
+from a fresh snapshot and still end right); and so with both ends busy-polling."""
 import json
 import signal
 import tempfile
@@ -124,5 +124,22 @@ with tempfile.TemporaryDirectory() as tmp:
         if venue.startswith("binance"):
             check("snapshots=" in err and "snapshots=0" not in err,
                   f"{venue}: REST depth snapshots were fetched from the simulator")
+
+    # Both ends spinning (--busy-poll): the same books through a forced
+    # disconnect and a skipped frame.
+    for venue in ("okx", "binance-futures"):
+        path = os.path.join(DATA, CAPTURES[venue])
+        expected = final_books(run([tool("ot-book"), "--emit", "book"],
+                                   stdin=run([tool("ot-feed"), "replay", path]).stdout).stdout.decode())
+        skip = skippable_delta(venue, path)
+        rc, out, err = run_live(venue, ["--busy-poll", "--drop-after", "25", "--skip", str(skip)], tmp,
+                                ["--busy-poll"])
+        evs = events(out)
+        kinds = [e["event"] for e in evs if e["type"] == "status"]
+        got = within_snapshots(venue, evs, final_books(
+            run([tool("ot-book"), "--emit", "book", "--strict"], stdin=out.encode()).stdout.decode()))
+        check(rc == 0 and "resync" in kinds and kinds.count("connected") >= 2
+              and got == within_snapshots(venue, evs, expected),
+              f"{venue} --busy-poll: reconnects, resyncs and ends with the replay's books ({rc}) {err[-200:]}")
 
 finish()

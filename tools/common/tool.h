@@ -191,6 +191,14 @@ inline int end_of_run(const LineInput& in, LineOutput& out, Diagnostics& diag) {
   return rc;
 }
 
+// --busy-poll, one meaning in every program with network I/O: the I/O
+// thread spins on its sockets instead of sleeping (net/busy_poll.h).
+inline void add_busy_poll_flag(CLI::App& app, bool& busy) {
+  app.add_flag("--busy-poll", busy,
+               "Never sleep waiting for the network: spin on the sockets, with SO_BUSY_POLL "
+               "where the kernel allows (give the program a core of its own with --cpu)");
+}
+
 // --strict, one meaning in every program that reads events.
 inline void add_strict_flag(CLI::App& app, bool& strict) {
   app.add_flag("--strict", strict,

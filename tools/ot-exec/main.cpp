@@ -6,6 +6,7 @@
 #include "exec/paper.h"
 #include "io/input.h"
 #include "io/output.h"
+#include "net/busy_poll.h"
 #include "venues/network_gateway.h"
 #include "venues/venue.h"
 
@@ -29,6 +30,7 @@ static int program_main(int argc, char** argv) {
   app.add_option("--rest-url", go.rest_url, "Venue REST base URL (http:// for ot-sim)");
   app.add_option("--ws-url", go.ws_url, "Venue private stream base URL (ws:// for ot-sim)");
   app.add_option("--ca-file", go.ca_file, "Also trust this CA certificate (ot-sim's)");
+  tool::add_busy_poll_flag(app, go.busy_poll);
   app.add_option("--key-file", key_file,
                  "API key file (mode 0600; default: OT_<VENUE>_API_KEY/_API_SECRET)");
   app.add_option("--recv-window-ms", go.recv_window_ms, "Binance recvWindow")
@@ -118,6 +120,7 @@ static int program_main(int argc, char** argv) {
   } else {
     go.venue = venue;
     go.inline_io = !io_thread;
+    if (go.busy_poll) net::set_busy_poll_usec(50);
     auto credentials = load_credentials(venue, key_file);
     if (!credentials) return tool::exit_for(credentials.error(), diag);
     go.credentials = std::move(credentials).value();

@@ -5,6 +5,7 @@
 #include "feed/live.h"
 #include "feed/replay.h"
 #include "io/output.h"
+#include "net/busy_poll.h"
 #include "venues/venue.h"
 
 static int program_main(int argc, char** argv) {
@@ -39,6 +40,7 @@ static int program_main(int argc, char** argv) {
   live->add_option("--duration", lo.duration_s, "Stop after this many seconds")
       ->check(CLI::PositiveNumber);
   live->add_option("--ca-file", lo.ca_file, "Trust this CA certificate (e.g. ot-sim's)");
+  tool::add_busy_poll_flag(*live, lo.busy_poll);
 
   metrics::RuntimeOptions mo;
   for (auto* sub : {replay, live}) {
@@ -115,6 +117,7 @@ static int program_main(int argc, char** argv) {
     lo.runtime = rt.get();
     LiveStats stats;
     rt->ready();
+    if (lo.busy_poll) net::set_busy_poll_usec(50);
     ok = run_live(lo, *out, diag, &tool::g_stop, stats);
     if (ok && stats.connects == 0) {
       diag.error("", "never connected to the venue");

@@ -29,6 +29,7 @@ static int program_main(int argc, char** argv) {
   app.add_option("--malformed-every", o.malformed_every,
                  "Send a malformed frame after every N frames");
   app.add_option("--linger", o.linger_s, "Exit this many seconds after the capture ends");
+  tool::add_busy_poll_flag(app, o.busy_poll);
   app.add_option("--port-file", o.port_file, "Write the bound port to this file");
   app.add_option("--tls-cert", o.tls_cert,
                  "Serve TLS (wss://, https://) with this PEM certificate");
