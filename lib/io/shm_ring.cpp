@@ -381,7 +381,7 @@ std::uint64_t Producer::floor() {
 bool Producer::wait_for_room(std::uint64_t end, const volatile std::sig_atomic_t* stop) {
   Control& c = *m_->c;
   const std::int64_t start = now_ns();
-  for (unsigned spins = 0;; ++spins) {
+  for (;;) {
     floor_ = floor();
     if (end - floor_ <= m_->capacity) return true;
     if (stop != nullptr && *stop != 0) {
@@ -470,12 +470,9 @@ void Producer::close() {
   c.sleepers.store(~std::uint64_t{0} >> (64 - kMaxReaders), std::memory_order_seq_cst);
   wake_readers();
   // The stream is over: its name goes (readers that hold it read on), and
-  // the next producer starts a new one; but a reliable ring that holds
-  // records a reader has not read is kept for that reader (and for a next
-  // producer, which appends to it).
-  if (c.delivery.load() == static_cast<std::uint32_t>(Delivery::reliable) && floor() < head_) {
-    return;
-  }
+  // the next producer starts a new one. A reader that is not running loses
+  // what it had not read: an ended session's orders or executions never
+  // reach the next session (positions counted twice, stale orders sent).
   ::unlink(e_.path().c_str());
   for (unsigned i = 0; i < kMaxReaders; ++i) ::unlink(bell_path(e_, i).c_str());
 }

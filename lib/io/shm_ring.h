@@ -24,10 +24,10 @@
 //
 // The end of the stream: a producer that closes normally marks the ring
 // ended and removes its name; readers that hold it read what is left and
-// then see the end, as with a pipe. A reliable ring that still holds
-// records a reader has not read keeps its name, for that reader and for
-// the next producer, which appends to it. A producer that dies leaves the
-// ring as it was, for the next one.
+// then see the end, as with a pipe, and a reader that is not running loses
+// what it had not read (an ended session's orders and executions never
+// reach the next one). A producer that dies leaves the ring as it was, for
+// the next one, which appends to it.
 //
 // Threading: a Producer or a Consumer is used by one thread at a time.
 // Records are copied in and out with relaxed 8-byte atomics and a

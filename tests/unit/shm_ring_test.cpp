@@ -375,6 +375,28 @@ TEST_CASE("the end of a stream: read what is left, then the end", "[io][shm]") {
   CHECK(got.numbers.size() == 10);
 }
 
+TEST_CASE("a normal end drops what a reader that is not running had not read", "[io][shm]") {
+  // Yesterday's executions must not reach today's ot-risk.
+  TestRing ring("session");
+  {
+    auto p = producer(ring.e, Delivery::reliable);
+    auto r = consumer(ring.reader("risk"));
+    for (std::uint64_t i = 1; i <= 10; ++i) REQUIRE(p->write(record(i)));
+    std::string_view rec;
+    std::uint64_t lost = 0;
+    for (int i = 0; i < 3; ++i) REQUIRE(r->try_read(rec, lost) == Consumer::Read::record);
+  }  // the reader goes first, then the producer ends its session
+  CHECK(!std::filesystem::exists(ring.e.path()));
+  auto p = producer(ring.e, Delivery::reliable);
+  auto r = consumer(ring.reader("risk"));
+  REQUIRE(p->write(record(100)));
+  std::string_view rec;
+  std::uint64_t lost = 0;
+  REQUIRE(r->try_read(rec, lost) == Consumer::Read::record);
+  CHECK(number_of(rec) == 100);
+  CHECK(lost == 0);
+}
+
 TEST_CASE("a reader's descriptor polls readable when a record comes", "[io][shm]") {
   TestRing ring("fd");
   auto c = consumer(ring.e);
