@@ -20,7 +20,7 @@ that do no work: the chain's shape (frame to ot-feed, then four programs
 on), its cost without the programs' work.
 
     python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--modes pipes,zmq,shm,fused]
-                                   [--busy-poll] [--warmup 10] [--no-hops]
+                                   [--busy-poll] [--warmup 10] [--no-hops] [--sched]
                                    [--idle-poll] [--cpus 'S F B T R E']
 
 The first --warmup orders are left out of the figures: frames that reach
@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,8 +110,55 @@ def latencies(log):
             if match is None:
                 unmatched += 1
             else:
-                out.append(t - match)
+                out.append((t, t - match))
     return out, unmatched
+
+
+def sample_sched(pid, stop, samples):
+    """Every 10 ms: (monotonic ns, the ns pid's threads have waited on a run
+    queue so far, the machine's steal ns so far), from
+    /proc/PID/task/*/schedstat and /proc/stat; ot-sim's stamps are on the
+    same clock."""
+    tick = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+    while not stop.is_set():
+        t = time.monotonic_ns()
+        wait = 0
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                    wait += int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+        with open("/proc/stat") as f:
+            steal = int(f.readline().split()[8]) * tick  # cpu user nice system idle iowait irq softirq steal
+        samples.append((t, wait, steal))
+        time.sleep(0.01)
+
+
+def attribute(timed, samples, threshold_ns=1_000_000):
+    """Of the orders slower than the threshold: how many had the chain's
+    threads waiting for a CPU for half their time or more (the kernel ran
+    something else there: ot-sim, a kworker), how many saw the hypervisor
+    steal that much, and how many neither (the program, or what the
+    samples cannot see)."""
+    slow = [(t, lat) for t, lat in timed if lat >= threshold_ns]
+    waited = stolen = neither = 0
+    for t, lat in slow:
+        start = t - lat
+        around = [s for s in samples if start - 10_000_000 <= s[0] <= t + 10_000_000]
+        if len(around) < 2:
+            neither += 1
+            continue
+        wait = around[-1][1] - around[0][1]
+        steal = around[-1][2] - around[0][2]
+        if wait >= lat / 2:
+            waited += 1
+        elif steal >= lat / 2:
+            stolen += 1
+        else:
+            neither += 1
+    return (f"orders over {threshold_ns / 1e6:g} ms: {len(slow)}; the chain waiting for a CPU "
+            f"half of it or more: {waited}; the VM stealing that much: {stolen}; neither: {neither}")
 
 
 def main():
@@ -123,6 +171,10 @@ def main():
                     help="ot-sim, ot-feed, ot-exec and ot-tick-chain spin on their sockets "
                          "(--busy-poll) instead of sleeping")
     ap.add_argument("--no-hops", action="store_true", help="skip the bare hops (ot-bench-hops)")
+    ap.add_argument("--sched", action="store_true",
+                    help="fused: sample the chain's run-queue waits and the VM's steal time every "
+                         "10 ms and say which slow orders they explain (the sampling itself, a "
+                         "Python thread, slows the run)")
     ap.add_argument("--warmup", type=int, default=10,
                     help="orders left out at the start (the book's snapshot is awaited)")
     ap.add_argument("--idle-poll", action="store_true",
@@ -181,6 +233,7 @@ def main():
                         {"pipe": "pipe", "shm": "shm"}.get(m.group(1), "zmq")] = float(m.group(3))
         duration = span / a.speed + 4
         results = {}
+        samples = []
         for mode in a.modes.split(","):
             log = os.path.join(tmp, f"{mode}.log")
             fills = f"ipc://{tmp}/{mode}-fills" if mode != "shm" else f"shm://t2t{os.getpid()}-fills"
@@ -223,14 +276,23 @@ def main():
                         p.send_signal(signal.SIGTERM)
                     p.wait(timeout=30)
             else:
-                r = subprocess.run(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
-                                    "--rest-url", rest, "--duration", str(duration)], env=env,
-                                   capture_output=True, text=True, timeout=duration + 60)
-                extra = [l for l in r.stderr.splitlines() if "in-process" in l]
-                extra = extra[-1] if extra else r.stderr[-300:]
+                chain = subprocess.Popen(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
+                                         "--rest-url", rest, "--duration", str(duration)], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                stop, samples = threading.Event(), []
+                sampler = threading.Thread(target=sample_sched, args=(chain.pid, stop, samples))
+                if a.sched:
+                    sampler.start()
+                _, err = chain.communicate(timeout=duration + 60)
+                stop.set()
+                if a.sched:
+                    sampler.join()
+                extra = [l for l in err.splitlines() if "in-process" in l]
+                extra = extra[-1] if extra else err[-300:]
             sim.send_signal(signal.SIGTERM)
             sim.wait(timeout=30)
-            lat, unmatched = latencies(log)
+            timed, unmatched = latencies(log)
+            lat = [l for _, l in timed]
             if lat:
                 slow = sorted(range(len(lat)), key=lambda i: -lat[i])[:3]
                 slowest = "  slowest orders: " + ", ".join(
@@ -238,6 +300,8 @@ def main():
             # The first orders wait for the start: frames that came before
             # the book's REST snapshot are held until it is in.
             lat = lat[a.warmup:]
+            if mode == "fused" and samples:
+                extra = (extra + "\n  " if extra else "") + attribute(timed[a.warmup:], samples)
             p50, p99, p999 = percentiles(lat) if lat else (0, 0, 0)
             results[mode] = (p50, p99, p999, len(lat), unmatched, extra)
             print(f"{mode}: tick-to-trade over {len(lat)} orders after the first {a.warmup} "
