@@ -35,7 +35,6 @@
 #include "feed/replay.h"
 #include "io/capture_line.h"
 #include "io/input.h"
-#include "net/busy_poll.h"
 #include "venues/network_gateway.h"
 
 namespace {
@@ -233,7 +232,6 @@ int main(int argc, char** argv) {
       chain.book().process_line(line, "feed", 0);
       chain.poll(now_ns());  // then the reports from the gateway's thread
     });
-    if (lo.busy_poll) net::set_busy_poll_usec(50);
     ok = run_live(lo, to_book, diag, &tool::g_stop, stats);
   }
   auto& s = timed.samples();

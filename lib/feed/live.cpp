@@ -80,6 +80,7 @@ class LiveFeed final : public SyncActions {
     asio::co_spawn(ioc_, main_loop(), asio::detached);
     asio::co_spawn(ioc_, watch_stop(stop), asio::detached);
     if (o_.busy_poll) {
+      net::set_busy_poll_usec(net::kBusyPollUsec);
       net::run_spinning(ioc_);
     } else {
       ioc_.run();

@@ -290,15 +290,52 @@ class ZmqLineInput final : public LineInput {
   std::size_t max_ = max_line_bytes();
 };
 
-std::string ring_gap_line(const std::string& name, const std::string& reader, std::uint64_t lost);
+}  // namespace
+
+std::string transport_status_line(std::string_view transport, std::string_view event,
+                                  std::string_view detail) {
+  std::string line = R"({"type":"status","venue":")";
+  append_escaped(line, transport);
+  line += R"(","ts":)";
+  line += std::to_string(now_ns());
+  line += R"(,"event":")";
+  append_escaped(line, event);
+  line += R"(","detail":")";
+  append_escaped(line, detail);
+  line += "\"}";
+  return line;
+}
+
+namespace {
+
+// A reader's loss as a status line, followed by kLinePadding bytes.
+std::string ring_gap_line(const std::string& name, const std::string& reader, std::uint64_t lost) {
+  std::string detail = name;
+  detail += ": reader '";
+  detail += reader;
+  detail += "' fell behind: ";
+  detail += std::to_string(lost);
+  detail += " events lost";
+  std::string line = transport_status_line("shm", "gap", detail);
+  line.append(kLinePadding, '\0');
+  return line;
+}
+
+// A reader of the ring at `uri`, named after the program unless the
+// endpoint names one, its records padded as lines are.
+Result<std::unique_ptr<shm::Consumer>> open_ring_reader(const std::string& uri) {
+  auto e = shm::parse_shm_uri(uri);
+  if (!e) return e.error();
+  auto ring = shm::Consumer::open(*e, program_invocation_short_name);
+  if (ring) (*ring)->set_padding(kLinePadding);
+  return ring;
+}
 
 // A reader of a shared-memory ring (io/shm_ring.h).
 class ShmLineInput final : public LineInput {
  public:
   ShmLineInput(std::unique_ptr<shm::Consumer> ring, std::string name)
-      : ring_(std::move(ring)), name_(std::move(name)) {
-    ring_->set_padding(kLinePadding);
-  }
+      : ring_(std::move(ring)), name_(std::move(name)) {}
 
   bool next(std::string_view& line) override {
     if (held_) {
@@ -351,43 +388,6 @@ class ShmLineInput final : public LineInput {
   bool held_ = false;
   unsigned count_ = 0;
 };
-
-}  // namespace
-
-std::string transport_status_line(std::string_view transport, std::string_view event,
-                                  std::string_view detail) {
-  std::string line = R"({"type":"status","venue":")";
-  append_escaped(line, transport);
-  line += R"(","ts":)";
-  line += std::to_string(now_ns());
-  line += R"(,"event":")";
-  append_escaped(line, event);
-  line += R"(","detail":")";
-  append_escaped(line, detail);
-  line += "\"}";
-  return line;
-}
-
-namespace {
-
-// A reader's loss as a status line, followed by kLinePadding bytes.
-std::string ring_gap_line(const std::string& name, const std::string& reader, std::uint64_t lost) {
-  std::string detail = name;
-  detail += ": reader '";
-  detail += reader;
-  detail += "' fell behind: ";
-  detail += std::to_string(lost);
-  detail += " events lost";
-  std::string line = transport_status_line("shm", "gap", detail);
-  line.append(kLinePadding, '\0');
-  return line;
-}
-
-Result<std::unique_ptr<shm::Consumer>> open_ring_reader(const std::string& uri) {
-  auto e = shm::parse_shm_uri(uri);
-  if (!e) return e.error();
-  return shm::Consumer::open(*e, program_invocation_short_name);
-}
 
 }  // namespace
 
@@ -518,10 +518,7 @@ struct FeedbackInput::Impl {
         case shm::Consumer::Read::ended:
           // The executions' producer ended (a restart of ot-exec): the next
           // one makes the ring anew under the same name.
-          if (auto r = open_ring_reader(ring_uri)) {
-            ring = std::move(r).value();
-            ring->set_padding(kLinePadding);
-          }
+          if (auto r = open_ring_reader(ring_uri)) ring = std::move(r).value();
           return false;
         default:
           return false;
@@ -566,7 +563,6 @@ Result<std::unique_ptr<FeedbackInput>> open_feedback(const std::string& uri) {
     auto r = open_ring_reader(uri);
     if (!r) return r.error();
     impl->ring = std::move(r).value();
-    impl->ring->set_padding(kLinePadding);
     impl->ring_uri = uri;
     return std::unique_ptr<FeedbackInput>(
         new FeedbackInput(std::move(impl), uri.substr(0, uri.find('?'))));

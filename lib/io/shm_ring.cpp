@@ -140,6 +140,26 @@ std::optional<std::uint64_t> parse_u64(std::string_view t) {
   return v;
 }
 
+// The spin and yield phases of a wait, as the endpoint budgets them: true
+// once done() says so; false when both budgets, or `deadline` (monotonic
+// ns), are spent. done() is asked every turn, the clock every 64.
+template <class Done>
+bool spin_then_yield(const Endpoint& e, std::int64_t deadline, Done done) {
+  const std::int64_t start = now_ns();
+  const std::int64_t spin_until = e.spin_ns < 0 ? INT64_MAX : start + e.spin_ns;
+  const std::int64_t yield_until = e.spin_ns < 0 ? INT64_MAX : spin_until + e.yield_ns;
+  for (unsigned i = 1;; ++i) {
+    if (done()) return true;
+    if ((i & 63) != 0) {
+      cpu_relax();
+      continue;
+    }
+    const std::int64_t now = now_ns();
+    if (now >= deadline || now >= yield_until) return false;
+    if (now >= spin_until) ::sched_yield();
+  }
+}
+
 }  // namespace
 
 // The mapped file, with the lock that makes opening atomic held from
@@ -380,27 +400,21 @@ std::uint64_t Producer::floor() {
 
 bool Producer::wait_for_room(std::uint64_t end, const volatile std::sig_atomic_t* stop) {
   Control& c = *m_->c;
-  const std::int64_t start = now_ns();
-  for (;;) {
+  const auto room = [&] {
     floor_ = floor();
-    if (end - floor_ <= m_->capacity) return true;
-    if (stop != nullptr && *stop != 0) {
+    return end - floor_ <= m_->capacity;
+  };
+  const auto stopped = [stop] { return stop != nullptr && *stop != 0; };
+  spin_then_yield(e_, INT64_MAX, [&] { return room() || stopped(); });
+  for (;;) {
+    if (room()) return true;
+    if (stopped()) {
       error_ = e_.uri() + ": stopped while waiting for a reader to make room";
       return false;
     }
-    const std::int64_t waited = now_ns() - start;
-    if (e_.spin_ns < 0 || waited < e_.spin_ns) {
-      cpu_relax();
-      continue;
-    }
-    if (waited < e_.spin_ns + e_.yield_ns) {
-      ::sched_yield();
-      continue;
-    }
     const std::uint32_t bell = c.space_bell.load(std::memory_order_acquire);
     c.producer_waiting.store(1, std::memory_order_seq_cst);
-    floor_ = floor();
-    if (end - floor_ > m_->capacity) futex_wait(&c.space_bell, bell, 200'000'000);
+    if (!room()) futex_wait(&c.space_bell, bell, 200'000'000);
     c.producer_waiting.store(0, std::memory_order_relaxed);
   }
 }
@@ -628,19 +642,7 @@ Consumer::Read Consumer::try_read(std::string_view& record, std::uint64_t& lost)
 }
 
 bool Consumer::spin(std::int64_t deadline, const std::function<bool()>& also) const {
-  const std::int64_t start = now_ns();
-  const std::int64_t spin_until = e_.spin_ns < 0 ? INT64_MAX : start + e_.spin_ns;
-  const std::int64_t yield_until = e_.spin_ns < 0 ? INT64_MAX : spin_until + e_.yield_ns;
-  for (unsigned i = 1;; ++i) {
-    if (ready() || (also && also())) return true;
-    if ((i & 63) != 0) {
-      cpu_relax();
-      continue;
-    }
-    const std::int64_t now = now_ns();
-    if (now >= deadline || now >= yield_until) return false;
-    if (now >= spin_until) ::sched_yield();
-  }
+  return spin_then_yield(e_, deadline, [&] { return ready() || (also && also()); });
 }
 
 bool Consumer::wait(int timeout_ms) {

@@ -16,6 +16,9 @@ namespace ot::net {
 // again at once (epoll_wait with no timeout). Timers fire on time.
 void run_spinning(boost::asio::io_context& ioc);
 
+// What --busy-poll asks of the kernel per socket.
+inline constexpr int kBusyPollUsec = 50;
+
 // Sockets connected from now on (the venue clients') ask the kernel to
 // busy-poll their device's receive queue for up to `usec` microseconds on
 // a read (SO_BUSY_POLL), where the kernel allows it (raising it above

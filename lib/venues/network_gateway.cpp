@@ -62,6 +62,7 @@ void ThreadedGateway::stop() {
 
 void ThreadedGateway::start(bool inline_io, bool busy) {
   busy_ = busy;
+  if (busy_) net::set_busy_poll_usec(net::kBusyPollUsec);
   work_ =
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           io_.get_executor());

@@ -6,7 +6,6 @@
 #include "exec/paper.h"
 #include "io/input.h"
 #include "io/output.h"
-#include "net/busy_poll.h"
 #include "venues/network_gateway.h"
 #include "venues/venue.h"
 
@@ -120,7 +119,6 @@ static int program_main(int argc, char** argv) {
   } else {
     go.venue = venue;
     go.inline_io = !io_thread;
-    if (go.busy_poll) net::set_busy_poll_usec(50);
     auto credentials = load_credentials(venue, key_file);
     if (!credentials) return tool::exit_for(credentials.error(), diag);
     go.credentials = std::move(credentials).value();

@@ -5,7 +5,6 @@
 #include "feed/live.h"
 #include "feed/replay.h"
 #include "io/output.h"
-#include "net/busy_poll.h"
 #include "venues/venue.h"
 
 static int program_main(int argc, char** argv) {
@@ -117,7 +116,6 @@ static int program_main(int argc, char** argv) {
     lo.runtime = rt.get();
     LiveStats stats;
     rt->ready();
-    if (lo.busy_poll) net::set_busy_poll_usec(50);
     ok = run_live(lo, *out, diag, &tool::g_stop, stats);
     if (ok && stats.connects == 0) {
       diag.error("", "never connected to the venue");
