@@ -232,6 +232,9 @@ int main(int argc, char** argv) {
       chain.book().process_line(line, "feed", 0);
       chain.poll(now_ns());  // then the reports from the gateway's thread
     });
+    // Busy: the gateway's sockets are served from the feed's spinning loop
+    // too, so an order never waits behind the answer to the one before.
+    if (lo.busy_poll) lo.on_idle = [&] { chain.poll(now_ns()); };
     ok = run_live(lo, to_book, diag, &tool::g_stop, stats);
   }
   auto& s = timed.samples();

@@ -20,7 +20,7 @@ that do no work: the chain's shape (frame to ot-feed, then four programs
 on), its cost without the programs' work.
 
     python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--modes pipes,zmq,shm,fused]
-                                   [--busy-poll] [--warmup 10] [--no-hops] [--sched]
+                                   [--busy-poll] [--warmup 10] [--no-hops] [--sched] [--breakdown]
                                    [--idle-poll] [--cpus 'S F B T R E']
 
 The first --warmup orders are left out of the figures: frames that reach
@@ -29,12 +29,22 @@ those orders wait 10-50 ms (the slowest three are printed, with their
 rank). --busy-poll runs ot-sim, ot-feed, ot-exec and ot-tick-chain
 spinning on their sockets; give each a core with --cpus.
 
+The fused chain's figure sits next to its own limit, measured in the same
+run by ot-bench-tcp: a frame's trip in and the order's trip out, each at
+most a bare loopback TCP one-way trip (the receiver spinning with recv, the
+least a reader can do), plus the chain's in-process path. --breakdown
+preloads build/lib/libot-socket-stamps.so into ot-tick-chain and splits
+each order's time at its socket calls: the frame's way in (ot-sim's send
+stamp to the chain's read returning), the chain's work up to its write,
+and the write up to ot-sim's receive stamp.
+
 --idle-poll (root) holds a PM QoS request of 0 µs on /dev/cpu_dma_latency
 for the whole run, as tuned's latency-performance profile does: idle CPUs
 poll instead of halting, so a wake-up costs no exit to the hypervisor or
 deep C-state. Hops and chains are then measured on that footing.
 """
 import argparse
+import bisect
 import os
 import re
 import signal
@@ -46,6 +56,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
+STAMPS_LIB = os.path.join(ROOT, "build", "lib", "libot-socket-stamps.so")
 GEN = os.path.join(ROOT, "..", "shared", "tools", "gen-depth-capture")
 
 
@@ -114,6 +125,32 @@ def latencies(log):
     return out, unmatched
 
 
+def breakdown(log, stamps_path, warmup):
+    """Per order after the warm-up, from ot-sim's stamps and the chain's
+    socket calls (libot-socket-stamps): (in, work, write) in ns."""
+    calls = []
+    for line in open(stamps_path):
+        kind, _fd, before, after, _n = line.split()
+        calls.append((int(before), int(after), kind))
+    calls.sort()
+    starts = [c[0] for c in calls]
+    frames = {}
+    for line in open(log):
+        parts = line.split(" ", 3)
+        if parts[0] == "F":
+            frames.setdefault(parts[2], []).append((int(parts[1]), parts[3].strip()))
+    phases = []
+    timed, _ = latencies(log)
+    for t, lat in timed[warmup:]:
+        sent = t - lat
+        window = calls[bisect.bisect_left(starts, sent):bisect.bisect_left(starts, t)]
+        read = next((c for c in window if c[2] == "r"), None)
+        write = next((c for c in reversed(window) if c[2] == "w"), None)
+        if read and write and read[1] <= write[0]:
+            phases.append((read[1] - sent, write[0] - read[1], t - write[0]))
+    return phases
+
+
 def sample_sched(pid, stop, samples):
     """Every 10 ms: (monotonic ns, the ns pid's threads have waited on a run
     queue so far, the machine's steal ns so far), from
@@ -175,6 +212,9 @@ def main():
                     help="fused: sample the chain's run-queue waits and the VM's steal time every "
                          "10 ms and say which slow orders they explain (the sampling itself, a "
                          "Python thread, slows the run)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="fused: split each order's time at the chain's socket calls (the frame's "
+                         "way in, the chain's work to its write, the write)")
     ap.add_argument("--warmup", type=int, default=10,
                     help="orders left out at the start (the book's snapshot is awaited)")
     ap.add_argument("--idle-poll", action="store_true",
@@ -231,6 +271,18 @@ def main():
                 if m:
                     (ring if m.group(2) == "ring" else into)[
                         {"pipe": "pipe", "shm": "shm"}.get(m.group(1), "zmq")] = float(m.group(3))
+        tcp = {}
+        if not a.no_hops and "fused" in a.modes.split(","):
+            pins = ["--cpus", f"{CPUS['ot-sim']},{CPUS['ot-tick-chain']}"] \
+                if "ot-sim" in CPUS and "ot-tick-chain" in CPUS else []
+            out = subprocess.run([os.path.join(BIN, "ot-bench-tcp"), "--count", "5000", "--modes",
+                                  "recv-spin,asio-spin,epoll"] + pins,
+                                 capture_output=True, text=True).stdout
+            print(out, end="")
+            for line in out.splitlines():
+                m = re.match(r"tcp (\S+).*p50 ([0-9.]+) us", line)
+                if m:
+                    tcp[m.group(1)] = float(m.group(2))
         duration = span / a.speed + 4
         results = {}
         samples = []
@@ -276,8 +328,11 @@ def main():
                         p.send_signal(signal.SIGTERM)
                     p.wait(timeout=30)
             else:
+                stamps = os.path.join(tmp, "stamps")
+                chain_env = dict(env, LD_PRELOAD=STAMPS_LIB, OT_SOCKET_STAMPS=stamps) \
+                    if a.breakdown else env
                 chain = subprocess.Popen(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
-                                         "--rest-url", rest, "--duration", str(duration)], env=env,
+                                         "--rest-url", rest, "--duration", str(duration)], env=chain_env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 stop, samples = threading.Event(), []
                 sampler = threading.Thread(target=sample_sched, args=(chain.pid, stop, samples))
@@ -302,6 +357,18 @@ def main():
             lat = lat[a.warmup:]
             if mode == "fused" and samples:
                 extra = (extra + "\n  " if extra else "") + attribute(timed[a.warmup:], samples)
+            if mode == "fused" and a.breakdown and os.path.exists(stamps):
+                phases = breakdown(log, stamps, a.warmup)
+                if phases:
+                    cols = list(zip(*phases))
+                    parts = []
+                    for name, col in zip(("in: sent to read", "work: read to write",
+                                          "write: to ot-sim's receive stamp"), cols):
+                        col = sorted(col)
+                        parts.append(f"{name} p50 {col[len(col) // 2] / 1000:.1f} us, "
+                                     f"p99 {col[min(len(col) - 1, len(col) * 99 // 100)] / 1000:.1f} us")
+                    extra = (extra + "\n  " if extra else "") + \
+                        f"breakdown over {len(phases)} orders: " + "; ".join(parts)
             p50, p99, p999 = percentiles(lat) if lat else (0, 0, 0)
             results[mode] = (p50, p99, p999, len(lat), unmatched, extra)
             print(f"{mode}: tick-to-trade over {len(lat)} orders after the first {a.warmup} "
@@ -311,6 +378,15 @@ def main():
                 print("  " + extra)
             if lat:
                 print(slowest)
+        if "fused" in results and tcp:
+            p50 = results["fused"][0]
+            m = re.search(r"in-process \S+ latency .*?p50 ([0-9.]+) us", results["fused"][5] or "")
+            cpu = float(m.group(1)) if m else 0.0
+            for how in ("recv-spin", "asio-spin"):
+                if how in tcp:
+                    limit = 2 * tcp[how] + cpu
+                    print(f"fused: p50 {p50:.1f} us vs 2 loopback one-way trips ({how}) + the "
+                          f"in-process path ({cpu:.1f} us) = {limit:.1f} us: {p50 / limit:.2f}x")
         for mode, h in (("pipes", "pipe"), ("zmq", "zmq"), ("shm", "shm")):
             if mode not in results:
                 continue

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev libcli11-dev libsimdjson-dev libfmt-dev
   cppzmq-dev libzmq3-dev libzstd-dev zlib1g-dev catch2 libbenchmark-dev
   libtomlplusplus-dev libpq-dev postgresql libdeflate-dev strace nats-server libnats-dev
+  liburing-dev
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format clang-tidy-14
   systemd file libsystemd-dev prometheus
   chromium chromium-driver python3-selenium

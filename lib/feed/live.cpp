@@ -81,7 +81,7 @@ class LiveFeed final : public SyncActions {
     asio::co_spawn(ioc_, watch_stop(stop), asio::detached);
     if (o_.busy_poll) {
       net::set_busy_poll_usec(net::kBusyPollUsec);
-      net::run_spinning(ioc_);
+      net::run_spinning(ioc_, o_.on_idle);
     } else {
       ioc_.run();
     }

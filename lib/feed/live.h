@@ -16,6 +16,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct LiveOptions {
   // --busy-poll: the session's I/O never sleeps in the kernel
   // (net/busy_poll.h); for a core of its own.
   bool busy_poll = false;
+  // With busy_poll, optional: called on each turn of the spinning loop that
+  // found nothing ready, to serve another source on the same thread (the
+  // fused chain's inline gateway).
+  std::function<void()> on_idle;
 };
 
 struct LiveStats {

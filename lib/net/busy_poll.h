@@ -8,13 +8,16 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 
 namespace ot::net {
 
 // Runs `ioc` as io_context::run() does, until it is stopped or runs out of
 // work, but never blocks: ready handlers are run and the reactor asked
-// again at once (epoll_wait with no timeout). Timers fire on time.
-void run_spinning(boost::asio::io_context& ioc);
+// again at once (epoll_wait with no timeout). Timers fire on time. `idle`,
+// if given, is called on each turn that found nothing ready: another
+// source served on the same thread (a fused chain's inline gateway).
+void run_spinning(boost::asio::io_context& ioc, const std::function<void()>& idle = {});
 
 // What --busy-poll asks of the kernel per socket.
 inline constexpr int kBusyPollUsec = 50;
