@@ -21,6 +21,7 @@ on), its cost without the programs' work.
 
     python3 bench/tick_to_trade.py [--messages 5000] [--speed 0.2] [--modes pipes,zmq,shm,fused]
                                    [--busy-poll] [--warmup 10] [--no-hops] [--sched] [--breakdown]
+                                   [--lock-memory]
                                    [--idle-poll] [--cpus 'S F B T R E']
 
 The first --warmup orders are left out of the figures: frames that reach
@@ -153,9 +154,9 @@ def breakdown(log, stamps_path, warmup):
 
 def sample_sched(pid, stop, samples):
     """Every 10 ms: (monotonic ns, the ns pid's threads have waited on a run
-    queue so far, the machine's steal ns so far), from
-    /proc/PID/task/*/schedstat and /proc/stat; ot-sim's stamps are on the
-    same clock."""
+    queue so far, the machine's steal ns so far, pid's page faults so far),
+    from /proc/PID/task/*/schedstat, /proc/stat and /proc/PID/stat (minor
+    plus major faults); ot-sim's stamps are on the same clock."""
     tick = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
     while not stop.is_set():
         t = time.monotonic_ns()
@@ -168,7 +169,14 @@ def sample_sched(pid, stop, samples):
             pass
         with open("/proc/stat") as f:
             steal = int(f.readline().split()[8]) * tick  # cpu user nice system idle iowait irq softirq steal
-        samples.append((t, wait, steal))
+        faults = 0
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)"
+                faults = int(fields[7]) + int(fields[9])  # minflt, majflt
+        except (OSError, ValueError, IndexError):
+            pass
+        samples.append((t, wait, steal, faults))
         time.sleep(0.01)
 
 
@@ -179,7 +187,7 @@ def attribute(timed, samples, threshold_ns=1_000_000):
     steal that much, and how many neither (the program, or what the
     samples cannot see)."""
     slow = [(t, lat) for t, lat in timed if lat >= threshold_ns]
-    waited = stolen = neither = 0
+    waited = stolen = faulted = neither = 0
     for t, lat in slow:
         start = t - lat
         around = [s for s in samples if start - 10_000_000 <= s[0] <= t + 10_000_000]
@@ -188,14 +196,20 @@ def attribute(timed, samples, threshold_ns=1_000_000):
             continue
         wait = around[-1][1] - around[0][1]
         steal = around[-1][2] - around[0][2]
+        if around[-1][3] > around[0][3]:
+            faulted += 1
         if wait >= lat / 2:
             waited += 1
         elif steal >= lat / 2:
             stolen += 1
         else:
             neither += 1
+    during = [s for s in samples if timed and timed[0][0] - timed[0][1] <= s[0] <= timed[-1][0]]
+    faults = during[-1][3] - during[0][3] if len(during) >= 2 else 0
     return (f"orders over {threshold_ns / 1e6:g} ms: {len(slow)}; the chain waiting for a CPU "
-            f"half of it or more: {waited}; the VM stealing that much: {stolen}; neither: {neither}")
+            f"half of it or more: {waited}; the VM stealing that much: {stolen}; neither: {neither}; "
+            f"with a page fault of the chain within 10 ms: {faulted}\n  page faults of the chain "
+            f"while the measured orders ran: {faults}")
 
 
 def main():
@@ -215,6 +229,9 @@ def main():
     ap.add_argument("--breakdown", action="store_true",
                     help="fused: split each order's time at the chain's socket calls (the frame's "
                          "way in, the chain's work to its write, the write)")
+    ap.add_argument("--lock-memory", action="store_true",
+                    help="fused: ot-tick-chain --lock-memory (mlockall, no heap trim, stack "
+                         "touched: no page fault while running; --sched counts them)")
     ap.add_argument("--warmup", type=int, default=10,
                     help="orders left out at the start (the book's snapshot is awaited)")
     ap.add_argument("--idle-poll", action="store_true",
@@ -331,7 +348,8 @@ def main():
                 stamps = os.path.join(tmp, "stamps")
                 chain_env = dict(env, LD_PRELOAD=STAMPS_LIB, OT_SOCKET_STAMPS=stamps) \
                     if a.breakdown else env
-                chain = subprocess.Popen(argv("ot-tick-chain") + ["--symbols", "BTCUSDT", "--ws-url", ws,
+                lock = ["--lock-memory"] if a.lock_memory else []
+                chain = subprocess.Popen(argv("ot-tick-chain") + lock + ["--symbols", "BTCUSDT", "--ws-url", ws,
                                          "--rest-url", rest, "--duration", str(duration)], env=chain_env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 stop, samples = threading.Event(), []
