@@ -30,8 +30,10 @@ those orders wait 10-50 ms (the slowest three are printed, with their
 rank). --busy-poll runs ot-sim, ot-feed, ot-exec and ot-tick-chain
 spinning on their sockets; give each a core with --cpus.
 
-The fused chain's figure sits next to its own limit, measured in the same
-run by ot-bench-tcp: a frame's trip in and the order's trip out, each at
+The fused chain's figures sit next to two limits measured in the same run:
+ot-bench-stalls, how often the machine takes the CPU from a thread that
+spins on each of the two CPUs at once (the floor under the tails; on a VM
+the hypervisor's preemptions show only so), and ot-bench-tcp: a frame's trip in and the order's trip out, each at
 most a bare loopback TCP one-way trip (the receiver spinning with recv, the
 least a reader can do), plus the chain's in-process path. --breakdown
 preloads build/lib/libot-socket-stamps.so into ot-tick-chain and splits
@@ -292,6 +294,10 @@ def main():
         if not a.no_hops and "fused" in a.modes.split(","):
             pins = ["--cpus", f"{CPUS['ot-sim']},{CPUS['ot-tick-chain']}"] \
                 if "ot-sim" in CPUS and "ot-tick-chain" in CPUS else []
+            # The machine's own stalls, a spinning thread on each of those
+            # CPUs at once (as busy polling keeps them): the tails' floor.
+            print(subprocess.run([os.path.join(BIN, "ot-bench-stalls"), "--seconds", "10"] + pins,
+                                 capture_output=True, text=True).stdout, end="")
             out = subprocess.run([os.path.join(BIN, "ot-bench-tcp"), "--count", "5000", "--modes",
                                   "recv-spin,asio-spin,epoll"] + pins,
                                  capture_output=True, text=True).stdout
