@@ -119,6 +119,20 @@ std::string bell_path(const Endpoint& e, unsigned slot) {
   return e.path() + ".bell" + std::to_string(slot);
 }
 
+// Whether `path` still names the file open on `fd` (a stream's end and an
+// unused ring's removal take the name away).
+bool names_file(const std::string& path, int fd) {
+  struct stat named {
+  }, open{};
+  return ::stat(path.c_str(), &named) == 0 && ::fstat(fd, &open) == 0 &&
+         named.st_dev == open.st_dev && named.st_ino == open.st_ino;
+}
+
+void remove_ring_files(const Endpoint& e) {
+  ::unlink(e.path().c_str());
+  for (unsigned i = 0; i < kMaxReaders; ++i) ::unlink(bell_path(e, i).c_str());
+}
+
 std::string size_text(std::uint64_t n) {
   if (n % (1ULL << 30) == 0) return std::to_string(n >> 30) + "G";
   if (n % (1ULL << 20) == 0) return std::to_string(n >> 20) + "M";
@@ -175,6 +189,13 @@ struct Mapping {
     if (c != nullptr) ::munmap(c, bytes);
     if (fd >= 0) ::close(fd);
   }
+  // The open lock: held while a ring is made or its slots change hands.
+  bool lock() const {
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno != EINTR) return false;
+    }
+    return true;
+  }
   void unlock() const { ::flock(fd, LOCK_UN); }
 
   Word load(std::uint64_t pos) const {
@@ -203,10 +224,15 @@ Result<std::unique_ptr<Mapping>> Mapping::open(const Endpoint& e) {
   auto m = std::make_unique<Mapping>();
   const std::string path = e.path();
   const std::string where = e.uri() + " (" + path + ")";
-  m->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (m->fd < 0) return os_error(where, errno);
-  while (::flock(m->fd, LOCK_EX) != 0) {
-    if (errno != EINTR) return os_error(where, errno);
+  // Opened, then locked; if the name went meanwhile (a stream ended, an
+  // unused ring was removed), the file is left to those who hold it and
+  // the name opened again: a new ring.
+  for (int attempt = 0;; ++attempt) {
+    m->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m->fd < 0) return os_error(where, errno);
+    if (!m->lock()) return os_error(where, errno);
+    if (names_file(path, m->fd) || attempt == 10) break;
+    ::close(m->fd);
   }
   struct stat st {};
   if (::fstat(m->fd, &st) != 0) return os_error(where, errno);
@@ -487,8 +513,7 @@ void Producer::close() {
   // the next producer starts a new one. A reader that is not running loses
   // what it had not read: an ended session's orders or executions never
   // reach the next session (positions counted twice, stale orders sent).
-  ::unlink(e_.path().c_str());
-  for (unsigned i = 0; i < kMaxReaders; ++i) ::unlink(bell_path(e_, i).c_str());
+  remove_ring_files(e_);
 }
 
 // ---- the consumer ----
@@ -565,6 +590,21 @@ Consumer::~Consumer() {
   if (pos_ != committed_) commit();
   if (armed_) disarm();
   if (bell_fd_ >= 0) ::close(bell_fd_);
+  remove_if_unused();
+}
+
+void Consumer::remove_if_unused() {
+  Control& c = *m_->c;
+  if (c.producer_pid.load() != 0 || !m_->lock()) return;
+  bool unused = c.producer_pid.load() == 0 && names_file(e_.path(), m_->fd);
+  for (unsigned i = 0; unused && i < kMaxReaders; ++i) {
+    // Another reader that is running holds its place's lock.
+    if (i != slot_ && c.slots[i].state.load() != 0 && !try_lock_byte(m_->fd, reader_lock(i))) {
+      unused = false;
+    }
+  }
+  if (unused) remove_ring_files(e_);
+  m_->unlock();
 }
 
 bool Consumer::ready() const {

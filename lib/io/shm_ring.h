@@ -162,6 +162,10 @@ class Consumer {
   void disarm();
   void drain_bell() const;
   void commit();
+  // A ring that no producer ever opened (its readers came first, or its
+  // name was mistyped) goes with the last of its readers to leave: no file
+  // stays in /dev/shm for a stream that never was.
+  void remove_if_unused();
 
   std::unique_ptr<Mapping> m_;
   Endpoint e_;

@@ -362,6 +362,26 @@ TEST_CASE("one producer and one process per reader name", "[io][shm]") {
   CHECK(wrong.error().message().find("holds 64K, not 1M") != std::string::npos);
 }
 
+TEST_CASE("a ring no producer opened goes with the last reader to leave", "[io][shm]") {
+  TestRing ring("unused");
+  {
+    auto a = consumer(ring.reader("a"));
+    { auto b = consumer(ring.reader("b")); }
+    CHECK(std::filesystem::exists(ring.e.path()));  // a still waits on it
+  }
+  CHECK(!std::filesystem::exists(ring.e.path()));  // a mistyped name leaves nothing behind
+  // Once a producer has opened it, a reader that leaves keeps its place.
+  auto p = producer(ring.e, Delivery::market_data);
+  { auto r = consumer(ring.reader("r")); }
+  CHECK(std::filesystem::exists(ring.e.path()));
+  REQUIRE(p->write(record(1)));
+  auto r = consumer(ring.reader("r"));
+  std::string_view rec;
+  std::uint64_t lost = 0;
+  REQUIRE(r->try_read(rec, lost) == Consumer::Read::record);
+  CHECK(number_of(rec) == 1);
+}
+
 TEST_CASE("the end of a stream: read what is left, then the end", "[io][shm]") {
   TestRing ring("end");
   auto c = consumer(ring.e);
