@@ -11,8 +11,6 @@
 // the share of the time lost in gaps over 10 µs.
 //
 //   ot-bench-stalls [--cpus 0,1] [--seconds 10]
-#include <sched.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -21,10 +19,11 @@
 #include <vector>
 
 #include "core/time.h"
+#include "io/cpu.h"
 
 namespace {
 
-struct Stalls {
+struct alignas(64) Stalls {  // one per thread, a cache line apart
   int cpu = 0;
   bool pinned = false;
   long over10 = 0, over50 = 0, over200 = 0, over1000 = 0;
@@ -32,10 +31,7 @@ struct Stalls {
 };
 
 void watch(Stalls& s, ot::Nanos duration) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(s.cpu, &set);
-  s.pinned = ::sched_setaffinity(0, sizeof set, &set) == 0;
+  s.pinned = static_cast<bool>(ot::pin_to_cpus(std::to_string(s.cpu)));
   ot::Nanos last = ot::mono_ns();
   const ot::Nanos end = last + duration;
   while (last < end) {
@@ -55,31 +51,31 @@ void watch(Stalls& s, ot::Nanos duration) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* usage = "usage: ot-bench-stalls [--cpus LIST] [--seconds S]\n";
   std::string cpus = "0,1";
   double seconds = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--cpus") {
-      cpus = argv[i + 1];
-    } else if (flag == "--seconds") {
-      seconds = std::atof(argv[i + 1]);
-    } else {
-      std::fprintf(stderr, "usage: ot-bench-stalls [--cpus 0,1] [--seconds 10]\n");
+    if (i + 1 >= argc || (flag != "--cpus" && flag != "--seconds")) {
+      std::fprintf(stderr, "ot-bench-stalls: error: bad option %s\n%s", flag.c_str(), usage);
       return 2;
     }
+    if (flag == "--cpus") {
+      cpus = argv[i + 1];
+    } else {
+      seconds = std::atof(argv[i + 1]);
+    }
   }
-  if (argc % 2 == 0 || seconds <= 0) {
-    std::fprintf(stderr, "usage: ot-bench-stalls [--cpus 0,1] [--seconds 10]\n");
+  const auto list = ot::parse_cpu_list(cpus);
+  if (!list || seconds <= 0) {
+    std::fprintf(stderr,
+                 "ot-bench-stalls: error: --cpus takes a CPU list (0,1 or 0-3), "
+                 "--seconds a positive number\n%s",
+                 usage);
     return 2;
   }
-  std::vector<Stalls> all;
-  for (std::size_t at = 0; at <= cpus.size();) {
-    const std::size_t comma = std::min(cpus.find(',', at), cpus.size());
-    Stalls s;
-    s.cpu = std::atoi(cpus.substr(at, comma - at).c_str());
-    all.push_back(s);
-    at = comma + 1;
-  }
+  std::vector<Stalls> all(list->size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i].cpu = (*list)[i];
   const auto duration = static_cast<ot::Nanos>(seconds * 1e9);
   std::vector<std::thread> threads;
   threads.reserve(all.size());

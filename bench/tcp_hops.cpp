@@ -11,7 +11,8 @@
 //   asio-spin     Boost.Asio's io_context::poll() in a loop around
 //                 async_read_some: what --busy-poll runs (epoll underneath)
 //   uring         io_uring: the send and the next receive submitted
-//                 together, then one io_uring_enter waits (asleep between)
+//                 together by the io_uring_enter that waits for both
+//                 (asleep between)
 //   uring-spin    io_uring: submitted the same way, then the completion
 //                 queue is read in a loop with no system call
 //   uring-sqpoll  io_uring with a kernel thread polling the submission
@@ -27,15 +28,14 @@
 // Ping-pong; one way = round trip / 2; percentiles of N round trips after
 // a warm-up, back to back or with --gap-us G of pause after each (both
 // sides idle between messages, as the chain between market data frames).
-// --cpus A,B pins this process to A and the other end to B (an io_uring
-// polling thread goes with its process).
+// --cpus 'A B' pins this process to the CPU list A and the other end to B
+// (an io_uring polling thread is left to the kernel to place).
 //
-//   ot-bench-tcp [--count N] [--gap-us G] [--cpus A,B] [--modes epoll,recv-spin,...]
+//   ot-bench-tcp [--count N] [--gap-us G] [--cpus 'A B'] [--modes epoll,recv-spin,...]
 #include <arpa/inet.h>
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -55,12 +55,13 @@
 
 #include "core/spin.h"
 #include "core/time.h"
+#include "io/cpu.h"
 
 namespace {
 
 using ot::mono_ns;
 constexpr std::size_t kSize = 200;
-constexpr int kWarmup = 1000;
+constexpr int kMaxWarmup = 1000;  // untimed round trips first (fewer for a short run)
 #if defined(BOOST_ASIO_HAS_IO_URING) && defined(BOOST_ASIO_DISABLE_EPOLL)
 constexpr const char* kAsioBackend = " (Asio over io_uring)";
 #else
@@ -72,12 +73,17 @@ constexpr const char* kAsioBackend = " (Asio over epoll)";
   std::exit(1);
 }
 
-void pin(int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof set, &set) != 0) die("cpu " + std::to_string(cpu));
+[[noreturn]] void closed() {
+  std::fprintf(stderr, "ot-bench-tcp: error: the other end closed the connection\n");
+  std::exit(1);
+}
+
+void pin(const std::string& cpus) {
+  if (cpus.empty()) return;
+  if (auto pinned = ot::pin_to_cpus(cpus); !pinned) {
+    std::fprintf(stderr, "ot-bench-tcp: error: --cpus: %s\n", pinned.error().message().c_str());
+    std::exit(2);
+  }
 }
 
 // One end of the connection, waiting for its 200 bytes the way `mode` says.
@@ -85,7 +91,7 @@ void pin(int cpu) {
 // arrived in full.
 class End {
  public:
-  End(int fd, const std::string& mode, int cpu) : fd_(fd), mode_(mode), socket_(ioc_) {
+  End(int fd, const std::string& mode) : fd_(fd), mode_(mode), socket_(ioc_) {
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::memset(out_, 'x', sizeof out_);
@@ -104,8 +110,7 @@ class End {
       // the spinning mode 4-5x slower here (27 us against 6 us).
       p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
       if (mode_ == "uring-sqpoll") {  // the kernel's thread runs them
-        p.flags = IORING_SETUP_SQPOLL | (cpu >= 0 ? IORING_SETUP_SQ_AFF : 0);
-        p.sq_thread_cpu = static_cast<unsigned>(std::max(cpu, 0));
+        p.flags = IORING_SETUP_SQPOLL;
         p.sq_thread_idle = 1000;  // ms
       }
       if (const int rc = io_uring_queue_init_params(8, &ring_, &p); rc < 0) {
@@ -118,6 +123,7 @@ class End {
   End(const End&) = delete;
   End& operator=(const End&) = delete;
   ~End() {
+    if (socket_.is_open()) socket_.release();  // the descriptor is the caller's
     if (uring_) io_uring_queue_exit(&ring_);
     if (ep_ >= 0) ::close(ep_);
   }
@@ -143,7 +149,7 @@ class End {
       bool done = false;
       socket_.async_read_some(boost::asio::buffer(p, n),
                               [&](const boost::system::error_code& ec, std::size_t k) {
-                                if (ec) std::exit(1);
+                                if (ec) closed();
                                 got = k;
                                 done = true;
                               });
@@ -160,7 +166,8 @@ class End {
     for (;;) {
       const ssize_t r = ::recv(fd_, p, n, MSG_DONTWAIT);
       if (r > 0) return static_cast<std::size_t>(r);
-      if (r == 0 || errno != EAGAIN) std::exit(r == 0 ? 0 : 1);
+      if (r == 0) closed();
+      if (errno != EAGAIN) die("recv");
       ot::cpu_relax();  // recv-spin; the epoll modes only after a spurious wake
     }
   }
@@ -189,7 +196,11 @@ class End {
     while (pending > 0) {
       io_uring_cqe* cqe = nullptr;
       if (mode_ == "uring") {
-        if (io_uring_submit_and_wait(&ring_, 1) < 0) die("io_uring_submit_and_wait");
+        // One system call submits what is queued and waits for all of it.
+        if (io_uring_cq_ready(&ring_) == 0 &&
+            io_uring_submit_and_wait(&ring_, static_cast<unsigned>(pending)) < 0) {
+          die("io_uring_submit_and_wait");
+        }
         if (io_uring_peek_cqe(&ring_, &cqe) != 0) continue;
       } else {
         if (io_uring_sq_ready(&ring_) > 0 && io_uring_submit(&ring_) < 0) die("io_uring_submit");
@@ -199,8 +210,15 @@ class End {
       const bool receive = io_uring_cqe_get_data64(cqe) == 1;
       io_uring_cqe_seen(&ring_, cqe);
       --pending;
-      if (res <= 0) std::exit(res == 0 ? 0 : 1);
-      if (!receive) continue;
+      if (res == 0) closed();
+      if (res < 0) {
+        errno = -res;
+        die(receive ? "io_uring receive" : "io_uring send");
+      }
+      if (!receive) {
+        if (res != static_cast<int>(kSize)) die("io_uring send: short");
+        continue;
+      }
       got += static_cast<std::size_t>(res);
       if (got < kSize) {
         queue_receive();
@@ -242,7 +260,10 @@ void report(const std::string& mode, int gap_us, std::vector<long long> ns) {
   std::fflush(stdout);
 }
 
-void run(const std::string& mode, int count, int gap_us, int cpu_here, int cpu_there) {
+void run(const std::string& mode, int count, int gap_us, const std::string& cpus_here,
+         const std::string& cpus_there) {
+  // Connected before the fork (loopback completes the handshake against
+  // the backlog): each end then holds its socket, or the run stops here.
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -253,37 +274,41 @@ void run(const std::string& mode, int count, int gap_us, int cpu_here, int cpu_t
       ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     die("listen");
   }
+  const int there = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (there < 0 || ::connect(there, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    die("connect");
+  }
+  const int here = ::accept(listener, nullptr, nullptr);
+  if (here < 0) die("accept");
+  ::close(listener);
+  const int warmup = std::min(kMaxWarmup, count);
   std::fflush(stdout);
   const pid_t pid = ::fork();
+  if (pid < 0) die("fork");
   if (pid == 0) {
-    pin(cpu_there);
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      die("connect");
-    }
-    End end(fd, mode, cpu_there);
-    for (int i = 0; i < count + kWarmup; ++i) end.receive_then_send();
+    ::close(here);
+    pin(cpus_there);
+    End end(there, mode);
+    for (int i = 0; i < count + warmup; ++i) end.receive_then_send();
     ::_exit(0);
   }
-  pin(cpu_here);
-  const int fd = ::accept(listener, nullptr, nullptr);
-  if (fd < 0) die("accept");
-  ::close(listener);
+  ::close(there);
+  pin(cpus_here);
   std::vector<long long> ns;
   {
-    End end(fd, mode, cpu_here);
+    End end(here, mode);
     ns.reserve(static_cast<std::size_t>(count));
-    for (int i = 0; i < count + kWarmup; ++i) {
+    for (int i = 0; i < count + warmup; ++i) {
       const long long t = mono_ns();
       end.send_then_receive();
-      if (i >= kWarmup) ns.push_back(mono_ns() - t);
+      if (i >= warmup) ns.push_back(mono_ns() - t);
       if (gap_us > 0) {
         const timespec pause{gap_us / 1000000, static_cast<long>(gap_us % 1000000) * 1000};
         ::nanosleep(&pause, nullptr);
       }
     }
   }
-  ::close(fd);
+  ::close(here);
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -296,13 +321,15 @@ void run(const std::string& mode, int count, int gap_us, int cpu_here, int cpu_t
 }  // namespace
 
 int main(int argc, char** argv) {
-  int count = 20000, gap_us = 0, cpu_here = -1, cpu_there = -1;
+  const char* usage =
+      "usage: ot-bench-tcp [--count N] [--gap-us G] [--cpus 'A B'] [--modes M,...]\n";
+  int count = 20000, gap_us = 0;
+  std::string cpus_here, cpus_there;
   std::string modes = "epoll,epoll-spin,recv-spin,asio-spin,uring,uring-spin";
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
-      std::fprintf(stderr,
-                   "usage: ot-bench-tcp [--count N] [--gap-us G] [--cpus A,B] [--modes M,...]\n");
+      std::fprintf(stderr, "ot-bench-tcp: error: %s needs a value\n%s", flag.c_str(), usage);
       return 2;
     }
     const std::string value = argv[++i];
@@ -311,30 +338,35 @@ int main(int argc, char** argv) {
     } else if (flag == "--gap-us") {
       gap_us = std::max(0, std::atoi(value.c_str()));
     } else if (flag == "--cpus") {
-      if (std::sscanf(value.c_str(), "%d,%d", &cpu_here, &cpu_there) != 2) {
-        std::fprintf(stderr, "ot-bench-tcp: error: --cpus takes A,B\n");
+      const std::size_t space = value.find(' ');
+      cpus_here = value.substr(0, space);
+      cpus_there = space == std::string::npos ? "" : value.substr(space + 1);
+      if (cpus_there.empty() || !ot::parse_cpu_list(cpus_here) || !ot::parse_cpu_list(cpus_there)) {
+        std::fprintf(stderr, "ot-bench-tcp: error: --cpus takes two CPU lists, 'A B'\n");
         return 2;
       }
     } else if (flag == "--modes") {
       modes = value;
     } else {
-      std::fprintf(stderr, "ot-bench-tcp: error: unknown option %s\n", flag.c_str());
+      std::fprintf(stderr, "ot-bench-tcp: error: unknown option %s\n%s", flag.c_str(), usage);
       return 2;
     }
   }
-  std::size_t start = 0;
-  while (start <= modes.size()) {
+  static const char* const known[] = {"epoll", "epoll-spin", "recv-spin",   "asio-spin",
+                                      "uring", "uring-spin", "uring-sqpoll"};
+  std::vector<std::string> chosen;
+  for (std::size_t start = 0; start <= modes.size();) {
     const std::size_t comma = std::min(modes.find(',', start), modes.size());
-    const std::string mode = modes.substr(start, comma - start);
-    static const char* const known[] = {"epoll", "epoll-spin", "recv-spin",   "asio-spin",
-                                        "uring", "uring-spin", "uring-sqpoll"};
-    if (std::find_if(std::begin(known), std::end(known),
-                     [&](const char* k) { return mode == k; }) == std::end(known)) {
+    chosen.push_back(modes.substr(start, comma - start));
+    start = comma + 1;
+  }
+  for (const std::string& mode : chosen) {
+    if (std::none_of(std::begin(known), std::end(known),
+                     [&](const char* k) { return mode == k; })) {
       std::fprintf(stderr, "ot-bench-tcp: error: unknown mode '%s'\n", mode.c_str());
       return 2;
     }
-    run(mode, count, gap_us, cpu_here, cpu_there);
-    start = comma + 1;
   }
+  for (const std::string& mode : chosen) run(mode, count, gap_us, cpus_here, cpus_there);
   return 0;
 }

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   bool lock_memory = false;
   app.add_flag("--lock-memory", lock_memory,
                "Lock the process's memory (mlockall), keep freed memory, grow the heap 64 MiB at "
-               "a time and touch 512 KiB of stack first: no page fault once running");
+               "a time and touch 512 KiB of stack first: no page fault once running (needs "
+               "RLIMIT_MEMLOCK above what the process will use, or root)");
   std::string also;
   std::vector<std::string> also_params;
   app.add_option("--also", also,

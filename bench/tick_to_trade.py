@@ -33,8 +33,9 @@ spinning on their sockets; give each a core with --cpus.
 The fused chain's figures sit next to two limits measured in the same run:
 ot-bench-stalls, how often the machine takes the CPU from a thread that
 spins on each of the two CPUs at once (the floor under the tails; on a VM
-the hypervisor's preemptions show only so), and ot-bench-tcp: a frame's trip in and the order's trip out, each at
-most a bare loopback TCP one-way trip (the receiver spinning with recv, the
+the hypervisor's preemptions show only so), and ot-bench-tcp: a frame's
+trip in and the order's trip out, each at most a bare loopback TCP one-way
+trip (the receiver spinning with recv, the
 least a reader can do), plus the chain's in-process path. --breakdown
 preloads build/lib/libot-socket-stamps.so into ot-tick-chain and splits
 each order's time at its socket calls: the frame's way in (ot-sim's send
@@ -130,28 +131,44 @@ def latencies(log):
 
 def breakdown(log, stamps_path, warmup):
     """Per order after the warm-up, from ot-sim's stamps and the chain's
-    socket calls (libot-socket-stamps): (in, work, write) in ns."""
+    socket calls (libot-socket-stamps): (in, work, write) in ns. The frame
+    is the first read on the market data socket (the one read most) after
+    ot-sim sent it; the order, the last write on the order socket (the one
+    written most) before ot-sim received it."""
     calls = []
     for line in open(stamps_path):
-        kind, _fd, before, after, _n = line.split()
-        calls.append((int(before), int(after), kind))
+        kind, fd, before, after, _n = line.split()
+        calls.append((int(before), int(after), kind, int(fd)))
     calls.sort()
+    def busiest(kind):
+        fds = [c[3] for c in calls if c[2] == kind]
+        return max(set(fds), key=fds.count) if fds else None
+    feed_fd, order_fd = busiest("r"), busiest("w")
     starts = [c[0] for c in calls]
-    frames = {}
-    for line in open(log):
-        parts = line.split(" ", 3)
-        if parts[0] == "F":
-            frames.setdefault(parts[2], []).append((int(parts[1]), parts[3].strip()))
     phases = []
     timed, _ = latencies(log)
     for t, lat in timed[warmup:]:
         sent = t - lat
         window = calls[bisect.bisect_left(starts, sent):bisect.bisect_left(starts, t)]
-        read = next((c for c in window if c[2] == "r"), None)
-        write = next((c for c in reversed(window) if c[2] == "w"), None)
+        read = next((c for c in window if c[2] == "r" and c[3] == feed_fd), None)
+        write = next((c for c in reversed(window) if c[2] == "w" and c[3] == order_fd), None)
         if read and write and read[1] <= write[0]:
             phases.append((read[1] - sent, write[0] - read[1], t - write[0]))
     return phases
+
+
+def bench_tool(name, args):
+    """A limit measured by build/bin/NAME: its output, or "" (said on
+    stderr) when it is not built or fails."""
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        print(f"tick_to_trade.py: {name} is not built: its limit is left out", file=sys.stderr)
+        return ""
+    r = subprocess.run([path] + args, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"tick_to_trade.py: {name} failed ({r.returncode}): {r.stderr.strip()}",
+              file=sys.stderr)
+    return r.stdout
 
 
 def sample_sched(pid, stop, samples):
@@ -209,8 +226,8 @@ def attribute(timed, samples, threshold_ns=1_000_000):
     during = [s for s in samples if timed and timed[0][0] - timed[0][1] <= s[0] <= timed[-1][0]]
     faults = during[-1][3] - during[0][3] if len(during) >= 2 else 0
     return (f"orders over {threshold_ns / 1e6:g} ms: {len(slow)}; the chain waiting for a CPU "
-            f"half of it or more: {waited}; the VM stealing that much: {stolen}; neither: {neither}; "
-            f"with a page fault of the chain within 10 ms: {faulted}\n  page faults of the chain "
+            f"half of it or more: {waited}; the VM stealing that much: {stolen}; "
+            f"neither: {neither}; with a page fault of the chain within 10 ms: {faulted}\n  page faults of the chain "
             f"while the measured orders ran: {faults}")
 
 
@@ -292,15 +309,15 @@ def main():
                         {"pipe": "pipe", "shm": "shm"}.get(m.group(1), "zmq")] = float(m.group(3))
         tcp = {}
         if not a.no_hops and "fused" in a.modes.split(","):
-            pins = ["--cpus", f"{CPUS['ot-sim']},{CPUS['ot-tick-chain']}"] \
+            pins = ["--cpus", f"{CPUS['ot-sim']} {CPUS['ot-tick-chain']}"] \
                 if "ot-sim" in CPUS and "ot-tick-chain" in CPUS else []
             # The machine's own stalls, a spinning thread on each of those
             # CPUs at once (as busy polling keeps them): the tails' floor.
-            print(subprocess.run([os.path.join(BIN, "ot-bench-stalls"), "--seconds", "10"] + pins,
-                                 capture_output=True, text=True).stdout, end="")
-            out = subprocess.run([os.path.join(BIN, "ot-bench-tcp"), "--count", "5000", "--modes",
-                                  "recv-spin,asio-spin,epoll"] + pins,
-                                 capture_output=True, text=True).stdout
+            stalls = bench_tool("ot-bench-stalls", ["--seconds", "10"] + (
+                ["--cpus", f"{CPUS['ot-sim']},{CPUS['ot-tick-chain']}"] if pins else []))
+            print(stalls, end="")
+            out = bench_tool("ot-bench-tcp", ["--count", "5000", "--modes",
+                                              "recv-spin,asio-spin,epoll"] + pins)
             print(out, end="")
             for line in out.splitlines():
                 m = re.match(r"tcp (\S+).*p50 ([0-9.]+) us", line)
@@ -355,8 +372,9 @@ def main():
                 chain_env = dict(env, LD_PRELOAD=STAMPS_LIB, OT_SOCKET_STAMPS=stamps) \
                     if a.breakdown else env
                 lock = ["--lock-memory"] if a.lock_memory else []
-                chain = subprocess.Popen(argv("ot-tick-chain") + lock + ["--symbols", "BTCUSDT", "--ws-url", ws,
-                                         "--rest-url", rest, "--duration", str(duration)], env=chain_env,
+                chain = subprocess.Popen(argv("ot-tick-chain") + lock + [
+                                         "--symbols", "BTCUSDT", "--ws-url", ws, "--rest-url", rest,
+                                         "--duration", str(duration)], env=chain_env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 stop, samples = threading.Event(), []
                 sampler = threading.Thread(target=sample_sched, args=(chain.pid, stop, samples))
@@ -384,13 +402,11 @@ def main():
             if mode == "fused" and a.breakdown and os.path.exists(stamps):
                 phases = breakdown(log, stamps, a.warmup)
                 if phases:
-                    cols = list(zip(*phases))
                     parts = []
                     for name, col in zip(("in: sent to read", "work: read to write",
-                                          "write: to ot-sim's receive stamp"), cols):
-                        col = sorted(col)
-                        parts.append(f"{name} p50 {col[len(col) // 2] / 1000:.1f} us, "
-                                     f"p99 {col[min(len(col) - 1, len(col) * 99 // 100)] / 1000:.1f} us")
+                                          "write: to ot-sim's receive stamp"), zip(*phases)):
+                        p50, p99, _ = percentiles(col)
+                        parts.append(f"{name} p50 {p50:.1f} us, p99 {p99:.1f} us")
                     extra = (extra + "\n  " if extra else "") + \
                         f"breakdown over {len(phases)} orders: " + "; ".join(parts)
             p50, p99, p999 = percentiles(lat) if lat else (0, 0, 0)

@@ -16,7 +16,7 @@ std::atomic<int> g_busy_usec{0};
 void run_spinning(boost::asio::io_context& ioc, const std::function<void()>& idle) {
   // poll() stops the context itself once no work is left, as run() returns.
   while (!ioc.stopped()) {
-    if (ioc.poll() != 0) continue;
+    if (ioc.poll() != 0 || ioc.stopped()) continue;
     if (idle) idle();
     cpu_relax();
   }

@@ -207,10 +207,11 @@ void ThreadedGateway::poll(Nanos now) {
   if (inline_) {
     // I/O that ran within the last millisecond (waiting for input, sending
     // a request) is enough; otherwise give it a turn, so that during a long
-    // burst of input the venue is still served every millisecond. Busy
-    // (the caller polls on every turn of its spinning loop), every 10 us:
-    // the venue's answer to a request is read soon after it arrives, not
-    // by the next request, which would wait behind it on the connection.
+    // burst of input the venue is still served every millisecond. Busy,
+    // every 10 us (a caller that spins polls often: a fused chain on each
+    // idle turn of its loop, ot-exec after each line): the venue's answer
+    // to a request is read soon after it arrives, not by the next request,
+    // which would wait behind it on the connection.
     if (mono_ns() - io_at_ > (busy_ ? 10'000 : 1'000'000)) run_ready();
   } else {
     std::uint64_t count = 0;

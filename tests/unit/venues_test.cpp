@@ -1,5 +1,7 @@
 #include <simdjson.h>
+#include <time.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -8,10 +10,12 @@
 #include "core/event_encoder.h"
 #include "feed/replay.h"
 #include "io/capture_line.h"
+#include "net/busy_poll.h"
 #include "test_util.h"
 #include "venues/alpaca/alpaca_orders.h"
 #include "venues/binance/binance_parser.h"
 #include "venues/deribit/deribit.h"
+#include "venues/network_gateway.h"
 #include "venues/okx/instrument.h"
 #include "venues/okx/okx.h"
 #include "venues/venue.h"
@@ -725,4 +729,54 @@ TEST_CASE("contract sizes from the venues' instruments lists", "[venues][contrac
              Contains("missing.json: cannot read"));
   CHECK(ot::load_instruments("okx.json").error().is_usage());
   CHECK_THAT(ot::load_instruments("okx.json").error().message(), Contains("expected VENUE:FILE"));
+}
+
+namespace {
+
+using namespace ot;
+
+// A gateway whose only network event is a timer 50 µs after start: it
+// reports a status, as a venue's answer would arrive on a socket.
+class TimerGateway final : public ThreadedGateway {
+ public:
+  ~TimerGateway() override { stop(); }
+  void submit(const Order&) override {}
+  void cancel(const Cancel&) override {}
+  void amend(const Amend&) override {}
+  void restore(const TrackedOrder&) override {}
+
+ protected:
+  void run() override {
+    timer_ = std::make_unique<boost::asio::steady_timer>(io(), std::chrono::microseconds(50));
+    timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) report_status("test", "", "answered", "");
+    });
+  }
+
+ private:
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+};
+
+struct StatusLog final : ExecListener {
+  std::vector<std::string> events;
+  void on_exec(const Exec&) override {}
+  void on_venue_status(const Status& s) override { events.emplace_back(s.event); }
+};
+
+}  // namespace
+
+TEST_CASE("A busy inline gateway serves its sockets on each poll of a spinning caller",
+          "[net][busy]") {
+  // A fused chain polls the gateway on every idle turn of its spinning
+  // loop: the venue's answer must be read then, not a millisecond later
+  // (when the next order would find it in the way on the connection).
+  StatusLog log;
+  TimerGateway g;
+  g.set_listener(log);
+  g.start(/*inline_io=*/true, /*busy=*/true);
+  const timespec pause{0, 200'000};  // the timer is due; the last I/O ran at start
+  ::nanosleep(&pause, nullptr);
+  g.poll(ot::now_ns());
+  net::set_busy_poll_usec(0);  // start() set it for the whole process
+  CHECK(log.events == std::vector<std::string>{"answered"});
 }
