@@ -348,16 +348,22 @@ class ShmLineInput final : public LineInput {
     for (;;) {
       std::uint64_t lost = 0;
       switch (ring_->try_read(record_, lost)) {
-        case shm::Consumer::Read::record:
+        case shm::Consumer::Read::record: {
+          // Bounded by OT_MAX_LINE as a pipe's lines are (a big ring holds
+          // records up to its size).
+          const bool too_big = record_.size() > max_;
+          if (too_big) bad_line(0, too_long("record", max_));
           if (lost > 0) {
             // Said before the record after the loss.
             gap_ = ring_gap_line(name_, ring_->reader(), lost);
             line = std::string_view(gap_.data(), gap_.size() - kLinePadding);
-            held_ = true;
+            held_ = !too_big;
             return true;
           }
+          if (too_big) continue;
           line = record_;
           return true;
+        }
         case shm::Consumer::Read::ended:
           return false;
         case shm::Consumer::Read::corrupt:
@@ -382,6 +388,7 @@ class ShmLineInput final : public LineInput {
   const std::string& error() const override { return error_; }
 
  private:
+  std::size_t max_ = max_line_bytes();
   std::unique_ptr<shm::Consumer> ring_;
   std::string name_, error_, gap_;
   std::string_view record_;

@@ -453,3 +453,25 @@ TEST_CASE("JetStream message ids: stable per event, none where there is no ident
   CHECK(nats_message_id(R"({"type":"order","venue":"okx"})").empty());
   CHECK(nats_message_id("not json").empty());
 }
+
+TEST_CASE("a ring's over-long records are skipped and reported, as a pipe's lines are",
+          "[io][shm]") {
+  TestShm ring("long");
+  const std::string uri = ring.uri + "?size=64M";
+  auto in = ot::test::must(ot::open_input(uri));
+  std::vector<std::string> reported;
+  in->set_bad_line_hook([&](std::uint64_t, std::string_view why) { reported.emplace_back(why); });
+  {
+    auto e = ot::test::must(ot::shm::parse_shm_uri(uri));
+    auto p = ot::test::must(ot::shm::Producer::open(e, ot::shm::Delivery::market_data));
+    REQUIRE(p->write(std::string(ot::max_line_bytes() + 100, 'x')));
+    REQUIRE(p->write("{\"type\":\"ok\"}"));
+  }  // the stream ends
+  std::vector<std::string> lines;
+  std::string_view line;
+  while (in->next(line)) lines.emplace_back(line);
+  CHECK(lines == std::vector<std::string>{"{\"type\":\"ok\"}"});
+  REQUIRE(reported.size() == 1);
+  CHECK_THAT(reported[0], Catch::Contains("OT_MAX_LINE"));
+  CHECK(in->bad_lines() == 1);
+}
