@@ -39,6 +39,7 @@
 #include <zmq.hpp>
 
 #include "core/time.h"
+#include "hop_report.h"
 #include "io/input.h"
 #include "io/output.h"
 #include "io/shm_ring.h"
@@ -71,15 +72,8 @@ std::vector<long long> time_trips(int count, Trip trip) {
   return ns;
 }
 
-// "<what> over <n> <unit>[, G us apart]: p50 …" of the times divided by `per`.
 void report(const std::string& what, const char* unit, std::vector<long long> ns, double per) {
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double p) {
-    return ns[std::min(ns.size() - 1, static_cast<std::size_t>(p * ns.size()))] / per / 1000.0;
-  };
-  std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
-  std::printf("%s over %zu %s%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", what.c_str(),
-              ns.size(), unit, how.c_str(), at(0.5), at(0.99), at(0.999));
+  report_hop(what, unit, std::move(ns), per, gap_us);
 }
 
 void read_full(int fd, char* p, std::size_t n) {

@@ -55,6 +55,7 @@
 
 #include "core/spin.h"
 #include "core/time.h"
+#include "hop_report.h"
 #include "io/cpu.h"
 
 namespace {
@@ -245,19 +246,8 @@ class End {
 };
 
 void report(const std::string& mode, int gap_us, std::vector<long long> ns) {
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double p) {
-    return static_cast<double>(
-               ns[std::min(ns.size() - 1, static_cast<std::size_t>(p * ns.size()))]) /
-           2000.0;
-  };
-  const std::string how = gap_us > 0 ? ", " + std::to_string(gap_us) + " us apart" : "";
-  std::printf(
-      "tcp %s%s one-way (RTT/2) over %zu round trips%s: p50 %.2f us, p99 %.2f us, "
-      "p99.9 %.2f us\n",
-      mode.c_str(), mode == "asio-spin" ? kAsioBackend : "", ns.size(), how.c_str(), at(0.5),
-      at(0.99), at(0.999));
-  std::fflush(stdout);
+  report_hop("tcp " + mode + (mode == "asio-spin" ? kAsioBackend : "") + " one-way (RTT/2)",
+             "round trips", std::move(ns), 2, gap_us);
 }
 
 void run(const std::string& mode, int count, int gap_us, const std::string& cpus_here,
